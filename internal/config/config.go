@@ -61,6 +61,19 @@ type Config struct {
 	Interfaces []Interface
 	// HTTP configures the optional metrics and status listener.
 	HTTP HTTP
+	// Warnings are notes about allowed but questionable settings, such as
+	// a link-local RDNSS server, each formatted like an *Error message.
+	Warnings []string
+}
+
+// Interface returns the configuration of the interface called name.
+func (c *Config) Interface(name string) (Interface, bool) {
+	for _, ifc := range c.Interfaces {
+		if ifc.Name == name {
+			return ifc, true
+		}
+	}
+	return Interface{}, false
 }
 
 // HTTP configures the optional HTTP listener that serves Prometheus metrics

@@ -1,20 +1,60 @@
 package config
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
+	"reflect"
+	"slices"
+
+	"github.com/BurntSushi/toml"
 )
 
 // Load reads and validates the configuration file at path.
 func Load(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	return Parse(path, b)
 }
 
 // Parse decodes and validates a configuration; name is used in messages.
+// On failure the error joins one *Error per problem, in line order.
 func Parse(name string, data []byte) (*Config, error) {
-	return nil, errors.New("config: parser not implemented yet")
+	var tree map[string]any
+	if _, err := toml.Decode(string(data), &tree); err != nil {
+		e := &Error{File: name, Reason: "TOML syntax error: " + err.Error(), Err: ErrSyntax}
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			e.Line = pe.Position.Line
+			// Position.Line is one too far when the error is at a newline;
+			// the byte offset is exact.
+			if st := pe.Position.Start; st >= 0 && st <= len(data) {
+				e.Line = 1 + bytes.Count(data[:st], []byte("\n"))
+			}
+			e.Reason = "TOML syntax error: " + pe.Message
+		}
+		return nil, e
+	}
+	v := &validator{file: name, lines: keyLines(string(data)), failed: make(map[string]bool)}
+	var raw rawConfig
+	(&decoder{v: v}).table(nil, tree, reflect.ValueOf(&raw).Elem())
+	c := v.convert(&raw)
+	if len(raw.Interface) == 0 && !v.failed["interface"] {
+		v.fail(nil, "", ErrMissingKey, "no [[interface]] table: configure at least one interface")
+	}
+	for _, w := range v.warns {
+		c.Warnings = append(c.Warnings, w.Error())
+	}
+	if len(v.errs) == 0 {
+		return c, nil
+	}
+	slices.SortStableFunc(v.errs, func(a, b *Error) int { return a.Line - b.Line })
+	errs := make([]error, len(v.errs))
+	for i, e := range v.errs {
+		errs[i] = e
+	}
+	return nil, errors.Join(errs...)
 }

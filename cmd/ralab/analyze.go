@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/ralab/ralab/conformance"
+)
+
+func init() {
+	commands["analyze"] = command{
+		summary: "analyse a pcap or pcapng capture: per client, did it get DNS?",
+		run:     runAnalyze,
+	}
+}
+
+// runAnalyze implements "ralab analyze FILE [--format F] [-o OUT]".
+func runAnalyze(_ context.Context, args []string) error {
+	fs := newFlagSet("analyze")
+	rf := addReportFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: ralab analyze FILE [--format json|md|html] [-o OUT]\n\n"+
+			"Reads a pcap or pcapng capture (Ethernet) and reports, per client, how it\n"+
+			"got DNS and whether it kept it, with the checks of the field guide.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(fs.Output(), "ralab analyze: want exactly one capture FILE")
+		fs.Usage()
+		return errUsage
+	}
+	format, err := chooseFormat(*rf.format, *rf.out)
+	if err != nil {
+		fmt.Fprintf(fs.Output(), "ralab analyze: --format: %v\n", err)
+		return errUsage
+	}
+
+	path := pos[0]
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("reading capture: %w", err)
+	}
+	defer f.Close()
+	r, err := conformance.Analyze(bufio.NewReader(f))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if r.Source.Name == "" {
+		r.Source = conformance.Source{Kind: conformance.SourceFile, Name: path}
+	}
+	return writeReport(os.Stdout, *rf.out, format, r)
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments ("analyze FILE --format json"), and returns the positional
+// ones. Everything after a "--" argument is positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if consumed := args[:len(args)-len(rest)]; len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

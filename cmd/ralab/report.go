@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ralab/ralab/conformance"
+)
+
+func init() {
+	commands["report"] = command{
+		summary: "re-render a saved JSON report as Markdown, HTML or JSON",
+		run:     runReport,
+	}
+}
+
+// Report output formats, as given to --format.
+const (
+	formatJSON     = "json"
+	formatMarkdown = "md"
+	formatHTML     = "html"
+)
+
+// errFormat reports an unknown --format value.
+var errFormat = errors.New("unknown format")
+
+// chooseFormat returns the output format: the --format value when given,
+// else the one -o's extension names (.json, .md, .html), else Markdown.
+func chooseFormat(format, out string) (string, error) {
+	if format == "" {
+		switch strings.ToLower(filepath.Ext(out)) {
+		case ".json":
+			return formatJSON, nil
+		case ".html", ".htm":
+			return formatHTML, nil
+		}
+		return formatMarkdown, nil
+	}
+	switch strings.ToLower(format) {
+	case formatJSON:
+		return formatJSON, nil
+	case formatMarkdown, "markdown":
+		return formatMarkdown, nil
+	case formatHTML:
+		return formatHTML, nil
+	}
+	return "", fmt.Errorf("%w %q: want json, md or html", errFormat, format)
+}
+
+// renderReport writes r to w in format.
+func renderReport(w io.Writer, format string, r *conformance.Report) error {
+	switch format {
+	case formatJSON:
+		return conformance.RenderJSON(w, r)
+	case formatHTML:
+		return conformance.RenderHTML(w, r)
+	default:
+		return conformance.RenderMarkdown(w, r)
+	}
+}
+
+// writeReport renders r in format to the file out, or to stdout when out
+// is empty. A file left half-written by a failure is removed.
+func writeReport(stdout io.Writer, out, format string, r *conformance.Report) error {
+	if out == "" {
+		bw := bufio.NewWriter(stdout)
+		if err := renderReport(bw, format, r); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return fmt.Errorf("creating report: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	err = renderReport(bw, format, r)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(out)
+		return fmt.Errorf("writing report %s: %w", out, err)
+	}
+	return nil
+}
+
+// reportFlags are the output flags analyze, observe and report share.
+type reportFlags struct {
+	format *string
+	out    *string
+}
+
+// addReportFlags defines --format and -o on fs.
+func addReportFlags(fs *flag.FlagSet) reportFlags {
+	return reportFlags{
+		format: fs.String("format", "", "report `format`: json, md or html (default: from -o's extension, else md)"),
+		out:    fs.String("o", "", "write the report to `file` instead of standard output"),
+	}
+}
+
+// runReport implements "ralab report -i REPORT.json [--format F] [-o OUT]".
+func runReport(_ context.Context, args []string) error {
+	fs := newFlagSet("report")
+	in := fs.String("i", "", "JSON report `file` written by analyze or observe (required; - for standard input)")
+	rf := addReportFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: ralab report -i REPORT.json [--format json|md|html] [-o OUT]\n\n"+
+			"Re-renders a "+conformance.SchemaVersion+" JSON report; other schema versions are refused.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *in == "" || fs.NArg() > 0 {
+		fmt.Fprintln(fs.Output(), "ralab report: -i REPORT.json is required and no arguments are accepted")
+		fs.Usage()
+		return errUsage
+	}
+	format, err := chooseFormat(*rf.format, *rf.out)
+	if err != nil {
+		fmt.Fprintf(fs.Output(), "ralab report: --format: %v\n", err)
+		return errUsage
+	}
+
+	var src io.Reader = os.Stdin
+	if *in != "-" {
+		f, err := os.Open(*in)
+		if err != nil {
+			return fmt.Errorf("reading report: %w", err)
+		}
+		defer f.Close()
+		src = f
+	}
+	r, err := conformance.DecodeJSON(bufio.NewReader(src))
+	if err != nil {
+		return fmt.Errorf("%s: %w", *in, err)
+	}
+	return writeReport(os.Stdout, *rf.out, format, r)
+}

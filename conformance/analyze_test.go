@@ -1,0 +1,205 @@
+package conformance
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// scenarioFrames is a small exchange with two clients.
+func scenarioFrames(t testing.TB) []tf {
+	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
+	cid := opt6(opt6ClientID, duidLL(clientMAC)...)
+	return []tf{
+		at(0, dad(t, clientMAC, clientLL)), at(0.5, rs(t, clientMAC, clientLL)),
+		at(0.7, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(60*time.Second, dnsServer)})),
+		at(1.2, ir(clientMAC, clientLL, 1)), at(1.21, reply(clientMAC, clientLL, 1, sid, cid, dns6(dnsServer2))),
+		at(2, dad(t, client2MAC, client2LL)), at(2.5, rs(t, client2MAC, client2LL)),
+		at(2.6, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(60*time.Second, dnsServer)})),
+		at(3, query(t, client2MAC, client2LL, dnsServer, 1)), at(3.01, answer(t, client2MAC, client2LL, dnsServer, 1)),
+		at(300, query(t, client2MAC, client2LL, dnsServer, 2)),
+	}
+}
+
+func writePcap(t *testing.T, frames []tf) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := pcapgo.NewWriterNanos(&buf)
+	if err := w.WriteFileHeader(65536, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range frames {
+		ci := gopacket.CaptureInfo{Timestamp: t0.Add(f.at), CaptureLength: len(f.b), Length: len(f.b)}
+		if err := w.WritePacket(ci, f.b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes()
+}
+
+func pcapBytes(t *testing.T, frames []tf, ng bool) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if ng {
+		w, err := pcapgo.NewNgWriter(&buf, layers.LinkTypeEthernet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range frames {
+			ci := gopacket.CaptureInfo{Timestamp: t0.Add(f.at), CaptureLength: len(f.b), Length: len(f.b)}
+			if err := w.WritePacket(ci, f.b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	return writePcap(t, frames)
+}
+
+func TestAnalyze(t *testing.T) {
+	frames := scenarioFrames(t)
+	want := run(frames, 0)
+	ignore := cmpopts.IgnoreFields(Report{}, "GeneratedAt", "Source")
+	for _, ng := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pcapng=%v", ng), func(t *testing.T) {
+			got, err := Analyze(bytes.NewReader(pcapBytes(t, frames, ng)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got, ignore, cmpopts.EquateComparable(netip.Addr{})); diff != "" {
+				t.Errorf("Analyze differs from the live tracker (-want +got):\n%s", diff)
+			}
+			if got.Schema != SchemaVersion || got.Packets != len(frames) || len(got.Clients) != 2 {
+				t.Errorf("schema %q packets %d clients %d", got.Schema, got.Packets, len(got.Clients))
+			}
+		})
+	}
+	t.Run("verdicts", func(t *testing.T) {
+		got := []string{}
+		for _, c := range want.Clients {
+			got = append(got, c.MAC+" "+string(c.Verdict))
+		}
+		wantV := []string{clientMAC.String() + " dns-ok", client2MAC.String() + " dns-ok"}
+		if diff := cmp.Diff(wantV, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestAnalyzeErrors(t *testing.T) {
+	var sll bytes.Buffer
+	w := pcapgo.NewWriter(&sll)
+	if err := w.WriteFileHeader(65536, layers.LinkTypeLinuxSLL); err != nil {
+		t.Fatal(err)
+	}
+	full := pcapBytes(t, scenarioFrames(t), false)
+	tests := []struct {
+		name string
+		in   []byte
+		want error
+	}{
+		{name: "empty", in: nil, want: ErrUnknownFormat},
+		{name: "text", in: []byte("hello world"), want: ErrUnknownFormat},
+		{name: "pcap header cut", in: full[:10], want: ErrUnknownFormat},
+		{name: "linux cooked", in: sll.Bytes(), want: ErrUnsupportedLinkType},
+		{name: "truncated last packet", in: full[:len(full)-5], want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Analyze(bytes.NewReader(tt.in))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if tt.want == nil && len(findingIDs(r, CheckDecode)) != 1 {
+				t.Errorf("truncated capture: want one DECODE finding, got %v", findingIDs(r, CheckDecode))
+			}
+		})
+	}
+}
+
+// FuzzAnalyze checks that no capture file makes Analyze panic.
+func FuzzAnalyze(f *testing.F) {
+	var buf bytes.Buffer
+	w := pcapgo.NewWriter(&buf)
+	_ = w.WriteFileHeader(65536, layers.LinkTypeEthernet)
+	for _, fr := range scenarioFrames(f) {
+		_ = w.WritePacket(gopacket.CaptureInfo{Timestamp: t0.Add(fr.at), CaptureLength: len(fr.b), Length: len(fr.b)}, fr.b)
+	}
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = Analyze(bytes.NewReader(b))
+	})
+}
+
+// benchCapture builds a synthetic capture: clients joining, soliciting,
+// asking DHCPv6 and querying DNS, with periodic RAs.
+func benchCapture(b *testing.B, clients int) []tf {
+	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
+	var frames []tf
+	ts := 0.0
+	for i := 0; i < clients; i++ {
+		mac := MAC{0x02, 0, 0, byte(i >> 16), byte(i >> 8), byte(i)}
+		ll := netip.AddrFrom16([16]byte{0xfe, 0x80, 11: 0xff, 12: 0xfe, 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)})
+		cid := opt6(opt6ClientID, duidLL(mac)...)
+		frames = append(frames,
+			at(ts, dad(b, mac, ll)), at(ts+0.1, rs(b, mac, ll)),
+			at(ts+0.2, ir(mac, ll, uint32(i), cid, elapsed6(0), oro6(23, 24, 32, 83))),
+			at(ts+0.21, udp6(routerMAC, mac, routerLL, ll, 547, 546, msg6(dhcp6Reply, uint32(i), sid, cid, dns6(dnsServer)))))
+		for q := 0; q < 8; q++ {
+			frames = append(frames, at(ts+0.3+float64(q), query(b, mac, ll, dnsServer, uint16(q))), at(ts+0.31+float64(q), answer(b, mac, ll, dnsServer, uint16(q))))
+		}
+		if i%10 == 0 {
+			frames = append(frames, at(ts+0.5, ra(b, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})))
+		}
+		ts += 4
+	}
+	return frames
+}
+
+// BenchmarkTrack measures decoding and tracking a capture from memory.
+func BenchmarkTrack(b *testing.B) {
+	frames := benchCapture(b, 2000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		tr := NewTracker(Options{})
+		for _, f := range frames {
+			tr.ObserveFrame(f.b, t0.Add(f.at))
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(frames)), "ns/packet")
+	b.ReportMetric(float64(len(frames)), "packets/op")
+}
+
+// BenchmarkAnalyze measures a whole pcap file: read, decode, track, report.
+func BenchmarkAnalyze(b *testing.B) {
+	frames := benchCapture(b, 2000)
+	var buf bytes.Buffer
+	w := pcapgo.NewWriter(&buf)
+	_ = w.WriteFileHeader(65536, layers.LinkTypeEthernet)
+	for _, fr := range frames {
+		_ = w.WritePacket(gopacket.CaptureInfo{Timestamp: t0.Add(fr.at), CaptureLength: len(fr.b), Length: len(fr.b)}, fr.b)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Analyze(bytes.NewReader(buf.Bytes())); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(frames)), "ns/packet")
+}

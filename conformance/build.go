@@ -1,0 +1,187 @@
+package conformance
+
+import (
+	"bytes"
+	"cmp"
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// Report returns the report as of now, the evaluation time: pass the
+// last packet's time offline (or the zero time, which means exactly
+// that) and the clock live. The tracker keeps running; Report can be
+// called again later.
+func (t *Tracker) Report(now time.Time) *Report {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now.IsZero() {
+		now = t.last
+	}
+	r := &Report{
+		Schema:      SchemaVersion,
+		GeneratedAt: time.Now().UTC(),
+		Source:      t.opts.Source,
+		Start:       t.start,
+		End:         now,
+		Packets:     t.packets,
+		Malformed:   t.malformed,
+		Ignored:     t.ignored,
+		Evictions:   t.evictions,
+		Clients:     []Client{},
+		Routers:     []Router{},
+		Findings:    []Finding{},
+	}
+	if !t.start.IsZero() {
+		r.DurationSeconds = now.Sub(t.start).Seconds()
+	}
+	t.expireRS(now)
+
+	macs := make([]MAC, 0, len(t.clients))
+	for m := range t.clients {
+		macs = append(macs, m)
+	}
+	slices.SortFunc(macs, func(a, b MAC) int { return bytes.Compare(a[:], b[:]) })
+	seenK := map[string]bool{}
+	for _, m := range macs {
+		c := t.clients[m]
+		if c.serverRole && !c.clientRole {
+			continue
+		}
+		c.expire(now)
+		cr := t.reportClient(c, now)
+		switch cr.Verdict {
+		case VerdictDNSOK:
+			r.Summary.DNSOK++
+		case VerdictDNSLost:
+			r.Summary.DNSLost++
+		case VerdictNoDNS:
+			r.Summary.NoDNS++
+		default:
+			r.Summary.Inconclusive++
+		}
+		for _, k := range cr.Knowledge {
+			if key := k.Client + "\x00" + k.Basis; !seenK[key] {
+				seenK[key] = true
+				r.Knowledge = append(r.Knowledge, k)
+			}
+		}
+		r.Clients = append(r.Clients, cr)
+	}
+
+	rmacs := make([]MAC, 0, len(t.routers))
+	for m := range t.routers {
+		rmacs = append(rmacs, m)
+	}
+	slices.SortFunc(rmacs, func(a, b MAC) int { return bytes.Compare(a[:], b[:]) })
+	var routers []*router
+	for _, m := range rmacs {
+		rt := t.routers[m]
+		routers = append(routers, rt)
+		r.Routers = append(r.Routers, reportRouter(rt, now))
+	}
+	link := t.linkFind.clone()
+	checkConsistency(routers, &link)
+	r.Findings = sortFindings(link.findings())
+	r.Sent = slices.Clone(t.sent)
+	return r
+}
+
+func (t *Tracker) reportClient(c *client, now time.Time) Client {
+	find := c.find.clone()
+	finishClient(c, now, t.replies, &find)
+	v := c.evaluate(now, t.replies)
+	cr := Client{
+		MAC:              c.mac.String(),
+		Vendor:           Vendor(c.mac),
+		Randomized:       c.mac.LocallyAdministered(),
+		Addresses:        make([]Address, 0, len(c.addrOrder)),
+		AddressesDropped: c.addrDropped,
+		DUIDs:            slices.Clone(c.duids),
+		Hostname:         c.hostname,
+		VendorClass:      slices.Clone(c.vendorClass),
+		PRL:              slices.Clone(c.prl),
+		FirstSeen:        c.first,
+		LastSeen:         c.last,
+		Counts:           c.counts,
+		DNSOffered: DNSOffered{
+			ByRA: c.raOffers.items(), ByRADropped: c.raOffers.dropped,
+			ByDHCPv6: c.dhcpOffers.items(), ByDHCPv6Dropped: c.dhcpOffers.dropped,
+		},
+		DNSQueried:      make([]DNSUse, 0, len(c.dnsOrder)),
+		DNSValidity:     c.intervals.items(),
+		Verdict:         v.verdict,
+		LostAt:          v.lostAt,
+		Reason:          v.reason,
+		Settle:          v.settle,
+		Evidence:        v.evidence,
+		Knowledge:       v.knowledge,
+		Findings:        sortFindings(find.findings()),
+		Timeline:        c.timeline.items(),
+		TimelineDropped: c.timeline.dropped,
+	}
+	if p := identify(c); p != nil {
+		cr.Identified = p.name
+	}
+	if c.sentDHCPv6Client {
+		cr.ORO = slices.Clone(c.oro)
+		if cr.ORO == nil {
+			cr.ORO = []uint16{}
+		}
+	}
+	if cr.Evidence == nil {
+		cr.Evidence = []Evidence{}
+	}
+	for _, a := range c.addrOrder {
+		cr.Addresses = append(cr.Addresses, *c.addrs[a])
+	}
+	for _, a := range c.dnsOrder {
+		u := *c.dns[a]
+		u.Offered = c.offered(a)
+		cr.DNSQueried = append(cr.DNSQueried, u)
+	}
+	// Open validity intervals: RA servers still valid, DHCPv6 servers held.
+	addrs := make([]netip.Addr, 0, len(c.servers))
+	for a, s := range c.servers {
+		if s.valid {
+			addrs = append(addrs, a)
+		}
+	}
+	slices.SortFunc(addrs, func(a, b netip.Addr) int { return a.Compare(b) })
+	for _, a := range addrs {
+		cr.DNSValidity = append(cr.DNSValidity, Interval{Server: a.String(), Via: ViaRA, From: c.servers[a].from})
+	}
+	for _, a := range c.dhcpDNS {
+		cr.DNSValidity = append(cr.DNSValidity, Interval{Server: a.String(), Via: ViaDHCPv6, From: c.dhcpSince[a]})
+	}
+	slices.SortStableFunc(cr.DNSValidity, func(a, b Interval) int { return a.From.Compare(b.From) })
+	slices.SortStableFunc(cr.Timeline, func(a, b Event) int { return a.Time.Compare(b.Time) })
+	return cr
+}
+
+func reportRouter(rt *router, now time.Time) Router {
+	find := rt.find.clone()
+	finishRouter(rt, now, &find)
+	out := Router{
+		MAC: rt.mac.String(), Vendor: Vendor(rt.mac), LinkLocal: addrString(rt.ll),
+		RAs: rt.ras, Unsolicited: rt.unsolicited, Solicited: rt.solicited, Unicast: rt.unicast,
+		FirstSeen: rt.first, LastSeen: rt.last, LastRA: rt.lastRA,
+		Findings: sortFindings(find.findings()),
+	}
+	if rt.gapCount > 0 {
+		out.Intervals = IntervalStats{Count: rt.gapCount, MinSeconds: rt.gapMin.Seconds(), MaxSeconds: rt.gapMax.Seconds(),
+			MeanSeconds: (rt.gapSum / time.Duration(rt.gapCount)).Seconds()}
+	}
+	return out
+}
+
+// sortFindings orders findings by time, then id.
+func sortFindings(f []Finding) []Finding {
+	slices.SortStableFunc(f, func(a, b Finding) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return f
+}

@@ -1,0 +1,381 @@
+package conformance
+
+import (
+	"container/list"
+	"net/netip"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// client is the tracker's model of one client.
+type client struct {
+	mac         MAC
+	elem        *list.Element
+	first, last time.Time
+	opts        Options
+
+	addrs       map[netip.Addr]*Address
+	addrOrder   []netip.Addr
+	addrDropped int
+
+	duids            []string
+	hostname         string
+	vendorClass      []string
+	oro              []uint16
+	hasORO           bool
+	sentDHCPv6Client bool
+	infoRequests     int
+	prl              []uint8
+	dhcp4VendorClass string
+	v6only           *v6onlyOffer
+
+	clientRole, serverRole bool
+	counts                 ClientCounts
+	rs                     []Evidence
+
+	timeline capped[Event]
+
+	raOffers   capped[RAOffer]
+	raHadDNS   bool // a non-assumed RA with a non-zero RDNSS reached it
+	dhcpOffers capped[DHCPv6Offer]
+	dhcpEver   map[netip.Addr]bool
+
+	// RA-learned servers, keyed by address (RFC 8106 §5.3.1 updates an
+	// existing entry whichever router sent the option).
+	servers   map[netip.Addr]*serverState
+	intervals capped[Interval]
+	// lastRA is the last RA that reached the client (non-assumed).
+	lastRA     Evidence
+	lastRAFrom MAC
+	sawO, sawM bool
+	firstO     *Evidence
+
+	// DHCPv6-learned servers: the last Reply's option 23 replaces them
+	// (RFC 8415 §18.2.10.1).
+	dhcpDNS     []netip.Addr
+	dhcpSince   map[netip.Addr]time.Time
+	dhcpEv      *Evidence
+	dhcpRefresh uint32
+	dhcpHasIRT  bool
+	lastReply   *Evidence
+	txs         []*transaction
+
+	dns      map[netip.Addr]*DNSUse
+	dnsOrder []netip.Addr
+
+	find findingSet
+}
+
+// v6onlyOffer is a DHCPv4 OFFER with option 108 (RFC 8925).
+type v6onlyOffer struct {
+	ev   Evidence
+	wait uint32
+}
+
+// serverState is one RA-learned DNS server of a client, under the RFC 8106
+// rules and under the variants client knowledge may select.
+type serverState struct {
+	addr         netip.Addr
+	router       MAC
+	valid        bool
+	from         time.Time
+	expires      time.Time // zero: infinite
+	lastLifetime uint32
+	last         Evidence
+	reached      string
+	assumed      bool
+
+	ended     time.Time
+	endedEv   Evidence
+	endReason string // "expired" or "withdrawn"
+
+	// omitted is when an RA from the same router first came without this
+	// server (clients that store the whole last RA drop it then; F6).
+	omitted   time.Time
+	omittedEv Evidence
+
+	// Android ignores non-zero lifetimes below 120 s (field guide §1).
+	androidValid   bool
+	androidEver    bool
+	androidExpires time.Time
+}
+
+// transaction is one DHCPv6 client transaction (same xid and type).
+type transaction struct {
+	xid      uint32
+	typ      uint8
+	sends    []Evidence
+	count    int
+	elapsed  []uint16
+	answered bool
+	reply    Evidence
+	oro      []uint16
+	hasORO   bool
+	clientID []byte
+}
+
+func newClient(m MAC, ts time.Time, o Options) *client {
+	return &client{
+		mac: m, first: ts, last: ts, opts: o,
+		addrs:     make(map[netip.Addr]*Address),
+		servers:   make(map[netip.Addr]*serverState),
+		dns:       make(map[netip.Addr]*DNSUse),
+		dhcpSince: make(map[netip.Addr]time.Time),
+		dhcpEver:  make(map[netip.Addr]bool),
+	}
+}
+
+// event appends a timeline event (capped).
+func (c *client) event(kind string, p *Packet, detail string) {
+	c.eventAt(kind, p.Time, p.N, detail)
+}
+
+func (c *client) eventAt(kind string, ts time.Time, n int, detail string) {
+	c.timeline.add(Event{Kind: kind, Time: ts, Packet: n, Detail: detail}, c.opts.MaxEvents)
+}
+
+// problems turns p's malformed pieces into client findings.
+func (c *client) problems(p *Packet) {
+	for _, pr := range p.Problems {
+		c.find.add(Finding{ID: pr.ID, Severity: problemSeverity(pr), Client: c.mac.String(), Time: p.Time,
+			RFC: pr.RFC, Message: pr.Message}, "problem:"+pr.ID+":"+pr.Message, ev(p, ""))
+	}
+}
+
+// eui64 returns the modified EUI-64 interface identifier of m (RFC 4291
+// appendix A).
+func eui64(m MAC) [8]byte {
+	return [8]byte{m[0] ^ 0x02, m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]}
+}
+
+// classify returns the Address kind of a for a client with MAC m.
+func classify(a netip.Addr, m MAC) string {
+	if a.IsLinkLocalUnicast() {
+		return AddrLinkLocal
+	}
+	b := a.As16()
+	if [8]byte(b[8:16]) == eui64(m) {
+		return AddrSLAAC
+	}
+	return AddrTemporary
+}
+
+// addAddress records address a learned from source at ts.
+func (c *client) addAddress(a netip.Addr, source string, ts time.Time) {
+	if !a.Is6() || a.IsUnspecified() || a.IsMulticast() || a.IsLoopback() {
+		return
+	}
+	if e, ok := c.addrs[a]; ok {
+		if ts.After(e.LastSeen) {
+			e.LastSeen = ts
+		}
+		if source == "dhcpv6-ia" {
+			e.Kind, e.Source = AddrDHCPv6, source
+		}
+		return
+	}
+	if len(c.addrs) >= c.opts.MaxAddresses {
+		c.addrDropped++
+		return
+	}
+	kind := classify(a, c.mac)
+	if source == "dhcpv6-ia" {
+		kind = AddrDHCPv6
+	}
+	c.addrs[a] = &Address{Address: a.String(), Kind: kind, Source: source, FirstSeen: ts, LastSeen: ts}
+	c.addrOrder = append(c.addrOrder, a)
+}
+
+// expire closes the validity of RA-learned servers whose lifetime ended
+// by now.
+func (c *client) expire(now time.Time) {
+	for _, s := range c.servers {
+		if s.valid && !s.expires.IsZero() && !s.expires.After(now) {
+			c.endServer(s, s.expires, "expired", Evidence{Time: s.expires, Note: "lifetime from packet " + strconv.Itoa(s.last.Packet) + " ended"})
+		}
+	}
+}
+
+func (c *client) endServer(s *serverState, at time.Time, reason string, e Evidence) {
+	s.valid = false
+	s.ended, s.endedEv, s.endReason = at, e, reason
+	to := at
+	c.intervals.add(Interval{Server: s.addr.String(), Via: ViaRA, From: s.from, To: &to}, c.opts.MaxOffers)
+	kind := EventRDNSSExpired
+	if reason == "withdrawn" {
+		kind = EventRDNSSWithdrawn
+	}
+	c.eventAt(kind, at, e.Packet, s.addr.String())
+}
+
+// raTemplate is what one RA offers, computed once and applied to every
+// client it reaches.
+type raTemplate struct {
+	p      *Packet
+	ra     *RouterAdvertisement
+	from   MAC
+	detail map[string]string // by reached
+	offers []RAOffer
+	in     map[netip.Addr]bool
+}
+
+// newRATemplate prepares RA p from router from.
+func newRATemplate(p *Packet, from MAC) *raTemplate {
+	t := &raTemplate{p: p, ra: p.RA, from: from, in: make(map[netip.Addr]bool),
+		detail: map[string]string{
+			ReachedMulticast: "from " + from.String() + " (" + ReachedMulticast + ")",
+			ReachedUnicast:   "from " + from.String() + " (" + ReachedUnicast + ")",
+		}}
+	rs := from.String()
+	for _, o := range p.RA.Options.RDNSS {
+		var exp *time.Time
+		if o.Lifetime != infiniteLifetime {
+			e := p.Time.Add(time.Duration(o.Lifetime) * time.Second)
+			exp = &e
+		}
+		for _, a := range o.Servers {
+			t.offers = append(t.offers, RAOffer{Server: a.String(), Router: rs, LifetimeSeconds: o.Lifetime,
+				OfferedAt: p.Time, Packet: p.N, ExpiresAt: exp})
+			t.in[a] = true
+		}
+	}
+	return t
+}
+
+// applyRA applies an RA that reached the client (RFC 8106 §5.3.1).
+// Assumed RAs were sent before the client's first packet.
+func (c *client) applyRA(t *raTemplate, reached string, assumed bool) {
+	p, ra, from := t.p, t.ra, t.from
+	c.expire(p.Time)
+	if !assumed {
+		c.counts.RAsReceived++
+		c.lastRA, c.lastRAFrom = ev(p, ""), from
+		c.eventAt(EventRA, p.Time, p.N, t.detail[reached])
+		c.sawO = c.sawO || ra.Other
+		c.sawM = c.sawM || ra.Managed
+		if ra.Other && c.firstO == nil {
+			e := c.lastRA
+			c.firstO = &e
+		}
+	}
+	i := 0
+	for _, o := range ra.Options.RDNSS {
+		for _, a := range o.Servers {
+			off := t.offers[i]
+			i++
+			off.Reached, off.Assumed = reached, assumed
+			c.raOffers.add(off, c.opts.MaxOffers)
+			c.offerRA(p, o.Lifetime, a, from, reached, assumed)
+			if !assumed && o.Lifetime != 0 {
+				c.raHadDNS = true
+			}
+		}
+	}
+	for _, s := range c.servers {
+		if s.valid && s.router == from && !t.in[s.addr] && s.omitted.IsZero() {
+			s.omitted, s.omittedEv = p.Time, ev(p, "RA without "+s.addr.String())
+		}
+	}
+}
+
+func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached string, assumed bool) {
+	s, ok := c.servers[a]
+	if !ok {
+		if len(c.servers) >= maxServers {
+			return
+		}
+		s = &serverState{addr: a, assumed: assumed}
+		c.servers[a] = s
+	}
+	if !assumed {
+		s.assumed = false
+	}
+	s.router, s.lastLifetime, s.last, s.reached = from, lt, ev(p, ""), reached
+	s.omitted = time.Time{}
+	if lt == 0 {
+		if s.valid {
+			c.endServer(s, p.Time, "withdrawn", ev(p, "RDNSS lifetime 0"))
+		}
+		s.androidValid = false
+		return
+	}
+	if !s.valid {
+		s.valid, s.from = true, p.Time
+	}
+	s.expires = time.Time{}
+	if lt != infiniteLifetime {
+		s.expires = p.Time.Add(time.Duration(lt) * time.Second)
+	}
+	if lt >= 120 {
+		s.androidValid, s.androidEver, s.androidExpires = true, true, s.expires
+	}
+}
+
+// validAt reports whether server a was validly offered to the client at
+// ts by RA (under RFC 8106 rules) or DHCPv6.
+func (c *client) validAt(a netip.Addr, ts time.Time) bool {
+	if s, ok := c.servers[a]; ok && s.valid && (s.expires.IsZero() || s.expires.After(ts)) {
+		return true
+	}
+	return slices.Contains(c.dhcpDNS, a)
+}
+
+// offered reports whether a was ever offered on the wire.
+func (c *client) offered(a netip.Addr) bool {
+	if _, ok := c.servers[a]; ok {
+		return true
+	}
+	return c.dhcpEver[a]
+}
+
+// query records a DNS query from the client (checks C7, C8).
+func (c *client) query(p *Packet) {
+	srv := p.Dst
+	u, ok := c.dns[srv]
+	if !ok {
+		if len(c.dns) >= maxServers {
+			return
+		}
+		u = &DNSUse{Server: srv.String(), First: p.Time, FirstPacket: p.N}
+		c.dns[srv] = u
+		c.dnsOrder = append(c.dnsOrder, srv)
+	}
+	u.Queries++
+	u.Last, u.LastPacket = p.Time, p.N
+	if srv.Is4() || c.validAt(srv, p.Time) {
+		return
+	}
+	u.Stale++
+	if s, ok := c.servers[srv]; ok && !s.ended.IsZero() && !s.valid {
+		c.find.add(Finding{ID: "C8", Severity: SeverityWarning, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8106 §5.3.1",
+			Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime " + s.endReason + " at " + stamp(s.ended)},
+			"C8:"+srv.String(), ev(p, "stale query"))
+		return
+	}
+	if !c.offered(srv) {
+		c.find.add(Finding{ID: "C7", Severity: SeverityInfo, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8106 §5.3.1",
+			Message: "queries DNS server " + srv.String() + " that no RA or DHCPv6 Reply in this capture offered it (learned earlier, or configured)"},
+			"C7:"+srv.String(), ev(p, "query to a server not offered"))
+	}
+}
+
+// setDHCPDNS replaces the DHCPv6-learned servers (RFC 8415 §18.2.10.1).
+func (c *client) setDHCPDNS(servers []netip.Addr, p *Packet) {
+	now := p.Time
+	for _, old := range c.dhcpDNS {
+		if !slices.Contains(servers, old) {
+			to := now
+			c.intervals.add(Interval{Server: old.String(), Via: ViaDHCPv6, From: c.dhcpSince[old], To: &to}, c.opts.MaxOffers)
+			delete(c.dhcpSince, old)
+		}
+	}
+	for _, n := range servers {
+		if _, ok := c.dhcpSince[n]; !ok {
+			c.dhcpSince[n] = now
+		}
+	}
+	c.dhcpDNS = servers
+	e := ev(p, "")
+	c.dhcpEv = &e
+}

@@ -1,0 +1,193 @@
+package conformance
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// isClientMessage reports DHCPv6 message types clients send (RFC 8415
+// §7.3).
+func isClientMessage(t uint8) bool {
+	switch t {
+	case 1, 3, 4, 5, 6, 8, 9, dhcp6InfoRequest:
+		return true
+	}
+	return false
+}
+
+func (t *Tracker) observeDHCPv6(p *Packet) {
+	m := p.DHCPv6
+	switch {
+	case isClientMessage(m.Type) && p.DstPort == 547:
+		c := t.client(p.SrcMAC, p.Time)
+		if c == nil {
+			return
+		}
+		c.touch(p)
+		c.problems(p)
+		if m.ClientID != nil {
+			t.duids[duidString(m.ClientID)] = c.mac
+		}
+		c.clientMessage(p, m)
+	case m.Type == dhcp6RelayForw:
+		// Relayed client traffic is seen only on the server's link; the
+		// client's own message, if on this link, was observed directly.
+		if c, ok := t.clients[p.SrcMAC]; ok {
+			c.serverRole = true
+		}
+	default:
+		in := m.Inner()
+		if in == nil || (in.Type != dhcp6Reply && in.Type != dhcp6Advertise && in.Type != 10) {
+			return
+		}
+		if s, ok := t.clients[p.SrcMAC]; ok {
+			s.serverRole = true
+		}
+		var c *client
+		if m.Type != dhcp6RelayRepl && !p.DstMAC.Multicast() {
+			c = t.clients[p.DstMAC]
+		}
+		if c == nil && in.ClientID != nil {
+			if mac, ok := t.duids[duidString(in.ClientID)]; ok {
+				c = t.clients[mac]
+			}
+		}
+		if in.Type == dhcp6Reply {
+			t.replies++
+			t.matchSent(p, SentDHCPv6Reply)
+		}
+		if c == nil {
+			t.linkProblems(p)
+			return
+		}
+		c.expire(p.Time)
+		c.problems(p)
+		c.serverMessage(p, in)
+	}
+}
+
+// clientMessage records a DHCPv6 message the client sent.
+func (c *client) clientMessage(p *Packet, m *DHCPv6) {
+	c.clientRole = true
+	c.sentDHCPv6Client = true
+	c.hasORO, c.oro = m.HasORO, m.ORO
+	if c.oro == nil {
+		c.oro = []uint16{}
+	}
+	if m.ClientID != nil {
+		c.duids = addUnique(c.duids, duidString(m.ClientID), 8)
+	}
+	for _, v := range m.VendorClass {
+		c.vendorClass = addUnique(c.vendorClass, v, 8)
+	}
+	if m.FQDN != "" {
+		c.hostname = m.FQDN
+	}
+	kind := EventDHCPv6Client
+	switch m.Type {
+	case dhcp6InfoRequest:
+		c.counts.InformationRequests++
+		c.infoRequests++
+		kind = EventInfoRequest
+	case dhcp6Solicit:
+		c.counts.Solicits++
+		kind = EventSolicit
+	default:
+		c.counts.OtherDHCPv6++
+	}
+	detail := fmt.Sprintf("xid %06x", m.TransactionID)
+	if kind == EventDHCPv6Client {
+		detail = dhcp6TypeName(m.Type) + " " + detail
+	}
+	c.event(kind, p, detail)
+
+	var tx *transaction
+	for i := len(c.txs) - 1; i >= 0 && i >= len(c.txs)-4; i-- {
+		if c.txs[i].xid == m.TransactionID && c.txs[i].typ == m.Type {
+			tx = c.txs[i]
+			break
+		}
+	}
+	var prev *transaction
+	if tx == nil {
+		if n := len(c.txs); n > 0 {
+			prev = c.txs[n-1]
+		}
+		tx = &transaction{xid: m.TransactionID, typ: m.Type, oro: m.ORO, hasORO: m.HasORO, clientID: m.ClientID}
+		if len(c.txs) >= maxTransactions {
+			c.txs = c.txs[1:]
+		}
+		c.txs = append(c.txs, tx)
+	}
+	tx.count++
+	if len(tx.sends) < 16 {
+		tx.sends = append(tx.sends, ev(p, ""))
+		tx.elapsed = append(tx.elapsed, m.ElapsedTime)
+	}
+	if m.Type == dhcp6InfoRequest {
+		checkInfoRequest(c, p, m, tx, prev)
+	}
+	if m.Type == dhcp6Solicit || m.Type == dhcp6InfoRequest {
+		checkExchangeChoice(c, p, m)
+	}
+}
+
+// serverMessage records a DHCPv6 Reply or Advertise addressed to the
+// client.
+func (c *client) serverMessage(p *Packet, m *DHCPv6) {
+	if m.Type != dhcp6Reply {
+		c.event(EventDHCPv6Server, p, dhcp6TypeName(m.Type))
+		return
+	}
+	c.counts.Replies++
+	e := ev(p, "")
+	c.lastReply = &e
+	var tx *transaction
+	for i := len(c.txs) - 1; i >= 0; i-- {
+		if c.txs[i].xid == m.TransactionID {
+			tx = c.txs[i]
+			break
+		}
+	}
+	if tx != nil {
+		tx.answered, tx.reply = true, e
+	}
+	var dns []string
+	for _, a := range m.DNS {
+		dns = append(dns, a.String())
+	}
+	c.event(EventReply, p, fmt.Sprintf("xid %06x DNS [%s]", m.TransactionID, strings.Join(dns, " ")))
+	for _, a := range m.IAAddresses {
+		c.addAddress(a, "dhcpv6-ia", p.Time)
+	}
+	if tx != nil && tx.typ == dhcp6InfoRequest {
+		checkInfoReply(c, p, m, tx)
+	}
+	if m.HasStatus && m.StatusCode != 0 {
+		return // A failure status carries no configuration (RFC 8415 §18.2.10).
+	}
+	if m.HasRefreshTime {
+		c.dhcpRefresh, c.dhcpHasIRT = m.RefreshTime, true
+	} else {
+		c.dhcpRefresh, c.dhcpHasIRT = 0, false
+	}
+	if len(m.DNS) > 0 {
+		o := DHCPv6Offer{Servers: dns, Domains: m.Domains, ServerDUID: duidString(m.ServerID),
+			ServerAddress: addrString(p.Src), At: p.Time, Packet: p.N, TransactionID: fmt.Sprintf("%06x", m.TransactionID)}
+		if m.HasRefreshTime {
+			rt := m.RefreshTime
+			o.RefreshTimeSeconds = &rt
+		}
+		c.dhcpOffers.add(o, c.opts.MaxOffers)
+		for _, a := range m.DNS {
+			if len(c.dhcpEver) < maxServers {
+				c.dhcpEver[a] = true
+			}
+		}
+	}
+	// Only a Reply that answers the client's own request configures it.
+	if tx != nil || len(c.txs) == 0 {
+		c.setDHCPDNS(append([]netip.Addr(nil), m.DNS...), p)
+	}
+}

@@ -1,0 +1,232 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// needLab skips (or, with CI=true, fails) unless the test runs as root
+// with every tool it names.
+func needLab(t *testing.T, tools ...string) {
+	t.Helper()
+	fail := t.Skipf
+	if os.Getenv("CI") == "true" {
+		fail = t.Fatalf
+	}
+	if os.Geteuid() != 0 {
+		fail("needs root to create network namespaces")
+	}
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			fail("needs %s: %v", tool, err)
+		}
+	}
+}
+
+// lab is a set of network namespaces the test created.
+type lab struct {
+	t      *testing.T
+	prefix string
+	dir    string
+}
+
+func newLab(t *testing.T) *lab {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	l := &lab{t: t, prefix: "ralabt" + hex.EncodeToString(b), dir: t.TempDir()}
+	return l
+}
+
+// ns returns the full name of namespace short.
+func (l *lab) ns(short string) string { return l.prefix + "-" + short }
+
+// run runs a command and fails the test on error.
+func (l *lab) run(args ...string) string {
+	l.t.Helper()
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	if err != nil {
+		l.t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// addNS creates namespace short, removed at cleanup, with DAD off
+// (lab-recipes: before any veth exists) and a resolv.conf of its own.
+func (l *lab) addNS(short string) string {
+	n := l.ns(short)
+	l.run("ip", "netns", "add", n)
+	l.t.Cleanup(func() {
+		_ = exec.Command("ip", "netns", "del", n).Run()
+		_ = os.RemoveAll(filepath.Join("/etc/netns", n))
+	})
+	if err := os.MkdirAll(filepath.Join("/etc/netns", n), 0o755); err != nil {
+		l.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("/etc/netns", n, "resolv.conf"), nil, 0o644); err != nil {
+		l.t.Fatal(err)
+	}
+	l.run("ip", "netns", "exec", n, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
+	return n
+}
+
+// start starts a long-running command, stopped at cleanup.
+func (l *lab) start(name string, args ...string) *exec.Cmd {
+	l.t.Helper()
+	cmd := exec.Command(args[0], args[1:]...)
+	logf, err := os.Create(filepath.Join(l.dir, name+".log"))
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		l.t.Fatalf("starting %s: %v", name, err)
+	}
+	l.t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		logf.Close()
+	})
+	return cmd
+}
+
+// waitFor polls cond every 100 ms until it holds or timeout passes.
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestLabRealClients captures dnsmasq (RA + stateless DHCPv6) serving ISC
+// dhclient and a kernel-only host that queries DNS, in namespaces the test
+// creates, and checks the observer's verdicts on that capture.
+func TestLabRealClients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("lab test skipped in -short mode")
+	}
+	needLab(t, "ip", "tcpdump", "dnsmasq", "dhclient", "dig", "sysctl")
+	l := newLab(t)
+	r, a, b := l.addNS("r"), l.addNS("a"), l.addNS("b")
+
+	// Link: a bridge in the router namespace, one veth per client.
+	l.run("ip", "-n", r, "link", "add", "br0", "address", "02:00:00:00:01:01", "type", "bridge", "mcast_snooping", "0")
+	for i, c := range []string{a, b} {
+		port := []string{"pa", "pb"}[i]
+		mac := []string{"02:00:00:00:02:01", "02:00:00:00:02:02"}[i]
+		l.run("ip", "link", "add", port, "netns", r, "type", "veth", "peer", "name", "eth0", "netns", c, "address", mac)
+		l.run("ip", "-n", r, "link", "set", port, "master", "br0", "up")
+		l.run("ip", "netns", "exec", c, "sysctl", "-qw", "net.ipv6.conf.eth0.accept_ra=2")
+	}
+	l.run("ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+	l.run("ip", "-n", r, "link", "set", "br0", "up")
+	l.run("ip", "-n", r, "addr", "add", "2001:db8:1::1/64", "dev", "br0")
+
+	capFile := filepath.Join(l.dir, "lab.pcap")
+	tcpdump := l.start("tcpdump", "ip", "netns", "exec", r, "tcpdump", "-i", "br0", "-U", "--immediate-mode", "-s", "0", "-w", capFile,
+		"icmp6 or udp port 546 or udp port 547 or port 53")
+	waitFor(t, "tcpdump to listen", 10*time.Second, func() bool {
+		out, _ := os.ReadFile(filepath.Join(l.dir, "tcpdump.log"))
+		return bytes.Contains(out, []byte("listening on"))
+	})
+	l.start("dnsmasq", "ip", "netns", "exec", r, "dnsmasq", "-k", "-C", "/dev/null", "-u", "root", "--port=0",
+		"--interface=br0", "--bind-interfaces", "--enable-ra", "--ra-param=br0,10,1800",
+		"--dhcp-range=::,constructor:br0,ra-stateless", "--dhcp-option=option6:dns-server,[2001:db8::53]",
+		"--pid-file="+filepath.Join(l.dir, "dnsmasq.pid"), "--dhcp-leasefile="+filepath.Join(l.dir, "dnsmasq.leases"))
+
+	for _, c := range []string{a, b} {
+		l.run("ip", "-n", c, "link", "set", "eth0", "up")
+	}
+	// Client a: ISC dhclient, DHCPv6 only (lab recipes).
+	hook := filepath.Join(l.dir, "hook.sh")
+	env := filepath.Join(l.dir, "dhclient.env")
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\nenv >> "+env+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // link-local usable ~0.2 s after link up without DAD
+	l.start("dhclient", "ip", "netns", "exec", a, "dhclient", "-6", "-S", "-d", "-v", "-pf", filepath.Join(l.dir, "dhclient.pid"),
+		"-lf", filepath.Join(l.dir, "dhclient.leases"), "-sf", hook, "eth0")
+	waitFor(t, "dhclient to get DNS", 30*time.Second, func() bool {
+		out, _ := os.ReadFile(env)
+		return bytes.Contains(out, []byte("new_dhcp6_name_servers=2001:db8::53"))
+	})
+	// Client b: the kernel's own RS/SLAAC, then a DNS query.
+	waitFor(t, "a default route in b", 30*time.Second, func() bool {
+		out, _ := exec.Command("ip", "-n", b, "-6", "route", "show", "default").Output()
+		return len(bytes.TrimSpace(out)) > 0
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = exec.CommandContext(ctx, "ip", "netns", "exec", b, "dig", "+time=1", "+tries=1", "@2001:db8::53", "example.org", "AAAA").Run()
+	time.Sleep(500 * time.Millisecond)
+	_ = tcpdump.Process.Signal(syscall.SIGTERM)
+	_ = tcpdump.Wait()
+
+	if keep := os.Getenv("RALAB_LAB_PCAP"); keep != "" {
+		// Keep the capture for comparison with tshark.
+		if b, err := os.ReadFile(capFile); err == nil {
+			_ = os.WriteFile(keep, b, 0o644)
+		}
+	}
+	f, err := os.Open(capFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := Analyze(f)
+	if err != nil {
+		t.Fatalf("Analyze: %v", err)
+	}
+	type clientView struct {
+		MAC        string
+		Identified string
+		Verdict    Verdict
+	}
+	var got []clientView
+	for _, c := range rep.Clients {
+		got = append(got, clientView{MAC: c.MAC, Identified: c.Identified, Verdict: c.Verdict})
+		t.Logf("%s %s (%s): %s | %s", c.MAC, c.Verdict, c.Identified, c.Reason, c.Settle)
+		for _, fd := range c.Findings {
+			t.Logf("  %s %s: %s", fd.ID, fd.Severity, fd.Message)
+		}
+	}
+	want := []clientView{
+		{MAC: "02:00:00:00:02:01", Identified: "ISC dhclient", Verdict: VerdictDNSOK},
+		{MAC: "02:00:00:00:02:02", Verdict: VerdictDNSOK},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("clients (-want +got):\n%s", diff)
+	}
+	if len(rep.Routers) != 1 || rep.Routers[0].LastRA == nil || !rep.Routers[0].LastRA.Other {
+		t.Errorf("want one router whose RA sets O: %+v", rep.Routers)
+	}
+	for _, rt := range rep.Routers {
+		for _, fd := range rt.Findings {
+			t.Logf("router %s %s: %s", fd.ID, fd.Severity, fd.Message)
+		}
+	}
+	if rep.Malformed != 0 {
+		t.Errorf("%d malformed packets in a capture of well-behaved software: %+v", rep.Malformed, rep.Findings)
+	}
+}

@@ -1,0 +1,395 @@
+package conformance
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// DHCPv6 message types (RFC 8415 §7.3).
+const (
+	dhcp6Solicit     = 1
+	dhcp6Advertise   = 2
+	dhcp6Request     = 3
+	dhcp6Reply       = 7
+	dhcp6InfoRequest = 11
+	dhcp6RelayForw   = 12
+	dhcp6RelayRepl   = 13
+)
+
+// DHCPv6 option codes (RFC 8415 §21, RFC 3646, RFC 4704, RFC 8415 §21.24).
+const (
+	opt6ClientID    = 1
+	opt6ServerID    = 2
+	opt6IANA        = 3
+	opt6IATA        = 4
+	opt6IAAddr      = 5
+	opt6ORO         = 6
+	opt6Elapsed     = 8
+	opt6RelayMsg    = 9
+	opt6Status      = 13
+	opt6VendorClass = 16
+	opt6DNS         = 23
+	opt6Domains     = 24
+	opt6IAPD        = 25
+	opt6IRT         = 32
+	opt6FQDN        = 39
+	opt6SolMaxRT    = 82
+	opt6InfMaxRT    = 83
+)
+
+// DHCPv6 is a decoded DHCPv6 message (RFC 8415 §8, §9). For relay
+// messages, Relayed holds the innermost relayed message.
+type DHCPv6 struct {
+	// Type is the message type.
+	Type uint8
+	// TransactionID is the 24-bit transaction id (client/server messages).
+	TransactionID uint32
+	// HopCount, LinkAddress and PeerAddress are set for relay messages.
+	HopCount uint8
+	// LinkAddress is a relay message's link-address.
+	LinkAddress netip.Addr
+	// PeerAddress is a relay message's peer-address.
+	PeerAddress netip.Addr
+	// Relayed is the message inside a Relay Message option.
+	Relayed *DHCPv6
+	// Options are the option codes in order.
+	Options []uint16
+	// ClientID is the Client Identifier DUID, nil when absent.
+	ClientID []byte
+	// ServerID is the Server Identifier DUID, nil when absent.
+	ServerID []byte
+	// ORO is the Option Request Option, nil when absent.
+	ORO []uint16
+	// HasORO reports an ORO (possibly empty).
+	HasORO bool
+	// ElapsedTime is the Elapsed Time in hundredths of a second.
+	ElapsedTime uint16
+	// HasElapsedTime reports an Elapsed Time option.
+	HasElapsedTime bool
+	// HasIA reports any IA_NA, IA_TA or IA_PD option.
+	HasIA bool
+	// IAAddresses are the IA Address options inside IA_NA and IA_TA.
+	IAAddresses []netip.Addr
+	// DNS are the DNS Recursive Name Server addresses (option 23).
+	DNS []netip.Addr
+	// HasDNS reports option 23.
+	HasDNS bool
+	// Domains is the Domain Search List (option 24).
+	Domains []string
+	// RefreshTime is the Information Refresh Time (option 32), seconds.
+	RefreshTime uint32
+	// HasRefreshTime reports option 32.
+	HasRefreshTime bool
+	// FQDN is the Client FQDN (option 39) name.
+	FQDN string
+	// VendorClass are the Vendor Class (option 16) data strings.
+	VendorClass []string
+	// StatusCode is the top-level Status Code, if HasStatus.
+	StatusCode uint16
+	// StatusMessage is the Status Code message.
+	StatusMessage string
+	// HasStatus reports a top-level Status Code option.
+	HasStatus bool
+	// InfMaxRT is option 83 (RFC 8415 §21.25), if HasInfMaxRT.
+	InfMaxRT uint32
+	// HasInfMaxRT reports option 83.
+	HasInfMaxRT bool
+}
+
+// Inner returns the innermost non-relay message of m.
+func (m *DHCPv6) Inner() *DHCPv6 {
+	for i := 0; m != nil && (m.Type == dhcp6RelayForw || m.Type == dhcp6RelayRepl) && i < 8; i++ {
+		if m.Relayed == nil {
+			return m
+		}
+		m = m.Relayed
+	}
+	return m
+}
+
+// dhcp6TypeName names DHCPv6 message types (RFC 8415 §7.3).
+func dhcp6TypeName(t uint8) string {
+	names := [...]string{"", "Solicit", "Advertise", "Request", "Confirm", "Renew", "Rebind", "Reply",
+		"Release", "Decline", "Reconfigure", "Information-Request", "Relay-Forward", "Relay-Reply"}
+	if int(t) < len(names) && t != 0 {
+		return names[t]
+	}
+	return "type " + strconv.Itoa(int(t))
+}
+
+func (p *Packet) decodeDHCPv6(b []byte, depth int) *DHCPv6 {
+	if len(b) < 4 {
+		p.problem(CheckDecode, "RFC 8415 §8", "DHCPv6 message of %d bytes is too short", len(b))
+		return nil
+	}
+	m := &DHCPv6{Type: b[0]}
+	var opts []byte
+	if m.Type == dhcp6RelayForw || m.Type == dhcp6RelayRepl {
+		if len(b) < 34 {
+			p.problem(CheckDecode, "RFC 8415 §9", "DHCPv6 relay message of %d bytes is too short", len(b))
+			return nil
+		}
+		m.HopCount = b[1]
+		m.LinkAddress = netip.AddrFrom16([16]byte(b[2:18]))
+		m.PeerAddress = netip.AddrFrom16([16]byte(b[18:34]))
+		opts = b[34:]
+	} else {
+		m.TransactionID = uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		opts = b[4:]
+	}
+	p.decodeDHCPv6Options(opts, m, depth, true)
+	return m
+}
+
+func (p *Packet) decodeDHCPv6Options(b []byte, m *DHCPv6, depth int, top bool) {
+	for len(b) > 0 {
+		if len(b) < 4 {
+			p.problem(CheckDecode, "RFC 8415 §21.1", "DHCPv6 %s: option header truncated", dhcp6TypeName(m.Type))
+			return
+		}
+		code := binary.BigEndian.Uint16(b[0:2])
+		l := int(binary.BigEndian.Uint16(b[2:4]))
+		if 4+l > len(b) {
+			p.problem(CheckDecode, "RFC 8415 §21.1", "DHCPv6 %s: option %d claims %d bytes, %d remain", dhcp6TypeName(m.Type), code, l, len(b)-4)
+			return
+		}
+		d := b[4 : 4+l]
+		b = b[4+l:]
+		if !top {
+			continue
+		}
+		m.Options = append(m.Options, code)
+		p.decodeDHCPv6Option(code, d, m, depth)
+	}
+}
+
+func (p *Packet) decodeDHCPv6Option(code uint16, d []byte, m *DHCPv6, depth int) {
+	bad := func(what string) {
+		p.problem(CheckDecode, "RFC 8415 §21", "DHCPv6 %s: option %d %s", dhcp6TypeName(m.Type), code, what)
+	}
+	switch code {
+	case opt6ClientID:
+		m.ClientID = append([]byte{}, d...)
+	case opt6ServerID:
+		m.ServerID = append([]byte{}, d...)
+	case opt6ORO:
+		if len(d)%2 != 0 {
+			bad("has an odd length")
+		}
+		m.HasORO = true
+		m.ORO = make([]uint16, 0, len(d)/2)
+		for i := 0; i+1 < len(d); i += 2 {
+			m.ORO = append(m.ORO, binary.BigEndian.Uint16(d[i:]))
+		}
+	case opt6Elapsed:
+		if len(d) != 2 {
+			bad("is not 2 bytes")
+			return
+		}
+		m.ElapsedTime, m.HasElapsedTime = binary.BigEndian.Uint16(d), true
+	case opt6IANA, opt6IATA, opt6IAPD:
+		m.HasIA = true
+		hdr := 12
+		if code == opt6IATA {
+			hdr = 4
+		}
+		if len(d) < hdr {
+			bad("is truncated")
+			return
+		}
+		for s := d[hdr:]; len(s) >= 4; {
+			sc := binary.BigEndian.Uint16(s[0:2])
+			sl := int(binary.BigEndian.Uint16(s[2:4]))
+			if 4+sl > len(s) {
+				bad("has a truncated sub-option")
+				return
+			}
+			if sc == opt6IAAddr && sl >= 24 {
+				m.IAAddresses = append(m.IAAddresses, netip.AddrFrom16([16]byte(s[4:20])))
+			}
+			s = s[4+sl:]
+		}
+	case opt6RelayMsg:
+		if depth >= 8 {
+			bad("nests relay messages too deep")
+			return
+		}
+		m.Relayed = p.decodeDHCPv6(d, depth+1)
+	case opt6Status:
+		if len(d) < 2 {
+			bad("is truncated")
+			return
+		}
+		m.StatusCode, m.StatusMessage, m.HasStatus = binary.BigEndian.Uint16(d), string(d[2:]), true
+	case opt6VendorClass:
+		if len(d) < 4 {
+			bad("is truncated")
+			return
+		}
+		for s := d[4:]; len(s) >= 2; {
+			sl := int(binary.BigEndian.Uint16(s))
+			if 2+sl > len(s) {
+				bad("has a truncated vendor-class-data")
+				return
+			}
+			m.VendorClass = append(m.VendorClass, string(s[2:2+sl]))
+			s = s[2+sl:]
+		}
+	case opt6DNS:
+		if len(d)%16 != 0 {
+			bad("length is not a multiple of 16")
+		}
+		m.HasDNS = true
+		for s := d; len(s) >= 16; s = s[16:] {
+			m.DNS = append(m.DNS, netip.AddrFrom16([16]byte(s[:16])))
+		}
+	case opt6Domains:
+		names, err := decodeDNSNames(d, false)
+		if err != "" {
+			bad(err)
+		}
+		m.Domains = names
+	case opt6IRT:
+		if len(d) != 4 {
+			bad("is not 4 bytes")
+			return
+		}
+		m.RefreshTime, m.HasRefreshTime = binary.BigEndian.Uint32(d), true
+	case opt6InfMaxRT:
+		if len(d) == 4 {
+			m.InfMaxRT, m.HasInfMaxRT = binary.BigEndian.Uint32(d), true
+		}
+	case opt6FQDN:
+		// RFC 4704 §4.1: flags then a possibly partial domain name.
+		if len(d) < 1 {
+			return
+		}
+		var labels []string
+		for s := d[1:]; len(s) > 0; {
+			n := int(s[0])
+			if n == 0 || n >= 64 || 1+n > len(s) {
+				break
+			}
+			labels = append(labels, string(s[1:1+n]))
+			s = s[1+n:]
+		}
+		m.FQDN = strings.Join(labels, ".")
+	}
+}
+
+// DNSMessage is a decoded DNS message (RFC 1035 §4.1), parsed with
+// github.com/miekg/dns.
+type DNSMessage struct {
+	// ID is the query id.
+	ID uint16
+	// Response is the QR bit.
+	Response bool
+	// Rcode is the response code.
+	Rcode int
+	// Name is the first question's name.
+	Name string
+	// Type is the first question's type.
+	Type uint16
+	// Answers counts answer records.
+	Answers int
+}
+
+func (p *Packet) decodeDNS(b []byte) *DNSMessage {
+	if len(b) < 12 {
+		p.problem(CheckDecode, "RFC 1035 §4.1.1", "DNS message of %d bytes is shorter than its header", len(b))
+		return nil
+	}
+	d := &DNSMessage{
+		ID:       binary.BigEndian.Uint16(b[0:2]),
+		Response: b[2]&0x80 != 0,
+		Rcode:    int(b[3] & 0x0f),
+	}
+	var m dns.Msg
+	if err := m.Unpack(b); err != nil {
+		p.problem(CheckDecode, "RFC 1035 §4.1", "DNS message does not parse: %v", err)
+		return d
+	}
+	d.Rcode = m.Rcode
+	d.Answers = len(m.Answer)
+	if len(m.Question) > 0 {
+		d.Name, d.Type = m.Question[0].Name, m.Question[0].Qtype
+	}
+	return d
+}
+
+// DHCPv4 message types (RFC 2132 §9.6).
+const (
+	dhcp4Discover = 1
+	dhcp4Offer    = 2
+	dhcp4Request  = 3
+	dhcp4Ack      = 5
+)
+
+// DHCPv4 is the part of a DHCPv4 message (RFC 2131) the observer uses:
+// identity hints and option 108 (RFC 8925).
+type DHCPv4 struct {
+	// Op is 1 for BOOTREQUEST, 2 for BOOTREPLY.
+	Op uint8
+	// TransactionID is xid.
+	TransactionID uint32
+	// ClientMAC is chaddr.
+	ClientMAC MAC
+	// MessageType is option 53.
+	MessageType uint8
+	// Hostname is option 12.
+	Hostname string
+	// VendorClass is option 60.
+	VendorClass string
+	// PRL is the Parameter Request List (option 55).
+	PRL []uint8
+	// V6OnlyWait is option 108 in seconds, if HasV6OnlyWait.
+	V6OnlyWait uint32
+	// HasV6OnlyWait reports option 108.
+	HasV6OnlyWait bool
+}
+
+func (p *Packet) decodeDHCPv4(b []byte) *DHCPv4 {
+	if len(b) < 240 || binary.BigEndian.Uint32(b[236:240]) != 0x63825363 {
+		p.problem(CheckDecode, "RFC 2131 §2", "DHCPv4 message without the magic cookie")
+		return nil
+	}
+	m := &DHCPv4{Op: b[0], TransactionID: binary.BigEndian.Uint32(b[4:8])}
+	copy(m.ClientMAC[:], b[28:34])
+	for o := b[240:]; len(o) > 0; {
+		code := o[0]
+		if code == 0 {
+			o = o[1:]
+			continue
+		}
+		if code == 255 {
+			break
+		}
+		if len(o) < 2 || 2+int(o[1]) > len(o) {
+			p.problem(CheckDecode, "RFC 2132 §2", "DHCPv4 option %d truncated", code)
+			break
+		}
+		d := o[2 : 2+int(o[1])]
+		o = o[2+int(o[1]):]
+		switch code {
+		case 53:
+			if len(d) == 1 {
+				m.MessageType = d[0]
+			}
+		case 12:
+			m.Hostname = string(d)
+		case 60:
+			m.VendorClass = string(d)
+		case 55:
+			m.PRL = append([]uint8{}, d...)
+		case 108:
+			if len(d) == 4 {
+				m.V6OnlyWait, m.HasV6OnlyWait = binary.BigEndian.Uint32(d), true
+			}
+		}
+	}
+	return m
+}

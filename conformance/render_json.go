@@ -1,0 +1,53 @@
+package conformance
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrUnknownSchema is returned by DecodeJSON for a report whose schema is
+// not SchemaVersion.
+var ErrUnknownSchema = errors.New("unknown report schema")
+
+// RenderJSON writes r as indented JSON, the ralab.report/v1 format of
+// SCHEMA.md, followed by a newline.
+func RenderJSON(w io.Writer, r *Report) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("conformance: encoding report: %w", err)
+	}
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("conformance: writing JSON: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON reads one JSON report as RenderJSON writes it. It rejects a
+// report of another schema version with an error wrapping
+// ErrUnknownSchema, before trusting any other field. Unknown fields are
+// ignored, as SCHEMA.md asks of consumers.
+func DecodeJSON(rd io.Reader) (*Report, error) {
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("conformance: reading report: %w", err)
+	}
+	var head struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("conformance: decoding report: %w", err)
+	}
+	switch {
+	case head.Schema == nil:
+		return nil, fmt.Errorf("conformance: %w: no \"schema\" field, want %q", ErrUnknownSchema, SchemaVersion)
+	case *head.Schema != SchemaVersion:
+		return nil, fmt.Errorf("conformance: %w %q, want %q", ErrUnknownSchema, *head.Schema, SchemaVersion)
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("conformance: decoding report: %w", err)
+	}
+	return &r, nil
+}

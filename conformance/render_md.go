@@ -1,0 +1,395 @@
+package conformance
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// RenderMarkdown writes r as a Markdown document (GitHub-flavoured tables):
+// a summary table of clients, a client × check matrix, a section per client
+// with findings, evidence, DNS offers and use, and a timeline, then the
+// routers and link-level findings. Every string from the report is escaped,
+// so a hostile hostname cannot inject Markdown or HTML.
+func RenderMarkdown(w io.Writer, r *Report) error {
+	m := &mdWriter{w: w}
+	m.header(r)
+	m.summary(r)
+	m.matrix("Client checks", "Client", clientMatrix(r))
+	for _, c := range r.Clients {
+		m.client(r, c)
+	}
+	m.routers(r)
+	m.linkFindings(r)
+	m.sent(r)
+	if m.err != nil {
+		return fmt.Errorf("conformance: writing Markdown: %w", m.err)
+	}
+	return nil
+}
+
+// mdWriter writes Markdown and keeps the first write error.
+type mdWriter struct {
+	w   io.Writer
+	err error
+}
+
+// printf writes formatted text unless an earlier write failed.
+func (m *mdWriter) printf(format string, args ...any) {
+	if m.err != nil {
+		return
+	}
+	_, m.err = fmt.Fprintf(m.w, format, args...)
+}
+
+// row writes one table row of already escaped cells.
+func (m *mdWriter) row(cells ...string) {
+	m.printf("| %s |\n", strings.Join(cells, " | "))
+}
+
+// tableHead writes a table header row and its delimiter row.
+func (m *mdWriter) tableHead(cols ...string) {
+	m.row(cols...)
+	d := make([]string, len(cols))
+	for i := range d {
+		d[i] = "---"
+	}
+	m.row(d...)
+}
+
+// md escapes text from a report for Markdown: ASCII punctuation that can
+// start emphasis, code, links, raw HTML, entities or a table cell gets a
+// backslash (CommonMark §2.4), and line breaks and other control characters
+// become spaces, so a value stays inside its table cell or list item and
+// never starts a line (where "#", "+" or "1." would matter).
+func md(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune("\\`*_[]<>|~&", r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case unicode.IsControl(r):
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// orDash returns s, or an en dash when s is empty.
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+func (m *mdWriter) header(r *Report) {
+	m.printf("# ralab report\n\n")
+	m.printf("- Source: %s %s\n", md(r.Source.Kind), md(r.Source.Name))
+	m.printf("- Captured: %s to %s (%s)\n", fmtTime(r.Start), fmtTime(r.End), fmtSeconds(round3(r.DurationSeconds)))
+	m.printf("- Packets: %d (%d malformed, %d ignored)\n", r.Packets, r.Malformed, r.Ignored)
+	if r.Evictions > 0 {
+		m.printf("- Clients evicted by the tracking cap: %d\n", r.Evictions)
+	}
+	m.printf("- Generated: %s, schema %s\n\n", fmtTime(r.GeneratedAt), md(r.Schema))
+	s := r.Summary
+	m.printf("**%s:** %d dns-ok, %d dns-lost, %d no-dns, %d inconclusive. **%s.**\n\n",
+		plural(len(r.Clients), "client"), s.DNSOK, s.DNSLost, s.NoDNS, s.Inconclusive, plural(len(r.Routers), "router"))
+}
+
+func (m *mdWriter) summary(r *Report) {
+	m.printf("## Clients\n\n")
+	if len(r.Clients) == 0 {
+		m.printf("No clients observed.\n\n")
+		return
+	}
+	m.tableHead("Client MAC", "Vendor", "Verdict", "DNS via RA", "DNS via DHCPv6", "Lost at", "Reason")
+	for _, c := range r.Clients {
+		m.row(md(c.MAC), md(vendorText(c.Vendor, c.Randomized)), "**"+md(string(c.Verdict))+"**",
+			md(viaRA(c)), md(viaDHCPv6(c)), md(fmtLostAt(r.Start, c)), md(orDash(c.Reason)))
+	}
+	m.printf("\n")
+}
+
+// vendorText describes a MAC's vendor.
+func vendorText(vendor string, randomized bool) string {
+	switch {
+	case randomized:
+		return "randomised MAC"
+	case vendor == "":
+		return "unknown"
+	}
+	return vendor
+}
+
+func (m *mdWriter) matrix(title, subject string, cm checkMatrix) {
+	if len(cm.Rows) == 0 {
+		return
+	}
+	m.printf("## %s\n\n", title)
+	m.printf("ok: the check applies to this capture and raised no finding; ✗ error, ! warning, i info (with counts); · nothing to check.\n\n")
+	cols := append([]string{subject}, cm.Columns...)
+	m.tableHead(cols...)
+	for _, row := range cm.Rows {
+		cells := []string{md(row.Subject)}
+		for _, c := range row.Cells {
+			cells = append(cells, md(cellSymbol(c)))
+		}
+		m.row(cells...)
+	}
+	m.printf("\n")
+}
+
+func (m *mdWriter) client(r *Report, c Client) {
+	m.printf("## Client %s\n\n", md(c.MAC))
+	m.printf("- Verdict: **%s**", md(string(c.Verdict)))
+	if c.LostAt != nil {
+		m.printf(", lost at %s", md(fmtLostAt(r.Start, c)))
+	}
+	m.printf("\n- Reason: %s\n", md(orDash(c.Reason)))
+	if c.Settle != "" {
+		m.printf("- To settle: %s\n", md(c.Settle))
+	}
+	m.printf("- Vendor: %s\n", md(vendorText(c.Vendor, c.Randomized)))
+	if c.Identified != "" {
+		m.printf("- Identified as: %s\n", md(c.Identified))
+	}
+	if c.Hostname != "" {
+		m.printf("- Hostname: %s\n", md(c.Hostname))
+	}
+	if len(c.DUIDs) > 0 {
+		m.printf("- DUIDs: %s\n", md(strings.Join(c.DUIDs, ", ")))
+	}
+	if len(c.VendorClass) > 0 {
+		m.printf("- Vendor class: %s\n", md(strings.Join(c.VendorClass, ", ")))
+	}
+	m.printf("- DHCPv6 ORO: %s\n", md(fmtORO(c.ORO)))
+	if c.PRL != nil {
+		m.printf("- DHCPv4 parameter request list: %s\n", md(fmtUint8s(c.PRL)))
+	}
+	m.printf("- Seen: %s to %s\n", fmtTime(c.FirstSeen), fmtTime(c.LastSeen))
+	n := c.Counts
+	m.printf("- Sent: %d RS, %d DAD, %d Information-Requests, %d Solicits, %d other DHCPv6, %d DNS queries; received: %d RAs, %d DHCPv6 Replies, %d DNS answers\n\n",
+		n.RS, n.DAD, n.InformationRequests, n.Solicits, n.OtherDHCPv6, n.DNSQueries, n.RAsReceived, n.Replies, n.DNSAnswers)
+
+	if len(c.Addresses) > 0 {
+		m.printf("### Addresses\n\n")
+		m.tableHead("Address", "Kind", "Learned from", "First seen", "Last seen")
+		for _, a := range c.Addresses {
+			m.row(md(a.Address), md(a.Kind), md(a.Source), md(fmtRel(r.Start, a.FirstSeen)), md(fmtRel(r.Start, a.LastSeen)))
+		}
+		if c.AddressesDropped > 0 {
+			m.printf("\n%d more addresses not kept.\n", c.AddressesDropped)
+		}
+		m.printf("\n")
+	}
+
+	m.printf("### Findings\n\n")
+	m.findings(r, c.Findings, false)
+
+	if len(c.Evidence) > 0 {
+		m.printf("### Evidence\n\n")
+		for _, e := range c.Evidence {
+			m.printf("- %s at %s", md(fmtPackets([]Evidence{e})), md(fmtRel(r.Start, e.Time)))
+			if e.Note != "" {
+				m.printf(": %s", md(e.Note))
+			}
+			m.printf("\n")
+		}
+		m.printf("\n")
+	}
+
+	m.offers(r, c)
+	m.knowledge(c.Knowledge)
+
+	if len(c.Timeline) > 0 {
+		m.printf("### Timeline\n\n")
+		m.tableHead("Time", "Packet", "Event", "Detail")
+		for _, e := range c.Timeline {
+			pkt := "derived"
+			if e.Packet != 0 {
+				pkt = "#" + strconv.Itoa(e.Packet)
+			}
+			m.row(md(fmtRel(r.Start, e.Time)), pkt, md(e.Kind), md(e.Detail))
+		}
+		if c.TimelineDropped > 0 {
+			m.printf("\n%d later events not kept.\n", c.TimelineDropped)
+		}
+		m.printf("\n")
+	}
+}
+
+func (m *mdWriter) findings(r *Report, fs []Finding, withSubject bool) {
+	if len(fs) == 0 {
+		m.printf("None.\n\n")
+		return
+	}
+	cols := []string{"ID", "Severity", "Time", "Message", "RFC", "Packets"}
+	if withSubject {
+		cols = append([]string{"Client", "Router"}, cols...)
+	}
+	m.tableHead(cols...)
+	for _, f := range fs {
+		cells := []string{"**" + md(f.ID) + "**", md(f.Severity), md(fmtRel(r.Start, f.Time)), md(f.Message), md(orDash(f.RFC)), md(orDash(fmtPackets(f.Evidence)))}
+		if withSubject {
+			cells = append([]string{md(orDash(f.Client)), md(orDash(f.Router))}, cells...)
+		}
+		m.row(cells...)
+	}
+	m.printf("\n")
+}
+
+func (m *mdWriter) offers(r *Report, c Client) {
+	o := c.DNSOffered
+	m.printf("### DNS offered\n\n")
+	if len(o.ByRA) == 0 && len(o.ByDHCPv6) == 0 {
+		m.printf("No DNS server was offered to this client on the wire.\n\n")
+	}
+	if len(o.ByRA) > 0 {
+		m.printf("By RA (RDNSS):\n\n")
+		m.tableHead("Server", "Router", "Lifetime", "Offered", "Packet", "Reached", "Expires")
+		for _, a := range o.ByRA {
+			exp := "never"
+			if a.ExpiresAt != nil {
+				exp = fmtRel(r.Start, *a.ExpiresAt)
+			}
+			m.row(md(a.Server), md(a.Router), md(fmtLifetime(a.LifetimeSeconds)), md(fmtRel(r.Start, a.OfferedAt)),
+				"#"+strconv.Itoa(a.Packet), md(a.Reached), md(exp))
+		}
+		if o.ByRADropped > 0 {
+			m.printf("\n%d more RA offers not kept.\n", o.ByRADropped)
+		}
+		m.printf("\n")
+	}
+	if len(o.ByDHCPv6) > 0 {
+		m.printf("By DHCPv6:\n\n")
+		m.tableHead("Servers", "Domains", "DHCPv6 server", "Refresh", "At", "Packet", "Transaction")
+		for _, d := range o.ByDHCPv6 {
+			refresh := "not sent"
+			if d.RefreshTimeSeconds != nil {
+				refresh = fmtLifetime(*d.RefreshTimeSeconds)
+			}
+			server := d.ServerAddress
+			if d.ServerDUID != "" {
+				server += " (DUID " + d.ServerDUID + ")"
+			}
+			m.row(md(strings.Join(d.Servers, ", ")), md(orDash(strings.Join(d.Domains, ", "))), md(server), md(refresh),
+				md(fmtRel(r.Start, d.At)), "#"+strconv.Itoa(d.Packet), md(d.TransactionID))
+		}
+		if o.ByDHCPv6Dropped > 0 {
+			m.printf("\n%d more DHCPv6 offers not kept.\n", o.ByDHCPv6Dropped)
+		}
+		m.printf("\n")
+	}
+	if len(c.DNSValidity) > 0 {
+		m.printf("Valid:\n\n")
+		m.tableHead("Server", "Via", "From", "To")
+		for _, v := range c.DNSValidity {
+			to := "end of capture"
+			if v.To != nil {
+				to = fmtRel(r.Start, *v.To)
+			}
+			m.row(md(v.Server), md(v.Via), md(fmtRel(r.Start, v.From)), md(to))
+		}
+		m.printf("\n")
+	}
+	m.printf("### DNS queried\n\n")
+	if len(c.DNSQueried) == 0 {
+		m.printf("No DNS queries seen from this client.\n\n")
+		return
+	}
+	m.tableHead("Server", "Queries", "Answers", "First", "Last", "First packet", "Offered", "Stale queries")
+	for _, q := range c.DNSQueried {
+		m.row(md(q.Server), strconv.Itoa(q.Queries), strconv.Itoa(q.Answers), md(fmtRel(r.Start, q.First)),
+			md(fmtRel(r.Start, q.Last)), "#"+strconv.Itoa(q.FirstPacket), yesNo(q.Offered), strconv.Itoa(q.Stale))
+	}
+	m.printf("\n")
+}
+
+// yesNo spells a boolean.
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func (m *mdWriter) knowledge(ks []Knowledge) {
+	if len(ks) == 0 {
+		return
+	}
+	m.printf("### Client knowledge used\n\n")
+	m.tableHead("Client", "Basis", "Behaviour", "Source")
+	for _, k := range ks {
+		m.row(md(k.Client), md(k.Basis), md(k.Behaviour), md(k.Source))
+	}
+	m.printf("\n")
+}
+
+func (m *mdWriter) routers(r *Report) {
+	m.printf("## Routers\n\n")
+	if len(r.Routers) == 0 {
+		m.printf("No Router Advertisements observed.\n\n")
+		return
+	}
+	m.matrix("Router checks", "Router", routerMatrix(r))
+	for _, rt := range r.Routers {
+		m.printf("### Router %s\n\n", md(rt.MAC))
+		m.printf("- Vendor: %s\n", md(vendorText(rt.Vendor, false)))
+		m.printf("- Link-local: %s\n", md(rt.LinkLocal))
+		m.printf("- RAs: %d (%d unsolicited multicast, %d solicited, %d unicast), %s to %s\n",
+			rt.RAs, rt.Unsolicited, rt.Solicited, rt.Unicast, fmtTime(rt.FirstSeen), fmtTime(rt.LastSeen))
+		if iv := rt.Intervals; iv.Count > 0 {
+			m.printf("- Multicast RA gaps: %d, min %s, mean %s, max %s\n", iv.Count,
+				fmtSeconds(round3(iv.MinSeconds)), fmtSeconds(round3(iv.MeanSeconds)), fmtSeconds(round3(iv.MaxSeconds)))
+		}
+		if ra := rt.LastRA; ra != nil {
+			m.printf("- Last RA: #%d at %s from %s to %s, hop limit %d; flags %s; router lifetime %d s; cur hop limit %d; reachable %d ms; retrans %d ms\n",
+				ra.Packet, md(fmtRel(r.Start, ra.Time)), md(ra.Source), md(ra.Destination), ra.HopLimit, md(fmtFlags(*ra)),
+				ra.RouterLifetimeSeconds, ra.CurHopLimit, ra.ReachableTimeMillis, ra.RetransTimerMillis)
+			for _, o := range raOptions(*ra) {
+				m.printf("  - %s\n", md(o))
+			}
+		}
+		m.printf("\n#### Findings\n\n")
+		m.findings(r, rt.Findings, false)
+	}
+}
+
+// round3 rounds to milliseconds for display.
+func round3(s float64) float64 {
+	v, err := strconv.ParseFloat(strconv.FormatFloat(s, 'f', 3, 64), 64)
+	if err != nil {
+		return s
+	}
+	return v
+}
+
+func (m *mdWriter) linkFindings(r *Report) {
+	if len(r.Findings) == 0 {
+		return
+	}
+	m.printf("## Link findings\n\n")
+	m.findings(r, r.Findings, true)
+}
+
+func (m *mdWriter) sent(r *Report) {
+	if len(r.Sent) == 0 {
+		return
+	}
+	m.printf("## Sent by ralab\n\n")
+	m.tableHead("Time", "Kind", "Destination", "Summary", "Seen on the wire")
+	for _, s := range r.Sent {
+		seen := "not seen"
+		if s.SeenPacket != 0 {
+			seen = "#" + strconv.Itoa(s.SeenPacket)
+		}
+		m.row(md(fmtRel(r.Start, s.Time)), md(s.Kind), md(s.Destination), md(orDash(s.Summary)), seen)
+	}
+	m.printf("\n")
+}

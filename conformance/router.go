@@ -1,0 +1,160 @@
+package conformance
+
+import (
+	"net/netip"
+	"time"
+)
+
+// router is the tracker's model of one host sending RAs.
+type router struct {
+	mac                                  MAC
+	ll                                   netip.Addr
+	ras, unsolicited, solicited, unicast int
+	first, last                          time.Time
+
+	// lastMcast is the last multicast RA that hosts accept.
+	lastMcast *raSeen
+	// prevMcast is the evidence of the previous multicast RA (any).
+	prevMcast *Evidence
+	// prevRDNSS is the smallest non-zero RDNSS lifetime of that RA.
+	prevRDNSS uint32
+
+	gapCount               int
+	gapMin, gapMax, gapSum time.Duration
+	unsolGaps              int
+	unsolMax               time.Duration
+	prevUnsol              time.Time
+	minRDNSS               uint32
+	minRDNSSEv             Evidence
+	lastRA                 *RA
+	lastParsed             *RouterAdvertisement
+	find                   findingSet
+}
+
+// raSeen is an RA and the packet that carried it.
+type raSeen = raTemplate
+
+func (t *Tracker) observeRA(p *Packet) {
+	r, ok := t.routers[p.SrcMAC]
+	if !ok {
+		r = &router{mac: p.SrcMAC, first: p.Time}
+		t.routers[p.SrcMAC] = r
+		if c, ok := t.clients[p.SrcMAC]; ok {
+			// It looked like a client (its own DAD, say) until it sent an RA.
+			t.lru.Remove(c.elem)
+			delete(t.clients, p.SrcMAC)
+		}
+	}
+	r.ras++
+	r.last = p.Time
+	r.ll = p.Src
+	t.matchSent(p, SentRA)
+	for _, pr := range p.Problems {
+		r.find.add(Finding{ID: pr.ID, Severity: problemSeverity(pr), Router: r.mac.String(), Time: p.Time, RFC: pr.RFC,
+			Message: pr.Message}, "problem:"+pr.ID+":"+pr.Message, ev(p, ""))
+	}
+	accepted := checkRA(r, p)
+	r.lastRA = reportRA(p)
+	r.lastParsed = p.RA
+
+	multicast := p.DstMAC.Multicast() || p.Dst.IsMulticast()
+	solicited := false
+	for i := range t.pendingRS {
+		rs := &t.pendingRS[i]
+		d := p.Time.Sub(rs.ev.Time)
+		if rs.done || d < 0 || d > rsAnswerWindow || (!multicast && p.DstMAC != rs.mac) {
+			continue
+		}
+		rs.done, solicited = true, true
+		if d > maxRADelay {
+			r.find.add(Finding{ID: "R3", Severity: SeverityInfo, Router: r.mac.String(), Time: p.Time, RFC: "RFC 4861 §6.2.6",
+				Message: "answered a Router Solicitation after " + seconds(d) + ", later than MAX_RA_DELAY_TIME 0.5 s (allowed only to keep multicast RAs 3 s apart)"},
+				"R3", rs.ev, ev(p, "RA"))
+		}
+	}
+	switch {
+	case !multicast:
+		r.unicast++
+		if solicited {
+			r.solicited++
+		}
+	case solicited:
+		r.solicited++
+	default:
+		r.unsolicited++
+		if !r.prevUnsol.IsZero() {
+			r.unsolGaps++
+			r.unsolMax = max(r.unsolMax, p.Time.Sub(r.prevUnsol))
+		}
+		r.prevUnsol = p.Time
+	}
+	if multicast {
+		checkMulticastGap(r, p)
+	}
+	if !accepted {
+		return
+	}
+	if multicast {
+		tpl := newRATemplate(p, r.mac)
+		r.lastMcast = tpl
+		for _, c := range t.clients {
+			c.applyRA(tpl, ReachedMulticast, false)
+		}
+		return
+	}
+	if c := t.client(p.DstMAC, p.Time); c != nil {
+		c.applyRA(newRATemplate(p, r.mac), ReachedUnicast, false)
+	}
+}
+
+// prfName names an RFC 4191 §2.1 preference value.
+func prfName(v uint8) string {
+	switch v {
+	case 1:
+		return "high"
+	case 0:
+		return "medium"
+	case 3:
+		return "low"
+	}
+	return "reserved"
+}
+
+// reportRA converts a decoded RA to its report form.
+func reportRA(p *Packet) *RA {
+	ra := p.RA
+	o := &RA{
+		Time: p.Time, Packet: p.N, Source: addrString(p.Src), Destination: addrString(p.Dst),
+		HopLimit: p.HopLimit, CurHopLimit: ra.CurHopLimit, Managed: ra.Managed, Other: ra.Other,
+		Preference: prfName(ra.Preference), RouterLifetimeSeconds: ra.RouterLifetime,
+		ReachableTimeMillis: ra.ReachableTime, RetransTimerMillis: ra.RetransTimer,
+		MTU: ra.Options.MTU, CaptivePortal: ra.Options.CaptivePortal,
+	}
+	if ra.Options.HasSourceLLA {
+		o.SourceLLA = ra.Options.SourceLLA.String()
+	}
+	for _, x := range ra.Options.Prefixes {
+		o.Prefixes = append(o.Prefixes, PrefixInfo{Prefix: x.Prefix.String(), OnLink: x.OnLink, Autonomous: x.Autonomous,
+			ValidSeconds: x.Valid, PreferredSeconds: x.Preferred})
+	}
+	for _, x := range ra.Options.Routes {
+		o.Routes = append(o.Routes, RouteInfo{Prefix: x.Prefix.String(), Preference: prfName(x.Preference), LifetimeSeconds: x.Lifetime})
+	}
+	for _, x := range ra.Options.RDNSS {
+		s := RDNSSInfo{Servers: []string{}, LifetimeSeconds: x.Lifetime}
+		for _, a := range x.Servers {
+			s.Servers = append(s.Servers, a.String())
+		}
+		o.RDNSS = append(o.RDNSS, s)
+	}
+	for _, x := range ra.Options.DNSSL {
+		o.DNSSL = append(o.DNSSL, DNSSLInfo{Domains: append([]string{}, x.Domains...), LifetimeSeconds: x.Lifetime})
+	}
+	for _, x := range ra.Options.PREF64 {
+		o.PREF64 = append(o.PREF64, PREF64Info{Prefix: x.Prefix.String(), LifetimeSeconds: x.Lifetime})
+	}
+	for _, pr := range p.Problems {
+		o.Malformed = append(o.Malformed, pr.Message)
+	}
+	return o
+}

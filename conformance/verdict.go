@@ -1,0 +1,388 @@
+package conformance
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// verdictResult is a client's verdict with its explanation.
+type verdictResult struct {
+	verdict   Verdict
+	lostAt    *time.Time
+	reason    string
+	settle    string
+	evidence  []Evidence
+	knowledge []Knowledge
+}
+
+// raServer is one RA-learned server as a client holds it at the
+// evaluation time, under the rules its known behaviour selects.
+type raServer struct {
+	s       *serverState
+	valid   bool
+	end     time.Time
+	why     string // for ended servers: how it ended, in words with F-ids
+	whyEv   Evidence
+	ignored bool // never valid for this client (Android, lifetime < 120 s)
+}
+
+// raView evaluates the client's RA-learned servers at now.
+func (c *client) raView(now time.Time, prof *profile) []raServer {
+	addrs := make([]netip.Addr, 0, len(c.servers))
+	for a := range c.servers {
+		addrs = append(addrs, a)
+	}
+	slices.SortFunc(addrs, func(a, b netip.Addr) int { return a.Compare(b) })
+	var out []raServer
+	for _, a := range addrs {
+		s := c.servers[a]
+		v := raServer{s: s, valid: s.valid && (s.expires.IsZero() || s.expires.After(now))}
+		switch {
+		case !v.valid && s.valid: // expires exactly now
+			v.end, v.why, v.whyEv = s.expires, "expired", s.last
+		case !v.valid:
+			v.end, v.why, v.whyEv = s.ended, s.endReason, s.endedEv
+		}
+		if prof != nil && prof.minRDNSSLifetime > 0 {
+			if !s.androidEver {
+				v.ignored, v.valid = true, false
+			} else if v.valid && !s.androidValid {
+				v.valid, v.end, v.why, v.whyEv = false, s.last.Time, "withdrawn", s.last
+			} else if v.valid && !s.androidExpires.IsZero() && !s.androidExpires.After(now) {
+				v.valid, v.end, v.why, v.whyEv = false, s.androidExpires, "expired", s.last
+			}
+		}
+		if prof != nil && prof.replaceOnRA && v.valid && !s.omitted.IsZero() {
+			v.valid, v.end, v.why, v.whyEv = false, s.omitted, "omitted", s.omittedEv
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// pending returns the client's last DHCPv6 transaction if it is an
+// unanswered Information-Request or Solicit started after the last
+// Reply, and whether the client is visibly waiting on it (retransmitted,
+// or unanswered for over 2 s).
+func (c *client) pending(now time.Time) (*transaction, bool) {
+	if len(c.txs) == 0 {
+		return nil, false
+	}
+	tx := c.txs[len(c.txs)-1]
+	if tx.answered || (tx.typ != dhcp6InfoRequest && tx.typ != dhcp6Solicit) || len(tx.sends) == 0 {
+		return nil, false
+	}
+	if c.lastReply != nil && c.lastReply.Time.After(tx.sends[0].Time) {
+		return nil, false
+	}
+	last := tx.sends[len(tx.sends)-1]
+	return tx, tx.count >= 2 || now.Sub(last.Time) > 2*time.Second
+}
+
+// evaluate decides the client's verdict at now (issue rules: dns-ok only on
+// positive evidence through a channel the client is seen to use).
+func (c *client) evaluate(now time.Time, linkReplies int) verdictResult {
+	var v verdictResult
+	prof := identify(c)
+	used := false
+	useKnowledge := func() {
+		if prof != nil && !used {
+			used = true
+			v.knowledge = append(v.knowledge, prof.knowledge())
+		}
+	}
+	ra := c.raView(now, prof)
+	if prof != nil && (prof.minRDNSSLifetime > 0 || prof.replaceOnRA) {
+		for _, s := range ra {
+			if s.ignored || s.why == "omitted" {
+				useKnowledge()
+			}
+		}
+	}
+	tx, waiting := c.pending(now)
+	waitNote := ""
+	if waiting {
+		waitNote = fmt.Sprintf("%d Information-Request(s) since %s got no Reply (F9)", tx.count, stamp(tx.sends[0].Time))
+		if tx.typ == dhcp6Solicit {
+			waitNote = fmt.Sprintf("%d Solicit(s) since %s got no Reply (F9)", tx.count, stamp(tx.sends[0].Time))
+		}
+	}
+	rsOf := func(s *serverState) bool { return c.rsBetween(s.last.Time, s.end()) }
+
+	// 1. It queried a server it still holds.
+	var lastQ *DNSUse
+	var lastQAddr netip.Addr
+	for _, a := range c.dnsOrder {
+		u := c.dns[a]
+		held := a.Is4() || c.validNow(a, ra) || !c.offered(a)
+		if s, ok := c.servers[a]; ok && !held && !s.ended.IsZero() && u.Last.After(s.ended) {
+			held = true // Stale use (C8): it evidently still holds it.
+		}
+		if held && (lastQ == nil || u.Last.After(lastQ.Last)) {
+			lastQ, lastQAddr = u, a
+		}
+	}
+	if lastQ != nil {
+		v.verdict = VerdictDNSOK
+		how := c.describeHold(lastQAddr, ra)
+		v.reason = fmt.Sprintf("queried %s %d time(s) (%d answered), last at %s; %s", lastQAddr, lastQ.Queries, lastQ.Answers, stamp(lastQ.Last), how)
+		if lastQ.Answers == 0 {
+			v.reason += "; no answer was seen"
+		}
+		if lastQ.Stale > 0 && c.offered(lastQAddr) {
+			v.reason += fmt.Sprintf("; %d stale quer(ies) (C8)", lastQ.Stale)
+		}
+		if waiting {
+			v.reason += "; its " + waitNote
+		}
+		v.evidence = append(v.evidence, Evidence{Packet: lastQ.LastPacket, Time: lastQ.Last, Note: "DNS query to " + lastQAddr.String()})
+		return v
+	}
+
+	// 2. DHCPv6 gave it DNS in answer to its own request.
+	dhcpOK := c.sentDHCPv6Client && len(c.dhcpDNS) > 0 && c.dhcpEv != nil
+	if dhcpOK && prof != nil && prof.dhcpv6DNSUnseen {
+		useKnowledge()
+		dhcpOK = false
+	}
+	if dhcpOK {
+		v.verdict = VerdictDNSOK
+		v.reason = fmt.Sprintf("DHCPv6 Reply %s answered its request with DNS %s", pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS))
+		if waiting {
+			v.reason += "; its refresh is pending: " + waitNote
+		}
+		v.evidence = append(v.evidence, Evidence{Packet: c.dhcpEv.Packet, Time: c.dhcpEv.Time, Note: "DHCPv6 Reply with DNS"})
+		return v
+	}
+
+	// 3. RA offers valid now.
+	var validNow, assumedNow []raServer
+	for _, s := range ra {
+		if s.valid && s.s.assumed {
+			assumedNow = append(assumedNow, s)
+		} else if s.valid {
+			validNow = append(validNow, s)
+		}
+	}
+	rdnss := unknown
+	if prof != nil {
+		rdnss = prof.rdnss
+	}
+	if len(validNow) > 0 {
+		s := validNow[0]
+		offer := fmt.Sprintf("RDNSS %s valid %s (RA %s, %s)", s.s.addr, until(s.s.expires), pkt(s.s.last.Packet), s.s.reached)
+		v.evidence = append(v.evidence, Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA with RDNSS " + s.s.addr.String()})
+		switch rdnss {
+		case yes:
+			useKnowledge()
+			v.verdict = VerdictDNSOK
+			v.reason = offer + "; " + prof.name + " takes DNS from RDNSS"
+			if waiting {
+				v.reason += " (its " + waitNote + ")"
+			}
+			return v
+		case unknown:
+			v.verdict = VerdictInconclusive
+			if waiting {
+				v.reason = offer + ", but it is visibly still waiting for DHCPv6: " + waitNote + "; whether it uses RDNSS cannot be seen"
+				v.settle = "a DNS query from it to " + s.s.addr.String() + ", or a DHCPv6 Reply to its Information-Request"
+			} else {
+				v.reason = offer + ", but no DNS query was seen and whether this client uses RDNSS cannot be told from the wire (Windows before 10 1703 and DHCPv6-only stacks ignore it, F12)"
+				v.settle = "a DNS query from it to " + s.s.addr.String() + ", or identifying the client (DHCPv6 ORO or Vendor Class)"
+			}
+			return v
+		}
+		useKnowledge() // rdnss == no: the offer does not count.
+		v.evidence = nil
+	}
+	if len(assumedNow) > 0 && rdnss != no {
+		s := assumedNow[0]
+		v.verdict = VerdictInconclusive
+		v.reason = fmt.Sprintf("the only RDNSS offer (%s, RA %s at %s) came before the client's first packet: it holds it only if it was already on the link", s.s.addr, pkt(s.s.last.Packet), stamp(s.s.last.Time))
+		v.settle = "an RA after the client appeared (for example the answer to its RS), or a DNS query from it"
+		v.evidence = append(v.evidence, Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA before the client appeared"})
+		return v
+	}
+
+	// 4. Nothing valid now: lost, or never had it.
+	var lost *raServer
+	if rdnss != no {
+		for i := range ra {
+			s := &ra[i]
+			if s.ignored || s.valid || s.end.IsZero() || s.s.assumed {
+				continue
+			}
+			if lost == nil || s.end.After(lost.end) {
+				lost = s
+			}
+		}
+	}
+	hadDHCP := c.dhcpOffers.count() > 0 && c.sentDHCPv6Client && !(prof != nil && prof.dhcpv6DNSUnseen)
+	if lost != nil {
+		v.verdict = VerdictDNSLost
+		at := lost.end
+		v.lostAt = &at
+		v.reason = c.lossReason(lost, rsOf(lost.s))
+		v.evidence = append(v.evidence, Evidence{Packet: lost.s.last.Packet, Time: lost.s.last.Time, Note: "last RA with RDNSS " + lost.s.addr.String()})
+		if lost.whyEv.Packet != 0 && lost.whyEv.Packet != lost.s.last.Packet {
+			v.evidence = append(v.evidence, lost.whyEv)
+		}
+		if waiting {
+			v.reason += "; its " + waitNote
+		}
+		return v
+	}
+	if hadDHCP {
+		last := c.dhcpOffers.last
+		v.verdict = VerdictDNSLost
+		at := c.lastReply.Time
+		v.lostAt = &at
+		v.reason = fmt.Sprintf("DHCPv6 Reply %s replaced the DNS servers of Reply %s with none", pkt(c.lastReply.Packet), pkt(last.Packet))
+		v.evidence = append(v.evidence, Evidence{Packet: c.lastReply.Packet, Time: c.lastReply.Time, Note: "Reply without DNS"})
+		return v
+	}
+	noRDNSS := !c.raHadRDNSS()
+	switch {
+	case waiting:
+		v.verdict = VerdictNoDNS
+		v.reason = waitNote
+		if linkReplies == 0 {
+			v.reason = strings.TrimSuffix(waitNote, " (F9)") + "; no DHCPv6 Reply was seen on the link at all (F9, or F10 if there is no server)"
+		}
+		if noRDNSS && c.counts.RAsReceived > 0 {
+			v.reason += "; the RAs that reached it carry no RDNSS"
+		}
+		for _, s := range tx.sends {
+			v.evidence = append(v.evidence, s)
+		}
+		if len(v.evidence) > maxEvidence {
+			v.evidence = v.evidence[:maxEvidence]
+		}
+		return v
+	case c.lastReply != nil && c.sentDHCPv6Client:
+		v.verdict = VerdictNoDNS
+		v.reason = fmt.Sprintf("DHCPv6 Reply %s to its request carried no DNS servers", pkt(c.lastReply.Packet))
+		if noRDNSS {
+			v.reason += "; the RAs carry no RDNSS (F11)"
+		} else if rdnss == no {
+			v.reason += "; " + prof.name + " ignores the RDNSS the RAs carry (F12)"
+		}
+		v.evidence = append(v.evidence, *c.lastReply)
+		return v
+	case c.counts.RAsReceived > 0:
+		v.verdict = VerdictNoDNS
+		v.evidence = append(v.evidence, c.lastRA)
+		switch {
+		case !noRDNSS && rdnss == no:
+			v.reason = "the RAs carry RDNSS but " + prof.name + " ignores RDNSS, and it got no DNS by DHCPv6 (F12)"
+		case !noRDNSS && prof != nil && prof.minRDNSSLifetime > 0:
+			v.reason = fmt.Sprintf("the RAs carry RDNSS only with lifetimes below %d s, which %s ignores (F5)", prof.minRDNSSLifetime, prof.name)
+		case c.sentDHCPv6Client:
+			v.reason = "RAs carry no RDNSS and its DHCPv6 exchange gave no DNS (F11)"
+		case c.sawO:
+			v.reason = "RAs carry no RDNSS and the client sent no Information-Request although O=1 (F11)"
+		default:
+			v.reason = "RAs carry no RDNSS and set neither O nor M, and the client sent no Information-Request (F11)"
+		}
+		return v
+	case c.counts.RS > 0 && c.counts.DAD > 0:
+		v.verdict = VerdictNoDNS
+		v.reason = fmt.Sprintf("it joined the link (DAD) and sent %d RS, but no RA reached it (F3)", c.counts.RS)
+		v.evidence = append(v.evidence, c.rs[len(c.rs)-1])
+		return v
+	}
+	v.verdict = VerdictInconclusive
+	v.reason = fmt.Sprintf("no RA or DHCPv6 Reply reached it and it sent no DNS query during the %s observed", seconds(now.Sub(c.first)))
+	v.settle = "a longer capture that includes an RA (unsolicited RAs may be up to MaxRtrAdvInterval apart) or its RS and the answer, or a DNS query from it"
+	return v
+}
+
+// end returns when s stopped being valid, zero if it has not.
+func (s *serverState) end() time.Time {
+	if !s.ended.IsZero() {
+		return s.ended
+	}
+	return s.expires
+}
+
+// lossReason explains how an RA-learned server was lost.
+func (c *client) lossReason(l *raServer, rs bool) string {
+	s := l.s
+	switch l.why {
+	case "withdrawn":
+		msg := fmt.Sprintf("RDNSS %s withdrawn (lifetime 0) by RA %s", s.addr, pkt(l.whyEv.Packet))
+		if l.whyEv.Packet == s.last.Packet && s.router != (MAC{}) {
+			msg += " from " + s.router.String()
+		}
+		return msg + " and no other server offered"
+	case "omitted":
+		return fmt.Sprintf("RA %s from the same router came without RDNSS %s, and this client drops DNS at once (F6)", pkt(l.whyEv.Packet), s.addr)
+	}
+	after := l.end.Sub(s.last.Time)
+	msg := fmt.Sprintf("RDNSS %s expired %s after the last RA that reached it (%s, lifetime %s)", s.addr, seconds(after), pkt(s.last.Packet), lifetime(s.lastLifetime))
+	switch {
+	case !rs:
+		msg += "; it sent no RS (F1)"
+	default:
+		msg += "; its RS got no RA carrying it (F3)"
+	}
+	if s.lastLifetime < 120 {
+		msg += "; the lifetime is very short (F5)"
+	}
+	return msg
+}
+
+// validNow reports whether a is held at the evaluation time by RA (per
+// view) or DHCPv6.
+func (c *client) validNow(a netip.Addr, ra []raServer) bool {
+	for _, s := range ra {
+		if s.s.addr == a && s.valid {
+			return true
+		}
+	}
+	return slices.Contains(c.dhcpDNS, a)
+}
+
+// describeHold says how the client holds a queried server.
+func (c *client) describeHold(a netip.Addr, ra []raServer) string {
+	if a.Is4() {
+		return "an IPv4 server (outside what the IPv6 observer tracks)"
+	}
+	for _, s := range ra {
+		if s.s.addr == a && s.valid {
+			return fmt.Sprintf("it holds it from RDNSS valid %s (RA %s)", until(s.s.expires), pkt(s.s.last.Packet))
+		}
+	}
+	if slices.Contains(c.dhcpDNS, a) && c.dhcpEv != nil {
+		return "it holds it from DHCPv6 Reply " + pkt(c.dhcpEv.Packet)
+	}
+	if !c.offered(a) {
+		return "no offer of it was seen (learned before the capture, or configured)"
+	}
+	return "its offer ended but it still uses it (stale, C8)"
+}
+
+// raHadRDNSS reports whether any RA that reached the client carried a
+// non-withdrawn RDNSS.
+func (c *client) raHadRDNSS() bool {
+	return c.raHadDNS
+}
+
+// until formats an expiry time.
+func until(t time.Time) string {
+	if t.IsZero() {
+		return "indefinitely"
+	}
+	return "until " + stamp(t)
+}
+
+func joinAddrs(as []netip.Addr) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,218 @@
+package conformance
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// dhcpcdVC is a DHCPv6 Vendor Class option as dhcpcd sends it.
+var dhcpcdVC = opt6(opt6VendorClass, append([]byte{0, 0, 0x9, 0x4b, 0, 10}, "dhcpcd-9.4"...)...)
+
+// dhcpcdIR is an Information-Request as dhcpcd sends it.
+func dhcpcdIR(xid uint32) []byte {
+	return ir(clientMAC, clientLL, xid, opt6(opt6ClientID, duidLL(clientMAC)...), elapsed6(0), oro6(23, 24, 32, 82, 83), dhcpcdVC)
+}
+
+// dhclientIR is an Information-Request as ISC dhclient -6 -S sends it.
+func dhclientIR(xid uint32, cs uint16) []byte {
+	return ir(clientMAC, clientLL, xid, opt6(opt6ClientID, duidLL(clientMAC)...), elapsed6(cs), oro6(23, 24, 39, 31))
+}
+
+func TestVerdicts(t *testing.T) {
+	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
+	cid := opt6(opt6ClientID, duidLL(clientMAC)...)
+	type got struct {
+		Verdict    Verdict
+		Reason     []string // substrings
+		LostAt     float64  // seconds after t0, 0 if none
+		Identified string
+		Knowledge  int
+		Settle     bool
+	}
+	tests := []struct {
+		name   string
+		frames func(t *testing.T) []tf
+		end    float64
+		want   got
+	}{
+		{
+			name: "queried an RDNSS server: dns-ok",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.2, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(5, query(t, clientMAC, clientLL, dnsServer, 1)), at(5.01, answer(t, clientMAC, clientLL, dnsServer, 1)),
+				}
+			},
+			want: got{Verdict: VerdictDNSOK, Reason: []string{"queried 2001:db8::53", "1 answered", "RDNSS"}},
+		},
+		{
+			name: "RDNSS expired without RS: dns-lost F1",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.2, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(30*time.Second, dnsServer)})),
+					at(100, dad(t, clientMAC, clientLL)),
+				}
+			},
+			want: got{Verdict: VerdictDNSLost, LostAt: 31.2, Reason: []string{"expired 30 s after the last RA", "no RS (F1)"}},
+		},
+		{
+			name: "Information-Requests without Reply and no RDNSS: no-dns F9",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, ra(t, raSpec{lifetime: 1800 * time.Second, o: true})),
+					at(1, dad(t, clientMAC, clientLL)),
+					at(2, dhclientIR(7, 0)), at(3, dhclientIR(7, 100)), at(5, dhclientIR(7, 300)),
+				}
+			},
+			want: got{Verdict: VerdictNoDNS, Identified: "ISC dhclient", Reason: []string{"3 Information-Request", "no Reply", "F9"}},
+		},
+		{
+			name: "dhclient ignores RDNSS while its Information-Requests go unanswered",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)),
+					at(1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(2, dhclientIR(7, 0)), at(3, dhclientIR(7, 100)), at(5, dhclientIR(7, 300)),
+				}
+			},
+			want: got{Verdict: VerdictNoDNS, Identified: "ISC dhclient", Knowledge: 1, Reason: []string{"no Reply"}},
+		},
+		{
+			name: "unknown client waiting for DHCPv6 while RAs carry RDNSS: inconclusive",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)),
+					at(1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(2, ir(clientMAC, clientLL, 9)), at(3, ir(clientMAC, clientLL, 9)), at(5, ir(clientMAC, clientLL, 9)),
+				}
+			},
+			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"visibly still waiting for DHCPv6"}},
+		},
+		{
+			name: "dhcpcd identified, RDNSS valid: dns-ok by knowledge",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(1.5, dhcpcdIR(5)), at(1.51, reply(clientMAC, clientLL, 5, sid, cid)),
+				}
+			},
+			want: got{Verdict: VerdictDNSOK, Identified: "dhcpcd", Knowledge: 1, Reason: []string{"dhcpcd takes DNS from RDNSS"}},
+		},
+		{
+			name: "unknown client, RDNSS valid, no query: inconclusive",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+				}
+			},
+			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"cannot be told from the wire"}},
+		},
+		{
+			name: "DHCPv6 Reply with DNS: dns-ok",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, ra(t, raSpec{lifetime: 1800 * time.Second, o: true})),
+					at(1, ir(clientMAC, clientLL, 3)), at(1.01, reply(clientMAC, clientLL, 3, sid, cid, dns6(dnsServer))),
+				}
+			},
+			want: got{Verdict: VerdictDNSOK, Reason: []string{"DHCPv6 Reply #3", "2001:db8::53"}},
+		},
+		{
+			name: "RA without RDNSS and no Information-Request: no-dns F11",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true})),
+				}
+			},
+			want: got{Verdict: VerdictNoDNS, Reason: []string{"no RDNSS", "no Information-Request", "F11"}},
+		},
+		{
+			name: "dhcpcd drops DNS on an RA without RDNSS: dns-lost F6",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(1.5, dhcpcdIR(5)), at(1.51, reply(clientMAC, clientLL, 5, sid, cid)),
+					at(200, ra(t, raSpec{lifetime: 1800 * time.Second, o: true})),
+				}
+			},
+			want: got{Verdict: VerdictDNSLost, LostAt: 200, Identified: "dhcpcd", Knowledge: 1, Reason: []string{"without RDNSS", "F6"}},
+		},
+		{
+			name: "RDNSS withdrawn: dns-lost",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(50, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(0, dnsServer)})),
+				}
+			},
+			want: got{Verdict: VerdictDNSLost, LostAt: 50, Reason: []string{"withdrawn (lifetime 0)"}},
+		},
+		{
+			name: "query to a server never offered: dns-ok",
+			frames: func(t *testing.T) []tf {
+				return []tf{at(0, query(t, clientMAC, clientLL, dnsServer2, 1)), at(0.1, answer(t, clientMAC, clientLL, dnsServer2, 1))}
+			},
+			want: got{Verdict: VerdictDNSOK, Reason: []string{"no offer of it was seen"}},
+		},
+		{
+			name: "RA only before the client appeared: inconclusive",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(10, ip6(clientMAC, routerMAC, clientLL, routerLL, protoICMPv6, ndpMsg(t, &ndpNA), ip6opts{})),
+				}
+			},
+			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"before the client's first packet"}},
+		},
+		{
+			name: "joined, RS unanswered: no-dns",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, ra(t, raSpec{from: router2MAC, src: router2LL, dst: client2LL, dstMAC: client2MAC, lifetime: 1800 * time.Second})),
+					at(1, dad(t, clientMAC, clientLL)), at(2, rs(t, clientMAC, clientLL)), at(6, rs(t, clientMAC, clientLL)),
+				}
+			},
+			end:  20,
+			want: got{Verdict: VerdictNoDNS, Reason: []string{"no RA reached it (F3)"}},
+		},
+		{
+			name: "nothing seen: inconclusive",
+			frames: func(t *testing.T) []tf {
+				return []tf{at(0, ip6(clientMAC, routerMAC, clientLL, routerLL, protoICMPv6, ndpMsg(t, &ndpNA), ip6opts{}))}
+			},
+			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"no RA or DHCPv6 Reply reached it"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(tt.frames(t), tt.end)
+			c := clientOf(t, r, clientMAC)
+			g := got{Verdict: c.Verdict, Identified: c.Identified, Knowledge: len(c.Knowledge), Settle: c.Settle != ""}
+			if c.LostAt != nil {
+				g.LostAt = c.LostAt.Sub(t0).Seconds()
+			}
+			for _, s := range tt.want.Reason {
+				if strings.Contains(c.Reason, s) {
+					g.Reason = append(g.Reason, s)
+				}
+			}
+			t.Logf("%s: %s | %s", c.Verdict, c.Reason, c.Settle)
+			if diff := cmp.Diff(tt.want, g, cmp.Comparer(func(a, b float64) bool { return a-b < 0.001 && b-a < 0.001 })); diff != "" {
+				t.Errorf("verdict (-want +got):\n%s\nreason: %s\nsettle: %s", diff, c.Reason, c.Settle)
+			}
+			if c.Verdict != VerdictInconclusive && len(c.Evidence) == 0 {
+				t.Errorf("verdict %s without evidence", c.Verdict)
+			}
+		})
+	}
+}

@@ -1,0 +1,434 @@
+package dhcpv6
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/ralab/ralab/internal/config"
+)
+
+// helperEnv carries the JSON configuration to the server helper process.
+const helperEnv = "RALAB_DHCPV6_TEST_SERVER"
+
+// TestHelperServer is not a test: run with helperEnv set (inside a network
+// namespace), it runs the real Server, binding port 547 on the configured
+// interface, until SIGTERM.
+func TestHelperServer(t *testing.T) {
+	raw := os.Getenv(helperEnv)
+	if raw == "" {
+		t.Skip("helper process for TestIntegrationDhclient")
+	}
+	var ifc config.Interface
+	if err := json.Unmarshal([]byte(raw), &ifc); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := NewServer(ifc, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lab is a pair of network namespaces joined by a veth, created for one
+// test and removed by t.Cleanup.
+type lab struct {
+	t        *testing.T
+	srv, cli string // namespace names
+}
+
+// run runs a command and fails the test on error.
+func (l *lab) run(name string, args ...string) string {
+	l.t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		l.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// newLab builds server namespace <prefix>-s with S0 (02:00:00:00:01:01)
+// and client namespace <prefix>-c with C0 (02:00:00:00:02:01), DAD off
+// (lab-recipes.md "Building a link").
+func newLab(t *testing.T) *lab {
+	var rnd [4]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		t.Fatal(err)
+	}
+	prefix := "ralabt" + hex.EncodeToString(rnd[:])
+	l := &lab{t: t, srv: prefix + "-s", cli: prefix + "-c"}
+	for _, ns := range []string{l.srv, l.cli} {
+		l.run("ip", "netns", "add", ns)
+		t.Cleanup(func() {
+			if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
+				t.Errorf("ip netns del %s: %v\n%s", ns, err, out)
+			}
+		})
+		l.run("ip", "netns", "exec", ns, "sysctl", "-qw",
+			"net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
+		l.run("ip", "-n", ns, "link", "set", "lo", "up")
+	}
+	// ip netns exec bind-mounts /etc/netns/NS/resolv.conf only if it
+	// exists: create it so no client can reach the host's resolver.
+	etc := filepath.Join("/etc/netns", l.cli)
+	if err := os.MkdirAll(etc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(etc) })
+	if err := os.WriteFile(filepath.Join(etc, "resolv.conf"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l.addVeth()
+	return l
+}
+
+// addVeth creates the S0/C0 veth pair, brings it up and waits for the
+// link-local addresses.
+func (l *lab) addVeth() {
+	l.t.Helper()
+	l.run("ip", "link", "add", "S0", "netns", l.srv, "address", "02:00:00:00:01:01", "type", "veth",
+		"peer", "name", "C0", "netns", l.cli, "address", "02:00:00:00:02:01")
+	l.run("ip", "-n", l.srv, "link", "set", "S0", "up")
+	l.run("ip", "-n", l.cli, "link", "set", "C0", "up")
+	for _, x := range [][2]string{{l.srv, "S0"}, {l.cli, "C0"}} {
+		l.waitLinkLocal(x[0], x[1])
+	}
+}
+
+// waitLinkLocal waits until dev in ns has a non-tentative link-local
+// address.
+func (l *lab) waitLinkLocal(ns, dev string) {
+	l.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		out, _ := exec.Command("ip", "-n", ns, "-6", "addr", "show", "dev", dev, "scope", "link").CombinedOutput()
+		if bytes.Contains(out, []byte("fe80::")) && !bytes.Contains(out, []byte("tentative")) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	l.t.Fatalf("no link-local address on %s in %s", dev, ns)
+}
+
+// waitCapture sends Router Solicitations (rdisc6) from the client
+// namespace until tshark shows one.
+func (l *lab) waitCapture(tshark *proc) {
+	l.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		_ = exec.Command("ip", "netns", "exec", l.cli, "rdisc6", "-1", "-r", "1", "-w", "200", "C0").Run()
+		select {
+		case line := <-tshark.lines:
+			if strings.Contains(line, "Router Solicitation") {
+				return
+			}
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	l.t.Fatal("tshark never showed the canary Router Solicitation")
+}
+
+// proc is a background process whose output is scanned for a line.
+type proc struct {
+	cmd   *exec.Cmd
+	lines chan string
+	done  chan struct{}
+	out   bytes.Buffer
+}
+
+// start starts a command, kills it at cleanup if still running, and
+// collects its output (stdout and stderr).
+func start(t *testing.T, env []string, name string, args ...string) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(name, args...), lines: make(chan string, 1024), done: make(chan struct{})}
+	p.cmd.Env = append(os.Environ(), env...)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = w, w
+	err = p.cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		defer close(p.done)
+		defer r.Close()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			p.out.WriteString(sc.Text() + "\n")
+			select {
+			case p.lines <- sc.Text():
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		p.stop(syscall.SIGKILL)
+		if t.Failed() {
+			t.Logf("%s %s output:\n%s", name, strings.Join(args, " "), p.out.String())
+		}
+	})
+	return p
+}
+
+// waitLine waits for an output line containing s.
+func (p *proc) waitLine(t *testing.T, s string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case l := <-p.lines:
+			if strings.Contains(l, s) {
+				return
+			}
+		case <-p.done:
+			t.Fatalf("%s exited before printing %q:\n%s", p.cmd.Path, s, p.out.String())
+		case <-deadline:
+			t.Fatalf("%s did not print %q within %v", p.cmd.Path, s, timeout)
+		}
+	}
+}
+
+// stop signals the process and waits for it to exit.
+func (p *proc) stop(sig syscall.Signal) error {
+	if p.cmd.ProcessState != nil {
+		return nil
+	}
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+	}
+	return p.cmd.Wait()
+}
+
+// requireLab skips (or, with CI=true, fails) without root or the tools.
+func requireLab(t *testing.T, tools ...string) {
+	t.Helper()
+	if os.Getenv(helperEnv) != "" {
+		t.Skip("inside the helper process")
+	}
+	if os.Geteuid() != 0 {
+		skipOrFail(t, "needs root to create network namespaces")
+	}
+	for _, tool := range append([]string{"ip"}, tools...) {
+		if _, err := exec.LookPath(tool); err != nil {
+			skipOrFail(t, "needs %s: %v", tool, err)
+		}
+	}
+}
+
+// labIfc is the server configuration of the lab tests.
+func labIfc() config.Interface {
+	return config.Interface{Name: "S0", DHCPv6: config.DHCPv6{
+		Enabled:                true,
+		DNSServers:             []netip.Addr{netip.MustParseAddr("2001:db8::53"), netip.MustParseAddr("2001:db8::54")},
+		Domains:                []string{"lab.example", "example.org"},
+		InformationRefreshTime: 2 * time.Hour,
+		OptionPolicy:           config.PolicyIncludeDNS,
+		Solicit:                config.SolicitNoAddrsAvail,
+		RatePerClient:          10,
+		BurstPerClient:         10,
+	}}
+}
+
+// startServer runs the real server (TestHelperServer) in the server
+// namespace and waits until it listens.
+func (l *lab) startServer(ifc config.Interface) *proc {
+	l.t.Helper()
+	cfg, err := json.Marshal(ifc)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	server := start(l.t, []string{helperEnv + "=" + string(cfg)}, "ip", "netns", "exec", l.srv,
+		os.Args[0], "-test.run=^TestHelperServer$", "-test.v")
+	server.waitLine(l.t, "dhcpv6 server listening", 60*time.Second)
+	return server
+}
+
+// dhclient runs "dhclient -6 -S" in the client namespace with its own
+// files under dir/name, waits for its hook to see DNS servers, stops it
+// and returns the hook's new_dhcp6_* variables.
+func (l *lab) dhclient(dir, name string) map[string]string {
+	l.t.Helper()
+	d := filepath.Join(dir, name)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		l.t.Fatal(err)
+	}
+	hook := filepath.Join(d, "hook.sh")
+	hookLog := filepath.Join(d, "hook.log")
+	script := fmt.Sprintf("#!/bin/sh\n{ echo \"reason=$reason\"; env; echo; } >> %s\n", hookLog)
+	if err := os.WriteFile(hook, []byte(script), 0o755); err != nil {
+		l.t.Fatal(err)
+	}
+	conf := filepath.Join(d, "dhclient.conf")
+	if err := os.WriteFile(conf, []byte("request dhcp6.name-servers, dhcp6.domain-search, dhcp6.info-refresh-time;\n"), 0o644); err != nil {
+		l.t.Fatal(err)
+	}
+	p := start(l.t, nil, "ip", "netns", "exec", l.cli, "dhclient", "-6", "-S", "-d", "-v",
+		"-cf", conf, "-pf", filepath.Join(d, "dhclient.pid"), "-lf", filepath.Join(d, "dhclient.leases"),
+		"-sf", hook, "C0")
+	defer p.stop(syscall.SIGTERM)
+
+	var env string
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(hookLog)
+		if bytes.Contains(b, []byte("new_dhcp6_name_servers=")) {
+			env = string(b)
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if env == "" {
+		l.t.Fatalf("dhclient hook never saw new_dhcp6_name_servers:\n%s", p.out.String())
+	}
+	vars := map[string]string{}
+	for _, line := range strings.Split(env, "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && strings.HasPrefix(k, "new_dhcp6_") {
+			vars[k] = strings.Trim(v, "'\"")
+		}
+	}
+	return vars
+}
+
+// checkDhclientVars compares the hook variables with labIfc's options.
+func checkDhclientVars(t *testing.T, vars map[string]string) {
+	t.Helper()
+	want := map[string]string{
+		"new_dhcp6_name_servers":      "2001:db8::53 2001:db8::54",
+		"new_dhcp6_domain_search":     "lab.example. example.org.",
+		"new_dhcp6_info_refresh_time": "7200",
+	}
+	got := map[string]string{}
+	for k := range want {
+		got[k] = vars[k]
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("dhclient hook environment (-want +got):\n%s\nall: %v", diff, vars)
+	}
+}
+
+// TestIntegrationDhclient runs the real server in one namespace and ISC
+// "dhclient -6 -S" in another; the client must get our DNS servers, search
+// list and refresh time, and tshark must decode a well-formed Reply.
+func TestIntegrationDhclient(t *testing.T) {
+	requireLab(t, "dhclient", "tshark", "rdisc6")
+	l := newLab(t)
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil { // tshark's dumpcap may drop privileges
+		t.Fatal(err)
+	}
+
+	pcap := filepath.Join(dir, "dhcpv6.pcapng")
+	// -P -l print each packet as it is captured, so the test knows the
+	// capture is live (tshark says "Capturing on" before it is) and that
+	// the Reply reached the file before it stops tshark.
+	tshark := start(t, nil, "ip", "netns", "exec", l.srv, "tshark", "-n", "-l", "-P", "-i", "S0", "-w", pcap,
+		"-f", "udp port 546 or udp port 547 or icmp6")
+	tshark.waitLine(t, "Capturing on", 60*time.Second)
+	l.waitCapture(tshark)
+
+	server := l.startServer(labIfc())
+	checkDhclientVars(t, l.dhclient(dir, "dhclient"))
+
+	tshark.waitLine(t, "Reply", 60*time.Second)
+	if err := server.stop(syscall.SIGTERM); err != nil {
+		t.Errorf("server helper: %v\n%s", err, server.out.String())
+	}
+	_ = tshark.stop(syscall.SIGINT)
+	checkCapture(t, pcap)
+}
+
+// TestIntegrationInterfaceReturns deletes the served interface under a
+// running server and creates it again: the server must bind again and
+// answer.
+func TestIntegrationInterfaceReturns(t *testing.T) {
+	requireLab(t, "dhclient")
+	l := newLab(t)
+	dir := t.TempDir()
+	server := l.startServer(labIfc())
+	checkDhclientVars(t, l.dhclient(dir, "before"))
+
+	l.run("ip", "-n", l.srv, "link", "del", "S0")
+	server.waitLine(t, "interface went away", 60*time.Second)
+	l.addVeth()
+	server.waitLine(t, "dhcpv6 server listening", 60*time.Second)
+	checkDhclientVars(t, l.dhclient(dir, "after"))
+
+	if err := server.stop(syscall.SIGTERM); err != nil {
+		t.Errorf("server helper: %v\n%s", err, server.out.String())
+	}
+}
+
+// checkCapture validates the Information-Request/Reply exchange with
+// tshark's decoder (field names from lab-recipes.md).
+func checkCapture(t *testing.T, pcap string) {
+	t.Helper()
+	fields := func(filter string, names ...string) [][]string {
+		args := []string{"-n", "-r", pcap, "-Y", filter, "-T", "fields", "-E", "separator=|", "-E", "aggregator=,"}
+		for _, n := range names {
+			args = append(args, "-e", n)
+		}
+		out, err := exec.Command("tshark", args...).Output()
+		if err != nil {
+			t.Fatalf("tshark %v: %v", args, err)
+		}
+		var rows [][]string
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if line != "" {
+				rows = append(rows, strings.Split(line, "|"))
+			}
+		}
+		return rows
+	}
+	if bad := fields("_ws.malformed || _ws.expert.severity >= \"error\"", "frame.number"); len(bad) > 0 {
+		t.Errorf("tshark flags malformed frames: %v", bad)
+	}
+	reqs := fields("dhcpv6.msgtype == 11", "dhcpv6.xid", "dhcpv6.duid.bytes")
+	replies := fields("dhcpv6.msgtype == 7", "dhcpv6.xid", "dhcpv6.duid.bytes", "dhcpv6.duidll.link_layer_addr",
+		"dhcpv6.option.type", "dhcpv6.dns_server", "dhcpv6.search_list_entry", "dhcpv6.lifetime", "ipv6.dst", "udp.dstport")
+	if len(reqs) == 0 || len(replies) == 0 {
+		t.Fatalf("capture has %d Information-Requests and %d Replies", len(reqs), len(replies))
+	}
+	req, rep := reqs[0], replies[0]
+	type exchange struct {
+		XID, ClientID, ServerMAC, Options, DNS, Search, Refresh, Dst, Port string
+	}
+	ids := strings.Split(rep[1], ",")
+	macs := strings.Split(rep[2], ",")
+	got := exchange{XID: rep[0], ClientID: ids[0], ServerMAC: macs[len(macs)-1], Options: rep[3], DNS: rep[4],
+		Search: rep[5], Refresh: rep[6], Dst: rep[7], Port: rep[8]}
+	want := exchange{
+		XID: req[0], ClientID: req[1], ServerMAC: "02:00:00:00:01:01",
+		Options: "1,2,23,24,32", DNS: "2001:db8::53,2001:db8::54", Search: "lab.example.,example.org.",
+		Refresh: "7200", Dst: "fe80::ff:fe00:201", Port: "546",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Reply as tshark decodes it (-want +got):\n%s", diff)
+	}
+}

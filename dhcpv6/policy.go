@@ -1,0 +1,221 @@
+package dhcpv6
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/ralab/ralab/internal/config"
+)
+
+// DUID type codes, RFC 8415 §11.1 and RFC 6355 §4.
+const (
+	duidTypeLLT  = 1
+	duidTypeEN   = 2
+	duidTypeLL   = 3
+	duidTypeUUID = 4
+)
+
+// hardwareType returns the IANA ARP hardware type (RFC 826, IANA
+// "Hardware Types" registry) that fits a link-layer address of hw's length.
+func hardwareType(hw net.HardwareAddr) (uint16, error) {
+	switch len(hw) {
+	case 6:
+		return 1, nil // Ethernet (10Mb)
+	case 8:
+		return 27, nil // EUI-64
+	case 20:
+		return 32, nil // InfiniBand
+	default:
+		return 0, fmt.Errorf("%w: no link-layer address usable for a DUID (got %d bytes); configure duid type \"en\" or \"uuid\"", ErrConfig, len(hw))
+	}
+}
+
+// BuildDUID returns the server DUID the configuration d describes (RFC 8415
+// §11): DUID-LL from hw unless d says otherwise.
+func BuildDUID(d config.DUID, hw net.HardwareAddr) ([]byte, error) {
+	switch d.Type {
+	case "", config.DUIDLL:
+		// RFC 8415 §11.4: type, hardware type, link-layer address.
+		ht, err := hardwareType(hw)
+		if err != nil {
+			return nil, err
+		}
+		b := binary.BigEndian.AppendUint16(nil, duidTypeLL)
+		b = binary.BigEndian.AppendUint16(b, ht)
+		return append(b, hw...), nil
+	case config.DUIDLLT:
+		// RFC 8415 §11.2: type, hardware type, time, link-layer address.
+		ht, err := hardwareType(hw)
+		if err != nil {
+			return nil, err
+		}
+		b := binary.BigEndian.AppendUint16(nil, duidTypeLLT)
+		b = binary.BigEndian.AppendUint16(b, ht)
+		b = binary.BigEndian.AppendUint32(b, d.Time)
+		return append(b, hw...), nil
+	case config.DUIDEN:
+		// RFC 8415 §11.3: type, enterprise number, identifier; the whole
+		// DUID is at most 128 octets after the type (§11.1).
+		if len(d.Identifier) == 0 || 2+4+len(d.Identifier) > maxDUIDLen {
+			return nil, fmt.Errorf("%w: DUID-EN identifier of %d bytes (want 1..124)", ErrConfig, len(d.Identifier))
+		}
+		b := binary.BigEndian.AppendUint16(nil, duidTypeEN)
+		b = binary.BigEndian.AppendUint32(b, d.EnterpriseNumber)
+		return append(b, d.Identifier...), nil
+	case config.DUIDUUID:
+		// RFC 6355 §4: type 4 and a 16-octet UUID.
+		b := binary.BigEndian.AppendUint16(nil, duidTypeUUID)
+		return append(b, d.UUID[:]...), nil
+	default:
+		return nil, fmt.Errorf("%w: unknown DUID type %q", ErrConfig, d.Type)
+	}
+}
+
+// encodedOption is one configured option, encoded once with its header.
+type encodedOption struct {
+	code uint16
+	wire []byte
+}
+
+// policy is the immutable, pre-encoded form of one interface's DHCPv6
+// configuration. Handle reads it through an atomic pointer, so Update takes
+// effect for the next message.
+type policy struct {
+	duid []byte
+	// options are the configured options in ascending code order; none is
+	// empty (RFC 8415 §21: an option with no data is never sent here).
+	options []encodedOption
+	strict  bool
+	// ignoreSolicit discards Solicits instead of advertising NoAddrsAvail.
+	ignoreSolicit bool
+	rate          float64
+	burst         int
+}
+
+// seconds32 converts d to whole seconds, saturating at 0xffffffff, which
+// RFC 8415 §7.7 defines as infinity.
+func seconds32(d time.Duration) uint32 {
+	s := d / time.Second
+	if s >= 0xffffffff {
+		return 0xffffffff
+	}
+	return uint32(s)
+}
+
+// clampMaxRT keeps a SOL_MAX_RT or INF_MAX_RT value inside the 60..86400 s
+// range outside which clients must ignore it (RFC 8415 §21.24, §21.25).
+func clampMaxRT(d time.Duration) uint32 {
+	return min(max(seconds32(d), maxRTMinimumSeconds), maxRTMaximumSeconds)
+}
+
+// newPolicy encodes the configuration of ifc with hw as the link-layer
+// address for DUID-LL and DUID-LLT.
+func newPolicy(ifc config.Interface, hw net.HardwareAddr) (*policy, error) {
+	c := ifc.DHCPv6
+	duid, err := BuildDUID(c.DUID, hw)
+	if err != nil {
+		return nil, err
+	}
+	p := &policy{
+		duid:          duid,
+		strict:        c.OptionPolicy == config.PolicyStrict,
+		ignoreSolicit: c.Solicit == config.SolicitIgnore,
+		rate:          c.RatePerClient,
+		burst:         c.BurstPerClient,
+	}
+	switch c.OptionPolicy {
+	case "", config.PolicyIncludeDNS, config.PolicyStrict:
+	default:
+		return nil, fmt.Errorf("%w: unknown option policy %q", ErrConfig, c.OptionPolicy)
+	}
+	switch c.Solicit {
+	case "", config.SolicitNoAddrsAvail, config.SolicitIgnore:
+	default:
+		return nil, fmt.Errorf("%w: unknown solicit policy %q", ErrConfig, c.Solicit)
+	}
+	add := func(code uint16, body []byte) error {
+		if len(body) == 0 {
+			return nil
+		}
+		if len(body) > maxOptionLen {
+			return fmt.Errorf("%w: option %d would be %d bytes, more than fits", ErrConfig, code, len(body))
+		}
+		p.options = append(p.options, encodedOption{code: code, wire: appendOption(nil, code, body)})
+		return nil
+	}
+
+	// Option 23, RFC 3646 §3: a list of 16-octet addresses.
+	var dns []byte
+	for _, a := range c.DNSServers {
+		if !a.Is6() || a.Is4In6() {
+			return nil, fmt.Errorf("%w: DNS server %s is not an IPv6 address", ErrConfig, a)
+		}
+		dns = append(dns, addr16(a)...)
+	}
+	if err := add(optDNSServers, dns); err != nil {
+		return nil, err
+	}
+	// Option 24, RFC 3646 §4: uncompressed RFC 1035 names.
+	var domains []byte
+	for _, d := range c.Domains {
+		if domains, err = encodeDomain(domains, d); err != nil {
+			return nil, err
+		}
+	}
+	if err := add(optDomainList, domains); err != nil {
+		return nil, err
+	}
+	// Option 32, RFC 8415 §21.23: never below IRT_MINIMUM.
+	if c.InformationRefreshTime > 0 {
+		s := max(seconds32(c.InformationRefreshTime), irtMinimumSeconds)
+		if err := add(optInfoRefresh, binary.BigEndian.AppendUint32(nil, s)); err != nil {
+			return nil, err
+		}
+	}
+	// Option 56, RFC 5908 §4: one NTP_SUBOPTION_SRV_ADDR per server.
+	var ntp []byte
+	for _, a := range c.NTPServers {
+		if !a.Is6() || a.Is4In6() {
+			return nil, fmt.Errorf("%w: NTP server %s is not an IPv6 address", ErrConfig, a)
+		}
+		ntp = appendOption(ntp, ntpSuboptionSrvAddr, addr16(a))
+	}
+	if err := add(optNTPServer, ntp); err != nil {
+		return nil, err
+	}
+	if c.SolMaxRT > 0 {
+		if err := add(optSolMaxRT, binary.BigEndian.AppendUint32(nil, clampMaxRT(c.SolMaxRT))); err != nil {
+			return nil, err
+		}
+	}
+	if c.InfMaxRT > 0 {
+		if err := add(optInfMaxRT, binary.BigEndian.AppendUint32(nil, clampMaxRT(c.InfMaxRT))); err != nil {
+			return nil, err
+		}
+	}
+	// Option 103, RFC 8910 §2.2: the URI, not NUL-terminated.
+	if err := add(optCaptivePortal, []byte(c.CaptivePortal)); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// wants reports whether the reply to a message of type t with Option
+// Request Option oro carries option code.
+func (p *policy) wants(t MessageType, oro []byte, code uint16) bool {
+	if code == optInfoRefresh && t != InformationRequest {
+		// RFC 8415 §21.23: only in a Reply to an Information-request.
+		return false
+	}
+	for i := 0; i+1 < len(oro); i += 2 {
+		if binary.BigEndian.Uint16(oro[i:]) == code {
+			return true
+		}
+	}
+	// RFC 8415 §18.3: "The server MAY return additional options"; the
+	// include-dns policy always returns DNS servers and domains because
+	// some clients (WIDE dhcp6c -i) send no ORO at all.
+	return !p.strict && (code == optDNSServers || code == optDomainList)
+}

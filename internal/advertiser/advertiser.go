@@ -1,0 +1,551 @@
+package advertiser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mdlayher/ndp"
+	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/sysctl"
+	"github.com/ralab/ralab/ra"
+	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
+)
+
+// ErrPermission reports that the process may not open raw ICMPv6 sockets
+// or write sysctls: it needs root or CAP_NET_RAW and CAP_NET_ADMIN. It
+// wraps os.ErrPermission.
+var ErrPermission = fmt.Errorf("advertiser: run as root or with CAP_NET_RAW (raw ICMPv6 socket) and CAP_NET_ADMIN (/proc/sys/net/ipv6): %w", os.ErrPermission)
+
+// DefaultFinalSpacing is the time between the final RAs sent on shutdown.
+// RFC 4861 §6.2.5 allows up to MaxFinalRtrAdvertisements (3) final RAs
+// and sets no spacing; MIN_DELAY_BETWEEN_RAS (§6.2.6) would make shutdown
+// take 6 s. ralab sends the first at once and the others 250 ms apart, so
+// a lost packet is likely covered and shutdown stays under ~1 s.
+const DefaultFinalSpacing = 250 * time.Millisecond
+
+// Options tune an Advertiser. The zero value is production behaviour.
+type Options struct {
+	// Logger receives the advertiser's logs; nil discards them.
+	Logger *slog.Logger
+	// Metrics receives its metrics; nil keeps them unregistered.
+	Metrics *Metrics
+	// Sysctl is where per-interface sysctls live; nil is /proc/sys.
+	Sysctl *sysctl.FS
+	// Limits bound unicast RAs; the zero value means DefaultLimits.
+	Limits Limits
+	// Rand draws the random intervals and delays; nil seeds one randomly.
+	Rand *rand.Rand
+	// FinalSpacing is the time between final RAs; 0 means
+	// DefaultFinalSpacing.
+	FinalSpacing time.Duration
+	// Recheck is how often the link state is re-read in case a netlink
+	// notification is missed; 0 means 2 s.
+	Recheck time.Duration
+}
+
+// An Advertiser sends Router Advertisements on one interface and answers
+// its Router Solicitations.
+type Advertiser struct {
+	name    string
+	log     *slog.Logger
+	m       *Metrics
+	sysctl  *sysctl.FS
+	sched   *Scheduler
+	final   time.Duration
+	recheck time.Duration
+	invLog  *logLimiter
+	errLog  *logLimiter
+
+	reloadC chan struct{}
+
+	mu sync.Mutex
+	// cfg is the configuration in use; next a pending reload.
+	cfg, next *config.Interface
+	// withdrawFrom is the configuration last announced by multicast
+	// before a reload; until a multicast RA has gone out after the
+	// reload, RAs are built from ra.Withdrawn(*withdrawFrom, cfg).
+	withdrawFrom *config.Interface
+	status       Status
+}
+
+// New returns an Advertiser for ifc.
+func New(ifc config.Interface, o Options) *Advertiser {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(nil)
+	}
+	if o.Sysctl == nil {
+		o.Sysctl = sysctl.New("")
+	}
+	if o.Limits == (Limits{}) {
+		o.Limits = DefaultLimits
+	}
+	if o.Rand == nil {
+		o.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	if o.FinalSpacing == 0 {
+		o.FinalSpacing = DefaultFinalSpacing
+	}
+	if o.Recheck == 0 {
+		o.Recheck = 2 * time.Second
+	}
+	a := &Advertiser{
+		name:    ifc.Name,
+		log:     o.Logger.With("interface", ifc.Name),
+		m:       o.Metrics,
+		sysctl:  o.Sysctl,
+		sched:   NewScheduler(ifc.MinInterval, ifc.MaxInterval, o.Limits, o.Rand),
+		final:   o.FinalSpacing,
+		recheck: o.Recheck,
+		invLog:  newLogLimiter(5, 10*time.Second),
+		errLog:  newLogLimiter(5, 10*time.Second),
+		reloadC: make(chan struct{}, 1),
+		cfg:     &ifc,
+		status: Status{
+			Interface: ifc.Name,
+			State:     "waiting",
+			Counters: Counters{
+				Sent:       map[string]uint64{},
+				Invalid:    map[string]uint64{},
+				Suppressed: map[string]uint64{},
+			},
+		},
+	}
+	a.m.init(a.name)
+	return a
+}
+
+// Reload replaces the configuration. It takes effect at once: one RA
+// built from ra.Withdrawn(old, ifc) goes out as soon as
+// MIN_DELAY_BETWEEN_RAS allows, and later RAs are built from ifc alone.
+// The interface name cannot change; ifc.Name is ignored.
+func (a *Advertiser) Reload(ifc config.Interface) {
+	ifc.Name = a.name
+	a.mu.Lock()
+	a.next = &ifc
+	a.mu.Unlock()
+	select {
+	case a.reloadC <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns a snapshot of the advertiser's state.
+func (a *Advertiser) Status() Status {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.status
+	s.Counters = s.Counters.clone()
+	if s.LastMulticast != nil {
+		t := *s.LastMulticast
+		s.LastMulticast = &t
+	}
+	return s
+}
+
+// applyReload takes a pending reload, if any, at now.
+func (a *Advertiser) applyReload(now time.Time) {
+	a.mu.Lock()
+	next := a.next
+	a.next = nil
+	if next == nil {
+		a.mu.Unlock()
+		return
+	}
+	if a.withdrawFrom == nil {
+		a.withdrawFrom = a.cfg
+	}
+	a.cfg = next
+	a.mu.Unlock()
+	a.sched.SetIntervals(next.MinInterval, next.MaxInterval)
+	a.sched.Reload(now)
+	a.log.Info("new configuration applied; announcing it")
+}
+
+// setState records the link state for Status and metrics.
+func (a *Advertiser) setState(state string, st linkState) {
+	a.mu.Lock()
+	a.status.State, a.status.Reason = state, st.Reason
+	a.status.LinkLocal, a.status.MAC = "", ""
+	if state == "advertising" {
+		a.status.LinkLocal, a.status.MAC = st.LinkLocal.String(), st.MAC.String()
+	}
+	a.mu.Unlock()
+	v := 0.0
+	if state == "advertising" {
+		v = 1
+	}
+	a.m.up.WithLabelValues(a.name).Set(v)
+}
+
+// count updates a status counter under the lock.
+func (a *Advertiser) count(f func(c *Counters)) {
+	a.mu.Lock()
+	f(&a.status.Counters)
+	a.mu.Unlock()
+}
+
+// Run advertises until ctx ends. It waits for the interface to exist and
+// be usable, and starts over, with the initial fast RAs, whenever the
+// interface goes away and comes back. When ctx ends while advertising, it
+// sends the final RAs and restores the sysctls it changed. It returns an
+// error only for conditions that retrying cannot fix, such as
+// ErrPermission.
+func (a *Advertiser) Run(ctx context.Context) error {
+	defer a.setState("stopped", linkState{})
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := watchLink(wctx, a.name, a.recheck, a.log)
+	waitingLogged := ""
+	for {
+		st := w.get()
+		if !st.Usable {
+			if st.Reason != waitingLogged {
+				a.log.Info("waiting for interface", "reason", st.Reason)
+				waitingLogged = st.Reason
+			}
+			a.setState("waiting", st)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-w.changed:
+			case <-a.reloadC:
+				a.applyReload(time.Now())
+			}
+			continue
+		}
+		waitingLogged = ""
+		err := a.serve(ctx, w, st)
+		switch {
+		case errors.Is(err, ErrPermission):
+			return err
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			a.log.Warn("advertising stopped; retrying", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// errLinkChanged ends serve when the link went down or changed.
+var errLinkChanged = errors.New("link changed")
+
+// serve advertises on one usable incarnation of the link until it changes
+// (nil) or ctx ends (nil, after the final RAs).
+func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) error {
+	saved, err := a.sysctl.Apply(a.name, sysctl.RouterSettings)
+	switch {
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("%w: %v", ErrPermission, err)
+	case err != nil:
+		return fmt.Errorf("disabling autoconfiguration from our own RAs: %w", err)
+	}
+	defer func() {
+		if err := saved.Restore(); err != nil {
+			a.log.Warn("restoring sysctls", "err", err)
+		}
+	}()
+
+	conn, err := a.listen(ctx, w, st)
+	if err != nil {
+		return err
+	}
+	if conn == nil {
+		// ctx ended or the link changed while listening.
+		return nil
+	}
+	defer conn.Close()
+
+	var changed []string
+	for _, c := range saved.Changed() {
+		changed = append(changed, c.Key+"="+c.Value)
+	}
+	a.log.Info("advertising", "link_local", st.LinkLocal, "mac", st.MAC.String(), "sysctls_to_restore", strings.Join(changed, ","))
+	a.setState("advertising", st)
+	a.sched.Start(time.Now())
+	defer a.sched.Stop()
+
+	rsC := make(chan rsEvent, 64)
+	readErr := make(chan error, 1)
+	readCtx, stopRead := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		readErr <- a.read(readCtx, conn, st, rsC)
+	}()
+	defer func() {
+		stopRead()
+		// Unblock ReadRaw.
+		_ = conn.SetReadDeadline(time.Unix(1, 0))
+		wg.Wait()
+	}()
+
+	timer := time.NewTimer(time.Until(a.sched.Next()))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			a.sendFinal(conn, st)
+			return nil
+		case <-w.changed:
+			if now := w.get(); !now.same(st) {
+				a.log.Info("interface changed; restarting", "reason", now.Reason)
+				return nil
+			}
+			continue
+		case err := <-readErr:
+			return fmt.Errorf("reading: %w", err)
+		case ev := <-rsC:
+			a.mu.Lock()
+			unicast := a.cfg.UnicastSolicited
+			a.mu.Unlock()
+			d := a.sched.Solicit(ev.at, ev.src, unicast)
+			for _, r := range d.Suppressed {
+				a.m.suppressed.WithLabelValues(a.name, r).Inc()
+				a.count(func(c *Counters) { c.Suppressed[r]++ })
+			}
+			if d.Scheduled {
+				a.log.Debug("router solicitation", "src", ev.src, "answer", d.Send.Kind, "in", d.Send.At.Sub(ev.at), "suppressed", d.Suppressed)
+			} else {
+				a.log.Debug("router solicitation", "src", ev.src, "suppressed", d.Suppressed)
+			}
+		case <-a.reloadC:
+			a.applyReload(time.Now())
+		case <-timer.C:
+			now := time.Now()
+			for _, s := range a.sched.Due(now) {
+				a.send(conn, st, s.Kind, s.Dst)
+			}
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(time.Until(a.sched.Next()))
+	}
+}
+
+// listen opens the NDP socket, retrying while the link-local address is
+// not yet bindable. It returns a nil Conn when ctx ends or the link
+// changes first.
+func (a *Advertiser) listen(ctx context.Context, w *linkWatcher, st linkState) (*ndp.Conn, error) {
+	backoff := 100 * time.Millisecond
+	for {
+		conn, err := a.open(st)
+		if err == nil {
+			return conn, nil
+		}
+		if errors.Is(err, os.ErrPermission) {
+			return nil, fmt.Errorf("%w: %v", ErrPermission, err)
+		}
+		a.log.Debug("cannot open NDP socket yet; retrying", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-w.changed:
+			if !w.get().same(st) {
+				return nil, nil
+			}
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// open opens and configures the NDP socket on the link.
+func (a *Advertiser) open(st linkState) (*ndp.Conn, error) {
+	ifi := &net.Interface{Index: st.Index, MTU: st.MTU, Name: a.name, HardwareAddr: st.MAC}
+	// An address, not ndp.LinkLocal: ndp picks the first link-local
+	// address without checking that it is not tentative.
+	conn, _, err := ndp.Listen(ifi, ndp.Addr(st.LinkLocal.WithZone("").String()))
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", st.LinkLocal, err)
+	}
+	var f ipv6.ICMPFilter
+	f.SetAll(true)
+	f.Accept(ipv6.ICMPTypeRouterSolicitation)
+	steps := []func() error{
+		// All-routers, where hosts send RS (RFC 4861 §6.3.7).
+		func() error { return conn.JoinGroup(netip.MustParseAddr("ff02::2")) },
+		func() error { return conn.SetICMPFilter(&f) },
+		func() error { return conn.SetControlMessage(ipv6.FlagHopLimit|ipv6.FlagInterface, true) },
+	}
+	for _, s := range steps {
+		if err := s(); err != nil {
+			_ = conn.Close()
+			return nil, fmt.Errorf("configuring NDP socket: %w", err)
+		}
+	}
+	return conn, nil
+}
+
+// rsEvent is one valid RS, stamped on receipt.
+type rsEvent struct {
+	at  time.Time
+	src netip.Addr
+}
+
+// read reads RS from conn, validates them and passes the valid ones on,
+// until ctx ends.
+func (a *Advertiser) read(ctx context.Context, conn *ndp.Conn, st linkState, rsC chan<- rsEvent) error {
+	b := make([]byte, max(st.MTU, 1280))
+	for {
+		n, cm, src, err := conn.ReadRaw(b)
+		now := time.Now()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			// A message larger than the buffer is truncated, not an error;
+			// anything else means the socket is unusable (link gone).
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			return err
+		}
+		if cm != nil && cm.IfIndex != 0 && cm.IfIndex != st.Index {
+			continue
+		}
+		hop := -1
+		if cm != nil {
+			hop = cm.HopLimit
+		}
+		rs, err := ParseRS(b[:n], hop, src)
+		if err != nil {
+			r := InvalidReason(err)
+			a.m.invalid.WithLabelValues(a.name, r).Inc()
+			a.count(func(c *Counters) { c.Invalid[r]++ })
+			if ok, dropped := a.invLog.allow(now); ok {
+				a.log.Warn("invalid router solicitation", "src", src, "err", err, "suppressed_since_last", dropped)
+			}
+			continue
+		}
+		a.m.rsReceived.WithLabelValues(a.name).Inc()
+		a.count(func(c *Counters) { c.RSReceived++ })
+		select {
+		case rsC <- rsEvent{at: now, src: rs.Source}:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// current returns the configuration to build RAs from now.
+func (a *Advertiser) current() config.Interface {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.withdrawFrom != nil {
+		return ra.Withdrawn(*a.withdrawFrom, *a.cfg)
+	}
+	return *a.cfg
+}
+
+// send builds and sends one RA of kind k to dst (zero: all-nodes).
+func (a *Advertiser) send(conn *ndp.Conn, st linkState, k Kind, dst netip.Addr) {
+	ifc := a.current()
+	if k == KindFinal {
+		ifc = ra.Final(ifc)
+	}
+	multicast := !dst.IsValid()
+	if multicast {
+		dst = netip.IPv6LinkLocalAllNodes()
+	}
+	err := a.write(conn, st, ifc, dst, multicast)
+	if err != nil {
+		a.m.raSendErrors.WithLabelValues(a.name).Inc()
+		a.count(func(c *Counters) { c.SendErrors++ })
+		if ok, dropped := a.errLog.allow(time.Now()); ok {
+			a.log.Error("sending router advertisement", "kind", k, "dst", dst, "err", err, "suppressed_since_last", dropped)
+		}
+		return
+	}
+	a.m.raSent.WithLabelValues(a.name, k.String()).Inc()
+	a.count(func(c *Counters) { c.Sent[k.String()]++ })
+	a.log.Debug("router advertisement sent", "kind", k, "dst", dst)
+}
+
+// write builds the RA for ifc and writes it to dst. After a multicast RA
+// it records what was announced.
+func (a *Advertiser) write(conn *ndp.Conn, st linkState, ifc config.Interface, dst netip.Addr, multicast bool) error {
+	msg, err := ra.Build(ifc, st.MAC)
+	if err != nil {
+		return fmt.Errorf("building: %w", err)
+	}
+	b, err := ndp.MarshalMessage(msg)
+	if err != nil {
+		return fmt.Errorf("marshalling: %w", err)
+	}
+	if err := conn.WriteTo(msg, nil, dst); err != nil {
+		return fmt.Errorf("writing to %s: %w", dst, err)
+	}
+	if !multicast {
+		return nil
+	}
+	now := time.Now()
+	dec := decodeRA(b)
+	a.mu.Lock()
+	a.withdrawFrom = nil
+	a.status.LastMulticast = &now
+	a.status.RA = dec
+	a.mu.Unlock()
+	a.m.lastMulticast.WithLabelValues(a.name).Set(float64(now.UnixNano()) / 1e9)
+	lt := lifetimes(dec)
+	for _, o := range []string{"router", "rdnss", "dnssl", "pref64"} {
+		if v, ok := lt[o]; ok {
+			a.m.lifetime.WithLabelValues(a.name, o).Set(v)
+		} else {
+			a.m.lifetime.DeleteLabelValues(a.name, o)
+		}
+	}
+	return nil
+}
+
+// sendFinal sends the final RAs of RFC 4861 §6.2.5.
+func (a *Advertiser) sendFinal(conn *ndp.Conn, st linkState) {
+	for i := range MaxFinalRtrAdvertisements {
+		if i > 0 {
+			time.Sleep(a.final)
+		}
+		a.send(conn, st, KindFinal, netip.Addr{})
+		a.sched.MulticastSent(time.Now())
+	}
+	a.log.Info("final router advertisements sent", "count", MaxFinalRtrAdvertisements)
+}
+
+// Forget removes the interface's metric series, when it is no longer
+// served (removed from the configuration).
+func (a *Advertiser) Forget() { a.m.forget(a.name) }
+
+// CheckPrivileges reports ErrPermission when the process cannot open a raw
+// ICMPv6 socket, so that a daemon fails at start with a clear message
+// rather than once per interface later.
+func CheckPrivileges() error {
+	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_ICMPV6)
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("%w (raw ICMPv6 socket: %v)", ErrPermission, err)
+		}
+		return fmt.Errorf("advertiser: opening a raw ICMPv6 socket: %w", err)
+	}
+	return unix.Close(fd)
+}

@@ -1,0 +1,16 @@
+// Package advertiser sends IPv6 Router Advertisements on one interface and
+// answers its Router Solicitations, as RFC 4861 §6.2 describes for a
+// router.
+//
+// It is split in two. Scheduler is the timing logic with no clock, socket
+// or goroutine: initial and periodic unsolicited RAs (§6.2.4), delayed and
+// rate-limited answers to solicitations (§6.2.6), unicast answers (RFC
+// 7772 §5.1) limited per source and by a global token bucket, and the RA
+// that announces a reload. Advertiser is the transport: it waits for the
+// interface to be up with a usable link-local address (netlink
+// notifications plus a periodic re-check), turns off the kernel's
+// autoconfiguration from our own RAs (package sysctl), validates each RS
+// (§6.1.1, ParseRS), sends the RAs that package ra builds, and sends the
+// final RAs of §6.2.5 on shutdown. Metrics holds the Prometheus collectors
+// shared by every Advertiser; Status is the JSON view of one.
+package advertiser

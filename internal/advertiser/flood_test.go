@@ -1,0 +1,196 @@
+package advertiser
+
+import (
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mdlayher/ndp"
+	"github.com/ralab/ralab/internal/advertiser/advlab"
+	"github.com/ralab/ralab/internal/config"
+)
+
+// floodEnv makes the re-executed test binary send that many RS from the
+// client interface's link-local address, spread evenly over floodSpread.
+const (
+	floodEnv    = "RALAB_ADVERTISER_FLOOD"
+	floodSpread = 6 * time.Second
+)
+
+// TestHelperFlood is not a test: TestNamespaceFlood runs the test binary
+// with this test selected in the client namespace to send an RS flood.
+func TestHelperFlood(t *testing.T) {
+	spec := os.Getenv(floodEnv)
+	if spec == "" {
+		t.Skip("helper process for TestNamespaceFlood; not a test on its own")
+	}
+	n, err := strconv.Atoi(spec)
+	if err != nil {
+		t.Fatalf("bad %s %q: %v", floodEnv, spec, err)
+	}
+	ifi, err := net.InterfaceByName(advlab.ClientIf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := ndp.Listen(ifi, ndp.LinkLocal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dst := netip.MustParseAddr("ff02::2")
+	start := time.Now()
+	for i := range n {
+		if d := time.Until(start.Add(floodSpread * time.Duration(i) / time.Duration(n))); d > 0 {
+			time.Sleep(d)
+		}
+		if err := c.WriteTo(&ndp.RouterSolicitation{}, nil, dst); err != nil {
+			t.Fatalf("RS %d: %v", i, err)
+		}
+	}
+}
+
+// TestNamespaceFlood floods the advertiser with RS from one source, first
+// with unicast answers, then (after a reload) with multicast answers, and
+// checks on the wire that it sends at most one unicast RA per
+// MIN_DELAY_BETWEEN_RAS to that source and keeps multicast RAs at least
+// MIN_DELAY_BETWEEN_RAS apart.
+func TestNamespaceFlood(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	advlab.Require(t, "ip", "tcpdump")
+	l := advlab.New(t)
+	pcap := filepath.Join(t.TempDir(), "c0.pcap")
+	td := l.Capture(pcap)
+	ifc := config.Interface{
+		Name:             advlab.RouterIf,
+		RouterLifetime:   1800 * time.Second,
+		MinInterval:      200 * time.Second,
+		MaxInterval:      600 * time.Second,
+		UnicastSolicited: true,
+	}
+	multicastOnly := ifc
+	multicastOnly.UnicastSolicited = false
+	var out advlab.Buffer
+	helper := l.Start(l.Router, []string{helperEnv + "=" + mustJSON(t, ifc), helperReloadEnv + "=" + mustJSON(t, multicastOnly)}, &out,
+		os.Args[0], "-test.run=^TestHelperAdvertiser$")
+	defer func() {
+		if t.Failed() {
+			t.Logf("advertiser log (tail):\n%s", tail(out.String(), 4000))
+		}
+	}()
+	advlab.WaitFor(t, "the first RA", 30*time.Second, func() bool { return len(advlab.RAs(t, pcap)) > 0 })
+
+	// flood sends n RS and returns the RAs captured within window of the
+	// start, split by destination.
+	flood := func(t *testing.T, window time.Duration) (unicast, multicast []time.Time) {
+		const n = 10000
+		start := time.Now()
+		var fo advlab.Buffer
+		f := l.Start(l.Client, []string{floodEnv + "=" + strconv.Itoa(n)}, &fo, os.Args[0], "-test.run=^TestHelperFlood$")
+		if err := f.Wait(); err != nil {
+			t.Fatalf("flood: %v\n%s", err, fo.String())
+		}
+		t.Logf("sent %d RS in %v", n, time.Since(start))
+		time.Sleep(window - time.Since(start))
+		for _, r := range advlab.RAs(t, pcap) {
+			if r.At.Before(start) || r.At.After(start.Add(window)) {
+				continue
+			}
+			if r.Dst.IsMulticast() {
+				multicast = append(multicast, r.At)
+			} else {
+				unicast = append(unicast, r.At)
+			}
+		}
+		t.Logf("in %v from the flood's start: %d unicast RAs, %d multicast RAs", window, len(unicast), len(multicast))
+		return unicast, multicast
+	}
+	// Capture timestamps differ from the sender's clock by a few ms.
+	const slack = 20 * time.Millisecond
+	spaced := func(t *testing.T, ts []time.Time) {
+		for i := 1; i < len(ts); i++ {
+			if g := ts[i].Sub(ts[i-1]); g < MinDelayBetweenRAs-slack {
+				t.Errorf("RAs %v apart, want at least %v", g, MinDelayBetweenRAs)
+			}
+		}
+	}
+	const window = 7 * time.Second
+
+	t.Run("unicast", func(t *testing.T) {
+		unicast, multicast := flood(t, window)
+		if limit := int(window/MinDelayBetweenRAs) + 1; len(unicast) == 0 || len(unicast) > limit {
+			t.Errorf("%d unicast RAs to one source in %v, want 1..%d", len(unicast), window, limit)
+		}
+		spaced(t, unicast)
+		spaced(t, multicast)
+	})
+
+	t.Run("multicast", func(t *testing.T) {
+		hup := time.Now()
+		if err := helper.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		// Flood once the reload RA shows the new configuration is in use.
+		advlab.WaitFor(t, "the reload RA", 30*time.Second, func() bool {
+			for _, r := range advlab.RAs(t, pcap) {
+				if r.At.After(hup) && r.Dst.IsMulticast() {
+					return true
+				}
+			}
+			return false
+		})
+		unicast, multicast := flood(t, window)
+		if len(unicast) != 0 {
+			t.Errorf("%d unicast RAs with unicast answers off", len(unicast))
+		}
+		// At least one: on a loaded machine the kernel may drop part of
+		// the flood, so the lower bound is loose; the upper one is the point.
+		if limit := int(window/MinDelayBetweenRAs) + 1; len(multicast) == 0 || len(multicast) > limit {
+			t.Errorf("%d multicast RAs in %v, want 1..%d", len(multicast), window, limit)
+		}
+		spaced(t, multicast)
+	})
+
+	_ = helper.Process.Signal(syscall.SIGTERM)
+	_ = helper.Wait()
+	_ = td.Process.Signal(syscall.SIGTERM)
+	_ = td.Wait()
+	t.Logf("advertiser counters: %s", lastLine(out.String(), "helper: Run returned"))
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func lastLine(s, prefix string) string {
+	i := len(s)
+	for {
+		j := lastIndex(s[:i], prefix)
+		if j < 0 {
+			return ""
+		}
+		end := j
+		for end < len(s) && s[end] != '\n' {
+			end++
+		}
+		return s[j:end]
+	}
+}
+
+func lastIndex(s, sub string) int {
+	for i := len(s) - len(sub); i >= 0; i-- {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}

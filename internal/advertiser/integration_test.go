@@ -1,0 +1,296 @@
+package advertiser
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mdlayher/ndp"
+	"github.com/ralab/ralab/internal/advertiser/advlab"
+	"github.com/ralab/ralab/internal/config"
+)
+
+// helperEnv carries the JSON configuration to the re-executed test binary
+// that runs the advertiser inside the router namespace; helperReloadEnv
+// the configuration it reloads on SIGHUP.
+const (
+	helperEnv       = "RALAB_ADVERTISER_HELPER_CONFIG"
+	helperReloadEnv = "RALAB_ADVERTISER_HELPER_RELOAD"
+)
+
+// TestHelperAdvertiser is not a test: the integration test runs the test
+// binary with this test selected under "ip netns exec", so that the whole
+// process (netlink, raw sockets, /proc/sys) lives in the router namespace.
+func TestHelperAdvertiser(t *testing.T) {
+	raw := os.Getenv(helperEnv)
+	if raw == "" {
+		t.Skip("helper process for TestNamespace; not a test on its own")
+	}
+	var ifc config.Interface
+	if err := json.Unmarshal([]byte(raw), &ifc); err != nil {
+		t.Fatalf("bad helper config: %v", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a := New(ifc, Options{Logger: log})
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+			var next config.Interface
+			if err := json.Unmarshal([]byte(os.Getenv(helperReloadEnv)), &next); err != nil {
+				log.Error("bad reload config", "err", err)
+				continue
+			}
+			a.Reload(next)
+		}
+	}()
+	if err := a.Run(ctx); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	fmt.Fprintf(os.Stderr, "helper: Run returned after cancel: %+v\n", a.Status().Counters)
+}
+
+// rdnssServers returns the RDNSS servers of m with their lifetimes.
+func rdnssServers(m *ndp.RouterAdvertisement) map[netip.Addr]time.Duration {
+	out := map[netip.Addr]time.Duration{}
+	for _, o := range m.Options {
+		if r, ok := o.(*ndp.RecursiveDNSServer); ok {
+			for _, a := range r.Servers {
+				out[a] = r.Lifetime
+			}
+		}
+	}
+	return out
+}
+
+// TestNamespace runs the advertiser in a router namespace and checks, from
+// a client namespace, that a solicitation is answered within
+// MAX_RA_DELAY_TIME, that a reload withdraws what was removed at once,
+// that link down/up brings the fast initial RAs back, and that shutdown
+// sends final RAs with router lifetime 0 and restores the router's
+// sysctls.
+func TestNamespace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	advlab.Require(t, "ip", "rdisc6", "tcpdump")
+	l := advlab.New(t)
+	pcap := filepath.Join(t.TempDir(), "c0.pcap")
+	td := l.Capture(pcap)
+
+	dns1, dns2 := netip.MustParseAddr("2001:db8::53"), netip.MustParseAddr("2001:db8::54")
+	ifc := config.Interface{
+		Name:             advlab.RouterIf,
+		OtherConfig:      true,
+		HopLimit:         64,
+		RouterLifetime:   1800 * time.Second,
+		MinInterval:      30 * time.Second,
+		MaxInterval:      60 * time.Second,
+		UnicastSolicited: true,
+		SourceLLA:        true,
+		RDNSS:            []config.RDNSS{{Servers: []netip.Addr{dns1}, Lifetime: 180 * time.Second}},
+		WithdrawOnStop:   true,
+	}
+	next := ifc
+	next.RDNSS = []config.RDNSS{{Servers: []netip.Addr{dns2}, Lifetime: 180 * time.Second}}
+	env := []string{helperEnv + "=" + mustJSON(t, ifc), helperReloadEnv + "=" + mustJSON(t, next)}
+	var helperOut advlab.Buffer
+	helper := l.Start(l.Router, env, &helperOut, os.Args[0], "-test.run=^TestHelperAdvertiser$", "-test.v")
+	defer func() {
+		if t.Failed() {
+			t.Logf("advertiser log:\n%s", helperOut.String())
+		}
+	}()
+
+	advlab.WaitFor(t, "the first RA", 30*time.Second, func() bool { return len(advlab.RAs(t, pcap)) > 0 })
+	accept := func() string {
+		return strings.TrimSpace(l.Sh(l.Router, "cat /proc/sys/net/ipv6/conf/"+advlab.RouterIf+"/accept_ra"))
+	}
+	if got := accept(); got != "0" {
+		t.Errorf("router accept_ra while advertising = %s, want 0", got)
+	}
+
+	// The kernel's own RS at link-up was answered just now; the per-source
+	// limit would suppress another from the same address for 3 s.
+	time.Sleep(MinDelayBetweenRAs + 500*time.Millisecond)
+	t.Run("solicited", func(t *testing.T) {
+		before := time.Now()
+		out, err := exec.Command("ip", "netns", "exec", l.Client, "rdisc6", "-1", "-r", "1", "-w", "1500", advlab.ClientIf).CombinedOutput()
+		if err != nil {
+			t.Fatalf("rdisc6: %v\n%s", err, out)
+		}
+		// Judge the delay from capture timestamps, RS to RA.
+		var rs, ra *advlab.Packet
+		advlab.WaitFor(t, "RS and RA in the capture", 10*time.Second, func() bool {
+			pkts, _ := advlab.ReadPcap(pcap)
+			rs, ra = nil, nil
+			for i := range pkts {
+				p := &pkts[i]
+				if p.At.Before(before.Add(-time.Second)) || len(p.ICMP) == 0 {
+					continue
+				}
+				if p.ICMP[0] == 133 && rs == nil {
+					rs = p
+				}
+				if p.ICMP[0] == 134 && rs != nil && ra == nil {
+					ra = p
+				}
+			}
+			return ra != nil
+		})
+		d := ra.At.Sub(rs.At)
+		t.Logf("RS from %v to %v answered after %v, to %v", rs.Src, rs.Dst, d, ra.Dst)
+		// MAX_RA_DELAY_TIME plus an allowance for a loaded machine's timer
+		// and scheduling latency, which the protocol does not govern.
+		if d < 0 || d > MaxRADelayTime+150*time.Millisecond {
+			t.Errorf("RA %v after RS, want within %v (+150 ms slack)", d, MaxRADelayTime)
+		}
+		if ra.Dst != rs.Src {
+			t.Errorf("answer went to %v, want unicast to %v (unicast-solicited)", ra.Dst, rs.Src)
+		}
+		if ra.HopLimit != 255 {
+			t.Errorf("RA hop limit %d, want 255", ra.HopLimit)
+		}
+	})
+
+	t.Run("reload", func(t *testing.T) {
+		var lastMC time.Time
+		for _, r := range advlab.RAs(t, pcap) {
+			if r.Dst.IsMulticast() {
+				lastMC = r.At
+			}
+		}
+		hup := time.Now()
+		if err := helper.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		var got *advlab.RA
+		advlab.WaitFor(t, "the reload RA", 30*time.Second, func() bool {
+			for _, r := range advlab.RAs(t, pcap) {
+				if r.At.After(hup) && r.Dst.IsMulticast() {
+					got = &r
+					return true
+				}
+			}
+			return false
+		})
+		earliest := hup
+		if e := lastMC.Add(MinDelayBetweenRAs); e.After(hup) {
+			earliest = e
+		}
+		t.Logf("SIGHUP %v after the last multicast RA; reload RA %v after SIGHUP", hup.Sub(lastMC), got.At.Sub(hup))
+		if got.At.Before(lastMC.Add(MinDelayBetweenRAs - 10*time.Millisecond)) {
+			t.Errorf("reload RA %v after the previous multicast RA, want at least %v", got.At.Sub(lastMC), MinDelayBetweenRAs)
+		}
+		if late := got.At.Sub(earliest); late > 300*time.Millisecond {
+			t.Errorf("reload RA %v after the earliest allowed time, want at once", late)
+		}
+		want := map[netip.Addr]time.Duration{dns1: 0, dns2: 180 * time.Second}
+		if diff := cmp.Diff(want, rdnssServers(got.Msg)); diff != "" {
+			t.Errorf("reload RA RDNSS (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("link flap", func(t *testing.T) {
+		advlab.Run(t, "ip", "-n", l.Router, "link", "set", advlab.RouterIf, "down")
+		time.Sleep(time.Second)
+		up := time.Now()
+		advlab.Run(t, "ip", "-n", l.Router, "link", "set", advlab.RouterIf, "up")
+		var after []advlab.RA
+		advlab.WaitFor(t, "two multicast RAs after link up", 60*time.Second, func() bool {
+			after = nil
+			for _, r := range advlab.RAs(t, pcap) {
+				if r.At.After(up) && r.Dst.IsMulticast() {
+					after = append(after, r)
+				}
+			}
+			return len(after) >= 2
+		})
+		// The first RA comes at once (the last multicast RA was long
+		// ago), allowing for netlink and the carrier; the second within
+		// MaxInitialRtrAdvertInterval, much sooner than MinInterval.
+		if d := after[0].At.Sub(up); d > 5*time.Second {
+			t.Errorf("first RA %v after link up, want promptly", d)
+		}
+		if g := after[1].At.Sub(after[0].At); g < MinDelayBetweenRAs || g > MaxInitialRtrAdvertInterval+100*time.Millisecond {
+			t.Errorf("second RA %v after the first, want initial spacing within [%v, %v]", g, MinDelayBetweenRAs, MaxInitialRtrAdvertInterval)
+		}
+		want := map[netip.Addr]time.Duration{dns2: 180 * time.Second}
+		if diff := cmp.Diff(want, rdnssServers(after[0].Msg)); diff != "" {
+			t.Errorf("RDNSS after reload and flap (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("final", func(t *testing.T) {
+		stop := time.Now()
+		if err := helper.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- helper.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("advertiser exited with %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("advertiser did not exit after SIGTERM")
+		}
+		t.Logf("shutdown took %v", time.Since(stop))
+		if got := accept(); got != "1" {
+			t.Errorf("router accept_ra after exit = %s, want 1 (restored)", got)
+		}
+		var final []advlab.RA
+		advlab.WaitFor(t, "final RAs in the capture", 10*time.Second, func() bool {
+			final = nil
+			for _, r := range advlab.RAs(t, pcap) {
+				if r.At.After(stop) {
+					final = append(final, r)
+				}
+			}
+			return len(final) >= MaxFinalRtrAdvertisements
+		})
+		if len(final) != MaxFinalRtrAdvertisements {
+			t.Errorf("%d RAs after SIGTERM, want %d", len(final), MaxFinalRtrAdvertisements)
+		}
+		for i, r := range final {
+			if r.Msg.RouterLifetime != 0 || !r.Dst.IsMulticast() {
+				t.Errorf("final RA %d to %v router lifetime %v, want multicast with 0", i, r.Dst, r.Msg.RouterLifetime)
+			}
+			// WithdrawOnStop: RDNSS at lifetime 0.
+			for a, lt := range rdnssServers(r.Msg) {
+				if lt != 0 {
+					t.Errorf("final RA %d RDNSS %v lifetime %v, want 0", i, a, lt)
+				}
+			}
+		}
+		if span := final[len(final)-1].At.Sub(final[0].At); span > time.Second {
+			t.Errorf("final RAs spread over %v, want under 1 s", span)
+		}
+	})
+
+	_ = td.Process.Signal(syscall.SIGTERM)
+	_ = td.Wait()
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,284 @@
+package config_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ralab/ralab/internal/config"
+)
+
+// badCase is a file with exactly one problem.
+type badCase struct {
+	name string
+	// doc is the file body; when iface is set it follows an interface
+	// header, so that its first line is line 4 of the file.
+	doc   string
+	iface bool
+	want  string
+	err   error
+}
+
+// ifaceHeader starts the documents of badCase with iface set.
+const ifaceHeader = "[[interface]]\nname = \"eth0\"\nmax_interval = \"10s\"\n"
+
+var badCases = []badCase{
+	// File level.
+	{name: "syntax", doc: "[[interface]\nname = \"eth0\"\n", err: config.ErrSyntax,
+		want: `bad.toml:1: TOML syntax error: expected end of table array name delimiter ']', but got '\n' instead`},
+	{name: "no interface", doc: "", err: config.ErrMissingKey,
+		want: `bad.toml: no [[interface]] table: configure at least one interface`},
+	{name: "unknown top-level key", doc: "[[interface]]\nname = \"eth0\"\n[metrics]\nport = 1\n", err: config.ErrUnknownKey,
+		want: `bad.toml:3: metrics: unknown key; allowed here: http, interface`},
+	{name: "interface as a table", doc: "[interface]\nname = \"eth0\"\n", err: config.ErrWrongType,
+		want: `bad.toml:1: interface = {...}: must be an array of tables, written [[interface]], not a table`},
+	{name: "http address", doc: "[http]\naddress = \"localhost\"\n[[interface]]\nname = \"eth0\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:2: http.address = "localhost": must be host:port with a port 1 to 65535, such as "[::1]:9430", or "" for no listener`},
+	{name: "unknown http key", doc: "[http]\nlisten = \"[::1]:1\"\n[[interface]]\nname = \"eth0\"\n", err: config.ErrUnknownKey,
+		want: `bad.toml:2: http.listen: unknown key; allowed here: address`},
+
+	// Interface keys.
+	{name: "missing name", doc: "[[interface]]\nmtu = 1500\n", err: config.ErrMissingKey,
+		want: `bad.toml:1: interface[0].name: required key is missing; for example name = "eth0"`},
+	{name: "bad name", doc: "[[interface]]\nname = \"a/b\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:2: interface[0].name = "a/b": must be a Linux interface name: 1 to 15 bytes, no '/', ':' or white space`},
+	{name: "name of the wrong type", doc: "[[interface]]\nname = 1\n", err: config.ErrWrongType,
+		want: `bad.toml:2: interface[0].name = 1: must be a string, not an integer`},
+	{name: "duplicate name", doc: "[[interface]]\nname = \"eth0\"\n[[interface]]\nname = \"eth0\"\n", err: config.ErrDuplicate,
+		want: `bad.toml:4: interface "eth0": name = "eth0": interface already configured at line 2`},
+	{name: "misspelt key", iface: true, doc: "other-config = true\n", err: config.ErrUnknownKey,
+		want: `bad.toml:4: interface "eth0": other-config: unknown key; did you mean "other_config"?`},
+	{name: "misspelt nested key", iface: true, doc: "[[interface.rdnss]]\nservers = [\"2001:db8::53\"]\nlifetme = \"1h\"\n", err: config.ErrUnknownKey,
+		want: `bad.toml:6: interface "eth0": rdnss[0].lifetme: unknown key; did you mean "lifetime"?`},
+	{name: "short unknown key", iface: true, doc: "rt = 1\n", err: config.ErrUnknownKey,
+		want: `bad.toml:4: interface "eth0": rt: unknown key; allowed here: name, managed, other_config, hop_limit, reachable_time, retransmit_timer, router_lifetime, preference, min_interval, max_interval, unicast_solicited, source_lla, mtu, withdraw_on_stop, captive_portal, prefix, route, rdnss, dnssl, pref64, dhcpv6`},
+	{name: "bool as string", iface: true, doc: "managed = \"yes\"\n", err: config.ErrWrongType,
+		want: `bad.toml:4: interface "eth0": managed = "yes": must be true or false, not a string`},
+	{name: "hop_limit", iface: true, doc: "hop_limit = 256\n", err: config.ErrOutOfRange,
+		want: `bad.toml:4: interface "eth0": hop_limit = 256: must be 0 (unspecified) to 255 (RFC 4861 §4.2)`},
+	{name: "bare integer duration", iface: true, doc: "reachable_time = 30\n", err: config.ErrWrongType,
+		want: `bad.toml:4: interface "eth0": reachable_time = 30: must be a duration string with a unit, such as "30s" (a bare number has no unit)`},
+	{name: "reachable_time too long", iface: true, doc: "reachable_time = \"2h\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:4: interface "eth0": reachable_time = "2h": must be 0 (unspecified) to 3600000ms (1h) (RFC 4861 §6.2.1)`},
+	{name: "reachable_time below the unit", iface: true, doc: "reachable_time = \"1500us\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:4: interface "eth0": reachable_time = "1500us": is not a whole number of milliseconds, the field's unit; must be 0 (unspecified) to 3600000ms (1h) (RFC 4861 §6.2.1)`},
+	{name: "negative retransmit_timer", iface: true, doc: "retransmit_timer = \"-1s\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:4: interface "eth0": retransmit_timer = "-1s": must be 0 (unspecified) to 4294967295ms, the 32-bit field (RFC 4861 §4.2)`},
+	{name: "not a duration", iface: true, doc: "retransmit_timer = \"1 second\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:4: interface "eth0": retransmit_timer = "1 second": not a duration; must be 0 (unspecified) to 4294967295ms, the 32-bit field (RFC 4861 §4.2)`},
+	{name: "days", doc: "[[interface]]\nname = \"eth0\"\n[[interface.prefix]]\nprefix = \"2001:db8::/64\"\nvalid_lifetime = \"30d\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": prefix[0].valid_lifetime = "30d": not a duration (Go durations have no "d" unit: write "720h" for 30 days); must be "infinite" or 0 to 4294967295s (RFC 4861 §4.6.2, RFC 4191 §2.3)`},
+	{name: "max_interval too short", doc: "[[interface]]\nname = \"eth0\"\nmax_interval = \"3s\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:3: interface "eth0": max_interval = "3s": must be 4s to 65535s (RFC 4861 §6.2.1, RFC 8319 §4)`},
+	{name: "max_interval auto", doc: "[[interface]]\nname = \"eth0\"\nmax_interval = \"auto\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:3: interface "eth0": max_interval = "auto": must be 4s to 65535s (RFC 4861 §6.2.1, RFC 8319 §4)`},
+	{name: "min_interval too short", iface: true, doc: "min_interval = \"2s\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:4: interface "eth0": min_interval = "2s": must be "auto" or 3s to 0.75 × max_interval (7.5s) (RFC 4861 §6.2.1)`},
+	{name: "min_interval above 0.75 max", iface: true, doc: "min_interval = \"8s\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:4: interface "eth0": min_interval = "8s": must be "auto" or 3s to 0.75 × max_interval (7.5s) (RFC 4861 §6.2.1)`},
+	{name: "router_lifetime below max_interval", iface: true, doc: "router_lifetime = \"5s\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:4: interface "eth0": router_lifetime = "5s": must be "auto", 0 (not a default router) or max_interval (10s) to 65535s; the 16-bit field has no "infinite" (RFC 4861 §6.2.1, RFC 8319 §4)`},
+	{name: "router_lifetime above 16 bits", iface: true, doc: "router_lifetime = \"65536s\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:4: interface "eth0": router_lifetime = "65536s": must be "auto", 0 (not a default router) or max_interval (10s) to 65535s; the 16-bit field has no "infinite" (RFC 4861 §6.2.1, RFC 8319 §4)`},
+	{name: "router_lifetime infinite", iface: true, doc: "router_lifetime = \"infinite\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:4: interface "eth0": router_lifetime = "infinite": must be "auto", 0 (not a default router) or max_interval (10s) to 65535s; the 16-bit field has no "infinite" (RFC 4861 §6.2.1, RFC 8319 §4)`},
+	{name: "preference", iface: true, doc: "preference = \"highest\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:4: interface "eth0": preference = "highest": must be "low", "medium" or "high" (RFC 4191 §2.1)`},
+	{name: "preference without router lifetime", iface: true, doc: "router_lifetime = \"0s\"\npreference = \"high\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": preference = "high": must be "medium" when router_lifetime is 0 (RFC 4191 §2.2)`},
+	{name: "mtu", iface: true, doc: "mtu = 1279\n", err: config.ErrOutOfRange,
+		want: `bad.toml:4: interface "eth0": mtu = 1279: must be 0 (no MTU option) or 1280 to 65535 (RFC 8200 §5 minimum link MTU)`},
+	{name: "captive portal over http", iface: true, doc: "captive_portal = \"http://portal.example/\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:4: interface "eth0": captive_portal = "http://portal.example/": must be an https URI such as "https://portal.example/api" (RFC 8908 §4), "urn:ietf:params:capport:unrestricted", or "" for none (RFC 8910 §2)`},
+	{name: "captive portal too long for an RA option", iface: true, doc: "captive_portal = \"https://portal.example/" + strings250 + "\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:4: interface "eth0": captive_portal = "https://portal.example/` + strings250 + `": is 273 bytes long; at most 246 fit: one RA option must stay under 256 bytes (mdlayher/ndp cannot encode more)`},
+
+	// [[interface.prefix]]
+	{name: "prefix missing", iface: true, doc: "[[interface.prefix]]\non_link = true\n", err: config.ErrMissingKey,
+		want: `bad.toml:4: interface "eth0": prefix[0].prefix: required key is missing; for example prefix = "2001:db8:1::/64"`},
+	{name: "prefix IPv4", iface: true, doc: "[[interface.prefix]]\nprefix = \"192.0.2.0/24\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": prefix[0].prefix = "192.0.2.0/24": must be an IPv6 prefix in CIDR notation, such as "2001:db8:1::/64"`},
+	{name: "prefix host bits", iface: true, doc: "[[interface.prefix]]\nprefix = \"2001:db8:1::1/64\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": prefix[0].prefix = "2001:db8:1::1/64": has bits set after the prefix length; did you mean "2001:db8:1::/64"?`},
+	{name: "prefix link-local", iface: true, doc: "[[interface.prefix]]\nprefix = \"fe80::/64\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": prefix[0].prefix = "fe80::/64": must not be link-local (fe80::/10) or multicast (ff00::/8): hosts ignore it (RFC 4861 §6.3.4, RFC 4862 §5.5.3)`},
+	{name: "SLAAC needs a /64", iface: true, doc: "[[interface.prefix]]\nprefix = \"2001:db8::/56\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": prefix[0].prefix = "2001:db8::/56": autonomous = true needs a /64: SLAAC appends a 64-bit interface identifier (RFC 4862 §5.5.3, RFC 4291 §2.5.1); use a /64 or set autonomous = false`},
+	{name: "preferred above valid", iface: true, doc: "[[interface.prefix]]\nprefix = \"2001:db8::/64\"\nvalid_lifetime = \"1h\"\npreferred_lifetime = \"2h\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:7: interface "eth0": prefix[0].preferred_lifetime = "2h": must not exceed valid_lifetime (3600s) (RFC 4861 §4.6.2)`},
+	{name: "preferred above default valid", iface: true, doc: "[[interface.prefix]]\nprefix = \"2001:db8::/64\"\npreferred_lifetime = \"infinite\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:6: interface "eth0": prefix[0].preferred_lifetime = "infinite": must not exceed valid_lifetime (default 2592000s) (RFC 4861 §4.6.2)`},
+	{name: "valid below default preferred", iface: true, doc: "[[interface.prefix]]\nprefix = \"2001:db8::/64\"\nvalid_lifetime = \"1h\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:6: interface "eth0": prefix[0].valid_lifetime = "1h": must not be below preferred_lifetime (default 604800s); set preferred_lifetime too (RFC 4861 §4.6.2)`},
+	{name: "prefix lifetime in fractions of a second", iface: true, doc: "[[interface.prefix]]\nprefix = \"2001:db8::/64\"\npreferred_lifetime = \"1.5s\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:6: interface "eth0": prefix[0].preferred_lifetime = "1.5s": is not a whole number of seconds, the field's unit; must be "infinite" or 0 to 4294967295s (RFC 4861 §4.6.2, RFC 4191 §2.3)`},
+	{name: "prefix lifetime above 32 bits", iface: true, doc: "[[interface.prefix]]\nprefix = \"2001:db8::/64\"\nvalid_lifetime = \"1193047h\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:6: interface "eth0": prefix[0].valid_lifetime = "1193047h": must be "infinite" or 0 to 4294967295s (RFC 4861 §4.6.2, RFC 4191 §2.3)`},
+	{name: "duplicate prefix", iface: true, doc: "[[interface.prefix]]\nprefix = \"2001:db8::/64\"\n[[interface.prefix]]\nprefix = \"2001:db8::/64\"\n", err: config.ErrDuplicate,
+		want: `bad.toml:7: interface "eth0": prefix[1].prefix = "2001:db8::/64": already configured at line 5`},
+	{name: "unknown prefix key", iface: true, doc: "[[interface.prefix]]\nprefix = \"2001:db8::/64\"\nslaac = true\n", err: config.ErrUnknownKey,
+		want: `bad.toml:6: interface "eth0": prefix[0].slaac: unknown key; allowed here: prefix, on_link, autonomous, valid_lifetime, preferred_lifetime`},
+
+	// [[interface.route]]
+	{name: "route preference", iface: true, doc: "[[interface.route]]\nprefix = \"2001:db8::/48\"\npreference = \"reserved\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:6: interface "eth0": route[0].preference = "reserved": must be "low", "medium" or "high" (RFC 4191 §2.1)`},
+	{name: "route lifetime", iface: true, doc: "[[interface.route]]\nprefix = \"2001:db8::/48\"\nlifetime = \"forever\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:6: interface "eth0": route[0].lifetime = "forever": not a duration; must be "auto" (30s), "infinite" or 0 to 4294967295s (RFC 4191 §2.3)`},
+	{name: "route host bits", iface: true, doc: "[[interface.route]]\nprefix = \"2001:db8::1/48\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": route[0].prefix = "2001:db8::1/48": has bits set after the prefix length; did you mean "2001:db8::/48"?`},
+	{name: "duplicate route", iface: true, doc: "route = [{prefix = \"::/0\"}, {prefix = \"::/0\"}]\n", err: config.ErrDuplicate,
+		want: `bad.toml:4: interface "eth0": route[1].prefix = "::/0": already configured at line 4`},
+
+	// [[interface.rdnss]]
+	{name: "rdnss missing servers", iface: true, doc: "[[interface.rdnss]]\nlifetime = \"auto\"\n", err: config.ErrMissingKey,
+		want: `bad.toml:4: interface "eth0": rdnss[0].servers: required key is missing; for example servers = ["2001:db8::53"]`},
+	{name: "rdnss no servers", iface: true, doc: "[[interface.rdnss]]\nservers = []\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": rdnss[0].servers = []: must list at least one server (RFC 8106 §5.1)`},
+	{name: "rdnss servers as a string", iface: true, doc: "[[interface.rdnss]]\nservers = \"2001:db8::53\"\n", err: config.ErrWrongType,
+		want: `bad.toml:5: interface "eth0": rdnss[0].servers = "2001:db8::53": must be an array of strings; write ["2001:db8::53"]`},
+	{name: "rdnss too many servers", iface: true, doc: "[[interface.rdnss]]\nservers = [" + sixteenServers + "]\n", err: config.ErrOutOfRange,
+		want: `bad.toml:5: interface "eth0": rdnss[0].servers = ["2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8::4", "2001:db8::5", ...]: lists 16 servers; one RDNSS option holds at most 15 (8 + 16 × n bytes must stay under 256, which mdlayher/ndp cannot encode): split them over several [[interface.rdnss]]`},
+	{name: "rdnss unspecified", iface: true, doc: "[[interface.rdnss]]\nservers = [\n  \"2001:db8::53\",\n  \"::\",\n]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:7: interface "eth0": rdnss[0].servers[1] = "::": must be a unicast address, not unspecified (::), loopback (::1) or multicast`},
+	{name: "rdnss multicast", iface: true, doc: "[[interface.rdnss]]\nservers = [\"ff02::1\"]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": rdnss[0].servers[0] = "ff02::1": must be a unicast address, not unspecified (::), loopback (::1) or multicast`},
+	{name: "rdnss IPv4", iface: true, doc: "[[interface.rdnss]]\nservers = [\"192.0.2.53\"]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": rdnss[0].servers[0] = "192.0.2.53": must be an IPv6 address, such as "2001:db8::53"`},
+	{name: "rdnss IPv4-mapped", iface: true, doc: "[[interface.rdnss]]\nservers = [\"::ffff:192.0.2.53\"]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": rdnss[0].servers[0] = "::ffff:192.0.2.53": must be an IPv6 address, not IPv4-mapped`},
+	{name: "rdnss zone", iface: true, doc: "[[interface.rdnss]]\nservers = [\"fe80::53%eth0\"]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": rdnss[0].servers[0] = "fe80::53%eth0": must not have a zone: the address is used on this interface`},
+	{name: "rdnss server twice", iface: true, doc: "[[interface.rdnss]]\nservers = [\"2001:db8::53\", \"2001:db8::53\"]\n", err: config.ErrDuplicate,
+		want: `bad.toml:5: interface "eth0": rdnss[0].servers[1] = "2001:db8::53": is listed twice`},
+	{name: "rdnss server not a string", iface: true, doc: "[[interface.rdnss]]\nservers = [\"2001:db8::53\", 53]\n", err: config.ErrWrongType,
+		want: `bad.toml:5: interface "eth0": rdnss[0].servers[1] = 53: must be a string, not an integer`},
+	{name: "rdnss lifetime below max_interval", iface: true, doc: "[[interface.rdnss]]\nservers = [\"2001:db8::53\"]\nlifetime = \"2s\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:6: interface "eth0": rdnss[0].lifetime = "2s": must be "auto", "infinite", 0 or at least max_interval (10s); RFC 8106 §5.1 recommends at least 3 × max_interval (30s)`},
+
+	// [[interface.dnssl]]
+	{name: "dnssl root", iface: true, doc: "[[interface.dnssl]]\ndomains = [\".\"]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dnssl[0].domains[0] = ".": must be a domain name such as "lab.example", not empty or the root`},
+	{name: "dnssl empty label", iface: true, doc: "[[interface.dnssl]]\ndomains = [\"lab..example\"]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dnssl[0].domains[0] = "lab..example": each label (between dots) must be 1 to 63 characters long (RFC 1035 §2.3.4)`},
+	{name: "dnssl bad character", iface: true, doc: "[[interface.dnssl]]\ndomains = [\"lab_1.example\"]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dnssl[0].domains[0] = "lab_1.example": label "lab_1" may hold only letters, digits and hyphens (RFC 1123 §2.1; write IDNs as xn-- A-labels)`},
+	{name: "dnssl hyphen", iface: true, doc: "[[interface.dnssl]]\ndomains = [\"-lab.example\"]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dnssl[0].domains[0] = "-lab.example": label "-lab" must not start or end with a hyphen (RFC 1123 §2.1)`},
+	{name: "dnssl name too long", iface: true, doc: "[[interface.dnssl]]\ndomains = [\"" + longName + "\"]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dnssl[0].domains[0] = "` + longName + `": is 255 characters long; a domain name has at most 253 (RFC 1035 §2.3.4)`},
+	{name: "dnssl option too large", iface: true, doc: "[[interface.dnssl]]\ndomains = [" + fiveNames + "]\n", err: config.ErrOutOfRange,
+		want: `bad.toml:5: interface "eth0": dnssl[0].domains = ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", ...]: encode to 285 bytes; one DNSSL option holds at most 240 bytes of names (the option must stay under 256 bytes, which mdlayher/ndp cannot encode): split them over several [[interface.dnssl]]`},
+	{name: "dnssl domain twice", iface: true, doc: "[[interface.dnssl]]\ndomains = [\"lab.example\", \"lab.example.\"]\n", err: config.ErrDuplicate,
+		want: `bad.toml:5: interface "eth0": dnssl[0].domains[1] = "lab.example.": is listed twice`},
+	{name: "dnssl no domains", iface: true, doc: "[[interface.dnssl]]\ndomains = []\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dnssl[0].domains = []: must list at least one domain (RFC 8106 §5.2)`},
+
+	// [[interface.pref64]]
+	{name: "pref64 length", iface: true, doc: "[[interface.pref64]]\nprefix = \"64:ff9b::/60\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": pref64[0].prefix = "64:ff9b::/60": prefix length must be 96, 64, 56, 48, 40 or 32 (RFC 8781 §4, RFC 6052 §2.2)`},
+	{name: "pref64 infinite", iface: true, doc: "[[interface.pref64]]\nprefix = \"64:ff9b::/96\"\nlifetime = \"infinite\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:6: interface "eth0": pref64[0].lifetime = "infinite": must be "auto" (32s), 0, or a multiple of 8s from 16s (max_interval rounded up to 8s) to 65528s; the field has no "infinite" (RFC 8781 §4)`},
+	{name: "pref64 lifetime not a multiple of 8s", iface: true, doc: "[[interface.pref64]]\nprefix = \"64:ff9b::/96\"\nlifetime = \"100s\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:6: interface "eth0": pref64[0].lifetime = "100s": is not a multiple of 8s, the field's unit; must be "auto" (32s), 0, or a multiple of 8s from 16s (max_interval rounded up to 8s) to 65528s; the field has no "infinite" (RFC 8781 §4)`},
+	{name: "pref64 lifetime too long", iface: true, doc: "[[interface.pref64]]\nprefix = \"64:ff9b::/96\"\nlifetime = \"65536s\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:6: interface "eth0": pref64[0].lifetime = "65536s": must be "auto" (32s), 0, or a multiple of 8s from 16s (max_interval rounded up to 8s) to 65528s; the field has no "infinite" (RFC 8781 §4)`},
+	{name: "pref64 lifetime below max_interval", iface: true, doc: "[[interface.pref64]]\nprefix = \"64:ff9b::/96\"\nlifetime = \"8s\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:6: interface "eth0": pref64[0].lifetime = "8s": must be "auto" (32s), 0, or a multiple of 8s from 16s (max_interval rounded up to 8s) to 65528s; the field has no "infinite" (RFC 8781 §4)`},
+	{name: "duplicate pref64", iface: true, doc: "[[interface.pref64]]\nprefix = \"64:ff9b::/96\"\n[[interface.pref64]]\nprefix = \"64:ff9b::/96\"\n", err: config.ErrDuplicate,
+		want: `bad.toml:7: interface "eth0": pref64[1].prefix = "64:ff9b::/96": already configured at line 5`},
+
+	// [interface.dhcpv6]
+	{name: "information_refresh_time below IRT_MINIMUM", iface: true, doc: "[interface.dhcpv6]\ninformation_refresh_time = \"5m\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:5: interface "eth0": dhcpv6.information_refresh_time = "5m": must be "infinite", 0 (omit the option) or 600s to 4294967295s (IRT_MINIMUM, RFC 8415 §21.23); set lab_override = true to send smaller values`},
+	{name: "sol_max_rt", iface: true, doc: "[interface.dhcpv6]\nsol_max_rt = \"30s\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:5: interface "eth0": dhcpv6.sol_max_rt = "30s": must be 0 (omit the option) or 60s to 86400s (RFC 8415 §21.24); set lab_override = true to send other values`},
+	{name: "inf_max_rt", iface: true, doc: "[interface.dhcpv6]\ninf_max_rt = \"2d\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dhcpv6.inf_max_rt = "2d": not a duration (Go durations have no "d" unit: write "720h" for 30 days); must be 0 (omit the option) or 60s to 86400s (RFC 8415 §21.25); set lab_override = true to send other values`},
+	{name: "dhcpv6 dns server", iface: true, doc: "[interface.dhcpv6]\ndns_servers = [\"::1\"]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dhcpv6.dns_servers[0] = "::1": must be a unicast address, not unspecified (::), loopback (::1) or multicast`},
+	{name: "dhcpv6 domain", iface: true, doc: "[interface.dhcpv6]\ndomains = [\"a b\"]\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dhcpv6.domains[0] = "a b": label "a b" may hold only letters, digits and hyphens (RFC 1123 §2.1; write IDNs as xn-- A-labels)`},
+	{name: "dhcpv6 captive portal", iface: true, doc: "[interface.dhcpv6]\ncaptive_portal = \"portal\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dhcpv6.captive_portal = "portal": must be an https URI such as "https://portal.example/api" (RFC 8908 §4), "urn:ietf:params:capport:unrestricted", or "" for none (RFC 8910 §2)`},
+	{name: "option_policy", iface: true, doc: "[interface.dhcpv6]\noption_policy = \"all\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dhcpv6.option_policy = "all": must be "include-dns" (DNS options even without an ORO) or "strict" (only what the ORO asks for)`},
+	{name: "solicit", iface: true, doc: "[interface.dhcpv6]\nsolicit = \"reply\"\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dhcpv6.solicit = "reply": must be "advertise-noaddrsavail" (RFC 8415 §18.3.1: answer with status NoAddrsAvail) or "ignore"`},
+	{name: "rate_per_client", iface: true, doc: "[interface.dhcpv6]\nrate_per_client = 0\n", err: config.ErrOutOfRange,
+		want: `bad.toml:5: interface "eth0": dhcpv6.rate_per_client = 0: must be more than 0 and at most 1000000 messages per second`},
+	{name: "rate_per_client nan", iface: true, doc: "[interface.dhcpv6]\nrate_per_client = nan\n", err: config.ErrOutOfRange,
+		want: `bad.toml:5: interface "eth0": dhcpv6.rate_per_client = NaN: must be more than 0 and at most 1000000 messages per second`},
+	{name: "burst_per_client", iface: true, doc: "[interface.dhcpv6]\nburst_per_client = 0\n", err: config.ErrOutOfRange,
+		want: `bad.toml:5: interface "eth0": dhcpv6.burst_per_client = 0: must be 1 to 1000000 messages`},
+	{name: "dhcpv6 as a value", iface: true, doc: "dhcpv6 = true\n", err: config.ErrWrongType,
+		want: `bad.toml:4: interface "eth0": dhcpv6 = true: must be a table, not a boolean`},
+	{name: "duid type", iface: true, doc: "[interface.dhcpv6]\nduid = { type = \"mac\" }\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dhcpv6.duid.type = "mac": must be "ll", "llt", "en" or "uuid" (RFC 8415 §11, RFC 6355)`},
+	{name: "duid type missing", iface: true, doc: "[interface.dhcpv6.duid]\ntime = 1\n", err: config.ErrMissingKey,
+		want: `bad.toml:4: interface "eth0": dhcpv6.duid.type: required key is missing; for example type = "ll"`},
+	{name: "duid key of another type", iface: true, doc: "[interface.dhcpv6]\nduid = { type = \"ll\", time = 1 }\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dhcpv6.duid.time: applies only to type = "llt", not "ll"`},
+	{name: "duid time", iface: true, doc: "[interface.dhcpv6]\nduid = { type = \"llt\", time = -1 }\n", err: config.ErrOutOfRange,
+		want: `bad.toml:5: interface "eth0": dhcpv6.duid.time = -1: must be 0 to 4294967295 seconds since 2000-01-01 UTC (RFC 8415 §11.2)`},
+	{name: "duid enterprise number", iface: true, doc: "[interface.dhcpv6]\nduid = { type = \"en\", enterprise_number = 4294967296, identifier = \"01\" }\n", err: config.ErrOutOfRange,
+		want: `bad.toml:5: interface "eth0": dhcpv6.duid.enterprise_number = 4294967296: must be 0 to 4294967295 (RFC 8415 §11.3)`},
+	{name: "duid identifier", iface: true, doc: "[interface.dhcpv6]\nduid = { type = \"en\", enterprise_number = 1, identifier = \"xyz\" }\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dhcpv6.duid.identifier = "xyz": must be 1 to 124 hex bytes, such as "0a1b2c" or "0a:1b:2c" (RFC 8415 §11.1 caps a DUID at 128 bytes)`},
+	{name: "duid identifier missing", iface: true, doc: "[interface.dhcpv6]\nduid = { type = \"en\", enterprise_number = 1 }\n", err: config.ErrMissingKey,
+		want: `bad.toml:5: interface "eth0": dhcpv6.duid.identifier: required key is missing; for example identifier = "0a1b2c"`},
+	{name: "duid uuid", iface: true, doc: "[interface.dhcpv6]\nduid = { type = \"uuid\", uuid = \"f81d4fae-7dec-11d0-a765\" }\n", err: config.ErrInvalidValue,
+		want: `bad.toml:5: interface "eth0": dhcpv6.duid.uuid = "f81d4fae-7dec-11d0-a765": must be a UUID such as "f81d4fae-7dec-11d0-a765-00a0c91e6bf6" (RFC 9562 §4)`},
+	{name: "duid unknown key", iface: true, doc: "[interface.dhcpv6]\nduid = { type = \"ll\", mac = \"00:00:5e:00:53:01\" }\n", err: config.ErrUnknownKey,
+		want: `bad.toml:5: interface "eth0": dhcpv6.duid.mac: unknown key; allowed here: type, time, enterprise_number, identifier, uuid`},
+}
+
+// Long values for badCases.
+var (
+	strings250     = strings.Repeat("x", 250)
+	sixteenServers = func() string {
+		s := make([]string, 16)
+		for i := range s {
+			s[i] = fmt.Sprintf(`"2001:db8::%x"`, i+1)
+		}
+		return strings.Join(s, ", ")
+	}()
+	longName  = strings.Repeat(strings.Repeat("a", 63)+".", 3) + strings.Repeat("b", 63)
+	fiveNames = func() string {
+		s := make([]string, 5)
+		for i := range s {
+			s[i] = `"` + strings.Repeat(string(rune('a'+i)), 47) + `.example"`
+		}
+		return strings.Join(s, ", ")
+	}()
+)
+
+func TestParseBad(t *testing.T) {
+	t.Parallel()
+	for _, tt := range badCases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			doc := tt.doc
+			if tt.iface {
+				doc = ifaceHeader + doc
+			}
+			c, err := config.Parse("bad.toml", []byte(doc))
+			if err == nil {
+				t.Fatalf("Parse succeeded: %+v", c)
+			}
+			if c != nil {
+				t.Errorf("Parse returned a config with an error")
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("Parse error:\n got %s\nwant %s", got, tt.want)
+			}
+			if !errors.Is(err, tt.err) {
+				t.Errorf("errors.Is(%v, %v) = false", err, tt.err)
+			}
+			var e *config.Error
+			if !errors.As(err, &e) || e.Line == 0 && tt.name != "no interface" {
+				t.Errorf("error %v has no *config.Error with a line", err)
+			}
+		})
+	}
+}

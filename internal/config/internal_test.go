@@ -1,0 +1,168 @@
+package config
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/ralab/ralab/configs"
+)
+
+// schemaKeys lists every key path of the raw struct type t, without array
+// indices, such as "interface.rdnss.lifetime".
+func schemaKeys(prefix string, t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		k := f.Tag.Get("toml")
+		if prefix != "" {
+			k = prefix + "." + k
+		}
+		keys = append(keys, k)
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct {
+			keys = append(keys, schemaKeys(k, ft)...)
+		}
+	}
+	return keys
+}
+
+// TestReferenceComplete checks that reference.toml shows every key the
+// decoder knows, so that the reference cannot fall behind the code.
+func TestReferenceComplete(t *testing.T) {
+	t.Parallel()
+	present := make(map[string]bool)
+	for k := range keyLines(string(configs.Reference)) {
+		var b strings.Builder
+		for piece := range strings.SplitSeq(strings.ReplaceAll(k, "[", ".["), ".") {
+			if piece == "" || strings.HasPrefix(piece, "[") {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(piece)
+		}
+		present[b.String()] = true
+	}
+	keys := schemaKeys("", reflect.TypeFor[rawConfig]())
+	if len(keys) < 50 {
+		t.Fatalf("schema has only %d keys: %q", len(keys), keys)
+	}
+	for _, k := range keys {
+		if !present[k] {
+			t.Errorf("reference.toml does not show key %s", k)
+		}
+	}
+}
+
+func TestKeyLines(t *testing.T) {
+	t.Parallel()
+	doc := `# comment [[interface]]
+[http] # trailing
+address = "x" # a = 1
+[[interface]]
+name = """
+[[interface]]
+still = "in the string"
+"""
+'quoted key' = 1
+dotted . key = { a = 1, "b" = [
+  1,
+  { c = 2 },
+] }
+[[interface.prefix]]
+prefix = '''x'''
+[[interface.prefix]]
+[interface.dhcpv6]
+duid.type = "ll"
+[[interface]]
+[[interface.prefix]]
+prefix = "y"
+`
+	want := map[string]int{
+		"http":                           2,
+		"http.address":                   3,
+		"interface":                      4,
+		"interface[0]":                   4,
+		"interface[0].name":              5,
+		`interface[0]."quoted key"`:      9,
+		"interface[0].dotted.key":        10,
+		"interface[0].dotted.key.a":      10,
+		"interface[0].dotted.key.b":      10,
+		"interface[0].dotted.key.b[0]":   11,
+		"interface[0].dotted.key.b[1]":   12,
+		"interface[0].dotted.key.b[1].c": 12,
+		"interface[0].prefix":            14,
+		"interface[0].prefix[0]":         14,
+		"interface[0].prefix[0].prefix":  15,
+		"interface[0].prefix[1]":         16,
+		"interface[0].dhcpv6":            17,
+		"interface[0].dhcpv6.duid.type":  18,
+		"interface[1]":                   19,
+		"interface[1].prefix":            20,
+		"interface[1].prefix[0]":         20,
+		"interface[1].prefix[0].prefix":  21,
+	}
+	if diff := cmp.Diff(want, keyLines(doc)); diff != "" {
+		t.Errorf("keyLines mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseCollectsAllErrors(t *testing.T) {
+	t.Parallel()
+	doc := `[[interface]]
+name = "eth0"
+mtu = 1
+bogus = true
+[[interface.rdnss]]
+servers = ["::"]
+[[interface]]
+hop_limit = -1
+`
+	_, err := Parse("multi.toml", []byte(doc))
+	if err == nil {
+		t.Fatal("Parse succeeded")
+	}
+	want := []string{
+		`multi.toml:3: interface "eth0": mtu = 1: must be 0 (no MTU option) or 1280 to 65535 (RFC 8200 §5 minimum link MTU)`,
+		`multi.toml:4: interface "eth0": bogus: unknown key; allowed here: ` + strings.Join(tableKeys(reflect.TypeFor[rawInterface]()), ", "),
+		`multi.toml:6: interface "eth0": rdnss[0].servers[0] = "::": must be a unicast address, not unspecified (::), loopback (::1) or multicast`,
+		`multi.toml:7: interface[1].name: required key is missing; for example name = "eth0"`,
+		`multi.toml:8: interface[1].hop_limit = -1: must be 0 (unspecified) to 255 (RFC 4861 §4.2)`,
+	}
+	if diff := cmp.Diff(want, strings.Split(err.Error(), "\n")); diff != "" {
+		t.Errorf("errors mismatch (-want +got):\n%s", diff)
+	}
+	for _, s := range []error{ErrOutOfRange, ErrUnknownKey, ErrInvalidValue, ErrMissingKey} {
+		if !errors.Is(err, s) {
+			t.Errorf("errors.Is(err, %v) = false", s)
+		}
+	}
+	for _, s := range []error{ErrSyntax, ErrDuplicate, ErrWrongType} {
+		if errors.Is(err, s) {
+			t.Errorf("errors.Is(err, %v) = true", s)
+		}
+	}
+}
+
+// FuzzKeyLines checks that the key scanner stops on any input, valid TOML
+// or not, without panicking.
+func FuzzKeyLines(f *testing.F) {
+	f.Add(string(configs.Reference))
+	f.Add("a = [1, {b = '''x'''}, \"\"\"\n\"\"\"]\n[[c]]\n[c.d]\ne.f = 1")
+	f.Add("[[")
+	f.Add("a = \"\\")
+	f.Fuzz(func(t *testing.T, doc string) {
+		for k, line := range keyLines(doc) {
+			if line < 1 || line > strings.Count(doc, "\n")+1 {
+				t.Fatalf("key %s on line %d of a %d-line document", k, line, strings.Count(doc, "\n")+1)
+			}
+		}
+	})
+}

@@ -1,0 +1,14 @@
+// Package ra turns one interface's configuration into the Router
+// Advertisement ralab sends, and decodes Router Advertisements back.
+//
+// Build is pure: it validates every value it is given (it does not trust
+// configuration validation), builds a github.com/mdlayher/ndp message that
+// steers around the known bugs of ndp v1.1.0, marshals it, decodes the bytes
+// with this package's own option walker (Decode) and compares every value on
+// the wire with the configuration. A value that would reach the wire
+// differently from the configuration is an error, never a silent change.
+//
+// Final and Withdrawn derive the configuration of the RAs sent at shutdown
+// and after a reload, so that clients drop what is no longer offered.
+// Describe and Hex render an RA for humans, as radvdump and rdisc6 do.
+package ra
