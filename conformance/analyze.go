@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -16,9 +17,8 @@ import (
 // ErrUnknownFormat is returned for input that is neither pcap nor pcapng.
 var ErrUnknownFormat = errors.New("not a pcap or pcapng capture")
 
-// ErrUnsupportedLinkType is returned for captures whose link type is not
-// Ethernet (for example tcpdump -i any, which records Linux "cooked"
-// headers without the destination MAC the observer needs).
+// ErrUnsupportedLinkType is returned for captures whose link type is
+// neither Ethernet nor Linux "cooked" capture (tcpdump -i any).
 var ErrUnsupportedLinkType = errors.New("unsupported capture link type (capture on an Ethernet interface)")
 
 // packetReader is what pcapgo's pcap and pcapng readers share.
@@ -27,8 +27,8 @@ type packetReader interface {
 	LinkType() layers.LinkType
 }
 
-// Analyze reads a pcap or pcapng capture of Ethernet frames (the format is
-// detected from its magic number) and returns the report as of its last
+// Analyze reads a pcap or pcapng capture of Ethernet frames or Linux
+// cooked records (the format is detected from its magic number) and returns the report as of its last
 // packet. It is the offline counterpart of feeding a live Tracker: the
 // report is the same. A capture cut short (a truncated last packet) still
 // gives a report, with a link-level finding saying so.
@@ -59,7 +59,13 @@ func (t *Tracker) ReadCapture(r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("conformance: %w: %w", ErrUnknownFormat, err)
 	}
-	if lt := pr.LinkType(); lt != layers.LinkTypeEthernet {
+	lt := pr.LinkType()
+	var cooked *sllConverter
+	switch lt {
+	case layers.LinkTypeEthernet:
+	case layers.LinkTypeLinuxSLL, linkTypeLinuxSLL2:
+		cooked = newSLLConverter(lt == linkTypeLinuxSLL2)
+	default:
 		return fmt.Errorf("conformance: link type %s: %w", lt, ErrUnsupportedLinkType)
 	}
 	for {
@@ -71,6 +77,9 @@ func (t *Tracker) ReadCapture(r io.Reader) error {
 			t.truncated(err)
 			return nil
 		}
+		if cooked != nil {
+			data = cooked.convert(data)
+		}
 		t.ObserveFrame(data, ci.Timestamp)
 	}
 }
@@ -81,4 +90,70 @@ func (t *Tracker) truncated(err error) {
 	defer t.mu.Unlock()
 	t.linkFind.add(Finding{ID: CheckDecode, Severity: SeverityWarning, Time: t.last,
 		Message: fmt.Sprintf("capture ends in a damaged record after packet %d: %v", t.packets, err)}, "truncated")
+}
+
+// linkTypeLinuxSLL2 is LINKTYPE_LINUX_SLL2 (tcpdump.org link types).
+const linkTypeLinuxSLL2 layers.LinkType = 276
+
+// maxLearned bounds the IPv6-to-MAC map of an sllConverter.
+const maxLearned = 1 << 16
+
+// sllConverter turns Linux "cooked" capture records (SLL, SLL2) into
+// Ethernet frames. The cooked header has the sender's MAC but not the
+// destination's: that is the group MAC for multicast (RFC 2464 §7) and,
+// for unicast, the MAC learned from earlier packets from that address
+// (zero when unknown).
+type sllConverter struct {
+	v2      bool
+	learned map[netip.Addr]MAC
+	buf     []byte
+}
+
+func newSLLConverter(v2 bool) *sllConverter {
+	return &sllConverter{v2: v2, learned: make(map[netip.Addr]MAC)}
+}
+
+// convert returns an Ethernet frame for cooked record b, or b itself when
+// it is too short to convert (the decoder then reports it).
+func (s *sllConverter) convert(b []byte) []byte {
+	var proto uint16
+	var halen int
+	var addr, payload []byte
+	if s.v2 {
+		// SLL2: protocol(2) reserved(2) ifindex(4) hatype(2) pkttype(1)
+		// halen(1) address(8).
+		if len(b) < 20 {
+			return b
+		}
+		proto, halen, addr, payload = binary.BigEndian.Uint16(b[0:2]), int(b[11]), b[12:20], b[20:]
+	} else {
+		// SLL: pkttype(2) hatype(2) halen(2) address(8) protocol(2).
+		if len(b) < 16 {
+			return b
+		}
+		halen, addr, proto, payload = int(binary.BigEndian.Uint16(b[4:6])), b[6:14], binary.BigEndian.Uint16(b[14:16]), b[16:]
+	}
+	var src, dst MAC
+	if halen == 6 {
+		copy(src[:], addr[:6])
+	}
+	if proto == 0x86dd && len(payload) >= 40 {
+		sip := netip.AddrFrom16([16]byte(payload[8:24]))
+		dip := netip.AddrFrom16([16]byte(payload[24:40]))
+		if halen == 6 && !sip.IsUnspecified() && (len(s.learned) < maxLearned || s.learned[sip] != (MAC{})) {
+			s.learned[sip] = src
+		}
+		if dip.IsMulticast() {
+			d := dip.As16()
+			dst = MAC{0x33, 0x33, d[12], d[13], d[14], d[15]}
+		} else {
+			dst = s.learned[dip]
+		}
+	} else if proto == 0x0800 {
+		dst = MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	}
+	s.buf = append(s.buf[:0], dst[:]...)
+	s.buf = append(s.buf, src[:]...)
+	s.buf = binary.BigEndian.AppendUint16(s.buf, proto)
+	return append(s.buf, payload...)
 }

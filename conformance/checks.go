@@ -324,8 +324,17 @@ func checkInfoRequest(c *client, p *Packet, m *DHCPv6, tx, prev *transaction) {
 	case !slices.Contains(m.ORO, opt6DNS):
 		add("C4", SeverityWarning, "RFC 3646 §5", "oro23", "Information-Request does not ask for DNS servers (option 23)", e)
 	}
-	if m.HasORO && (!slices.Contains(m.ORO, opt6IRT) || !slices.Contains(m.ORO, opt6InfMaxRT)) {
-		add("C4", SeverityInfo, "RFC 8415 §18.2.6", "oro32", "Information-Request does not ask for Information Refresh Time (32) and INF_MAX_RT (83): RFC 3315-era client", e)
+	if m.HasORO {
+		var missing []string
+		if !slices.Contains(m.ORO, opt6IRT) {
+			missing = append(missing, "Information Refresh Time (32)")
+		}
+		if !slices.Contains(m.ORO, opt6InfMaxRT) {
+			missing = append(missing, "INF_MAX_RT (83)")
+		}
+		if len(missing) > 0 {
+			add("C4", SeverityInfo, "RFC 8415 §18.2.6", "oro32", "Information-Request does not ask for "+strings.Join(missing, " or ")+" as RFC 8415 requires: RFC 3315-era client", e)
+		}
 	}
 	if m.HasIA {
 		add("C4", SeverityError, "RFC 8415 §18.2.6", "ia", "Information-Request carries IA options (MUST NOT)", e)

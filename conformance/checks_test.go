@@ -194,6 +194,20 @@ func TestChecks(t *testing.T) {
 			want: []string{"C9 warning " + cm, "C8 warning " + cm},
 		},
 		{
+			name: "C11 RFC 7050 discovery despite PREF64, fragmented NS",
+			ids:  []string{"C11", CheckDecode},
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)),
+					at(1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer),
+						extra: []ndp.Option{&ndp.PREF64{Lifetime: 1800 * time.Second, Prefix: netip96}}})),
+					at(2, queryName(t, clientMAC, clientLL, dnsServer, 1, "ipv4only.arpa.")),
+					at(3, ip6(clientMAC, groupMAC(allNodes), clientLL, allNodes, protoICMPv6, ndpMsg(t, &ndp.NeighborSolicitation{TargetAddress: routerLL}), ip6opts{fragment: true})),
+				}
+			},
+			want: []string{"C11 info " + cm, CheckDecode + " error " + cm},
+		},
+		{
 			name: "C12 DHCPv4 after option 108",
 			ids:  []string{"C12"},
 			frames: func(t *testing.T) []tf {

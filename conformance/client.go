@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -50,12 +51,17 @@ type client struct {
 	lastRAFrom MAC
 	sawO, sawM bool
 	firstO     *Evidence
+	// pref64Until is when the last PREF64 that reached the client ends.
+	pref64Until time.Time
 
 	// DHCPv6-learned servers: the last Reply's option 23 replaces them
 	// (RFC 8415 §18.2.10.1).
-	dhcpDNS     []netip.Addr
-	dhcpSince   map[netip.Addr]time.Time
-	dhcpEv      *Evidence
+	dhcpDNS   []netip.Addr
+	dhcpSince map[netip.Addr]time.Time
+	dhcpEv    *Evidence
+	dhcpTx    *transaction // the transaction whose Reply set dhcpDNS
+	// dhcpLost says how DHCPv6-learned DNS went away, if it did.
+	dhcpLost    *Evidence
 	dhcpRefresh uint32
 	dhcpHasIRT  bool
 	lastReply   *Evidence
@@ -109,10 +115,12 @@ type transaction struct {
 	count    int
 	elapsed  []uint16
 	answered bool
-	reply    Evidence
-	oro      []uint16
-	hasORO   bool
-	clientID []byte
+	// discarded: the client retransmitted after a Reply.
+	discarded bool
+	reply     Evidence
+	oro       []uint16
+	hasORO    bool
+	clientID  []byte
 }
 
 func newClient(m MAC, ts time.Time, o Options) *client {
@@ -258,6 +266,9 @@ func (c *client) applyRA(t *raTemplate, reached string, assumed bool) {
 			e := c.lastRA
 			c.firstO = &e
 		}
+		for _, o := range ra.Options.PREF64 {
+			c.pref64Until = p.Time.Add(time.Duration(o.Lifetime) * time.Second)
+		}
 	}
 	i := 0
 	for _, o := range ra.Options.RDNSS {
@@ -343,6 +354,12 @@ func (c *client) query(p *Packet) {
 	}
 	u.Queries++
 	u.Last, u.LastPacket = p.Time, p.N
+	if p.DNS.Type == 28 && strings.EqualFold(p.DNS.Name, "ipv4only.arpa.") && c.pref64Until.After(p.Time) {
+		// RFC 9872: a host with a PREF64 from RAs uses it rather than
+		// RFC 7050 discovery.
+		c.find.add(Finding{ID: "C11", Severity: SeverityInfo, Client: c.mac.String(), Time: p.Time, RFC: "RFC 9872",
+			Message: "queries AAAA ipv4only.arpa (RFC 7050 NAT64 discovery) although an RA gave it a valid PREF64"}, "C11", ev(p, ""))
+	}
 	if srv.Is4() || c.validAt(srv, p.Time) {
 		return
 	}
@@ -374,6 +391,16 @@ func (c *client) setDHCPDNS(servers []netip.Addr, p *Packet) {
 		if _, ok := c.dhcpSince[n]; !ok {
 			c.dhcpSince[n] = now
 		}
+	}
+	if len(c.dhcpDNS) > 0 && len(servers) == 0 {
+		how := "DHCPv6 Reply " + pkt(p.N) + " replaced the DNS servers of Reply " + pkt(c.dhcpEv.Packet) + " with none"
+		if p.DHCPv6 == nil || p.DHCPv6.Type != dhcp6Reply {
+			how = "the client discarded Reply " + pkt(c.dhcpEv.Packet) + " and asked again (packet " + pkt(p.N) + ")"
+		}
+		l := ev(p, how)
+		c.dhcpLost = &l
+	} else if len(servers) > 0 {
+		c.dhcpLost = nil
 	}
 	c.dhcpDNS = servers
 	e := ev(p, "")

@@ -291,6 +291,10 @@ func (p *Packet) decodeIPv6(b []byte) {
 			p.verifyChecksum6(payload, protoICMPv6, "ICMPv6")
 		}
 		p.decodeICMPv6(payload)
+		if p.Fragmented && p.ICMPType >= icmpRS && p.ICMPType <= 137 && p.ICMPType != icmpRA {
+			// RAs get their own finding (R8); RFC 6980 §5 covers all ND.
+			p.problem(CheckDecode, "RFC 6980 §5", "fragmented Neighbor Discovery message (ICMPv6 type %d): receivers MUST drop it", p.ICMPType)
+		}
 	case protoUDP:
 		p.decodeUDP(payload, complete)
 	case protoTCP:

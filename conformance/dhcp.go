@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -26,7 +27,7 @@ func (t *Tracker) observeDHCPv6(p *Packet) {
 		}
 		c.touch(p)
 		c.problems(p)
-		if m.ClientID != nil {
+		if m.ClientID != nil && len(t.duids) < 8*t.opts.MaxClients {
 			t.duids[duidString(m.ClientID)] = c.mac
 		}
 		c.clientMessage(p, m)
@@ -120,6 +121,17 @@ func (c *client) clientMessage(p *Packet, m *DHCPv6) {
 		}
 		c.txs = append(c.txs, tx)
 	}
+	if tx.answered && p.Time.After(tx.reply.Time) {
+		// Retransmitted after the Reply: the client discarded it.
+		c.find.add(Finding{ID: "N1", Severity: SeverityError, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8415 §16.10",
+			Message: fmt.Sprintf("client retransmitted %s %06x after the Reply %s: it discarded that Reply", dhcp6TypeName(m.Type), m.TransactionID, pkt(tx.reply.Packet))},
+			fmt.Sprintf("N1:discarded:%06x", tx.xid), tx.reply, ev(p, ""))
+		tx.answered, tx.discarded = false, true
+		if c.dhcpTx == tx {
+			c.setDHCPDNS(nil, p)
+			c.dhcpTx = nil
+		}
+	}
 	tx.count++
 	if len(tx.sends) < 16 {
 		tx.sends = append(tx.sends, ev(p, ""))
@@ -186,8 +198,14 @@ func (c *client) serverMessage(p *Packet, m *DHCPv6) {
 			}
 		}
 	}
-	// Only a Reply that answers the client's own request configures it.
+	// Only a Reply that answers the client's own request configures it,
+	// and clients discard one without Server ID or with another Client ID
+	// (RFC 8415 §16.10).
+	if m.ServerID == nil || (tx != nil && tx.clientID != nil && !bytes.Equal(tx.clientID, m.ClientID)) {
+		return
+	}
 	if tx != nil || len(c.txs) == 0 {
 		c.setDHCPDNS(append([]netip.Addr(nil), m.DNS...), p)
+		c.dhcpTx = tx
 	}
 }

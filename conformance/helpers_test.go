@@ -252,8 +252,14 @@ func reply(mac MAC, dst netip.Addr, xid uint32, opts ...[]byte) []byte {
 // query builds a DNS query from mac to server; answer the response.
 func query(t testing.TB, mac MAC, src, server netip.Addr, id uint16) []byte {
 	t.Helper()
+	return queryName(t, mac, src, server, id, "example.org.")
+}
+
+// queryName builds a DNS AAAA query for name.
+func queryName(t testing.TB, mac MAC, src, server netip.Addr, id uint16, name string) []byte {
+	t.Helper()
 	m := new(dns.Msg)
-	m.SetQuestion("example.org.", dns.TypeAAAA)
+	m.SetQuestion(name, dns.TypeAAAA)
 	m.Id = id
 	b, err := m.Pack()
 	if err != nil {

@@ -119,25 +119,65 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 	}
 }
 
+// analyzeFile runs Analyze on a capture file (possibly still being
+// written).
+func analyzeFile(t *testing.T, name string) *Report {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := Analyze(f)
+	if err != nil {
+		return nil
+	}
+	return rep
+}
+
+// clientView is what the lab test checks per client.
+type clientView struct {
+	MAC        string
+	Identified string
+	Verdict    Verdict
+}
+
+func viewOf(r *Report) []clientView {
+	var out []clientView
+	if r == nil {
+		return out
+	}
+	for _, c := range r.Clients {
+		out = append(out, clientView{MAC: c.MAC, Identified: c.Identified, Verdict: c.Verdict})
+	}
+	return out
+}
+
 // TestLabRealClients captures dnsmasq (RA + stateless DHCPv6) serving ISC
-// dhclient and a kernel-only host that queries DNS, in namespaces the test
-// creates, and checks the observer's verdicts on that capture.
+// dhclient, dhcpcd, WIDE dhcp6c -i and a kernel-only host that queries
+// DNS, in namespaces the test creates, and checks the observer's verdicts
+// and client identification on that capture.
 func TestLabRealClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("lab test skipped in -short mode")
 	}
-	needLab(t, "ip", "tcpdump", "dnsmasq", "dhclient", "dig", "sysctl")
+	needLab(t, "ip", "tcpdump", "dnsmasq", "dhclient", "dhcpcd", "dhcp6c", "dig", "sysctl", "mount")
 	l := newLab(t)
-	r, a, b := l.addNS("r"), l.addNS("a"), l.addNS("b")
+	r := l.addNS("r")
+	names := []string{"a", "b", "c", "d"}
+	macs := []string{"02:00:00:00:02:01", "02:00:00:00:02:02", "02:00:00:00:02:03", "02:00:00:00:02:04"}
+	ns := map[string]string{}
 
 	// Link: a bridge in the router namespace, one veth per client.
 	l.run("ip", "-n", r, "link", "add", "br0", "address", "02:00:00:00:01:01", "type", "bridge", "mcast_snooping", "0")
-	for i, c := range []string{a, b} {
-		port := []string{"pa", "pb"}[i]
-		mac := []string{"02:00:00:00:02:01", "02:00:00:00:02:02"}[i]
-		l.run("ip", "link", "add", port, "netns", r, "type", "veth", "peer", "name", "eth0", "netns", c, "address", mac)
+	for i, name := range names {
+		c := l.addNS(name)
+		ns[name] = c
+		port := "p" + name
+		l.run("ip", "link", "add", port, "netns", r, "type", "veth", "peer", "name", "eth0", "netns", c, "address", macs[i])
 		l.run("ip", "-n", r, "link", "set", port, "master", "br0", "up")
 		l.run("ip", "netns", "exec", c, "sysctl", "-qw", "net.ipv6.conf.eth0.accept_ra=2")
+		l.run("ip", "-n", c, "link", "set", "lo", "up") // dhcp6c's control socket is on ::1
 	}
 	l.run("ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
 	l.run("ip", "-n", r, "link", "set", "br0", "up")
@@ -155,67 +195,68 @@ func TestLabRealClients(t *testing.T) {
 		"--dhcp-range=::,constructor:br0,ra-stateless", "--dhcp-option=option6:dns-server,[2001:db8::53]",
 		"--pid-file="+filepath.Join(l.dir, "dnsmasq.pid"), "--dhcp-leasefile="+filepath.Join(l.dir, "dnsmasq.leases"))
 
-	for _, c := range []string{a, b} {
-		l.run("ip", "-n", c, "link", "set", "eth0", "up")
-	}
-	// Client a: ISC dhclient, DHCPv6 only (lab recipes).
-	hook := filepath.Join(l.dir, "hook.sh")
-	env := filepath.Join(l.dir, "dhclient.env")
-	if err := os.WriteFile(hook, []byte("#!/bin/sh\nenv >> "+env+"\n"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, name := range names {
+		l.run("ip", "-n", ns[name], "link", "set", "eth0", "up")
 	}
 	time.Sleep(500 * time.Millisecond) // link-local usable ~0.2 s after link up without DAD
-	l.start("dhclient", "ip", "netns", "exec", a, "dhclient", "-6", "-S", "-d", "-v", "-pf", filepath.Join(l.dir, "dhclient.pid"),
+
+	// a: ISC dhclient, DHCPv6 only (lab recipes).
+	hook := filepath.Join(l.dir, "hook.sh")
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l.start("dhclient", "ip", "netns", "exec", ns["a"], "dhclient", "-6", "-S", "-d", "-v", "-pf", filepath.Join(l.dir, "dhclient.pid"),
 		"-lf", filepath.Join(l.dir, "dhclient.leases"), "-sf", hook, "eth0")
-	waitFor(t, "dhclient to get DNS", 30*time.Second, func() bool {
-		out, _ := os.ReadFile(env)
-		return bytes.Contains(out, []byte("new_dhcp6_name_servers=2001:db8::53"))
-	})
-	// Client b: the kernel's own RS/SLAAC, then a DNS query.
+	// c: dhcpcd, with its state directories on tmpfs in its own mount
+	// namespace (ip netns exec gives each command one).
+	conf := filepath.Join(l.dir, "dhcpcd.conf")
+	if err := os.WriteFile(conf, []byte("ipv6only\noption domain_name_servers, domain_search\nslaac hwaddr\nnoipv4ll\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l.start("dhcpcd", "ip", "netns", "exec", ns["c"], "sh", "-c",
+		"mount -t tmpfs x /run && mkdir -p /run/dhcpcd && mount -t tmpfs x /var/lib/dhcpcd && exec dhcpcd -6 -B -d -f "+conf+" eth0")
+	// d: WIDE dhcp6c -i, which sends no ORO.
+	l.start("dhcp6c", "ip", "netns", "exec", ns["d"], "sh", "-c",
+		"mount -t tmpfs x /var/lib/dhcpv6 && exec dhcp6c -f -i -p "+filepath.Join(l.dir, "dhcp6c.pid")+" eth0")
+	// b: the kernel's own RS and SLAAC, then a DNS query.
 	waitFor(t, "a default route in b", 30*time.Second, func() bool {
-		out, _ := exec.Command("ip", "-n", b, "-6", "route", "show", "default").Output()
+		out, _ := exec.Command("ip", "-n", ns["b"], "-6", "route", "show", "default").Output()
 		return len(bytes.TrimSpace(out)) > 0
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_ = exec.CommandContext(ctx, "ip", "netns", "exec", b, "dig", "+time=1", "+tries=1", "@2001:db8::53", "example.org", "AAAA").Run()
-	time.Sleep(500 * time.Millisecond)
+	_ = exec.CommandContext(ctx, "ip", "netns", "exec", ns["b"], "dig", "+time=1", "+tries=1", "@2001:db8::53", "example.org", "AAAA").Run()
+
+	want := []clientView{
+		{MAC: macs[0], Identified: "ISC dhclient", Verdict: VerdictDNSOK},
+		{MAC: macs[1], Verdict: VerdictDNSOK},
+		{MAC: macs[2], Identified: "dhcpcd", Verdict: VerdictDNSOK},
+		{MAC: macs[3], Identified: "WIDE dhcp6c", Verdict: VerdictDNSOK},
+	}
+	// Poll the capture as it grows until every client has settled.
+	deadline := time.Now().Add(40 * time.Second)
+	for time.Now().Before(deadline) && !cmp.Equal(want, viewOf(analyzeFile(t, capFile))) {
+		time.Sleep(500 * time.Millisecond)
+	}
 	_ = tcpdump.Process.Signal(syscall.SIGTERM)
 	_ = tcpdump.Wait()
-
 	if keep := os.Getenv("RALAB_LAB_PCAP"); keep != "" {
 		// Keep the capture for comparison with tshark.
 		if b, err := os.ReadFile(capFile); err == nil {
 			_ = os.WriteFile(keep, b, 0o644)
 		}
 	}
-	f, err := os.Open(capFile)
-	if err != nil {
-		t.Fatal(err)
+	rep := analyzeFile(t, capFile)
+	if rep == nil {
+		t.Fatal("capture does not analyze")
 	}
-	defer f.Close()
-	rep, err := Analyze(f)
-	if err != nil {
-		t.Fatalf("Analyze: %v", err)
-	}
-	type clientView struct {
-		MAC        string
-		Identified string
-		Verdict    Verdict
-	}
-	var got []clientView
 	for _, c := range rep.Clients {
-		got = append(got, clientView{MAC: c.MAC, Identified: c.Identified, Verdict: c.Verdict})
 		t.Logf("%s %s (%s): %s | %s", c.MAC, c.Verdict, c.Identified, c.Reason, c.Settle)
 		for _, fd := range c.Findings {
 			t.Logf("  %s %s: %s", fd.ID, fd.Severity, fd.Message)
 		}
 	}
-	want := []clientView{
-		{MAC: "02:00:00:00:02:01", Identified: "ISC dhclient", Verdict: VerdictDNSOK},
-		{MAC: "02:00:00:00:02:02", Verdict: VerdictDNSOK},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, viewOf(rep)); diff != "" {
 		t.Errorf("clients (-want +got):\n%s", diff)
 	}
 	if len(rep.Routers) != 1 || rep.Routers[0].LastRA == nil || !rep.Routers[0].LastRA.Other {

@@ -95,6 +95,9 @@ func identify(c *client) *profile {
 	case c.sentDHCPv6Client && !c.hasORO && c.infoRequests > 0:
 		return &profile{name: "WIDE dhcp6c", basis: "Information-Request without ORO", source: labRecipes,
 			rdnss: no, behaviour: "information-only DHCPv6 client (dhcp6c -i); takes no DNS from RDNSS (F12)"}
+	case c.hasORO && len(c.oro) == 2 && uint16Set(c.oro, []uint16{23, 24}):
+		return &profile{name: "WIDE dhcp6c or busybox udhcpc6", basis: "DHCPv6 ORO 23,24 only", source: fieldGuide + "; " + labRecipes,
+			rdnss: no, behaviour: "information-only DHCPv6 client; takes no DNS from RDNSS (F12)"}
 	case strings.HasPrefix(strings.ToLower(c.dhcp4VendorClass), "android-dhcp"):
 		return &profile{name: "Android", basis: "DHCPv4 Vendor Class (60) \"" + c.dhcp4VendorClass + "\"", source: fieldGuide,
 			rdnss: yes, minRDNSSLifetime: 120,

@@ -219,3 +219,14 @@ func plural(n int, word string) string {
 	}
 	return strconv.Itoa(n) + " " + word + "s"
 }
+
+// fmtSent lists what a client sent, as "RS: 3, DAD: 1, …".
+func fmtSent(n ClientCounts) string {
+	return fmt.Sprintf("RS: %d, DAD: %d, Information-Request: %d, Solicit: %d, other DHCPv6: %d, DNS query: %d",
+		n.RS, n.DAD, n.InformationRequests, n.Solicits, n.OtherDHCPv6, n.DNSQueries)
+}
+
+// fmtReceived lists what reached a client, as "RA: 2, …".
+func fmtReceived(n ClientCounts) string {
+	return fmt.Sprintf("RA: %d, DHCPv6 Reply: %d, DNS answer: %d", n.RAsReceived, n.Replies, n.DNSAnswers)
+}

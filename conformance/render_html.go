@@ -38,6 +38,9 @@ func newHTMLTable(caption, head string, rows [][]string) htmlTable {
 // for when each DNS server was valid, its findings with packet numbers,
 // its DNS offers and queries; then routers and link-level findings.
 func RenderHTML(w io.Writer, r *Report) error {
+	if r == nil {
+		return errNilReport
+	}
 	if err := htmlTemplate.Execute(w, newHTMLView(r)); err != nil {
 		return fmt.Errorf("conformance: writing HTML: %w", err)
 	}
@@ -75,7 +78,14 @@ type htmlClient struct {
 	Queries      [][]string
 	Validity     [][]string
 	Events       [][]string
+	// EventsOmitted counts timeline events left out of Events.
+	EventsOmitted int
 }
+
+// htmlMaxEvents bounds each client's event table in the page, which must
+// stay small enough to open with thousands of clients; the JSON and
+// Markdown reports list every event.
+const htmlMaxEvents = 100
 
 // htmlFact is one labelled fact.
 type htmlFact struct {
@@ -134,6 +144,7 @@ func severityClass(s string) string {
 	return "s-info"
 }
 
+// newHTMLView formats r for the page template.
 func newHTMLView(r *Report) htmlView {
 	v := htmlView{
 		R:            r,
@@ -159,6 +170,8 @@ func newHTMLView(r *Report) htmlView {
 	return v
 }
 
+// htmlEvidenceList formats evidence packets with times relative to the
+// capture start.
 func htmlEvidenceList(r *Report, ev []Evidence) []htmlEvidence {
 	var out []htmlEvidence
 	for _, e := range ev {
@@ -171,6 +184,8 @@ func htmlEvidenceList(r *Report, ev []Evidence) []htmlEvidence {
 	return out
 }
 
+// htmlFindings formats findings; withSubject names the client or router
+// each concerns (for link-level findings).
 func htmlFindings(r *Report, fs []Finding, withSubject bool) []htmlFinding {
 	var out []htmlFinding
 	for _, f := range fs {
@@ -190,6 +205,7 @@ func htmlFindings(r *Report, fs []Finding, withSubject bool) []htmlFinding {
 	return out
 }
 
+// newHTMLClient formats client c, the i-th of r, for its section.
 func newHTMLClient(r *Report, i int, c Client) htmlClient {
 	hc := htmlClient{
 		C:            c,
@@ -223,10 +239,8 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 	}
 	add("Addresses", strings.Join(addrs, ", "))
 	add("Seen", fmtTime(c.FirstSeen)+" to "+fmtTime(c.LastSeen))
-	n := c.Counts
-	add("Sent", fmt.Sprintf("%d RS, %d DAD, %d Information-Requests, %d Solicits, %d other DHCPv6, %d DNS queries",
-		n.RS, n.DAD, n.InformationRequests, n.Solicits, n.OtherDHCPv6, n.DNSQueries))
-	add("Received", fmt.Sprintf("%d RAs, %d DHCPv6 Replies, %d DNS answers", n.RAsReceived, n.Replies, n.DNSAnswers))
+	add("Sent", fmtSent(c.Counts))
+	add("Received", fmtReceived(c.Counts))
 
 	for _, o := range c.DNSOffered.ByRA {
 		exp := "never"
@@ -259,16 +273,18 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		}
 		hc.Validity = append(hc.Validity, []string{iv.Server, iv.Via, fmtRel(r.Start, iv.From), to})
 	}
-	for _, e := range c.Timeline {
+	for _, e := range c.Timeline[:min(len(c.Timeline), htmlMaxEvents)] {
 		p := "derived"
 		if e.Packet != 0 {
 			p = "#" + strconv.Itoa(e.Packet)
 		}
 		hc.Events = append(hc.Events, []string{fmtRel(r.Start, e.Time), p, e.Kind, e.Detail})
 	}
+	hc.EventsOmitted = len(c.Timeline) - len(hc.Events)
 	return hc
 }
 
+// newHTMLRouter formats router rt for its section.
 func newHTMLRouter(r *Report, rt Router) htmlRouter {
 	hr := htmlRouter{R: rt, Vendor: vendorText(rt.Vendor, false), Findings: htmlFindings(r, rt.Findings, false)}
 	add := func(label, value string) { hr.Facts = append(hr.Facts, htmlFact{label, value}) }

@@ -11,9 +11,15 @@ import (
 // not SchemaVersion.
 var ErrUnknownSchema = errors.New("unknown report schema")
 
+// errNilReport is returned by the renderers for a nil *Report.
+var errNilReport = errors.New("conformance: no report to render")
+
 // RenderJSON writes r as indented JSON, the ralab.report/v1 format of
 // SCHEMA.md, followed by a newline.
 func RenderJSON(w io.Writer, r *Report) error {
+	if r == nil {
+		return errNilReport
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("conformance: encoding report: %w", err)

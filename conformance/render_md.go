@@ -14,6 +14,9 @@ import (
 // routers and link-level findings. Every string from the report is escaped,
 // so a hostile hostname cannot inject Markdown or HTML.
 func RenderMarkdown(w io.Writer, r *Report) error {
+	if r == nil {
+		return errNilReport
+	}
 	m := &mdWriter{w: w}
 	m.header(r)
 	m.summary(r)
@@ -88,6 +91,7 @@ func orDash(s string) string {
 	return s
 }
 
+// header writes the title, the capture facts and the verdict counts.
 func (m *mdWriter) header(r *Report) {
 	m.printf("# ralab report\n\n")
 	m.printf("- Source: %s %s\n", md(r.Source.Kind), md(r.Source.Name))
@@ -102,6 +106,7 @@ func (m *mdWriter) header(r *Report) {
 		plural(len(r.Clients), "client"), s.DNSOK, s.DNSLost, s.NoDNS, s.Inconclusive, plural(len(r.Routers), "router"))
 }
 
+// summary writes one table row per client.
 func (m *mdWriter) summary(r *Report) {
 	m.printf("## Clients\n\n")
 	if len(r.Clients) == 0 {
@@ -127,6 +132,7 @@ func vendorText(vendor string, randomized bool) string {
 	return vendor
 }
 
+// matrix writes a check matrix as a table of symbols.
 func (m *mdWriter) matrix(title, subject string, cm checkMatrix) {
 	if len(cm.Rows) == 0 {
 		return
@@ -145,6 +151,7 @@ func (m *mdWriter) matrix(title, subject string, cm checkMatrix) {
 	m.printf("\n")
 }
 
+// client writes the section of client c.
 func (m *mdWriter) client(r *Report, c Client) {
 	m.printf("## Client %s\n\n", md(c.MAC))
 	m.printf("- Verdict: **%s**", md(string(c.Verdict)))
@@ -173,9 +180,7 @@ func (m *mdWriter) client(r *Report, c Client) {
 		m.printf("- DHCPv4 parameter request list: %s\n", md(fmtUint8s(c.PRL)))
 	}
 	m.printf("- Seen: %s to %s\n", fmtTime(c.FirstSeen), fmtTime(c.LastSeen))
-	n := c.Counts
-	m.printf("- Sent: %d RS, %d DAD, %d Information-Requests, %d Solicits, %d other DHCPv6, %d DNS queries; received: %d RAs, %d DHCPv6 Replies, %d DNS answers\n\n",
-		n.RS, n.DAD, n.InformationRequests, n.Solicits, n.OtherDHCPv6, n.DNSQueries, n.RAsReceived, n.Replies, n.DNSAnswers)
+	m.printf("- Sent: %s\n- Received: %s\n\n", md(fmtSent(c.Counts)), md(fmtReceived(c.Counts)))
 
 	if len(c.Addresses) > 0 {
 		m.printf("### Addresses\n\n")
@@ -224,6 +229,8 @@ func (m *mdWriter) client(r *Report, c Client) {
 	}
 }
 
+// findings writes a findings table; withSubject adds the client and
+// router columns (for link-level findings).
 func (m *mdWriter) findings(r *Report, fs []Finding, withSubject bool) {
 	if len(fs) == 0 {
 		m.printf("None.\n\n")
@@ -244,6 +251,8 @@ func (m *mdWriter) findings(r *Report, fs []Finding, withSubject bool) {
 	m.printf("\n")
 }
 
+// offers writes the DNS servers offered to c, when they were valid, and
+// the servers it queried.
 func (m *mdWriter) offers(r *Report, c Client) {
 	o := c.DNSOffered
 	m.printf("### DNS offered\n\n")
@@ -319,6 +328,7 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+// knowledge writes the client-behaviour knowledge a verdict used.
 func (m *mdWriter) knowledge(ks []Knowledge) {
 	if len(ks) == 0 {
 		return
@@ -331,6 +341,7 @@ func (m *mdWriter) knowledge(ks []Knowledge) {
 	m.printf("\n")
 }
 
+// routers writes the router matrix and one section per router.
 func (m *mdWriter) routers(r *Report) {
 	m.printf("## Routers\n\n")
 	if len(r.Routers) == 0 {
@@ -370,6 +381,7 @@ func round3(s float64) float64 {
 	return v
 }
 
+// linkFindings writes the findings that concern the whole link.
 func (m *mdWriter) linkFindings(r *Report) {
 	if len(r.Findings) == 0 {
 		return
@@ -378,6 +390,7 @@ func (m *mdWriter) linkFindings(r *Report) {
 	m.findings(r, r.Findings, true)
 }
 
+// sent writes what ralab itself sent and whether the wire showed it.
 func (m *mdWriter) sent(r *Report) {
 	if len(r.Sent) == 0 {
 		return

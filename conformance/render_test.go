@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -131,8 +133,9 @@ func sampleReport() *Report {
 }
 
 func TestRenderSample(t *testing.T) {
-	if *sampleOut == "" {
-		t.Skip("no -sample prefix given")
+	prefix := *sampleOut
+	if prefix == "" {
+		prefix = filepath.Join(t.TempDir(), "sample")
 	}
 	r := sampleReport()
 	for ext, render := range map[string]func(*bytes.Buffer, *Report) error{
@@ -144,7 +147,7 @@ func TestRenderSample(t *testing.T) {
 		if err := render(&b, r); err != nil {
 			t.Fatalf("render %s: %v", ext, err)
 		}
-		if err := os.WriteFile(*sampleOut+ext, b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(prefix+ext, b.Bytes(), 0o644); err != nil {
 			t.Fatalf("write: %v", err)
 		}
 	}
@@ -339,6 +342,18 @@ var errWrite = errors.New("disk full")
 
 func (failWriter) Write([]byte) (int, error) { return 0, errWrite }
 
+func TestRenderNilReport(t *testing.T) {
+	for name, err := range map[string]error{
+		"html":     RenderHTML(io.Discard, nil),
+		"markdown": RenderMarkdown(io.Discard, nil),
+		"json":     RenderJSON(io.Discard, nil),
+	} {
+		if !errors.Is(err, errNilReport) {
+			t.Errorf("%s: error %v, want errNilReport", name, err)
+		}
+	}
+}
+
 func TestRenderWriteErrors(t *testing.T) {
 	r := sampleReport()
 	for name, err := range map[string]error{
@@ -430,6 +445,39 @@ func BenchmarkRenderHTML(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// largeReport is the sample with n copies of its first client, each with a
+// full default timeline of DNS queries two seconds apart.
+func largeReport(n int) *Report {
+	r := sampleReport()
+	base := r.Clients[0]
+	r.Clients = nil
+	for i := range n {
+		c := base
+		c.MAC = fmt.Sprintf("02:00:00:01:%02x:%02x", i>>8, i&0xff)
+		c.Timeline = make([]Event, DefaultMaxEvents)
+		for j := range c.Timeline {
+			c.Timeline[j] = Event{Kind: EventDNSQuery, Time: r.Start.Add(time.Duration(j) * 2 * time.Second), Packet: j + 1}
+		}
+		r.Clients = append(r.Clients, c)
+	}
+	return r
+}
+
+// BenchmarkRenderHTMLLarge renders 200 busy clients; the page size per
+// client is reported, since it must stay small enough to open.
+func BenchmarkRenderHTMLLarge(b *testing.B) {
+	r := largeReport(200)
+	var n int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := RenderHTML(&buf, r); err != nil {
+			b.Fatal(err)
+		}
+		n = buf.Len()
+	}
+	b.ReportMetric(float64(n)/float64(len(r.Clients)), "bytes/client")
 }
 
 func BenchmarkRenderMarkdown(b *testing.B) {

@@ -4,23 +4,26 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // Geometry of a client's SVG timeline, in SVG user units.
 const (
-	tlWidth     = 1000
-	tlLabelW    = 230
-	tlRightPad  = 30
-	tlTopPad    = 6
-	tlLaneH     = 20
-	tlAxisH     = 26
-	tlMarkR     = 4
-	tlCrossR    = 6
-	tlMaxLabel  = 30
-	tlMaxTicks  = 10
-	tlPlotStart = tlLabelW
-	tlPlotEnd   = tlWidth - tlRightPad
+	tlWidth    = 1000
+	tlLabelW   = 230
+	tlRightPad = 30
+	tlTopPad   = 6
+	tlLaneH    = 20
+	tlAxisH    = 26
+	tlMarkR    = 4
+	tlCrossR   = 6
+	tlMaxLabel = 30
+	tlMaxTicks = 10
+	// tlMaxTitleLines bounds the events listed in one merged mark's title.
+	tlMaxTitleLines = 8
+	tlPlotStart     = tlLabelW
+	tlPlotEnd       = tlWidth - tlRightPad
 )
 
 // svgTimeline is the view model of one client's timeline: lanes of event
@@ -169,6 +172,16 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 		})
 	}
 
+	// Marks that would overlap (closer than one mark's width) in the same
+	// lane with the same look are drawn once, their titles joined: a lane
+	// holds at most a hundred marks however many events a client has.
+	type markKey struct {
+		x           int
+		lane, shape string
+		class       string
+	}
+	merged := map[markKey]int{}
+	extra := map[int]int{}
 	for _, e := range c.Timeline {
 		k, ok := laneOfEvent[e.Kind]
 		if !ok {
@@ -183,10 +196,23 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 		if e.Detail != "" {
 			title += ": " + e.Detail
 		}
+		key := markKey{int(ex-tlPlotStart) / (2 * tlMarkR), k.lane, k.shape, k.class}
+		if i, ok := merged[key]; ok {
+			if strings.Count(tl.Marks[i].Title, "\n") < tlMaxTitleLines-1 {
+				tl.Marks[i].Title += "\n" + title
+			} else {
+				extra[i]++
+			}
+			continue
+		}
+		merged[key] = len(tl.Marks)
 		tl.Marks = append(tl.Marks, svgMark{
 			X: f1(ex), Y: f1(ey), Class: k.class, Shape: k.shape, Title: title,
 			X0: f1(ex - tlCrossR), X1: f1(ex + tlCrossR), Y0: f1(ey - tlCrossR), Y1: f1(ey + tlCrossR),
 		})
+	}
+	for i, n := range extra {
+		tl.Marks[i].Title += fmt.Sprintf("\n… and %d more", n)
 	}
 
 	lanesH := len(tl.Lanes) * tlLaneH

@@ -45,6 +45,20 @@ func TestBuildTimeline(t *testing.T) {
 	if diff := cmp.Diff("0 s,10 s,20 s,30 s,40 s,50 s,60 s,70 s,80 s,90 s,100 s", tickLabels(tl)); diff != "" {
 		t.Errorf("ticks (-want +got):\n%s", diff)
 	}
+	// Events on the same pixel merge into one mark listing them.
+	var burst []Event
+	for i := range 20 {
+		burst = append(burst, Event{Kind: EventInfoRequest, Time: t0.Add(time.Duration(i) * time.Millisecond), Packet: i + 1})
+	}
+	merged := buildTimeline(r, Client{Timeline: burst})
+	if diff := cmp.Diff(1, len(merged.Marks)); diff != "" {
+		t.Fatalf("marks for a burst (-want +got):\n%s", diff)
+	}
+	title := merged.Marks[0].Title
+	if !strings.Contains(title, "packet #1") || !strings.Contains(title, "packet #8") || !strings.HasSuffix(title, "… and 12 more") {
+		t.Errorf("merged title %q", title)
+	}
+
 	// A span of centuries still gets a handful of ticks, in days.
 	long := buildTimeline(&Report{Start: t0, End: t0.AddDate(200, 0, 0)}, c)
 	if n := len(long.Ticks); n < 2 || n > tlMaxTicks+1 {

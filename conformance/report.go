@@ -162,7 +162,7 @@ type Client struct {
 	// Timeline is the client's events in time order, capped.
 	Timeline []Event `json:"timeline"`
 	// TimelineDropped counts events not kept because of the cap (the
-	// oldest are kept).
+	// first and the most recent are kept; those in between are dropped).
 	TimelineDropped int `json:"timeline_dropped,omitempty"`
 }
 
@@ -345,20 +345,35 @@ type Knowledge struct {
 // Event kinds in a client's timeline. Derived events (an expiry or a
 // withdrawal) carry packet 0 or the packet that caused them.
 const (
-	EventRS             = "RS"
-	EventRA             = "RA"
-	EventDAD            = "DAD"
-	EventNS             = "NS"
-	EventNA             = "NA"
-	EventInfoRequest    = "DHCPv6 Information-Request"
-	EventSolicit        = "DHCPv6 Solicit"
-	EventDHCPv6Client   = "DHCPv6 client message"
-	EventReply          = "DHCPv6 Reply"
-	EventDHCPv6Server   = "DHCPv6 server message"
-	EventDNSQuery       = "DNS query"
-	EventDNSAnswer      = "DNS answer"
-	EventDHCPv4         = "DHCPv4"
-	EventRDNSSExpired   = "RDNSS expired"
+	// EventRS is a Router Solicitation the client sent.
+	EventRS = "RS"
+	// EventRA is a Router Advertisement that reached the client.
+	EventRA = "RA"
+	// EventDAD is a Duplicate Address Detection probe the client sent.
+	EventDAD = "DAD"
+	// EventNS is another Neighbor Solicitation the client sent.
+	EventNS = "NS"
+	// EventNA is a Neighbor Advertisement the client sent.
+	EventNA = "NA"
+	// EventInfoRequest is a DHCPv6 Information-Request the client sent.
+	EventInfoRequest = "DHCPv6 Information-Request"
+	// EventSolicit is a DHCPv6 Solicit the client sent.
+	EventSolicit = "DHCPv6 Solicit"
+	// EventDHCPv6Client is another DHCPv6 client message.
+	EventDHCPv6Client = "DHCPv6 client message"
+	// EventReply is a DHCPv6 Reply addressed to the client.
+	EventReply = "DHCPv6 Reply"
+	// EventDHCPv6Server is another DHCPv6 server message to the client.
+	EventDHCPv6Server = "DHCPv6 server message"
+	// EventDNSQuery is a DNS query the client sent.
+	EventDNSQuery = "DNS query"
+	// EventDNSAnswer is a DNS response to the client.
+	EventDNSAnswer = "DNS answer"
+	// EventDHCPv4 is a DHCPv4 message from or to the client.
+	EventDHCPv4 = "DHCPv4"
+	// EventRDNSSExpired marks an RA-learned server's lifetime ending.
+	EventRDNSSExpired = "RDNSS expired"
+	// EventRDNSSWithdrawn marks an RDNSS lifetime 0 that removed a server.
 	EventRDNSSWithdrawn = "RDNSS withdrawn"
 )
 

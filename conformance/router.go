@@ -37,6 +37,10 @@ type raSeen = raTemplate
 func (t *Tracker) observeRA(p *Packet) {
 	r, ok := t.routers[p.SrcMAC]
 	if !ok {
+		if len(t.routers) >= maxRouters {
+			t.ignored++
+			return
+		}
 		r = &router{mac: p.SrcMAC, first: p.Time}
 		t.routers[p.SrcMAC] = r
 		if c, ok := t.clients[p.SrcMAC]; ok {

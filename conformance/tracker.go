@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"container/list"
 	"encoding/hex"
 	"log/slog"
@@ -40,6 +41,9 @@ const (
 	maxServers = 64
 	// maxRS bounds the RS times kept per client.
 	maxRS = 64
+	// maxRouters bounds the routers tracked; RAs from further senders
+	// are counted as ignored.
+	maxRouters = 1024
 )
 
 // Options configure a Tracker.
@@ -149,10 +153,9 @@ func NewTracker(o Options) *Tracker {
 // counted and turned into findings.
 func (t *Tracker) ObserveFrame(frame []byte, ts time.Time) (Packet, error) {
 	t.mu.Lock()
-	n := t.packets + 1
-	t.mu.Unlock()
-	p, err := Decode(frame, ts, n)
-	t.Observe(p)
+	defer t.mu.Unlock()
+	p, err := Decode(frame, ts, t.packets+1)
+	t.observe(p)
 	return p, err
 }
 
@@ -161,6 +164,10 @@ func (t *Tracker) ObserveFrame(frame []byte, ts time.Time) (Packet, error) {
 func (t *Tracker) Observe(p Packet) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.observe(p)
+}
+
+func (t *Tracker) observe(p Packet) {
 	t.packets++
 	if p.N == 0 {
 		p.N = t.packets
@@ -261,10 +268,15 @@ func (t *Tracker) client(m MAC, ts time.Time) *client {
 	}
 	// Seed what the routers last multicast: it reached the client only if
 	// it was already on the link, so it is marked assumed.
-	for _, r := range t.routers {
+	rmacs := make([]MAC, 0, len(t.routers))
+	for m, r := range t.routers {
 		if r.lastMcast != nil && r.lastMcast.p.Time.Before(ts) {
-			c.applyRA(r.lastMcast, ReachedMulticast, true)
+			rmacs = append(rmacs, m)
 		}
+	}
+	slices.SortFunc(rmacs, func(a, b MAC) int { return bytes.Compare(a[:], b[:]) })
+	for _, m := range rmacs {
+		c.applyRA(t.routers[m].lastMcast, ReachedMulticast, true)
 	}
 	return c
 }

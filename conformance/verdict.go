@@ -75,9 +75,6 @@ func (c *client) pending(now time.Time) (*transaction, bool) {
 	if tx.answered || (tx.typ != dhcp6InfoRequest && tx.typ != dhcp6Solicit) || len(tx.sends) == 0 {
 		return nil, false
 	}
-	if c.lastReply != nil && c.lastReply.Time.After(tx.sends[0].Time) {
-		return nil, false
-	}
 	last := tx.sends[len(tx.sends)-1]
 	return tx, tx.count >= 2 || now.Sub(last.Time) > 2*time.Second
 }
@@ -85,6 +82,16 @@ func (c *client) pending(now time.Time) (*transaction, bool) {
 // evaluate decides the client's verdict at now (issue rules: dns-ok only on
 // positive evidence through a channel the client is seen to use).
 func (c *client) evaluate(now time.Time, linkReplies int) verdictResult {
+	v := c.decide(now, linkReplies)
+	// A client silent for long may have left: say so, whatever the verdict.
+	if gone := now.Sub(c.last); gone > 10*time.Minute {
+		v.reason += "; the client was last seen " + seconds(gone) + " before the end of the observation"
+	}
+	return v
+}
+
+// decide is evaluate without the absence note.
+func (c *client) decide(now time.Time, linkReplies int) verdictResult {
 	var v verdictResult
 	prof := identify(c)
 	used := false
@@ -105,9 +112,13 @@ func (c *client) evaluate(now time.Time, linkReplies int) verdictResult {
 	tx, waiting := c.pending(now)
 	waitNote := ""
 	if waiting {
-		waitNote = fmt.Sprintf("%d Information-Request(s) since %s got no Reply (F9)", tx.count, stamp(tx.sends[0].Time))
+		what := "Information-Request(s)"
 		if tx.typ == dhcp6Solicit {
-			waitNote = fmt.Sprintf("%d Solicit(s) since %s got no Reply (F9)", tx.count, stamp(tx.sends[0].Time))
+			what = "Solicit(s)"
+		}
+		waitNote = fmt.Sprintf("%d %s since %s got no Reply (F9)", tx.count, what, stamp(tx.sends[0].Time))
+		if tx.discarded {
+			waitNote = fmt.Sprintf("%d %s since %s got no Reply the client accepted (N1)", tx.count, what, stamp(tx.sends[0].Time))
 		}
 	}
 	rsOf := func(s *serverState) bool { return c.rsBetween(s.last.Time, s.end()) }
@@ -117,8 +128,17 @@ func (c *client) evaluate(now time.Time, linkReplies int) verdictResult {
 	var lastQAddr netip.Addr
 	for _, a := range c.dnsOrder {
 		u := c.dns[a]
-		held := a.Is4() || c.validNow(a, ra) || !c.offered(a)
-		if s, ok := c.servers[a]; ok && !held && !s.ended.IsZero() && u.Last.After(s.ended) {
+		held := a.Is4() || !c.offered(a)
+		switch s, ok := c.servers[a]; {
+		case held:
+		case c.validAt(a, now):
+			// Valid by the RFC rules (or DHCPv6); client knowledge may say
+			// it dropped the server since, unless it queried it after.
+			held = true
+			if rv := raOf(ra, a); rv != nil && !rv.valid && !rv.ignored && !slices.Contains(c.dhcpDNS, a) && !u.Last.After(rv.end) {
+				held = false
+			}
+		case ok && !s.ended.IsZero() && u.Last.After(s.ended):
 			held = true // Stale use (C8): it evidently still holds it.
 		}
 		if held && (lastQ == nil || u.Last.After(lastQ.Last)) {
@@ -220,7 +240,7 @@ func (c *client) evaluate(now time.Time, linkReplies int) verdictResult {
 			}
 		}
 	}
-	hadDHCP := c.dhcpOffers.count() > 0 && c.sentDHCPv6Client && !(prof != nil && prof.dhcpv6DNSUnseen)
+	hadDHCP := c.dhcpLost != nil && c.sentDHCPv6Client && !(prof != nil && prof.dhcpv6DNSUnseen)
 	if lost != nil {
 		v.verdict = VerdictDNSLost
 		at := lost.end
@@ -236,12 +256,14 @@ func (c *client) evaluate(now time.Time, linkReplies int) verdictResult {
 		return v
 	}
 	if hadDHCP {
-		last := c.dhcpOffers.last
 		v.verdict = VerdictDNSLost
-		at := c.lastReply.Time
+		at := c.dhcpLost.Time
 		v.lostAt = &at
-		v.reason = fmt.Sprintf("DHCPv6 Reply %s replaced the DNS servers of Reply %s with none", pkt(c.lastReply.Packet), pkt(last.Packet))
-		v.evidence = append(v.evidence, Evidence{Packet: c.lastReply.Packet, Time: c.lastReply.Time, Note: "Reply without DNS"})
+		v.reason = c.dhcpLost.Note
+		if waiting {
+			v.reason += "; its " + waitNote
+		}
+		v.evidence = append(v.evidence, *c.dhcpLost)
 		return v
 	}
 	noRDNSS := !c.raHadRDNSS()
@@ -335,15 +357,14 @@ func (c *client) lossReason(l *raServer, rs bool) string {
 	return msg
 }
 
-// validNow reports whether a is held at the evaluation time by RA (per
-// view) or DHCPv6.
-func (c *client) validNow(a netip.Addr, ra []raServer) bool {
-	for _, s := range ra {
-		if s.s.addr == a && s.valid {
-			return true
+// raOf returns the view of RA-learned server a, nil if none.
+func raOf(ra []raServer, a netip.Addr) *raServer {
+	for i := range ra {
+		if ra[i].s.addr == a {
+			return &ra[i]
 		}
 	}
-	return slices.Contains(c.dhcpDNS, a)
+	return nil
 }
 
 // describeHold says how the client holds a queried server.

@@ -125,6 +125,28 @@ func TestVerdicts(t *testing.T) {
 			want: got{Verdict: VerdictDNSOK, Reason: []string{"DHCPv6 Reply #3", "2001:db8::53"}},
 		},
 		{
+			name: "Reply without Server ID is discarded: no-dns",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, ra(t, raSpec{lifetime: 1800 * time.Second, o: true})),
+					at(1, ir(clientMAC, clientLL, 3)), at(1.01, reply(clientMAC, clientLL, 3, cid, dns6(dnsServer))),
+					at(2, ir(clientMAC, clientLL, 3)), at(4, ir(clientMAC, clientLL, 3)),
+				}
+			},
+			want: got{Verdict: VerdictNoDNS, Reason: []string{"3 Information-Request(s)", "no Reply the client accepted (N1)"}},
+		},
+		{
+			name: "client retransmits after a Reply with DNS: dns-lost",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, ra(t, raSpec{lifetime: 1800 * time.Second, o: true})),
+					at(1, ir(clientMAC, clientLL, 3)), at(1.01, reply(clientMAC, clientLL, 3, sid, cid, dns6(dnsServer))),
+					at(2, ir(clientMAC, clientLL, 3)), at(4, ir(clientMAC, clientLL, 3)),
+				}
+			},
+			want: got{Verdict: VerdictDNSLost, LostAt: 2, Reason: []string{"discarded Reply #3"}},
+		},
+		{
 			name: "RA without RDNSS and no Information-Request: no-dns F11",
 			frames: func(t *testing.T) []tf {
 				return []tf{
@@ -145,6 +167,30 @@ func TestVerdicts(t *testing.T) {
 				}
 			},
 			want: got{Verdict: VerdictDNSLost, LostAt: 200, Identified: "dhcpcd", Knowledge: 1, Reason: []string{"without RDNSS", "F6"}},
+		},
+		{
+			name: "dhcpcd queried, then an RA without RDNSS: dns-lost F6",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(1.5, dhcpcdIR(5)), at(1.51, reply(clientMAC, clientLL, 5, sid, cid)),
+					at(2, query(t, clientMAC, clientLL, dnsServer, 1)),
+					at(200, ra(t, raSpec{lifetime: 1800 * time.Second, o: true})),
+				}
+			},
+			want: got{Verdict: VerdictDNSLost, LostAt: 200, Identified: "dhcpcd", Knowledge: 1, Reason: []string{"F6"}},
+		},
+		{
+			name: "Android ignores RDNSS lifetimes under 120 s: no-dns F5",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dhcp4Vendor(t, "android-dhcp-14")),
+					at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(100*time.Second, dnsServer)})),
+				}
+			},
+			want: got{Verdict: VerdictNoDNS, Identified: "Android", Knowledge: 1, Reason: []string{"below 120 s", "F5"}},
 		},
 		{
 			name: "RDNSS withdrawn: dns-lost",
@@ -215,4 +261,21 @@ func TestVerdicts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dhcp4Vendor builds a DHCPv4 DISCOVER from the client with a Vendor
+// Class (option 60).
+func dhcp4Vendor(t *testing.T, vendor string) []byte {
+	t.Helper()
+	b := make([]byte, 240)
+	b[0] = 1
+	copy(b[28:], clientMAC[:])
+	copy(b[236:], []byte{99, 130, 83, 99})
+	b = append(b, 53, 1, 1, 60, byte(len(vendor)))
+	b = append(append(b, vendor...), 255)
+	udp := append([]byte{0, 68, 0, 67, byte((8 + len(b)) >> 8), byte(8 + len(b)), 0, 0}, b...)
+	tot := 20 + len(udp)
+	ip := []byte{0x45, 0, byte(tot >> 8), byte(tot), 0, 0, 0, 0, 64, 17, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255}
+	bc := MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	return append(append(append(append([]byte{}, bc[:]...), clientMAC[:]...), 8, 0), append(ip, udp...)...)
 }

@@ -66,6 +66,7 @@ func DescribeReply(w io.Writer, ifc config.Interface, mac net.HardwareAddr) erro
 	return err
 }
 
+// policyName returns the configuration spelling of p's option policy.
 func policyName(p *policy) string {
 	if p.strict {
 		return string(config.PolicyStrict)
@@ -73,6 +74,7 @@ func policyName(p *policy) string {
 	return string(config.PolicyIncludeDNS)
 }
 
+// joinCodes formats option codes separated by spaces.
 func joinCodes(codes []uint16) string {
 	s := make([]string, len(codes))
 	for i, c := range codes {
@@ -133,6 +135,7 @@ func describeOption(code uint16, body []byte) (string, string) {
 	}
 }
 
+// describeSeconds renders a 32-bit seconds value (RFC 8415 §7.7 infinity).
 func describeSeconds(b []byte) string {
 	s := binary.BigEndian.Uint32(b)
 	if s == 0xffffffff {
@@ -141,6 +144,7 @@ func describeSeconds(b []byte) string {
 	return fmt.Sprintf("%d s (%s)", s, time.Duration(s)*time.Second)
 }
 
+// joinAddrs renders a list of 16-octet IPv6 addresses.
 func joinAddrs(b []byte) string {
 	var s []string
 	for ; len(b) >= 16; b = b[16:] {

@@ -89,10 +89,10 @@ func TestInformationRequestReply(t *testing.T) {
 			want: summary{Type: "reply", XID: "abcdef", ClientID: cid, ServerID: sid, Codes: []uint16{1, 2}},
 		},
 		{
-			name: "refresh time below IRT_MINIMUM raised to 600 s",
+			name: "refresh time below IRT_MINIMUM sent as configured (lab_override)",
 			ifc:  func(i *config.Interface) { i.DHCPv6.InformationRefreshTime = 5 * time.Second },
 			msg:  msg(InformationRequest, oro(32)),
-			want: summary{Type: "reply", XID: "abcdef", ServerID: sid, Codes: []uint16{2, 23, 24, 32}, DNS: dns, Domains: domains, IRT: 600},
+			want: summary{Type: "reply", XID: "abcdef", ServerID: sid, Codes: []uint16{2, 23, 24, 32}, DNS: dns, Domains: domains, IRT: 5},
 		},
 		{
 			name: "infinite refresh time",
@@ -101,13 +101,13 @@ func TestInformationRequestReply(t *testing.T) {
 			want: summary{Type: "reply", XID: "abcdef", ServerID: sid, Codes: []uint16{2, 23, 24, 32}, DNS: dns, Domains: domains, IRT: 0xffffffff},
 		},
 		{
-			name: "SOL_MAX_RT and INF_MAX_RT clamped to 60..86400",
+			name: "SOL_MAX_RT and INF_MAX_RT outside 60..86400 sent as configured (lab_override)",
 			ifc: func(i *config.Interface) {
 				i.DHCPv6.SolMaxRT = time.Second
 				i.DHCPv6.InfMaxRT = 100 * time.Hour
 			},
 			msg:  msg(InformationRequest, oro(82, 83)),
-			want: summary{Type: "reply", XID: "abcdef", ServerID: sid, Codes: []uint16{2, 23, 24, 82, 83}, DNS: dns, Domains: domains, SolMaxRT: 60, InfMaxRT: 86400},
+			want: summary{Type: "reply", XID: "abcdef", ServerID: sid, Codes: []uint16{2, 23, 24, 82, 83}, DNS: dns, Domains: domains, SolMaxRT: 1, InfMaxRT: 360000},
 		},
 		{
 			name: "unknown options in the request are ignored",
@@ -465,12 +465,21 @@ func TestGlobalCap(t *testing.T) {
 }
 
 func TestLimiterEviction(t *testing.T) {
-	l := newLimiter(0, 0, 16)
-	for i := 0; i < 1000; i++ {
-		a := netip.AddrFrom16([16]byte{0xfe, 0x80, 14: byte(i >> 8), 15: byte(i)})
-		l.allowClient(a, 1, 1, t0)
+	ifc := testIfc()
+	ifc.DHCPv6.RatePerClient = 1
+	ifc.DHCPv6.BurstPerClient = 1
+	h, err := NewHandler(ifc, serverMAC, nil, nil, WithMaxClients(16), WithGlobalRate(0, 0))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := l.size(); n > 16 {
+	req := msg(InformationRequest)
+	for i := 0; i < 1000; i++ {
+		src := netip.AddrPortFrom(netip.AddrFrom16([16]byte{0xfe, 0x80, 14: byte(i >> 8), 15: byte(i)}), 546)
+		if _, _, err := h.Handle(req, src, multicast, t0); err != nil {
+			t.Fatalf("new client %d: %v", i, err)
+		}
+	}
+	if n := h.lim.size(); n > 16 {
 		t.Errorf("limiter tracks %d clients, want at most 16", n)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,28 +27,33 @@ import (
 // helperEnv carries the JSON configuration to the server helper process.
 const helperEnv = "RALAB_DHCPV6_TEST_SERVER"
 
-// TestHelperServer is not a test: run with helperEnv set (inside a network
-// namespace), it runs the real Server, binding port 547 on the configured
-// interface, until SIGTERM.
-func TestHelperServer(t *testing.T) {
+// TestMain doubles as the server helper process: run with helperEnv set
+// (inside a network namespace), the test binary runs the real Server on the
+// configured interface, binding port 547, until SIGTERM.
+func TestMain(m *testing.M) {
 	raw := os.Getenv(helperEnv)
 	if raw == "" {
-		t.Skip("helper process for TestIntegrationDhclient")
+		os.Exit(m.Run())
 	}
 	var ifc config.Interface
 	if err := json.Unmarshal([]byte(raw), &ifc); err != nil {
-		t.Fatal(err)
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		os.Exit(2)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := NewServer(ifc, log, nil)
 	if err != nil {
-		t.Fatal(err)
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	if err := s.Run(ctx); err != nil {
-		t.Fatal(err)
+	err = s.Run(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		os.Exit(1)
 	}
+	os.Exit(0)
 }
 
 // lab is a pair of network namespaces joined by a veth, created for one
@@ -153,7 +159,15 @@ type proc struct {
 	cmd   *exec.Cmd
 	lines chan string
 	done  chan struct{}
+	mu    sync.Mutex
 	out   bytes.Buffer
+}
+
+// output returns what the process printed so far.
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.output()
 }
 
 // start starts a command, kills it at cleanup if still running, and
@@ -178,7 +192,9 @@ func start(t *testing.T, env []string, name string, args ...string) *proc {
 		defer r.Close()
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
+			p.mu.Lock()
 			p.out.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
 			select {
 			case p.lines <- sc.Text():
 			default:
@@ -188,7 +204,7 @@ func start(t *testing.T, env []string, name string, args ...string) *proc {
 	t.Cleanup(func() {
 		p.stop(syscall.SIGKILL)
 		if t.Failed() {
-			t.Logf("%s %s output:\n%s", name, strings.Join(args, " "), p.out.String())
+			t.Logf("%s %s output:\n%s", name, strings.Join(args, " "), p.output())
 		}
 	})
 	return p
@@ -205,7 +221,7 @@ func (p *proc) waitLine(t *testing.T, s string, timeout time.Duration) {
 				return
 			}
 		case <-p.done:
-			t.Fatalf("%s exited before printing %q:\n%s", p.cmd.Path, s, p.out.String())
+			t.Fatalf("%s exited before printing %q:\n%s", p.cmd.Path, s, p.output())
 		case <-deadline:
 			t.Fatalf("%s did not print %q within %v", p.cmd.Path, s, timeout)
 		}
@@ -229,9 +245,6 @@ func (p *proc) stop(sig syscall.Signal) error {
 // requireLab skips (or, with CI=true, fails) without root or the tools.
 func requireLab(t *testing.T, tools ...string) {
 	t.Helper()
-	if os.Getenv(helperEnv) != "" {
-		t.Skip("inside the helper process")
-	}
 	if os.Geteuid() != 0 {
 		skipOrFail(t, "needs root to create network namespaces")
 	}
@@ -256,8 +269,8 @@ func labIfc() config.Interface {
 	}}
 }
 
-// startServer runs the real server (TestHelperServer) in the server
-// namespace and waits until it listens.
+// startServer runs the real server (the test binary in helper mode, see
+// TestMain) in the server namespace and waits until it listens.
 func (l *lab) startServer(ifc config.Interface) *proc {
 	l.t.Helper()
 	cfg, err := json.Marshal(ifc)
@@ -265,7 +278,7 @@ func (l *lab) startServer(ifc config.Interface) *proc {
 		l.t.Fatal(err)
 	}
 	server := start(l.t, []string{helperEnv + "=" + string(cfg)}, "ip", "netns", "exec", l.srv,
-		os.Args[0], "-test.run=^TestHelperServer$", "-test.v")
+		os.Args[0])
 	server.waitLine(l.t, "dhcpv6 server listening", 60*time.Second)
 	return server
 }
@@ -305,7 +318,7 @@ func (l *lab) dhclient(dir, name string) map[string]string {
 		time.Sleep(200 * time.Millisecond)
 	}
 	if env == "" {
-		l.t.Fatalf("dhclient hook never saw new_dhcp6_name_servers:\n%s", p.out.String())
+		l.t.Fatalf("dhclient hook never saw new_dhcp6_name_servers:\n%s", p.output())
 	}
 	vars := map[string]string{}
 	for _, line := range strings.Split(env, "\n") {
@@ -358,7 +371,7 @@ func TestIntegrationDhclient(t *testing.T) {
 
 	tshark.waitLine(t, "Reply", 60*time.Second)
 	if err := server.stop(syscall.SIGTERM); err != nil {
-		t.Errorf("server helper: %v\n%s", err, server.out.String())
+		t.Errorf("server helper: %v\n%s", err, server.output())
 	}
 	_ = tshark.stop(syscall.SIGINT)
 	checkCapture(t, pcap)
@@ -381,7 +394,7 @@ func TestIntegrationInterfaceReturns(t *testing.T) {
 	checkDhclientVars(t, l.dhclient(dir, "after"))
 
 	if err := server.stop(syscall.SIGTERM); err != nil {
-		t.Errorf("server helper: %v\n%s", err, server.out.String())
+		t.Errorf("server helper: %v\n%s", err, server.output())
 	}
 }
 
@@ -430,5 +443,78 @@ func checkCapture(t *testing.T, pcap string) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Reply as tshark decodes it (-want +got):\n%s", diff)
+	}
+}
+
+// TestIntegrationTwoServers runs servers on two interfaces of one
+// namespace: both must bind port 547 (SO_BINDTODEVICE), and only the
+// server of the client's link may answer.
+func TestIntegrationTwoServers(t *testing.T) {
+	requireLab(t, "dhclient")
+	l := newLab(t)
+	l.run("ip", "-n", l.srv, "link", "add", "D0", "type", "veth", "peer", "name", "D1")
+	l.run("ip", "-n", l.srv, "link", "set", "D0", "up")
+	l.run("ip", "-n", l.srv, "link", "set", "D1", "up")
+	l.waitLinkLocal(l.srv, "D0")
+
+	s0 := l.startServer(labIfc())
+	other := labIfc()
+	other.Name = "D0"
+	other.DHCPv6.DNSServers = []netip.Addr{netip.MustParseAddr("2001:db8::dead")}
+	d0 := l.startServer(other)
+	checkDhclientVars(t, l.dhclient(t.TempDir(), "dhclient"))
+
+	for _, p := range []*proc{s0, d0} {
+		if err := p.stop(syscall.SIGTERM); err != nil {
+			t.Errorf("server helper: %v\n%s", err, p.output())
+		}
+	}
+	if !strings.Contains(s0.output(), "dhcpv6 reply") {
+		t.Errorf("the S0 server did not answer:\n%s", s0.output())
+	}
+	if strings.Contains(d0.output(), "dhcpv6 reply") {
+		t.Errorf("the D0 server answered a client on S0:\n%s", d0.output())
+	}
+}
+
+// TestIntegrationWideNoORO runs WIDE "dhcp6c -i", which sends an
+// Information-Request without an Option Request option: the include-dns
+// policy must still give it DNS servers and domains, strict must not.
+func TestIntegrationWideNoORO(t *testing.T) {
+	requireLab(t, "dhcp6c")
+	tests := []struct {
+		policy config.OptionPolicy
+		want   bool
+	}{
+		{config.PolicyIncludeDNS, true},
+		{config.PolicyStrict, false},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.policy), func(t *testing.T) {
+			l := newLab(t)
+			ifc := labIfc()
+			ifc.DHCPv6.OptionPolicy = tt.policy
+			server := l.startServer(ifc)
+			// dhcp6c keeps its DUID in /var/lib/dhcpv6: give it a private
+			// tmpfs there (ip netns exec runs in its own mount namespace).
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, "ip", "netns", "exec", l.cli, "sh", "-c",
+				"mount -t tmpfs ralabt /var/lib/dhcpv6 && exec dhcp6c -i -f C0").CombinedOutput()
+			if err != nil {
+				t.Fatalf("dhcp6c -i: %v\n%s\nserver:\n%s", err, out, server.output())
+			}
+			t.Logf("dhcp6c -i output:\n%s", out)
+			got := strings.Contains(string(out), "2001:db8::53") && strings.Contains(string(out), "lab.example")
+			if got != tt.want {
+				t.Errorf("dhcp6c -i got DNS and domains = %v, want %v; output:\n%s", got, tt.want, out)
+			}
+			if err := server.stop(syscall.SIGTERM); err != nil {
+				t.Errorf("server helper: %v", err)
+			}
+			if !strings.Contains(server.output(), "dhcpv6 reply") {
+				t.Errorf("server sent no reply:\n%s", server.output())
+			}
+		})
 	}
 }

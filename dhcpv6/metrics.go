@@ -54,18 +54,21 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// received counts a received message of outermost type t.
 func (m *Metrics) received(ifname string, t MessageType) {
 	if m != nil {
 		m.Received.WithLabelValues(ifname, t.String()).Inc()
 	}
 }
 
+// replied counts a sent Advertise or Reply.
 func (m *Metrics) replied(ifname string, t MessageType) {
 	if m != nil {
 		m.Replies.WithLabelValues(ifname, t.String()).Inc()
 	}
 }
 
+// discarded counts a discard and, for the rate limiters, a drop.
 func (m *Metrics) discarded(ifname, reason string) {
 	if m == nil {
 		return

@@ -104,12 +104,6 @@ func seconds32(d time.Duration) uint32 {
 	return uint32(s)
 }
 
-// clampMaxRT keeps a SOL_MAX_RT or INF_MAX_RT value inside the 60..86400 s
-// range outside which clients must ignore it (RFC 8415 §21.24, §21.25).
-func clampMaxRT(d time.Duration) uint32 {
-	return min(max(seconds32(d), maxRTMinimumSeconds), maxRTMaximumSeconds)
-}
-
 // newPolicy encodes the configuration of ifc with hw as the link-layer
 // address for DUID-LL and DUID-LLT.
 func newPolicy(ifc config.Interface, hw net.HardwareAddr) (*policy, error) {
@@ -167,10 +161,12 @@ func newPolicy(ifc config.Interface, hw net.HardwareAddr) (*policy, error) {
 	if err := add(optDomainList, domains); err != nil {
 		return nil, err
 	}
-	// Option 32, RFC 8415 §21.23: never below IRT_MINIMUM.
+	// Options 32, 82 and 83 (RFC 8415 §21.23-§21.25) are sent exactly as
+	// configured: package config enforces IRT_MINIMUM and the 60..86400 s
+	// range unless lab_override asks for out-of-range values on purpose, to
+	// see what clients do with them.
 	if c.InformationRefreshTime > 0 {
-		s := max(seconds32(c.InformationRefreshTime), irtMinimumSeconds)
-		if err := add(optInfoRefresh, binary.BigEndian.AppendUint32(nil, s)); err != nil {
+		if err := add(optInfoRefresh, binary.BigEndian.AppendUint32(nil, seconds32(c.InformationRefreshTime))); err != nil {
 			return nil, err
 		}
 	}
@@ -186,12 +182,12 @@ func newPolicy(ifc config.Interface, hw net.HardwareAddr) (*policy, error) {
 		return nil, err
 	}
 	if c.SolMaxRT > 0 {
-		if err := add(optSolMaxRT, binary.BigEndian.AppendUint32(nil, clampMaxRT(c.SolMaxRT))); err != nil {
+		if err := add(optSolMaxRT, binary.BigEndian.AppendUint32(nil, seconds32(c.SolMaxRT))); err != nil {
 			return nil, err
 		}
 	}
 	if c.InfMaxRT > 0 {
-		if err := add(optInfMaxRT, binary.BigEndian.AppendUint32(nil, clampMaxRT(c.InfMaxRT))); err != nil {
+		if err := add(optInfMaxRT, binary.BigEndian.AppendUint32(nil, seconds32(c.InfMaxRT))); err != nil {
 			return nil, err
 		}
 	}

@@ -52,9 +52,8 @@ type Server struct {
 type Option func(*serverOptions)
 
 type serverOptions struct {
-	listen  func(ctx context.Context) (net.PacketConn, error)
-	hw      net.HardwareAddr
-	handler []HandlerOption
+	listen func(ctx context.Context) (net.PacketConn, error)
+	hw     net.HardwareAddr
 }
 
 // WithListener makes Run serve on the connection listen returns instead
@@ -69,11 +68,6 @@ func WithListener(listen func(ctx context.Context) (net.PacketConn, error)) Opti
 // DUID-LLT instead of the interface's.
 func WithHardwareAddr(hw net.HardwareAddr) Option {
 	return func(o *serverOptions) { o.hw = hw }
-}
-
-// WithHandlerOptions passes options to the server's Handler.
-func WithHandlerOptions(opts ...HandlerOption) Option {
-	return func(o *serverOptions) { o.handler = append(o.handler, opts...) }
 }
 
 // NewServer returns a server for the interface ifc. It checks that the
@@ -92,11 +86,7 @@ func NewServer(ifc config.Interface, logger *slog.Logger, m *Metrics, opts ...Op
 	}
 	// Check everything but the link-layer address now; the interface may
 	// not exist yet.
-	hw := o.hw
-	if hw == nil {
-		hw = net.HardwareAddr{0x02, 0, 0, 0, 0, 0}
-	}
-	if _, err := newPolicy(ifc, hw); err != nil {
+	if _, err := newPolicy(ifc, placeholderHW(o.hw)); err != nil {
 		return nil, fmt.Errorf("dhcpv6 on %s: %w", ifc.Name, err)
 	}
 	base := logger.With("component", "dhcpv6")
@@ -109,13 +99,26 @@ func NewServer(ifc config.Interface, logger *slog.Logger, m *Metrics, opts ...Op
 func (s *Server) Update(ifc config.Interface) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var err error
 	if s.h != nil {
-		if err := s.h.Update(ifc, s.hw); err != nil {
-			s.log.Error("dhcpv6 configuration not applied", "error", err)
-			return
-		}
+		err = s.h.Update(ifc, s.hw)
+	} else {
+		_, err = newPolicy(ifc, placeholderHW(s.opts.hw))
+	}
+	if err != nil {
+		s.log.Error("dhcpv6 configuration not applied", "error", err)
+		return
 	}
 	s.ifc = ifc
+}
+
+// placeholderHW returns hw, or a stand-in link-layer address for checking
+// a configuration before the interface's own is known.
+func placeholderHW(hw net.HardwareAddr) net.HardwareAddr {
+	if hw != nil {
+		return hw
+	}
+	return net.HardwareAddr{0x02, 0, 0, 0, 0, 0}
 }
 
 // handler returns the Handler for link-layer address hw, creating it on
@@ -128,7 +131,7 @@ func (s *Server) handler(hw net.HardwareAddr) (*Handler, error) {
 	}
 	s.hw = hw
 	if s.h == nil {
-		h, err := NewHandler(s.ifc, hw, s.base, s.m, s.opts.handler...)
+		h, err := NewHandler(s.ifc, hw, s.base, s.m)
 		if err != nil {
 			return nil, err
 		}
@@ -215,6 +218,7 @@ func (s *Server) waitInterface(ctx context.Context) (*net.Interface, error) {
 	}
 }
 
+// ifcName returns the configured interface name.
 func (s *Server) ifcName() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -294,6 +298,8 @@ func listen(ctx context.Context, ifi *net.Interface) (*ifConn, error) {
 	return &ifConn{PacketConn: p, ifi: ifi}, nil
 }
 
+// read returns one datagram received on the interface; a datagram from
+// elsewhere comes back as n == 0 with an invalid source.
 func (c *ifConn) read(b []byte) (int, netip.AddrPort, netip.Addr, error) {
 	n, cm, from, err := c.ReadFrom(b)
 	if err != nil {
@@ -315,6 +321,7 @@ func (c *ifConn) read(b []byte) (int, netip.AddrPort, netip.Addr, error) {
 	return n, u.AddrPort(), dst, nil
 }
 
+// write sends b to the address and port to through the interface.
 func (c *ifConn) write(b []byte, to netip.AddrPort) error {
 	// RFC 8415 §18.3.10: unicast through the interface the message came in
 	// on; a link-local destination needs the zone.
@@ -329,6 +336,7 @@ func (c *ifConn) write(b []byte, to netip.AddrPort) error {
 // plainConn adapts an injected net.PacketConn.
 type plainConn struct{ net.PacketConn }
 
+// read returns one datagram; the destination is unknown.
 func (c plainConn) read(b []byte) (int, netip.AddrPort, netip.Addr, error) {
 	n, from, err := c.ReadFrom(b)
 	if err != nil {
@@ -341,6 +349,7 @@ func (c plainConn) read(b []byte) (int, netip.AddrPort, netip.Addr, error) {
 	return n, u.AddrPort(), netip.Addr{}, nil
 }
 
+// write sends b to to.
 func (c plainConn) write(b []byte, to netip.AddrPort) error {
 	_, err := c.WriteTo(b, net.UDPAddrFromAddrPort(to))
 	return err

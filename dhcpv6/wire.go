@@ -88,22 +88,23 @@ const (
 	statusNoAddrsAvail  uint16 = 2
 	statusNoBinding     uint16 = 3
 	statusNoPrefixAvail uint16 = 6
-	ntpSuboptionSrvAddr uint16 = 1 // RFC 5908 §4.1
-	hopCountLimit              = 8 // HOP_COUNT_LIMIT, RFC 8415 §7.6
-	maxDUIDLen                 = 130
+)
+
+// Protocol constants and field sizes.
+const (
+	ntpSuboptionSrvAddr uint16 = 1   // RFC 5908 §4.1
+	hopCountLimit              = 8   // HOP_COUNT_LIMIT, RFC 8415 §7.6
+	maxDUIDLen                 = 130 // type code + at most 128 octets, RFC 8415 §11.1
 	minDUIDLen                 = 3
-	clientHeaderLen            = 4  // msg-type + transaction-id, RFC 8415 §8
-	relayHeaderLen             = 34 // msg-type, hop-count, link-address, peer-address, RFC 8415 §9
-	clientPort                 = 546
-	serverPort                 = 547
-	irtMinimumSeconds          = 600   // IRT_MINIMUM, RFC 8415 §7.6
-	maxRTMinimumSeconds        = 60    // SOL_MAX_RT and INF_MAX_RT lower bound, RFC 8415 §21.24, §21.25
-	maxRTMaximumSeconds        = 86400 // SOL_MAX_RT and INF_MAX_RT upper bound, RFC 8415 §21.24, §21.25
-	iaNAFixedLen               = 12    // IAID, T1, T2, RFC 8415 §21.4
-	iaTAFixedLen               = 4     // IAID, RFC 8415 §21.5
-	iaPDFixedLen               = 12    // IAID, T1, T2, RFC 8415 §21.21
-	maxDomainNameLen           = 255   // RFC 1035 §2.3.4
-	maxLabelLen                = 63    // RFC 1035 §2.3.4
+	clientHeaderLen            = 4   // msg-type + transaction-id, RFC 8415 §8
+	relayHeaderLen             = 34  // msg-type, hop-count, link-address, peer-address, RFC 8415 §9
+	clientPort                 = 546 // RFC 8415 §7.2
+	serverPort                 = 547 // RFC 8415 §7.2
+	iaNAFixedLen               = 12  // IAID, T1, T2, RFC 8415 §21.4
+	iaTAFixedLen               = 4   // IAID, RFC 8415 §21.5
+	iaPDFixedLen               = 12  // IAID, T1, T2, RFC 8415 §21.21
+	maxDomainNameLen           = 255 // RFC 1035 §2.3.4
+	maxLabelLen                = 63  // RFC 1035 §2.3.4
 	maxOptionLen               = 0xffff
 	maxUDPPayload              = 0xffff - 8 // RFC 768 length field minus the UDP header
 )
@@ -195,14 +196,17 @@ func parseClientMsg(b []byte) (clientMsg, error) {
 				return fmt.Errorf("%w: elapsed time option of length %d", ErrDiscardMalformed, len(body))
 			}
 		case optIANA, optIATA, optIAPD:
-			min := iaNAFixedLen
-			if code == optIATA {
-				min = iaTAFixedLen
+			fixed := iaNAFixedLen
+			switch code {
+			case optIATA:
+				fixed = iaTAFixedLen
+			case optIAPD:
+				fixed = iaPDFixedLen
 			}
-			if len(body) < min {
+			if len(body) < fixed {
 				return fmt.Errorf("%w: IA option %d of length %d", ErrDiscardMalformed, code, len(body))
 			}
-			if err := walkOptions(body[min:], func(uint16, []byte) error { return nil }); err != nil {
+			if err := walkOptions(body[fixed:], func(uint16, []byte) error { return nil }); err != nil {
 				return fmt.Errorf("inside IA option %d: %w", code, err)
 			}
 			var x ia

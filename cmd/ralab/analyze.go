@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/ralab/ralab/conformance"
@@ -23,8 +24,9 @@ func runAnalyze(_ context.Context, args []string) error {
 	rf := addReportFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: ralab analyze FILE [--format json|md|html] [-o OUT]\n\n"+
-			"Reads a pcap or pcapng capture (Ethernet) and reports, per client, how it\n"+
-			"got DNS and whether it kept it, with the checks of the field guide.\n\nflags:")
+			"Reads a pcap or pcapng capture (Ethernet; FILE - is standard input) and\n"+
+			"reports, per client, how it got DNS and whether it kept it, with the\n"+
+			"checks of the field guide.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -43,17 +45,25 @@ func runAnalyze(_ context.Context, args []string) error {
 	}
 
 	path := pos[0]
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("reading capture: %w", err)
+	var src io.Reader = os.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("reading capture: %w", err)
+		}
+		defer f.Close()
+		src = f
 	}
-	defer f.Close()
-	r, err := conformance.Analyze(bufio.NewReader(f))
+	r, err := conformance.Analyze(bufio.NewReader(src))
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if r.Source.Name == "" {
-		r.Source = conformance.Source{Kind: conformance.SourceFile, Name: path}
+		name := path
+		if path == "-" {
+			name = "standard input"
+		}
+		r.Source = conformance.Source{Kind: conformance.SourceFile, Name: name}
 	}
 	return writeReport(os.Stdout, *rf.out, format, r)
 }

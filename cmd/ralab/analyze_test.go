@@ -189,6 +189,36 @@ func TestAnalyzeCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("stdin", func(t *testing.T) {
+		f, err := os.Open(ng)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		defer f.Close()
+		stdin := os.Stdin
+		os.Stdin = f
+		defer func() { os.Stdin = stdin }()
+		out := filepath.Join(dir, "stdin.json")
+		if err := runAnalyze(context.Background(), []string{"-", "-o", out}); err != nil {
+			t.Fatalf("runAnalyze: %v", err)
+		}
+		rf, err := os.Open(out)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		defer rf.Close()
+		r, err := conformance.DecodeJSON(rf)
+		if err != nil {
+			t.Fatalf("DecodeJSON: %v", err)
+		}
+		if diff := cmp.Diff(conformance.Source{Kind: conformance.SourceFile, Name: "standard input"}, r.Source); diff != "" {
+			t.Errorf("source (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(3, r.Packets); diff != "" {
+			t.Errorf("packets (-want +got):\n%s", diff)
+		}
+	})
+
 	errTests := []struct {
 		name string
 		args []string

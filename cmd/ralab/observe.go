@@ -26,6 +26,8 @@ type observeOptions struct {
 	pcapng   string
 	duration time.Duration
 	progress time.Duration
+	every    time.Duration
+	clients  int
 	format   string
 	out      string
 	log      *slog.Logger
@@ -39,10 +41,12 @@ func runObserve(ctx context.Context, args []string) error {
 	pcapng := fs.String("w", "", "also write the captured frames to this pcapng `file`")
 	duration := fs.Duration("duration", 0, "stop after this `duration` (default: until SIGINT or SIGTERM)")
 	progress := fs.Duration("progress", 10*time.Second, "log progress every `interval` (0 turns it off)")
+	every := fs.Duration("report-every", 0, "also rewrite the -o report every `interval` while capturing (0: only at the end)")
+	clients := fs.Int("max-clients", conformance.DefaultMaxClients, "track at most `n` clients (the least recently seen is dropped)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	rf := addReportFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab observe -i IF [-w capture.pcapng] [--duration D] [--format json|md|html] [-o OUT]\n\n"+
+		fmt.Fprintln(fs.Output(), "usage: ralab observe -i IF [-w capture.pcapng] [--duration D] [--format json|md|html] [-o OUT [--report-every D]]\n\n"+
 			"Captures RS/RA/NS/NA, DHCPv6, DNS and DHCPv4 on IF (promiscuous), tracks every\n"+
 			"client, and when the duration ends or on SIGINT/SIGTERM writes the report.\n"+
 			"Needs CAP_NET_RAW.\n\nflags:")
@@ -56,8 +60,12 @@ func runObserve(ctx context.Context, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	if *duration < 0 || *progress < 0 {
-		fmt.Fprintln(fs.Output(), "ralab observe: --duration and --progress must not be negative")
+	if *duration < 0 || *progress < 0 || *every < 0 || *clients < 1 {
+		fmt.Fprintln(fs.Output(), "ralab observe: --duration, --progress and --report-every must not be negative, --max-clients must be positive")
+		return errUsage
+	}
+	if *every > 0 && *rf.out == "" {
+		fmt.Fprintln(fs.Output(), "ralab observe: --report-every needs -o FILE")
 		return errUsage
 	}
 	format, err := chooseFormat(*rf.format, *rf.out)
@@ -75,6 +83,8 @@ func runObserve(ctx context.Context, args []string) error {
 		pcapng:   *pcapng,
 		duration: *duration,
 		progress: *progress,
+		every:    *every,
+		clients:  *clients,
 		format:   format,
 		out:      *rf.out,
 		log:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})),
@@ -118,8 +128,9 @@ func observe(ctx context.Context, o observeOptions) error {
 	}
 
 	tr := conformance.NewTracker(conformance.Options{
-		Source: conformance.Source{Kind: conformance.SourceInterface, Name: ifi.Name},
-		Logger: o.log,
+		Source:     conformance.Source{Kind: conformance.SourceInterface, Name: ifi.Name},
+		MaxClients: o.clients,
+		Logger:     o.log,
 	})
 	if o.duration > 0 {
 		var cancel context.CancelFunc
@@ -182,27 +193,32 @@ func observe(ctx context.Context, o observeOptions) error {
 		return fmt.Errorf("capturing on %s: %w", ifi.Name, runErr)
 	}
 
-	r := tr.Report(end)
+	r := liveReport(tr, st, end)
 	o.log.Info("capture finished", "packets", st.Packets, "kernel_drops", st.KernelDrops,
 		"clients", len(r.Clients), "routers", len(r.Routers), "dns_ok", r.Summary.DNSOK, "dns_lost", r.Summary.DNSLost,
 		"no_dns", r.Summary.NoDNS, "inconclusive", r.Summary.Inconclusive)
 	return writeReport(os.Stdout, o.out, o.format, r)
 }
 
-// observeProgress logs what the capture has seen every o.progress until
-// done closes.
+// observeProgress logs what the capture has seen every o.progress, and
+// rewrites the report every o.every, until done closes.
 func observeProgress(o observeOptions, l *capture.Listener, tr *conformance.Tracker, done <-chan struct{}) {
-	if o.progress == 0 {
-		<-done
-		return
+	var progress, rewrite <-chan time.Time
+	if o.progress > 0 {
+		t := time.NewTicker(o.progress)
+		defer t.Stop()
+		progress = t.C
 	}
-	tick := time.NewTicker(o.progress)
-	defer tick.Stop()
+	if o.every > 0 {
+		t := time.NewTicker(o.every)
+		defer t.Stop()
+		rewrite = t.C
+	}
 	for {
 		select {
 		case <-done:
 			return
-		case now := <-tick.C:
+		case now := <-progress:
 			st, err := l.Stats()
 			if err != nil {
 				o.log.Warn("reading capture statistics", "err", err)
@@ -211,6 +227,34 @@ func observeProgress(o observeOptions, l *capture.Listener, tr *conformance.Trac
 			o.log.Info("progress", "packets", st.Packets, "kernel_drops", st.KernelDrops,
 				"clients", len(r.Clients), "routers", len(r.Routers), "dns_ok", r.Summary.DNSOK,
 				"dns_lost", r.Summary.DNSLost, "no_dns", r.Summary.NoDNS, "inconclusive", r.Summary.Inconclusive)
+		case now := <-rewrite:
+			st, err := l.Stats()
+			if err != nil {
+				o.log.Warn("reading capture statistics", "err", err)
+			}
+			if err := writeReport(nil, o.out, o.format, liveReport(tr, st, now)); err != nil {
+				o.log.Warn("rewriting the report", "err", err)
+			}
 		}
 	}
+}
+
+// checkCapture is the finding id for problems of the capture itself.
+const checkCapture = "CAPTURE"
+
+// liveReport is the tracker's report at now, with a link-level finding
+// when the kernel dropped frames: verdicts may then miss packets.
+func liveReport(tr *conformance.Tracker, st capture.Stats, now time.Time) *conformance.Report {
+	r := tr.Report(now)
+	if st.KernelDrops > 0 {
+		r.Findings = append(r.Findings, conformance.Finding{
+			ID:       checkCapture,
+			Severity: conformance.SeverityWarning,
+			Time:     now,
+			Evidence: []conformance.Evidence{},
+			Message: fmt.Sprintf("the kernel dropped %d frames because the capture socket's buffer was full: "+
+				"verdicts may rest on an incomplete capture", st.KernelDrops),
+		})
+	}
+	return r
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/internal/capture"
 	"github.com/vishvananda/netns"
 )
 
@@ -116,7 +117,7 @@ func TestObserveNamespaces(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := inNetns(rtr, func() error {
-		return runObserve(ctx, []string{"-i", "R0", "-w", pcap, "--progress", "1s", "--duration", "2m", "-o", out})
+		return runObserve(ctx, []string{"-i", "R0", "-w", pcap, "--progress", "1s", "--report-every", "300ms", "--duration", "2m", "-o", out})
 	})
 
 	// Give the socket time to open (observe has no readiness signal; the
@@ -137,6 +138,16 @@ func TestObserveNamespaces(t *testing.T) {
 			t.Fatal("observe never wrote its capture file")
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	// While it runs, observe keeps replacing the report.
+	for {
+		if _, err := os.Stat(out); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("observe never wrote an intermediate report")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	// The pcapng header is written at once; send the traffic once more so
 	// it is certainly inside the capture, then stop observe as SIGINT would.
@@ -195,6 +206,8 @@ func TestObserveFlags(t *testing.T) {
 		{name: "negative duration", args: []string{"-i", "lo", "--duration", "-1s"}, err: errUsage},
 		{name: "bad format", args: []string{"-i", "lo", "--format", "xml"}, err: errUsage},
 		{name: "bad log level", args: []string{"-i", "lo", "--log-level", "loud"}, err: errUsage},
+		{name: "no clients", args: []string{"-i", "lo", "--max-clients", "0"}, err: errUsage},
+		{name: "rewrite without -o", args: []string{"-i", "lo", "--report-every", "1m"}, err: errUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,4 +222,16 @@ func TestObserveFlags(t *testing.T) {
 			t.Fatalf("error %v, want one naming the interface", err)
 		}
 	})
+}
+
+func TestLiveReportDrops(t *testing.T) {
+	tr := conformance.NewTracker(conformance.Options{})
+	now := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	if r := liveReport(tr, capture.Stats{Packets: 10}, now); len(r.Findings) != 0 {
+		t.Fatalf("findings without drops: %+v", r.Findings)
+	}
+	r := liveReport(tr, capture.Stats{Packets: 10, KernelDrops: 3}, now)
+	if len(r.Findings) != 1 || r.Findings[0].ID != checkCapture || !strings.Contains(r.Findings[0].Message, "dropped 3 frames") {
+		t.Fatalf("findings %+v, want one CAPTURE finding about 3 drops", r.Findings)
+	}
 }

@@ -67,7 +67,9 @@ func renderReport(w io.Writer, format string, r *conformance.Report) error {
 }
 
 // writeReport renders r in format to the file out, or to stdout when out
-// is empty. A file left half-written by a failure is removed.
+// is empty. A regular file is replaced atomically (written beside it, then
+// renamed), so a reader never sees half a report; a failure leaves the old
+// file as it was. Other targets, such as /dev/stdout, are written in place.
 func writeReport(stdout io.Writer, out, format string, r *conformance.Report) error {
 	if out == "" {
 		bw := bufio.NewWriter(stdout)
@@ -76,20 +78,33 @@ func writeReport(stdout io.Writer, out, format string, r *conformance.Report) er
 		}
 		return bw.Flush()
 	}
-	f, err := os.Create(out)
-	if err != nil {
-		return fmt.Errorf("creating report: %w", err)
+	if fi, err := os.Stat(out); err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(out, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("writing report: %w", err)
+		}
+		bw := bufio.NewWriter(f)
+		err = renderReport(bw, format, r)
+		if err == nil {
+			err = bw.Flush()
+		}
+		return errors.Join(err, f.Close())
 	}
-	bw := bufio.NewWriter(f)
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+	if err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	bw := bufio.NewWriter(tmp)
 	err = renderReport(bw, format, r)
 	if err == nil {
 		err = bw.Flush()
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	err = errors.Join(err, tmp.Chmod(0o644), tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), out)
 	}
 	if err != nil {
-		_ = os.Remove(out)
+		_ = os.Remove(tmp.Name())
 		return fmt.Errorf("writing report %s: %w", out, err)
 	}
 	return nil

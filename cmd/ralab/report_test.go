@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,5 +199,66 @@ func TestReportUnknownSchemaMessage(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}
+	}
+}
+
+func TestWriteReport(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	if err := os.WriteFile(out, []byte("old report"), 0o600); err != nil {
+		t.Fatalf("WriteFile: %v", err)
+	}
+
+	// A report that cannot be encoded leaves the old file alone.
+	bad := testReport()
+	bad.DurationSeconds = math.NaN()
+	if err := writeReport(nil, out, formatJSON, bad); err == nil {
+		t.Fatal("writeReport encoded NaN")
+	}
+	if b, _ := os.ReadFile(out); string(b) != "old report" {
+		t.Fatalf("old report changed to %q", b)
+	}
+
+	// A good one replaces it.
+	if err := writeReport(nil, out, formatJSON, testReport()); err != nil {
+		t.Fatalf("writeReport: %v", err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("ReadFile: %v", err)
+	}
+	if !strings.Contains(string(b), conformance.SchemaVersion) {
+		t.Fatalf("report not replaced: %q", b)
+	}
+	fi, err := os.Stat(out)
+	if err != nil {
+		t.Fatalf("Stat: %v", err)
+	}
+	if diff := cmp.Diff(os.FileMode(0o644), fi.Mode().Perm()); diff != "" {
+		t.Errorf("mode (-want +got):\n%s", diff)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("ReadDir: %v", err)
+	}
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+
+	// A device is written in place, never renamed over.
+	if err := writeReport(nil, os.DevNull, formatMarkdown, testReport()); err != nil {
+		t.Fatalf("writeReport(%s): %v", os.DevNull, err)
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode()&os.ModeDevice == 0 {
+		t.Fatalf("%s is no longer a device: %v %v", os.DevNull, fi, err)
+	}
+
+	// Standard output when no file is named.
+	var buf bytes.Buffer
+	if err := writeReport(&buf, "", formatMarkdown, testReport()); err != nil {
+		t.Fatalf("writeReport to stdout: %v", err)
+	}
+	if !strings.HasPrefix(buf.String(), "# ralab report") {
+		t.Errorf("stdout got %q", buf.String())
 	}
 }

@@ -56,6 +56,12 @@ func runServe(ctx context.Context, args []string) error {
 		return errUsage
 	}
 
+	// Catch SIGHUP before anything else, so that an early one cannot kill
+	// the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	cfg, err := config.Load(*file)
 	if err != nil {
 		var ce *config.Error
@@ -94,10 +100,6 @@ func runServe(ctx context.Context, args []string) error {
 			httpDone <- httpstatus.Serve(ctx, ln, httpstatus.Handler(reg, sup.status), log)
 		}()
 	}
-
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 
 	if errs := sup.apply(ctx, cfg); len(errs) > 0 {
 		cancel()
@@ -243,9 +245,9 @@ func (s *serveSupervisor) apply(ctx context.Context, cfg *config.Config) []error
 	return errs
 }
 
-// waitStopping waits for everything of name that is shutting down. The
+// serveWaitStopping waits for everything of name that is shutting down. The
 // caller must not hold s.mu.
-func waitStopping(chans []chan struct{}) {
+func serveWaitStopping(chans []chan struct{}) {
 	for _, c := range chans {
 		<-c
 	}
@@ -265,7 +267,7 @@ func (s *serveSupervisor) startAdvertiser(ctx context.Context, ifc config.Interf
 	go func() {
 		defer s.wg.Done()
 		defer close(si.done)
-		waitStopping(prev)
+		serveWaitStopping(prev)
 		if err := si.adv.Run(actx); err != nil {
 			s.report(fmt.Errorf("interface %s: %w", ifc.Name, err))
 		}
@@ -297,7 +299,7 @@ func (s *serveSupervisor) applyDHCPv6(ctx context.Context, si *servedInterface, 
 		go func() {
 			defer s.wg.Done()
 			defer close(done)
-			waitStopping(prev)
+			serveWaitStopping(prev)
 			s.runDHCPv6(dctx, ifc.Name, srv)
 		}()
 	}

@@ -144,7 +144,7 @@ lifetime = "30m"
 	return c
 }
 
-func rdnss(m *ndp.RouterAdvertisement) map[string]time.Duration {
+func serveRDNSS(m *ndp.RouterAdvertisement) map[string]time.Duration {
 	out := map[string]time.Duration{}
 	for _, o := range m.Options {
 		if r, ok := o.(*ndp.RecursiveDNSServer); ok {
@@ -209,7 +209,7 @@ func TestServe(t *testing.T) {
 
 	start := time.Now()
 	advlab.WaitFor(t, "the first RA", 30*time.Second, func() bool { return lastRA(start) != nil })
-	if diff := cmp.Diff(map[string]time.Duration{"2001:db8::53": 30 * time.Minute}, rdnss(lastRA(start).Msg)); diff != "" {
+	if diff := cmp.Diff(map[string]time.Duration{"2001:db8::53": 30 * time.Minute}, serveRDNSS(lastRA(start).Msg)); diff != "" {
 		t.Errorf("first RA RDNSS (-want +got):\n%s", diff)
 	}
 
@@ -264,7 +264,7 @@ func TestServe(t *testing.T) {
 		}
 		advlab.WaitFor(t, "the reload RA", 30*time.Second, func() bool { return lastRA(hup) != nil })
 		want := map[string]time.Duration{"2001:db8::53": 0, "2001:db8::54": 30 * time.Minute}
-		if diff := cmp.Diff(want, rdnss(lastRA(hup).Msg)); diff != "" {
+		if diff := cmp.Diff(want, serveRDNSS(lastRA(hup).Msg)); diff != "" {
 			t.Errorf("reload RA RDNSS (-want +got):\n%s", diff)
 		}
 		if !strings.Contains(fetch("/metrics"), `ralab_ra_sent_total{interface="R0",kind="reload"} 1`) {
@@ -292,16 +292,20 @@ func TestServe(t *testing.T) {
 	}
 
 	t.Run("add interface and DHCPv6", func(t *testing.T) {
-		// No dummy module in every kernel: a veth pair inside the router
-		// namespace has carrier too.
-		advlab.Run(t, "ip", "-n", l.Router, "link", "add", "D0", "type", "veth", "peer", "name", "D1")
-		advlab.Run(t, "ip", "-n", l.Router, "link", "set", "D1", "up")
-		advlab.Run(t, "ip", "-n", l.Router, "link", "set", "D0", "up")
+		// D0 does not exist yet: it is waited for.
 		write(serveConfig("2001:db8::54", true, true))
 		if err := srv.Process.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
+		advlab.WaitFor(t, "D0 waiting", 30*time.Second, func() bool { return status()["D0"] == "waiting" })
+		// No dummy module in every kernel: a veth pair inside the router
+		// namespace has carrier too.
+		advlab.Run(t, "ip", "-n", l.Router, "link", "add", "D0", "type", "veth", "peer", "name", "D1")
+		advlab.Run(t, "ip", "-n", l.Router, "link", "set", "D1", "up")
+		created := time.Now()
+		advlab.Run(t, "ip", "-n", l.Router, "link", "set", "D0", "up")
 		advlab.WaitFor(t, "D0 advertising", 30*time.Second, func() bool { return status()["D0"] == "advertising" })
+		t.Logf("D0 advertising %v after it came up", time.Since(created))
 		advlab.WaitFor(t, "DHCPv6 listening on port 547", 30*time.Second, listening547)
 		if got := acceptRA("D0"); got != "0" {
 			t.Errorf("D0 accept_ra = %s while advertising, want 0", got)

@@ -244,9 +244,6 @@ func (a *Advertiser) Run(ctx context.Context) error {
 	}
 }
 
-// errLinkChanged ends serve when the link went down or changed.
-var errLinkChanged = errors.New("link changed")
-
 // serve advertises on one usable incarnation of the link until it changes
 // (nil) or ctx ends (nil, after the final RAs).
 func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) error {
@@ -335,12 +332,7 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 				a.send(conn, st, s.Kind, s.Dst)
 			}
 		}
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
+		// Since Go 1.23, Reset discards a pending expiry.
 		timer.Reset(time.Until(a.sched.Next()))
 	}
 }
@@ -358,7 +350,13 @@ func (a *Advertiser) listen(ctx context.Context, w *linkWatcher, st linkState) (
 		if errors.Is(err, os.ErrPermission) {
 			return nil, fmt.Errorf("%w: %v", ErrPermission, err)
 		}
-		a.log.Debug("cannot open NDP socket yet; retrying", "err", err, "in", backoff)
+		// Expected briefly while the address settles; worth a warning
+		// once it persists.
+		if backoff < 2*time.Second {
+			a.log.Debug("cannot open NDP socket yet; retrying", "err", err, "in", backoff)
+		} else if ok, dropped := a.errLog.allow(time.Now()); ok {
+			a.log.Warn("cannot open NDP socket; retrying", "err", err, "in", backoff, "suppressed_since_last", dropped)
+		}
 		select {
 		case <-ctx.Done():
 			return nil, nil
@@ -495,6 +493,9 @@ func (a *Advertiser) write(conn *ndp.Conn, st linkState, ifc config.Interface, d
 	if err != nil {
 		return fmt.Errorf("marshalling: %w", err)
 	}
+	if err := checkSize(len(b), st.MTU); err != nil {
+		return err
+	}
 	if err := conn.WriteTo(msg, nil, dst); err != nil {
 		return fmt.Errorf("writing to %s: %w", dst, err)
 	}
@@ -516,6 +517,20 @@ func (a *Advertiser) write(conn *ndp.Conn, st linkState, ifc config.Interface, d
 		} else {
 			a.m.lifetime.DeleteLabelValues(a.name, o)
 		}
+	}
+	return nil
+}
+
+// ErrTooBig reports an RA that does not fit the link MTU in one packet.
+var ErrTooBig = errors.New("RA larger than the link MTU")
+
+// checkSize refuses an ICMPv6 message of n octets that would not fit in one
+// IPv6 packet on a link of the given MTU: the kernel would fragment it, and
+// hosts MUST drop fragmented ND messages (RFC 6980 §5).
+func checkSize(n, mtu int) error {
+	const ipv6Header = 40
+	if mtu > 0 && n+ipv6Header > mtu {
+		return fmt.Errorf("%w: %d octets + %d-octet IPv6 header > MTU %d", ErrTooBig, n, ipv6Header, mtu)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/netip"
 	"testing"
 	"time"
@@ -88,6 +89,24 @@ func TestRunWaitsForMissingInterface(t *testing.T) {
 	}
 	if got := a.Status().State; got != "stopped" {
 		t.Errorf("state after Run = %q, want stopped", got)
+	}
+}
+
+func TestCheckSize(t *testing.T) {
+	tests := []struct {
+		n, mtu int
+		ok     bool
+	}{
+		{n: 1240, mtu: 1280, ok: true},
+		{n: 1241, mtu: 1280, ok: false},
+		{n: 1460, mtu: 1500, ok: true},
+		{n: 2000, mtu: 0, ok: true}, // MTU unknown
+	}
+	for _, tt := range tests {
+		err := checkSize(tt.n, tt.mtu)
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrTooBig)) {
+			t.Errorf("checkSize(%d, %d) = %v, want ok %v", tt.n, tt.mtu, err, tt.ok)
+		}
 	}
 }
 

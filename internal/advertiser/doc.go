@@ -13,4 +13,12 @@
 // (§6.1.1, ParseRS), sends the RAs that package ra builds, and sends the
 // final RAs of §6.2.5 on shutdown. Metrics holds the Prometheus collectors
 // shared by every Advertiser; Status is the JSON view of one.
+//
+// Metrics, all labelled by interface: ralab_ra_sent_total{kind},
+// ralab_ra_send_errors_total, ralab_rs_received_total,
+// ralab_invalid_messages_total{reason},
+// ralab_rs_answers_suppressed_total{reason},
+// ralab_ra_last_multicast_timestamp_seconds,
+// ralab_ra_advertised_lifetime_seconds{option} and
+// ralab_interface_advertising.
 package advertiser

@@ -112,13 +112,14 @@ func (w *linkWatcher) get() linkState {
 }
 
 // update re-reads the state and signals a change.
-func (w *linkWatcher) update() {
+func (w *linkWatcher) update(why string) {
 	st := probeLink(w.name)
 	w.mu.Lock()
 	same := st.same(w.state)
 	w.state = st
 	w.mu.Unlock()
 	if !same {
+		w.log.Debug("link state", "after", why, "usable", st.Usable, "reason", st.Reason, "link_local", st.LinkLocal)
 		select {
 		case w.changed <- struct{}{}:
 		default:
@@ -155,7 +156,7 @@ func (w *linkWatcher) run(ctx context.Context) {
 	}
 	subscribe()
 	// The state may have changed between the first probe and subscribing.
-	w.update()
+	w.update("subscribe")
 	for {
 		select {
 		case <-ctx.Done():
@@ -164,17 +165,17 @@ func (w *linkWatcher) run(ctx context.Context) {
 			if !ok {
 				linkC = nil
 			}
-			w.update()
+			w.update("link notification")
 		case _, ok := <-addrC:
 			if !ok {
 				addrC = nil
 			}
-			w.update()
+			w.update("address notification")
 		case <-t.C:
 			if linkC == nil || addrC == nil {
 				subscribe()
 			}
-			w.update()
+			w.update("poll")
 		}
 	}
 }

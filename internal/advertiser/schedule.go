@@ -213,13 +213,6 @@ func (s *Scheduler) Stop() {
 	s.reload = time.Time{}
 }
 
-// Advertising reports whether Start was called more recently than Stop.
-func (s *Scheduler) Advertising() bool { return s.advertising }
-
-// LastMulticast returns when the last multicast RA was sent, or the zero
-// time.
-func (s *Scheduler) LastMulticast() time.Time { return s.lastMC }
-
 // MulticastSent records a multicast RA sent outside Due, such as a final
 // RA, so that later RAs keep their distance from it.
 func (s *Scheduler) MulticastSent(now time.Time) { s.lastMC = now }

@@ -3,6 +3,7 @@ package capture
 import (
 	"encoding/binary"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
@@ -30,12 +31,22 @@ func rawAuxdata(status uint32, tci, tpid uint16) []byte {
 	return b
 }
 
-func TestParseAuxdata(t *testing.T) {
+// rawTimespec encodes a 64-bit struct timespec in host byte order.
+func rawTimespec(sec, nsec int64) []byte {
+	b := make([]byte, sizeofTimespec)
+	binary.NativeEndian.PutUint64(b[0:8], uint64(sec))
+	binary.NativeEndian.PutUint64(b[8:16], uint64(nsec))
+	return b
+}
+
+func TestParseControl(t *testing.T) {
+	ts := time.Unix(1795000000, 123456789)
 	tests := []struct {
 		name string
 		oob  []byte
 		want auxdata
 		ok   bool
+		time time.Time
 	}{
 		{
 			name: "checksum not ready and VLAN",
@@ -44,25 +55,28 @@ func TestParseAuxdata(t *testing.T) {
 			ok:   true,
 		},
 		{
-			name: "after another message",
-			oob: append(cmsg(unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS, make([]byte, 16)),
+			name: "timestamp and auxdata",
+			oob: append(cmsg(unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS, rawTimespec(ts.Unix(), int64(ts.Nanosecond()))),
 				cmsg(unix.SOL_PACKET, unix.PACKET_AUXDATA, rawAuxdata(unix.TP_STATUS_CSUMNOTREADY, 0, 0))...),
 			want: auxdata{status: unix.TP_STATUS_CSUMNOTREADY},
 			ok:   true,
+			time: ts,
 		},
-		{name: "other message only", oob: cmsg(unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS, make([]byte, 16))},
+		{name: "timestamp only", oob: cmsg(unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS, rawTimespec(ts.Unix(), int64(ts.Nanosecond()))), time: ts},
+		{name: "zero timestamp", oob: cmsg(unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS, make([]byte, 16))},
+		{name: "bad nanoseconds", oob: cmsg(unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS, rawTimespec(5, 2e9))},
+		{name: "short timestamp", oob: cmsg(unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS, make([]byte, 8))},
+		{name: "other message", oob: cmsg(unix.SOL_SOCKET, unix.SCM_CREDENTIALS, make([]byte, 12))},
 		{name: "short auxdata", oob: cmsg(unix.SOL_PACKET, unix.PACKET_AUXDATA, make([]byte, 8))},
 		{name: "none", oob: nil},
 		{name: "garbage", oob: []byte{0xff, 0xff, 0xff, 0xff, 1, 2, 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := parseAuxdata(tt.oob)
-			if diff := cmp.Diff(tt.ok, ok); diff != "" {
-				t.Fatalf("found (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(auxdata{})); diff != "" {
-				t.Fatalf("auxdata (-want +got):\n%s", diff)
+			got := parseControl(tt.oob)
+			want := control{aux: tt.want, hasAux: tt.ok, time: tt.time}
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(control{}, auxdata{})); diff != "" {
+				t.Fatalf("control (-want +got):\n%s", diff)
 			}
 		})
 	}

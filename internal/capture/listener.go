@@ -26,6 +26,11 @@ const ethPAll = 0x0003
 // aggregates of outgoing TCP, so frames are not cut short in practice.
 const readBufferSize = 1 << 18
 
+// receiveBuffer is the socket receive buffer Listen asks for: it absorbs
+// bursts (every client of a link re-provisioning after a flap) while the
+// consumer catches up. BenchmarkListenerThroughput measures the effect.
+const receiveBuffer = 4 << 20
+
 // ErrNoHardwareAddr is returned by Listen for an interface without an
 // Ethernet address (for example loopback or a tunnel): the filter and the
 // pcapng link type assume Ethernet framing.
@@ -33,8 +38,8 @@ var ErrNoHardwareAddr = errors.New("capture: interface has no Ethernet address")
 
 // Packet is one captured Ethernet frame.
 type Packet struct {
-	// Time is when the frame was read from the socket (the packet socket
-	// gives no kernel timestamp).
+	// Time is when the kernel received or sent the frame
+	// (SO_TIMESTAMPNS), or when it was read if the kernel gave no time.
 	Time time.Time
 	// Data is the frame, from the Ethernet destination address on. A VLAN
 	// tag the kernel took off is put back, as libpcap does.
@@ -108,51 +113,83 @@ func Listen(ifi *net.Interface) (*Listener, error) {
 		return nil, fmt.Errorf("capture: %w", err)
 	}
 	// PACKET_AUXDATA (packet(7)) tells, per frame, whether its checksum
-	// is still to be computed and which VLAN tag the kernel removed.
+	// is still to be computed and which VLAN tag the kernel removed;
+	// SO_TIMESTAMPNS (socket(7)) gives the time the kernel received or
+	// sent it, free of this process's scheduling delays.
 	var serr error
 	err = raw.Control(func(fd uintptr) {
-		serr = unix.SetsockoptInt(int(fd), unix.SOL_PACKET, unix.PACKET_AUXDATA, 1)
+		serr = errors.Join(
+			unix.SetsockoptInt(int(fd), unix.SOL_PACKET, unix.PACKET_AUXDATA, 1),
+			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1),
+		)
+		// Best effort: SO_RCVBUFFORCE needs CAP_NET_ADMIN, and plain
+		// SO_RCVBUF is capped by net.core.rmem_max.
+		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, receiveBuffer) != nil {
+			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, receiveBuffer)
+		}
 	})
 	if err = errors.Join(err, serr); err != nil {
 		_ = conn.Close()
-		return nil, fmt.Errorf("capture: enabling PACKET_AUXDATA on %s: %w", ifi.Name, err)
+		return nil, fmt.Errorf("capture: setting socket options on %s: %w", ifi.Name, err)
 	}
 	return &Listener{
 		conn: conn,
 		raw:  raw,
 		mac:  ifi.HardwareAddr,
 		buf:  make([]byte, readBufferSize),
-		oob:  make([]byte, unix.CmsgSpace(sizeofAuxdata)),
+		oob:  make([]byte, unix.CmsgSpace(sizeofAuxdata)+unix.CmsgSpace(sizeofTimespec)),
 	}, nil
 }
 
-// sizeofAuxdata is the size of struct tpacket_auxdata (linux/if_packet.h).
-const sizeofAuxdata = 20
+// Sizes of struct tpacket_auxdata (linux/if_packet.h) and of the struct
+// timespec of SCM_TIMESTAMPNS on 64-bit platforms.
+const (
+	sizeofAuxdata  = 20
+	sizeofTimespec = 16
+)
 
 // auxdata is the part of struct tpacket_auxdata that Listener uses.
 type auxdata struct {
 	status, vlanTCI, vlanTPID uint32
 }
 
-// parseAuxdata finds the PACKET_AUXDATA control message in oob.
-func parseAuxdata(oob []byte) (auxdata, bool) {
+// control is what the control messages of one frame say.
+type control struct {
+	// aux is the PACKET_AUXDATA message, when hasAux.
+	aux    auxdata
+	hasAux bool
+	// time is the kernel's SCM_TIMESTAMPNS; zero without one.
+	time time.Time
+}
+
+// parseControl reads the PACKET_AUXDATA and SCM_TIMESTAMPNS control
+// messages in oob; anything else, or anything too short, is ignored.
+func parseControl(oob []byte) control {
+	var c control
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
-		return auxdata{}, false
+		return c
 	}
 	for _, m := range msgs {
-		if m.Header.Level != unix.SOL_PACKET || m.Header.Type != unix.PACKET_AUXDATA || len(m.Data) < sizeofAuxdata {
-			continue
+		switch {
+		case m.Header.Level == unix.SOL_PACKET && m.Header.Type == unix.PACKET_AUXDATA && len(m.Data) >= sizeofAuxdata:
+			// tp_status, tp_len, tp_snaplen (u32), tp_mac, tp_net,
+			// tp_vlan_tci, tp_vlan_tpid (u16), in host byte order.
+			c.aux = auxdata{
+				status:   binary.NativeEndian.Uint32(m.Data[0:4]),
+				vlanTCI:  uint32(binary.NativeEndian.Uint16(m.Data[16:18])),
+				vlanTPID: uint32(binary.NativeEndian.Uint16(m.Data[18:20])),
+			}
+			c.hasAux = true
+		case m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= sizeofTimespec:
+			sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
+			nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
+			if sec > 0 && nsec >= 0 && nsec < 1e9 {
+				c.time = time.Unix(sec, nsec)
+			}
 		}
-		// tp_status, tp_len, tp_snaplen (u32), tp_mac, tp_net,
-		// tp_vlan_tci, tp_vlan_tpid (u16), in host byte order.
-		return auxdata{
-			status:   binary.NativeEndian.Uint32(m.Data[0:4]),
-			vlanTCI:  uint32(binary.NativeEndian.Uint16(m.Data[16:18])),
-			vlanTPID: uint32(binary.NativeEndian.Uint16(m.Data[18:20])),
-		}, true
 	}
-	return auxdata{}, false
+	return c
 }
 
 // insertVLAN puts back the 802.1Q tag that the kernel moved into the
@@ -186,17 +223,24 @@ func (l *Listener) ReadPacket() (Packet, error) {
 		return rerr != unix.EAGAIN
 	})
 	now := time.Now()
-	if err = errors.Join(err, rerr); err != nil {
+	if err == nil {
+		err = rerr
+	}
+	if err != nil {
 		return Packet{}, fmt.Errorf("capture: reading: %w", err)
 	}
 	data := bytes.Clone(l.buf[:min(n, len(l.buf))])
 	p := Packet{Time: now, Data: data, Length: n}
-	if a, ok := parseAuxdata(l.oob[:oobn]); ok {
-		if tagged := insertVLAN(p.Data, a); len(tagged) != len(p.Data) {
+	c := parseControl(l.oob[:oobn])
+	if !c.time.IsZero() {
+		p.Time = c.time
+	}
+	if c.hasAux {
+		if tagged := insertVLAN(p.Data, c.aux); len(tagged) != len(p.Data) {
 			p.Data = tagged
 			p.Length += 4
 		}
-		if a.status&unix.TP_STATUS_CSUMNOTREADY != 0 && len(p.Data) == p.Length {
+		if c.aux.status&unix.TP_STATUS_CSUMNOTREADY != 0 && len(p.Data) == p.Length {
 			p.ChecksumFilled = fillChecksum(p.Data)
 		}
 	}

@@ -28,7 +28,7 @@ const (
 
 // requireLab skips the test when it cannot build namespaces, or fails it
 // under CI (CI=true), where a skip would hide a broken environment.
-func requireLab(t *testing.T, tools ...string) {
+func requireLab(t testing.TB, tools ...string) {
 	t.Helper()
 	missing := func(reason string) {
 		t.Helper()
@@ -48,7 +48,7 @@ func requireLab(t *testing.T, tools ...string) {
 }
 
 // run runs a command and fails the test if it fails.
-func run(t *testing.T, name string, args ...string) {
+func run(t testing.TB, name string, args ...string) {
 	t.Helper()
 	out, err := exec.Command(name, args...).CombinedOutput()
 	if err != nil {
@@ -59,7 +59,7 @@ func run(t *testing.T, name string, args ...string) {
 // newLink creates two namespaces joined by a veth pair, R0 in the first
 // (router) and C0 in the second (client), both up with usable link-local
 // addresses. Everything is removed when the test ends.
-func newLink(t *testing.T) (rtr, cli string) {
+func newLink(t testing.TB) (rtr, cli string) {
 	t.Helper()
 	var b [4]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -98,38 +98,41 @@ func newLink(t *testing.T) (rtr, cli string) {
 	return rtr, cli
 }
 
-// listenIn opens a Listener on interface dev inside namespace ns. The
-// socket keeps its namespace after the opening thread is gone.
-func listenIn(ns, dev string) (*Listener, error) {
-	type result struct {
-		l   *Listener
-		err error
-	}
-	ch := make(chan result, 1)
+// inNetns runs fn on a thread switched into namespace ns and returns its
+// error. Sockets opened by fn keep the namespace after the thread is gone.
+func inNetns(ns string, fn func() error) error {
+	ch := make(chan error, 1)
 	go func() {
 		// Never unlocked: the Go runtime ends the thread with this
 		// goroutine, so no other goroutine runs in the namespace.
 		runtime.LockOSThread()
 		h, err := netns.GetFromName(ns)
 		if err != nil {
-			ch <- result{err: err}
+			ch <- err
 			return
 		}
 		defer h.Close()
 		if err := netns.Set(h); err != nil {
-			ch <- result{err: err}
+			ch <- err
 			return
 		}
+		ch <- fn()
+	}()
+	return <-ch
+}
+
+// listenIn opens a Listener on interface dev inside namespace ns.
+func listenIn(ns, dev string) (*Listener, error) {
+	var l *Listener
+	err := inNetns(ns, func() error {
 		ifi, err := net.InterfaceByName(dev)
 		if err != nil {
-			ch <- result{err: err}
-			return
+			return err
 		}
-		l, err := Listen(ifi)
-		ch <- result{l: l, err: err}
-	}()
-	r := <-ch
-	return r.l, r.err
+		l, err = Listen(ifi)
+		return err
+	})
+	return l, err
 }
 
 func TestListenerNamespaces(t *testing.T) {

@@ -92,7 +92,7 @@ var badCases = []badCase{
 	{name: "captive portal over http", iface: true, doc: "captive_portal = \"http://portal.example/\"\n", err: config.ErrInvalidValue,
 		want: `bad.toml:4: interface "eth0": captive_portal = "http://portal.example/": must be an https URI such as "https://portal.example/api" (RFC 8908 §4), "urn:ietf:params:capport:unrestricted", or "" for none (RFC 8910 §2)`},
 	{name: "captive portal too long for an RA option", iface: true, doc: "captive_portal = \"https://portal.example/" + strings250 + "\"\n", err: config.ErrOutOfRange,
-		want: `bad.toml:4: interface "eth0": captive_portal = "https://portal.example/` + strings250 + `": is 273 bytes long; at most 246 fit: one RA option must stay under 256 bytes (mdlayher/ndp cannot encode more)`},
+		want: `bad.toml:4: interface "eth0": captive_portal = "https://portal.example/` + strings250[:54] + `…": is 273 bytes long; at most 246 fit: one RA option must stay under 256 bytes (mdlayher/ndp cannot encode more)`},
 
 	// [[interface.prefix]]
 	{name: "prefix missing", iface: true, doc: "[[interface.prefix]]\non_link = true\n", err: config.ErrMissingKey,
@@ -166,7 +166,7 @@ var badCases = []badCase{
 	{name: "dnssl hyphen", iface: true, doc: "[[interface.dnssl]]\ndomains = [\"-lab.example\"]\n", err: config.ErrInvalidValue,
 		want: `bad.toml:5: interface "eth0": dnssl[0].domains[0] = "-lab.example": label "-lab" must not start or end with a hyphen (RFC 1123 §2.1)`},
 	{name: "dnssl name too long", iface: true, doc: "[[interface.dnssl]]\ndomains = [\"" + longName + "\"]\n", err: config.ErrInvalidValue,
-		want: `bad.toml:5: interface "eth0": dnssl[0].domains[0] = "` + longName + `": is 255 characters long; a domain name has at most 253 (RFC 1035 §2.3.4)`},
+		want: `bad.toml:5: interface "eth0": dnssl[0].domains[0] = "` + longName[:77] + `…": is 255 characters long; a domain name has at most 253 (RFC 1035 §2.3.4)`},
 	{name: "dnssl option too large", iface: true, doc: "[[interface.dnssl]]\ndomains = [" + fiveNames + "]\n", err: config.ErrOutOfRange,
 		want: `bad.toml:5: interface "eth0": dnssl[0].domains = ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", ...]: encode to 285 bytes; one DNSSL option holds at most 240 bytes of names (the option must stay under 256 bytes, which mdlayher/ndp cannot encode): split them over several [[interface.dnssl]]`},
 	{name: "dnssl domain twice", iface: true, doc: "[[interface.dnssl]]\ndomains = [\"lab.example\", \"lab.example.\"]\n", err: config.ErrDuplicate,

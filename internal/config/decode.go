@@ -354,11 +354,19 @@ func tomlType(v any) string {
 	}
 }
 
-// tomlValue renders a decoded value roughly as TOML, for messages.
-func tomlValue(v any) string {
+// maxEchoDepth is how deep tomlValue shows nested arrays; deeper ones
+// show as [...].
+const maxEchoDepth = 3
+
+// tomlValue renders a decoded value roughly as TOML, for messages, cutting
+// long strings (see quote) and arrays short.
+func tomlValue(v any) string { return renderValue(v, 0) }
+
+// renderValue renders v, which is nested depth arrays deep.
+func renderValue(v any, depth int) string {
 	switch x := v.(type) {
 	case string:
-		return strconv.Quote(x)
+		return quote(x)
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case float64:
@@ -370,11 +378,14 @@ func tomlValue(v any) string {
 	case []map[string]any:
 		return "[{...}]"
 	case []any:
+		if depth >= maxEchoDepth && len(x) > 0 {
+			return "[...]"
+		}
 		var b strings.Builder
 		b.WriteByte('[')
 		for i, e := range x {
-			s := tomlValue(e)
-			if i > 0 && b.Len()+len(s) > 72 {
+			s := renderValue(e, depth+1)
+			if i > 0 && b.Len()+len(s) > maxEcho-8 {
 				b.WriteString(", ...")
 				break
 			}

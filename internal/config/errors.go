@@ -8,7 +8,8 @@ import (
 
 // Sentinel errors wrapped by every *Error, for use with errors.Is.
 var (
-	// ErrSyntax reports a file that is not valid TOML.
+	// ErrSyntax reports a file that is not valid TOML, or that nests keys,
+	// tables and arrays deeper than ralab reads.
 	ErrSyntax = errors.New("TOML syntax error")
 	// ErrUnknownKey reports a key that ralab does not know.
 	ErrUnknownKey = errors.New("unknown key")

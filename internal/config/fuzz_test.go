@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/ralab/ralab/configs"
@@ -20,6 +21,13 @@ func FuzzParse(f *testing.F) {
 			doc = ifaceHeader + doc
 		}
 		f.Add([]byte(doc))
+	}
+	// Shapes that once took Parse time quadratic in their size.
+	for _, n := range []int{20, 200} {
+		f.Add([]byte("a = " + strings.Repeat("[", n) + "1" + strings.Repeat("]", n)))
+		f.Add([]byte(ifaceHeader + "dhcpv6 = " + strings.Repeat("{b = ", n) + "1" + strings.Repeat("}", n)))
+		f.Add([]byte(strings.Repeat("a.", n) + "a = 1"))
+		f.Add([]byte(`"` + strings.Repeat("k", n) + `" = [` + strings.Repeat("1,", n) + "]"))
 	}
 	sentinels := []error{config.ErrSyntax, config.ErrUnknownKey, config.ErrWrongType, config.ErrMissingKey,
 		config.ErrInvalidValue, config.ErrOutOfRange, config.ErrDuplicate}

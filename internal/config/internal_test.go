@@ -152,17 +152,29 @@ hop_limit = -1
 }
 
 // FuzzKeyLines checks that the key scanner stops on any input, valid TOML
-// or not, without panicking.
+// or not, without panicking, and that its work stays linear.
 func FuzzKeyLines(f *testing.F) {
 	f.Add(string(configs.Reference))
 	f.Add("a = [1, {b = '''x'''}, \"\"\"\n\"\"\"]\n[[c]]\n[c.d]\ne.f = 1")
 	f.Add("[[")
 	f.Add("a = \"\\")
+	f.Add(`"\u0041\x42\e\U0001F600\q" = 1`)
+	for _, tt := range hostileShapes {
+		f.Add(tt.doc(maxNesting - 2))
+		f.Add(tt.doc(200))
+	}
 	f.Fuzz(func(t *testing.T, doc string) {
-		for k, line := range keyLines(doc) {
+		s := newScanner(doc)
+		s.document()
+		for k, line := range s.lines {
 			if line < 1 || line > strings.Count(doc, "\n")+1 {
 				t.Fatalf("key %s on line %d of a %d-line document", k, line, strings.Count(doc, "\n")+1)
 			}
+		}
+		// Each path built starts at a byte of its own and costs at most
+		// maxRecordedPath plus its last piece (see TestScannerLinear).
+		if s.work > 2*maxRecordedPath*(len(doc)+1) {
+			t.Fatalf("built %d bytes of key paths for a %d-byte document", s.work, len(doc))
 		}
 	})
 }

@@ -23,9 +23,17 @@ func Load(path string) (*Config, error) {
 // Parse decodes and validates a configuration; name is used in messages.
 // On failure the error joins one *Error per problem, in line order.
 func Parse(name string, data []byte) (*Config, error) {
+	// Scan first: the scan is linear and finds nesting too deep for the
+	// TOML parser to take in reasonable time.
+	s := newScanner(string(data))
+	s.document()
+	if s.deepLine > 0 {
+		return nil, &Error{File: name, Line: s.deepLine, Key: shorten(s.deepKey, maxEchoKey), Err: ErrSyntax, Reason: fmt.Sprintf(
+			"keys, tables and arrays nest more than %d levels deep here; ralab reads at most %d (its own keys nest at most 6)", maxNesting, maxNesting)}
+	}
 	var tree map[string]any
 	if _, err := toml.Decode(string(data), &tree); err != nil {
-		e := &Error{File: name, Reason: "TOML syntax error: " + err.Error(), Err: ErrSyntax}
+		e := &Error{File: name, Reason: "TOML syntax error: " + shortenMiddle(err.Error(), maxEchoSyntax), Err: ErrSyntax}
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			e.Line = pe.Position.Line
@@ -34,11 +42,11 @@ func Parse(name string, data []byte) (*Config, error) {
 			if st := pe.Position.Start; st >= 0 && st <= len(data) {
 				e.Line = 1 + bytes.Count(data[:st], []byte("\n"))
 			}
-			e.Reason = "TOML syntax error: " + pe.Message
+			e.Reason = "TOML syntax error: " + shortenMiddle(pe.Message, maxEchoSyntax)
 		}
 		return nil, e
 	}
-	v := &validator{file: name, lines: keyLines(string(data)), failed: make(map[string]bool)}
+	v := &validator{file: name, lines: s.lines, failed: make(map[string]bool)}
 	var raw rawConfig
 	(&decoder{v: v}).table(nil, tree, reflect.ValueOf(&raw).Elem())
 	c := v.convert(&raw)

@@ -18,7 +18,7 @@ func (v *validator) intervals(p keyPath, r *rawInterface, ifc *Interface) {
 		spec := durationSpec{allowed: fmt.Sprintf("must be %s to %s (RFC 4861 §6.2.1, RFC 8319 §4)", secs(MinMaxInterval), secs(MaxMaxInterval))}
 		if d, _, ok := v.parseDuration(p.key("max_interval"), *r.MaxInterval, spec); ok {
 			if d < MinMaxInterval || d > MaxMaxInterval {
-				v.fail(p.key("max_interval"), strconv.Quote(string(*r.MaxInterval)), ErrOutOfRange, "%s", spec.allowed)
+				v.fail(p.key("max_interval"), quote(string(*r.MaxInterval)), ErrOutOfRange, "%s", spec.allowed)
 			} else {
 				ifc.MaxInterval = d
 			}
@@ -32,7 +32,7 @@ func (v *validator) intervals(p keyPath, r *rawInterface, ifc *Interface) {
 		d, kind, ok := v.parseDuration(p.key("min_interval"), *r.MinInterval, spec)
 		if ok && kind == durationValue {
 			if d < MinMinInterval || d > hi {
-				v.fail(p.key("min_interval"), strconv.Quote(string(*r.MinInterval)), ErrOutOfRange, "%s", spec.allowed)
+				v.fail(p.key("min_interval"), quote(string(*r.MinInterval)), ErrOutOfRange, "%s", spec.allowed)
 			} else {
 				ifc.MinInterval = d
 			}
@@ -51,7 +51,7 @@ func (v *validator) routerLifetime(p keyPath, r *rawInterface, ifc *Interface) {
 		d, kind, ok := v.parseDuration(p.key("router_lifetime"), *r.RouterLifetime, spec)
 		if ok && kind == durationValue {
 			if d != 0 && (d < maxInt || d > MaxRouterLifetime) {
-				v.fail(p.key("router_lifetime"), strconv.Quote(string(*r.RouterLifetime)), ErrOutOfRange, "%s", spec.allowed)
+				v.fail(p.key("router_lifetime"), quote(string(*r.RouterLifetime)), ErrOutOfRange, "%s", spec.allowed)
 			} else {
 				ifc.RouterLifetime = d
 			}
@@ -62,7 +62,7 @@ func (v *validator) routerLifetime(p keyPath, r *rawInterface, ifc *Interface) {
 		switch {
 		case !ok:
 		case pref != Medium && ifc.RouterLifetime == 0:
-			v.fail(p.key("preference"), strconv.Quote(*r.Preference), ErrInvalidValue,
+			v.fail(p.key("preference"), quote(*r.Preference), ErrInvalidValue,
 				`must be "medium" when router_lifetime is 0 (RFC 4191 §2.2)`)
 		default:
 			ifc.Preference = pref
@@ -80,7 +80,7 @@ func (v *validator) preference(p keyPath, s string) (Preference, bool) {
 	case "high":
 		return High, true
 	}
-	v.fail(p, strconv.Quote(s), ErrInvalidValue, `must be "low", "medium" or "high" (RFC 4191 §2.1)`)
+	v.fail(p, quote(s), ErrInvalidValue, `must be "low", "medium" or "high" (RFC 4191 §2.1)`)
 	return Medium, false
 }
 
@@ -102,7 +102,7 @@ func (v *validator) lifetime32(p keyPath, raw *durationText, def, auto time.Dura
 	case kind == durationAuto:
 		return auto
 	case d > Infinite:
-		v.fail(p, strconv.Quote(string(*raw)), ErrOutOfRange, "%s", spec.allowed)
+		v.fail(p, quote(string(*raw)), ErrOutOfRange, "%s", spec.allowed)
 		return def
 	}
 	return d
@@ -112,11 +112,11 @@ func (v *validator) lifetime32(p keyPath, raw *durationText, def, auto time.Dura
 func (v *validator) ipv6Prefix(p keyPath, s string) (netip.Prefix, bool) {
 	pfx, err := netip.ParsePrefix(s)
 	if err != nil || !pfx.Addr().Is6() || pfx.Addr().Is4In6() {
-		v.fail(p, strconv.Quote(s), ErrInvalidValue, `must be an IPv6 prefix in CIDR notation, such as "2001:db8:1::/64"`)
+		v.fail(p, quote(s), ErrInvalidValue, `must be an IPv6 prefix in CIDR notation, such as "2001:db8:1::/64"`)
 		return netip.Prefix{}, false
 	}
 	if m := pfx.Masked(); m != pfx {
-		v.fail(p, strconv.Quote(s), ErrInvalidValue, "has bits set after the prefix length; did you mean %q?", m.String())
+		v.fail(p, quote(s), ErrInvalidValue, "has bits set after the prefix length; did you mean %q?", m.String())
 		return netip.Prefix{}, false
 	}
 	return pfx, true
@@ -133,10 +133,10 @@ func (v *validator) prefix(p keyPath, r *rawPrefix) (Prefix, bool) {
 	} else if pfx, good := v.ipv6Prefix(p.key("prefix"), *r.Prefix); good {
 		switch {
 		case pfx.Addr().IsLinkLocalUnicast() || pfx.Addr().IsMulticast():
-			v.fail(p.key("prefix"), strconv.Quote(*r.Prefix), ErrInvalidValue,
+			v.fail(p.key("prefix"), quote(*r.Prefix), ErrInvalidValue,
 				"must not be link-local (fe80::/10) or multicast (ff00::/8): hosts ignore it (RFC 4861 §6.3.4, RFC 4862 §5.5.3)")
 		case x.Autonomous && pfx.Bits() != 64:
-			v.fail(p.key("prefix"), strconv.Quote(*r.Prefix), ErrInvalidValue,
+			v.fail(p.key("prefix"), quote(*r.Prefix), ErrInvalidValue,
 				"autonomous = true needs a /64: SLAAC appends a 64-bit interface identifier (RFC 4862 §5.5.3, RFC 4291 §2.5.1); use a /64 or set autonomous = false")
 		default:
 			x.Prefix = pfx
@@ -154,10 +154,10 @@ func (v *validator) prefix(p keyPath, r *rawPrefix) (Prefix, bool) {
 			case r.ValidLifetime == nil:
 				valid = "default " + valid
 			}
-			v.fail(p.key("preferred_lifetime"), strconv.Quote(string(*r.PreferredLifetime)), ErrOutOfRange,
+			v.fail(p.key("preferred_lifetime"), quote(string(*r.PreferredLifetime)), ErrOutOfRange,
 				"must not exceed valid_lifetime (%s) (RFC 4861 §4.6.2)", valid)
 		} else {
-			v.fail(p.key("valid_lifetime"), strconv.Quote(string(*r.ValidLifetime)), ErrOutOfRange,
+			v.fail(p.key("valid_lifetime"), quote(string(*r.ValidLifetime)), ErrOutOfRange,
 				"must not be below preferred_lifetime (default %s); set preferred_lifetime too (RFC 4861 §4.6.2)", secs(x.PreferredLifetime))
 		}
 	}
@@ -200,10 +200,10 @@ func (v *validator) dnsLifetime(p keyPath, raw *durationText, maxInt time.Durati
 	case kind == durationInfinite:
 		return Infinite
 	case d > Infinite || d != 0 && d < maxInt:
-		v.fail(p, strconv.Quote(string(*raw)), ErrOutOfRange, "%s", spec.allowed)
+		v.fail(p, quote(string(*raw)), ErrOutOfRange, "%s", spec.allowed)
 		return rec
 	case d != 0 && d < rec:
-		v.warn(p, strconv.Quote(string(*raw)), "shorter than RFC 8106 §5.1 recommends (3 × max_interval = %s): one lost RA can let it expire", secs(rec))
+		v.warn(p, quote(string(*raw)), "shorter than RFC 8106 §5.1 recommends (3 × max_interval = %s): one lost RA can let it expire", secs(rec))
 	}
 	return d
 }
@@ -217,18 +217,18 @@ func (v *validator) addresses(p keyPath, list []string, ra bool) []netip.Addr {
 		a, err := netip.ParseAddr(s)
 		switch {
 		case err != nil || !a.Is6():
-			v.fail(ep, strconv.Quote(s), ErrInvalidValue, `must be an IPv6 address, such as "2001:db8::53"`)
+			v.fail(ep, quote(s), ErrInvalidValue, `must be an IPv6 address, such as "2001:db8::53"`)
 		case a.Is4In6():
-			v.fail(ep, strconv.Quote(s), ErrInvalidValue, "must be an IPv6 address, not IPv4-mapped")
+			v.fail(ep, quote(s), ErrInvalidValue, "must be an IPv6 address, not IPv4-mapped")
 		case a.Zone() != "":
-			v.fail(ep, strconv.Quote(s), ErrInvalidValue, "must not have a zone: the address is used on this interface")
+			v.fail(ep, quote(s), ErrInvalidValue, "must not have a zone: the address is used on this interface")
 		case a.IsUnspecified() || a.IsLoopback() || a.IsMulticast():
-			v.fail(ep, strconv.Quote(s), ErrInvalidValue, "must be a unicast address, not unspecified (::), loopback (::1) or multicast")
+			v.fail(ep, quote(s), ErrInvalidValue, "must be a unicast address, not unspecified (::), loopback (::1) or multicast")
 		case contains(out, a):
-			v.fail(ep, strconv.Quote(s), ErrDuplicate, "is listed twice")
+			v.fail(ep, quote(s), ErrDuplicate, "is listed twice")
 		default:
 			if ra && a.IsLinkLocalUnicast() {
-				v.warn(ep, strconv.Quote(s), "link-local server: clients can reach it only on this link, and some resolvers ignore link-local RDNSS")
+				v.warn(ep, quote(s), "link-local server: clients can reach it only on this link, and some resolvers ignore link-local RDNSS")
 			}
 			out = append(out, a)
 		}
@@ -281,11 +281,11 @@ func (v *validator) domains(p keyPath, list []string) []string {
 	for i, s := range list {
 		d := strings.TrimSuffix(s, ".")
 		if reason := domainProblem(d); reason != "" {
-			v.fail(p.index(i), strconv.Quote(s), ErrInvalidValue, "%s", reason)
+			v.fail(p.index(i), quote(s), ErrInvalidValue, "%s", reason)
 			continue
 		}
 		if contains(out, d) {
-			v.fail(p.index(i), strconv.Quote(s), ErrDuplicate, "is listed twice")
+			v.fail(p.index(i), quote(s), ErrDuplicate, "is listed twice")
 			continue
 		}
 		out = append(out, d)
@@ -309,11 +309,11 @@ func domainProblem(d string) string {
 			return "each label (between dots) must be 1 to 63 characters long (RFC 1035 §2.3.4)"
 		}
 		if label[0] == '-' || label[len(label)-1] == '-' {
-			return fmt.Sprintf("label %q must not start or end with a hyphen (RFC 1123 §2.1)", label)
+			return fmt.Sprintf("label %s must not start or end with a hyphen (RFC 1123 §2.1)", quote(label))
 		}
 		for _, c := range label {
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return fmt.Sprintf("label %q may hold only letters, digits and hyphens (RFC 1123 §2.1; write IDNs as xn-- A-labels)", label)
+				return fmt.Sprintf("label %s may hold only letters, digits and hyphens (RFC 1123 §2.1; write IDNs as xn-- A-labels)", quote(label))
 			}
 		}
 	}
@@ -359,7 +359,7 @@ func (v *validator) pref64(p keyPath, r *rawPREF64, maxInt time.Duration) (PREF6
 			x.Prefix = pfx
 			ok = true
 		default:
-			v.fail(p.key("prefix"), strconv.Quote(*r.Prefix), ErrInvalidValue,
+			v.fail(p.key("prefix"), quote(*r.Prefix), ErrInvalidValue,
 				"prefix length must be 96, 64, 56, 48, 40 or 32 (RFC 8781 §4, RFC 6052 §2.2)")
 		}
 	}
@@ -373,7 +373,7 @@ func (v *validator) pref64(p keyPath, r *rawPREF64, maxInt time.Duration) (PREF6
 		d, kind, ok := v.parseDuration(p.key("lifetime"), *r.Lifetime, spec)
 		if ok && kind == durationValue {
 			if d != 0 && (d < lo || d > MaxPREF64Lifetime) {
-				v.fail(p.key("lifetime"), strconv.Quote(string(*r.Lifetime)), ErrOutOfRange, "%s", spec.allowed)
+				v.fail(p.key("lifetime"), quote(string(*r.Lifetime)), ErrOutOfRange, "%s", spec.allowed)
 			} else {
 				x.Lifetime = d
 			}
@@ -390,16 +390,16 @@ func (v *validator) captivePortal(p keyPath, s string, maxLen int, why string) s
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
-		v.fail(p, strconv.Quote(s), ErrInvalidValue,
+		v.fail(p, quote(s), ErrInvalidValue,
 			`must be an https URI such as "https://portal.example/api" (RFC 8908 §4), %q, or "" for none (RFC 8910 §2)`, capportUnrestricted)
 		return ""
 	}
 	if len(s) > maxLen {
-		v.fail(p, strconv.Quote(s), ErrOutOfRange, "is %d bytes long; at most %d fit: %s", len(s), maxLen, why)
+		v.fail(p, quote(s), ErrOutOfRange, "is %d bytes long; at most %d fit: %s", len(s), maxLen, why)
 		return ""
 	}
 	if _, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil {
-		v.warn(p, strconv.Quote(s), "the URI SHOULD NOT contain an IP address literal (RFC 8910 §2)")
+		v.warn(p, quote(s), "the URI SHOULD NOT contain an IP address literal (RFC 8910 §2)")
 	}
 	return s
 }
@@ -464,7 +464,7 @@ func (v *validator) dhcpv6(p keyPath, r *rawDHCPv6, ifc *Interface) DHCPv6 {
 		case PolicyIncludeDNS, PolicyStrict:
 			x.OptionPolicy = pol
 		default:
-			v.fail(p.key("option_policy"), strconv.Quote(*r.OptionPolicy), ErrInvalidValue,
+			v.fail(p.key("option_policy"), quote(*r.OptionPolicy), ErrInvalidValue,
 				`must be %q (DNS options even without an ORO) or %q (only what the ORO asks for)`, PolicyIncludeDNS, PolicyStrict)
 		}
 	}
@@ -473,7 +473,7 @@ func (v *validator) dhcpv6(p keyPath, r *rawDHCPv6, ifc *Interface) DHCPv6 {
 		case SolicitNoAddrsAvail, SolicitIgnore:
 			x.Solicit = pol
 		default:
-			v.fail(p.key("solicit"), strconv.Quote(*r.Solicit), ErrInvalidValue,
+			v.fail(p.key("solicit"), quote(*r.Solicit), ErrInvalidValue,
 				`must be %q (RFC 8415 §18.3.1: answer with status NoAddrsAvail) or %q`, SolicitNoAddrsAvail, SolicitIgnore)
 		}
 	}
@@ -507,7 +507,7 @@ func (v *validator) refreshTime(p keyPath, raw durationText, override bool) time
 		return 0
 	}
 	if d > Infinite || !override && d != 0 && d < irtMinimum {
-		v.fail(p, strconv.Quote(string(raw)), ErrOutOfRange, "%s", spec.allowed)
+		v.fail(p, quote(string(raw)), ErrOutOfRange, "%s", spec.allowed)
 		return 0
 	}
 	return d
@@ -525,7 +525,7 @@ func (v *validator) maxRT(p keyPath, raw durationText, override bool, rfc string
 		return 0
 	}
 	if d > maxSeconds32 || !override && d != 0 && (d < minMaxRT || d > maxMaxRT) {
-		v.fail(p, strconv.Quote(string(raw)), ErrOutOfRange, "%s", spec.allowed)
+		v.fail(p, quote(string(raw)), ErrOutOfRange, "%s", spec.allowed)
 		return 0
 	}
 	return d
@@ -543,7 +543,7 @@ func (v *validator) duid(p keyPath, r *rawDUID) DUID {
 	case DUIDLL, DUIDLLT, DUIDEN, DUIDUUID:
 		x.Type = t
 	default:
-		v.fail(p.key("type"), strconv.Quote(*r.Type), ErrInvalidValue, `must be "ll", "llt", "en" or "uuid" (RFC 8415 §11, RFC 6355)`)
+		v.fail(p.key("type"), quote(*r.Type), ErrInvalidValue, `must be "ll", "llt", "en" or "uuid" (RFC 8415 §11, RFC 6355)`)
 		return x
 	}
 	// only rejects a key that the DUID type does not use.
@@ -571,7 +571,7 @@ func (v *validator) duid(p keyPath, r *rawDUID) DUID {
 	if only("identifier", r.Identifier != nil, DUIDEN) {
 		b, err := hex.DecodeString(strings.ReplaceAll(*r.Identifier, ":", ""))
 		if err != nil || len(b) == 0 || len(b) > maxDUIDBytes-4 {
-			v.fail(p.key("identifier"), strconv.Quote(*r.Identifier), ErrInvalidValue,
+			v.fail(p.key("identifier"), quote(*r.Identifier), ErrInvalidValue,
 				`must be 1 to %d hex bytes, such as "0a1b2c" or "0a:1b:2c" (RFC 8415 §11.1 caps a DUID at %d bytes)`, maxDUIDBytes-4, maxDUIDBytes)
 		} else {
 			x.Identifier = b
@@ -581,7 +581,7 @@ func (v *validator) duid(p keyPath, r *rawDUID) DUID {
 		if u, ok := parseUUID(*r.UUID); ok {
 			x.UUID = u
 		} else {
-			v.fail(p.key("uuid"), strconv.Quote(*r.UUID), ErrInvalidValue,
+			v.fail(p.key("uuid"), quote(*r.UUID), ErrInvalidValue,
 				`must be a UUID such as "f81d4fae-7dec-11d0-a765-00a0c91e6bf6" (RFC 9562 §4)`)
 		}
 	}

@@ -99,12 +99,15 @@ func (v *validator) line(p keyPath) int {
 	return 0
 }
 
+// problem builds the *Error for a problem with the value at p. value is
+// already cut short by quote or tomlValue; shortening it and the key path
+// once more bounds any message, whatever the file holds.
 func (v *validator) problem(p keyPath, value string, sentinel error, format string, args ...any) *Error {
 	return &Error{
 		File:   v.file,
 		Line:   v.line(p),
-		Key:    p.String(),
-		Value:  value,
+		Key:    shorten(p.String(), maxEchoKey),
+		Value:  shorten(value, maxEchoKey),
 		Reason: fmt.Sprintf(format, args...),
 		Err:    sentinel,
 	}
@@ -159,7 +162,7 @@ type durationSpec struct {
 
 // parseDuration parses raw at p. ok is false when a problem was recorded.
 func (v *validator) parseDuration(p keyPath, raw durationText, spec durationSpec) (d time.Duration, kind durationKind, ok bool) {
-	val := strconv.Quote(string(raw))
+	val := quote(string(raw))
 	switch raw {
 	case "auto":
 		if spec.auto {
@@ -221,7 +224,7 @@ func (v *validator) convert(raw *rawConfig) *Config {
 		ifc := v.iface(p, &raw.Interface[i])
 		if ifc.Name != "" {
 			if first, ok := seen[ifc.Name]; ok {
-				v.fail(p.key("name"), strconv.Quote(ifc.Name), ErrDuplicate,
+				v.fail(p.key("name"), quote(ifc.Name), ErrDuplicate,
 					"interface already configured at line %d", v.line(keyPath{"interface"}.index(first).key("name")))
 			} else {
 				seen[ifc.Name] = i
@@ -262,7 +265,7 @@ func (v *validator) httpAddress(p keyPath, s string) string {
 		ok = err == nil && n != 0
 	}
 	if !ok {
-		v.fail(p, strconv.Quote(s), ErrInvalidValue, `must be host:port with a port 1 to 65535, such as "[::1]:9430", or "" for no listener`)
+		v.fail(p, quote(s), ErrInvalidValue, `must be host:port with a port 1 to 65535, such as "[::1]:9430", or "" for no listener`)
 		return ""
 	}
 	return s
@@ -289,7 +292,7 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 	case r.Name == nil:
 		v.missing(p.key("name"), `name = "eth0"`)
 	case !validIfName(*r.Name):
-		v.fail(p.key("name"), strconv.Quote(*r.Name), ErrInvalidValue,
+		v.fail(p.key("name"), quote(*r.Name), ErrInvalidValue,
 			"must be a Linux interface name: 1 to %d bytes, no '/', ':' or white space", maxIfNameLen)
 	default:
 		ifc.Name = *r.Name
@@ -313,7 +316,7 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 			allowed: "must be 0 (unspecified) to 3600000ms (1h) (RFC 4861 §6.2.1)"}
 		if d, _, ok := v.parseDuration(p.key("reachable_time"), *r.ReachableTime, spec); ok {
 			if d > maxReachableTime {
-				v.fail(p.key("reachable_time"), strconv.Quote(string(*r.ReachableTime)), ErrOutOfRange, "%s", spec.allowed)
+				v.fail(p.key("reachable_time"), quote(string(*r.ReachableTime)), ErrOutOfRange, "%s", spec.allowed)
 			} else {
 				ifc.ReachableTime = d
 			}
@@ -324,7 +327,7 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 			allowed: "must be 0 (unspecified) to 4294967295ms, the 32-bit field (RFC 4861 §4.2)"}
 		if d, _, ok := v.parseDuration(p.key("retransmit_timer"), *r.RetransmitTimer, spec); ok {
 			if d > maxRetransTimer {
-				v.fail(p.key("retransmit_timer"), strconv.Quote(string(*r.RetransmitTimer)), ErrOutOfRange, "%s", spec.allowed)
+				v.fail(p.key("retransmit_timer"), quote(string(*r.RetransmitTimer)), ErrOutOfRange, "%s", spec.allowed)
 			} else {
 				ifc.RetransmitTimer = d
 			}
@@ -402,7 +405,7 @@ func newDupCheck[K comparable](v *validator, arr keyPath, key string) *dupCheck[
 // had it; if one had, it records a problem.
 func (d *dupCheck[K]) unique(i int, k K) bool {
 	if j, ok := d.first[k]; ok {
-		d.v.fail(d.arr.index(i).key(d.key), strconv.Quote(fmt.Sprint(k)), ErrDuplicate,
+		d.v.fail(d.arr.index(i).key(d.key), quote(fmt.Sprint(k)), ErrDuplicate,
 			"already configured at line %d", d.v.line(d.arr.index(j).key(d.key)))
 		return false
 	}

@@ -233,7 +233,7 @@ func (r *runner) run(ctx context.Context, clients []*labclient.Client, dur time.
 	rtr := r.l.Router()
 	var capture *netlab.Capture
 	if r.opts.OutDir != "" {
-		c, err := rtr.StartCapture(ctx, "capture")
+		c, err := rtr.StartCapture(pctx, "capture")
 		if err != nil {
 			return err
 		}

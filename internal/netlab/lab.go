@@ -122,6 +122,11 @@ func New(ctx context.Context, opts Options) (*Lab, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netlab: state dir: %w", err)
 	}
+	// Daemons that drop root (networkd, dnsmasq) must reach their files.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("netlab: state dir: %w", err)
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -143,6 +148,7 @@ func New(ctx context.Context, opts Options) (*Lab, error) {
 		return nil, err
 	}
 	if err := l.createRouter(ctx); err != nil {
+		l.keep = false // nothing worth keeping yet
 		return nil, errors.Join(err, l.Close())
 	}
 	l.log.Info("lab created", "dir", dir, "router", l.router.Namespace)
