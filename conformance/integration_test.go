@@ -103,8 +103,25 @@ func (l *lab) start(name string, args ...string) *exec.Cmd {
 			<-done
 		}
 		logf.Close()
+		if l.t.Failed() {
+			out, _ := os.ReadFile(logf.Name())
+			if len(out) > 2000 {
+				out = out[len(out)-2000:]
+			}
+			l.t.Logf("%s log:\n%s", name, out)
+		}
 	})
 	return cmd
+}
+
+// waitLinkLocal waits until eth0 in namespace ns has a usable link-local
+// address (veth has a carrier delay; lab recipes).
+func (l *lab) waitLinkLocal(ns string) {
+	l.t.Helper()
+	waitFor(l.t, "a link-local address in "+ns, 20*time.Second, func() bool {
+		out, _ := exec.Command("ip", "-n", ns, "-6", "addr", "show", "dev", "eth0", "scope", "link").Output()
+		return bytes.Contains(out, []byte("fe80::")) && !bytes.Contains(out, []byte("tentative"))
+	})
 }
 
 // waitFor polls cond every 100 ms until it holds or timeout passes.
@@ -198,7 +215,9 @@ func TestLabRealClients(t *testing.T) {
 	for _, name := range names {
 		l.run("ip", "-n", ns[name], "link", "set", "eth0", "up")
 	}
-	time.Sleep(500 * time.Millisecond) // link-local usable ~0.2 s after link up without DAD
+	for _, name := range names {
+		l.waitLinkLocal(ns[name])
+	}
 
 	// a: ISC dhclient, DHCPv6 only (lab recipes).
 	hook := filepath.Join(l.dir, "hook.sh")
@@ -269,5 +288,72 @@ func TestLabRealClients(t *testing.T) {
 	}
 	if rep.Malformed != 0 {
 		t.Errorf("%d malformed packets in a capture of well-behaved software: %+v", rep.Malformed, rep.Findings)
+	}
+}
+
+// TestLabDHCPv6Dropped reproduces F9: the router's DHCPv6 server is there
+// but an nftables rule in the router namespace drops Information-Requests,
+// and ISC dhclient, which ignores RDNSS, retransmits in vain. The observer
+// must say no-dns with F9, not dns-ok from the RDNSS the RAs carry.
+func TestLabDHCPv6Dropped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("lab test skipped in -short mode")
+	}
+	needLab(t, "ip", "tcpdump", "dnsmasq", "dhclient", "nft", "sysctl")
+	l := newLab(t)
+	r, a := l.addNS("r"), l.addNS("a")
+	l.run("ip", "link", "add", "R0", "netns", r, "address", "02:00:00:00:01:01", "type", "veth", "peer", "name", "eth0", "netns", a, "address", "02:00:00:00:02:01")
+	l.run("ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+	l.run("ip", "netns", "exec", a, "sysctl", "-qw", "net.ipv6.conf.eth0.accept_ra=2")
+	l.run("ip", "-n", r, "link", "set", "R0", "up")
+	l.run("ip", "-n", r, "addr", "add", "2001:db8:1::1/64", "dev", "R0")
+	l.run("ip", "netns", "exec", r, "nft", "add table inet f; add chain inet f in { type filter hook input priority 0; }; add rule inet f in udp dport 547 drop")
+
+	capFile := filepath.Join(l.dir, "f9.pcap")
+	tcpdump := l.start("tcpdump", "ip", "netns", "exec", r, "tcpdump", "-i", "R0", "-U", "--immediate-mode", "-s", "0", "-w", capFile,
+		"icmp6 or udp port 546 or udp port 547 or port 53")
+	waitFor(t, "tcpdump to listen", 10*time.Second, func() bool {
+		out, _ := os.ReadFile(filepath.Join(l.dir, "tcpdump.log"))
+		return bytes.Contains(out, []byte("listening on"))
+	})
+	l.start("dnsmasq", "ip", "netns", "exec", r, "dnsmasq", "-k", "-C", "/dev/null", "-u", "root", "--port=0",
+		"--interface=R0", "--bind-interfaces", "--enable-ra", "--ra-param=R0,10,1800",
+		"--dhcp-range=::,constructor:R0,ra-stateless", "--dhcp-option=option6:dns-server,[2001:db8::53]",
+		"--pid-file="+filepath.Join(l.dir, "dnsmasq.pid"), "--dhcp-leasefile="+filepath.Join(l.dir, "dnsmasq.leases"))
+	l.run("ip", "-n", a, "link", "set", "eth0", "up")
+	l.waitLinkLocal(a)
+	hook := filepath.Join(l.dir, "hook.sh")
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l.start("dhclient", "ip", "netns", "exec", a, "dhclient", "-6", "-S", "-d", "-v", "-pf", filepath.Join(l.dir, "dhclient.pid"),
+		"-lf", filepath.Join(l.dir, "dhclient.leases"), "-sf", hook, "eth0")
+
+	// dhclient retransmits after about 1, 2 and 4 s (RFC 8415 §15): wait
+	// for at least three Information-Requests on the wire.
+	waitFor(t, "three Information-Requests", 40*time.Second, func() bool {
+		rep := analyzeFile(t, capFile)
+		if rep != nil && len(rep.Clients) == 1 && rep.Clients[0].Counts.InformationRequests >= 3 {
+			return true
+		}
+		return false
+	})
+	_ = tcpdump.Process.Signal(syscall.SIGTERM)
+	_ = tcpdump.Wait()
+	rep := analyzeFile(t, capFile)
+	if rep == nil || len(rep.Clients) != 1 {
+		t.Fatalf("want one client, got report %+v", rep)
+	}
+	c := rep.Clients[0]
+	t.Logf("%s %s (%s): %s", c.MAC, c.Verdict, c.Identified, c.Reason)
+	for _, fd := range c.Findings {
+		t.Logf("  %s %s: %s", fd.ID, fd.Severity, fd.Message)
+	}
+	got := clientView{MAC: c.MAC, Identified: c.Identified, Verdict: c.Verdict}
+	if diff := cmp.Diff(clientView{MAC: "02:00:00:00:02:01", Identified: "ISC dhclient", Verdict: VerdictNoDNS}, got); diff != "" {
+		t.Errorf("client (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(c.Reason, "F9") || len(findingIDs(rep, "N1")) == 0 {
+		t.Errorf("want F9 in the reason and an N1 finding; reason %q, N1 %v", c.Reason, findingIDs(rep, "N1"))
 	}
 }

@@ -98,6 +98,9 @@ func identify(c *client) *profile {
 	case c.hasORO && len(c.oro) == 2 && uint16Set(c.oro, []uint16{23, 24}):
 		return &profile{name: "WIDE dhcp6c or busybox udhcpc6", basis: "DHCPv6 ORO 23,24 only", source: fieldGuide + "; " + labRecipes,
 			rdnss: no, behaviour: "information-only DHCPv6 client; takes no DNS from RDNSS (F12)"}
+	case strings.Contains(vc, "msft") || strings.HasPrefix(strings.ToLower(c.dhcp4VendorClass), "msft"):
+		return &profile{name: "Windows", basis: "Vendor Class \"MSFT\" (DHCPv6 option 16 or DHCPv4 option 60)", source: fieldGuide,
+			rdnss: unknown, behaviour: "Windows 10 1703 and later use RDNSS, earlier versions do not (F12): the version cannot be seen"}
 	case strings.HasPrefix(strings.ToLower(c.dhcp4VendorClass), "android-dhcp"):
 		return &profile{name: "Android", basis: "DHCPv4 Vendor Class (60) \"" + c.dhcp4VendorClass + "\"", source: fieldGuide,
 			rdnss: yes, minRDNSSLifetime: 120,

@@ -8,6 +8,14 @@ import (
 	"time"
 )
 
+// linkState is what verdicts need to know about the whole link.
+type linkState struct {
+	// replies counts DHCPv6 Replies seen to anyone.
+	replies int
+	// routers counts hosts seen sending RAs.
+	routers int
+}
+
 // verdictResult is a client's verdict with its explanation.
 type verdictResult struct {
 	verdict   Verdict
@@ -81,8 +89,8 @@ func (c *client) pending(now time.Time) (*transaction, bool) {
 
 // evaluate decides the client's verdict at now (issue rules: dns-ok only on
 // positive evidence through a channel the client is seen to use).
-func (c *client) evaluate(now time.Time, linkReplies int) verdictResult {
-	v := c.decide(now, linkReplies)
+func (c *client) evaluate(now time.Time, link linkState) verdictResult {
+	v := c.decide(now, link)
 	// A client silent for long may have left: say so, whatever the verdict.
 	if gone := now.Sub(c.last); gone > 10*time.Minute {
 		v.reason += "; the client was last seen " + seconds(gone) + " before the end of the observation"
@@ -91,7 +99,8 @@ func (c *client) evaluate(now time.Time, linkReplies int) verdictResult {
 }
 
 // decide is evaluate without the absence note.
-func (c *client) decide(now time.Time, linkReplies int) verdictResult {
+func (c *client) decide(now time.Time, link linkState) verdictResult {
+	linkReplies := link.replies
 	var v verdictResult
 	prof := identify(c)
 	used := false
@@ -276,6 +285,8 @@ func (c *client) decide(now time.Time, linkReplies int) verdictResult {
 		}
 		if noRDNSS && c.counts.RAsReceived > 0 {
 			v.reason += "; the RAs that reached it carry no RDNSS"
+		} else if rdnss == no && len(validNow) > 0 {
+			v.reason += "; " + prof.name + " takes no DNS from the RDNSS the RAs carry (F12)"
 		}
 		for _, s := range tx.sends {
 			v.evidence = append(v.evidence, s)
@@ -313,6 +324,9 @@ func (c *client) decide(now time.Time, linkReplies int) verdictResult {
 	case c.counts.RS > 0 && c.counts.DAD > 0:
 		v.verdict = VerdictNoDNS
 		v.reason = fmt.Sprintf("it joined the link (DAD) and sent %d RS, but no RA reached it (F3)", c.counts.RS)
+		if link.routers == 0 {
+			v.reason = fmt.Sprintf("it joined the link (DAD) and sent %d RS, but no RA was seen on the link at all (no router, or RAs filtered)", c.counts.RS)
+		}
 		v.evidence = append(v.evidence, c.rs[len(c.rs)-1])
 		return v
 	}

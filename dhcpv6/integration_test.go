@@ -167,7 +167,7 @@ type proc struct {
 func (p *proc) output() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.output()
+	return p.out.String()
 }
 
 // start starts a command, kills it at cleanup if still running, and

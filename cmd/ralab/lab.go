@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -79,6 +80,9 @@ func runLab(ctx context.Context, args []string) error {
 		if *out != "" {
 			log.Info("results written", "dir", *out, "elapsed", time.Since(start).Round(time.Second))
 		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted, lab removed: %w", err)
 	}
 	return err
 }

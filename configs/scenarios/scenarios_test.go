@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"fmt"
 	"io/fs"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ func TestShipped(t *testing.T) {
 				now := time.Unix(0, 0)
 				for i := range 4 {
 					got, _ := set.ConfigFor(now.Add(time.Duration(i)*ifc.MaxInterval), ifc)
-					if _, err := ra.Build(got, nil); err != nil {
+					if _, err := ra.Build(got, net.HardwareAddr{0x02, 0, 0, 0, 0, 1}); err != nil {
 						t.Fatalf("phase %q: RA %d does not build: %v", p.Name, i, err)
 					}
 				}

@@ -41,13 +41,6 @@ type Options struct {
 	Metrics *Metrics
 	// Sysctl is where per-interface sysctls live; nil is /proc/sys.
 	Sysctl *sysctl.FS
-	// Limits bound unicast RAs; the zero value means DefaultLimits.
-	Limits Limits
-	// Rand draws the random intervals and delays; nil seeds one randomly.
-	Rand *rand.Rand
-	// FinalSpacing is the time between final RAs; 0 means
-	// DefaultFinalSpacing.
-	FinalSpacing time.Duration
 	// Recheck is how often the link state is re-read in case a netlink
 	// notification is missed; 0 means 2 s.
 	Recheck time.Duration
@@ -61,7 +54,6 @@ type Advertiser struct {
 	m       *Metrics
 	sysctl  *sysctl.FS
 	sched   *Scheduler
-	final   time.Duration
 	recheck time.Duration
 	invLog  *logLimiter
 	errLog  *logLimiter
@@ -89,15 +81,6 @@ func New(ifc config.Interface, o Options) *Advertiser {
 	if o.Sysctl == nil {
 		o.Sysctl = sysctl.New("")
 	}
-	if o.Limits == (Limits{}) {
-		o.Limits = DefaultLimits
-	}
-	if o.Rand == nil {
-		o.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-	}
-	if o.FinalSpacing == 0 {
-		o.FinalSpacing = DefaultFinalSpacing
-	}
 	if o.Recheck == 0 {
 		o.Recheck = 2 * time.Second
 	}
@@ -106,8 +89,7 @@ func New(ifc config.Interface, o Options) *Advertiser {
 		log:     o.Logger.With("interface", ifc.Name),
 		m:       o.Metrics,
 		sysctl:  o.Sysctl,
-		sched:   NewScheduler(ifc.MinInterval, ifc.MaxInterval, o.Limits, o.Rand),
-		final:   o.FinalSpacing,
+		sched:   NewScheduler(ifc.MinInterval, ifc.MaxInterval, DefaultLimits, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))),
 		recheck: o.Recheck,
 		invLog:  newLogLimiter(5, 10*time.Second),
 		errLog:  newLogLimiter(5, 10*time.Second),
@@ -148,9 +130,11 @@ func (a *Advertiser) Status() Status {
 	defer a.mu.Unlock()
 	s := a.status
 	s.Counters = s.Counters.clone()
-	if s.LastMulticast != nil {
-		t := *s.LastMulticast
-		s.LastMulticast = &t
+	for _, p := range []**time.Time{&s.LastMulticast, &s.NextRA} {
+		if *p != nil {
+			t := **p
+			*p = &t
+		}
 	}
 	return s
 }
@@ -178,6 +162,7 @@ func (a *Advertiser) applyReload(now time.Time) {
 func (a *Advertiser) setState(state string, st linkState) {
 	a.mu.Lock()
 	a.status.State, a.status.Reason = state, st.Reason
+	a.status.NextRA = nil
 	a.status.LinkLocal, a.status.MAC = "", ""
 	if state == "advertising" {
 		a.status.LinkLocal, a.status.MAC = st.LinkLocal.String(), st.MAC.String()
@@ -295,8 +280,12 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 		wg.Wait()
 	}()
 
-	timer := time.NewTimer(time.Until(a.sched.Next()))
+	next := a.sched.Next()
+	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
+	a.mu.Lock()
+	a.status.NextRA = &next
+	a.mu.Unlock()
 	for {
 		select {
 		case <-ctx.Done():
@@ -333,7 +322,11 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 			}
 		}
 		// Since Go 1.23, Reset discards a pending expiry.
-		timer.Reset(time.Until(a.sched.Next()))
+		next := a.sched.Next()
+		timer.Reset(time.Until(next))
+		a.mu.Lock()
+		a.status.NextRA = &next
+		a.mu.Unlock()
 	}
 }
 
@@ -539,7 +532,7 @@ func checkSize(n, mtu int) error {
 func (a *Advertiser) sendFinal(conn *ndp.Conn, st linkState) {
 	for i := range MaxFinalRtrAdvertisements {
 		if i > 0 {
-			time.Sleep(a.final)
+			time.Sleep(DefaultFinalSpacing)
 		}
 		a.send(conn, st, KindFinal, netip.Addr{})
 		a.sched.MulticastSent(time.Now())

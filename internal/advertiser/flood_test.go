@@ -27,7 +27,9 @@ const (
 func TestHelperFlood(t *testing.T) {
 	spec := os.Getenv(floodEnv)
 	if spec == "" {
-		t.Skip("helper process for TestNamespaceFlood; not a test on its own")
+		// Not started as a helper process: nothing to do (no Skip, which
+		// CI would count as a failure).
+		return
 	}
 	n, err := strconv.Atoi(spec)
 	if err != nil {

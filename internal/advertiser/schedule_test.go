@@ -526,3 +526,70 @@ func BenchmarkSolicitFlood(b *testing.B) {
 		}
 	}
 }
+
+// FuzzScheduler drives a Scheduler with arbitrary RS and reload sequences
+// and checks the RFC 4861 invariants on what it sends: multicast RAs at
+// least MinDelayBetweenRAs apart and never more than MaxInterval apart,
+// unicast RAs at least MinDelayBetweenRAs apart per source and within the
+// token bucket overall.
+func FuzzScheduler(f *testing.F) {
+	f.Add(uint64(1), []byte{0, 1, 2, 3, 250, 4, 5})
+	f.Add(uint64(2), []byte{255, 255, 0, 0, 0, 0, 7, 7, 7})
+	f.Fuzz(func(t *testing.T, seed uint64, events []byte) {
+		const min, max = 4 * time.Second, 6 * time.Second
+		s := newTestScheduler(min, max, seed)
+		s.Start(t0)
+		now := t0
+		var sent []Send
+		var sentAt []time.Time
+		drain := func(until time.Time) {
+			for n := s.Next(); !n.After(until); n = s.Next() {
+				for _, x := range s.Due(n) {
+					sent, sentAt = append(sent, x), append(sentAt, n)
+				}
+			}
+		}
+		// Each event byte: low 3 bits pick a source (7 = ::), bit 3
+		// unicast, bit 4 a reload instead of an RS, the top 3 bits the
+		// time step (0..7 × 250 ms).
+		for _, e := range events {
+			next := now.Add(time.Duration(e>>5) * 250 * time.Millisecond)
+			drain(next)
+			now = next
+			if e&0x10 != 0 {
+				s.Reload(now)
+				continue
+			}
+			src := netip.IPv6Unspecified()
+			if e&7 != 7 {
+				src = netip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80, 15: e & 7})
+			}
+			s.Solicit(now, src, e&8 != 0)
+		}
+		end := now.Add(2 * max)
+		drain(end)
+
+		var mc []time.Time
+		lastUni := map[netip.Addr]time.Time{}
+		uni := 0
+		for i, x := range sent {
+			if !x.Dst.IsValid() {
+				mc = append(mc, sentAt[i])
+				continue
+			}
+			uni++
+			if l, ok := lastUni[x.Dst]; ok && sentAt[i].Sub(l) < MinDelayBetweenRAs {
+				t.Fatalf("unicast RAs to %v %v apart", x.Dst, sentAt[i].Sub(l))
+			}
+			lastUni[x.Dst] = sentAt[i]
+		}
+		for i := 1; i < len(mc); i++ {
+			if g := mc[i].Sub(mc[i-1]); g < MinDelayBetweenRAs || g > max {
+				t.Fatalf("multicast RAs %d and %d %v apart", i-1, i, g)
+			}
+		}
+		if limit := DefaultLimits.UnicastBurst + int(DefaultLimits.UnicastRate*end.Sub(t0).Seconds()) + 1; uni > limit {
+			t.Fatalf("%d unicast RAs, bucket allows %d", uni, limit)
+		}
+	})
+}

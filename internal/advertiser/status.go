@@ -22,6 +22,8 @@ type Status struct {
 	MAC string `json:"mac,omitempty"`
 	// LastMulticast is when the last multicast RA was sent.
 	LastMulticast *time.Time `json:"last_multicast,omitempty"`
+	// NextRA is when the next scheduled RA is due, while advertising.
+	NextRA *time.Time `json:"next_ra,omitempty"`
 	// Counters are the interface's counters since start.
 	Counters Counters `json:"counters"`
 	// RA is the last multicast RA sent, decoded from the bytes on the wire.

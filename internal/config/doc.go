@@ -12,8 +12,13 @@
 // that names the file, the line, the key and the value and says what is
 // allowed; errors.Is matches the sentinel errors ErrSyntax, ErrUnknownKey,
 // ErrWrongType, ErrMissingKey, ErrInvalidValue, ErrOutOfRange and
-// ErrDuplicate. Keys that have a computed default ("auto") are resolved, so
-// a *Config holds the exact values ralab puts on the wire.
+// ErrDuplicate. Keys that have a computed default ("auto") are resolved,
+// so a *Config holds the exact values ralab puts on the wire.
+//
+// Messages show at most 80 characters of a value, so that a huge value
+// cannot flood a log. A file that nests keys, tables and arrays more than
+// 32 levels deep is rejected as a syntax error before the TOML parser,
+// which is slow on such files, sees it.
 //
 // Validation also guards against encoding limits of the mdlayher/ndp
 // module: no single NDP option may reach 256 bytes, router lifetimes stay

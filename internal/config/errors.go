@@ -37,10 +37,13 @@ type Error struct {
 	// has a valid name.
 	Interface string
 	// Key is the full key path, such as "interface[0].rdnss[1].lifetime";
-	// empty for syntax errors.
+	// empty for most syntax errors. A path longer than 120 characters is
+	// cut short, ending in "…".
 	Key string
 	// Value is the offending value as TOML, such as `"2s"`; empty when the
-	// problem is not about a value.
+	// problem is not about a value. A string longer than 80 characters is
+	// cut short with "…" before its closing quote, and an array after its
+	// first elements with ", ...".
 	Value string
 	// Reason says what is wrong and what is allowed.
 	Reason string

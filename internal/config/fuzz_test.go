@@ -46,6 +46,13 @@ func FuzzParse(f *testing.F) {
 				if !errors.As(e, &ce) || ce.File != "fuzz.toml" || ce.Reason == "" {
 					t.Fatalf("problem %q is not a complete *config.Error", e)
 				}
+				// Only a file without interfaces has no line to point at.
+				if ce.Line == 0 && !(ce.Key == "" && errors.Is(e, config.ErrMissingKey)) {
+					t.Fatalf("problem %q has no line", e)
+				}
+				if n := len(e.Error()); n > 1000 {
+					t.Fatalf("problem %q has %d bytes", e, n)
+				}
 				found := false
 				for _, s := range sentinels {
 					found = found || errors.Is(e, s)

@@ -47,8 +47,7 @@ var hostileShapes = []struct {
 func TestScannerLinear(t *testing.T) {
 	t.Parallel()
 	work := func(doc string) int {
-		s := newScanner(doc)
-		s.document()
+		s := scan(doc)
 		return s.work
 	}
 	for _, tt := range hostileShapes {

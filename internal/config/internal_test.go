@@ -37,7 +37,7 @@ func schemaKeys(prefix string, t reflect.Type) []string {
 func TestReferenceComplete(t *testing.T) {
 	t.Parallel()
 	present := make(map[string]bool)
-	for k := range keyLines(string(configs.Reference)) {
+	for k := range scan(string(configs.Reference)).lines {
 		var b strings.Builder
 		for piece := range strings.SplitSeq(strings.ReplaceAll(k, "[", ".["), ".") {
 			if piece == "" || strings.HasPrefix(piece, "[") {
@@ -92,6 +92,7 @@ prefix = "y"
 		"interface[0]":                   4,
 		"interface[0].name":              5,
 		`interface[0]."quoted key"`:      9,
+		"interface[0].dotted":            10,
 		"interface[0].dotted.key":        10,
 		"interface[0].dotted.key.a":      10,
 		"interface[0].dotted.key.b":      10,
@@ -103,14 +104,15 @@ prefix = "y"
 		"interface[0].prefix[0].prefix":  15,
 		"interface[0].prefix[1]":         16,
 		"interface[0].dhcpv6":            17,
+		"interface[0].dhcpv6.duid":       18,
 		"interface[0].dhcpv6.duid.type":  18,
 		"interface[1]":                   19,
 		"interface[1].prefix":            20,
 		"interface[1].prefix[0]":         20,
 		"interface[1].prefix[0].prefix":  21,
 	}
-	if diff := cmp.Diff(want, keyLines(doc)); diff != "" {
-		t.Errorf("keyLines mismatch (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, scan(doc).lines); diff != "" {
+		t.Errorf("lines mismatch (-want +got):\n%s", diff)
 	}
 }
 
@@ -164,8 +166,7 @@ func FuzzKeyLines(f *testing.F) {
 		f.Add(tt.doc(200))
 	}
 	f.Fuzz(func(t *testing.T, doc string) {
-		s := newScanner(doc)
-		s.document()
+		s := scan(doc)
 		for k, line := range s.lines {
 			if line < 1 || line > strings.Count(doc, "\n")+1 {
 				t.Fatalf("key %s on line %d of a %d-line document", k, line, strings.Count(doc, "\n")+1)

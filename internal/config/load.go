@@ -25,8 +25,7 @@ func Load(path string) (*Config, error) {
 func Parse(name string, data []byte) (*Config, error) {
 	// Scan first: the scan is linear and finds nesting too deep for the
 	// TOML parser to take in reasonable time.
-	s := newScanner(string(data))
-	s.document()
+	s := scan(string(data))
 	if s.deepLine > 0 {
 		return nil, &Error{File: name, Line: s.deepLine, Key: shorten(s.deepKey, maxEchoKey), Err: ErrSyntax, Reason: fmt.Sprintf(
 			"keys, tables and arrays nest more than %d levels deep here; ralab reads at most %d (its own keys nest at most 6)", maxNesting, maxNesting)}

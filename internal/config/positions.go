@@ -22,26 +22,28 @@ const maxRecordedPath = 128
 // rejects deeper files before handing them to it.
 const maxNesting = 32
 
-// keyLines maps the String form of every key path in a TOML document,
-// array elements included, to the line it starts on; it leaves out what
-// lies below a path longer than maxRecordedPath. BurntSushi/toml keeps key
-// positions private and, for arrays of tables, keyed without the element
-// index, so ralab scans the document itself to point messages at the
-// right line.
-//
-// The scanner runs only on documents the TOML parser accepted, so it
-// handles valid TOML and merely stops early on anything else.
-func keyLines(doc string) map[string]int {
-	s := newScanner(doc)
+// scan scans a TOML document, recording the line of every key path in
+// lines and whether it nests too deep in deepLine.
+func scan(doc string) *scanner {
+	s := &scanner{doc: doc, line: 1, lines: make(map[string]int), arrays: make(map[string]int)}
 	s.document()
-	return s.lines
+	return s
 }
 
 // scanner walks a TOML document recording the line of each key.
+// BurntSushi/toml keeps key positions private and, for arrays of tables,
+// keyed without the element index, so ralab scans the document itself to
+// point messages at the right line.
+//
+// The scanner handles valid TOML and merely stops early on anything else;
+// the TOML parser then reports the syntax error.
 type scanner struct {
-	doc   string
-	pos   int
-	line  int
+	doc  string
+	pos  int
+	line int
+	// lines maps the String form of every key path, array elements
+	// included, to the line it starts on; it leaves out what lies below a
+	// path longer than maxRecordedPath.
 	lines map[string]int
 	// arrays counts the elements seen so far of each array of tables,
 	// by path.
@@ -54,10 +56,6 @@ type scanner struct {
 	// there.
 	deepLine int
 	deepKey  string
-}
-
-func newScanner(doc string) *scanner {
-	return &scanner{doc: doc, line: 1, lines: make(map[string]int), arrays: make(map[string]int)}
 }
 
 // path is a rendered key path, such as interface[0].rdnss[1], of n
@@ -194,13 +192,14 @@ func (s *scanner) header() path {
 	for !s.eof() && s.peek() == ']' {
 		s.advance()
 	}
+	// Record every prefix too: [a.b] may be where table a starts.
 	p := root
 	for i, seg := range segs {
 		if p = s.childKey(p, seg); !p.ok {
 			continue // Only count the pieces.
 		}
+		s.record(p, s.line)
 		if i == len(segs)-1 && array {
-			s.record(p, s.line)
 			n := s.arrays[p.s]
 			s.arrays[p.s] = n + 1
 			p = s.childIndex(p, n)
@@ -294,15 +293,16 @@ func (s *scanner) escape(b *strings.Builder) {
 func (s *scanner) keyValue(table path) {
 	p := table
 	line := s.line
+	// Record every prefix too: a.b = 1 may be where table a starts.
 	for _, seg := range s.key() {
 		p = s.childKey(p, seg)
+		s.record(p, line)
 	}
 	if s.peek() != '=' {
 		return
 	}
 	s.advance()
 	s.skipSpace(false)
-	s.record(p, line)
 	s.value(p)
 }
 

@@ -139,6 +139,10 @@ func (r *routerLifetime) config(_ time.Time, ifc config.Interface, forRA bool) (
 	}
 	old := ifc.RouterLifetime
 	ifc.RouterLifetime = r.p.lifetime
+	if r.p.lifetime == 0 {
+		// RFC 4191 §2.2: with Router Lifetime 0 the preference MUST be 00.
+		ifc.Preference = config.Medium
+	}
 	return ifc, []Effect{effect(ActionModify, "router lifetime %v sent as %v", old, r.p.lifetime)}
 }
 

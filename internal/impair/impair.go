@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/mdlayher/ndp"
@@ -186,13 +187,13 @@ type base struct{}
 func (base) config(_ time.Time, ifc config.Interface, _ bool) (config.Interface, []Effect) {
 	return ifc, nil
 }
-func (base) ra(_ time.Time, s Send) ([]Send, []Effect)                             { return []Send{s}, nil }
-func (base) next() (time.Time, bool)                                               { return time.Time{}, false }
-func (base) due(time.Time) ([]Send, []Effect)                                      { return nil, nil }
-func (base) rs(time.Time, netip.Addr) (bool, []Effect)                             { return true, nil }
-func (base) seen(netip.Addr)                                                       {}
-func (base) dhcpv6(time.Time, netip.Addr, bool) Decision                           { return Decision{} }
-func (base) second(config.Interface) (Router, bool)                                { return Router{}, false }
+func (base) ra(_ time.Time, s Send) ([]Send, []Effect)   { return []Send{s}, nil }
+func (base) next() (time.Time, bool)                     { return time.Time{}, false }
+func (base) due(time.Time) ([]Send, []Effect)            { return nil, nil }
+func (base) rs(time.Time, netip.Addr) (bool, []Effect)   { return true, nil }
+func (base) seen(netip.Addr)                             {}
+func (base) dhcpv6(time.Time, netip.Addr, bool) Decision { return Decision{} }
+func (base) second(config.Interface) (Router, bool)      { return Router{}, false }
 
 // effect returns an Effect with only Action and Detail set; the Set fills
 // in the rest.
@@ -208,16 +209,19 @@ type member struct {
 }
 
 // Set is the state of the impairments active on one interface. Its hooks
-// apply the impairments in the order given to NewSet. A Set is not safe
-// for concurrent use; the transport serialises calls.
+// apply the impairments in the order given to NewSet. A Set is safe for
+// concurrent use, so that the RA sender and the DHCPv6 server can share
+// one.
 type Set struct {
+	mu      sync.Mutex
 	members []member
 }
 
 // NewSet starts the impairments of specs at time start (the phase start:
 // parameters such as rdnss-omit's "after" count from it). rnd is the
 // random source for probabilistic impairments; nil means a source seeded
-// with 1, so that runs repeat.
+// with 1, so that runs repeat. A zero Spec, such as the one NewSpec
+// returns with an error, is skipped.
 func NewSet(start time.Time, rnd *rand.Rand, specs ...Spec) *Set {
 	if rnd == nil {
 		rnd = rand.New(rand.NewPCG(1, 1))
@@ -249,6 +253,8 @@ func (m member) stamp(now time.Time, effects []Effect) []Effect {
 // what the daemon is configured to send. Call it exactly once per RA
 // built: impairments acting on every Nth RA count the calls.
 func (s *Set) ConfigFor(now time.Time, ifc config.Interface) (config.Interface, []Effect) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.configFor(now, ifc, true)
 }
 
@@ -256,6 +262,8 @@ func (s *Set) ConfigFor(now time.Time, ifc config.Interface) (config.Interface, 
 // Information-Request with, such as without DNS servers (F12). ifc is the
 // interface's configuration; it does not count as an RA.
 func (s *Set) DHCPv6ConfigFor(now time.Time, ifc config.Interface) (config.DHCPv6, []Effect) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	ifc, e := s.configFor(now, ifc, false)
 	return ifc.DHCPv6, e
 }
@@ -274,6 +282,8 @@ func (s *Set) configFor(now time.Time, ifc config.Interface, forRA bool) (config
 // RA returns what goes on the wire for the RA the daemon meant to send.
 // An empty result means nothing is sent.
 func (s *Set) RA(now time.Time, out Outgoing) ([]Send, []Effect) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	sends := []Send{{At: now, Kind: out.Kind, Dst: out.Dst, RA: out.RA}}
 	return s.chain(now, 0, sends)
 }
@@ -295,6 +305,8 @@ func (s *Set) chain(now time.Time, i int, sends []Send) ([]Send, []Effect) {
 
 // Next returns the earliest time Due has something to send.
 func (s *Set) Next() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var best time.Time
 	found := false
 	for _, m := range s.members {
@@ -309,6 +321,8 @@ func (s *Set) Next() (time.Time, bool) {
 // are due at now, such as replayed RAs. Each passes through the
 // impairments after the one that made it.
 func (s *Set) Due(now time.Time) ([]Send, []Effect) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var sends []Send
 	var all []Effect
 	for i, m := range s.members {
@@ -327,6 +341,8 @@ func (s *Set) Due(now time.Time) ([]Send, []Effect) {
 // RS reports whether the daemon may answer a Router Solicitation from
 // src. It also records src as seen.
 func (s *Set) RS(now time.Time, src netip.Addr) (bool, []Effect) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	answer := true
 	var all []Effect
 	for _, m := range s.members {
@@ -344,6 +360,13 @@ func (s *Set) RS(now time.Time, src netip.Addr) (bool, []Effect) {
 // controller's binding table learns it from the client's traffic (RS,
 // DHCPv6, NS). Multicast-to-unicast conversion (F3) sends to these.
 func (s *Set) Seen(addr netip.Addr) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen(addr)
+}
+
+// seen records addr in every member.
+func (s *Set) seen(addr netip.Addr) {
 	for _, m := range s.members {
 		m.imp.seen(addr)
 	}
@@ -352,13 +375,17 @@ func (s *Set) Seen(addr netip.Addr) {
 // DHCPv6Request decides what happens to a DHCPv6 message received from
 // src before the server sees it.
 func (s *Set) DHCPv6Request(now time.Time, src netip.Addr) Decision {
-	s.Seen(src)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen(src)
 	return s.dhcpv6(now, src, false)
 }
 
 // DHCPv6Reply decides what happens to a Reply the server means to send to
 // dst.
 func (s *Set) DHCPv6Reply(now time.Time, dst netip.Addr) Decision {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.dhcpv6(now, dst, true)
 }
 
@@ -381,6 +408,8 @@ func (s *Set) dhcpv6(now time.Time, peer netip.Addr, reply bool) Decision {
 // link beside the daemon, when an impairment asks for one (F15). ifc is the
 // daemon's own configuration.
 func (s *Set) SecondRouter(ifc config.Interface) (Router, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, m := range s.members {
 		if r, ok := m.imp.second(ifc); ok {
 			return r, true

@@ -21,14 +21,18 @@ type throttleParams struct {
 func (p throttleParams) start(time.Time, *rand.Rand) impairment { return &throttle{p: p} }
 
 // throttle passes at most a few unsolicited multicast RAs per period, as
-// Cisco's "ipv6 nd ra-throttler" does. Cisco's rules, in the order the
-// IOS XE "IPv6 Router Advertisement Throttler" configuration guide
-// applies them: a router that has not yet sent "allow at-least" RAs in
-// the period is passed; one that has sent "allow at-most" is throttled;
-// otherwise "max-through" bounds the multicast RAs of the VLAN per period.
-// With one router (ralab) the per-router and per-VLAN counts are the same
-// count. Throttled RAs still reach hosts with a pending RS on Cisco: here
-// the daemon's own solicited answers always pass, which covers that.
+// Cisco's "ipv6 nd ra-throttler" does. The Cisco IOS XE configuration
+// guide "IPv6 Router Advertisement Throttler", section "IPv6 RA Throttler
+// Command Precedence Rules"
+// (https://www.cisco.com/c/en/us/td/docs/ios-xml/ios/ipv6_fhsec/configuration/xe-3e/ip6f-xe-3e-book/ip6-ra-throttler.html)
+// applies, in order: a router that has not yet sent "allow at-least" RAs
+// in the period is passed; one that has sent "allow at-most" is throttled,
+// that is multicast only to wired hosts and to wireless hosts with a
+// pending RS. ralab then bounds the rest by "max-through", the multicast
+// RAs passed per VLAN per period; that reading of max-through is ours
+// [verify], and with one router (ralab) the per-router and per-VLAN counts
+// are the same count. Throttled RAs reach no client here; the daemon's own
+// solicited answers always pass, which stands for the pending-RS rule.
 type throttle struct {
 	base
 	p      throttleParams

@@ -10,7 +10,9 @@
 // The recipes followed here are in docs/lab-recipes.md of the project's
 // shared notes: accept_dad=0 before the veth exists, veth ends created
 // directly in their namespaces, an empty /etc/netns/NS/resolv.conf before
-// any client starts so clients never write the host's resolver.
+// any client starts so clients never write the host's resolver. A veth
+// pair inside the router namespace keeps the bridge's carrier on, so
+// lab0 has its link-local address before the first host joins.
 //
 // netlab needs root and the ip command from iproute2; Check reports whether
 // both are there.

@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 )
 
 // A Host is one network namespace of a Lab: the router or a client.
@@ -138,4 +140,30 @@ func (h *Host) DefaultRoutes(ctx context.Context) ([]Route, error) {
 		return nil, err
 	}
 	return ParseRoutes(out)
+}
+
+// linkLocalTimeout bounds the wait for a link-local address; it normally
+// takes about 0.2 s after carrier (lab-recipes.md), far longer on a
+// loaded machine.
+const linkLocalTimeout = 60 * time.Second
+
+// waitLinkLocal waits until the host's link-local address is on IfName
+// and usable (not tentative).
+func (h *Host) waitLinkLocal(ctx context.Context) error {
+	ll := h.LinkLocal()
+	deadline := time.Now().Add(linkLocalTimeout)
+	for {
+		as, err := h.Addresses(ctx)
+		if err == nil && slices.ContainsFunc(as, func(a Address) bool { return a.Addr() == ll && a.Usable() }) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("netlab: %s: no usable link-local %v after %v (addresses %+v, %v)", h.Namespace, ll, linkLocalTimeout, as, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

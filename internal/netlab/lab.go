@@ -109,7 +109,9 @@ type Lab struct {
 }
 
 // New creates a lab: its state directory, its marker file and the router
-// namespace with the bridge. On error nothing is left behind.
+// namespace with the bridge, which has its link-local address when New
+// returns, so a server can start before any host exists. On error nothing
+// is left behind.
 func New(ctx context.Context, opts Options) (*Lab, error) {
 	if err := Check(); err != nil {
 		return nil, err
@@ -225,8 +227,24 @@ func (l *Lab) createRouter(ctx context.Context) error {
 	if err := h.prepare(ctx); err != nil {
 		return err
 	}
+	// A bridge without ports has no carrier, hence no link-local address,
+	// and a server started before the first host could not bind to it. A
+	// veth pair inside the router namespace, one end a bridge port and the
+	// other up with IPv6 disabled, keeps the carrier on and sends nothing.
+	if _, err := run(ctx, "ip", "-n", ns, "link", "add", BridgeName, "address", RouterMAC, "type", "bridge"); err != nil {
+		return err
+	}
+	if _, err := run(ctx, "ip", "-n", ns, "link", "add", anchorPort, "type", "veth", "peer", "name", anchorPeer); err != nil {
+		return err
+	}
+	for _, k := range []string{anchorPort, anchorPeer} {
+		if err := h.Sysctl(ctx, "net.ipv6.conf."+k+".disable_ipv6", "1"); err != nil {
+			return err
+		}
+	}
 	steps := [][]string{
-		{"ip", "-n", ns, "link", "add", BridgeName, "address", RouterMAC, "type", "bridge"},
+		{"ip", "-n", ns, "link", "set", anchorPort, "master", BridgeName, "up"},
+		{"ip", "-n", ns, "link", "set", anchorPeer, "up"},
 		{"ip", "-n", ns, "link", "set", BridgeName, "up"},
 	}
 	for _, s := range steps {
@@ -237,9 +255,18 @@ func (l *Lab) createRouter(ctx context.Context) error {
 	if err := h.Sysctl(ctx, "net.ipv6.conf.all.forwarding", "1"); err != nil {
 		return err
 	}
+	if err := h.waitLinkLocal(ctx); err != nil {
+		return err
+	}
 	l.router = h
 	return nil
 }
+
+// The anchor veth pair of the router namespace; see createRouter.
+const (
+	anchorPort = "lab0anchor"
+	anchorPeer = "lab0anchorpeer"
+)
 
 // newHost makes the Host value and its state directory.
 func (l *Lab) newHost(name, ns, ifname string, mac net.HardwareAddr) (*Host, error) {
@@ -252,8 +279,9 @@ func (l *Lab) newHost(name, ns, ifname string, mac net.HardwareAddr) (*Host, err
 
 // AddHost creates a client namespace "<prefix>-<name>" joined to the
 // bridge. Its interface HostIfName has the fixed MAC mac, accept_ra=2,
-// and no DAD, so its link-local address (see Host.LinkLocal) is usable at
-// once. The router end of the veth is enslaved to the bridge.
+// and no DAD; AddHost returns once its link-local address (see
+// Host.LinkLocal) is usable. The router end of the veth is enslaved to the
+// bridge.
 func (l *Lab) AddHost(ctx context.Context, name, mac string) (*Host, error) {
 	if !hostNameRE.MatchString(name) || name == "rtr" {
 		return nil, fmt.Errorf("%w: %q (want [a-z0-9_], 1-16 characters, not \"rtr\")", ErrBadName, name)
@@ -297,6 +325,11 @@ func (l *Lab) AddHost(ctx context.Context, name, mac string) (*Host, error) {
 		return nil, err
 	}
 	if _, err := run(ctx, "ip", "-n", ns, "link", "set", HostIfName, "up"); err != nil {
+		return nil, err
+	}
+	// Clients such as dhclient exit at once if the link-local address is
+	// not there yet; it appears shortly after the veth's carrier.
+	if err := h.waitLinkLocal(ctx); err != nil {
 		return nil, err
 	}
 	l.mu.Lock()

@@ -1,6 +1,7 @@
 package netlab_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -242,9 +243,17 @@ func TestCleanStale(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	orphan := exec.Command("ip", "netns", "exec", nss[1], "sleep", "600")
+	orphan := exec.Command("ip", "netns", "exec", nss[1], "sh", "-c", "echo ready; exec sleep 600")
 	orphan.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := orphan.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := orphan.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Only once it prints is the process inside the namespace.
+	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
 		t.Fatal(err)
 	}
 	orphanDone := make(chan struct{})

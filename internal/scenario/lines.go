@@ -15,9 +15,9 @@ func keyLines(doc string) map[string]int {
 	lines := make(map[string]int)
 	arrays := make(map[string]int) // array of tables path → last index
 	table := ""
-	depth := 0         // open brackets of a multi-line array value
-	inString := false  // inside a multi-line basic or literal string
-	delim := ""        // its closing delimiter
+	depth := 0        // open brackets of a multi-line array value
+	inString := false // inside a multi-line basic or literal string
+	delim := ""       // its closing delimiter
 	for n, line := range strings.Split(doc, "\n") {
 		lineNo := n + 1
 		if inString {

@@ -137,6 +137,9 @@ type parser struct {
 	file  string
 	lines map[string]int
 	errs  []*config.Error
+	// invalid are impairments defined with errors already reported, so
+	// that phases naming them raise no second error.
+	invalid map[string]bool
 }
 
 // fail records a problem with key.
@@ -179,7 +182,7 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		}
 		return nil, e
 	}
-	p := &parser{file: name, lines: keyLines(string(data))}
+	p := &parser{file: name, lines: keyLines(string(data)), invalid: map[string]bool{}}
 	s := p.scenario(tree)
 	if len(p.errs) > 0 {
 		slices.SortStableFunc(p.errs, func(a, b *config.Error) int { return a.Line - b.Line })
@@ -271,16 +274,19 @@ func (p *parser) scenario(tree map[string]any) *Scenario {
 			key := "impairment." + n
 			if !namePattern.MatchString(n) {
 				p.fail(key, nil, config.ErrInvalidValue, "impairment names are 1 to 64 letters, digits, '-' or '_'")
+				p.invalid[n] = true
 				continue
 			}
 			body, ok := t[n].(map[string]any)
 			if !ok {
 				p.fail(key, t[n], config.ErrWrongType, "must be a table: [impairment.%s] with type = \"...\"", n)
+				p.invalid[n] = true
 				continue
 			}
 			sp, err := impair.NewSpec(n, body)
 			if err != nil {
 				p.adopt(key, err)
+				p.invalid[n] = true
 				continue
 			}
 			s.Impairments[n] = sp
@@ -323,6 +329,15 @@ func (p *parser) phases(s *Scenario, tree map[string]any) {
 		return
 	}
 	list, ok := raw.([]map[string]any)
+	if arr, isArr := raw.([]any); isArr {
+		// An inline array of tables: phase = [{start = "0s"}].
+		ok = true
+		for _, x := range arr {
+			m, isMap := x.(map[string]any)
+			ok = ok && isMap
+			list = append(list, m)
+		}
+	}
 	if !ok {
 		p.fail("phase", raw, config.ErrWrongType, "must be an array of tables: [[phase]]")
 		return
@@ -356,6 +371,7 @@ func (p *parser) phases(s *Scenario, tree map[string]any) {
 				n, _ := x.(string)
 				sp, ok := s.Impairments[n]
 				switch {
+				case p.invalid[n]:
 				case !ok:
 					p.fail(key+".impairments", raw, config.ErrInvalidValue, "%s is not defined: add an [impairment.%s] table; defined: %s",
 						tomlValue(x), n, strings.Join(definedNames(s), ", "))

@@ -97,9 +97,23 @@ func (l *Lab) Sh(ns, cmd string) string {
 	return Run(l.t, "ip", "netns", "exec", ns, "sh", "-c", cmd)
 }
 
+// Proc is a background command. Its Wait may be called more than once
+// and from several goroutines.
+type Proc struct {
+	*exec.Cmd
+	once sync.Once
+	err  error
+}
+
+// Wait waits for the command to exit and returns its result.
+func (p *Proc) Wait() error {
+	p.once.Do(func() { p.err = p.Cmd.Wait() })
+	return p.err
+}
+
 // Start starts a command inside ns with extra environment; it is killed at
 // cleanup if still running. Its output goes to out.
-func (l *Lab) Start(ns string, env []string, out *Buffer, args ...string) *exec.Cmd {
+func (l *Lab) Start(ns string, env []string, out *Buffer, args ...string) *Proc {
 	l.t.Helper()
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
@@ -107,18 +121,17 @@ func (l *Lab) Start(ns string, env []string, out *Buffer, args ...string) *exec.
 	if err := cmd.Start(); err != nil {
 		l.t.Fatalf("starting %v: %v", args, err)
 	}
+	p := &Proc{Cmd: cmd}
 	l.t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
+		_ = p.Process.Kill()
+		_ = p.Wait()
 	})
-	return cmd
+	return p
 }
 
 // Capture starts tcpdump on ClientIf writing ICMPv6 to path and waits
 // until it listens. Stop it with SIGTERM.
-func (l *Lab) Capture(path string) *exec.Cmd {
+func (l *Lab) Capture(path string) *Proc {
 	l.t.Helper()
 	var out Buffer
 	cmd := l.Start(l.Client, nil, &out, "tcpdump", "-i", ClientIf, "-n", "--immediate-mode", "-U", "-w", path, "icmp6")
