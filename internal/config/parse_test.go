@@ -114,10 +114,10 @@ information_refresh_time = "10m"
 			}()},
 		},
 		{
-			name: "short max_interval keeps min_interval at max",
+			name: "short max_interval makes min_interval 0.75 × max",
 			doc:  "[[interface]]\nname = \"eth0\"\nmax_interval = \"4s\"\n[[interface.pref64]]\nprefix = \"64:ff9b::/96\"\n",
 			want: []config.Interface{func() config.Interface {
-				ifc := bare("eth0", 4*time.Second, 4*time.Second, 12*time.Second)
+				ifc := bare("eth0", 4*time.Second, 3*time.Second, 12*time.Second)
 				ifc.PREF64 = []config.PREF64{{Prefix: netip.MustParsePrefix("64:ff9b::/96"), Lifetime: 16 * time.Second}}
 				return ifc
 			}()},

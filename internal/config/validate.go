@@ -24,7 +24,7 @@ const (
 	// RFC 4861 §6.2.1, which ralab's "auto" keeps to for old hosts.
 	rfc4861MaxRouterLifetime = 9000 * time.Second
 	// autoMinIntervalThreshold is where RFC 4861 §6.2.1's default
-	// MinRtrAdvInterval switches from MaxRtrAdvInterval to 0.33 × it.
+	// MinRtrAdvInterval becomes 0.33 × MaxRtrAdvInterval (below it, 0.75 ×).
 	autoMinIntervalThreshold = 9 * time.Second
 	// defaultValidLifetime is AdvValidLifetime's default (RFC 4861 §6.2.1).
 	defaultValidLifetime = 2592000 * time.Second
@@ -424,7 +424,12 @@ func autoMinInterval(maxInt time.Duration) time.Duration {
 	if maxInt >= autoMinIntervalThreshold {
 		return maxInt * 33 / 100
 	}
-	return maxInt
+	// RFC 4861 §6.2.1 literally makes the default MaxRtrAdvInterval itself
+	// below 9 s, which breaks the same section's MinRtrAdvInterval ≤ 0.75 ×
+	// MaxRtrAdvInterval rule and leaves no randomisation. Like radvd
+	// (AdvDefaultMinRtrAdvInterval), use 0.75 × max there; max ≥ 4 s keeps
+	// it at or above the 3 s minimum.
+	return maxInt * 3 / 4
 }
 
 // autoRouterLifetime is the default router lifetime: 3 × maxInt (RFC 4861
