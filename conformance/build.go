@@ -78,10 +78,19 @@ func (t *Tracker) Report(now time.Time) *Report {
 	for _, m := range rmacs {
 		rt := t.routers[m]
 		routers = append(routers, rt)
-		r.Routers = append(r.Routers, reportRouter(rt, now))
+		r.Routers = append(r.Routers, reportRouter(rt, t.start, now))
 	}
 	link := t.linkFind.clone()
 	checkConsistency(routers, &link)
+	if len(routers) > 1 {
+		// R9 compares every pair of routers that sent a usable RA.
+		for i, rt := range routers {
+			if rt.lastParsed != nil {
+				r.Routers[i].Checked = append(r.Routers[i].Checked, "R9")
+				slices.SortFunc(r.Routers[i].Checked, compareIDs)
+			}
+		}
+	}
 	r.Findings = sortFindings(link.findings())
 	r.Sent = slices.Clone(t.sent)
 	return r
@@ -117,6 +126,8 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 		Evidence:        v.evidence,
 		Knowledge:       v.knowledge,
 		Findings:        sortFindings(find.findings()),
+		Checked:         find.checkedIDs(),
+		DNSSources:      v.sources,
 		Timeline:        c.timeline.items(),
 		TimelineDropped: c.timeline.dropped,
 	}
@@ -131,6 +142,9 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	}
 	if cr.Evidence == nil {
 		cr.Evidence = []Evidence{}
+	}
+	if cr.DNSSources == nil {
+		cr.DNSSources = []string{}
 	}
 	for _, a := range c.addrOrder {
 		cr.Addresses = append(cr.Addresses, *c.addrs[a])
@@ -159,14 +173,15 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	return cr
 }
 
-func reportRouter(rt *router, now time.Time) Router {
+func reportRouter(rt *router, start, now time.Time) Router {
 	find := rt.find.clone()
-	finishRouter(rt, now, &find)
+	finishRouter(rt, start, now, &find)
 	out := Router{
 		MAC: rt.mac.String(), Vendor: Vendor(rt.mac), LinkLocal: addrString(rt.ll),
 		RAs: rt.ras, Unsolicited: rt.unsolicited, Solicited: rt.solicited, Unicast: rt.unicast,
 		FirstSeen: rt.first, LastSeen: rt.last, LastRA: rt.lastRA,
 		Findings: sortFindings(find.findings()),
+		Checked:  find.checkedIDs(),
 	}
 	if rt.gapCount > 0 {
 		out.Intervals = IntervalStats{Count: rt.gapCount, MinSeconds: rt.gapMin.Seconds(), MaxSeconds: rt.gapMax.Seconds(),

@@ -24,6 +24,22 @@ func checkRA(r *router, p *Packet) bool {
 		r.find.add(Finding{ID: id, Severity: sev, Router: rm, Time: p.Time, RFC: rfc, Message: msg}, id+":"+key, ev(p, ""))
 	}
 	accepted := true
+	r.find.check("R1", "R4", "R8")
+	if len(ra.Options.RDNSS) > 0 {
+		r.find.check("R5")
+	}
+	if len(ra.Options.DNSSL) > 0 {
+		r.find.check("R6")
+	}
+	if len(ra.Options.PREF64) > 0 {
+		r.find.check("R7")
+	}
+	if ra.Options.HasCaptivePortal {
+		r.find.check("R10")
+	}
+	if ra.RouterLifetime != 0 {
+		r.find.check("R11")
+	}
 	if p.HopLimit != 255 {
 		add("R1", SeverityError, "RFC 4861 §6.1.2", "hop", fmt.Sprintf("RA with IPv6 hop limit %d, not 255: hosts discard it", p.HopLimit))
 		accepted = false
@@ -111,7 +127,17 @@ func checkRA(r *router, p *Packet) bool {
 // checkMulticastGap checks spacing of multicast RAs (R2) and whether a
 // gap exceeded the RDNSS lifetime of the RA before it (N2).
 func checkMulticastGap(r *router, p *Packet) {
+	if len(r.initial) < maxInitialRAs {
+		r.initial = append(r.initial, ev(p, ""))
+	} else {
+		r.laterGaps++
+		r.laterMax = max(r.laterMax, p.Time.Sub(r.prevMcast.Time))
+	}
 	if r.prevMcast != nil {
+		r.find.check("R2")
+		if r.prevRDNSS != 0 {
+			r.find.check("N2")
+		}
 		gap := p.Time.Sub(r.prevMcast.Time)
 		r.gapCount++
 		r.gapSum += gap
@@ -147,9 +173,17 @@ func minRDNSS(ra *RouterAdvertisement) uint32 {
 	return m
 }
 
-// finishRouter runs the router checks that need the whole observation.
-func finishRouter(r *router, now time.Time, set *findingSet) {
+// finishRouter runs the router checks that need the whole observation;
+// start is when the capture began.
+func finishRouter(r *router, start, now time.Time, set *findingSet) {
 	rm := r.mac.String()
+	checkInitialRAs(r, start, set)
+	if r.unsolGaps >= 2 && r.minRDNSS != 0 {
+		set.check("R5")
+	}
+	if r.unsolGaps >= 1 && r.lastParsed != nil && r.lastParsed.RouterLifetime != 0 {
+		set.check("R4")
+	}
 	if r.unsolGaps >= 2 && r.minRDNSS != 0 && time.Duration(r.minRDNSS)*time.Second < 3*r.unsolMax {
 		set.add(Finding{ID: "R5", Severity: SeverityWarning, Router: rm, Time: r.minRDNSSEv.Time, RFC: "RFC 8106 §5.1",
 			Message: fmt.Sprintf("RDNSS lifetime %s is under 3 × the longest observed interval between unsolicited RAs (%s); it SHOULD be at least 3 × MaxRtrAdvInterval (F5)",
@@ -167,6 +201,46 @@ func finishRouter(r *router, now time.Time, set *findingSet) {
 			set.add(Finding{ID: "N2", Severity: SeverityError, Router: rm, Time: end, RFC: "RFC 8106 §5.1",
 				Message: fmt.Sprintf("no multicast RA for %s after %s: its RDNSS lifetime %s ended at %s (F1, F2)",
 					seconds(now.Sub(r.prevMcast.Time)), pkt(r.prevMcast.Packet), lifetime(r.prevRDNSS), stamp(end))}, "N2:end", *r.prevMcast)
+		}
+	}
+}
+
+// Initial advertisements (RFC 4861 §6.2.4, §10): the first
+// MAX_INITIAL_RTR_ADVERTISEMENTS (3) RAs after an interface becomes an
+// advertising interface are at most MAX_INITIAL_RTR_ADVERT_INTERVAL (16 s)
+// apart. initialTolerance absorbs capture timestamp jitter.
+const (
+	maxInitialRAs          = 3
+	maxInitialRAInterval   = 16 * time.Second
+	initialRAIntervalSlack = 500 * time.Millisecond
+)
+
+// checkInitialRAs runs the R2 rule on the first three multicast RAs of r,
+// when the capture saw r start advertising: it sent DAD before its first
+// RA, or it was silent from the capture's start for longer than any later
+// interval between its multicast RAs. A router already running when the
+// capture began is not judged: its first RAs seen are not its first sent.
+func checkInitialRAs(r *router, start time.Time, set *findingSet) {
+	if len(r.initial) < maxInitialRAs {
+		return
+	}
+	silence := r.initial[0].Time.Sub(start)
+	if !r.sawDAD && (r.laterGaps == 0 || silence <= r.laterMax) {
+		return
+	}
+	set.check("R2")
+	for i := 1; i < maxInitialRAs; i++ {
+		gap := r.initial[i].Time.Sub(r.initial[i-1].Time)
+		if gap > maxInitialRAInterval+initialRAIntervalSlack {
+			how := "it sent DAD before its first RA"
+			if !r.sawDAD {
+				how = "nothing from it for " + seconds(silence) + " after the capture began, longer than any later interval (" + seconds(r.laterMax) + ")"
+			}
+			set.add(Finding{ID: "R2", Severity: SeverityWarning, Router: r.mac.String(), Time: r.initial[i].Time, RFC: "RFC 4861 §6.2.4",
+				Message: fmt.Sprintf("initial RAs %s and %s are %s apart: the first %d RAs after a router starts should be at most MAX_INITIAL_RTR_ADVERT_INTERVAL 16 s apart (it started during the capture: %s)",
+					pkt(r.initial[i-1].Packet), pkt(r.initial[i].Packet), seconds(gap), maxInitialRAs, how)},
+				"R2:initial", r.initial[i-1], r.initial[i])
+			return
 		}
 	}
 }
@@ -227,6 +301,7 @@ func rdnssSet(ra *RouterAdvertisement) []string {
 // checkRS runs C1 on a Router Solicitation.
 func checkRS(c *client, p *Packet) {
 	cm := c.mac.String()
+	c.find.check("C1")
 	add := func(sev, rfc, key, msg string, e ...Evidence) {
 		c.find.add(Finding{ID: "C1", Severity: sev, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, "C1:"+key, e...)
 	}
@@ -252,6 +327,7 @@ func checkRS(c *client, p *Packet) {
 // checkDAD runs C2 on a Neighbor Solicitation from ::.
 func checkDAD(c *client, p *Packet) {
 	cm := c.mac.String()
+	c.find.check("C2")
 	t := p.NS.Target.As16()
 	want := netip.AddrFrom16([16]byte{0xff, 0x02, 10: 0, 11: 1, 12: 0xff, 13: t[13], 14: t[14], 15: t[15]})
 	if p.Dst != want {
@@ -279,6 +355,7 @@ func checkExchangeChoice(c *client, p *Packet, m *DHCPv6) {
 	if c.counts.RAsReceived == 0 {
 		return
 	}
+	c.find.check("C3")
 	switch {
 	case m.Type == dhcp6InfoRequest && c.sawM:
 		add("ir-m", "RFC 4861 §4.2", "sends Information-Request although an RA set M=1 (stateful DHCPv6 expected)", ev(p, ""))
@@ -304,6 +381,10 @@ func checkInfoRequest(c *client, p *Packet, m *DHCPv6, tx, prev *transaction) {
 		c.find.add(Finding{ID: id, Severity: sev, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, id+":"+key, e...)
 	}
 	e := ev(p, "")
+	c.find.check("C4")
+	if tx.count >= 2 || prev != nil {
+		c.find.check("C5")
+	}
 	if p.Dst != allDHCPAgents {
 		add("C4", SeverityWarning, "RFC 8415 §18.2.6", "dst", "Information-Request sent to "+addrString(p.Dst)+", not ff02::1:2", e)
 	}
@@ -363,6 +444,7 @@ func checkInfoReply(c *client, p *Packet, m *DHCPv6, tx *transaction) {
 	add := func(sev, rfc, key, msg string) {
 		c.find.add(Finding{ID: "N1", Severity: sev, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, "N1:"+key, ev(p, ""))
 	}
+	c.find.check("N1")
 	if m.ServerID == nil {
 		add(SeverityError, "RFC 8415 §18.3.6", "sid", "Reply to Information-Request without Server Identifier: clients discard it")
 	}
@@ -390,6 +472,7 @@ func checkDHCPv4Request(c *client, p *Packet) {
 	if o == nil || !slices.Contains(c.prl, 108) || (m.MessageType != dhcp4Request && m.MessageType != dhcp4Discover) {
 		return
 	}
+	c.find.check("C12")
 	wait := time.Duration(max(o.wait, 300)) * time.Second // MIN_V6ONLY_WAIT 300 s (RFC 8925 §3.4)
 	if d := p.Time.Sub(o.ev.Time); d >= 0 && d < wait {
 		c.find.add(Finding{ID: "C12", Severity: SeverityWarning, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8925 §3.2",
@@ -407,6 +490,7 @@ func finishClient(c *client, now time.Time, linkReplies int, set *findingSet) {
 			continue
 		}
 		last := tx.sends[len(tx.sends)-1]
+		set.check("N1")
 		if !tx.answered && (tx.count >= 2 || now.Sub(last.Time) > 2*time.Second) {
 			msg := fmt.Sprintf("Information-Request %06x sent %d times from %s, no Reply (F9)", tx.xid, tx.count, stamp(tx.sends[0].Time))
 			if linkReplies == 0 {
@@ -426,6 +510,9 @@ func finishClient(c *client, now time.Time, linkReplies int, set *findingSet) {
 		}
 		if irt != infiniteLifetime {
 			due := c.lastReply.Time.Add(time.Duration(irt) * time.Second * 11 / 10)
+			if now.After(due) {
+				set.check("C6")
+			}
 			if now.After(due) && !c.requestedAfter(c.lastReply.Time) {
 				set.add(Finding{ID: "C6", Severity: SeverityWarning, Client: cm, Time: due, RFC: "RFC 8415 §18.2.6",
 					Message: fmt.Sprintf("no new Information-Request %s after the Reply, past its refresh time %d s", seconds(now.Sub(c.lastReply.Time)), irt)},
@@ -433,11 +520,29 @@ func finishClient(c *client, now time.Time, linkReplies int, set *findingSet) {
 			}
 		}
 	}
+	// C7: queries should get answers; a server that never answers gives
+	// the client no working DNS even though it holds it. A query is given
+	// dnsAnswerWait for its answer.
+	for _, a := range c.dnsOrder {
+		u := c.dns[a]
+		if u.Answers > 0 || now.Sub(u.Last) < dnsAnswerWait && u.Queries == 1 {
+			continue
+		}
+		how := "a server it holds"
+		if !c.offered(a) {
+			how = "a server no offer in this capture gave it"
+		}
+		set.add(Finding{ID: "C7", Severity: SeverityWarning, Client: cm, Time: u.First, RFC: "RFC 1035 §4.2",
+			Message: fmt.Sprintf("queries unanswered: %d DNS quer(ies) to %s (%s) got no answer on the wire: the server is down or filtered, or its answers bypass the capture point",
+				u.Queries, a, how)}, "C7:unanswered:"+a.String(),
+			Evidence{Packet: u.FirstPacket, Time: u.First, Note: "first query"}, Evidence{Packet: u.LastPacket, Time: u.Last, Note: "last query"})
+	}
 	// C9: a client should re-solicit before its RDNSS runs out.
 	for _, s := range c.servers {
 		if s.endReason != "expired" || s.assumed {
 			continue
 		}
+		set.check("C9")
 		if !c.rsBetween(s.last.Time, s.ended) {
 			set.add(Finding{ID: "C9", Severity: SeverityWarning, Client: cm, Time: s.ended,
 				Message: fmt.Sprintf("RDNSS %s expired at %s, %s after the last RA that carried it (%s); the client sent no RS before it ran out",
@@ -453,6 +558,7 @@ func checkRetransmission(c *client, tx *transaction, set *findingSet) {
 	if len(tx.sends) < 3 {
 		return
 	}
+	set.check("C5")
 	cm := c.mac.String()
 	var prevGap time.Duration
 	for i := 1; i < len(tx.sends); i++ {

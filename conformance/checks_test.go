@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
@@ -57,6 +58,89 @@ func TestChecks(t *testing.T) {
 				return []tf{good(t, 0), good(t, 1)}
 			},
 			want: []string{"R2 warning " + rm},
+		},
+		{
+			name: "R2 initial RAs 20 s apart after the router started",
+			ids:  []string{"R2"},
+			frames: func(t *testing.T) []tf {
+				// Silent for 40 s, longer than any later interval (20 s):
+				// the router started during the capture.
+				f := []tf{at(0, dad(t, clientMAC, clientLL))}
+				for _, s := range []float64{40, 60, 80, 100, 120} {
+					f = append(f, good(t, s))
+				}
+				return f
+			},
+			want: []string{"R2 warning " + rm},
+		},
+		{
+			name: "R2 initial RAs within 16 s",
+			ids:  []string{"R2"},
+			frames: func(t *testing.T) []tf {
+				f := []tf{at(0, dad(t, clientMAC, clientLL))}
+				for _, s := range []float64{40, 50, 60, 80, 100} {
+					f = append(f, good(t, s))
+				}
+				return f
+			},
+		},
+		{
+			name: "R2 router already running is not judged on its first RAs seen",
+			ids:  []string{"R2"},
+			frames: func(t *testing.T) []tf {
+				f := []tf{at(0, dad(t, clientMAC, clientLL))}
+				for _, s := range []float64{10, 30, 50, 70, 90} {
+					f = append(f, good(t, s))
+				}
+				return f
+			},
+		},
+		{
+			name: "C10 RA-learned server queried first while DHCPv6 gave one",
+			ids:  []string{"C10"},
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), good(t, 1),
+					at(2, ir(clientMAC, clientLL, 4)), at(2.01, reply(clientMAC, clientLL, 4, sid, cid, dns6(dnsServer2))),
+					at(3, query(t, clientMAC, clientLL, dnsServer, 1)),
+				}
+			},
+			want: []string{"C10 info " + cm},
+		},
+		{
+			name: "C10 DHCPv6-learned server first",
+			ids:  []string{"C10"},
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), good(t, 1),
+					at(2, ir(clientMAC, clientLL, 4)), at(2.01, reply(clientMAC, clientLL, 4, sid, cid, dns6(dnsServer2))),
+					at(3, query(t, clientMAC, clientLL, dnsServer2, 1)), at(4, query(t, clientMAC, clientLL, dnsServer, 2)),
+				}
+			},
+		},
+		{
+			name: "C10 fourth server queried: keeps more than three",
+			ids:  []string{"C10"},
+			frames: func(t *testing.T) []tf {
+				s3, s4 := netip.MustParseAddr("2001:db8::55"), netip.MustParseAddr("2001:db8::56")
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)),
+					at(1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer, dnsServer2, s3, s4)})),
+					at(3, query(t, clientMAC, clientLL, s4, 1)),
+				}
+			},
+			want: []string{"C10 info " + cm},
+		},
+		{
+			name: "C7 queries unanswered",
+			ids:  []string{"C7"},
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), good(t, 1),
+					at(2, query(t, clientMAC, clientLL, dnsServer, 1)), at(7, query(t, clientMAC, clientLL, dnsServer, 2)),
+				}
+			},
+			want: []string{"C7 warning " + cm},
 		},
 		{
 			name: "R3 late answer, N3 none",

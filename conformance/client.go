@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"container/list"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -53,6 +54,14 @@ type client struct {
 	firstO     *Evidence
 	// pref64Until is when the last PREF64 that reached the client ends.
 	pref64Until time.Time
+	// rlUntil is when the router lifetime of the last RA that reached
+	// the client ends (zero for router lifetime 0).
+	rlUntil time.Time
+	// earlyRS is the first RS sent well after the client joined, shortly
+	// before its RA-learned lifetimes ran out, and earlyRSLead how long
+	// before (NetworkManager's behaviour, field guide §1).
+	earlyRS     *Evidence
+	earlyRSLead time.Duration
 
 	// DHCPv6-learned servers: the last Reply's option 23 replaces them
 	// (RFC 8415 §18.2.10.1).
@@ -105,6 +114,17 @@ type serverState struct {
 	androidValid   bool
 	androidEver    bool
 	androidExpires time.Time
+
+	// The server as seen only through RAs with a non-zero router
+	// lifetime: Apple ignores an RA with router lifetime 0 entirely, its
+	// RDNSS too (field guide §1, F7).
+	nzValid     bool
+	nzEver      bool
+	nzExpires   time.Time
+	nzEnded     time.Time
+	nzEndedEv   Evidence
+	nzOmitted   time.Time
+	nzOmittedEv Evidence
 }
 
 // transaction is one DHCPv6 client transaction (same xid and type).
@@ -269,6 +289,10 @@ func (c *client) applyRA(t *raTemplate, reached string, assumed bool) {
 		for _, o := range ra.Options.PREF64 {
 			c.pref64Until = p.Time.Add(time.Duration(o.Lifetime) * time.Second)
 		}
+		c.rlUntil = time.Time{}
+		if ra.RouterLifetime != 0 {
+			c.rlUntil = p.Time.Add(time.Duration(ra.RouterLifetime) * time.Second)
+		}
 	}
 	i := 0
 	for _, o := range ra.Options.RDNSS {
@@ -278,6 +302,7 @@ func (c *client) applyRA(t *raTemplate, reached string, assumed bool) {
 			off.Reached, off.Assumed = reached, assumed
 			c.raOffers.add(off, c.opts.MaxOffers)
 			c.offerRA(p, o.Lifetime, a, from, reached, assumed)
+			c.offerRANonZero(p, o.Lifetime, a, ra.RouterLifetime)
 			if !assumed && o.Lifetime != 0 {
 				c.raHadDNS = true
 			}
@@ -286,6 +311,9 @@ func (c *client) applyRA(t *raTemplate, reached string, assumed bool) {
 	for _, s := range c.servers {
 		if s.valid && s.router == from && !t.in[s.addr] && s.omitted.IsZero() {
 			s.omitted, s.omittedEv = p.Time, ev(p, "RA without "+s.addr.String())
+		}
+		if s.nzValid && s.router == from && !t.in[s.addr] && s.nzOmitted.IsZero() && ra.RouterLifetime != 0 {
+			s.nzOmitted, s.nzOmittedEv = p.Time, ev(p, "RA without "+s.addr.String())
 		}
 	}
 }
@@ -323,6 +351,57 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 	}
 }
 
+// Bounds of the re-solicitation NetworkManager is known for (field guide
+// §1: about 60 s before an RA-learned item expires): an RS counts when the
+// earliest lifetime end is this near, at least earlyRSAfterJoin after the
+// client's first packet (not its link-up RSs) and earlyRSQuiet after the
+// last RA that reached it (not prompted by a fresh RA).
+const (
+	earlyRSMinLead   = 20 * time.Second
+	earlyRSMaxLead   = 90 * time.Second
+	earlyRSAfterJoin = 30 * time.Second
+	earlyRSQuiet     = 10 * time.Second
+)
+
+// noteRS records whether the RS p re-solicits before the client's
+// RA-learned lifetimes run out.
+func (c *client) noteRS(p *Packet) {
+	if c.earlyRS != nil || p.Time.Sub(c.first) < earlyRSAfterJoin || c.counts.RAsReceived == 0 || p.Time.Sub(c.lastRA.Time) < earlyRSQuiet {
+		return
+	}
+	end := c.rlUntil
+	for _, s := range c.servers {
+		if s.valid && !s.assumed && !s.expires.IsZero() && s.expires.After(p.Time) && (end.IsZero() || s.expires.Before(end)) {
+			end = s.expires
+		}
+	}
+	if lead := end.Sub(p.Time); !end.IsZero() && lead >= earlyRSMinLead && lead <= earlyRSMaxLead {
+		e := ev(p, "RS before RA-learned lifetimes end")
+		c.earlyRS, c.earlyRSLead = &e, lead
+	}
+}
+
+// offerRANonZero updates the view of server a that ignores RAs with
+// router lifetime 0 (rl), as Apple clients do (field guide §1).
+func (c *client) offerRANonZero(p *Packet, lt uint32, a netip.Addr, rl uint16) {
+	s, ok := c.servers[a]
+	if !ok || rl == 0 {
+		return
+	}
+	s.nzOmitted = time.Time{}
+	if lt == 0 {
+		if s.nzValid {
+			s.nzValid, s.nzEnded, s.nzEndedEv = false, p.Time, ev(p, "RDNSS lifetime 0")
+		}
+		return
+	}
+	s.nzValid, s.nzEver = true, true
+	s.nzExpires = time.Time{}
+	if lt != infiniteLifetime {
+		s.nzExpires = p.Time.Add(time.Duration(lt) * time.Second)
+	}
+}
+
 // validAt reports whether server a was validly offered to the client at
 // ts by RA (under RFC 8106 rules) or DHCPv6.
 func (c *client) validAt(a netip.Addr, ts time.Time) bool {
@@ -354,6 +433,14 @@ func (c *client) query(p *Packet) {
 	}
 	u.Queries++
 	u.Last, u.LastPacket = p.Time, p.N
+	c.find.check("C7")
+	if c.offered(srv) {
+		c.find.check("C8")
+	}
+	c.checkPrecedence(p, srv)
+	if c.pref64Until.After(p.Time) {
+		c.find.check("C11")
+	}
 	if p.DNS.Type == 28 && strings.EqualFold(p.DNS.Name, "ipv4only.arpa.") && c.pref64Until.After(p.Time) {
 		// RFC 9872: a host with a PREF64 from RAs uses it rather than
 		// RFC 7050 discovery.
@@ -375,6 +462,67 @@ func (c *client) query(p *Packet) {
 			Message: "queries DNS server " + srv.String() + " that no RA or DHCPv6 Reply in this capture offered it (learned earlier, or configured)"},
 			"C7:"+srv.String(), ev(p, "query to a server not offered"))
 	}
+}
+
+// checkPrecedence runs C10 on a query to srv. RFC 8106 §5.3.1: a host
+// SHOULD keep DNS options from all sources, storing them so that
+// information from DHCP comes first and takes precedence over RA, and
+// SHOULD be able to keep at least three servers from at least two
+// sources. On the wire: a lookup that starts at an RA-learned server while
+// the client holds DHCPv6-learned ones (no query to those within the
+// resolver timeout before) shows RA first; a query to the fourth or a
+// later server offered shows it keeps more than three (F16).
+func (c *client) checkPrecedence(p *Packet, srv netip.Addr) {
+	var offered []netip.Addr // valid servers, DHCPv6 first, then RA by age
+	offered = append(offered, c.dhcpDNS...)
+	var ras []*serverState
+	for _, s := range c.servers {
+		if s.valid && !s.assumed && (s.expires.IsZero() || s.expires.After(p.Time)) && !slices.Contains(c.dhcpDNS, s.addr) {
+			ras = append(ras, s)
+		}
+	}
+	slices.SortFunc(ras, func(a, b *serverState) int {
+		if d := a.from.Compare(b.from); d != 0 {
+			return d
+		}
+		return a.addr.Compare(b.addr)
+	})
+	for _, s := range ras {
+		offered = append(offered, s.addr)
+	}
+	i := slices.Index(offered, srv)
+	if i < 0 {
+		return
+	}
+	cm := c.mac.String()
+	// A client known not to apply its DHCPv6 DNS holds only the RA ones.
+	if prof := identify(c); len(c.dhcpDNS) > 0 && len(ras) > 0 && (prof == nil || !prof.dhcpv6DNSUnseen) {
+		c.find.check("C10")
+		if i >= len(c.dhcpDNS) && !c.queriedWithin(c.dhcpDNS, p.Time.Add(-dnsAnswerWait), p.Time) {
+			c.find.add(Finding{ID: "C10", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: "RFC 8106 §5.3.1",
+				Message: "queried RA-learned " + srv.String() + " first although it holds DHCPv6-learned " + joinAddrs(c.dhcpDNS) +
+					", which RFC 8106 §5.3.1 puts first"}, "C10:precedence", ev(p, ""))
+		}
+	}
+	if len(offered) > 3 {
+		c.find.check("C10")
+		if i >= 3 {
+			c.find.add(Finding{ID: "C10", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: "RFC 8106 §5.3.1",
+				Message: fmt.Sprintf("queried %s, server %d of the %d it was offered: it keeps more than three (glibc, rdnssd and Android keep three, F16)", srv, i+1, len(offered))},
+				"C10:kept", ev(p, ""))
+		}
+	}
+}
+
+// queriedWithin reports whether the client queried one of servers in
+// [from, to).
+func (c *client) queriedWithin(servers []netip.Addr, from, to time.Time) bool {
+	for _, a := range servers {
+		if u, ok := c.dns[a]; ok && !u.Last.Before(from) && u.Last.Before(to) {
+			return true
+		}
+	}
+	return false
 }
 
 // setDHCPDNS replaces the DHCPv6-learned servers (RFC 8415 §18.2.10.1).

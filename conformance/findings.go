@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -12,10 +14,35 @@ type findingSet struct {
 	list    []Finding
 	idx     map[string]int
 	dropped int
+	// checked holds the ids of the checks evaluated on the subject,
+	// whether or not they found anything.
+	checked map[string]bool
+}
+
+// check records that the checks ids were evaluated on the subject.
+func (s *findingSet) check(ids ...string) {
+	if s.checked == nil {
+		s.checked = make(map[string]bool)
+	}
+	for _, id := range ids {
+		s.checked[id] = true
+	}
+}
+
+// checkedIDs returns the evaluated check ids in field-guide order, never
+// nil.
+func (s *findingSet) checkedIDs() []string {
+	out := make([]string, 0, len(s.checked))
+	for id := range s.checked {
+		out = append(out, id)
+	}
+	slices.SortFunc(out, compareIDs)
+	return out
 }
 
 // add records f under key with evidence e.
 func (s *findingSet) add(f Finding, key string, e ...Evidence) {
+	s.check(f.ID)
 	if i, ok := s.idx[key]; ok {
 		g := &s.list[i]
 		g.Count++
@@ -45,7 +72,7 @@ func (s *findingSet) add(f Finding, key string, e ...Evidence) {
 // clone returns a deep copy of s, so end-of-observation checks can add to
 // it without changing the running state.
 func (s *findingSet) clone() findingSet {
-	out := findingSet{list: s.findings(), idx: make(map[string]int, len(s.idx)), dropped: s.dropped}
+	out := findingSet{list: s.findings(), idx: make(map[string]int, len(s.idx)), dropped: s.dropped, checked: maps.Clone(s.checked)}
 	for k, v := range s.idx {
 		out.idx[k] = v
 	}

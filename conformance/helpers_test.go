@@ -367,3 +367,22 @@ var ndpNA = ndp.NeighborAdvertisement{Solicited: true, TargetAddress: clientLL}
 
 // mustPrefix parses a prefix.
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+// clientView is the part of a client's report that tests compare.
+type clientView struct {
+	MAC        string
+	Identified string
+	Verdict    Verdict
+}
+
+// viewOf returns the clientView of every client of r.
+func viewOf(r *Report) []clientView {
+	var out []clientView
+	if r == nil {
+		return out
+	}
+	for _, c := range r.Clients {
+		out = append(out, clientView{MAC: c.MAC, Identified: c.Identified, Verdict: c.Verdict})
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -36,6 +37,9 @@ type profile struct {
 	// the same router without a server drops it at once (field guide §1:
 	// dhcpcd, Apple; F6).
 	replaceOnRA bool
+	// ignoreRL0: it ignores an RA with router lifetime 0 entirely, its
+	// RDNSS too (field guide §1: Apple; F7).
+	ignoreRL0 bool
 	// minRDNSSLifetime: it ignores non-zero RDNSS lifetimes below this
 	// (Android: 120 s).
 	minRDNSSLifetime uint32
@@ -84,20 +88,26 @@ func identify(c *client) *profile {
 	case c.hasORO && uint16Set(c.oro, []uint16{23, 24, 32}) && len(c.oro) == 3 && c.oro[0] == 32:
 		return &profile{name: "dibbler", basis: "DHCPv6 ORO 32,23,24", source: labRecipes,
 			rdnss: no, behaviour: "stateless DHCPv6 client; takes no DNS from RDNSS (F12)"}
-	case c.hasORO && containsAll(c.oro, []uint16{23, 24, 31, 32, 56, 83}):
-		return &profile{name: "systemd-networkd", basis: "DHCPv6 ORO with 23,24,31,32,56,83", source: fieldGuide + "; " + labRecipes,
+	case c.hasORO && containsAll(c.oro, []uint16{23, 31, 32, 56, 83}):
+		// systemd's sd-dhcp6-client; networkd 252 in the lab asked
+		// 23,31,32,56,83 (24 only with DHCPv6 UseDomains).
+		return &profile{name: "systemd-networkd", basis: "DHCPv6 ORO with 23,31,32,56,83 (systemd sd-dhcp6-client)", source: fieldGuide + "; " + labRecipes,
 			rdnss: yes, dhcpv6DNSUnseen: true,
 			behaviour: "uses RDNSS; networkd 252 completed Information-Requests but did not apply their DNS, so a DHCPv6 Reply alone is not proof"}
 	case c.hasORO && uint16Set(c.oro, []uint16{23, 24, 103}):
 		return &profile{name: "Apple iOS/macOS", basis: "DHCPv6 ORO 23,24,103 (no 32, 83)", source: fieldGuide,
-			rdnss: yes, replaceOnRA: true,
-			behaviour: "uses the first non-zero RDNSS of one router; each RA replaces the stored one, so an RA without RDNSS drops DNS at once (F6)"}
+			rdnss: yes, replaceOnRA: true, ignoreRL0: true,
+			behaviour: "uses the first non-zero RDNSS of one router; each RA replaces the stored one, so an RA without RDNSS drops DNS at once (F6); an RA with router lifetime 0 is ignored entirely, its RDNSS too (F7)"}
 	case c.sentDHCPv6Client && !c.hasORO && c.infoRequests > 0:
 		return &profile{name: "WIDE dhcp6c", basis: "Information-Request without ORO", source: labRecipes,
 			rdnss: no, behaviour: "information-only DHCPv6 client (dhcp6c -i); takes no DNS from RDNSS (F12)"}
 	case c.hasORO && len(c.oro) == 2 && uint16Set(c.oro, []uint16{23, 24}):
 		return &profile{name: "WIDE dhcp6c or busybox udhcpc6", basis: "DHCPv6 ORO 23,24 only", source: fieldGuide + "; " + labRecipes,
 			rdnss: no, behaviour: "information-only DHCPv6 client; takes no DNS from RDNSS (F12)"}
+	case c.earlyRS != nil:
+		return &profile{name: "NetworkManager", basis: fmt.Sprintf("RS %s before its RA-learned lifetimes ran out, long after it joined (packet %d)", seconds(c.earlyRSLead), c.earlyRS.Packet),
+			source: fieldGuide, rdnss: yes,
+			behaviour: "uses RDNSS; re-solicits about 60 s before any RA-learned item expires, so it survives RA throttling (F1)"}
 	case strings.Contains(vc, "msft") || strings.HasPrefix(strings.ToLower(c.dhcp4VendorClass), "msft"):
 		return &profile{name: "Windows", basis: "Vendor Class \"MSFT\" (DHCPv6 option 16 or DHCPv4 option 60)", source: fieldGuide,
 			rdnss: unknown, behaviour: "Windows 10 1703 and later use RDNSS, earlier versions do not (F12): the version cannot be seen"}

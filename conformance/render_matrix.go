@@ -45,117 +45,6 @@ var (
 	routerCheckIDs = []string{"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11"}
 )
 
-// defaultRefreshSeconds is the DHCPv6 IRT_DEFAULT (RFC 8415 §7.6): the
-// information refresh time when a Reply carries no option 32.
-const defaultRefreshSeconds = 86400
-
-// clientApplies reports whether check id looks at something client c did
-// in r, so that the absence of a finding means the check passed. Checks
-// without a rule apply only where they raised a finding.
-func clientApplies(r *Report, c Client, id string) bool {
-	n := c.Counts
-	switch id {
-	case "C1", "N3":
-		return n.RS > 0
-	case "C2":
-		return n.DAD > 0
-	case "C3":
-		return n.RAsReceived > 0
-	case "C4", "C5", "N1":
-		return n.InformationRequests > 0
-	case "C6":
-		// The refresh can only be judged once the refresh time has
-		// passed inside the capture.
-		for _, o := range c.DNSOffered.ByDHCPv6 {
-			refresh := uint32(defaultRefreshSeconds)
-			if o.RefreshTimeSeconds != nil {
-				refresh = *o.RefreshTimeSeconds
-			}
-			if r.End.Sub(o.At).Seconds() > float64(refresh) {
-				return true
-			}
-		}
-		return false
-	case "C7":
-		return n.DNSQueries > 0
-	case "C8":
-		if n.DNSQueries == 0 {
-			return false
-		}
-		for _, v := range c.DNSValidity {
-			if v.To != nil {
-				return true
-			}
-		}
-		return false
-	case "C9":
-		for _, o := range c.DNSOffered.ByRA {
-			if o.ExpiresAt != nil && o.LifetimeSeconds != 0 && o.ExpiresAt.Before(r.End) {
-				return true
-			}
-		}
-		return false
-	case "C10":
-		return n.DNSQueries > 0 && len(raServers(c))+len(dhcpServers(c)) > 1
-	case "C11":
-		// The check looks at the client's queries once PREF64 reached it.
-		if n.RAsReceived == 0 || n.DNSQueries == 0 {
-			return false
-		}
-		for _, rt := range r.Routers {
-			if rt.LastRA != nil && len(rt.LastRA.PREF64) > 0 {
-				return true
-			}
-		}
-		return false
-	case "C12":
-		return c.PRL != nil
-	case "N2":
-		return len(c.DNSOffered.ByRA) > 0
-	}
-	return false
-}
-
-// routerApplies reports whether check id looks at something router rt
-// did in r; see clientApplies.
-func routerApplies(r *Report, rt Router, id string) bool {
-	last := rt.LastRA
-	switch id {
-	case "R1", "R4", "R8":
-		return rt.RAs > 0
-	case "R2":
-		return rt.Intervals.Count > 0
-	case "R3":
-		for _, c := range r.Clients {
-			if c.Counts.RS > 0 {
-				return true
-			}
-		}
-		return false
-	case "R5":
-		if last != nil && len(last.RDNSS) > 0 {
-			return true
-		}
-		for _, c := range r.Clients {
-			for _, o := range c.DNSOffered.ByRA {
-				if o.Router == rt.MAC {
-					return true
-				}
-			}
-		}
-		return false
-	case "R6":
-		return last != nil && len(last.DNSSL) > 0
-	case "R7":
-		return last != nil && len(last.PREF64) > 0
-	case "R9":
-		return len(r.Routers) > 1
-	case "R10":
-		return last != nil && last.CaptivePortal != ""
-	}
-	return false
-}
-
 // severityRank orders severities; higher is worse.
 func severityRank(s string) int {
 	switch s {
@@ -169,8 +58,10 @@ func severityRank(s string) int {
 	return 0
 }
 
-// cellFor builds the cell for one check from the subject's findings.
-func cellFor(id string, findings []Finding, applies bool) matrixCell {
+// cellFor builds the cell for one check from the subject's findings and
+// whether the observer evaluated the check on it (Client.Checked,
+// Router.Checked).
+func cellFor(id string, findings []Finding, checked bool) matrixCell {
 	var worst string
 	var msgs []string
 	n := 0
@@ -194,10 +85,10 @@ func cellFor(id string, findings []Finding, applies bool) matrixCell {
 			state = cellWarning
 		}
 		return matrixCell{State: state, Findings: n, Title: id + ": " + strings.Join(msgs, "; ")}
-	case applies:
-		return matrixCell{State: cellOK, Title: id + ": applies to this capture, no finding"}
+	case checked:
+		return matrixCell{State: cellOK, Title: id + ": evaluated on this capture, no finding"}
 	}
-	return matrixCell{State: cellNA, Title: id + ": nothing in the capture for this check to look at"}
+	return matrixCell{State: cellNA, Title: id + ": not evaluated: nothing in the capture for this check to look at"}
 }
 
 // extraIDs returns ids of findings that are not in base, sorted by their
@@ -252,7 +143,7 @@ func clientMatrix(r *Report) checkMatrix {
 		row := matrixRow{Subject: c.MAC}
 		fs := append(slices.Clone(c.Findings), linkFindingsOf(r, c.MAC, "")...)
 		for _, id := range m.Columns {
-			row.Cells = append(row.Cells, cellFor(id, fs, clientApplies(r, c, id)))
+			row.Cells = append(row.Cells, cellFor(id, fs, slices.Contains(c.Checked, id)))
 		}
 		m.Rows = append(m.Rows, row)
 	}
@@ -270,7 +161,7 @@ func routerMatrix(r *Report) checkMatrix {
 		row := matrixRow{Subject: rt.MAC}
 		fs := append(slices.Clone(rt.Findings), linkFindingsOf(r, "", rt.MAC)...)
 		for _, id := range m.Columns {
-			row.Cells = append(row.Cells, cellFor(id, fs, routerApplies(r, rt, id)))
+			row.Cells = append(row.Cells, cellFor(id, fs, slices.Contains(rt.Checked, id)))
 		}
 		m.Rows = append(m.Rows, row)
 	}

@@ -41,7 +41,9 @@ func TestCheckMatrices(t *testing.T) {
 		{name: "link finding counts for its router", got: states(rm, "00:00:5e:00:01:02"), id: "R9", want: cellWarning},
 		{name: "R9 with two routers", got: states(rm, "02:00:00:00:01:01"), id: "R9", want: cellOK},
 		{name: "no gaps from one RA", got: states(rm, "00:00:5e:00:01:02"), id: "R2", want: cellNA},
-		{name: "R11 has no rule", got: states(rm, "02:00:00:00:01:01"), id: "R11", want: cellNA},
+		{name: "R11 not evaluated", got: states(rm, "02:00:00:00:01:01"), id: "R11", want: cellNA},
+		{name: "R11 evaluated", got: states(rm, "00:00:5e:00:01:02"), id: "R11", want: cellOK},
+		{name: "client without checked list", got: states(cm, "00:11:22:33:44:55"), id: "C2", want: cellNA},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

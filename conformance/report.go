@@ -143,6 +143,13 @@ type Client struct {
 	// DNSValidity are intervals in which an offered server was valid for
 	// this client, for a timeline band.
 	DNSValidity []Interval `json:"dns_validity"`
+	// DNSSources are the channels (ViaRA, ViaDHCPv6) through which the
+	// client holds valid DNS at Report.End by the evidence the verdict
+	// accepts: a channel is listed only when a server offered through it
+	// is valid now and the client is seen (a DNS query to that server, or
+	// a DHCPv6 Reply to its own request) or known (client knowledge) to
+	// take DNS that way. Empty unless the verdict is dns-ok.
+	DNSSources []string `json:"dns_sources"`
 	// Verdict is the conclusion about the client's DNS at Report.End.
 	Verdict Verdict `json:"verdict"`
 	// LostAt is when DNS was lost, for VerdictDNSLost.
@@ -159,6 +166,11 @@ type Client struct {
 	// Findings are the client-side checks (C*) and path checks (N*)
 	// that concern this client.
 	Findings []Finding `json:"findings"`
+	// Checked are the ids of the checks that were evaluated on this
+	// client's traffic, whether or not they raised a finding: a check
+	// listed here without a finding passed; one not listed had nothing
+	// to look at.
+	Checked []string `json:"checked"`
 	// Timeline is the client's events in time order, capped.
 	Timeline []Event `json:"timeline"`
 	// TimelineDropped counts events not kept because of the cap (the
@@ -416,6 +428,9 @@ type Router struct {
 	LastRA *RA `json:"last_ra,omitempty"`
 	// Findings are the router-side checks (R*) that concern it.
 	Findings []Finding `json:"findings"`
+	// Checked are the ids of the checks that were evaluated on its RAs,
+	// as Client.Checked.
+	Checked []string `json:"checked"`
 }
 
 // IntervalStats summarises gaps between a router's multicast RAs.

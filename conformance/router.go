@@ -29,6 +29,15 @@ type router struct {
 	lastRA                 *RA
 	lastParsed             *RouterAdvertisement
 	find                   findingSet
+
+	// initial are its first multicast RAs (up to maxInitialRAs), and
+	// laterGaps and laterMax count and bound the intervals after them.
+	initial   []Evidence
+	laterGaps int
+	laterMax  time.Duration
+	// sawDAD: it sent DAD before its first RA, so it came up during the
+	// capture.
+	sawDAD bool
 }
 
 // raSeen is an RA and the packet that carried it.
@@ -45,6 +54,7 @@ func (t *Tracker) observeRA(p *Packet) {
 		t.routers[p.SrcMAC] = r
 		if c, ok := t.clients[p.SrcMAC]; ok {
 			// It looked like a client (its own DAD, say) until it sent an RA.
+			r.sawDAD = c.counts.DAD > 0
 			t.lru.Remove(c.elem)
 			delete(t.clients, p.SrcMAC)
 		}
@@ -70,6 +80,10 @@ func (t *Tracker) observeRA(p *Packet) {
 			continue
 		}
 		rs.done, solicited = true, true
+		r.find.check("R3")
+		if c, ok := t.clients[rs.mac]; ok {
+			c.find.check("N3")
+		}
 		if d > maxRADelay {
 			r.find.add(Finding{ID: "R3", Severity: SeverityInfo, Router: r.mac.String(), Time: p.Time, RFC: "RFC 4861 §6.2.6",
 				Message: "answered a Router Solicitation after " + seconds(d) + ", later than MAX_RA_DELAY_TIME 0.5 s (allowed only to keep multicast RAs 3 s apart)"},

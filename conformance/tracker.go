@@ -31,6 +31,10 @@ const (
 	rsAnswerWindow = minDelayBetweenRAs + maxRADelay + 500*time.Millisecond
 	// infiniteLifetime is the all-ones lifetime (RFC 8106 §5.1).
 	infiniteLifetime = 0xffffffff
+	// dnsAnswerWait is how long a DNS query waits for its answer before
+	// it counts as unanswered: the 5 s default timeout of glibc's stub
+	// resolver (resolv.conf(5), "timeout").
+	dnsAnswerWait = 5 * time.Second
 	// maxEvidence bounds the evidence kept per finding.
 	maxEvidence = 5
 	// maxFindings bounds the distinct findings kept per subject.
@@ -324,6 +328,7 @@ func (t *Tracker) observeRS(p *Packet) {
 		c.rs = c.rs[1:]
 	}
 	c.rs = append(c.rs, ev(p, ""))
+	c.noteRS(p)
 	c.event(EventRS, p, "")
 	c.problems(p)
 	checkRS(c, p)
@@ -342,6 +347,9 @@ func (t *Tracker) expireRS(now time.Time) {
 			continue
 		}
 		if c, ok := t.clients[rs.mac]; ok && len(t.routers) > 0 {
+			for _, r := range t.routers {
+				r.find.check("R3")
+			}
 			c.find.add(Finding{ID: "N3", Severity: SeverityWarning, Client: c.mac.String(), Time: rs.ev.Time,
 				RFC: "RFC 4861 §6.2.6",
 				Message: "Router Solicitation got no Router Advertisement within " + seconds(rsAnswerWindow) +

@@ -24,6 +24,59 @@ type verdictResult struct {
 	settle    string
 	evidence  []Evidence
 	knowledge []Knowledge
+	// sources are the channels through which the client holds valid DNS
+	// (dns-ok only).
+	sources []string
+	// unproven are servers the client queried without an answer that
+	// are not validly offered to it: no evidence of valid DNS.
+	unproven []netip.Addr
+}
+
+// heldValid reports whether server a, which the client queried (u), is
+// validly offered to it at now, by the RFC rules and by what client
+// knowledge says it keeps (ra); a client that queried a server after
+// knowledge says it dropped it evidently still holds it.
+func (c *client) heldValid(a netip.Addr, u *DNSUse, now time.Time, ra []raServer) bool {
+	if a.Is4() || !c.validAt(a, now) {
+		return false
+	}
+	if slices.Contains(c.dhcpDNS, a) {
+		return true
+	}
+	rv := raOf(ra, a)
+	return rv == nil || rv.valid || rv.ignored || u.Last.After(rv.end)
+}
+
+// dnsSources returns the channels through which the client holds valid
+// DNS at now: RA when a valid RDNSS reached it and it is known to take
+// RDNSS (not from an assumed RA) or queried that server; DHCPv6 when a
+// Reply to its own request gave DNS it holds, unless knowledge says its
+// DHCPv6 DNS is not applied and it never queried those servers.
+func (c *client) dnsSources(ra []raServer, prof *profile) []string {
+	rdnss := unknown
+	if prof != nil {
+		rdnss = prof.rdnss
+	}
+	var out []string
+	for _, s := range ra {
+		_, queried := c.dns[s.s.addr]
+		if s.valid && ((rdnss == yes && !s.s.assumed) || (rdnss != no && queried)) {
+			out = append(out, ViaRA)
+			break
+		}
+	}
+	if c.sentDHCPv6Client && len(c.dhcpDNS) > 0 && c.dhcpEv != nil {
+		ok := prof == nil || !prof.dhcpv6DNSUnseen
+		for _, a := range c.dhcpDNS {
+			if _, queried := c.dns[a]; queried {
+				ok = true
+			}
+		}
+		if ok {
+			out = append(out, ViaDHCPv6)
+		}
+	}
+	return out
 }
 
 // raServer is one RA-learned server as a client holds it at the
@@ -63,7 +116,21 @@ func (c *client) raView(now time.Time, prof *profile) []raServer {
 				v.valid, v.end, v.why, v.whyEv = false, s.androidExpires, "expired", s.last
 			}
 		}
-		if prof != nil && prof.replaceOnRA && v.valid && !s.omitted.IsZero() {
+		if prof != nil && prof.ignoreRL0 {
+			// Only RAs with a non-zero router lifetime count.
+			v = raServer{s: s, valid: s.nzValid && (s.nzExpires.IsZero() || s.nzExpires.After(now))}
+			switch {
+			case !s.nzEver:
+				v.ignored = true
+			case !v.valid && s.nzValid:
+				v.end, v.why, v.whyEv = s.nzExpires, "expired", s.last
+			case !v.valid:
+				v.end, v.why, v.whyEv = s.nzEnded, "withdrawn", s.nzEndedEv
+			}
+			if prof.replaceOnRA && v.valid && !s.nzOmitted.IsZero() {
+				v.valid, v.end, v.why, v.whyEv = false, s.nzOmitted, "omitted", s.nzOmittedEv
+			}
+		} else if prof != nil && prof.replaceOnRA && v.valid && !s.omitted.IsZero() {
 			v.valid, v.end, v.why, v.whyEv = false, s.omitted, "omitted", s.omittedEv
 		}
 		out = append(out, v)
@@ -91,6 +158,13 @@ func (c *client) pending(now time.Time) (*transaction, bool) {
 // positive evidence through a channel the client is seen to use).
 func (c *client) evaluate(now time.Time, link linkState) verdictResult {
 	v := c.decide(now, link)
+	if v.verdict == VerdictDNSOK {
+		prof := identify(c)
+		v.sources = c.dnsSources(c.raView(now, prof), prof)
+	}
+	if len(v.unproven) > 0 && v.verdict != VerdictDNSOK {
+		v.reason += fmt.Sprintf("; its queries to %s went unanswered and no valid offer of them reached it, so they do not show valid DNS", joinAddrs(v.unproven))
+	}
 	// A client silent for long may have left: say so, whatever the verdict.
 	if gone := now.Sub(c.last); gone > 10*time.Minute {
 		v.reason += "; the client was last seen " + seconds(gone) + " before the end of the observation"
@@ -111,9 +185,10 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		}
 	}
 	ra := c.raView(now, prof)
-	if prof != nil && (prof.minRDNSSLifetime > 0 || prof.replaceOnRA) {
+	if prof != nil && (prof.minRDNSSLifetime > 0 || prof.replaceOnRA || prof.ignoreRL0) {
 		for _, s := range ra {
-			if s.ignored || s.why == "omitted" {
+			rfcValid := s.s.valid && (s.s.expires.IsZero() || s.s.expires.After(now))
+			if s.ignored || s.why == "omitted" || s.valid != rfcValid {
 				useKnowledge()
 			}
 		}
@@ -132,26 +207,25 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	}
 	rsOf := func(s *serverState) bool { return c.rsBetween(s.last.Time, s.end()) }
 
-	// 1. It queried a server it still holds.
+	// 1. It queried a server. The query shows it holds the server; it
+	// shows valid DNS when the server is validly offered to it now (then
+	// even unanswered: the client holds valid configuration, and the
+	// unanswered queries are a C7 finding said in the reason), or when
+	// answers came back (DNS demonstrably works through a server learned
+	// before the capture, configured, or kept stale). Unanswered queries
+	// to a server not validly offered prove nothing (SCHEMA.md).
 	var lastQ *DNSUse
 	var lastQAddr netip.Addr
+	lastValid := false
 	for _, a := range c.dnsOrder {
 		u := c.dns[a]
-		held := a.Is4() || !c.offered(a)
-		switch s, ok := c.servers[a]; {
-		case held:
-		case c.validAt(a, now):
-			// Valid by the RFC rules (or DHCPv6); client knowledge may say
-			// it dropped the server since, unless it queried it after.
-			held = true
-			if rv := raOf(ra, a); rv != nil && !rv.valid && !rv.ignored && !slices.Contains(c.dhcpDNS, a) && !u.Last.After(rv.end) {
-				held = false
-			}
-		case ok && !s.ended.IsZero() && u.Last.After(s.ended):
-			held = true // Stale use (C8): it evidently still holds it.
+		valid := c.heldValid(a, u, now, ra)
+		if !valid && u.Answers == 0 {
+			v.unproven = append(v.unproven, a)
+			continue
 		}
-		if held && (lastQ == nil || u.Last.After(lastQ.Last)) {
-			lastQ, lastQAddr = u, a
+		if lastQ == nil || u.Last.After(lastQ.Last) {
+			lastQ, lastQAddr, lastValid = u, a, valid
 		}
 	}
 	if lastQ != nil {
@@ -159,7 +233,10 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		how := c.describeHold(lastQAddr, ra)
 		v.reason = fmt.Sprintf("queried %s %d time(s) (%d answered), last at %s; %s", lastQAddr, lastQ.Queries, lastQ.Answers, stamp(lastQ.Last), how)
 		if lastQ.Answers == 0 {
-			v.reason += "; no answer was seen"
+			v.reason += "; queries unanswered: it holds the server but no answer from it was seen (C7)"
+		}
+		if !lastValid {
+			v.reason += "; the answers show DNS works through it"
 		}
 		if lastQ.Stale > 0 && c.offered(lastQAddr) {
 			v.reason += fmt.Sprintf("; %d stale quer(ies) (C8)", lastQ.Stale)
@@ -300,6 +377,8 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		v.reason = fmt.Sprintf("DHCPv6 Reply %s to its request carried no DNS servers", pkt(c.lastReply.Packet))
 		if noRDNSS {
 			v.reason += "; the RAs carry no RDNSS (F11)"
+		} else if prof != nil && prof.ignoreRL0 && rdnssOnlyRL0(ra) {
+			v.reason += "; the RAs that carry RDNSS have router lifetime 0, and " + prof.name + " ignores such an RA entirely, its RDNSS too (F7)"
 		} else if rdnss == no {
 			v.reason += "; " + prof.name + " ignores the RDNSS the RAs carry (F12)"
 		}
@@ -311,6 +390,8 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		switch {
 		case !noRDNSS && rdnss == no:
 			v.reason = "the RAs carry RDNSS but " + prof.name + " ignores RDNSS, and it got no DNS by DHCPv6 (F12)"
+		case !noRDNSS && prof != nil && prof.ignoreRL0 && rdnssOnlyRL0(ra):
+			v.reason = "the RAs that carry RDNSS have router lifetime 0, and " + prof.name + " ignores such an RA entirely, its RDNSS too (F7)"
 		case !noRDNSS && prof != nil && prof.minRDNSSLifetime > 0:
 			v.reason = fmt.Sprintf("the RAs carry RDNSS only with lifetimes below %d s, which %s ignores (F5)", prof.minRDNSSLifetime, prof.name)
 		case c.sentDHCPv6Client:
@@ -369,6 +450,17 @@ func (c *client) lossReason(l *raServer, rs bool) string {
 		msg += "; the lifetime is very short (F5)"
 	}
 	return msg
+}
+
+// rdnssOnlyRL0 reports whether every RA-learned server in ra is ignored
+// because it came only in RAs with router lifetime 0.
+func rdnssOnlyRL0(ra []raServer) bool {
+	for _, s := range ra {
+		if !s.ignored || s.s.assumed {
+			return false
+		}
+	}
+	return len(ra) > 0
 }
 
 // raOf returns the view of RA-learned server a, nil if none.

@@ -232,6 +232,98 @@ func TestVerdicts(t *testing.T) {
 			want: got{Verdict: VerdictNoDNS, Reason: []string{"no RA reached it (F3)"}},
 		},
 		{
+			name: "unanswered query to a server it holds by RDNSS: dns-ok, queries unanswered",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.2, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(5, query(t, clientMAC, clientLL, dnsServer, 1)), at(10, query(t, clientMAC, clientLL, dnsServer, 2)),
+				}
+			},
+			want: got{Verdict: VerdictDNSOK, Reason: []string{"0 answered", "queries unanswered"}},
+		},
+		{
+			name: "unanswered queries to a server never offered: no evidence of DNS",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)),
+					at(1, query(t, clientMAC, clientLL, dnsServer2, 1)), at(6, query(t, clientMAC, clientLL, dnsServer2, 2)),
+				}
+			},
+			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"went unanswered", "do not show valid DNS"}},
+		},
+		{
+			name: "unanswered stale queries after RDNSS expiry: dns-lost",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.2, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(30*time.Second, dnsServer)})),
+					at(60, query(t, clientMAC, clientLL, dnsServer, 1)), at(65, query(t, clientMAC, clientLL, dnsServer, 2)),
+				}
+			},
+			want: got{Verdict: VerdictDNSLost, LostAt: 31.2, Reason: []string{"expired", "went unanswered"}},
+		},
+		{
+			name: "Apple ignores an RA with router lifetime 0, its RDNSS too: no-dns F7",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)),
+					at(1, ir(clientMAC, clientLL, 8, opt6(opt6ClientID, duidLL(clientMAC)...), elapsed6(0), oro6(23, 24, 103))),
+					at(1.01, reply(clientMAC, clientLL, 8, sid, cid)),
+					at(2, ra(t, raSpec{lifetime: 0, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
+				}
+			},
+			want: got{Verdict: VerdictNoDNS, Identified: "Apple iOS/macOS", Knowledge: 1, Reason: []string{"router lifetime 0", "F7"}},
+		},
+		{
+			name: "Apple keeps RDNSS from a live router when a lifetime-0 RA omits it",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)),
+					at(1, ir(clientMAC, clientLL, 8, opt6(opt6ClientID, duidLL(clientMAC)...), elapsed6(0), oro6(23, 24, 103))),
+					at(1.01, reply(clientMAC, clientLL, 8, sid, cid)),
+					at(2, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(30, ra(t, raSpec{lifetime: 0, o: true})),
+				}
+			},
+			want: got{Verdict: VerdictDNSOK, Identified: "Apple iOS/macOS", Knowledge: 1, Reason: []string{"takes DNS from RDNSS"}},
+		},
+		{
+			name: "dhcpcd drops RDNSS on a lifetime-0 RA without it: dns-lost F6",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(1.5, dhcpcdIR(5)), at(1.51, reply(clientMAC, clientLL, 5, sid, cid)),
+					at(30, ra(t, raSpec{lifetime: 0, o: true})),
+				}
+			},
+			want: got{Verdict: VerdictDNSLost, LostAt: 30, Identified: "dhcpcd", Knowledge: 1, Reason: []string{"F6"}},
+		},
+		{
+			name: "NetworkManager identified by its RS before expiry: dns-ok by knowledge",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(300*time.Second, dnsServer)})),
+					at(241, rs(t, clientMAC, clientLL)),
+					at(241.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(300*time.Second, dnsServer)})),
+				}
+			},
+			want: got{Verdict: VerdictDNSOK, Identified: "NetworkManager", Knowledge: 1, Reason: []string{"NetworkManager takes DNS from RDNSS"}},
+		},
+		{
+			name: "an RS right after joining does not identify NetworkManager",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(60*time.Second, dnsServer)})),
+					at(15, rs(t, clientMAC, clientLL)),
+				}
+			},
+			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"cannot be told from the wire"}},
+		},
+		{
 			name: "nothing seen: inconclusive",
 			frames: func(t *testing.T) []tf {
 				return []tf{at(0, ip6(clientMAC, routerMAC, clientLL, routerLL, protoICMPv6, ndpMsg(t, &ndpNA), ip6opts{}))}

@@ -20,6 +20,8 @@ import (
 	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/httpstatus"
+	"github.com/ralab/ralab/internal/impair"
+	"github.com/ralab/ralab/internal/scenario"
 )
 
 func init() {
@@ -29,17 +31,24 @@ func init() {
 	}
 }
 
-// runServe implements "ralab serve -c FILE".
+// runServe implements "ralab serve -c FILE [--scenario FILE]".
 func runServe(ctx context.Context, args []string) error {
 	fs := newFlagSet("serve")
 	file := fs.String("c", "", "configuration `file` (required)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	format := fs.String("log-format", "text", "log `format`: text or json")
+	scenFile := fs.String("scenario", "", "apply the timed impairment phases of scenario `file` to every interface, then exit")
+	scenStart := fs.String("scenario-start", "now", "scenario start `time`: now or an RFC 3339 time")
+	scenHold := fs.Bool("scenario-hold", false, "after the scenario, keep serving the configuration without impairments instead of exiting")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab serve -c FILE [--log-level debug|info|warn|error] [--log-format text|json]\n\n"+
+		fmt.Fprintln(fs.Output(), "usage: ralab serve -c FILE [--log-level debug|info|warn|error] [--log-format text|json]\n"+
+			"                   [--scenario SCENARIO.toml [--scenario-start now|TIME] [--scenario-hold]]\n\n"+
 			"Sends Router Advertisements on every configured interface and answers\n"+
 			"stateless DHCPv6 where enabled. SIGHUP re-reads FILE; SIGINT/SIGTERM send\n"+
-			"final RAs and exit.\n\nflags:")
+			"final RAs and exit.\n\n"+
+			"With --scenario, each phase's impairments and overrides apply to every\n"+
+			"interface from the phase's start; after the scenario's duration ralab\n"+
+			"sends final RAs and exits 0, or with --scenario-hold keeps serving FILE.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -53,6 +62,15 @@ func runServe(ctx context.Context, args []string) error {
 	log, err := serveLogger(os.Stderr, *level, *format)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ralab serve: %v\n", err)
+		return errUsage
+	}
+	start, err := parseScenarioStart(*scenStart, time.Now())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ralab serve: %v\n", err)
+		return errUsage
+	}
+	if *scenFile == "" && (*scenStart != "now" || *scenHold) {
+		fmt.Fprintln(os.Stderr, "ralab serve: --scenario-start and --scenario-hold need --scenario")
 		return errUsage
 	}
 
@@ -71,6 +89,16 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	serveLogWarnings(log, cfg)
+	var run *scenarioRun
+	if *scenFile != "" {
+		sc, err := scenario.Load(*scenFile)
+		if err != nil {
+			return fmt.Errorf("invalid scenario:\n%w", err)
+		}
+		if run, err = newScenarioRun(sc, start, time.Now(), cfg); err != nil {
+			return err
+		}
+	}
 	if err := advertiser.CheckPrivileges(); err != nil {
 		return err
 	}
@@ -101,7 +129,23 @@ func runServe(ctx context.Context, args []string) error {
 		}()
 	}
 
-	if errs := sup.apply(ctx, cfg); len(errs) > 0 {
+	// applied is cfg as the scenario phase in force changes it.
+	applied := cfg
+	var phaseC <-chan time.Time
+	var phaseTimer *time.Timer
+	if run != nil {
+		now := time.Now()
+		run.cur = run.index(now)
+		applied, _ = run.effective(cfg, run.cur) // checked by newScenarioRun
+		sup.setImpairments(run.phaseImpairments(run.cur))
+		phaseTimer = time.NewTimer(time.Until(run.next(now)))
+		defer phaseTimer.Stop()
+		phaseC = phaseTimer.C
+		log.Info("scenario", "name", run.sc.Name, "file", *scenFile, "fids", run.sc.FIDs, "phases", len(run.sc.Phases),
+			"start", run.start.Format(time.RFC3339Nano), "duration", run.sc.Duration, "hold", *scenHold)
+		run.logPhase(log, now)
+	}
+	if errs := sup.apply(ctx, applied); len(errs) > 0 {
 		cancel()
 		sup.wait()
 		return errors.Join(errs...)
@@ -109,6 +153,35 @@ func runServe(ctx context.Context, args []string) error {
 	log.Info("ralab serving", "config", *file, "interfaces", len(cfg.Interfaces))
 	for {
 		select {
+		case <-phaseC:
+			now := time.Now()
+			i := run.index(now)
+			if i != run.cur {
+				run.cur = i
+				if run.ended(now) && !*scenHold {
+					log.Info("scenario ended; sending final RAs and exiting", "scenario", run.sc.Name)
+					cancel()
+					sup.wait()
+					return nil
+				}
+				if run.ended(now) {
+					log.Info("scenario ended; holding: serving the configuration without impairments", "scenario", run.sc.Name)
+				}
+				eff, _ := run.effective(cfg, i) // checked on load and reload
+				sup.setImpairments(run.phaseImpairments(i))
+				if !sameInterfaces(applied, eff) {
+					applied = eff
+					for _, err := range sup.apply(ctx, applied) {
+						log.Error("phase partly applied; interface advertises without DHCPv6", "err", err)
+					}
+				}
+				run.logPhase(log, now)
+			}
+			if run.ended(now) {
+				phaseC = nil
+			} else {
+				phaseTimer.Reset(time.Until(run.next(now)))
+			}
 		case <-ctx.Done():
 			log.Info("shutting down")
 			sup.wait()
@@ -121,12 +194,24 @@ func runServe(ctx context.Context, args []string) error {
 				}
 				continue
 			}
+			if run != nil && !run.ended(time.Now()) {
+				if err := run.check(next); err != nil {
+					for _, e := range serveSplitErrors(err) {
+						log.Error("reload rejected: the scenario's overrides do not fit it; keeping the running configuration", "err", e)
+					}
+					continue
+				}
+			}
 			serveLogWarnings(log, next)
 			if next.HTTP.Address != cfg.HTTP.Address {
 				log.Warn("http.address changed; restart ralab to apply it", "running", cfg.HTTP.Address, "configured", next.HTTP.Address)
 			}
 			cfg = next
-			for _, err := range sup.apply(ctx, cfg) {
+			applied = cfg
+			if run != nil {
+				applied, _ = run.effective(cfg, run.cur) // checked above
+			}
+			for _, err := range sup.apply(ctx, applied) {
 				log.Error("reload partly applied; interface advertises without DHCPv6", "err", err)
 			}
 			log.Info("configuration reloaded", "interfaces", len(cfg.Interfaces))
@@ -184,6 +269,9 @@ type serveSupervisor struct {
 
 	mu   sync.Mutex
 	ifcs map[string]*servedInterface
+	// impairFor makes the impairments of each advertiser in the current
+	// scenario phase; nil means none.
+	impairFor func() *impair.Set
 	// stopping maps an interface name to the done channels of its
 	// advertiser and DHCPv6 server that are still shutting down, so that
 	// a re-added interface starts only after them (their sysctl restore
@@ -261,6 +349,9 @@ func (s *serveSupervisor) startAdvertiser(ctx context.Context, ifc config.Interf
 		cancel: cancel,
 		done:   make(chan struct{}),
 	}
+	if s.impairFor != nil {
+		si.adv.SetImpairments(s.impairFor())
+	}
 	prev := s.stopping[ifc.Name]
 	delete(s.stopping, ifc.Name)
 	s.wg.Add(1)
@@ -337,6 +428,22 @@ func (s *serveSupervisor) stopDHCPv6(name string, si *servedInterface) {
 	key := name + "/dhcpv6"
 	s.stopping[key] = append(s.stopping[key], si.dhcpDone)
 	si.dhcp, si.dhcpStop, si.dhcpDone = nil, nil, nil
+}
+
+// setImpairments gives every advertiser, and those started later, its own
+// Set from f (nil: no impairments). Each interface's DHCPv6 server reads
+// it through that advertiser's Impairments.
+func (s *serveSupervisor) setImpairments(f func() *impair.Set) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.impairFor = f
+	for _, si := range s.ifcs {
+		var set *impair.Set
+		if f != nil {
+			set = f()
+		}
+		si.adv.SetImpairments(set)
+	}
 }
 
 // report passes the first fatal error to runServe.

@@ -11,10 +11,12 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/impair"
 	"github.com/ralab/ralab/internal/sysctl"
 	"github.com/ralab/ralab/ra"
 	"golang.org/x/net/ipv6"
@@ -44,6 +46,14 @@ type Options struct {
 	// Recheck is how often the link state is re-read in case a netlink
 	// notification is missed; 0 means 2 s.
 	Recheck time.Duration
+	// OnEffect, when set, is called with everything an impairment did
+	// (see SetImpairments), from the advertiser's goroutine; it must not
+	// block.
+	OnEffect func(impair.Effect)
+	// OnSent, when set, is called for every RA the daemon meant to send
+	// and for every packet that went on the wire, from the advertiser's
+	// goroutine; it must not block or keep Sent.Bytes.
+	OnSent func(Sent)
 }
 
 // An Advertiser sends Router Advertisements on one interface and answers
@@ -57,8 +67,20 @@ type Advertiser struct {
 	recheck time.Duration
 	invLog  *logLimiter
 	errLog  *logLimiter
+	effLog  *logLimiter
+
+	onEffect func(impair.Effect)
+	onSent   func(Sent)
 
 	reloadC chan struct{}
+	// imp holds the impairments in use; impC signals a change.
+	imp  atomic.Pointer[impair.Set]
+	impC chan struct{}
+	// pending are impaired sends due later, sorted by time, and fragID
+	// the last IPv6 fragment identification used; both belong to the
+	// goroutine of Run.
+	pending []impair.Send
+	fragID  uint32
 
 	mu sync.Mutex
 	// cfg is the configuration in use; next a pending reload.
@@ -93,8 +115,13 @@ func New(ifc config.Interface, o Options) *Advertiser {
 		recheck: o.Recheck,
 		invLog:  newLogLimiter(5, 10*time.Second),
 		errLog:  newLogLimiter(5, 10*time.Second),
+		effLog:  newLogLimiter(10, 10*time.Second),
 		reloadC: make(chan struct{}, 1),
-		cfg:     &ifc,
+		impC:    make(chan struct{}, 1),
+
+		onEffect: o.OnEffect,
+		onSent:   o.OnSent,
+		cfg:      &ifc,
 		status: Status{
 			Interface: ifc.Name,
 			State:     "waiting",
@@ -254,6 +281,9 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 		return nil
 	}
 	defer conn.Close()
+	lw := newLinkWire(conn, a.name, st)
+	defer lw.close()
+	a.pending = nil
 
 	var changed []string
 	for _, c := range saved.Changed() {
@@ -280,7 +310,7 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 		wg.Wait()
 	}()
 
-	next := a.sched.Next()
+	next := a.nextImpaired(a.sched.Next())
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	a.mu.Lock()
@@ -289,7 +319,7 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 	for {
 		select {
 		case <-ctx.Done():
-			a.sendFinal(conn, st)
+			a.sendFinal(lw, st)
 			return nil
 		case <-w.changed:
 			if now := w.get(); !now.same(st) {
@@ -300,6 +330,9 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 		case err := <-readErr:
 			return fmt.Errorf("reading: %w", err)
 		case ev := <-rsC:
+			if !a.answerRS(ev.at, ev.src) {
+				continue
+			}
 			a.mu.Lock()
 			unicast := a.cfg.UnicastSolicited
 			a.mu.Unlock()
@@ -315,14 +348,16 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 			}
 		case <-a.reloadC:
 			a.applyReload(time.Now())
+		case <-a.impC:
 		case <-timer.C:
 			now := time.Now()
 			for _, s := range a.sched.Due(now) {
-				a.send(conn, st, s.Kind, s.Dst)
+				a.send(now, lw, st, s.Kind, s.Dst)
 			}
+			a.flush(now, lw, st)
 		}
 		// Since Go 1.23, Reset discards a pending expiry.
-		next := a.sched.Next()
+		next := a.nextImpaired(a.sched.Next())
 		timer.Reset(time.Until(next))
 		a.mu.Lock()
 		a.status.NextRA = &next
@@ -451,51 +486,72 @@ func (a *Advertiser) current() config.Interface {
 	return *a.cfg
 }
 
-// send builds and sends one RA of kind k to dst (zero: all-nodes).
-func (a *Advertiser) send(conn *ndp.Conn, st linkState, k Kind, dst netip.Addr) {
-	ifc := a.current()
+// send builds one RA of kind k to dst (zero: all-nodes) at now and puts
+// it on the wire, through the impairments when there are any: their
+// ConfigFor is called once before building, their RA after.
+func (a *Advertiser) send(now time.Time, w wire, st linkState, k Kind, dst netip.Addr) {
+	base := a.current()
+	ifc := base
+	set := a.imp.Load()
+	if set != nil {
+		var es []impair.Effect
+		ifc, es = set.ConfigFor(now, ifc)
+		a.effects(now, es)
+	}
+	// After the impairments, so that final RAs stay final.
 	if k == KindFinal {
 		ifc = ra.Final(ifc)
 	}
 	multicast := !dst.IsValid()
-	if multicast {
-		dst = netip.IPv6LinkLocalAllNodes()
-	}
-	err := a.write(conn, st, ifc, dst, multicast)
+	wdst := allNodes(dst)
+	msg, b, err := build(ifc, st)
 	if err != nil {
-		a.m.raSendErrors.WithLabelValues(a.name).Inc()
-		a.count(func(c *Counters) { c.SendErrors++ })
-		if ok, dropped := a.errLog.allow(time.Now()); ok {
-			a.log.Error("sending router advertisement", "kind", k, "dst", dst, "err", err, "suppressed_since_last", dropped)
-		}
+		a.sendErr(now, k.String(), wdst, err)
 		return
+	}
+	a.sent(Sent{At: now, Kind: k.String(), Dst: wdst, Bytes: b})
+	if set == nil {
+		if err := w.ra(msg, wdst); err != nil {
+			a.sendErr(now, k.String(), wdst, fmt.Errorf("writing to %s: %w", wdst, err))
+			return
+		}
+		a.m.wire.WithLabelValues(a.name, PathICMPv6).Inc()
+		a.sent(Sent{At: now, Kind: k.String(), Dst: wdst, Bytes: b, Wire: true})
+	} else {
+		sends, es := set.RA(now, impair.Outgoing{Kind: impairKind(k), Dst: dst, RA: msg})
+		a.effects(now, es)
+		a.dispatch(now, w, st, sends)
+		if multicast && k != KindFinal {
+			a.secondRouter(now, w, set, base)
+		}
+	}
+	if multicast {
+		a.announced(now, b)
 	}
 	a.m.raSent.WithLabelValues(a.name, k.String()).Inc()
 	a.count(func(c *Counters) { c.Sent[k.String()]++ })
-	a.log.Debug("router advertisement sent", "kind", k, "dst", dst)
+	a.log.Debug("router advertisement sent", "kind", k, "dst", wdst, "impaired", set != nil)
 }
 
-// write builds the RA for ifc and writes it to dst. After a multicast RA
-// it records what was announced.
-func (a *Advertiser) write(conn *ndp.Conn, st linkState, ifc config.Interface, dst netip.Addr, multicast bool) error {
+// build builds the RA for ifc and checks that it fits the link MTU.
+func build(ifc config.Interface, st linkState) (*ndp.RouterAdvertisement, []byte, error) {
 	msg, err := ra.Build(ifc, st.MAC)
 	if err != nil {
-		return fmt.Errorf("building: %w", err)
+		return nil, nil, fmt.Errorf("building: %w", err)
 	}
 	b, err := ndp.MarshalMessage(msg)
 	if err != nil {
-		return fmt.Errorf("marshalling: %w", err)
+		return nil, nil, fmt.Errorf("marshalling: %w", err)
 	}
 	if err := checkSize(len(b), st.MTU); err != nil {
-		return err
+		return nil, nil, err
 	}
-	if err := conn.WriteTo(msg, nil, dst); err != nil {
-		return fmt.Errorf("writing to %s: %w", dst, err)
-	}
-	if !multicast {
-		return nil
-	}
-	now := time.Now()
+	return msg, b, nil
+}
+
+// announced records the multicast RA b, meant to go out at now, as what
+// the interface announces.
+func (a *Advertiser) announced(now time.Time, b []byte) {
 	dec := decodeRA(b)
 	a.mu.Lock()
 	a.withdrawFrom = nil
@@ -511,7 +567,6 @@ func (a *Advertiser) write(conn *ndp.Conn, st linkState, ifc config.Interface, d
 			a.m.lifetime.DeleteLabelValues(a.name, o)
 		}
 	}
-	return nil
 }
 
 // ErrTooBig reports an RA that does not fit the link MTU in one packet.
@@ -529,12 +584,12 @@ func checkSize(n, mtu int) error {
 }
 
 // sendFinal sends the final RAs of RFC 4861 §6.2.5.
-func (a *Advertiser) sendFinal(conn *ndp.Conn, st linkState) {
+func (a *Advertiser) sendFinal(w wire, st linkState) {
 	for i := range MaxFinalRtrAdvertisements {
 		if i > 0 {
 			time.Sleep(DefaultFinalSpacing)
 		}
-		a.send(conn, st, KindFinal, netip.Addr{})
+		a.send(time.Now(), w, st, KindFinal, netip.Addr{})
 		a.sched.MulticastSent(time.Now())
 	}
 	a.log.Info("final router advertisements sent", "count", MaxFinalRtrAdvertisements)

@@ -5,28 +5,35 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/advertiser/advlab"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/impair"
 )
 
 // helperEnv carries the JSON configuration to the re-executed test binary
 // that runs the advertiser inside the router namespace; helperReloadEnv
 // the configuration it reloads on SIGHUP.
+// helperImpairEnv carries [impairment.NAME] tables (TOML) to apply
+// from the start.
 const (
 	helperEnv       = "RALAB_ADVERTISER_HELPER_CONFIG"
 	helperReloadEnv = "RALAB_ADVERTISER_HELPER_RELOAD"
+	helperImpairEnv = "RALAB_ADVERTISER_HELPER_IMPAIR"
 )
 
 // TestHelperAdvertiser is not a test: the integration test runs the test
@@ -47,6 +54,13 @@ func TestHelperAdvertiser(t *testing.T) {
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a := New(ifc, Options{Logger: log})
+	if raw := os.Getenv(helperImpairEnv); raw != "" {
+		set, err := helperImpairments(raw)
+		if err != nil {
+			t.Fatalf("bad helper impairments: %v", err)
+		}
+		a.SetImpairments(set)
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {
@@ -63,6 +77,25 @@ func TestHelperAdvertiser(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	fmt.Fprintf(os.Stderr, "helper: Run returned after cancel: %+v\n", a.Status().Counters)
+}
+
+// helperImpairments builds a Set from [impairment.NAME] tables, in name
+// order.
+func helperImpairments(doc string) (*impair.Set, error) {
+	var f struct{ Impairment map[string]map[string]any }
+	if _, err := toml.Decode(doc, &f); err != nil {
+		return nil, err
+	}
+	names := slices.Sorted(maps.Keys(f.Impairment))
+	var specs []impair.Spec
+	for _, n := range names {
+		sp, err := impair.NewSpec(n, f.Impairment[n])
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, sp)
+	}
+	return impair.NewSet(time.Now(), nil, specs...), nil
 }
 
 // rdnssServers returns the RDNSS servers of m with their lifetimes.

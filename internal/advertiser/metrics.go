@@ -15,6 +15,8 @@ type Metrics struct {
 	lastMulticast *prometheus.GaugeVec
 	lifetime      *prometheus.GaugeVec
 	up            *prometheus.GaugeVec
+	impaired      *prometheus.CounterVec
+	wire          *prometheus.CounterVec
 }
 
 // NewMetrics creates the advertiser collectors and registers them with reg.
@@ -24,7 +26,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		raSent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "ra_sent_total",
-			Help: "Router Advertisements sent, by interface and kind (initial, periodic, solicited-multicast, solicited-unicast, final, reload).",
+			Help: "Router Advertisements the daemon sent, by interface and kind (initial, periodic, solicited-multicast, solicited-unicast, final, reload), before any impairment; see ralab_ra_impaired_total and ralab_ra_wire_packets_total.",
 		}, []string{"interface", "kind"}),
 		raSendErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "ra_send_errors_total",
@@ -54,9 +56,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: ns, Name: "interface_advertising",
 			Help: "1 when the interface is up with a usable link-local address and RAs are being sent, else 0.",
 		}, []string{"interface"}),
+		impaired: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "ra_impaired_total",
+			Help: "Things impairments did to Router Advertisements and Solicitations (package impair), by interface, impairment name, field guide id and action (drop, delay, modify, replay, unicast, split, fragment, ignore).",
+		}, []string{"interface", "impairment", "fid", "action"}),
+		wire: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "ra_wire_packets_total",
+			Help: "Router Advertisement packets put on the wire, after impairments, by interface and path (icmpv6, fragment, second-router).",
+		}, []string{"interface", "path"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed, m.lastMulticast, m.lifetime, m.up)
+		reg.MustRegister(m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed, m.lastMulticast, m.lifetime, m.up, m.impaired, m.wire)
 	}
 	return m
 }
@@ -81,7 +91,7 @@ func (m *Metrics) init(iface string) {
 // forget removes every series of iface, when it is no longer served.
 func (m *Metrics) forget(iface string) {
 	l := prometheus.Labels{"interface": iface}
-	for _, v := range []*prometheus.CounterVec{m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed} {
+	for _, v := range []*prometheus.CounterVec{m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed, m.impaired, m.wire} {
 		v.DeletePartialMatch(l)
 	}
 	for _, v := range []*prometheus.GaugeVec{m.lastMulticast, m.lifetime, m.up} {

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/ralab/ralab/internal/advertiser/advlab"
+	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/scenario"
+)
+
+func TestParseScenarioStart(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		in      string
+		want    time.Time
+		wantErr bool
+	}{
+		{in: "now", want: now},
+		{in: "2026-01-02T03:05:00Z", want: now.Add(55 * time.Second)},
+		{in: "2026-01-02T04:04:05.5+01:00", want: now.Add(500 * time.Millisecond)},
+		{in: "soon", wantErr: true},
+		{in: "2026-01-02 03:04:05", wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := parseScenarioStart(tt.in, now)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("parseScenarioStart(%q) error %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if !got.Equal(tt.want) {
+			t.Errorf("parseScenarioStart(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// testScenario has three phases: 0–10 s none, 10–30 s "omit" with a
+// shorter RDNSS lifetime, 30–40 s "omit" again.
+const testScenario = `name = "t"
+description = "test"
+duration = "40s"
+[override]
+max_interval = "4s"
+rdnss_lifetime = "12s"
+router_lifetime = "1800s"
+[impairment.omit]
+type = "rdnss-omit"
+[[phase]]
+start = "0s"
+[[phase]]
+name = "short"
+start = "10s"
+impairments = ["omit"]
+override = { rdnss_lifetime = "20s" }
+[[phase]]
+start = "30s"
+impairments = ["omit"]
+`
+
+func testServeConfig(t *testing.T, rdnssLifetime time.Duration) *config.Config {
+	t.Helper()
+	return &config.Config{Interfaces: []config.Interface{{
+		Name: "eth0", RouterLifetime: 30 * time.Minute, MinInterval: 200 * time.Second, MaxInterval: 600 * time.Second,
+		RDNSS: []config.RDNSS{{Lifetime: rdnssLifetime}},
+	}}}
+}
+
+func TestScenarioRun(t *testing.T) {
+	sc, err := scenario.Parse("t.toml", []byte(testScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	r, err := newScenarioRun(sc, t0, t0.Add(5*time.Second), testServeConfig(t, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		at        time.Duration
+		index     int
+		next      time.Duration
+		lifetime  time.Duration
+		impaired  bool
+		maxInt    time.Duration
+		wantEnded bool
+	}{
+		{at: -time.Second, index: -1, next: 0, lifetime: time.Hour, maxInt: 600 * time.Second},
+		{at: 0, index: 0, next: 10 * time.Second, lifetime: 12 * time.Second, maxInt: 4 * time.Second},
+		{at: 15 * time.Second, index: 1, next: 30 * time.Second, lifetime: 20 * time.Second, impaired: true, maxInt: 4 * time.Second},
+		{at: 39 * time.Second, index: 2, next: 40 * time.Second, lifetime: 12 * time.Second, impaired: true, maxInt: 4 * time.Second},
+		{at: 40 * time.Second, index: 3, next: 40 * time.Second, lifetime: time.Hour, maxInt: 600 * time.Second, wantEnded: true},
+	}
+	for _, tt := range tests {
+		now := t0.Add(tt.at)
+		i := r.index(now)
+		eff, err := r.effective(testServeConfig(t, time.Hour), i)
+		if err != nil {
+			t.Fatalf("at %v: %v", tt.at, err)
+		}
+		f := r.phaseImpairments(i)
+		got := []any{i, r.next(now).Sub(t0), eff.Interfaces[0].RDNSS[0].Lifetime, f != nil, eff.Interfaces[0].MaxInterval, r.ended(now)}
+		want := []any{tt.index, tt.next, tt.lifetime, tt.impaired, tt.maxInt, tt.wantEnded}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("at %v: index, next, RDNSS lifetime, impaired, max interval, ended (-want +got):\n%s", tt.at, diff)
+		}
+		if f != nil && f().Len() != 1 {
+			t.Errorf("at %v: %d impairments, want 1", tt.at, f().Len())
+		}
+	}
+	if !sameInterfaces(testServeConfig(t, time.Hour), testServeConfig(t, time.Hour)) || sameInterfaces(testServeConfig(t, time.Hour), testServeConfig(t, time.Minute)) {
+		t.Error("sameInterfaces does not compare interfaces")
+	}
+}
+
+func TestNewScenarioRunErrors(t *testing.T) {
+	sc, err := scenario.Parse("t.toml", []byte(testScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	if _, err := newScenarioRun(sc, t0.Add(-time.Minute), t0, testServeConfig(t, time.Hour)); !errors.Is(err, errScenarioOver) {
+		t.Errorf("scenario started a minute ago: %v, want errScenarioOver", err)
+	}
+	// The scenario overrides max_interval to 4s but not the DNSSL
+	// lifetime, so a 2 s DNSSL lifetime no longer fits (RFC 8106 §5.2).
+	cfg := testServeConfig(t, time.Hour)
+	cfg.Interfaces[0].DNSSL = []config.DNSSL{{Domains: []string{"example.com"}, Lifetime: 2 * time.Second}}
+	_, err = newScenarioRun(sc, t0, t0, cfg)
+	if !errors.Is(err, scenario.ErrOverride) || !strings.Contains(err.Error(), "eth0") {
+		t.Errorf("DNSSL lifetime below the overridden max_interval: %v, want ErrOverride naming eth0", err)
+	}
+}
+
+func TestServeScenarioUsage(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "ralab.toml")
+	for _, args := range [][]string{
+		{"-c", cfg, "--scenario-hold"},
+		{"-c", cfg, "--scenario-start", "2026-01-01T00:00:00Z"},
+		{"-c", cfg, "--scenario", "x.toml", "--scenario-start", "tomorrow"},
+	} {
+		if err := runServe(context.Background(), args); !errors.Is(err, errUsage) {
+			t.Errorf("runServe(%q) = %v, want errUsage", args, err)
+		}
+	}
+}
+
+// TestServeScenario runs "ralab serve --scenario" with a shortened copy of
+// configs/scenarios/F6-rdnss-omit.toml (normal for 6 s, then every second
+// RA without RDNSS until 16 s) and checks from the capture that RAs carry
+// RDNSS before the second phase and that some lack it after, and that
+// ralab exits 0 after the scenario with final RAs.
+func TestServeScenario(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	advlab.Require(t, "ip", "tcpdump")
+	b, err := os.ReadFile("../../configs/scenarios/F6-rdnss-omit.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := strings.Replace(string(b), `duration = "80s"`, `duration = "16s"`, 1)
+	sc = strings.Replace(sc, `start = "20s"`, `start = "6s"`, 1)
+	const phase2, duration = 6 * time.Second, 16 * time.Second
+
+	l := advlab.New(t)
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "c0.pcap")
+	td := l.Capture(pcap)
+	cfgPath, scPath := filepath.Join(dir, "ralab.toml"), filepath.Join(dir, "f6.toml")
+	for p, s := range map[string]string{cfgPath: serveConfig("2001:db8::53", false, false), scPath: sc} {
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now().Add(2 * time.Second)
+	var out advlab.Buffer
+	args := strings.Join([]string{"serve", "-c", cfgPath, "--scenario", scPath, "--scenario-start", start.Format(time.RFC3339Nano)}, "\n")
+	srv := l.Start(l.Router, []string{serveArgsEnv + "=" + args}, &out, os.Args[0], "-test.run=^TestServeHelper$")
+	defer func() {
+		if t.Failed() {
+			t.Logf("ralab serve output:\n%s", out.String())
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- srv.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("ralab serve exited with %v, want 0", err)
+		}
+	case <-time.After(duration + 60*time.Second):
+		t.Fatal("ralab serve did not exit after the scenario")
+	}
+	exited := time.Now()
+	time.Sleep(300 * time.Millisecond)
+	_ = td.Process.Signal(syscall.SIGTERM)
+	_ = td.Wait()
+	t.Logf("ralab exited %v after the scenario start (duration %v)", exited.Sub(start), duration)
+	if exited.Before(start.Add(duration)) {
+		t.Errorf("ralab exited %v before the scenario's end", start.Add(duration).Sub(exited))
+	}
+	for _, want := range []string{`phase 1/2 \"normal\" started`, `phase 2/2 \"every 2nd RA without RDNSS\" started, 10s left`, "scenario ended; sending final RAs"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+
+	// Judge from capture timestamps, ignoring RAs within 500 ms of the
+	// phase change (timer and capture latency on a loaded machine).
+	const slack = 500 * time.Millisecond
+	var before, after, afterWithout, final int
+	for _, r := range advlab.RAs(t, pcap) {
+		off := r.At.Sub(start)
+		has := len(serveRDNSS(r.Msg)) > 0
+		switch {
+		case r.Msg.RouterLifetime == 0:
+			final++
+		case off < phase2-slack:
+			before++
+			if !has {
+				t.Errorf("RA at %v, before the omit phase, lacks RDNSS", off)
+			}
+		case off > phase2+slack:
+			after++
+			if !has {
+				afterWithout++
+			}
+		}
+	}
+	t.Logf("%d RAs before the omit phase, %d after (%d without RDNSS), %d final", before, after, afterWithout, final)
+	if before < 2 || after < 2 {
+		t.Errorf("want at least 2 RAs in each phase")
+	}
+	if afterWithout == 0 || afterWithout == after {
+		t.Errorf("%d of %d RAs in the omit phase lack RDNSS, want every second", afterWithout, after)
+	}
+	if final != 3 {
+		t.Errorf("%d final RAs, want 3", final)
+	}
+}
+
+// FuzzParseScenarioStart checks that any --scenario-start value gives a
+// time or an error, never a panic.
+func FuzzParseScenarioStart(f *testing.F) {
+	for _, s := range []string{"now", "", "2026-01-02T03:04:05Z", "2026-01-02T03:04:05.123456789+14:00", "9999-99-99T99:99:99Z"} {
+		f.Add(s)
+	}
+	now := time.Unix(0, 0)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseScenarioStart(s, now)
+		switch {
+		case err != nil && !strings.Contains(err.Error(), "--scenario-start"):
+			t.Errorf("parseScenarioStart(%q) error %q does not name the flag", s, err)
+		case err == nil && (s == "now" || s == "") && !got.Equal(now):
+			t.Errorf("parseScenarioStart(%q) = %v, want now", s, got)
+		}
+	})
+}

@@ -1,0 +1,402 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/ralab/ralab/internal/labclient"
+	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
+)
+
+// The lab's DNS servers: one offered only by RDNSS, one only by DHCPv6,
+// so that a client's resolver state shows which channel it used. They are
+// off-link, so a client's query goes to the router's MAC (an on-link
+// server that nobody answers for would stop at Neighbor Solicitation).
+var (
+	labRAServer   = netip.MustParseAddr("2001:db8:53::1")
+	labDHCPServer = netip.MustParseAddr("2001:db8:53::2")
+)
+
+// labMAC returns the MAC of the i-th lab client.
+func labMAC(i int) string { return fmt.Sprintf("02:00:00:00:02:%02x", i+1) }
+
+// labRouter starts the routers of one lab run in the router namespace.
+type labRouter func(t *testing.T, lab *netlabtest.Lab)
+
+// radvdConf is radvd's configuration: RDNSS + DNSSL with the O flag and a
+// short interval (radvd.conf(5); RFC 8106 §5.1: RDNSS lifetime at least
+// 3 × MaxRtrAdvInterval).
+const radvdConf = `interface lab0 {
+	AdvSendAdvert on;
+	MinRtrAdvInterval 3;
+	MaxRtrAdvInterval 6;
+	AdvOtherConfigFlag on;
+	prefix 2001:db8:1::/64 { AdvOnLink on; AdvAutonomous on; };
+	RDNSS 2001:db8:53::1 { AdvRDNSSLifetime 60; };
+	DNSSL lab.example { AdvDNSSLLifetime 60; };
+};
+`
+
+// radvdDnsmasq is the reference router pair: radvd sends the RAs and
+// dnsmasq (DNS off with port=0, no RAs) answers Information-Requests.
+func radvdDnsmasq(t *testing.T, lab *netlabtest.Lab) {
+	netlabtest.RequireTool(t, "radvd", "radvd")
+	netlabtest.RequireTool(t, "dnsmasq", "dnsmasq-base")
+	r := lab.Router()
+	ctx := t.Context()
+	if _, err := r.Run(ctx, "ip", "addr", "add", "2001:db8:1::1/64", "dev", netlab.BridgeName); err != nil {
+		t.Fatalf("address on lab0: %v", err)
+	}
+	conf := filepath.Join(r.Dir(), "radvd.conf")
+	if err := os.WriteFile(conf, []byte(radvdConf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Start(ctx, "radvd", "radvd", "-n", "-m", "stderr", "-C", conf, "-p", filepath.Join(r.Dir(), "radvd.pid")); err != nil {
+		t.Fatalf("starting radvd: %v", err)
+	}
+	if _, err := r.Start(ctx, "dnsmasq", "dnsmasq", "-k", "-C", "/dev/null", "-u", "root", "--port=0",
+		"--interface="+netlab.BridgeName, "--bind-interfaces", "--dhcp-range=::,static",
+		"--dhcp-option=option6:dns-server,["+labDHCPServer.String()+"]", "--dhcp-option=option6:domain-search,lab.example",
+		"--pid-file="+filepath.Join(r.Dir(), "dnsmasq.pid"), "--dhcp-leasefile="+filepath.Join(r.Dir(), "dnsmasq.leases")); err != nil {
+		t.Fatalf("starting dnsmasq: %v", err)
+	}
+}
+
+// serveConf is a "ralab serve" configuration like configs/lab.toml, with
+// a shorter interval and a DHCPv6 DNS server of its own.
+const serveConf = `[[interface]]
+name = "lab0"
+managed = false
+other_config = true
+max_interval = "6s"
+min_interval = "auto"
+unicast_solicited = true
+source_lla = true
+  [[interface.prefix]]
+  prefix = "2001:db8:1::/64"
+  on_link = true
+  autonomous = true
+  [[interface.rdnss]]
+  servers = ["2001:db8:53::1"]
+  lifetime = "60s"
+  [[interface.dnssl]]
+  domains = ["lab.example"]
+  lifetime = "60s"
+  [interface.dhcpv6]
+  enabled = true
+  dns_servers = ["2001:db8:53::2"]
+  domains = ["lab.example"]
+  information_refresh_time = "10m"
+`
+
+// ralabServe runs "ralab serve" as the router (RAs and DHCPv6).
+func ralabServe(t *testing.T, lab *netlabtest.Lab) {
+	lab.StartRalab(t, []byte(serveConf))
+}
+
+// labResult is what one lab run produced.
+type labResult struct {
+	live, offline *Report
+	held          map[string]labclient.Resolver // by MAC, at the end
+	names         map[string]string             // client name by MAC
+	// before is the offline report of the capture up to snap, when every
+	// client had settled and none had queried DNS yet, and heldBefore
+	// each client's resolver state then.
+	before     *Report
+	snap       time.Time
+	heldBefore map[string]labclient.Resolver
+}
+
+// runLab runs every real client of labclient.All on one bridge with the
+// routers start sets up, "ralab observe" on the bridge in the router
+// namespace writing a pcapng, has each client query the DNS servers it
+// holds, and returns the live report, the offline report of the pcapng
+// and each client's own resolver state.
+func runLab(t *testing.T, start labRouter) labResult {
+	if testing.Short() {
+		t.Skip("lab test skipped in -short mode")
+	}
+	lab := netlabtest.New(t)
+	netlabtest.RequireTool(t, "dig", "bind9-dnsutils")
+	bin := netlabtest.RalabBinary(t)
+	ctx := t.Context()
+	r := lab.Router()
+
+	pcap := filepath.Join(r.Dir(), "observe.pcapng")
+	liveJSON := filepath.Join(r.Dir(), "observe.json")
+	obs, err := r.Start(ctx, "observe", bin, "observe", "-i", netlab.BridgeName, "-w", pcap,
+		"--format", "json", "-o", liveJSON, "--progress", "0")
+	if err != nil {
+		t.Fatalf("starting ralab observe: %v", err)
+	}
+	waitUntil(t, "ralab observe to capture", 30*time.Second, func() bool {
+		st, err := os.Stat(pcap)
+		return err == nil && st.Size() > 0
+	})
+	start(t, lab)
+
+	clients := labclient.All()
+	res := labResult{held: map[string]labclient.Resolver{}, names: map[string]string{}}
+	insts := make([]*labclient.Instance, len(clients))
+	for i, c := range clients {
+		if err := c.Available(); err != nil {
+			netlabtest.SkipOrFail(t, err.Error())
+		}
+		h := lab.Host(t, fmt.Sprintf("c%d", i+1), labMAC(i))
+		res.names[labMAC(i)] = c.Name
+		in, err := c.Start(ctx, h, netlab.HostIfName)
+		if err != nil {
+			t.Fatalf("starting %s: %v", c.Name, err)
+		}
+		insts[i] = in
+	}
+
+	// Every client settles (in parallel); then the capture so far shows
+	// what the wire tells without DNS queries.
+	var wg sync.WaitGroup
+	for _, in := range insts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			want := expectedServers(in.Client)
+			wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			defer cancel()
+			if _, err := in.WaitResolver(wctx, labclient.HasServers(want...)); err != nil {
+				t.Logf("%s did not come to hold %v (the verdict is checked against what it holds): %v", in.Client.Name, want, err)
+			}
+		}()
+	}
+	wg.Wait()
+	res.snap = time.Now()
+	res.heldBefore = map[string]labclient.Resolver{}
+	for _, in := range insts {
+		rv, err := in.Resolver()
+		if err != nil {
+			t.Fatalf("%s: reading resolver state: %v", in.Client.Name, err)
+		}
+		res.heldBefore[in.Host.MAC.String()] = rv
+	}
+	// Each client queries every server it holds; dig exits non-zero
+	// without an answer: the query on the wire is what counts.
+	for _, in := range insts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, a := range res.heldBefore[in.Host.MAC.String()].Addrs() {
+				_, _ = in.Host.Run(ctx, "dig", "+time=1", "+tries=1", "+notcp", "@"+a.String(), "lab.example", "AAAA")
+			}
+		}()
+	}
+	wg.Wait()
+	// Ground truth at the end: what each client holds now.
+	for _, in := range insts {
+		rv, err := in.Resolver()
+		if err != nil {
+			t.Fatalf("%s: reading resolver state: %v", in.Client.Name, err)
+		}
+		if !slices.Equal(rv.Addrs(), res.heldBefore[in.Host.MAC.String()].Addrs()) {
+			t.Logf("%s changed its servers while querying: %v then %v", in.Client.Name, res.heldBefore[in.Host.MAC.String()].Addrs(), rv.Addrs())
+		}
+		res.held[in.Host.MAC.String()] = rv
+	}
+	// The last dig reply timeout plus the capture's flush.
+	time.Sleep(1500 * time.Millisecond)
+	if err := obs.Stop(); err != nil && !strings.Contains(err.Error(), "terminated") {
+		t.Logf("stopping ralab observe: %v", err)
+	}
+	b, err := os.ReadFile(liveJSON)
+	if err != nil {
+		t.Fatalf("live report: %v\n%s", err, netlabtest.Tail(obs.Stderr, 2000))
+	}
+	res.live = new(Report)
+	if err := json.Unmarshal(b, res.live); err != nil {
+		t.Fatalf("live report: %v", err)
+	}
+	f, err := os.Open(pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if res.offline, err = Analyze(f); err != nil {
+		t.Fatalf("Analyze(%s): %v", pcap, err)
+	}
+	res.before = analyzeUntil(t, pcap, res.snap)
+	return res
+}
+
+// analyzeUntil reports on the frames of the pcapng file name captured
+// before until, as of until.
+func analyzeUntil(t *testing.T, name string, until time.Time) *Report {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	tr := NewTracker(Options{Source: Source{Kind: SourceFile, Name: name}})
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err != nil || !ci.Timestamp.Before(until) {
+			break
+		}
+		tr.ObserveFrame(data, ci.Timestamp)
+	}
+	return tr.Report(until)
+}
+
+// wireCannotTell names the clients whose verdict may stay inconclusive
+// until they query DNS, and why: the wire alone cannot show that they
+// hold a server.
+var wireCannotTell = map[string]string{
+	// rdnssd sends nothing of its own (the kernel's RSs only), so it
+	// cannot be identified, and an unidentified client holding a valid
+	// RDNSS may be one that ignores RDNSS (F12).
+	"rdnssd": "unidentified RDNSS-only client",
+}
+
+// expectedServers is what client c should come to hold in the lab: the
+// RA server if it takes RDNSS, the DHCPv6 server if it asks DHCPv6
+// (lab-recipes.md; networkd 252 asks but does not apply DHCPv6 DNS).
+func expectedServers(c *labclient.Client) []netip.Addr {
+	var want []netip.Addr
+	if c.RA {
+		want = append(want, labRAServer)
+	}
+	if c.DHCPv6 && c.Name != "networkd" {
+		want = append(want, labDHCPServer)
+	}
+	return want
+}
+
+// sourcesOf returns the channels r's servers came from, by address.
+func sourcesOf(r labclient.Resolver) []string {
+	var out []string
+	addrs := r.Addrs()
+	if slices.Contains(addrs, labRAServer) {
+		out = append(out, ViaRA)
+	}
+	if slices.Contains(addrs, labDHCPServer) {
+		out = append(out, ViaDHCPv6)
+	}
+	return out
+}
+
+// labView is what the lab tests compare per client.
+type labView struct {
+	MAC     string
+	Verdict Verdict
+	Sources []string
+}
+
+func labViews(r *Report) []labView {
+	var out []labView
+	for _, c := range r.Clients {
+		out = append(out, labView{MAC: c.MAC, Verdict: c.Verdict, Sources: c.DNSSources})
+	}
+	return out
+}
+
+// checkLab compares a lab run's reports with the clients' own state.
+func checkLab(t *testing.T, res labResult) {
+	t.Helper()
+	for _, c := range res.live.Clients {
+		t.Logf("%s %-9s %s (%s; ORO %v, vendor class %q) sources %v: %s | %s", c.MAC, res.names[c.MAC], c.Verdict, c.Identified, c.ORO, c.VendorClass, c.DNSSources, c.Reason, c.Settle)
+		for _, f := range c.Findings {
+			t.Logf("    %s %s: %s", f.ID, f.Severity, f.Message)
+		}
+	}
+	for _, rt := range res.live.Routers {
+		for _, f := range rt.Findings {
+			t.Logf("router %s %s %s: %s", rt.MAC, f.ID, f.Severity, f.Message)
+		}
+	}
+	var want []labView
+	for mac, rv := range res.held {
+		v := labView{MAC: mac, Verdict: VerdictDNSOK, Sources: sourcesOf(rv)}
+		if len(rv.Addrs()) == 0 {
+			v.Verdict = ""
+		}
+		want = append(want, v)
+	}
+	slices.SortFunc(want, func(a, b labView) int { return strings.Compare(a.MAC, b.MAC) })
+	got := labViews(res.live)
+	for i := range got {
+		// A client holding nothing must not be dns-ok; any other
+		// verdict with its reason is acceptable.
+		if i < len(want) && want[i].Verdict == "" && got[i].Verdict != VerdictDNSOK {
+			want[i].Verdict = got[i].Verdict
+		}
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("live report against the clients' own resolver state (-want +got):\n%s", diff)
+	}
+	// Before any DNS query: dns-ok exactly for the clients holding
+	// servers, or inconclusive where documented; never dns-ok for a
+	// client holding nothing, never no-dns or dns-lost for one holding
+	// servers.
+	for _, c := range res.before.Clients {
+		name, held := res.names[c.MAC], len(res.heldBefore[c.MAC].Addrs()) > 0
+		t.Logf("before queries: %s %-9s %s sources %v: %s", c.MAC, name, c.Verdict, c.DNSSources, c.Reason)
+		switch {
+		case held && c.Verdict == VerdictInconclusive && wireCannotTell[name] != "":
+		case held && c.Verdict == VerdictDNSOK:
+			if diff := cmp.Diff(sourcesOf(res.heldBefore[c.MAC]), c.DNSSources, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("before queries, %s (%s) DNS sources (-held +report):\n%s", c.MAC, name, diff)
+			}
+		case held:
+			t.Errorf("before queries, %s (%s) holds %v but the verdict is %s: %s", c.MAC, name, res.heldBefore[c.MAC].Addrs(), c.Verdict, c.Reason)
+		case c.Verdict == VerdictDNSOK:
+			t.Errorf("before queries, %s (%s) holds nothing but the verdict is dns-ok: %s", c.MAC, name, c.Reason)
+		}
+	}
+	if len(res.before.Clients) != len(res.heldBefore) {
+		t.Errorf("before queries, the report names %d clients, want %d", len(res.before.Clients), len(res.heldBefore))
+	}
+	if diff := cmp.Diff(labViews(res.live), labViews(res.offline), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("offline analysis of the pcapng against the live report (-live +offline):\n%s", diff)
+	}
+	if res.live.Malformed != 0 {
+		t.Errorf("%d malformed frames from well-behaved software: %+v", res.live.Malformed, res.live.Findings)
+	}
+}
+
+// TestLabRadvdDnsmasq is issue 4's reference run: radvd (RDNSS, DNSSL,
+// O=1) and dnsmasq (stateless DHCPv6) as the routers, every real client on
+// one bridge, ralab only observing.
+func TestLabRadvdDnsmasq(t *testing.T) {
+	checkLab(t, runLab(t, radvdDnsmasq))
+}
+
+// TestLabServe is the same run with "ralab serve" as the router.
+func TestLabServe(t *testing.T) {
+	checkLab(t, runLab(t, ralabServe))
+}
+
+// waitUntil polls cond every 100 ms until it holds or timeout passes.
+func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
