@@ -3,7 +3,8 @@ package configs
 import _ "embed" // For go:embed.
 
 // Lab is lab.toml: the configuration of the virtual lab, one interface
-// "lab0" with SLAAC, RDNSS, DNSSL, PREF64 and stateless DHCPv6.
+// "lab0" with SLAAC, RDNSS, DNSSL, PREF64, stateless DHCPv6 and the lab DNS
+// responder.
 //
 //go:embed lab.toml
 var Lab []byte

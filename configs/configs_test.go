@@ -77,6 +77,18 @@ func TestLab(t *testing.T) {
 			RatePerClient:          10,
 			BurstPerClient:         20,
 		},
+		DNSResponder: config.DNSResponder{
+			Enabled:   true,
+			Addresses: addrs("2001:db8:1::53", "2001:db8:1::54"),
+			Port:      53,
+			Zone:      "lab.example",
+			TTL:       time.Minute,
+			PREF64:    netip.MustParsePrefix("64:ff9b::/96"),
+			Records: []config.DNSRecord{
+				{Name: "www", Type: "AAAA", Value: "2001:db8:1::80"},
+				{Name: "v4only", Type: "A", Value: "192.0.2.1"},
+			},
+		},
 	}
 	if diff := cmp.Diff(want, ifc, cmpopts.EquateComparable(netip.Addr{}, netip.Prefix{})); diff != "" {
 		t.Errorf("lab0 mismatch (-want +got):\n%s", diff)

@@ -525,7 +525,7 @@ func finishClient(c *client, now time.Time, linkReplies int, set *findingSet) {
 	// dnsAnswerWait for its answer.
 	for _, a := range c.dnsOrder {
 		u := c.dns[a]
-		if u.Answers > 0 || now.Sub(u.Last) < dnsAnswerWait && u.Queries == 1 {
+		if !unanswered(u, now) {
 			continue
 		}
 		how := "a server it holds"

@@ -143,6 +143,13 @@ func TestChecks(t *testing.T) {
 			want: []string{"C7 warning " + cm},
 		},
 		{
+			name: "C7 one query just sent is not yet unanswered",
+			ids:  []string{"C7"},
+			frames: func(t *testing.T) []tf {
+				return []tf{at(0, dad(t, clientMAC, clientLL)), good(t, 1), at(2, query(t, clientMAC, clientLL, dnsServer, 1))}
+			},
+		},
+		{
 			name: "R3 late answer, N3 none",
 			ids:  []string{"R3", "N3"},
 			frames: func(t *testing.T) []tf {
@@ -373,4 +380,55 @@ func allMessages(r *Report) []string {
 		add(c.Findings)
 	}
 	return out
+}
+
+func TestChecked(t *testing.T) {
+	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
+	cid := opt6(opt6ClientID, duidLL(clientMAC)...)
+	tests := []struct {
+		name        string
+		frames      func(t *testing.T) []tf
+		client, rtr []string
+	}{
+		{
+			name: "RS, RA, Information-Request, Reply, query",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(2, ir(clientMAC, clientLL, 4)), at(2.01, reply(clientMAC, clientLL, 4, sid, cid, dns6(dnsServer))),
+					at(3, query(t, clientMAC, clientLL, dnsServer, 1)), at(3.01, answer(t, clientMAC, clientLL, dnsServer, 1)),
+				}
+			},
+			client: []string{"C1", "C2", "C3", "C4", "C7", "C8", "N1", "N3"},
+			rtr:    []string{"R1", "R3", "R4", "R5", "R8", "R11"},
+		},
+		{
+			name: "DAD only, two RAs",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(1, dad(t, clientMAC, clientLL)),
+					at(10, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+				}
+			},
+			client: []string{"C2"},
+			rtr:    []string{"N2", "R1", "R2", "R4", "R5", "R8", "R11"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(tt.frames(t), 0)
+			c := clientOf(t, r, clientMAC)
+			if diff := cmp.Diff(tt.client, c.Checked); diff != "" {
+				t.Errorf("client checked (-want +got):\n%s", diff)
+			}
+			if len(r.Routers) != 1 {
+				t.Fatalf("want one router, got %d", len(r.Routers))
+			}
+			if diff := cmp.Diff(tt.rtr, r.Routers[0].Checked); diff != "" {
+				t.Errorf("router checked (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

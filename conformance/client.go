@@ -62,6 +62,8 @@ type client struct {
 	// before (NetworkManager's behaviour, field guide §1).
 	earlyRS     *Evidence
 	earlyRSLead time.Duration
+	// lastDAD is the time of the client's last DAD probe.
+	lastDAD time.Time
 
 	// DHCPv6-learned servers: the last Reply's option 23 replaces them
 	// (RFC 8415 §18.2.10.1).
@@ -354,8 +356,9 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 // Bounds of the re-solicitation NetworkManager is known for (field guide
 // §1: about 60 s before an RA-learned item expires): an RS counts when the
 // earliest lifetime end is this near, at least earlyRSAfterJoin after the
-// client's first packet (not its link-up RSs) and earlyRSQuiet after the
-// last RA that reached it (not prompted by a fresh RA).
+// client's first packet (not its link-up RSs), and earlyRSQuiet after the
+// last RA that reached it (not prompted by a fresh RA) and after its last
+// DAD probe (not a link that came up again).
 const (
 	earlyRSMinLead   = 20 * time.Second
 	earlyRSMaxLead   = 90 * time.Second
@@ -366,7 +369,8 @@ const (
 // noteRS records whether the RS p re-solicits before the client's
 // RA-learned lifetimes run out.
 func (c *client) noteRS(p *Packet) {
-	if c.earlyRS != nil || p.Time.Sub(c.first) < earlyRSAfterJoin || c.counts.RAsReceived == 0 || p.Time.Sub(c.lastRA.Time) < earlyRSQuiet {
+	if c.earlyRS != nil || p.Time.Sub(c.first) < earlyRSAfterJoin || c.counts.RAsReceived == 0 ||
+		p.Time.Sub(c.lastRA.Time) < earlyRSQuiet || (!c.lastDAD.IsZero() && p.Time.Sub(c.lastDAD) < earlyRSQuiet) {
 		return
 	}
 	end := c.rlUntil
@@ -473,11 +477,23 @@ func (c *client) query(p *Packet) {
 // resolver timeout before) shows RA first; a query to the fourth or a
 // later server offered shows it keeps more than three (F16).
 func (c *client) checkPrecedence(p *Packet, srv netip.Addr) {
-	var offered []netip.Addr // valid servers, DHCPv6 first, then RA by age
-	offered = append(offered, c.dhcpDNS...)
-	var ras []*serverState
+	raOnly := func(s *serverState) bool {
+		return s.valid && !s.assumed && (s.expires.IsZero() || s.expires.After(p.Time)) && !slices.Contains(c.dhcpDNS, s.addr)
+	}
+	n := 0
 	for _, s := range c.servers {
-		if s.valid && !s.assumed && (s.expires.IsZero() || s.expires.After(p.Time)) && !slices.Contains(c.dhcpDNS, s.addr) {
+		if raOnly(s) {
+			n++
+		}
+	}
+	if (n == 0 || len(c.dhcpDNS) == 0) && n+len(c.dhcpDNS) <= 3 {
+		return // One source, at most three servers: nothing to judge.
+	}
+	// Valid servers, DHCPv6 first, then RA by age.
+	offered := slices.Clone(c.dhcpDNS)
+	ras := make([]*serverState, 0, n)
+	for _, s := range c.servers {
+		if raOnly(s) {
 			ras = append(ras, s)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -118,14 +119,36 @@ type labResult struct {
 	before     *Report
 	snap       time.Time
 	heldBefore map[string]labclient.Resolver
+	// cannotTell names the clients allowed to be inconclusive before
+	// they query DNS, with why (wireCannotTell and the scenario's).
+	cannotTell map[string]string
 }
 
-// runLab runs every real client of labclient.All on one bridge with the
-// routers start sets up, "ralab observe" on the bridge in the router
-// namespace writing a pcapng, has each client query the DNS servers it
-// holds, and returns the live report, the offline report of the pcapng
-// and each client's own resolver state.
-func runLab(t *testing.T, start labRouter) labResult {
+// labScenario is one lab run.
+type labScenario struct {
+	// start starts the routers.
+	start labRouter
+	// clients are the clients to run, one host each; nil means
+	// labclient.All.
+	clients []*labclient.Client
+	// want returns the servers a client should come to hold; nil means
+	// expectedServers. A client expected to hold nothing is given
+	// settle to show on the wire what it does instead.
+	want   func(*labclient.Client) []netip.Addr
+	settle time.Duration
+	// after, if set, runs once the clients have queried DNS, before the
+	// observer stops.
+	after func(t *testing.T, lab *netlabtest.Lab, insts []*labclient.Instance)
+	// cannotTell adds to wireCannotTell for this scenario.
+	cannotTell map[string]string
+}
+
+// runLab runs the scenario's clients on one bridge with the routers it
+// starts, "ralab observe" on the bridge in the router namespace writing a
+// pcapng, has each client query the DNS servers it holds, and returns the
+// live report, the offline report of the pcapng and each client's own
+// resolver state.
+func runLab(t *testing.T, sc labScenario) labResult {
 	if testing.Short() {
 		t.Skip("lab test skipped in -short mode")
 	}
@@ -146,10 +169,18 @@ func runLab(t *testing.T, start labRouter) labResult {
 		st, err := os.Stat(pcap)
 		return err == nil && st.Size() > 0
 	})
-	start(t, lab)
+	sc.start(t, lab)
 
-	clients := labclient.All()
-	res := labResult{held: map[string]labclient.Resolver{}, names: map[string]string{}}
+	clients := sc.clients
+	if clients == nil {
+		clients = labclient.All()
+	}
+	want := sc.want
+	if want == nil {
+		want = expectedServers
+	}
+	res := labResult{held: map[string]labclient.Resolver{}, names: map[string]string{}, cannotTell: maps.Clone(wireCannotTell)}
+	maps.Copy(res.cannotTell, sc.cannotTell)
 	insts := make([]*labclient.Instance, len(clients))
 	for i, c := range clients {
 		if err := c.Available(); err != nil {
@@ -171,7 +202,11 @@ func runLab(t *testing.T, start labRouter) labResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			want := expectedServers(in.Client)
+			want := want(in.Client)
+			if len(want) == 0 {
+				time.Sleep(sc.settle)
+				return
+			}
 			wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 			defer cancel()
 			if _, err := in.WaitResolver(wctx, labclient.HasServers(want...)); err != nil {
@@ -189,18 +224,22 @@ func runLab(t *testing.T, start labRouter) labResult {
 		}
 		res.heldBefore[in.Host.MAC.String()] = rv
 	}
-	// Each client queries every server it holds; dig exits non-zero
-	// without an answer: the query on the wire is what counts.
+	// Each client queries every server it holds, twice (a retry after 1 s
+	// without an answer); dig exits non-zero without an answer: the
+	// queries on the wire are what counts.
 	for _, in := range insts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for _, a := range res.heldBefore[in.Host.MAC.String()].Addrs() {
-				_, _ = in.Host.Run(ctx, "dig", "+time=1", "+tries=1", "+notcp", "@"+a.String(), "lab.example", "AAAA")
+				_, _ = in.Host.Run(ctx, "dig", "+time=1", "+tries=2", "+notcp", "@"+a.String(), "lab.example", "AAAA")
 			}
 		}()
 	}
 	wg.Wait()
+	if sc.after != nil {
+		sc.after(t, lab, insts)
+	}
 	// Ground truth at the end: what each client holds now.
 	for _, in := range insts {
 		rv, err := in.Resolver()
@@ -234,8 +273,21 @@ func runLab(t *testing.T, start labRouter) labResult {
 		t.Fatalf("Analyze(%s): %v", pcap, err)
 	}
 	res.before = analyzeUntil(t, pcap, res.snap)
+	if dir := os.Getenv(keepPcapEnv); dir != "" {
+		b, err := os.ReadFile(pcap)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, t.Name()+".pcapng"), b, 0o644)
+		}
+		if err != nil {
+			t.Logf("keeping the capture: %v", err)
+		}
+	}
 	return res
 }
+
+// keepPcapEnv names a directory where lab tests copy the pcapng that
+// "ralab observe" wrote, for inspection with tshark or Wireshark.
+const keepPcapEnv = "RALAB_KEEP_PCAP"
 
 // analyzeUntil reports on the frames of the pcapng file name captured
 // before until, as of until.
@@ -355,7 +407,7 @@ func checkLab(t *testing.T, res labResult) {
 		name, held := res.names[c.MAC], len(res.heldBefore[c.MAC].Addrs()) > 0
 		t.Logf("before queries: %s %-9s %s sources %v: %s", c.MAC, name, c.Verdict, c.DNSSources, c.Reason)
 		switch {
-		case held && c.Verdict == VerdictInconclusive && wireCannotTell[name] != "":
+		case held && c.Verdict == VerdictInconclusive && res.cannotTell[name] != "":
 		case held && c.Verdict == VerdictDNSOK:
 			if diff := cmp.Diff(sourcesOf(res.heldBefore[c.MAC]), c.DNSSources, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("before queries, %s (%s) DNS sources (-held +report):\n%s", c.MAC, name, diff)
@@ -372,6 +424,13 @@ func checkLab(t *testing.T, res labResult) {
 	if diff := cmp.Diff(labViews(res.live), labViews(res.offline), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("offline analysis of the pcapng against the live report (-live +offline):\n%s", diff)
 	}
+	// The lab has no DNS server: every query goes unanswered, and a
+	// dns-ok client says so in its reason and a C7 finding.
+	for _, c := range res.live.Clients {
+		if c.Verdict == VerdictDNSOK && len(c.DNSQueried) > 0 && (!strings.Contains(c.Reason, "queries unanswered") || !hasFinding(c, "C7")) {
+			t.Errorf("%s (%s) is dns-ok on unanswered queries without saying so: %s", c.MAC, res.names[c.MAC], c.Reason)
+		}
+	}
 	if res.live.Malformed != 0 {
 		t.Errorf("%d malformed frames from well-behaved software: %+v", res.live.Malformed, res.live.Findings)
 	}
@@ -381,12 +440,12 @@ func checkLab(t *testing.T, res labResult) {
 // O=1) and dnsmasq (stateless DHCPv6) as the routers, every real client on
 // one bridge, ralab only observing.
 func TestLabRadvdDnsmasq(t *testing.T) {
-	checkLab(t, runLab(t, radvdDnsmasq))
+	checkLab(t, runLab(t, labScenario{start: radvdDnsmasq}))
 }
 
 // TestLabServe is the same run with "ralab serve" as the router.
 func TestLabServe(t *testing.T) {
-	checkLab(t, runLab(t, ralabServe))
+	checkLab(t, runLab(t, labScenario{start: ralabServe}))
 }
 
 // waitUntil polls cond every 100 ms until it holds or timeout passes.
@@ -399,4 +458,111 @@ func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() boo
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// TestLabDHCPv6Dropped reproduces F9 live: radvd and dnsmasq as in
+// TestLabRadvdDnsmasq, but an nftables rule in the router namespace drops
+// every Information-Request. ISC dhclient, which ignores RDNSS, must be
+// no-dns with F9 and an N1 finding, never dns-ok from the RDNSS the RAs
+// carry; dhcpcd keeps the RDNSS server and is dns-ok from RA only.
+func TestLabDHCPv6Dropped(t *testing.T) {
+	netlabtest.RequireTool(t, "nft", "nftables")
+	res := runLab(t, labScenario{
+		start: func(t *testing.T, lab *netlabtest.Lab) {
+			if _, err := lab.Router().Run(t.Context(), "nft", "add table inet ralabt; add chain inet ralabt in { type filter hook input priority 0; }; add rule inet ralabt in udp dport 547 drop"); err != nil {
+				t.Fatalf("nft: %v", err)
+			}
+			radvdDnsmasq(t, lab)
+		},
+		clients: []*labclient.Client{labclient.DHClient(), labclient.DHCPCD()},
+		want: func(c *labclient.Client) []netip.Addr {
+			if c.RA {
+				return []netip.Addr{labRAServer}
+			}
+			return nil
+		},
+		// dhclient retransmits after about 1, 2 and 4 s (RFC 8415 §15).
+		settle: 10 * time.Second,
+	})
+	checkLab(t, res)
+	for _, r := range []*Report{res.live, res.offline} {
+		c := clientByMAC(t, r, labMAC(0))
+		if c.Verdict != VerdictNoDNS || !strings.Contains(c.Reason, "F9") || !hasFinding(c, "N1") {
+			t.Errorf("%s dhclient: want no-dns with F9 and an N1 finding, got %s: %s", r.Source.Kind, c.Verdict, c.Reason)
+		}
+	}
+}
+
+// TestLabRDNSSWithdrawn loses DNS live: radvd alone serves RDNSS to
+// rdnssd, dhcpcd and systemd-networkd, then stops, and its final RAs
+// withdraw the server (router lifetime 0, RDNSS lifetime 0). Every client
+// must be dns-lost at the moment of the withdrawal, agreeing with its
+// own resolver, which then holds nothing.
+func TestLabRDNSSWithdrawn(t *testing.T) {
+	var radvd *netlab.Process
+	res := runLab(t, labScenario{
+		start: func(t *testing.T, lab *netlabtest.Lab) {
+			netlabtest.RequireTool(t, "radvd", "radvd")
+			r := lab.Router()
+			conf := filepath.Join(r.Dir(), "radvd.conf")
+			if err := os.WriteFile(conf, []byte(strings.Replace(radvdConf, "AdvOtherConfigFlag on;", "AdvOtherConfigFlag off;", 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if radvd, err = r.Start(t.Context(), "radvd", "radvd", "-n", "-m", "stderr", "-C", conf, "-p", filepath.Join(r.Dir(), "radvd.pid")); err != nil {
+				t.Fatalf("starting radvd: %v", err)
+			}
+		},
+		clients: []*labclient.Client{labclient.RDNSSD(), labclient.DHCPCD(), labclient.Networkd()},
+		want:    func(*labclient.Client) []netip.Addr { return []netip.Addr{labRAServer} },
+		// Without O=1 they send no DHCPv6, so nothing identifies them.
+		cannotTell: map[string]string{"dhcpcd": "no DHCPv6 without O=1: unidentified", "networkd": "no DHCPv6 without O=1: unidentified"},
+		after: func(t *testing.T, _ *netlabtest.Lab, insts []*labclient.Instance) {
+			// radvd sends its final RAs on SIGTERM (radvd(8)).
+			if err := radvd.Stop(); err != nil {
+				t.Logf("stopping radvd: %v", err)
+			}
+			for _, in := range insts {
+				wctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+				if _, err := in.WaitResolver(wctx, func(r labclient.Resolver) bool { return len(r.Addrs()) == 0 }); err != nil {
+					t.Logf("%s still holds servers: %v", in.Client.Name, err)
+				}
+				cancel()
+			}
+		},
+	})
+	checkLab(t, res)
+	for mac, rv := range res.held {
+		if len(rv.Addrs()) > 0 {
+			continue
+		}
+		for _, r := range []*Report{res.live, res.offline} {
+			c := clientByMAC(t, r, mac)
+			if c.Verdict != VerdictDNSLost || c.LostAt == nil || !strings.Contains(c.Reason, "withdrawn") {
+				t.Errorf("%s %s (%s): want dns-lost by withdrawal with lost_at, got %s: %s", r.Source.Kind, mac, res.names[mac], c.Verdict, c.Reason)
+			}
+		}
+	}
+}
+
+// clientByMAC returns the report entry of mac, failing t without one.
+func clientByMAC(t *testing.T, r *Report, mac string) Client {
+	t.Helper()
+	for _, c := range r.Clients {
+		if c.MAC == mac {
+			return c
+		}
+	}
+	t.Fatalf("%s report names no client %s", r.Source.Kind, mac)
+	return Client{}
+}
+
+// hasFinding reports whether c has a finding with id.
+func hasFinding(c Client, id string) bool {
+	for _, f := range c.Findings {
+		if f.ID == id {
+			return true
+		}
+	}
+	return false
 }

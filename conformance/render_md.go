@@ -113,9 +113,9 @@ func (m *mdWriter) summary(r *Report) {
 		m.printf("No clients observed.\n\n")
 		return
 	}
-	m.tableHead("Client MAC", "Vendor", "Verdict", "DNS via RA", "DNS via DHCPv6", "Lost at", "Reason")
+	m.tableHead("Client MAC", "Vendor", "Verdict", "Holds DNS via", "Offered by RA", "Offered by DHCPv6", "Lost at", "Reason")
 	for _, c := range r.Clients {
-		m.row(md(c.MAC), md(vendorText(c.Vendor, c.Randomized)), "**"+md(string(c.Verdict))+"**",
+		m.row(md(c.MAC), md(vendorText(c.Vendor, c.Randomized)), "**"+md(string(c.Verdict))+"**", md(orDash(strings.Join(c.DNSSources, ", "))),
 			md(viaRA(c)), md(viaDHCPv6(c)), md(fmtLostAt(r.Start, c)), md(orDash(c.Reason)))
 	}
 	m.printf("\n")
@@ -161,6 +161,9 @@ func (m *mdWriter) client(r *Report, c Client) {
 	m.printf("\n- Reason: %s\n", md(orDash(c.Reason)))
 	if c.Settle != "" {
 		m.printf("- To settle: %s\n", md(c.Settle))
+	}
+	if len(c.DNSSources) > 0 {
+		m.printf("- Holds DNS via: %s\n", md(strings.Join(c.DNSSources, ", ")))
 	}
 	m.printf("- Vendor: %s\n", md(vendorText(c.Vendor, c.Randomized)))
 	if c.Identified != "" {

@@ -168,8 +168,8 @@ func TestRenderMarkdown(t *testing.T) {
 		name string
 		want string
 	}{
-		{name: "summary header", want: "| Client MAC | Vendor | Verdict | DNS via RA | DNS via DHCPv6 | Lost at | Reason |"},
-		{name: "lost client row", want: "| 3c:22:fb:00:00:01 | Apple, Inc. | **dns-lost** | 2001:db8::53 | none (1 request, 1 reply) | 07:05:11.000 (+311.000 s) |"},
+		{name: "summary header", want: "| Client MAC | Vendor | Verdict | Holds DNS via | Offered by RA | Offered by DHCPv6 | Lost at | Reason |"},
+		{name: "lost client row", want: "| 3c:22:fb:00:00:01 | Apple, Inc. | **dns-lost** | – | 2001:db8::53 | none (1 request, 1 reply) | 07:05:11.000 (+311.000 s) |"},
 		{name: "DHCPv6 unanswered", want: "none (4 requests, 0 replies)"},
 		{name: "randomised vendor", want: "| 02:aa:bb:cc:dd:ee | randomised MAC |"},
 		{name: "client section", want: "## Client 3c:22:fb:00:00:01"},

@@ -371,6 +371,7 @@ func (t *Tracker) observeNS(p *Packet) {
 	c.problems(p)
 	if p.Src.IsUnspecified() {
 		c.counts.DAD++
+		c.lastDAD = p.Time
 		c.clientRole = true
 		c.addAddress(p.NS.Target, "dad", p.Time)
 		c.event(EventDAD, p, p.NS.Target.String())

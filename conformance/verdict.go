@@ -32,6 +32,13 @@ type verdictResult struct {
 	unproven []netip.Addr
 }
 
+// unanswered reports whether the queries of u count as unanswered at now:
+// none was answered, and there were several or the one is older than
+// dnsAnswerWait (check C7).
+func unanswered(u *DNSUse, now time.Time) bool {
+	return u.Answers == 0 && (u.Queries > 1 || now.Sub(u.Last) >= dnsAnswerWait)
+}
+
 // heldValid reports whether server a, which the client queried (u), is
 // validly offered to it at now, by the RFC rules and by what client
 // knowledge says it keeps (ra); a client that queried a server after
@@ -163,7 +170,7 @@ func (c *client) evaluate(now time.Time, link linkState) verdictResult {
 		v.sources = c.dnsSources(c.raView(now, prof), prof)
 	}
 	if len(v.unproven) > 0 && v.verdict != VerdictDNSOK {
-		v.reason += fmt.Sprintf("; its queries to %s went unanswered and no valid offer of them reached it, so they do not show valid DNS", joinAddrs(v.unproven))
+		v.reason += fmt.Sprintf("; its queries to %s went unanswered and it holds no valid offer of them now, so they do not show valid DNS", joinAddrs(v.unproven))
 	}
 	// A client silent for long may have left: say so, whatever the verdict.
 	if gone := now.Sub(c.last); gone > 10*time.Minute {
@@ -214,9 +221,11 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	// answers came back (DNS demonstrably works through a server learned
 	// before the capture, configured, or kept stale). Unanswered queries
 	// to a server not validly offered prove nothing (SCHEMA.md).
+	// The strongest use is reported: answered and valid, then answered,
+	// then valid; the most recent among equals.
 	var lastQ *DNSUse
 	var lastQAddr netip.Addr
-	lastValid := false
+	lastValid, lastRank := false, 0
 	for _, a := range c.dnsOrder {
 		u := c.dns[a]
 		valid := c.heldValid(a, u, now, ra)
@@ -224,16 +233,26 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 			v.unproven = append(v.unproven, a)
 			continue
 		}
-		if lastQ == nil || u.Last.After(lastQ.Last) {
-			lastQ, lastQAddr, lastValid = u, a, valid
+		rank := 1
+		if u.Answers > 0 {
+			rank = 2
+			if valid {
+				rank = 3
+			}
+		}
+		if lastQ == nil || rank > lastRank || (rank == lastRank && u.Last.After(lastQ.Last)) {
+			lastQ, lastQAddr, lastValid, lastRank = u, a, valid, rank
 		}
 	}
 	if lastQ != nil {
 		v.verdict = VerdictDNSOK
 		how := c.describeHold(lastQAddr, ra)
 		v.reason = fmt.Sprintf("queried %s %d time(s) (%d answered), last at %s; %s", lastQAddr, lastQ.Queries, lastQ.Answers, stamp(lastQ.Last), how)
-		if lastQ.Answers == 0 {
+		switch {
+		case unanswered(lastQ, now):
 			v.reason += "; queries unanswered: it holds the server but no answer from it was seen (C7)"
+		case lastQ.Answers == 0:
+			v.reason += "; no answer yet (the query is under " + seconds(dnsAnswerWait) + " old)"
 		}
 		if !lastValid {
 			v.reason += "; the answers show DNS works through it"

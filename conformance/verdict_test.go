@@ -243,6 +243,18 @@ func TestVerdicts(t *testing.T) {
 			want: got{Verdict: VerdictDNSOK, Reason: []string{"0 answered", "queries unanswered"}},
 		},
 		{
+			name: "an answered query outweighs an unanswered one",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.2, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(3, query(t, clientMAC, clientLL, dnsServer2, 1)), at(3.01, answer(t, clientMAC, clientLL, dnsServer2, 1)),
+					at(5, query(t, clientMAC, clientLL, dnsServer, 2)),
+				}
+			},
+			want: got{Verdict: VerdictDNSOK, Reason: []string{"queried 2001:db8::54", "1 answered", "answers show DNS works"}},
+		},
+		{
 			name: "unanswered queries to a server never offered: no evidence of DNS",
 			frames: func(t *testing.T) []tf {
 				return []tf{
@@ -311,6 +323,18 @@ func TestVerdicts(t *testing.T) {
 				}
 			},
 			want: got{Verdict: VerdictDNSOK, Identified: "NetworkManager", Knowledge: 1, Reason: []string{"NetworkManager takes DNS from RDNSS"}},
+		},
+		{
+			name: "an RS after a link flap (DAD) does not identify NetworkManager",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(300*time.Second, dnsServer)})),
+					at(240, dad(t, clientMAC, clientLL)), at(241, rs(t, clientMAC, clientLL)),
+					at(241.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(300*time.Second, dnsServer)})),
+				}
+			},
+			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"cannot be told from the wire"}},
 		},
 		{
 			name: "an RS right after joining does not identify NetworkManager",

@@ -9,5 +9,7 @@
 //
 // The protocol core, Handler, is pure: bytes in, reply bytes or a discard
 // error out, with no sockets, so that it can be table-tested and fuzzed.
-// Server binds it to one interface's UDP port 547.
+// Server binds it to one interface's UDP port 547 and, with
+// WithImpairments, applies the lab impairments of package impair to what
+// it receives and sends (field guide F9, F10, F12).
 package dhcpv6

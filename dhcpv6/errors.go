@@ -61,6 +61,9 @@ var (
 	ErrDiscardRateLimited = &DiscardError{"rate-limited", "configuration rate_per_client"}
 	// ErrDiscardOverloaded: the interface-wide message cap is exceeded.
 	ErrDiscardOverloaded = &DiscardError{"overloaded", "global rate cap"}
+	// ErrDiscardImpaired: a lab impairment dropped the message or its
+	// answer (see WithImpairments).
+	ErrDiscardImpaired = &DiscardError{"impaired", "lab impairment, field guide F9, F10"}
 )
 
 // ErrConfig reports a configuration the server cannot encode on the wire.

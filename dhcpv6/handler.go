@@ -105,19 +105,15 @@ func (h *Handler) DUID() []byte {
 // it, or an error wrapping one of the ErrDiscard values. Every call is
 // counted in Metrics and discards are logged at info level, rate-limited.
 func (h *Handler) Handle(msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time) ([]byte, netip.AddrPort, error) {
-	t := MessageType(0)
-	if len(msg) > 0 {
-		t = MessageType(msg[0])
-	}
-	h.m.received(h.ifname, t)
-	reply, to, inner, err := h.handle(msg, src, dst, now)
+	return h.handleWith(h.pol.Load(), msg, src, dst, now)
+}
+
+// handleWith is Handle with the configuration p.
+func (h *Handler) handleWith(p *policy, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time) ([]byte, netip.AddrPort, error) {
+	h.m.received(h.ifname, outerType(msg))
+	reply, to, inner, err := h.handle(p, msg, src, dst, now)
 	if err != nil {
-		reason := Reason(err)
-		h.m.discarded(h.ifname, reason)
-		if n, ok := h.logs.allow(now); ok {
-			h.log.Info("dhcpv6 message discarded", "reason", reason, "type", t.String(),
-				"source", src.String(), "error", err.Error(), "suppressed", n)
-		}
+		h.discard(msg, src, now, err)
 		return nil, netip.AddrPort{}, err
 	}
 	if h.log.Enabled(context.Background(), slog.LevelDebug) {
@@ -127,9 +123,29 @@ func (h *Handler) Handle(msg []byte, src netip.AddrPort, dst netip.Addr, now tim
 	return reply, to, nil
 }
 
-// handle is Handle without counting and logging; inner is the answered
-// client message.
-func (h *Handler) handle(msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time) ([]byte, netip.AddrPort, clientMsg, error) {
+// outerType returns the type of the outermost message in msg, 0 for an
+// empty datagram.
+func outerType(msg []byte) MessageType {
+	if len(msg) == 0 {
+		return 0
+	}
+	return MessageType(msg[0])
+}
+
+// discard counts the discard of msg for the reason err wraps and logs it,
+// rate-limited.
+func (h *Handler) discard(msg []byte, src netip.AddrPort, now time.Time, err error) {
+	reason := Reason(err)
+	h.m.discarded(h.ifname, reason)
+	if n, ok := h.logs.allow(now); ok {
+		h.log.Info("dhcpv6 message discarded", "reason", reason, "type", outerType(msg).String(),
+			"source", src.String(), "error", err.Error(), "suppressed", n)
+	}
+}
+
+// handle is Handle with the configuration p and without counting and
+// logging; inner is the answered client message.
+func (h *Handler) handle(p *policy, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time) ([]byte, netip.AddrPort, clientMsg, error) {
 	var cm clientMsg
 	if !h.lim.allowGlobal(now) {
 		return nil, netip.AddrPort{}, cm, ErrDiscardOverloaded
@@ -177,7 +193,6 @@ func (h *Handler) handle(msg []byte, src netip.AddrPort, dst netip.Addr, now tim
 			to = netip.AddrPortFrom(src.Addr(), serverPort)
 		}
 	}
-	p := h.pol.Load()
 	if !h.lim.allowClient(client, p.rate, p.burst, now) {
 		return nil, netip.AddrPort{}, cm, ErrDiscardRateLimited
 	}

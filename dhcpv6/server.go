@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/impair"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
@@ -45,6 +46,9 @@ type Server struct {
 	ifc config.Interface
 	hw  net.HardwareAddr
 	h   *Handler
+
+	// effLogs rate-limits the logging of impairment effects.
+	effLogs logLimiter
 }
 
 // An Option changes how a Server binds its socket; the defaults are right
@@ -52,8 +56,9 @@ type Server struct {
 type Option func(*serverOptions)
 
 type serverOptions struct {
-	listen func(ctx context.Context) (net.PacketConn, error)
-	hw     net.HardwareAddr
+	listen      func(ctx context.Context) (net.PacketConn, error)
+	hw          net.HardwareAddr
+	impairments func() *impair.Set
 }
 
 // WithListener makes Run serve on the connection listen returns instead
@@ -90,7 +95,7 @@ func NewServer(ifc config.Interface, logger *slog.Logger, m *Metrics, opts ...Op
 		return nil, fmt.Errorf("dhcpv6 on %s: %w", ifc.Name, err)
 	}
 	base := logger.With("component", "dhcpv6")
-	return &Server{base: base, log: base.With("interface", ifc.Name), m: m, opts: o, ifc: ifc}, nil
+	return &Server{base: base, log: base.With("interface", ifc.Name), m: m, opts: o, ifc: ifc, effLogs: logLimiter{perSecond: 10}}, nil
 }
 
 // Update installs a new configuration (on SIGHUP); it takes effect for the
@@ -385,14 +390,29 @@ func (s *Server) serve(ctx context.Context, c conn, h *Handler, ifi *net.Interfa
 		if n == 0 && !src.IsValid() {
 			continue
 		}
-		reply, to, err := h.Handle(buf[:n], src, dst, time.Now())
+		out, err := s.process(h, buf[:n], src, dst, time.Now())
 		if err != nil {
 			continue
 		}
-		if err := c.write(reply, to); err != nil {
-			s.log.Warn("dhcpv6 reply not sent", "to", to.String(), "error", err)
+		if out.delay > 0 {
+			// An impairment delays the answer (field guide F9); the
+			// socket may be closed by then, which send logs.
+			time.AfterFunc(out.delay, func() {
+				if ctx.Err() == nil {
+					s.send(c, h, out.reply, out.to)
+				}
+			})
 			continue
 		}
-		s.m.replied(h.ifname, innerType(reply))
+		s.send(c, h, out.reply, out.to)
 	}
+}
+
+// send writes reply to to and counts it.
+func (s *Server) send(c conn, h *Handler, reply []byte, to netip.AddrPort) {
+	if err := c.write(reply, to); err != nil {
+		s.log.Warn("dhcpv6 reply not sent", "to", to.String(), "error", err)
+		return
+	}
+	s.m.replied(h.ifname, innerType(reply))
 }

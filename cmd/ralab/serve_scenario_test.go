@@ -263,3 +263,81 @@ func FuzzParseScenarioStart(f *testing.F) {
 		}
 	})
 }
+
+// TestServeScenarioHold runs a 5 s scenario whose only phase omits RDNSS
+// with --scenario-hold: ralab must keep serving afterwards, with the
+// configuration file's RDNSS back and no impairment, until SIGTERM.
+func TestServeScenarioHold(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	advlab.Require(t, "ip", "tcpdump")
+	const sc = `name = "hold"
+description = "RDNSS omitted for 5 s"
+duration = "5s"
+[override]
+max_interval = "4s"
+rdnss_lifetime = "12s"
+[impairment.omit]
+type = "rdnss-omit"
+mode = "always"
+[[phase]]
+name = "no RDNSS"
+start = "0s"
+impairments = ["omit"]
+`
+	l := advlab.New(t)
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "c0.pcap")
+	td := l.Capture(pcap)
+	cfgPath, scPath := filepath.Join(dir, "ralab.toml"), filepath.Join(dir, "hold.toml")
+	for p, s := range map[string]string{cfgPath: serveConfig("2001:db8::53", false, false), scPath: sc} {
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out advlab.Buffer
+	args := strings.Join([]string{"serve", "-c", cfgPath, "--scenario", scPath, "--scenario-hold"}, "\n")
+	start := time.Now()
+	srv := l.Start(l.Router, []string{serveArgsEnv + "=" + args}, &out, os.Args[0], "-test.run=^TestServeHelper$")
+	defer func() {
+		if t.Failed() {
+			t.Logf("ralab serve output:\n%s", out.String())
+		}
+	}()
+	advlab.WaitFor(t, "the scenario to end", 60*time.Second, func() bool { return strings.Contains(out.String(), "holding") })
+	ended := time.Now()
+	var after *advlab.RA
+	advlab.WaitFor(t, "an RA after the scenario", 30*time.Second, func() bool {
+		for _, r := range advlab.RAs(t, pcap) {
+			if r.At.After(ended) && r.Dst.IsMulticast() {
+				after = &r
+				return true
+			}
+		}
+		return false
+	})
+	if diff := cmp.Diff(map[string]time.Duration{"2001:db8::53": 30 * time.Minute}, serveRDNSS(after.Msg)); diff != "" {
+		t.Errorf("RDNSS after the scenario (-want +got):\n%s", diff)
+	}
+	for _, r := range advlab.RAs(t, pcap) {
+		if r.At.After(start) && r.At.Before(start.Add(4*time.Second)) && len(serveRDNSS(r.Msg)) > 0 {
+			t.Errorf("RA at %v, during the scenario, carries RDNSS", r.At.Sub(start))
+		}
+	}
+	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("ralab serve no longer runs after the scenario: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("ralab serve exited with %v, want 0", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("ralab serve did not exit after SIGTERM")
+	}
+	_ = td.Process.Signal(syscall.SIGTERM)
+	_ = td.Wait()
+}

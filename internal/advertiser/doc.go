@@ -14,11 +14,26 @@
 // final RAs of §6.2.5 on shutdown. Metrics holds the Prometheus collectors
 // shared by every Advertiser; Status is the JSON view of one.
 //
+// SetImpairments puts an impair.Set on the send path, as ralab serve
+// --scenario does: ConfigFor is called once before each RA is built, RA
+// after it, and what RA returns goes on the wire at its times (delayed
+// sends wait in a queue; replays come from Due when Next says). Unicast
+// copies go through the NDP socket, IPv6 fragments (F13) through a raw
+// IPPROTO_RAW socket and a fake second router's RAs (F15) as whole
+// Ethernet frames through an AF_PACKET socket. An RS the impairments say
+// not to answer is suppressed with reason "impairment"; every RS source
+// is reported to the Set as a client on the link. Options.OnEffect and
+// Options.OnSent tell an observer what each impairment did and both what
+// the daemon meant to send and what went on the wire.
+//
 // Metrics, all labelled by interface: ralab_ra_sent_total{kind},
 // ralab_ra_send_errors_total, ralab_rs_received_total,
 // ralab_invalid_messages_total{reason},
 // ralab_rs_answers_suppressed_total{reason},
 // ralab_ra_last_multicast_timestamp_seconds,
-// ralab_ra_advertised_lifetime_seconds{option} and
-// ralab_interface_advertising.
+// ralab_ra_advertised_lifetime_seconds{option},
+// ralab_interface_advertising,
+// ralab_ra_impaired_total{impairment,fid,action} and
+// ralab_ra_wire_packets_total{path}. ralab_ra_sent_total counts what the
+// daemon meant to send, before impairments.
 package advertiser

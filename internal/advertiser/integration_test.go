@@ -189,7 +189,7 @@ func TestNamespace(t *testing.T) {
 		if got.At.Before(lastMC.Add(MinDelayBetweenRAs - 10*time.Millisecond)) {
 			t.Errorf("reload RA %v after the previous multicast RA, want at least %v", got.At.Sub(lastMC), MinDelayBetweenRAs)
 		}
-		if late := got.At.Sub(earliest); late > 300*time.Millisecond {
+		if late := got.At.Sub(earliest); late > schedSlack {
 			t.Errorf("reload RA %v after the earliest allowed time, want at once", late)
 		}
 		want := map[netip.Addr]time.Duration{dns1: 0, dns2: 180 * time.Second}
@@ -230,8 +230,8 @@ func TestNamespace(t *testing.T) {
 		t.Logf("RS from %v to %v answered after %v, to %v", rs.Src, rs.Dst, d, ra.Dst)
 		// MAX_RA_DELAY_TIME plus an allowance for a loaded machine's timer
 		// and scheduling latency, which the protocol does not govern.
-		if d < 0 || d > MaxRADelayTime+150*time.Millisecond {
-			t.Errorf("RA %v after RS, want within %v (+150 ms slack)", d, MaxRADelayTime)
+		if d < 0 || d > MaxRADelayTime+schedSlack {
+			t.Errorf("RA %v after RS, want within %v (+%v slack)", d, MaxRADelayTime, schedSlack)
 		}
 		if ra.Dst != rs.Src {
 			t.Errorf("answer went to %v, want unicast to %v (unicast-solicited)", ra.Dst, rs.Src)
@@ -263,7 +263,7 @@ func TestNamespace(t *testing.T) {
 		if d := after[0].At.Sub(up); d > 5*time.Second {
 			t.Errorf("first RA %v after link up, want promptly", d)
 		}
-		if g := after[1].At.Sub(after[0].At); g < MinDelayBetweenRAs || g > MaxInitialRtrAdvertInterval+100*time.Millisecond {
+		if g := after[1].At.Sub(after[0].At); g < MinDelayBetweenRAs || g > MaxInitialRtrAdvertInterval+schedSlack {
 			t.Errorf("second RA %v after the first, want initial spacing within [%v, %v]", g, MinDelayBetweenRAs, MaxInitialRtrAdvertInterval)
 		}
 		want := map[netip.Addr]time.Duration{dns2: 180 * time.Second}

@@ -265,6 +265,15 @@ func (s *Scheduler) Due(now time.Time) []Send {
 	for n < len(s.unicast) && !s.unicast[n].At.After(now) {
 		n++
 	}
+	for _, snd := range s.unicast[:n] {
+		// The per-source limit counts from when the answer really goes
+		// out, as MIN_DELAY_BETWEEN_RAS does for multicast (lastMC):
+		// a timer that fires late must not shorten the gap to the next
+		// answer to that source.
+		if now.After(s.perSource[snd.Dst]) {
+			s.perSource[snd.Dst] = now
+		}
+	}
 	out = append(out, s.unicast[:n]...)
 	s.unicast = slices.Delete(s.unicast, 0, n)
 

@@ -315,6 +315,32 @@ func TestSolicitMulticast(t *testing.T) {
 	}
 }
 
+// TestLateUnicastKeepsPerSourceGap checks that a unicast answer sent late
+// (the timer fired after its At) still keeps the next answer to the same
+// source MinDelayBetweenRAs after it on the wire; e2e.TestRSFlood saw a
+// 2.85 s gap on a loaded machine before Due recorded the real send time.
+func TestLateUnicastKeepsPerSourceGap(t *testing.T) {
+	ll := netip.MustParseAddr("fe80::1")
+	s := settled(t, 5)
+	d := s.Solicit(t0.Add(100*time.Second), ll, true)
+	if !d.Scheduled {
+		t.Fatalf("not scheduled: %v", d.Suppressed)
+	}
+	late := d.Send.At.Add(400 * time.Millisecond)
+	if diff := cmp.Diff([]string{"solicited-unicast"}, kinds(s.Due(late))); diff != "" {
+		t.Fatalf("Due (-want +got):\n%s", diff)
+	}
+	// MinDelayBetweenRAs after the planned time, but not after the send.
+	d = s.Solicit(d.Send.At.Add(MinDelayBetweenRAs), ll, true)
+	if diff := cmp.Diff([]string{ReasonPerSource}, d.Suppressed); diff != "" {
+		t.Errorf("RS 3 s after the planned answer: Suppressed (-want +got):\n%s", diff)
+	}
+	d = s.Solicit(late.Add(MinDelayBetweenRAs), ll, true)
+	if !d.Scheduled || d.Send.Kind != KindSolicitedUnicast {
+		t.Errorf("RS 3 s after the late answer: %+v, want a unicast answer", d)
+	}
+}
+
 func TestSolicitedMulticastResetsTimer(t *testing.T) {
 	s := settled(t, 3)
 	d := s.Solicit(t0.Add(100*time.Second), netip.IPv6Unspecified(), false)

@@ -138,6 +138,9 @@ type Interface struct {
 
 	// DHCPv6 configures the stateless DHCPv6 server on this interface.
 	DHCPv6 DHCPv6
+
+	// DNSResponder configures the lab DNS responder on this interface.
+	DNSResponder DNSResponder
 }
 
 // Prefix is a Prefix Information option (RFC 4861 §4.6.2).
@@ -273,4 +276,46 @@ type DHCPv6 struct {
 	RatePerClient float64
 	// BurstPerClient is the burst size of the per-client rate limiter.
 	BurstPerClient int
+}
+
+// DNSResponder is the validated configuration of the lab DNS responder of
+// one interface (package dnsresponder): an authoritative server for one
+// zone, answering on the addresses the interface advertises as RDNSS. The
+// zero value, for an interface without an [interface.dns_responder] table,
+// is a disabled responder; when the table is present every default is
+// resolved. HandlerConfig converts it for dnsresponder.Serve.
+type DNSResponder struct {
+	// Enabled turns the responder on.
+	Enabled bool
+	// Addresses are the IPv6 addresses the responder answers on; ralab
+	// adds each one missing from the interface as a /128. By default every
+	// RDNSS server of the interface, in order, so that clients query what
+	// they were told.
+	Addresses []netip.Addr
+	// Port is the UDP and TCP port, 1 to 65535; by default 53.
+	Port uint16
+	// Zone is the zone the responder is authoritative for, without a
+	// trailing dot; by default the first DNSSL domain of the interface.
+	Zone string
+	// TTL is the TTL of every answer, whole seconds up to 2147483647 s
+	// (RFC 2181 §8); by default 60 s.
+	TTL time.Duration
+	// PREF64 is the NAT64 prefix for DNS64 synthesis (RFC 6147); the zero
+	// Prefix turns DNS64 off. By default the first PREF64 prefix of the
+	// interface.
+	PREF64 netip.Prefix
+	// Records are the zone's records, in file order.
+	Records []DNSRecord
+}
+
+// DNSRecord is one record of the lab DNS responder's zone.
+type DNSRecord struct {
+	// Name is the owner name: "@" for the zone apex, a name relative to
+	// the zone ("www"), or an absolute name inside the zone ending in a dot.
+	Name string
+	// Type is "A", "AAAA", "CNAME" or "TXT", in upper case.
+	Type string
+	// Value is the IPv4 address (A), IPv6 address (AAAA), target name
+	// (CNAME, relative to the zone unless it ends in a dot) or text (TXT).
+	Value string
 }

@@ -53,6 +53,7 @@ type rawInterface struct {
 	DNSSL            []rawDNSSL    `toml:"dnssl"`
 	PREF64           []rawPREF64   `toml:"pref64"`
 	DHCPv6           *rawDHCPv6    `toml:"dhcpv6"`
+	DNSResponder     *rawDNSResp   `toml:"dns_responder"`
 }
 
 // rawPrefix is one [[interface.prefix]] table.
@@ -105,6 +106,24 @@ type rawDHCPv6 struct {
 	Solicit                *string       `toml:"solicit"`
 	RatePerClient          *float64      `toml:"rate_per_client"`
 	BurstPerClient         *int64        `toml:"burst_per_client"`
+}
+
+// rawDNSResp is the [interface.dns_responder] table.
+type rawDNSResp struct {
+	Enabled   *bool          `toml:"enabled"`
+	Addresses *[]string      `toml:"addresses"`
+	Port      *int64         `toml:"port"`
+	Zone      *string        `toml:"zone"`
+	TTL       *durationText  `toml:"ttl"`
+	PREF64    *string        `toml:"pref64"`
+	Record    []rawDNSRecord `toml:"record"`
+}
+
+// rawDNSRecord is one [[interface.dns_responder.record]] table.
+type rawDNSRecord struct {
+	Name  *string `toml:"name"`
+	Type  *string `toml:"type"`
+	Value *string `toml:"value"`
 }
 
 // rawDUID is the duid table of [interface.dhcpv6].

@@ -3,7 +3,9 @@
 // A configuration is a TOML file shaped like CoreRAD's: an optional [http]
 // table and one [[interface]] table per served link, with
 // [[interface.prefix]], [[interface.route]], [[interface.rdnss]],
-// [[interface.dnssl]], [[interface.pref64]] and [interface.dhcpv6] below it.
+// [[interface.dnssl]], [[interface.pref64]], [interface.dhcpv6] and
+// [interface.dns_responder] (with [[interface.dns_responder.record]])
+// below it.
 // configs/reference.toml documents every key.
 //
 // Parse and Load decode strictly: an unknown key, a value of the wrong

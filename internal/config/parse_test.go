@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/dnsresponder"
 )
 
 // equateNetip compares netip values with ==.
@@ -434,6 +435,20 @@ func checkInvariants(t *testing.T, c *config.Config) {
 		case config.DUIDLL, config.DUIDLLT, config.DUIDEN, config.DUIDUUID:
 		default:
 			t.Errorf("%s: DUID type %q", ifc.Name, d.DUID.Type)
+		}
+		if r := ifc.DNSResponder; r.Enabled {
+			if len(r.Addresses) == 0 || r.Port == 0 {
+				t.Errorf("%s: DNS responder on %v port %d", ifc.Name, r.Addresses, r.Port)
+			}
+			for _, a := range r.Addresses {
+				if !a.Is6() || a.Is4In6() || a.IsUnspecified() || a.IsMulticast() || a.IsLoopback() || a.Zone() != "" {
+					t.Errorf("%s: DNS responder address %v", ifc.Name, a)
+				}
+			}
+			// The responder must load what the configuration accepted.
+			if _, err := dnsresponder.NewHandler(r.HandlerConfig()); err != nil {
+				t.Errorf("%s: DNS responder zone does not load: %v", ifc.Name, err)
+			}
 		}
 	}
 }

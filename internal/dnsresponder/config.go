@@ -31,7 +31,8 @@ const (
 	TypeTXT   = "TXT"
 )
 
-// Errors returned by NewHandler, wrapped with the offending record.
+// Errors returned by NewHandler; an invalid record is reported as a
+// *RecordError that wraps ErrRecord.
 var (
 	// ErrZone reports an invalid zone name.
 	ErrZone = errors.New("invalid zone")
@@ -43,6 +44,28 @@ var (
 	// ErrPREF64 reports a NAT64 prefix RFC 6052 §2.2 does not allow.
 	ErrPREF64 = errors.New("invalid PREF64")
 )
+
+// RecordError is the error NewHandler returns for an invalid record, so
+// that a caller such as the configuration parser can point at it.
+type RecordError struct {
+	// Index is the index of the record in Config.Records.
+	Index int
+	// Record is the record itself.
+	Record Record
+	// Field names the record field at fault: "name", "type" or "value";
+	// it is "" when the record conflicts with other records.
+	Field string
+	// Reason says what is wrong.
+	Reason string
+}
+
+// Error formats e as `record 1 (www AAAA "x"): invalid record: reason`.
+func (e *RecordError) Error() string {
+	return fmt.Sprintf("record %d (%s %s %q): %v: %s", e.Index+1, e.Record.Name, e.Record.Type, e.Record.Value, ErrRecord, e.Reason)
+}
+
+// Unwrap returns ErrRecord.
+func (e *RecordError) Unwrap() error { return ErrRecord }
 
 // Config is the zone and behaviour of a Handler.
 type Config struct {
@@ -81,6 +104,10 @@ type node struct {
 	aaaa  []netip.Addr
 	cname string
 	txt   [][]string
+	// cnameIdx and otherIdx are the indices in Config.Records of the
+	// node's CNAME and of its first other record, for messages; -1 when
+	// it has none.
+	cnameIdx, otherIdx int
 }
 
 // zone is a validated, indexed Config.
@@ -116,14 +143,16 @@ func newZone(c Config) (*zone, error) {
 	if _, ok := dns.IsDomainName(origin); !ok {
 		return nil, fmt.Errorf("%w: %q is not a domain name", ErrZone, c.Zone)
 	}
-	if origin == ipv4onlyARPA || dns.IsSubDomain(origin, ipv4onlyARPA) {
-		return nil, fmt.Errorf("%w: %q: ipv4only.arpa is answered by the responder itself (RFC 7050)", ErrZone, c.Zone)
+	// dns.IsSubDomain(parent, child) is also true for equal names. A zone
+	// at, below or above ipv4only.arpa would overlap the special answers.
+	if dns.IsSubDomain(ipv4onlyARPA, origin) || dns.IsSubDomain(origin, ipv4onlyARPA) {
+		return nil, fmt.Errorf("%w: %q: overlaps ipv4only.arpa, which the responder answers itself (RFC 7050 §2.2)", ErrZone, c.Zone)
 	}
 	z := &zone{
 		origin: origin,
 		ttl:    uint32(ttl / time.Second),
 		pref64: c.PREF64,
-		nodes:  map[string]*node{origin: {}},
+		nodes:  map[string]*node{origin: {cnameIdx: -1, otherIdx: -1}},
 		exists: map[string]bool{origin: true},
 	}
 	// The SOA makes negative answers cacheable (RFC 2308 §3); its
@@ -139,76 +168,93 @@ func newZone(c Config) (*zone, error) {
 		Minttl:  z.ttl,
 	}
 	for i, r := range c.Records {
-		if err := z.add(r); err != nil {
-			return nil, fmt.Errorf("record %d (%s %s %q): %w", i+1, r.Name, r.Type, r.Value, err)
+		if field, reason := z.add(i, r); reason != "" {
+			return nil, &RecordError{Index: i, Record: r, Field: field, Reason: reason}
 		}
 	}
+	// Report the conflict of the first record in file order, whatever the
+	// map order.
+	var first *RecordError
 	for name, n := range z.nodes {
-		if n.cname != "" && (len(n.a) > 0 || len(n.aaaa) > 0 || len(n.txt) > 0) {
+		var e *RecordError
+		switch {
+		case n.cname != "" && n.otherIdx >= 0:
 			// RFC 1034 §3.6.2: a CNAME owner has no other data.
-			return nil, fmt.Errorf("%w: %s has a CNAME and other records (RFC 1034 §3.6.2)", ErrRecord, name)
+			i := max(n.cnameIdx, n.otherIdx)
+			e = &RecordError{Index: i, Record: c.Records[i],
+				Reason: fmt.Sprintf("%s has a CNAME and other records (RFC 1034 §3.6.2)", name)}
+		case n.cname != "":
+			if reason := z.checkChain(name); reason != "" {
+				e = &RecordError{Index: n.cnameIdx, Record: c.Records[n.cnameIdx], Field: "value", Reason: reason}
+			}
 		}
-		if err := z.checkChain(name); err != nil {
-			return nil, err
+		if e != nil && (first == nil || e.Index < first.Index) {
+			first = e
 		}
+	}
+	if first != nil {
+		return nil, first
 	}
 	return z, nil
 }
 
-// add validates r and adds it to z.
-func (z *zone) add(r Record) error {
-	name, err := z.absolute(r.Name)
-	if err != nil {
-		return err
+// add validates record i, r, and adds it to z. When r is invalid it
+// returns the field at fault and the reason.
+func (z *zone) add(i int, r Record) (field, reason string) {
+	name, reason := z.absolute(r.Name)
+	if reason != "" {
+		return "name", reason
 	}
 	n := z.nodes[name]
 	if n == nil {
-		n = &node{}
+		n = &node{cnameIdx: -1, otherIdx: -1}
 		z.nodes[name] = n
 	}
 	switch strings.ToUpper(r.Type) {
 	case TypeA:
 		a, err := netip.ParseAddr(r.Value)
 		if err != nil || !a.Is4() {
-			return fmt.Errorf("%w: A needs an IPv4 address", ErrRecord)
+			return "value", "A needs an IPv4 address"
 		}
 		n.a = append(n.a, a)
 	case TypeAAAA:
 		a, err := netip.ParseAddr(r.Value)
 		if err != nil || !a.Is6() || a.Is4In6() || a.Zone() != "" {
-			return fmt.Errorf("%w: AAAA needs an IPv6 address without zone", ErrRecord)
+			return "value", "AAAA needs an IPv6 address without zone"
 		}
 		n.aaaa = append(n.aaaa, a)
 	case TypeCNAME:
 		if name == z.origin {
-			return fmt.Errorf("%w: CNAME at the zone apex, which has the SOA (RFC 1034 §3.6.2)", ErrRecord)
+			return "type", "CNAME at the zone apex, which has the SOA (RFC 1034 §3.6.2)"
 		}
 		if n.cname != "" {
-			return fmt.Errorf("%w: a second CNAME for %s", ErrRecord, name)
+			return "type", "a second CNAME for " + name
 		}
 		target := dns.CanonicalName(r.Value)
 		if !strings.HasSuffix(r.Value, ".") {
 			target = dns.CanonicalName(r.Value + "." + z.origin)
 		}
 		if _, ok := dns.IsDomainName(target); r.Value == "" || !ok {
-			return fmt.Errorf("%w: CNAME target is not a domain name", ErrRecord)
+			return "value", "CNAME target is not a domain name"
 		}
-		n.cname = target
+		n.cname, n.cnameIdx = target, i
 	case TypeTXT:
 		n.txt = append(n.txt, splitTXT(r.Value))
 	default:
-		return fmt.Errorf("%w: type must be A, AAAA, CNAME or TXT", ErrRecord)
+		return "type", "type must be A, AAAA, CNAME or TXT"
+	}
+	if n.otherIdx < 0 && !strings.EqualFold(r.Type, TypeCNAME) {
+		n.otherIdx = i
 	}
 	for p := name; p != z.origin; p = parent(p) {
 		z.exists[p] = true
 	}
-	return nil
+	return "", ""
 }
 
 // absolute returns the canonical absolute form of owner name s, which
-// must be inside the zone.
-func (z *zone) absolute(s string) (string, error) {
-	var name string
+// must be inside the zone, or the reason it is not valid.
+func (z *zone) absolute(s string) (name, reason string) {
 	switch {
 	case s == "" || s == "@":
 		name = z.origin
@@ -218,30 +264,31 @@ func (z *zone) absolute(s string) (string, error) {
 		name = dns.CanonicalName(s + "." + z.origin)
 	}
 	if _, ok := dns.IsDomainName(name); !ok || strings.Contains(s, "..") {
-		return "", fmt.Errorf("%w: %q is not a domain name", ErrRecord, s)
+		return "", fmt.Sprintf("%q is not a domain name", s)
 	}
 	if !dns.IsSubDomain(z.origin, name) {
-		return "", fmt.Errorf("%w: %s is outside zone %s", ErrRecord, name, z.origin)
+		return "", fmt.Sprintf("%s is outside zone %s", name, z.origin)
 	}
 	for _, l := range dns.SplitDomainName(name) {
 		if l == "*" {
-			return "", fmt.Errorf("%w: %s: wildcards are not supported", ErrRecord, name)
+			return "", name + ": wildcards are not supported"
 		}
 	}
-	return name, nil
+	return name, ""
 }
 
-// checkChain rejects a CNAME chain starting at name that loops or is
-// longer than maxCNAMEChain inside the zone.
-func (z *zone) checkChain(name string) error {
+// checkChain returns why a CNAME chain starting at name is not allowed:
+// it loops or is longer than maxCNAMEChain inside the zone; "" if it is.
+func (z *zone) checkChain(start string) string {
+	name := start
 	for i := 0; i <= maxCNAMEChain; i++ {
 		n := z.nodes[name]
 		if n == nil || n.cname == "" {
-			return nil
+			return ""
 		}
 		name = n.cname
 	}
-	return fmt.Errorf("%w: CNAME chain through %s loops or is longer than %d", ErrRecord, name, maxCNAMEChain)
+	return fmt.Sprintf("CNAME chain from %s loops or is longer than %d", start, maxCNAMEChain)
 }
 
 // parent returns the parent of the absolute name s, "." for a TLD.

@@ -10,7 +10,12 @@
 // addresses, optionally bound to one interface, counts queries by type,
 // responses by rcode and queries per client address, logs with log/slog,
 // and calls an OnQuery hook for each answered query so the observer can
-// record which clients actually use DNS (field guide check C7).
+// record which clients actually use DNS (field guide check C7). Serve is
+// what "ralab serve" runs per interface: it waits for the interface, adds
+// the responder addresses it lacks as /128s without DAD, runs a Server on
+// them, keeps the addresses in place while it runs (Linux flushes them
+// when the link goes down) and removes exactly the ones it added when it
+// stops.
 //
 // What the Handler answers:
 //
@@ -32,7 +37,7 @@
 //     them synthesised with Config.PREF64, so a client can discover the
 //     NAT64 prefix; without a PREF64 the answer is NODATA, as on a network
 //     without DNS64. These answers are not authoritative (AA=0).
-//   - Zone transfers (AXFR, IXFR), classes other than IN, and every
+//   - Zone transfers (AXFR, IXFR), classes other than IN and ANY, and every
 //     other name: REFUSED. The responder never recurses and never
 //     forwards: the lab is offline by design, and a lab client that
 //     reaches the Internet through it would hide exactly the failures

@@ -2,6 +2,7 @@ package dnsresponder
 
 import (
 	"errors"
+	"net/netip"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -54,6 +55,41 @@ func FuzzHandle(f *testing.F) {
 		}
 		if m.Id != q.Id || !m.Response || m.RecursionAvailable {
 			t.Fatalf("bad header: id %d want %d, QR %v, RA %v", m.Id, q.Id, m.Response, m.RecursionAvailable)
+		}
+	})
+}
+
+// FuzzNewHandler feeds arbitrary zones and records to NewHandler: it must
+// never panic, every error must wrap one of its sentinels, and a
+// *RecordError must point at a record that exists.
+func FuzzNewHandler(f *testing.F) {
+	f.Add("lab.example", "www", "AAAA", "2001:db8::80", "alias", "CNAME", "www")
+	f.Add("lab.example.", "@", "TXT", "x", "v4only", "a", "192.0.2.1")
+	f.Add("z", "a", "CNAME", "b", "b", "CNAME", "a.z.")
+	f.Add("ipv4only.arpa", "*", "A", "1.2.3.4", "a..b", "MX", "")
+	f.Add(".", "x.other.", "CNAME", "", "a", "A", "::1")
+	f.Fuzz(func(t *testing.T, zone, n1, t1, v1, n2, t2, v2 string) {
+		records := []Record{{Name: n1, Type: t1, Value: v1}, {Name: n2, Type: t2, Value: v2}}
+		h, err := NewHandler(Config{Zone: zone, Records: records, PREF64: netip.MustParsePrefix("64:ff9b::/96")})
+		if err == nil {
+			if _, _, err := h.Handle(query(t, "www."+h.Zone(), dns.TypeAAAA, nil), UDP); err != nil {
+				t.Fatalf("Handle: %v", err)
+			}
+			return
+		}
+		if !errors.Is(err, ErrZone) && !errors.Is(err, ErrRecord) {
+			t.Fatalf("NewHandler: %v wraps no sentinel", err)
+		}
+		var re *RecordError
+		if errors.As(err, &re) {
+			if re.Index < 0 || re.Index >= len(records) || re.Record != records[re.Index] || re.Reason == "" {
+				t.Fatalf("RecordError %+v does not match records %+v", re, records)
+			}
+			switch re.Field {
+			case "", "name", "type", "value":
+			default:
+				t.Fatalf("RecordError field %q", re.Field)
+			}
 		}
 	})
 }

@@ -112,12 +112,12 @@ func (h *Handler) Handle(b []byte, t Transport) ([]byte, Result, error) {
 	if t == UDP {
 		limit = udpLimit(&req)
 	}
-	// Len is the packed length, compression included, without packing.
-	if resp.Len() > limit {
+	out, err := resp.Pack()
+	if err == nil && len(out) > limit {
 		truncate(resp)
 		res.Truncated = true
+		out, err = resp.Pack()
 	}
-	out, err := resp.Pack()
 	if err != nil {
 		// Only reachable for a response the zone cannot produce; keep
 		// the client informed rather than silent.

@@ -370,6 +370,8 @@ func TestNewHandlerErrors(t *testing.T) {
 		{name: "root zone", c: Config{Zone: "."}, want: ErrZone},
 		{name: "bad zone", c: Config{Zone: "a..b"}, want: ErrZone},
 		{name: "ipv4only.arpa zone", c: Config{Zone: "ipv4only.arpa"}, want: ErrZone},
+		{name: "zone below ipv4only.arpa", c: Config{Zone: "x.ipv4only.arpa."}, want: ErrZone},
+		{name: "zone above ipv4only.arpa", c: Config{Zone: "arpa"}, want: ErrZone},
 		{name: "negative TTL", c: Config{Zone: "z", TTL: -time.Second}, want: ErrTTL},
 		{name: "fractional TTL", c: Config{Zone: "z", TTL: 1500 * time.Millisecond}, want: ErrTTL},
 		{name: "huge TTL", c: Config{Zone: "z", TTL: MaxTTL + time.Second}, want: ErrTTL},
@@ -438,6 +440,50 @@ func TestHandleDrops(t *testing.T) {
 			b, _, err := h.Handle(tt.b, UDP)
 			if !errors.Is(err, tt.want) || b != nil {
 				t.Errorf("Handle: %d bytes, %v; want none, %v", len(b), err, tt.want)
+			}
+		})
+	}
+}
+
+// TestRecordError checks that NewHandler points at the record and field at
+// fault, which the configuration parser turns into a file position.
+func TestRecordError(t *testing.T) {
+	t.Parallel()
+	a := func(name, value string) Record { return Record{Name: name, Type: TypeA, Value: value} }
+	cname := func(name, value string) Record { return Record{Name: name, Type: TypeCNAME, Value: value} }
+	tests := []struct {
+		name    string
+		records []Record
+		want    RecordError
+		msg     string
+	}{
+		{name: "bad name", records: []Record{a("ok", "192.0.2.1"), a("a..b", "192.0.2.1")},
+			want: RecordError{Index: 1, Field: "name", Reason: `"a..b" is not a domain name`},
+			msg:  `record 2 (a..b A "192.0.2.1"): invalid record: "a..b" is not a domain name`},
+		{name: "outside zone", records: []Record{a("x.example.", "192.0.2.1")},
+			want: RecordError{Field: "name", Reason: "x.example. is outside zone z."}},
+		{name: "bad value", records: []Record{a("a", "2001:db8::1")},
+			want: RecordError{Field: "value", Reason: "A needs an IPv4 address"}},
+		{name: "bad type", records: []Record{{Name: "a", Type: "MX", Value: "x"}},
+			want: RecordError{Field: "type", Reason: "type must be A, AAAA, CNAME or TXT"}},
+		{name: "CNAME and other data", records: []Record{a("b", "192.0.2.1"), cname("a", "b"), a("a", "192.0.2.1")},
+			want: RecordError{Index: 2, Reason: "a.z. has a CNAME and other records (RFC 1034 §3.6.2)"}},
+		{name: "CNAME loop", records: []Record{a("x", "192.0.2.1"), cname("a", "b"), cname("b", "a")},
+			want: RecordError{Index: 1, Field: "value", Reason: "CNAME chain from a.z. loops or is longer than 8"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewHandler(Config{Zone: "z", Records: tt.records})
+			var got *RecordError
+			if !errors.As(err, &got) || !errors.Is(err, ErrRecord) {
+				t.Fatalf("NewHandler: %v, want a *RecordError wrapping ErrRecord", err)
+			}
+			tt.want.Record = tt.records[tt.want.Index]
+			if diff := cmp.Diff(tt.want, *got); diff != "" {
+				t.Errorf("RecordError (-want +got):\n%s", diff)
+			}
+			if tt.msg != "" && err.Error() != tt.msg {
+				t.Errorf("message %q, want %q", err.Error(), tt.msg)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vishvananda/netns"
@@ -86,6 +87,26 @@ func listenIn(t *testing.T, name string, cfg ServerConfig) *Server {
 	return r.s
 }
 
+// waitLinkLocal waits until interface ifname of namespace ns has its
+// link-local address, which the kernel adds only once the veth has carrier
+// (~0.2 s after link up without DAD, lab-recipes.md), and returns it.
+func waitLinkLocal(t *testing.T, ns, ifname string) netip.Addr {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		out := run(t, "ip", "-n", ns, "-6", "-o", "addr", "show", "dev", ifname, "scope", "link")
+		for _, f := range strings.Fields(out) {
+			if p, err := netip.ParsePrefix(f); err == nil && p.Addr().IsLinkLocalUnicast() {
+				return p.Addr()
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no link-local address on %s in %s after %v:\n%s", ifname, ns, waitTimeout, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // TestNamespaceDig serves a zone from one namespace on an address added
 // after Listen (FREEBIND) to a veth bound with SO_BINDTODEVICE, and
 // queries it with dig from a peer namespace over UDP and TCP.
@@ -111,6 +132,9 @@ func TestNamespaceDig(t *testing.T) {
 
 	serverAddr := netip.MustParseAddr("2001:db8:53::53")
 	clientAddr := netip.MustParseAddr("2001:db8:53::c")
+	// A link-local RDNSS address (F14), given without zone: Listen adds
+	// the interface.
+	linkLocal := netip.MustParseAddr("fe80::53")
 	var rec recorder
 	h, err := NewHandler(testConfig())
 	if err != nil {
@@ -118,7 +142,7 @@ func TestNamespaceDig(t *testing.T) {
 	}
 	s := listenIn(t, srv, ServerConfig{
 		Handler:   h,
-		Addrs:     []netip.AddrPort{netip.AddrPortFrom(serverAddr, 53)},
+		Addrs:     []netip.AddrPort{netip.AddrPortFrom(serverAddr, 53), netip.AddrPortFrom(linkLocal, 53)},
 		Interface: "dns0",
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnQuery:   rec.onQuery,
@@ -136,12 +160,16 @@ func TestNamespaceDig(t *testing.T) {
 	// The address arrives after Listen, as when ralab adds its RDNSS
 	// addresses to the interface.
 	run(t, "ip", "-n", srv, "addr", "add", serverAddr.String()+"/64", "dev", "dns0", "nodad")
+	run(t, "ip", "-n", srv, "addr", "add", linkLocal.String()+"/64", "dev", "dns0", "nodad")
 	run(t, "ip", "-n", cli, "addr", "add", clientAddr.String()+"/64", "dev", "dns0", "nodad")
 	run(t, "ip", "-n", srv, "link", "set", "dns0", "up")
 	run(t, "ip", "-n", cli, "link", "set", "dns0", "up")
 
+	ll := waitLinkLocal(t, cli, "dns0")
+
 	tests := []struct {
 		name   string
+		server string
 		args   []string
 		status string
 		flags  string
@@ -156,10 +184,18 @@ func TestNamespaceDig(t *testing.T) {
 		{name: "UDP truncated, dig retries over TCP", args: []string{"big.lab.example", "AAAA", "+bufsize=512"}, status: "NOERROR", flags: "qr aa rd"},
 		{name: "REFUSED", args: []string{"example.com", "A"}, status: "REFUSED", flags: "qr rd"},
 		{name: "NXDOMAIN", args: []string{"nothere.lab.example", "A"}, status: "NXDOMAIN", flags: "qr aa rd"},
+		{name: "link-local server", server: linkLocal.String() + "%dns0", args: []string{"www.lab.example", "A"}, status: "NOERROR", flags: "qr aa rd",
+			answer: []string{"www.lab.example. 60 IN A 192.0.2.80"}},
 	}
 	for _, tt := range tests {
-		args := append([]string{"netns", "exec", cli, "dig", "@" + serverAddr.String(), "+time=5", "+tries=3", "+noall", "+comments", "+answer"}, tt.args...)
+		server := serverAddr.String()
+		if tt.server != "" {
+			server = tt.server
+		}
+		args := append([]string{"netns", "exec", cli, "dig", "@" + server, "+time=5", "+tries=3", "+noall", "+comments", "+answer"}, tt.args...)
+		start := time.Now()
 		out := run(t, "ip", args...)
+		t.Logf("%s: %v", tt.name, time.Since(start))
 		var status, flags string
 		var answer []string
 		for _, line := range strings.Split(out, "\n") {
@@ -190,13 +226,20 @@ func TestNamespaceDig(t *testing.T) {
 	if got := st.Clients[clientAddr].Queries; got != 7 {
 		t.Errorf("queries from %v: %d, want 7 (6 digs, one retried over TCP): %+v", clientAddr, got, st)
 	}
-	calls := rec.get()
-	if len(calls) != 7 {
-		t.Fatalf("OnQuery calls: %d, want 7: %+v", len(calls), calls)
+	if got := st.Clients[ll].Queries; got != 1 {
+		t.Errorf("queries from %v: %d, want 1: %+v", ll, got, st)
 	}
-	for _, c := range calls {
-		if c.Client != clientAddr {
-			t.Errorf("OnQuery client %v, want %v", c.Client, clientAddr)
+	calls := rec.get()
+	if len(calls) != 8 {
+		t.Fatalf("OnQuery calls: %d, want 8: %+v", len(calls), calls)
+	}
+	for i, c := range calls {
+		want := clientAddr
+		if i == 7 {
+			want = ll.WithZone("dns0")
+		}
+		if c.Client != want {
+			t.Errorf("OnQuery call %d: client %v, want %v", i, c.Client, want)
 		}
 	}
 	if got := st.Truncated; got != 1 {

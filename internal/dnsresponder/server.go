@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -69,8 +70,9 @@ type ServerConfig struct {
 	Addrs []netip.AddrPort
 	// Interface, when not empty, binds every socket to that interface
 	// (SO_BINDTODEVICE, which needs CAP_NET_RAW), is the zone of
-	// link-local addresses given without one, and is the "interface"
-	// label of the metrics.
+	// link-local addresses given without one (bound by the interface's
+	// index, looked up in Listen), and is the "interface" label of the
+	// metrics.
 	Interface string
 	// Logger receives the log; nil means slog.Default().
 	Logger *slog.Logger
@@ -86,7 +88,6 @@ type Server struct {
 	log     *slog.Logger
 	onQuery QueryFunc
 	c       *counters
-	now     func() time.Time
 
 	udp []*net.UDPConn
 	tcp []*net.TCPListener
@@ -116,7 +117,6 @@ func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		log:     log.With("component", "dnsresponder", "interface", cfg.Interface),
 		onQuery: cfg.OnQuery,
 		c:       newCounters(cfg.Interface, cfg.Metrics),
-		now:     time.Now,
 		closing: make(chan struct{}),
 		conns:   make(map[*net.TCPConn]struct{}),
 	}
@@ -127,12 +127,22 @@ func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
 			return nil, fmt.Errorf("%w: %v", ErrAddr, ap)
 		}
 		a := ap.Addr().Unmap()
-		if a.Is6() && a.Zone() == "" && a.IsLinkLocalUnicast() {
+		if a.Is6() && a.IsLinkLocalUnicast() && (a.Zone() == "" || a.Zone() == cfg.Interface) {
 			if cfg.Interface == "" {
 				s.Close()
 				return nil, fmt.Errorf("%w: link-local %v needs a zone or ServerConfig.Interface", ErrAddr, a)
 			}
-			a = a.WithZone(cfg.Interface)
+			// Bind with the interface index, looked up now: Go resolves a
+			// zone name through a process-wide cache that is refreshed
+			// only once a minute, so it may still hold the index of a
+			// deleted interface of that name, or one from another
+			// network namespace.
+			ifi, err := net.InterfaceByName(cfg.Interface)
+			if err != nil {
+				s.Close()
+				return nil, fmt.Errorf("%w: link-local %v: %w", ErrAddr, a, err)
+			}
+			a = a.WithZone(strconv.Itoa(ifi.Index))
 		}
 		if err := s.listen(ctx, &lc, netip.AddrPortFrom(a, ap.Port())); err != nil {
 			s.Close()
@@ -382,7 +392,7 @@ func (s *Server) handle(b []byte, t Transport, client netip.AddrPort) ([]byte, b
 		s.log.Debug("dropped DNS message", "client", client, "transport", t, "reason", reason, "error", err)
 		return nil, false
 	}
-	s.c.answered(client.Addr().WithZone(""), t, res, s.now())
+	s.c.answered(client.Addr().WithZone(""), t, res, time.Now())
 	s.log.Debug("DNS query", "client", client, "transport", t,
 		"name", res.Question.Name, "type", dns.Type(res.Question.Qtype).String(),
 		"rcode", rcodeName(res.Rcode), "truncated", res.Truncated, "dns64", res.Synthesized)

@@ -317,3 +317,64 @@ func TestCloseBeforeRun(t *testing.T) {
 		t.Errorf("Run after Close: %v", err)
 	}
 }
+
+// TestServerTCPLimit checks that the connection after MaxTCPConns open
+// ones is closed at once and counted, and that a freed slot is reused.
+func TestServerTCPLimit(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, ServerConfig{Addrs: []netip.AddrPort{netip.MustParseAddrPort("[::1]:0")}})
+	addr := s.Addrs()[0].String()
+	q := new(dns.Msg).SetQuestion("www.lab.example.", dns.TypeA)
+	var conns []*dns.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range MaxTCPConns {
+		c, err := dns.DialTimeout("tcp", addr, waitTimeout)
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		conns = append(conns, c)
+		// An answer proves the server tracks this connection.
+		if err := c.SetDeadline(time.Now().Add(waitTimeout)); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.WriteMsg(q); err != nil {
+			t.Fatalf("WriteMsg: %v", err)
+		}
+		if _, err := c.ReadMsg(); err != nil {
+			t.Fatalf("ReadMsg on connection %d: %v", len(conns), err)
+		}
+	}
+	extra, err := net.DialTimeout("tcp", addr, waitTimeout)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer extra.Close()
+	if err := extra.SetDeadline(time.Now().Add(waitTimeout)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := extra.Read(make([]byte, 16)); !errors.Is(err, io.EOF) {
+		t.Errorf("connection %d: read %d bytes, %v; want EOF", MaxTCPConns+1, n, err)
+	}
+	if got := s.Stats().Dropped[DropTCPLimit]; got != 1 {
+		t.Errorf("tcp-limit drops %d, want 1", got)
+	}
+	// Free one slot; a new connection is then served. The server notices
+	// the close asynchronously, so retry until the deadline.
+	conns[0].Close()
+	conns = conns[1:]
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		r, _, err := (&dns.Client{Net: "tcp", Timeout: waitTimeout}).Exchange(q, addr)
+		if err == nil && len(r.Answer) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no TCP answer after freeing a slot: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +18,7 @@ import (
 	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
+	"golang.org/x/net/ipv6"
 )
 
 // floodConfig serves metrics on the router namespace's loopback and
@@ -45,15 +49,20 @@ const (
 	floodSpread = 5 * time.Second
 )
 
-// floodRS sends n Router Solicitations from h's link-local address to
-// all-routers, with a Source Link-Layer Address option as hosts send them
-// (RFC 4861 §4.1), spread evenly over spread. The raw socket is opened in
-// h's namespace; package ndp sends with hop limit 255 (RFC 4861 §6.1.1).
-func floodRS(h *netlab.Host, n int, spread time.Duration) error {
-	var c *ndp.Conn
+// floodRS sends n Router Solicitations from h to all-routers, with a
+// Source Link-Layer Address option as hosts send them (RFC 4861 §4.1),
+// spread evenly over spread. They come from h's link-local address, or
+// round robin from srcs (addresses of h's interface) when given. The raw
+// socket is opened in h's namespace; every RS has hop limit 255 (RFC 4861
+// §6.1.1).
+func floodRS(h *netlab.Host, srcs []netip.Addr, n int, spread time.Duration) error {
+	var (
+		c   *ndp.Conn
+		ifi *net.Interface
+	)
 	err := inNamespace(h.Namespace, func() error {
-		ifi, err := net.InterfaceByName(h.IfName)
-		if err != nil {
+		var err error
+		if ifi, err = net.InterfaceByName(h.IfName); err != nil {
 			return err
 		}
 		// ndp sends to the zone ifi.Name, which the Go runtime resolves
@@ -76,11 +85,38 @@ func floodRS(h *netlab.Host, n int, spread time.Duration) error {
 		if i%20 == 0 {
 			time.Sleep(time.Until(start.Add(spread * time.Duration(i) / time.Duration(n))))
 		}
-		if err := c.WriteTo(rs, nil, allRouter); err != nil {
+		var cm *ipv6.ControlMessage // nil: ndp's default, the bound address
+		if len(srcs) > 0 {
+			cm = &ipv6.ControlMessage{HopLimit: 255, IfIndex: ifi.Index, Src: srcs[i%len(srcs)].AsSlice()}
+		}
+		if err := c.WriteTo(rs, cm, allRouter); err != nil {
 			return fmt.Errorf("RS %d: %w", i, err)
 		}
 	}
 	return nil
+}
+
+// addLinkLocals adds n extra link-local addresses to h's interface,
+// fe80::1:0 upwards, and returns them.
+func addLinkLocals(t *testing.T, h *netlab.Host, n int) []netip.Addr {
+	t.Helper()
+	var (
+		out   []netip.Addr
+		batch strings.Builder
+	)
+	for i := range n {
+		a := netip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80, 13: 1, 14: byte(i >> 8), 15: byte(i)})
+		out = append(out, a)
+		fmt.Fprintf(&batch, "addr add %s/64 dev %s nodad\n", a, h.IfName)
+	}
+	path := filepath.Join(h.Dir(), "extra-addrs.batch")
+	if err := os.WriteFile(path, []byte(batch.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := h.Run(t.Context(), "ip", "-batch", path); err != nil {
+		t.Fatalf("adding addresses: %v: %s", err, out)
+	}
+	return out
 }
 
 // metric fetches ralab's /metrics from inside the router namespace and
@@ -129,46 +165,62 @@ func metric(ctx context.Context, router *netlab.Host, series []string) (map[stri
 	return out, nil
 }
 
-// TestRSFlood floods ralab with 10,000 RS from one host and checks, from
-// the capture, that it stays within the RFC limits and its own documented
-// ones (advertiser.DefaultLimits): multicast RAs at least
-// MIN_DELAY_BETWEEN_RAS apart (R2), at most one unicast RA to the
-// flooding source per MIN_DELAY_BETWEEN_RAS, the periodic RAs still on
-// schedule, and after the flood an RS from another host, and one from the
-// flooder, still answered within MAX_RA_DELAY_TIME (R3). The metrics
-// endpoint must count the RS received.
+// TestRSFlood floods ralab with Router Solicitations and checks, from the
+// capture, that it stays within the RFC limits and its own documented ones
+// (advertiser.DefaultLimits), and keeps answering:
+//
+//   - 10,000 RS from one address (issue 2): at most one unicast RA to it
+//     per MIN_DELAY_BETWEEN_RAS (the per-source limit);
+//   - 10,000 RS from 64 addresses of one host: unicast RAs within the
+//     global token bucket (burst 20, 10 a second);
+//   - throughout: multicast RAs at least MIN_DELAY_BETWEEN_RAS apart (R2),
+//     and never further apart than MaxRtrAdvInterval, so the periodic RAs
+//     stay on schedule;
+//   - afterwards: an RS from another host, and one from the flooder, each
+//     answered within MAX_RA_DELAY_TIME (R3);
+//   - the metrics endpoint counts the RS received.
 func TestRSFlood(t *testing.T) {
 	netlabtest.RequireTool(t, "rdisc6", "ndisc6")
 	t.Parallel()
 	const (
 		maxInterval = 6 * time.Second
 		window      = floodSpread + time.Second
+		sources     = 64
 	)
 	l := newLab(t, floodConfig)
 	c1 := l.Host(t, "c1", mac1)
 	c2 := l.Host(t, "c2", mac2)
+	extra := addLinkLocals(t, c1, sources)
 	// Let the hosts' own start-up RS be answered first.
 	solicit(t, c1, 5, time.Second)
 	solicit(t, c2, 5, time.Second)
 	time.Sleep(minDelayBetweenRAs + time.Second)
 
-	before, err := metric(t.Context(), l.Router(), []string{`ralab_rs_received_total{interface="lab0"}`})
+	rsSeries := `ralab_rs_received_total{interface="lab0"}`
+	before, err := metric(t.Context(), l.Router(), []string{rsSeries})
 	if err != nil {
 		t.Fatal(err)
 	}
-	floodStart := time.Now()
-	if err := floodRS(c1, floodCount, floodSpread); err != nil {
+	oneStart := time.Now()
+	if err := floodRS(c1, nil, floodCount, floodSpread); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("sent %d RS from one address in %v", floodCount, time.Since(oneStart))
+	time.Sleep(minDelayBetweenRAs)
+	manyStart := time.Now()
+	if err := floodRS(c1, extra, floodCount, floodSpread); err != nil {
 		t.Fatal(err)
 	}
 	floodEnd := time.Now()
-	t.Logf("sent %d RS in %v", floodCount, floodEnd.Sub(floodStart))
+	t.Logf("sent %d RS from %d addresses in %v", floodCount, sources, floodEnd.Sub(manyStart))
 
-	// Another host, right after the flood (the global token bucket has
-	// refilled 10 tokens a second since the flood's unicast answers).
+	// Another host, right after the flood: the global token bucket has
+	// refilled 10 tokens a second since.
 	time.Sleep(time.Second)
 	probe2 := time.Now()
 	solicit(t, c2, 1, 1500*time.Millisecond)
-	// The flooder itself, once its per-source limit has passed.
+	// The flooder's link-local address, once its per-source limit has
+	// passed.
 	time.Sleep(minDelayBetweenRAs + 500*time.Millisecond)
 	probe1 := time.Now()
 	solicit(t, c1, 1, 1500*time.Millisecond)
@@ -177,10 +229,12 @@ func TestRSFlood(t *testing.T) {
 	}
 
 	series := []string{
-		`ralab_rs_received_total{interface="lab0"}`,
+		rsSeries,
 		`ralab_ra_sent_total{interface="lab0",kind="solicited-unicast"}`,
+		`ralab_ra_sent_total{interface="lab0",kind="solicited-multicast"}`,
 		`ralab_rs_answers_suppressed_total{interface="lab0",reason="per-source-rate"}`,
 		`ralab_rs_answers_suppressed_total{interface="lab0",reason="global-rate"}`,
+		`ralab_rs_answers_suppressed_total{interface="lab0",reason="coalesced"}`,
 		`ralab_invalid_messages_total{interface="lab0",reason="hop-limit"}`,
 	}
 	after, err := metric(t.Context(), l.Router(), series)
@@ -190,56 +244,71 @@ func TestRSFlood(t *testing.T) {
 	for _, s := range series {
 		t.Logf("%s %v", s, after[s])
 	}
-	received := after[series[0]] - before[series[0]]
-
-	_, pkts := l.stopCapture(t)
-	ras := routerAds(t, pkts)
-	rss := solicitations(pkts, c1.LinkLocal())
-	var captured int
-	for _, rs := range rss {
-		if !rs.At.Before(floodStart) && !rs.At.After(floodEnd) {
-			captured++
-		}
-	}
-	t.Logf("RS: %d sent, %d captured, %v counted by ralab", floodCount, captured, received)
+	received := after[rsSeries] - before[rsSeries]
 	// The kernel may drop part of a flood on a loaded machine before
 	// ralab reads it (socket buffer); half is ample proof that the
 	// counter counts and that ralab kept reading.
-	if received < floodCount/2 || received > floodCount+10 {
-		t.Errorf("ralab counted %v RS during the flood, want %d to %d", received, floodCount/2, floodCount+10)
+	const sent = 2 * floodCount
+	if received < sent/2 || received > sent+10 {
+		t.Errorf("ralab counted %v RS during the floods, want %d to %d", received, sent/2, sent+10)
+	}
+	if after[series[4]] == 0 {
+		t.Errorf("no RS answer suppressed by the global rate during the flood from %d addresses", sources)
 	}
 
-	// Unicast answers to the flooder: one per MIN_DELAY_BETWEEN_RAS at
-	// most (advertiser.DefaultLimits, per source), and never more than
-	// the global bucket allows.
+	_, pkts := l.stopCapture(t)
+	ras := routerAds(t, pkts)
+	captured := 0
+	for _, p := range pkts {
+		if p.Type == typeRS && !p.At.Before(oneStart) && !p.At.After(floodEnd) {
+			captured++
+		}
+	}
+	t.Logf("RS: %d sent, %d captured, %v counted by ralab", sent, captured, received)
+
+	// One source: one unicast RA per MIN_DELAY_BETWEEN_RAS at most.
 	var toFlooder []routerAd
-	inFlood := between(ras, floodStart, floodStart.Add(window))
-	for _, r := range inFlood {
+	for _, r := range between(ras, oneStart, oneStart.Add(window)) {
 		if r.Dst == c1.LinkLocal() {
 			toFlooder = append(toFlooder, r)
 		}
 	}
 	if limit := int(window/minDelayBetweenRAs) + 1; len(toFlooder) == 0 || len(toFlooder) > limit {
-		t.Errorf("%d unicast RAs to the flooder in %v, want 1 to %d", len(toFlooder), window, limit)
+		t.Errorf("%d unicast RAs to the single-address flooder in %v, want 1 to %d", len(toFlooder), window, limit)
 	}
 	for i, g := range gaps(toFlooder) {
 		if g < minDelayBetweenRAs-earlySlack {
 			t.Errorf("unicast RAs %d and %d to the flooder %v apart, want at least %v", i, i+1, g, minDelayBetweenRAs)
 		}
 	}
-	unicast := len(inFlood) - len(multicast(inFlood))
-	if limit := advertiser.DefaultLimits.UnicastBurst + int(advertiser.DefaultLimits.UnicastRate*window.Seconds()); unicast > limit {
-		t.Errorf("%d unicast RAs in %v, more than the global limit %d", unicast, window, limit)
+
+	// Many sources: the global bucket bounds the unicast RAs, and each
+	// source still gets at most one per MIN_DELAY_BETWEEN_RAS.
+	perSource := map[netip.Addr][]routerAd{}
+	unicast := 0
+	for _, r := range between(ras, manyStart, manyStart.Add(window)) {
+		if r.Dst != allNodes {
+			unicast++
+			perSource[r.Dst] = append(perSource[r.Dst], r)
+		}
 	}
+	lim := advertiser.DefaultLimits
+	if limit := lim.UnicastBurst + int(lim.UnicastRate*window.Seconds()); unicast == 0 || unicast > limit {
+		t.Errorf("%d unicast RAs in %v of the flood from %d addresses, want 1 to %d (burst %d + %v/s)", unicast, window, sources, limit, lim.UnicastBurst, lim.UnicastRate)
+	}
+	for dst, rs := range perSource {
+		for i, g := range gaps(rs) {
+			if g < minDelayBetweenRAs-earlySlack {
+				t.Errorf("unicast RAs %d and %d to %s %v apart, want at least %v", i, i+1, dst, g, minDelayBetweenRAs)
+			}
+		}
+	}
+	t.Logf("single source: %d unicast RAs; %d sources: %d unicast RAs to %d of them", len(toFlooder), sources, unicast, len(perSource))
 
 	// Multicast RAs over the whole run: never closer than
 	// MIN_DELAY_BETWEEN_RAS, never further apart than MaxRtrAdvInterval.
 	mc := multicast(ras)
-	inWindow := len(between(mc, floodStart, floodStart.Add(window)))
-	t.Logf("%d multicast RAs, %d in the flood window; %d unicast to the flooder", len(mc), inWindow, len(toFlooder))
-	if inWindow == 0 {
-		t.Errorf("no multicast RA during the flood")
-	}
+	t.Logf("%d multicast RAs, gaps %v", len(mc), gaps(mc))
 	for i, g := range gaps(mc) {
 		if g < minDelayBetweenRAs-earlySlack || g > maxInterval+lateSlack {
 			t.Errorf("multicast RAs %d and %d %v apart, want %v to %v", i, i+1, g, minDelayBetweenRAs, maxInterval)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // rsFrame is an RS from fe80::ff:fe00:201 to ff02::2 with a Source
@@ -73,7 +72,7 @@ func TestDecodeFrame(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("error %v, want %v", err, tt.wantErr)
 			}
-			if diff := cmp.Diff(tt.want, got, cmpopts.EquateComparable(netip.Addr{})); diff != "" {
+			if diff := cmp.Diff(tt.want, got, equateAddr); diff != "" {
 				t.Errorf("packet (-want +got):\n%s", diff)
 			}
 		})

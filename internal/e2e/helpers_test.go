@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -33,9 +34,8 @@ var (
 	allRouter = netip.MustParseAddr("ff02::2")
 )
 
-// Host MACs used by the tests, and the SLAAC address each one forms in
-// 2001:db8:1::/64 with a modified EUI-64 interface identifier (RFC 4862
-// §5.5.3, RFC 4291 Appendix A).
+// Host MACs used by the tests; slaacAddr derives the address each one
+// forms from them.
 const (
 	mac1 = "02:00:00:00:02:01"
 	mac2 = "02:00:00:00:02:02"
@@ -287,7 +287,7 @@ func (l *lab) stopCapture(t testing.TB) (string, []packet) {
 
 // configPath returns the file StartRalab wrote the configuration to.
 func (l *lab) configPath() string {
-	return l.Router().Dir() + "/ralab.toml"
+	return filepath.Join(l.Router().Dir(), "ralab.toml")
 }
 
 // waitFor polls cond every 200 ms until it holds, failing t after

@@ -1,0 +1,245 @@
+package dnsresponder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// linkRecheck is how often Serve looks for its interface while waiting
+// for it, and then checks that the interface is still the same and still
+// has the responder addresses.
+const linkRecheck = time.Second
+
+// Serve runs the lab DNS responder of interface ifName until ctx ends. It
+// waits for the interface to exist, adds each of addrs that the interface
+// lacks as a /128 without duplicate address detection (IFA_F_NODAD), so
+// that the router answers queries sent to the advertised RDNSS addresses,
+// and serves cfg on every address at port over UDP and TCP, bound to the
+// interface. While it runs it re-adds an address that disappears (Linux
+// flushes IPv6 addresses when a link goes down), and when the interface is
+// deleted it waits for it again and starts over with fresh statistics. On
+// every exit it removes exactly the addresses it added and that are still
+// there.
+//
+// Serve creates its netlink and DNS sockets in the network namespace of
+// the calling thread: a caller that switched namespaces must have locked
+// the goroutine to its thread (runtime.LockOSThread).
+//
+// It returns nil when ctx ends, or the first error that stops it: an
+// invalid cfg or address, a netlink failure such as a missing
+// CAP_NET_ADMIN, or a socket error. logger nil means slog.Default(); m
+// and onQuery may be nil (see ServerConfig).
+func Serve(ctx context.Context, ifName string, cfg Config, addrs []netip.Addr, port uint16, logger *slog.Logger, m *Metrics, onQuery QueryFunc) error {
+	h, err := NewHandler(cfg)
+	if err != nil {
+		return fmt.Errorf("dnsresponder: %w", err)
+	}
+	if len(addrs) == 0 {
+		return ErrNoAddrs
+	}
+	if port == 0 {
+		return fmt.Errorf("%w: port 0", ErrAddr)
+	}
+	want := make([]netip.Addr, 0, len(addrs))
+	for _, a := range addrs {
+		a = a.WithZone("")
+		if !a.Is6() || a.Is4In6() || a.IsUnspecified() || a.IsMulticast() {
+			return fmt.Errorf("%w: %v: want a unicast IPv6 address", ErrAddr, a)
+		}
+		if !slices.Contains(want, a) {
+			want = append(want, a)
+		}
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	// A handle keeps the namespace it was created in, whatever thread
+	// later uses it.
+	nl, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return fmt.Errorf("dnsresponder: netlink: %w", err)
+	}
+	defer nl.Close()
+	r := &runner{
+		nl:    nl,
+		name:  ifName,
+		addrs: want,
+		log:   logger.With("component", "dnsresponder", "interface", ifName),
+		added: make(map[netip.Addr]int),
+	}
+	defer r.removeAdded()
+	scfg := ServerConfig{Handler: h, Interface: ifName, Logger: logger, Metrics: m, OnQuery: onQuery}
+	for _, a := range want {
+		scfg.Addrs = append(scfg.Addrs, netip.AddrPortFrom(a, port))
+	}
+	for {
+		index, err := r.waitLink(ctx)
+		if err != nil || ctx.Err() != nil {
+			return err
+		}
+		if err := r.ensureAddrs(index); err != nil {
+			return err
+		}
+		s, err := Listen(ctx, scfg)
+		if err != nil {
+			return fmt.Errorf("dnsresponder: %w", err)
+		}
+		again, err := r.serve(ctx, s, index)
+		if !again {
+			return err
+		}
+	}
+}
+
+// runner manages the responder addresses of one interface.
+type runner struct {
+	nl    *netlink.Handle
+	name  string
+	addrs []netip.Addr
+	log   *slog.Logger
+	// added maps each address Serve added to the index of the interface
+	// it added it to.
+	added map[netip.Addr]int
+}
+
+// linkIndex returns the index of the interface, or 0 if it does not
+// exist.
+func (r *runner) linkIndex() (int, error) {
+	l, err := r.nl.LinkByName(r.name)
+	if err != nil {
+		var nf netlink.LinkNotFoundError
+		if errors.As(err, &nf) {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("dnsresponder: netlink: finding %s: %w", r.name, err)
+	}
+	return l.Attrs().Index, nil
+}
+
+// waitLink waits until the interface exists and returns its index. It
+// returns 0 and nil when ctx ends first.
+func (r *runner) waitLink(ctx context.Context) (int, error) {
+	t := time.NewTicker(linkRecheck)
+	defer t.Stop()
+	logged := false
+	for {
+		index, err := r.linkIndex()
+		if err != nil || index != 0 {
+			return index, err
+		}
+		if !logged {
+			r.log.Info("waiting for interface to serve DNS")
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return 0, nil
+		case <-t.C:
+		}
+	}
+}
+
+// ensureAddrs adds each responder address that interface index lacks.
+func (r *runner) ensureAddrs(index int) error {
+	link := &netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Index: index}}
+	list, err := r.nl.AddrList(link, netlink.FAMILY_V6)
+	if err != nil {
+		return fmt.Errorf("dnsresponder: netlink: listing addresses of %s: %w", r.name, err)
+	}
+	have := make(map[netip.Addr]bool, len(list))
+	for _, a := range list {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok {
+			have[ip.Unmap()] = true
+		}
+	}
+	for _, a := range r.addrs {
+		if have[a] {
+			continue
+		}
+		// nodad: the address is usable at once, and a lab router must
+		// answer on it even if a client claims it too (RFC 4862 §5.4
+		// would make it tentative, then unusable).
+		na := &netlink.Addr{IPNet: addrNet(a), Flags: unix.IFA_F_NODAD}
+		err := r.nl.AddrAdd(link, na)
+		if errors.Is(err, unix.EEXIST) {
+			continue // Added by someone else since the list: not ours.
+		}
+		if err != nil {
+			return fmt.Errorf("dnsresponder: adding %v/128 to %s: %w", a, r.name, err)
+		}
+		r.added[a] = index
+		r.log.Info("added DNS responder address", "addr", a)
+	}
+	return nil
+}
+
+// addrNet returns a as a /128.
+func addrNet(a netip.Addr) *net.IPNet {
+	return &net.IPNet{IP: a.AsSlice(), Mask: net.CIDRMask(128, 128)}
+}
+
+// serve runs s until ctx ends or s fails, or until the interface is
+// replaced or deleted; then again is true, s is closed and Serve should
+// wait for the interface again.
+func (r *runner) serve(ctx context.Context, s *Server, index int) (again bool, err error) {
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t := time.NewTicker(linkRecheck)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				return false, fmt.Errorf("dnsresponder: %w", err)
+			}
+			return false, nil
+		case <-t.C:
+		}
+		now, err := r.linkIndex()
+		switch {
+		case err != nil:
+			r.log.Warn("cannot check interface", "err", err)
+		case now != index:
+			r.log.Warn("interface deleted or replaced; restarting the DNS responder", "old_index", index, "new_index", now)
+			s.Close()
+			<-done
+			// The kernel removed the addresses with the interface.
+			for a, i := range r.added {
+				if i == index {
+					delete(r.added, a)
+				}
+			}
+			return true, nil
+		default:
+			if err := r.ensureAddrs(index); err != nil {
+				r.log.Warn("cannot restore DNS responder addresses", "err", err)
+			}
+		}
+	}
+}
+
+// removeAdded removes the addresses Serve added that are still there.
+func (r *runner) removeAdded() {
+	for a, index := range r.added {
+		link := &netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Index: index}}
+		err := r.nl.AddrDel(link, &netlink.Addr{IPNet: addrNet(a)})
+		switch {
+		case err == nil:
+			r.log.Info("removed DNS responder address", "addr", a)
+		case errors.Is(err, unix.EADDRNOTAVAIL) || errors.Is(err, unix.ENODEV):
+			// Already gone, with its interface or by another hand.
+		default:
+			r.log.Warn("cannot remove DNS responder address", "addr", a, "err", err)
+		}
+		delete(r.added, a)
+	}
+}

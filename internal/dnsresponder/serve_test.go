@@ -1,0 +1,273 @@
+package dnsresponder
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/vishvananda/netns"
+)
+
+// testLogger returns a logger that writes debug and higher to t.Log.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// testWriter sends log lines to t.Log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+func TestServeErrors(t *testing.T) {
+	t.Parallel()
+	good := Config{Zone: "lab.example"}
+	a := []netip.Addr{netip.MustParseAddr("2001:db8::53")}
+	tests := []struct {
+		name  string
+		cfg   Config
+		addrs []netip.Addr
+		port  uint16
+		want  error
+	}{
+		{name: "bad zone", cfg: Config{}, addrs: a, port: 53, want: ErrZone},
+		{name: "bad record", cfg: Config{Zone: "z", Records: []Record{{Name: "a", Type: "A", Value: "x"}}}, addrs: a, port: 53, want: ErrRecord},
+		{name: "no addresses", cfg: good, port: 53, want: ErrNoAddrs},
+		{name: "IPv4 address", cfg: good, addrs: []netip.Addr{netip.MustParseAddr("192.0.2.53")}, port: 53, want: ErrAddr},
+		{name: "multicast address", cfg: good, addrs: []netip.Addr{netip.MustParseAddr("ff02::1")}, port: 53, want: ErrAddr},
+		{name: "port 0", cfg: good, addrs: a, want: ErrAddr},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Serve(t.Context(), "ralabt-none0", tt.cfg, tt.addrs, tt.port, testLogger(t), nil, nil)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Serve: %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// requireNamespaces skips t (or fails it in CI) unless it can create
+// network namespaces and run the tools named.
+func requireNamespaces(t *testing.T, tools ...string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		skipOrFail(t, "needs root to create network namespaces")
+	}
+	for _, tool := range append([]string{"ip"}, tools...) {
+		if _, err := exec.LookPath(tool); err != nil {
+			skipOrFail(t, fmt.Sprintf("needs %s: %v", tool, err))
+		}
+	}
+}
+
+// testPrefix returns a name prefix unique to this run.
+func testPrefix(t *testing.T) string {
+	t.Helper()
+	var rnd [4]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		t.Fatalf("rand: %v", err)
+	}
+	return "ralabt" + hex.EncodeToString(rnd[:])
+}
+
+// serveIn runs Serve in network namespace ns until the test ends or the
+// returned stop is called; stop returns Serve's error. The goroutine's
+// thread is never unlocked, so Go discards it rather than reuse a thread
+// in the wrong namespace.
+func serveIn(t *testing.T, ns, ifName string, cfg Config, addrs []netip.Addr, onQuery QueryFunc) (done <-chan error, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan error, 1)
+	log := testLogger(t)
+	go func() {
+		runtime.LockOSThread()
+		h, err := netns.GetFromName(ns)
+		if err != nil {
+			ch <- fmt.Errorf("opening namespace %s: %w", ns, err)
+			return
+		}
+		defer h.Close()
+		if err := netns.Set(h); err != nil {
+			ch <- fmt.Errorf("entering namespace %s: %w", ns, err)
+			return
+		}
+		ch <- Serve(ctx, ifName, cfg, addrs, 53, log, nil, onQuery)
+	}()
+	var result error
+	stopped := false
+	stop = func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			select {
+			case result = <-ch:
+			case <-time.After(waitTimeout):
+				result = errors.New("Serve did not return after cancel")
+			}
+		}
+		return result
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return ch, stop
+}
+
+// addrsOf returns the IPv6 addresses of interface ifName in namespace ns
+// as "addr/len", in kernel order.
+func addrsOf(t *testing.T, ns, ifName string) []string {
+	t.Helper()
+	out := run(t, "ip", "-n", ns, "-6", "-o", "addr", "show", "dev", ifName)
+	var got []string
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if i := slices.Index(f, "inet6"); i >= 0 && i+1 < len(f) {
+			got = append(got, f[i+1])
+		}
+	}
+	return got
+}
+
+// waitAddrs waits until interface ifName in namespace ns has every
+// address of want ("addr/len") and returns its addresses.
+func waitAddrs(t *testing.T, ns, ifName string, want ...string) []string {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		got := addrsOf(t, ns, ifName)
+		missing := false
+		for _, w := range want {
+			missing = missing || !slices.Contains(got, w)
+		}
+		if !missing {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s in %s has %q after %v, want %q", ifName, ns, got, waitTimeout, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestServeNamespace runs Serve in a router namespace whose interface
+// already has one of the two responder addresses, queries both with dig
+// from a client namespace, and checks that Serve removes exactly the
+// address it added when it stops.
+func TestServeNamespace(t *testing.T) {
+	t.Parallel()
+	requireNamespaces(t, "dig")
+	prefix := testPrefix(t)
+	rtr, cli := prefix+"-srv-r", prefix+"-srv-c"
+	newNamespace(t, rtr)
+	newNamespace(t, cli)
+	run(t, "ip", "link", "add", "lab0", "netns", rtr, "type", "veth", "peer", "name", "eth0", "netns", cli)
+	// ::54 is configured by hand, as a /64: Serve must leave it alone.
+	run(t, "ip", "-n", rtr, "addr", "add", "2001:db8:1::54/64", "dev", "lab0", "nodad")
+	run(t, "ip", "-n", cli, "addr", "add", "2001:db8:1::c/64", "dev", "eth0", "nodad")
+	run(t, "ip", "-n", rtr, "link", "set", "lab0", "up")
+	run(t, "ip", "-n", cli, "link", "set", "eth0", "up")
+
+	cfg := Config{
+		Zone: "lab.example",
+		Records: []Record{
+			{Name: "www", Type: TypeAAAA, Value: "2001:db8:1::80"},
+			{Name: "v4only", Type: TypeA, Value: "192.0.2.1"},
+		},
+		PREF64: netip.MustParsePrefix("64:ff9b::/96"),
+	}
+	var rec recorder
+	addrs := []netip.Addr{netip.MustParseAddr("2001:db8:1::53"), netip.MustParseAddr("2001:db8:1::54")}
+	_, stop := serveIn(t, rtr, "lab0", cfg, addrs, rec.onQuery)
+	waitAddrs(t, rtr, "lab0", "2001:db8:1::53/128", "2001:db8:1::54/64")
+
+	tests := []struct {
+		server string
+		args   []string
+		want   string
+	}{
+		{server: "2001:db8:1::53", args: []string{"www.lab.example", "AAAA"}, want: "www.lab.example. 60 IN AAAA 2001:db8:1::80"},
+		{server: "2001:db8:1::54", args: []string{"v4only.lab.example", "AAAA"}, want: "v4only.lab.example. 60 IN AAAA 64:ff9b::c000:201"},
+		{server: "2001:db8:1::53", args: []string{"+tcp", "v4only.lab.example", "A"}, want: "v4only.lab.example. 60 IN A 192.0.2.1"},
+	}
+	for _, tt := range tests {
+		args := append([]string{"netns", "exec", cli, "dig", "@" + tt.server, "+time=5", "+tries=3", "+noall", "+answer"}, tt.args...)
+		out := run(t, "ip", args...)
+		got := strings.Join(strings.Fields(out), " ")
+		if got != tt.want {
+			t.Errorf("dig @%s %s: %q, want %q", tt.server, strings.Join(tt.args, " "), got, tt.want)
+		}
+	}
+	var clients []netip.Addr
+	for _, c := range rec.get() {
+		clients = append(clients, c.Client)
+	}
+	client := netip.MustParseAddr("2001:db8:1::c")
+	if diff := cmp.Diff([]netip.Addr{client, client, client}, clients, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+		t.Errorf("OnQuery clients (-want +got):\n%s", diff)
+	}
+
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	got := addrsOf(t, rtr, "lab0")
+	if slices.Contains(got, "2001:db8:1::53/128") || !slices.Contains(got, "2001:db8:1::54/64") {
+		t.Errorf("after Serve: lab0 has %q, want 2001:db8:1::54/64 and not 2001:db8:1::53/128", got)
+	}
+}
+
+// TestServeWaitsForInterface starts Serve before its interface exists,
+// then deletes and re-creates the interface, and takes it down: Serve must
+// add its addresses each time, and remove them when it stops.
+func TestServeWaitsForInterface(t *testing.T) {
+	t.Parallel()
+	requireNamespaces(t)
+	ns := testPrefix(t) + "-srv-w"
+	newNamespace(t, ns)
+	addrs := []netip.Addr{netip.MustParseAddr("2001:db8:2::53"), netip.MustParseAddr("fe80::53")}
+	done, stop := serveIn(t, ns, "dnsw0", Config{Zone: "lab.example"}, addrs, nil)
+
+	for i := range 2 {
+		// A veth pair inside the namespace (this kernel may lack the dummy
+		// driver); deleting one end deletes both.
+		run(t, "ip", "-n", ns, "link", "add", "dnsw0", "type", "veth", "peer", "name", "dnsw1")
+		run(t, "ip", "-n", ns, "link", "set", "dnsw0", "up")
+		waitAddrs(t, ns, "dnsw0", "2001:db8:2::53/128", "fe80::53/128")
+		select {
+		case err := <-done:
+			t.Fatalf("round %d: Serve returned %v", i, err)
+		default:
+		}
+		if i == 0 {
+			run(t, "ip", "-n", ns, "link", "del", "dnsw0")
+		}
+	}
+	// Linux flushes the IPv6 addresses of a link that goes down
+	// (keep_addr_on_down = 0): Serve must put its addresses back.
+	run(t, "ip", "-n", ns, "link", "set", "dnsw0", "down")
+	waitAddrs(t, ns, "dnsw0", "2001:db8:2::53/128", "fe80::53/128")
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	for _, a := range addrsOf(t, ns, "dnsw0") {
+		if a == "2001:db8:2::53/128" || a == "fe80::53/128" {
+			t.Errorf("after Serve: dnsw0 still has %s", a)
+		}
+	}
+}
