@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"reflect"
 	"slices"
 	"sync"
 	"syscall"
@@ -145,7 +146,7 @@ func runServe(ctx context.Context, args []string) error {
 			"start", run.start.Format(time.RFC3339Nano), "duration", run.sc.Duration, "hold", *scenHold)
 		run.logPhase(log, now)
 	}
-	if errs := sup.apply(ctx, applied); len(errs) > 0 {
+	if errs := sup.apply(ctx, applied, true); len(errs) > 0 {
 		cancel()
 		sup.wait()
 		return errors.Join(errs...)
@@ -167,13 +168,12 @@ func runServe(ctx context.Context, args []string) error {
 				if run.ended(now) {
 					log.Info("scenario ended; holding: serving the configuration without impairments", "scenario", run.sc.Name)
 				}
-				eff, _ := run.effective(cfg, i) // checked on load and reload
+				applied, _ = run.effective(cfg, i) // checked on load and reload
 				sup.setImpairments(run.phaseImpairments(i))
-				if !sameInterfaces(applied, eff) {
-					applied = eff
-					for _, err := range sup.apply(ctx, applied) {
-						log.Error("phase partly applied; interface advertises without DHCPv6", "err", err)
-					}
+				// Reloads only advertisers whose configuration changed, but
+				// updates every DHCPv6 server for the new impairments.
+				for _, err := range sup.apply(ctx, applied, false) {
+					log.Error("phase partly applied; interface advertises without DHCPv6", "err", err)
 				}
 				run.logPhase(log, now)
 			}
@@ -211,7 +211,7 @@ func runServe(ctx context.Context, args []string) error {
 			if run != nil {
 				applied, _ = run.effective(cfg, run.cur) // checked above
 			}
-			for _, err := range sup.apply(ctx, applied) {
+			for _, err := range sup.apply(ctx, applied, true) {
 				log.Error("reload partly applied; interface advertises without DHCPv6", "err", err)
 			}
 			log.Info("configuration reloaded", "interfaces", len(cfg.Interfaces))
@@ -282,7 +282,9 @@ type serveSupervisor struct {
 
 // servedInterface is what runs for one interface.
 type servedInterface struct {
-	adv      *advertiser.Advertiser
+	adv *advertiser.Advertiser
+	// cfg is the configuration adv was last given.
+	cfg      config.Interface
 	cancel   context.CancelFunc
 	done     chan struct{}
 	dhcp     *dhcpv6.Server
@@ -291,10 +293,11 @@ type servedInterface struct {
 }
 
 // apply makes the running set match cfg: new interfaces start, removed
-// ones stop (with final RAs), kept ones are reloaded. It returns the
+// ones stop (with final RAs), kept ones are reloaded (with reloadAll, even
+// when their configuration is unchanged, as SIGHUP does). It returns the
 // DHCPv6 servers that could not be created; their interfaces still
 // advertise.
-func (s *serveSupervisor) apply(ctx context.Context, cfg *config.Config) []error {
+func (s *serveSupervisor) apply(ctx context.Context, cfg *config.Config, reloadAll bool) []error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var errs []error
@@ -302,11 +305,13 @@ func (s *serveSupervisor) apply(ctx context.Context, cfg *config.Config) []error
 	for _, ifc := range cfg.Interfaces {
 		want[ifc.Name] = true
 		si, ok := s.ifcs[ifc.Name]
-		if !ok {
+		switch {
+		case !ok:
 			si = s.startAdvertiser(ctx, ifc)
 			s.ifcs[ifc.Name] = si
-		} else {
+		case reloadAll || !reflect.DeepEqual(si.cfg, ifc):
 			si.adv.Reload(ifc)
+			si.cfg = ifc
 		}
 		if err := s.applyDHCPv6(ctx, si, ifc); err != nil {
 			errs = append(errs, err)
@@ -346,6 +351,7 @@ func (s *serveSupervisor) startAdvertiser(ctx context.Context, ifc config.Interf
 	actx, cancel := context.WithCancel(ctx)
 	si := &servedInterface{
 		adv:    advertiser.New(ifc, advertiser.Options{Logger: s.log, Metrics: s.am}),
+		cfg:    ifc,
 		cancel: cancel,
 		done:   make(chan struct{}),
 	}
@@ -369,13 +375,16 @@ func (s *serveSupervisor) startAdvertiser(ctx context.Context, ifc config.Interf
 // applyDHCPv6 starts, updates or stops the DHCPv6 server of ifc. The
 // caller holds s.mu.
 func (s *serveSupervisor) applyDHCPv6(ctx context.Context, si *servedInterface, ifc config.Interface) error {
+	ifc = s.impairedDHCPv6(si, ifc)
 	switch {
 	case !ifc.DHCPv6.Enabled:
 		s.stopDHCPv6(ifc.Name, si)
 	case si.dhcp != nil:
 		si.dhcp.Update(ifc)
 	default:
-		srv, err := dhcpv6.NewServer(ifc, s.log, s.dm)
+		// The server consults the advertiser's impairments for every
+		// message (F9 drops and delays), so that both share one Set.
+		srv, err := dhcpv6.NewServer(ifc, s.log, s.dm, dhcpv6.WithImpairments(si.adv.Impairments))
 		if err != nil {
 			return fmt.Errorf("interface %s: DHCPv6: %w", ifc.Name, err)
 		}
@@ -444,6 +453,26 @@ func (s *serveSupervisor) setImpairments(f func() *impair.Set) {
 		}
 		si.adv.SetImpairments(set)
 	}
+}
+
+// impairedDHCPv6 returns ifc with the DHCPv6 configuration that si's
+// impairments put in force, such as the server switched off (F10) or on
+// (F11), or answering without DNS (F12). Those impairments change the
+// configuration the same way whenever asked, so applying them when the
+// server is started or updated is exact, and the server applying them
+// again per message (WithImpairments) changes nothing more. Decisions
+// about single messages (F9) are the server's.
+func (s *serveSupervisor) impairedDHCPv6(si *servedInterface, ifc config.Interface) config.Interface {
+	set := si.adv.Impairments()
+	if set == nil {
+		return ifc
+	}
+	var es []impair.Effect
+	ifc.DHCPv6, es = set.DHCPv6ConfigFor(time.Now(), ifc)
+	for _, e := range es {
+		s.log.Info("impairment", "interface", ifc.Name, "name", e.Impairment, "fid", e.FID, "action", e.Action, "detail", e.Detail)
+	}
+	return ifc
 }
 
 // report passes the first fatal error to runServe.

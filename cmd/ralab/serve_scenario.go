@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"reflect"
 	"time"
 
 	"github.com/ralab/ralab/internal/config"
@@ -141,10 +140,4 @@ func (r *scenarioRun) logPhase(log *slog.Logger, now time.Time) {
 	}
 	log.Info(fmt.Sprintf("phase %d/%d %q started, %v left", i+1, len(r.sc.Phases), ph.Name, left),
 		"scenario", r.sc.Name, "impairments", names, "scenario_left", (r.sc.Duration - off).Round(time.Second))
-}
-
-// sameInterfaces reports whether a and b configure the same interfaces
-// identically, so that a phase change need not reload.
-func sameInterfaces(a, b *config.Config) bool {
-	return a != nil && b != nil && reflect.DeepEqual(a.Interfaces, b.Interfaces)
 }

@@ -348,8 +348,13 @@ func (s *Scheduler) Solicit(now time.Time, src netip.Addr, unicast bool) Decisio
 	if unicast && src.IsValid() && !src.IsUnspecified() {
 		src = src.WithZone("")
 		if last, ok := s.perSource[src]; ok && now.Before(last.Add(MinDelayBetweenRAs)) {
+			// A host that solicits again this soon (typically its RS
+			// crossed our answer) still gets an answer, but through the
+			// multicast path below, which RFC 4861 §6.2.6 already limits
+			// to one per MIN_DELAY_BETWEEN_RAS; a flood from one source
+			// thus costs at most one extra multicast RA per 3 s.
 			d.Suppressed = append(d.Suppressed, ReasonPerSource)
-			return d
+			return s.solicitMulticast(now, delay, next, d)
 		}
 		at := now.Add(delay)
 		if !next.After(at) {
@@ -370,7 +375,13 @@ func (s *Scheduler) Solicit(now time.Time, src netip.Addr, unicast bool) Decisio
 		}
 		d.Suppressed = append(d.Suppressed, ReasonGlobalRate)
 	}
+	return s.solicitMulticast(now, delay, next, d)
+}
 
+// solicitMulticast schedules the multicast answer to an RS received at now
+// with the random delay drawn, given the next scheduled multicast RA; d
+// carries the reasons a unicast answer was not used.
+func (s *Scheduler) solicitMulticast(now time.Time, delay time.Duration, next time.Time, d Decision) Decision {
 	// "If the router sent a multicast Router Advertisement (solicited or
 	// unsolicited) within the last MIN_DELAY_BETWEEN_RAS seconds, schedule
 	// the advertisement to be sent at a time corresponding to

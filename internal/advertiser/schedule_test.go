@@ -249,9 +249,20 @@ func TestSolicitMulticast(t *testing.T) {
 			wantLo: time.Second, wantHi: sec(1.5), wantKind: KindSolicitedUnicast,
 		},
 		{
-			name: "unicast same source within 3 s",
+			name: "unicast same source within 3 s falls back to multicast",
 			prep: func(s *Scheduler) { s.perSource[ll] = t0.Add(98 * time.Second) },
 			rsAt: sec(100.9), src: ll, unicast: true,
+			wantLo: sec(100.9), wantHi: sec(101.4), wantKind: KindSolicitedMulticast,
+			wantSuppressed: []string{ReasonPerSource},
+		},
+		{
+			name: "same source within 3 s after a multicast RA waits for MIN_DELAY_BETWEEN_RAS",
+			prep: func(s *Scheduler) {
+				s.perSource[ll] = t0.Add(98 * time.Second)
+				s.MulticastSent(t0.Add(100 * time.Second))
+			},
+			rsAt: sec(100.9), src: ll, unicast: true,
+			wantLo: 103 * time.Second, wantHi: sec(103.5), wantKind: KindSolicitedMulticast,
 			wantSuppressed: []string{ReasonPerSource},
 		},
 		{
@@ -331,11 +342,20 @@ func TestLateUnicastKeepsPerSourceGap(t *testing.T) {
 		t.Fatalf("Due (-want +got):\n%s", diff)
 	}
 	// MinDelayBetweenRAs after the planned time, but not after the send.
+	// It is answered by multicast instead.
 	d = s.Solicit(d.Send.At.Add(MinDelayBetweenRAs), ll, true)
 	if diff := cmp.Diff([]string{ReasonPerSource}, d.Suppressed); diff != "" {
 		t.Errorf("RS 3 s after the planned answer: Suppressed (-want +got):\n%s", diff)
 	}
-	d = s.Solicit(late.Add(MinDelayBetweenRAs), ll, true)
+	if !d.Scheduled || d.Send.Kind != KindSolicitedMulticast {
+		t.Fatalf("RS 3 s after the planned answer: %+v, want a multicast answer", d)
+	}
+	s.Due(d.Send.At)
+	third := late.Add(MinDelayBetweenRAs)
+	if d.Send.At.After(third) {
+		third = d.Send.At
+	}
+	d = s.Solicit(third.Add(time.Millisecond), ll, true)
 	if !d.Scheduled || d.Send.Kind != KindSolicitedUnicast {
 		t.Errorf("RS 3 s after the late answer: %+v, want a unicast answer", d)
 	}

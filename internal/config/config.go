@@ -283,7 +283,7 @@ type DHCPv6 struct {
 // zone, answering on the addresses the interface advertises as RDNSS. The
 // zero value, for an interface without an [interface.dns_responder] table,
 // is a disabled responder; when the table is present every default is
-// resolved. HandlerConfig converts it for dnsresponder.Serve.
+// resolved. Interface.DNSServeConfig converts it for dnsresponder.Serve.
 type DNSResponder struct {
 	// Enabled turns the responder on.
 	Enabled bool

@@ -19,8 +19,27 @@ const defaultDNSPort = 53
 // dnsresponder's ValidPREF64 decides (RFC 6052 §2.2).
 const pref64Rule = `a NAT64 prefix of length 32, 40, 48, 56, 64 or 96 with no bits set past its length and bits 64 to 71 zero (RFC 6052 §2.2), or "" to turn DNS64 off`
 
-// HandlerConfig returns the zone of r as package dnsresponder takes it; r's
-// Addresses and Port are passed to dnsresponder.Serve separately.
+// DNSServeConfig returns the configuration of dnsresponder.Serve for the
+// DNS responder of ifc: its zone, addresses and port, and the on-link
+// prefixes that the answers must reach. The caller sets Logger, Metrics
+// and OnQuery.
+func (ifc Interface) DNSServeConfig() dnsresponder.ServeConfig {
+	r := ifc.DNSResponder
+	c := dnsresponder.ServeConfig{
+		Interface: ifc.Name,
+		Zone:      r.HandlerConfig(),
+		Addrs:     r.Addresses,
+		Port:      r.Port,
+	}
+	for _, p := range ifc.Prefixes {
+		if p.OnLink {
+			c.OnLink = append(c.OnLink, p.Prefix)
+		}
+	}
+	return c
+}
+
+// HandlerConfig returns the zone of r as package dnsresponder takes it.
 func (r DNSResponder) HandlerConfig() dnsresponder.Config {
 	c := dnsresponder.Config{Zone: r.Zone, PREF64: r.PREF64, TTL: r.TTL}
 	for _, rec := range r.Records {

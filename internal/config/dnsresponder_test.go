@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ralab/ralab/configs"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/dnsresponder"
 )
@@ -167,5 +168,35 @@ func TestHandlerConfig(t *testing.T) {
 	}
 	if _, err := dnsresponder.NewHandler(got); err != nil {
 		t.Errorf("NewHandler: %v", err)
+	}
+}
+
+// TestDNSServeConfig checks the configuration of dnsresponder.Serve built
+// from the lab configuration: the on-link prefix is there so that answers
+// reach the clients' SLAAC addresses.
+func TestDNSServeConfig(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse(configs.LabName, configs.Lab)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	ifc, _ := c.Interface("lab0")
+	want := dnsresponder.ServeConfig{
+		Interface: "lab0",
+		Zone: dnsresponder.Config{
+			Zone: "lab.example",
+			Records: []dnsresponder.Record{
+				{Name: "www", Type: "AAAA", Value: "2001:db8:1::80"},
+				{Name: "v4only", Type: "A", Value: "192.0.2.1"},
+			},
+			PREF64: netip.MustParsePrefix("64:ff9b::/96"),
+			TTL:    time.Minute,
+		},
+		Addrs:  addrs("2001:db8:1::53", "2001:db8:1::54"),
+		Port:   53,
+		OnLink: []netip.Prefix{netip.MustParsePrefix("2001:db8:1::/64")},
+	}
+	if diff := cmp.Diff(want, ifc.DNSServeConfig(), equateNetip); diff != "" {
+		t.Errorf("DNSServeConfig (-want +got):\n%s", diff)
 	}
 }

@@ -19,38 +19,72 @@ import (
 // has the responder addresses.
 const linkRecheck = time.Second
 
-// Serve runs the lab DNS responder of interface ifName until ctx ends. It
-// waits for the interface to exist, adds each of addrs that the interface
-// lacks as a /128 without duplicate address detection (IFA_F_NODAD), so
-// that the router answers queries sent to the advertised RDNSS addresses,
-// and serves cfg on every address at port over UDP and TCP, bound to the
-// interface. While it runs it re-adds an address that disappears (Linux
-// flushes IPv6 addresses when a link goes down), and when the interface is
-// deleted it waits for it again and starts over with fresh statistics. On
-// every exit it removes exactly the addresses it added and that are still
-// there.
+// ServeConfig configures Serve.
+type ServeConfig struct {
+	// Interface is the name of the interface to serve. Required.
+	Interface string
+	// Zone is what the responder answers.
+	Zone Config
+	// Addrs are the unicast IPv6 addresses to answer on, usually the
+	// advertised RDNSS addresses. At least one is required.
+	Addrs []netip.Addr
+	// Port is the UDP and TCP port; it must not be 0.
+	Port uint16
+	// OnLink are the prefixes the interface advertises as on-link. Clients
+	// query from addresses in them, so answers need a route to each: Serve
+	// adds one to every prefix that has no route through the interface,
+	// as a router usually has from an address of its own in the prefix.
+	OnLink []netip.Prefix
+	// Logger receives the log; nil means slog.Default().
+	Logger *slog.Logger
+	// Metrics receives the Prometheus counters; nil means none.
+	Metrics *Metrics
+	// OnQuery, when not nil, is called for every answered query.
+	OnQuery QueryFunc
+}
+
+// Serve runs the lab DNS responder of interface cfg.Interface until ctx
+// ends. It waits for the interface to exist, adds each of cfg.Addrs that
+// the interface lacks as a /128 without duplicate address detection
+// (IFA_F_NODAD), so that the router answers queries sent to the advertised
+// RDNSS addresses, adds a route to each cfg.OnLink prefix that the
+// interface has none to, so that the answers reach the clients, and serves
+// cfg.Zone on every address over UDP and TCP, bound to the interface.
+// While it runs it restores an address or route that disappears (Linux
+// flushes them when a link goes down), and when the interface is deleted
+// it waits for it again and starts over with fresh statistics. On every
+// exit it removes exactly the addresses and routes it added that are
+// still there.
 //
 // Serve creates its netlink and DNS sockets in the network namespace of
 // the calling thread: a caller that switched namespaces must have locked
 // the goroutine to its thread (runtime.LockOSThread).
 //
 // It returns nil when ctx ends, or the first error that stops it: an
-// invalid cfg or address, a netlink failure such as a missing
-// CAP_NET_ADMIN, or a socket error. logger nil means slog.Default(); m
-// and onQuery may be nil (see ServerConfig).
-func Serve(ctx context.Context, ifName string, cfg Config, addrs []netip.Addr, port uint16, logger *slog.Logger, m *Metrics, onQuery QueryFunc) error {
-	h, err := NewHandler(cfg)
+// invalid configuration, a netlink failure such as a missing
+// CAP_NET_ADMIN, or a socket error.
+func Serve(ctx context.Context, cfg ServeConfig) error {
+	h, err := NewHandler(cfg.Zone)
 	if err != nil {
 		return fmt.Errorf("dnsresponder: %w", err)
 	}
-	if len(addrs) == 0 {
+	if len(cfg.Addrs) == 0 {
 		return ErrNoAddrs
 	}
-	if port == 0 {
+	if cfg.Port == 0 {
 		return fmt.Errorf("%w: port 0", ErrAddr)
 	}
-	want := make([]netip.Addr, 0, len(addrs))
-	for _, a := range addrs {
+	var onLink []netip.Prefix
+	for _, p := range cfg.OnLink {
+		if !p.IsValid() || !p.Addr().Is6() || p.Addr().Is4In6() || p.Masked() != p {
+			return fmt.Errorf("%w: on-link prefix %v", ErrAddr, p)
+		}
+		if !slices.Contains(onLink, p) {
+			onLink = append(onLink, p)
+		}
+	}
+	want := make([]netip.Addr, 0, len(cfg.Addrs))
+	for _, a := range cfg.Addrs {
 		a = a.WithZone("")
 		if !a.Is6() || a.Is4In6() || a.IsUnspecified() || a.IsMulticast() {
 			return fmt.Errorf("%w: %v: want a unicast IPv6 address", ErrAddr, a)
@@ -59,6 +93,7 @@ func Serve(ctx context.Context, ifName string, cfg Config, addrs []netip.Addr, p
 			want = append(want, a)
 		}
 	}
+	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -70,16 +105,18 @@ func Serve(ctx context.Context, ifName string, cfg Config, addrs []netip.Addr, p
 	}
 	defer nl.Close()
 	r := &runner{
-		nl:    nl,
-		name:  ifName,
-		addrs: want,
-		log:   logger.With("component", "dnsresponder", "interface", ifName),
-		added: make(map[netip.Addr]int),
+		nl:          nl,
+		name:        cfg.Interface,
+		addrs:       want,
+		onLink:      onLink,
+		log:         logger.With("component", "dnsresponder", "interface", cfg.Interface),
+		added:       make(map[netip.Addr]int),
+		addedRoutes: make(map[netip.Prefix]int),
 	}
 	defer r.removeAdded()
-	scfg := ServerConfig{Handler: h, Interface: ifName, Logger: logger, Metrics: m, OnQuery: onQuery}
+	scfg := ServerConfig{Handler: h, Interface: cfg.Interface, Logger: logger, Metrics: cfg.Metrics, OnQuery: cfg.OnQuery}
 	for _, a := range want {
-		scfg.Addrs = append(scfg.Addrs, netip.AddrPortFrom(a, port))
+		scfg.Addrs = append(scfg.Addrs, netip.AddrPortFrom(a, cfg.Port))
 	}
 	for {
 		index, err := r.waitLink(ctx)
@@ -100,15 +137,17 @@ func Serve(ctx context.Context, ifName string, cfg Config, addrs []netip.Addr, p
 	}
 }
 
-// runner manages the responder addresses of one interface.
+// runner manages the responder addresses and routes of one interface.
 type runner struct {
-	nl    *netlink.Handle
-	name  string
-	addrs []netip.Addr
-	log   *slog.Logger
-	// added maps each address Serve added to the index of the interface
-	// it added it to.
-	added map[netip.Addr]int
+	nl     *netlink.Handle
+	name   string
+	addrs  []netip.Addr
+	onLink []netip.Prefix
+	log    *slog.Logger
+	// added and addedRoutes map each address and route Serve added to
+	// the index of the interface it added it to.
+	added       map[netip.Addr]int
+	addedRoutes map[netip.Prefix]int
 }
 
 // linkIndex returns the index of the interface, or 0 if it does not
@@ -179,7 +218,68 @@ func (r *runner) ensureAddrs(index int) error {
 		r.added[a] = index
 		r.log.Info("added DNS responder address", "addr", a)
 	}
+	return r.ensureRoutes(link)
+}
+
+// ensureRoutes adds a route through link to each on-link prefix that has
+// none through it.
+func (r *runner) ensureRoutes(link netlink.Link) error {
+	if len(r.onLink) == 0 {
+		return nil
+	}
+	index := link.Attrs().Index
+	list, err := r.nl.RouteListFiltered(netlink.FAMILY_V6, &netlink.Route{LinkIndex: index}, netlink.RT_FILTER_OIF)
+	if err != nil {
+		return fmt.Errorf("dnsresponder: netlink: listing routes of %s: %w", r.name, err)
+	}
+	have := make(map[netip.Prefix]bool, len(list))
+	for _, rt := range list {
+		if p, ok := prefixOf(rt.Dst); ok {
+			have[p] = true
+		}
+	}
+	for _, p := range r.onLink {
+		if have[p] {
+			continue
+		}
+		err := r.nl.RouteAdd(routeTo(index, p))
+		switch {
+		case errors.Is(err, unix.ENETDOWN):
+			// Linux refuses routes through a link that is down; try
+			// again once it is up.
+			continue
+		case errors.Is(err, unix.EEXIST):
+			continue // Added by someone else since the list: not ours.
+		case err != nil:
+			return fmt.Errorf("dnsresponder: adding a route to %v through %s: %w", p, r.name, err)
+		}
+		r.addedRoutes[p] = index
+		r.log.Info("added route so that DNS answers reach clients", "prefix", p)
+	}
 	return nil
+}
+
+// routeTo returns the on-link route to p through interface index, marked
+// as a static route.
+func routeTo(index int, p netip.Prefix) *netlink.Route {
+	return &netlink.Route{
+		LinkIndex: index,
+		Dst:       &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), 128)},
+		Protocol:  unix.RTPROT_STATIC,
+	}
+}
+
+// prefixOf converts a route destination to a netip.Prefix.
+func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
+	if n == nil {
+		return netip.Prefix{}, false
+	}
+	a, ok := netip.AddrFromSlice(n.IP)
+	ones, bits := n.Mask.Size()
+	if !ok || bits != 128 {
+		return netip.Prefix{}, false
+	}
+	return netip.PrefixFrom(a, ones), true
 }
 
 // addrNet returns a as a /128.
@@ -212,10 +312,16 @@ func (r *runner) serve(ctx context.Context, s *Server, index int) (again bool, e
 			r.log.Warn("interface deleted or replaced; restarting the DNS responder", "old_index", index, "new_index", now)
 			s.Close()
 			<-done
-			// The kernel removed the addresses with the interface.
+			// The kernel removed the addresses and routes with the
+			// interface.
 			for a, i := range r.added {
 				if i == index {
 					delete(r.added, a)
+				}
+			}
+			for p, i := range r.addedRoutes {
+				if i == index {
+					delete(r.addedRoutes, p)
 				}
 			}
 			return true, nil
@@ -227,8 +333,21 @@ func (r *runner) serve(ctx context.Context, s *Server, index int) (again bool, e
 	}
 }
 
-// removeAdded removes the addresses Serve added that are still there.
+// removeAdded removes the addresses and routes Serve added that are still
+// there.
 func (r *runner) removeAdded() {
+	for p, index := range r.addedRoutes {
+		err := r.nl.RouteDel(routeTo(index, p))
+		switch {
+		case err == nil:
+			r.log.Info("removed route", "prefix", p)
+		case errors.Is(err, unix.ESRCH) || errors.Is(err, unix.ENODEV):
+			// Already gone, with its interface or by another hand.
+		default:
+			r.log.Warn("cannot remove route", "prefix", p, "err", err)
+		}
+		delete(r.addedRoutes, p)
+	}
 	for a, index := range r.added {
 		link := &netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Index: index}}
 		err := r.nl.AddrDel(link, &netlink.Addr{IPNet: addrNet(a)})

@@ -38,22 +38,23 @@ func TestServeErrors(t *testing.T) {
 	good := Config{Zone: "lab.example"}
 	a := []netip.Addr{netip.MustParseAddr("2001:db8::53")}
 	tests := []struct {
-		name  string
-		cfg   Config
-		addrs []netip.Addr
-		port  uint16
-		want  error
+		name string
+		cfg  ServeConfig
+		want error
 	}{
-		{name: "bad zone", cfg: Config{}, addrs: a, port: 53, want: ErrZone},
-		{name: "bad record", cfg: Config{Zone: "z", Records: []Record{{Name: "a", Type: "A", Value: "x"}}}, addrs: a, port: 53, want: ErrRecord},
-		{name: "no addresses", cfg: good, port: 53, want: ErrNoAddrs},
-		{name: "IPv4 address", cfg: good, addrs: []netip.Addr{netip.MustParseAddr("192.0.2.53")}, port: 53, want: ErrAddr},
-		{name: "multicast address", cfg: good, addrs: []netip.Addr{netip.MustParseAddr("ff02::1")}, port: 53, want: ErrAddr},
-		{name: "port 0", cfg: good, addrs: a, want: ErrAddr},
+		{name: "bad zone", cfg: ServeConfig{Addrs: a, Port: 53}, want: ErrZone},
+		{name: "bad record", cfg: ServeConfig{Zone: Config{Zone: "z", Records: []Record{{Name: "a", Type: "A", Value: "x"}}}, Addrs: a, Port: 53}, want: ErrRecord},
+		{name: "no addresses", cfg: ServeConfig{Zone: good, Port: 53}, want: ErrNoAddrs},
+		{name: "IPv4 address", cfg: ServeConfig{Zone: good, Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.53")}, Port: 53}, want: ErrAddr},
+		{name: "multicast address", cfg: ServeConfig{Zone: good, Addrs: []netip.Addr{netip.MustParseAddr("ff02::1")}, Port: 53}, want: ErrAddr},
+		{name: "port 0", cfg: ServeConfig{Zone: good, Addrs: a}, want: ErrAddr},
+		{name: "on-link prefix with host bits", cfg: ServeConfig{Zone: good, Addrs: a, Port: 53, OnLink: []netip.Prefix{netip.MustParsePrefix("2001:db8::1/64")}}, want: ErrAddr},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Serve(t.Context(), "ralabt-none0", tt.cfg, tt.addrs, tt.port, testLogger(t), nil, nil)
+			tt.cfg.Interface = "ralabt-none0"
+			tt.cfg.Logger = testLogger(t)
+			err := Serve(t.Context(), tt.cfg)
 			if !errors.Is(err, tt.want) {
 				t.Errorf("Serve: %v, want %v", err, tt.want)
 			}
@@ -89,11 +90,11 @@ func testPrefix(t *testing.T) string {
 // returned stop is called; stop returns Serve's error. The goroutine's
 // thread is never unlocked, so Go discards it rather than reuse a thread
 // in the wrong namespace.
-func serveIn(t *testing.T, ns, ifName string, cfg Config, addrs []netip.Addr, onQuery QueryFunc) (done <-chan error, stop func() error) {
+func serveIn(t *testing.T, ns string, cfg ServeConfig) (done <-chan error, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan error, 1)
-	log := testLogger(t)
+	cfg.Logger = testLogger(t)
 	go func() {
 		runtime.LockOSThread()
 		h, err := netns.GetFromName(ns)
@@ -106,7 +107,7 @@ func serveIn(t *testing.T, ns, ifName string, cfg Config, addrs []netip.Addr, on
 			ch <- fmt.Errorf("entering namespace %s: %w", ns, err)
 			return
 		}
-		ch <- Serve(ctx, ifName, cfg, addrs, 53, log, nil, onQuery)
+		ch <- Serve(ctx, cfg)
 	}()
 	var result error
 	stopped := false
@@ -145,6 +146,36 @@ func addrsOf(t *testing.T, ns, ifName string) []string {
 	return got
 }
 
+// routesOf returns the IPv6 routes through interface ifName in namespace
+// ns, one line each with white space collapsed.
+func routesOf(t *testing.T, ns, ifName string) []string {
+	t.Helper()
+	var got []string
+	for _, line := range strings.Split(run(t, "ip", "-n", ns, "-6", "route", "show", "dev", ifName), "\n") {
+		if line = strings.Join(strings.Fields(line), " "); line != "" {
+			got = append(got, line)
+		}
+	}
+	return got
+}
+
+// waitRoute waits until interface ifName in namespace ns has a route
+// whose line starts with want.
+func waitRoute(t *testing.T, ns, ifName, want string) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		got := routesOf(t, ns, ifName)
+		if slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, want) }) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s in %s has routes %q after %v, want %q", ifName, ns, got, waitTimeout, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // waitAddrs waits until interface ifName in namespace ns has every
 // address of want ("addr/len") and returns its addresses.
 func waitAddrs(t *testing.T, ns, ifName string, want ...string) []string {
@@ -167,9 +198,10 @@ func waitAddrs(t *testing.T, ns, ifName string, want ...string) []string {
 }
 
 // TestServeNamespace runs Serve in a router namespace whose interface
-// already has one of the two responder addresses, queries both with dig
-// from a client namespace, and checks that Serve removes exactly the
-// address it added when it stops.
+// already has one of the two responder addresses but no address or route
+// in the clients' prefix, queries both with dig from a client namespace,
+// and checks that Serve removes exactly the address and route it added
+// when it stops.
 func TestServeNamespace(t *testing.T) {
 	t.Parallel()
 	requireNamespaces(t, "dig")
@@ -178,8 +210,8 @@ func TestServeNamespace(t *testing.T) {
 	newNamespace(t, rtr)
 	newNamespace(t, cli)
 	run(t, "ip", "link", "add", "lab0", "netns", rtr, "type", "veth", "peer", "name", "eth0", "netns", cli)
-	// ::54 is configured by hand, as a /64: Serve must leave it alone.
-	run(t, "ip", "-n", rtr, "addr", "add", "2001:db8:1::54/64", "dev", "lab0", "nodad")
+	// ::54 is configured by hand: Serve must leave it alone.
+	run(t, "ip", "-n", rtr, "addr", "add", "2001:db8:1::54/128", "dev", "lab0", "nodad")
 	run(t, "ip", "-n", cli, "addr", "add", "2001:db8:1::c/64", "dev", "eth0", "nodad")
 	run(t, "ip", "-n", rtr, "link", "set", "lab0", "up")
 	run(t, "ip", "-n", cli, "link", "set", "eth0", "up")
@@ -194,8 +226,18 @@ func TestServeNamespace(t *testing.T) {
 	}
 	var rec recorder
 	addrs := []netip.Addr{netip.MustParseAddr("2001:db8:1::53"), netip.MustParseAddr("2001:db8:1::54")}
-	_, stop := serveIn(t, rtr, "lab0", cfg, addrs, rec.onQuery)
-	waitAddrs(t, rtr, "lab0", "2001:db8:1::53/128", "2001:db8:1::54/64")
+	_, stop := serveIn(t, rtr, ServeConfig{
+		Interface: "lab0",
+		Zone:      cfg,
+		Addrs:     addrs,
+		Port:      53,
+		OnLink:    []netip.Prefix{netip.MustParsePrefix("2001:db8:1::/64")},
+		OnQuery:   rec.onQuery,
+	})
+	waitAddrs(t, rtr, "lab0", "2001:db8:1::53/128", "2001:db8:1::54/128")
+	// Without this route the answers to 2001:db8:1::c would have no way
+	// out ("network is unreachable").
+	waitRoute(t, rtr, "lab0", "2001:db8:1::/64 proto static")
 
 	tests := []struct {
 		server string
@@ -227,21 +269,33 @@ func TestServeNamespace(t *testing.T) {
 		t.Fatalf("Serve: %v", err)
 	}
 	got := addrsOf(t, rtr, "lab0")
-	if slices.Contains(got, "2001:db8:1::53/128") || !slices.Contains(got, "2001:db8:1::54/64") {
-		t.Errorf("after Serve: lab0 has %q, want 2001:db8:1::54/64 and not 2001:db8:1::53/128", got)
+	if slices.Contains(got, "2001:db8:1::53/128") || !slices.Contains(got, "2001:db8:1::54/128") {
+		t.Errorf("after Serve: lab0 has %q, want 2001:db8:1::54/128 and not 2001:db8:1::53/128", got)
+	}
+	for _, r := range routesOf(t, rtr, "lab0") {
+		if strings.HasPrefix(r, "2001:db8:1::/64") {
+			t.Errorf("after Serve: lab0 still has route %q", r)
+		}
 	}
 }
 
 // TestServeWaitsForInterface starts Serve before its interface exists,
-// then deletes and re-creates the interface, and takes it down: Serve must
-// add its addresses each time, and remove them when it stops.
+// then deletes and re-creates the interface, and takes it down and up:
+// Serve must add its addresses and route each time, and remove them when
+// it stops.
 func TestServeWaitsForInterface(t *testing.T) {
 	t.Parallel()
 	requireNamespaces(t)
 	ns := testPrefix(t) + "-srv-w"
 	newNamespace(t, ns)
 	addrs := []netip.Addr{netip.MustParseAddr("2001:db8:2::53"), netip.MustParseAddr("fe80::53")}
-	done, stop := serveIn(t, ns, "dnsw0", Config{Zone: "lab.example"}, addrs, nil)
+	done, stop := serveIn(t, ns, ServeConfig{
+		Interface: "dnsw0",
+		Zone:      Config{Zone: "lab.example"},
+		Addrs:     addrs,
+		Port:      53,
+		OnLink:    []netip.Prefix{netip.MustParsePrefix("2001:db8:2::/64")},
+	})
 
 	for i := range 2 {
 		// A veth pair inside the namespace (this kernel may lack the dummy
@@ -249,6 +303,7 @@ func TestServeWaitsForInterface(t *testing.T) {
 		run(t, "ip", "-n", ns, "link", "add", "dnsw0", "type", "veth", "peer", "name", "dnsw1")
 		run(t, "ip", "-n", ns, "link", "set", "dnsw0", "up")
 		waitAddrs(t, ns, "dnsw0", "2001:db8:2::53/128", "fe80::53/128")
+		waitRoute(t, ns, "dnsw0", "2001:db8:2::/64 proto static")
 		select {
 		case err := <-done:
 			t.Fatalf("round %d: Serve returned %v", i, err)
@@ -262,12 +317,21 @@ func TestServeWaitsForInterface(t *testing.T) {
 	// (keep_addr_on_down = 0): Serve must put its addresses back.
 	run(t, "ip", "-n", ns, "link", "set", "dnsw0", "down")
 	waitAddrs(t, ns, "dnsw0", "2001:db8:2::53/128", "fe80::53/128")
+	// Linux takes no routes through a link that is down: the route comes
+	// back once it is up.
+	run(t, "ip", "-n", ns, "link", "set", "dnsw0", "up")
+	waitRoute(t, ns, "dnsw0", "2001:db8:2::/64 proto static")
 	if err := stop(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
 	for _, a := range addrsOf(t, ns, "dnsw0") {
 		if a == "2001:db8:2::53/128" || a == "fe80::53/128" {
 			t.Errorf("after Serve: dnsw0 still has %s", a)
+		}
+	}
+	for _, r := range routesOf(t, ns, "dnsw0") {
+		if strings.HasPrefix(r, "2001:db8:2::/64") {
+			t.Errorf("after Serve: dnsw0 still has route %q", r)
 		}
 	}
 }

@@ -209,8 +209,12 @@ func TestDHCPv6BadMessages(t *testing.T) {
 		series := discardSeries(m.reason)
 		want[series]++
 		// Wait for the count: then the daemon has handled the message.
+		// An answer ends the wait at once.
 		var got map[string]float64
 		waitFor(t, m.name+" to be counted as "+m.reason, 30*time.Second, func() (bool, string) {
+			if reply, err := sock.receive(100 * time.Millisecond); err != nil || reply != nil {
+				t.Fatalf("%s: got an answer %x (error %v), want none", m.name, reply, err)
+			}
 			got, err = dhcpv6Metrics(ctx, l)
 			if err != nil {
 				return false, err.Error()

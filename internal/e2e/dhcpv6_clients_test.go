@@ -114,7 +114,7 @@ func TestDHCPv6Clients(t *testing.T) {
 	t.Parallel()
 	l := newDHCPv6Lab(t, dhcpv6Config(false))
 
-	// Generous: seven processes start at once on a loaded two-core
+	// Generous: six clients start at once on a loaded two-core
 	// machine, and WIDE dhcp6c waits up to INF_MAX_DELAY (1 s, RFC 8415
 	// §7.6) before its first message.
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
