@@ -203,3 +203,34 @@ func TestServerImpairmentDelay(t *testing.T) {
 		t.Errorf("answer: %s", reply.Summary())
 	}
 }
+
+// BenchmarkProcessImpaired measures answering an Information-Request
+// under dns-only-rdnss (F12), which rebuilds the configuration for every
+// message, against BenchmarkHandle's unimpaired path.
+func BenchmarkProcessImpaired(b *testing.B) {
+	sp, err := impair.NewSpec("f12", map[string]any{"type": "dns-only-rdnss"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	set := impair.NewSet(t0, rand.New(rand.NewPCG(1, 2)), sp)
+	s, err := NewServer(testIfc(), nil, nil, WithHardwareAddr(serverMAC), WithImpairments(func() *impair.Set { return set }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.handler(nil); err != nil {
+		b.Fatal(err)
+	}
+	// A handler without the global cap, as BenchmarkHandle uses.
+	h, err := NewHandler(testIfc(), serverMAC, nil, NewMetrics(nil), WithGlobalRate(0, 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := msg(InformationRequest, opt(optClientID, clientDUID...), opt(optElapsedTime, 0, 0), oro(23, 24, 32, 82, 83))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.process(h, req, clientAddr, multicast, t0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "replies/s")
+}

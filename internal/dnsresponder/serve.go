@@ -19,6 +19,9 @@ import (
 // has the responder addresses.
 const linkRecheck = time.Second
 
+// ErrNoInterface reports a ServeConfig without an interface name.
+var ErrNoInterface = errors.New("no interface to serve DNS on")
+
 // ServeConfig configures Serve.
 type ServeConfig struct {
 	// Interface is the name of the interface to serve. Required.
@@ -64,6 +67,9 @@ type ServeConfig struct {
 // invalid configuration, a netlink failure such as a missing
 // CAP_NET_ADMIN, or a socket error.
 func Serve(ctx context.Context, cfg ServeConfig) error {
+	if cfg.Interface == "" {
+		return ErrNoInterface
+	}
 	h, err := NewHandler(cfg.Zone)
 	if err != nil {
 		return fmt.Errorf("dnsresponder: %w", err)

@@ -42,6 +42,7 @@ func TestServeErrors(t *testing.T) {
 		cfg  ServeConfig
 		want error
 	}{
+		{name: "no interface", cfg: ServeConfig{Zone: good, Addrs: a, Port: 53}, want: ErrNoInterface},
 		{name: "bad zone", cfg: ServeConfig{Addrs: a, Port: 53}, want: ErrZone},
 		{name: "bad record", cfg: ServeConfig{Zone: Config{Zone: "z", Records: []Record{{Name: "a", Type: "A", Value: "x"}}}, Addrs: a, Port: 53}, want: ErrRecord},
 		{name: "no addresses", cfg: ServeConfig{Zone: good, Port: 53}, want: ErrNoAddrs},
@@ -52,7 +53,9 @@ func TestServeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.cfg.Interface = "ralabt-none0"
+			if tt.want != ErrNoInterface {
+				tt.cfg.Interface = "ralabt-none0"
+			}
 			tt.cfg.Logger = testLogger(t)
 			err := Serve(t.Context(), tt.cfg)
 			if !errors.Is(err, tt.want) {

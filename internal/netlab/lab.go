@@ -100,6 +100,10 @@ type Lab struct {
 	marker string
 	router *Host
 
+	// markerMu serialises writeMarker, so concurrent AddHost calls neither
+	// share its temporary file nor write an older namespace list last.
+	markerMu sync.Mutex
+
 	mu         sync.Mutex
 	closed     bool
 	namespaces []string

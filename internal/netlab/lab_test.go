@@ -388,3 +388,38 @@ func TestParallelLabs(t *testing.T) {
 		})
 	}
 }
+
+// TestAddHostConcurrent adds hosts from several goroutines: each AddHost
+// rewrites the marker, which must neither fail nor lose a namespace.
+func TestAddHostConcurrent(t *testing.T) {
+	netlabtest.RequireLab(t)
+	t.Parallel()
+	ctx := t.Context()
+	l, err := netlab.New(ctx, netlab.Options{Grace: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	const n = 4
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := l.AddHost(ctx, fmt.Sprintf("c%d", i+1), fmt.Sprintf("02:00:00:00:02:%02x", i+1))
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("AddHost: %v", err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(netlab.MarkerDir, l.Prefix()+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if ns := fmt.Sprintf("%s-c%d", l.Prefix(), i+1); !strings.Contains(string(b), ns) {
+			t.Errorf("marker lacks namespace %s:\n%s", ns, b)
+		}
+	}
+}

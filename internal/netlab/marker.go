@@ -47,6 +47,8 @@ type marker struct {
 
 // writeMarker atomically writes the lab's marker file.
 func (l *Lab) writeMarker() error {
+	l.markerMu.Lock()
+	defer l.markerMu.Unlock()
 	st, err := processStartTime(os.Getpid())
 	if err != nil {
 		return err
