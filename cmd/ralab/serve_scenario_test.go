@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ralab/ralab/configs"
+	"github.com/ralab/ralab/configs/scenarios"
 	"github.com/ralab/ralab/internal/advertiser/advlab"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/scenario"
@@ -408,6 +411,35 @@ impairments = ["absent"]
 	for _, r := range advlab.RAs(t, pcap) {
 		if off := r.At.Sub(start); off < 4*time.Second && r.Msg.RouterLifetime != 0 && (len(serveRDNSS(r.Msg)) > 0 || !r.Msg.OtherConfiguration) {
 			t.Errorf("RA at %v in the DNS-only-via-DHCPv6 phase: RDNSS %v, O flag %v; want none and set", off, serveRDNSS(r.Msg), r.Msg.OtherConfiguration)
+		}
+	}
+}
+
+// TestShippedScenariosFitLab checks that "ralab serve -c configs/lab.toml
+// --scenario configs/scenarios/X.toml" starts for every shipped scenario:
+// each phase's overrides fit the lab configuration.
+func TestShippedScenariosFitLab(t *testing.T) {
+	cfg, err := config.Parse(configs.LabName, configs.Lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.Glob(scenarios.Files, "*.toml")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no shipped scenarios: %v", err)
+	}
+	now := time.Now()
+	for _, n := range names {
+		b, err := fs.ReadFile(scenarios.Files, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := scenario.Parse(n, b)
+		if err != nil {
+			t.Errorf("%s: %v", n, err)
+			continue
+		}
+		if _, err := newScenarioRun(sc, now, now, cfg); err != nil {
+			t.Errorf("%s with %s: %v", n, configs.LabName, err)
 		}
 	}
 }
