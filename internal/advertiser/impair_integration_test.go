@@ -89,13 +89,15 @@ func (l *impairedLab) fields(t *testing.T, filter string, fields ...string) []st
 }
 
 // solicit runs rdisc6 in the client until it gets an RA, retrying while
-// the client's link is still coming up ("Network is unreachable").
+// the client's link is still coming up ("Network is unreachable"). It
+// waits 4 s for the answer: a multicast answer may wait for
+// MIN_DELAY_BETWEEN_RAS plus MAX_RA_DELAY_TIME (RFC 4861 §6.2.6).
 func (l *impairedLab) solicit(t *testing.T) {
 	t.Helper()
 	var out []byte
 	var err error
 	advlab.WaitFor(t, "rdisc6 to get an RA", 30*time.Second, func() bool {
-		out, err = exec.Command("ip", "netns", "exec", l.Client, "rdisc6", "-1", "-r", "1", "-w", "1500", advlab.ClientIf).CombinedOutput()
+		out, err = exec.Command("ip", "netns", "exec", l.Client, "rdisc6", "-1", "-r", "1", "-w", "4000", advlab.ClientIf).CombinedOutput()
 		if err != nil {
 			t.Logf("rdisc6: %v: %s", err, out)
 			time.Sleep(time.Second)
