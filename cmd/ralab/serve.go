@@ -20,6 +20,7 @@ import (
 	"github.com/ralab/ralab/dhcpv6"
 	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/dnsresponder"
 	"github.com/ralab/ralab/internal/httpstatus"
 	"github.com/ralab/ralab/internal/impair"
 	"github.com/ralab/ralab/internal/scenario"
@@ -110,6 +111,7 @@ func runServe(ctx context.Context, args []string) error {
 		log:      log,
 		am:       advertiser.NewMetrics(reg),
 		dm:       dhcpv6.NewMetrics(reg),
+		dnsm:     dnsresponder.NewMetrics(reg),
 		fatal:    make(chan error, 1),
 		ifcs:     map[string]*servedInterface{},
 		stopping: map[string][]chan struct{}{},
@@ -265,6 +267,7 @@ type serveSupervisor struct {
 	log   *slog.Logger
 	am    *advertiser.Metrics
 	dm    *dhcpv6.Metrics
+	dnsm  *dnsresponder.Metrics
 	fatal chan error
 
 	mu   sync.Mutex
@@ -290,6 +293,12 @@ type servedInterface struct {
 	dhcp     *dhcpv6.Server
 	dhcpStop context.CancelFunc
 	dhcpDone chan struct{}
+	// dns is the configuration the running DNS responder serves;
+	// dnsStop stops it and dnsDone is closed when it has removed its
+	// addresses and routes. dnsStop is nil when no responder runs.
+	dns     dnsresponder.ServeConfig
+	dnsStop context.CancelFunc
+	dnsDone chan struct{}
 }
 
 // apply makes the running set match cfg: new interfaces start, removed
@@ -316,6 +325,7 @@ func (s *serveSupervisor) apply(ctx context.Context, cfg *config.Config, reloadA
 		if err := s.applyDHCPv6(ctx, si, ifc); err != nil {
 			errs = append(errs, err)
 		}
+		s.applyDNSResponder(ctx, si, ifc)
 	}
 	for name, si := range s.ifcs {
 		if want[name] {
@@ -324,6 +334,7 @@ func (s *serveSupervisor) apply(ctx context.Context, cfg *config.Config, reloadA
 		s.log.Info("interface removed from configuration; stopping", "interface", name)
 		delete(s.ifcs, name)
 		s.stopDHCPv6(name, si)
+		s.stopDNSResponder(name, si)
 		si.cancel()
 		s.stopping[name] = append(s.stopping[name], si.done)
 		go func() {
@@ -500,4 +511,55 @@ func (s *serveSupervisor) status() any {
 	}
 	s.mu.Unlock()
 	return out
+}
+
+// applyDNSResponder starts, restarts (when its configuration changed) or
+// stops the lab DNS responder of ifc. The caller holds s.mu.
+func (s *serveSupervisor) applyDNSResponder(ctx context.Context, si *servedInterface, ifc config.Interface) {
+	// The serve configuration also holds the on-link prefixes, so a
+	// changed prefix restarts the responder too. (A non-nil OnQuery hook
+	// would never compare equal: set it on a copy inside the goroutine.)
+	dcfg := ifc.DNSServeConfig()
+	dcfg.Logger, dcfg.Metrics = s.log, s.dnsm
+	if si.dnsStop != nil && reflect.DeepEqual(si.dns, dcfg) {
+		return
+	}
+	s.stopDNSResponder(ifc.Name, si)
+	if !ifc.DNSResponder.Enabled {
+		return
+	}
+	dctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	si.dns, si.dnsStop, si.dnsDone = dcfg, cancel, done
+	// A responder of this interface that is still stopping must remove
+	// its addresses and free its port first.
+	key := ifc.Name + "/dns"
+	prev := s.stopping[key]
+	delete(s.stopping, key)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(done)
+		serveWaitStopping(prev)
+		err := dnsresponder.Serve(dctx, dcfg)
+		switch {
+		case err == nil || dctx.Err() != nil:
+		case errors.Is(err, os.ErrPermission):
+			s.report(fmt.Errorf("interface %s: the DNS responder needs root or CAP_NET_ADMIN, CAP_NET_RAW and CAP_NET_BIND_SERVICE: %w", ifc.Name, err))
+		default:
+			s.log.Error("DNS responder stopped; the interface keeps advertising", "interface", ifc.Name, "err", err)
+		}
+	}()
+}
+
+// stopDNSResponder stops the DNS responder of si, if running. The caller
+// holds s.mu.
+func (s *serveSupervisor) stopDNSResponder(name string, si *servedInterface) {
+	if si.dnsStop == nil {
+		return
+	}
+	si.dnsStop()
+	key := name + "/dns"
+	s.stopping[key] = append(s.stopping[key], si.dnsDone)
+	si.dns, si.dnsStop, si.dnsDone = dnsresponder.ServeConfig{}, nil, nil
 }

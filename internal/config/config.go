@@ -141,6 +141,10 @@ type Interface struct {
 
 	// DNSResponder configures the lab DNS responder on this interface.
 	DNSResponder DNSResponder
+
+	// Observe configures the conformance observer "ralab serve" runs on
+	// this interface.
+	Observe Observe
 }
 
 // Prefix is a Prefix Information option (RFC 4861 §4.6.2).
@@ -319,3 +323,40 @@ type DNSRecord struct {
 	// (CNAME, relative to the zone unless it ends in a dot) or text (TXT).
 	Value string
 }
+
+// Observe is the validated configuration of the conformance observer of
+// one interface (package liveobserve): it captures the interface's
+// provisioning traffic, learns from the daemon what it sent, and keeps a
+// pcapng file and per-client reports in Dir. The zero value, for an
+// interface without an [interface.observe] table, is a disabled observer;
+// when the table is present every default is resolved.
+type Observe struct {
+	// Enabled turns the observer on.
+	Enabled bool
+	// Dir is the directory where <name>.pcapng and
+	// <name>.report.{json,md,html} are written; required when Enabled.
+	Dir string
+	// ReportEvery is how often the reports are rewritten while ralab
+	// runs (they are also written at shutdown); at least MinObserveReportEvery,
+	// by default DefaultObserveReportEvery.
+	ReportEvery time.Duration
+	// MaxClients caps the clients tracked; beyond it the least recently
+	// seen is dropped. 1 to MaxObserveClients, by default
+	// DefaultObserveMaxClients.
+	MaxClients int
+}
+
+// Defaults and limits of [interface.observe].
+const (
+	// DefaultObserveReportEvery is the default report_every.
+	DefaultObserveReportEvery = 30 * time.Second
+	// MinObserveReportEvery is the smallest report_every: rendering
+	// thousands of clients more often would load the daemon.
+	MinObserveReportEvery = time.Second
+	// DefaultObserveMaxClients is the default max_clients, the
+	// conformance tracker's own default.
+	DefaultObserveMaxClients = 4096
+	// MaxObserveClients is the largest max_clients; each tracked client
+	// keeps a bounded timeline of a few tens of kilobytes.
+	MaxObserveClients = 1 << 20
+)

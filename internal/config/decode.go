@@ -54,6 +54,7 @@ type rawInterface struct {
 	PREF64           []rawPREF64   `toml:"pref64"`
 	DHCPv6           *rawDHCPv6    `toml:"dhcpv6"`
 	DNSResponder     *rawDNSResp   `toml:"dns_responder"`
+	Observe          *rawObserve   `toml:"observe"`
 }
 
 // rawPrefix is one [[interface.prefix]] table.
@@ -117,6 +118,14 @@ type rawDNSResp struct {
 	TTL       *durationText  `toml:"ttl"`
 	PREF64    *string        `toml:"pref64"`
 	Record    []rawDNSRecord `toml:"record"`
+}
+
+// rawObserve is the [interface.observe] table.
+type rawObserve struct {
+	Enabled     *bool         `toml:"enabled"`
+	Dir         *string       `toml:"dir"`
+	ReportEvery *durationText `toml:"report_every"`
+	MaxClients  *int64        `toml:"max_clients"`
 }
 
 // rawDNSRecord is one [[interface.dns_responder.record]] table.

@@ -4,8 +4,8 @@
 // table and one [[interface]] table per served link, with
 // [[interface.prefix]], [[interface.route]], [[interface.rdnss]],
 // [[interface.dnssl]], [[interface.pref64]], [interface.dhcpv6] and
-// [interface.dns_responder] (with [[interface.dns_responder.record]])
-// below it.
+// [interface.dns_responder] (with [[interface.dns_responder.record]]) and
+// [interface.observe] below it.
 // configs/reference.toml documents every key.
 //
 // Parse and Load decode strictly: an unknown key, a value of the wrong

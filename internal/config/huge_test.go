@@ -75,7 +75,7 @@ func TestParseHugeValues(t *testing.T) {
 		{
 			name: "unknown key",
 			doc:  ifaceHeader + "\"" + big + "\" = 1\n",
-			want: `huge.toml:4: interface "eth0": ` + strings.Repeat("x", 119-len("interface[0].")) + `…: unknown key; allowed here: name, managed, other_config, hop_limit, reachable_time, retransmit_timer, router_lifetime, preference, min_interval, max_interval, unicast_solicited, source_lla, mtu, withdraw_on_stop, captive_portal, prefix, route, rdnss, dnssl, pref64, dhcpv6, dns_responder`,
+			want: `huge.toml:4: interface "eth0": ` + strings.Repeat("x", 119-len("interface[0].")) + `…: unknown key; allowed here: name, managed, other_config, hop_limit, reachable_time, retransmit_timer, router_lifetime, preference, min_interval, max_interval, unicast_solicited, source_lla, mtu, withdraw_on_stop, captive_portal, prefix, route, rdnss, dnssl, pref64, dhcpv6, dns_responder, observe`,
 			err:  config.ErrUnknownKey,
 		},
 		{

@@ -375,6 +375,7 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 	}
 	ifc.DHCPv6 = v.dhcpv6(p.key("dhcpv6"), r.DHCPv6, &ifc)
 	ifc.DNSResponder = v.dnsResponder(p.key("dns_responder"), r.DNSResponder, r, &ifc)
+	ifc.Observe = v.observe(p.key("observe"), r.Observe)
 	if ifc.DHCPv6.Enabled && !ifc.OtherConfig && !ifc.Managed {
 		v.warn(p.key("dhcpv6").key("enabled"), "true",
 			"other_config and managed are false, so clients are not told to ask DHCPv6 (RFC 4861 §4.2)")
