@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/conformance"
-	"github.com/ralab/ralab/internal/capture"
 	"github.com/vishvananda/netns"
 )
 
@@ -222,16 +221,4 @@ func TestObserveFlags(t *testing.T) {
 			t.Fatalf("error %v, want one naming the interface", err)
 		}
 	})
-}
-
-func TestLiveReportDrops(t *testing.T) {
-	tr := conformance.NewTracker(conformance.Options{})
-	now := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
-	if r := liveReport(tr, capture.Stats{Packets: 10}, now); len(r.Findings) != 0 {
-		t.Fatalf("findings without drops: %+v", r.Findings)
-	}
-	r := liveReport(tr, capture.Stats{Packets: 10, KernelDrops: 3}, now)
-	if len(r.Findings) != 1 || r.Findings[0].ID != checkCapture || !strings.Contains(r.Findings[0].Message, "dropped 3 frames") {
-		t.Fatalf("findings %+v, want one CAPTURE finding about 3 drops", r.Findings)
-	}
 }

@@ -518,7 +518,7 @@ func (a *Advertiser) send(now time.Time, w wire, st linkState, k Kind, dst netip
 		a.m.wire.WithLabelValues(a.name, PathICMPv6).Inc()
 		a.sent(Sent{At: now, Kind: k.String(), Dst: wdst, Bytes: b, Wire: true})
 	} else {
-		sends, es := set.RA(now, impair.Outgoing{Kind: impairKind(k), Dst: dst, RA: msg})
+		sends, es := set.RA(now, impair.Outgoing{Kind: k, Dst: dst, RA: msg})
 		a.effects(now, es)
 		a.dispatch(now, w, st, sends)
 		if multicast && k != KindFinal {

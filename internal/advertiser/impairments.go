@@ -88,24 +88,6 @@ func (a *Advertiser) answerRS(now time.Time, src netip.Addr) bool {
 	return ok
 }
 
-// impairKind maps k to the impair package's kind.
-func impairKind(k Kind) impair.Kind {
-	switch k {
-	case KindInitial:
-		return impair.KindInitial
-	case KindPeriodic:
-		return impair.KindPeriodic
-	case KindSolicitedMulticast:
-		return impair.KindSolicitedMulticast
-	case KindSolicitedUnicast:
-		return impair.KindSolicitedUnicast
-	case KindFinal:
-		return impair.KindFinal
-	default:
-		return impair.KindReload
-	}
-}
-
 // effects counts, logs (rate-limited) and reports what impairments did.
 func (a *Advertiser) effects(now time.Time, es []impair.Effect) {
 	for _, e := range es {

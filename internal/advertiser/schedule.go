@@ -1,6 +1,7 @@
 package advertiser
 
 import (
+	"github.com/ralab/ralab/internal/impair"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -23,44 +24,27 @@ const (
 )
 
 // Kind says why an RA was sent. It is the "kind" label of the RA counter.
-type Kind int
+// It is the impairment package's kind, so that the send path hands it to
+// impairments as it is.
+type Kind = impair.Kind
 
-// RA kinds.
+// RA kinds the scheduler produces (impair.KindReplay is only ever made by
+// an impairment).
 const (
 	// KindInitial is one of the first MaxInitialRtrAdvertisements
 	// unsolicited multicast RAs after the interface became advertising.
-	KindInitial Kind = iota
+	KindInitial = impair.KindInitial
 	// KindPeriodic is an unsolicited multicast RA.
-	KindPeriodic
+	KindPeriodic = impair.KindPeriodic
 	// KindSolicitedMulticast answers one or more RS to all-nodes.
-	KindSolicitedMulticast
+	KindSolicitedMulticast = impair.KindSolicitedMulticast
 	// KindSolicitedUnicast answers one RS to its source (RFC 7772 §5.1).
-	KindSolicitedUnicast
+	KindSolicitedUnicast = impair.KindSolicitedUnicast
 	// KindFinal is a final RA sent on shutdown (RFC 4861 §6.2.5).
-	KindFinal
+	KindFinal = impair.KindFinal
 	// KindReload is the multicast RA sent at once after a reload.
-	KindReload
+	KindReload = impair.KindReload
 )
-
-// String returns the metric label of k.
-func (k Kind) String() string {
-	switch k {
-	case KindInitial:
-		return "initial"
-	case KindPeriodic:
-		return "periodic"
-	case KindSolicitedMulticast:
-		return "solicited-multicast"
-	case KindSolicitedUnicast:
-		return "solicited-unicast"
-	case KindFinal:
-		return "final"
-	case KindReload:
-		return "reload"
-	default:
-		return "unknown"
-	}
-}
 
 // Kinds lists every Kind, for pre-creating metric label values.
 var Kinds = []Kind{KindInitial, KindPeriodic, KindSolicitedMulticast, KindSolicitedUnicast, KindFinal, KindReload}

@@ -103,7 +103,7 @@ func TestKindString(t *testing.T) {
 	for _, k := range append(Kinds, Kind(99)) {
 		got = append(got, k.String())
 	}
-	want := []string{"initial", "periodic", "solicited-multicast", "solicited-unicast", "final", "reload", "unknown"}
+	want := []string{"initial", "periodic", "solicited-multicast", "solicited-unicast", "final", "reload", "kind(99)"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Kind strings (-want +got):\n%s", diff)
 	}

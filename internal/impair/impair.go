@@ -12,8 +12,8 @@ import (
 	"github.com/ralab/ralab/internal/config"
 )
 
-// Kind says why the daemon sends an RA. It mirrors the advertiser's kinds
-// without importing that package.
+// Kind says why the daemon sends an RA. The advertiser uses it as its own
+// kind, so the send path hands it to impairments unchanged.
 type Kind int
 
 // Kinds of RA.

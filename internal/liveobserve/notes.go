@@ -207,8 +207,10 @@ const maxEffects = 64
 type effectLog struct {
 	order []effectKey
 	byKey map[effectKey]*effectSummary
-	// dropped counts effects of actions beyond maxEffects.
-	dropped int
+	// dropped counts effects of actions beyond maxEffects, the last of
+	// them at lastDropped.
+	dropped     int
+	lastDropped time.Time
 }
 
 type effectKey struct {
@@ -232,6 +234,7 @@ func (l *effectLog) add(e impair.Effect) {
 	if !ok {
 		if len(l.order) >= maxEffects {
 			l.dropped++
+			l.lastDropped = e.At
 			return
 		}
 		s = &effectSummary{first: e}
@@ -266,13 +269,13 @@ func (l *effectLog) findings() []conformance.Finding {
 			Count:    s.count,
 		})
 	}
+	slices.SortStableFunc(out, func(a, b conformance.Finding) int { return a.Time.Compare(b.Time) })
 	if l.dropped > 0 {
 		out = append(out, conformance.Finding{
-			ID: "IMPAIRMENT", Severity: conformance.SeverityInfo, Evidence: []conformance.Evidence{},
+			ID: "IMPAIRMENT", Severity: conformance.SeverityInfo, Time: l.lastDropped, Evidence: []conformance.Evidence{},
 			Message: fmt.Sprintf("%d further impairment effects of other kinds not listed", l.dropped),
 			Count:   l.dropped,
 		})
 	}
-	slices.SortStableFunc(out, func(a, b conformance.Finding) int { return a.Time.Compare(b.Time) })
 	return out
 }

@@ -8,12 +8,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/ralab/ralab/conformance"
 	"github.com/ralab/ralab/internal/capture"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/vishvananda/netns"
 )
 
 // Defaults of Config fields left zero.
@@ -203,9 +205,54 @@ func Start(ctx context.Context, c Config) (*Observer, error) {
 			return nil, err
 		}
 	}
+	// The goroutine that re-opens the interface must look for it in the
+	// network namespace Start was called in, which need not be the
+	// process's (a test may run Start on a thread switched into a lab
+	// namespace).
+	ns, err := netns.Get()
+	if err != nil {
+		o.log.Debug("cannot pin the network namespace; re-opening in the process's", "err", err)
+	}
 	ctx, o.cancel = context.WithCancel(ctx)
-	go o.run(ctx, l)
+	go func() {
+		defer o.leaveNetns(o.enterNetns(ns))
+		o.run(ctx, l)
+	}()
 	return o, nil
+}
+
+// enterNetns locks the calling goroutine to its thread and switches the
+// thread into ns (then closing ns), returning the namespace to go back to.
+// With ns not open it does nothing and returns a closed handle.
+func (o *Observer) enterNetns(ns netns.NsHandle) netns.NsHandle {
+	if !ns.IsOpen() {
+		return ns
+	}
+	defer ns.Close()
+	runtime.LockOSThread()
+	orig, err := netns.Get()
+	if err == nil {
+		err = netns.Set(ns)
+	}
+	if err != nil {
+		o.log.Warn("cannot enter the network namespace; re-opening in the thread's", "err", err)
+	}
+	return orig
+}
+
+// leaveNetns switches the thread back to orig and unlocks it. When that
+// fails the thread stays locked, and the Go runtime retires it when the
+// goroutine ends, so no other goroutine runs in the wrong namespace.
+func (o *Observer) leaveNetns(orig netns.NsHandle) {
+	if !orig.IsOpen() {
+		return
+	}
+	defer orig.Close()
+	if err := netns.Set(orig); err != nil {
+		o.log.Warn("cannot leave the network namespace", "err", err)
+		return
+	}
+	runtime.UnlockOSThread()
 }
 
 // createPCAPNG creates the capture file and writes its header, so that a

@@ -1,0 +1,250 @@
+package matrix
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
+// Schema names the JSON layout of a Matrix. A change that removes or
+// renames a field gets a new version.
+const Schema = "ralab.matrix/v1"
+
+// ErrSchema is returned by Decode for a document of another schema.
+var ErrSchema = errors.New("matrix: unknown schema")
+
+// Actual is what a client really held through a run, read from its
+// resolver state (resolv.conf, hook output, networkd state).
+type Actual string
+
+// Actual values; the first three use the observer's verdict names so the
+// two compare directly.
+const (
+	// ActualDNSOK means the client held DNS servers at the end.
+	ActualDNSOK Actual = "dns-ok"
+	// ActualDNSLost means the client held DNS servers, then none at the
+	// end.
+	ActualDNSLost Actual = "dns-lost"
+	// ActualNoDNS means the client never held a DNS server.
+	ActualNoDNS Actual = "no-dns"
+	// ActualUnknown means the client's state could not be read.
+	ActualUnknown Actual = "unknown"
+)
+
+// Observer verdicts (conformance.Verdict values) the agreement rule
+// knows.
+const (
+	verdictDNSOK        = "dns-ok"
+	verdictDNSLost      = "dns-lost"
+	verdictNoDNS        = "no-dns"
+	verdictInconclusive = "inconclusive"
+)
+
+// Sample is the client's resolver state at one moment.
+type Sample struct {
+	// At is when it was read.
+	At time.Time `json:"at"`
+	// Servers are the DNS servers held, empty for none.
+	Servers []string `json:"servers"`
+	// Error is set when the state could not be read.
+	Error string `json:"error,omitempty"`
+}
+
+// ActualFrom reduces a timeline of samples to what the client held:
+// ActualNoDNS if no sample holds a server, ActualDNSOK if the last
+// readable sample does, otherwise ActualDNSLost with the time of the
+// first empty sample after the last one that held servers. Samples that
+// could not be read are ignored; with none readable it returns
+// ActualUnknown.
+func ActualFrom(samples []Sample) (Actual, *time.Time) {
+	lastHeld, last := -1, -1
+	for i, s := range samples {
+		if s.Error != "" {
+			continue
+		}
+		last = i
+		if len(s.Servers) > 0 {
+			lastHeld = i
+		}
+	}
+	switch {
+	case last < 0:
+		return ActualUnknown, nil
+	case lastHeld < 0:
+		return ActualNoDNS, nil
+	case lastHeld == last:
+		return ActualDNSOK, nil
+	}
+	for _, s := range samples[lastHeld+1:] {
+		if s.Error == "" {
+			at := s.At
+			return ActualDNSLost, &at
+		}
+	}
+	return ActualDNSLost, nil
+}
+
+// Agrees reports whether the observer's verdict matches what the client
+// held: dns-ok when it held DNS at the end, dns-lost when it held DNS and
+// then lost it, no-dns when it never held any. An inconclusive verdict or
+// an unknown actual state never agrees.
+func Agrees(verdict string, actual Actual) bool {
+	switch verdict {
+	case verdictDNSOK, verdictDNSLost, verdictNoDNS:
+		return actual != ActualUnknown && verdict == string(actual)
+	}
+	return false
+}
+
+// Cell is one client × scenario result.
+type Cell struct {
+	// Client is the client's name, such as "rdnssd".
+	Client string `json:"client"`
+	// Class is its client class in the field guide §1 and in scenario
+	// expectations, such as "wide-dhcp6c"; empty if it has none.
+	Class string `json:"class,omitempty"`
+	// MAC is the MAC address of its host.
+	MAC string `json:"mac"`
+	// Scenario is the scenario's name.
+	Scenario string `json:"scenario"`
+	// Verdict is the observer's verdict from the capture alone: dns-ok,
+	// dns-lost, no-dns or inconclusive; "unseen" when the capture shows
+	// nothing of the client.
+	Verdict string `json:"verdict"`
+	// Actual is what the client really held.
+	Actual Actual `json:"actual"`
+	// Agree reports whether Verdict and Actual agree (see Agrees).
+	Agree bool `json:"agree"`
+	// Reason is the observer's explanation.
+	Reason string `json:"reason,omitempty"`
+	// LostAt is when the observer says DNS was lost.
+	LostAt *time.Time `json:"lost_at,omitempty"`
+	// ActualLostAt is when the client's state first showed no server
+	// after holding some.
+	ActualLostAt *time.Time `json:"actual_lost_at,omitempty"`
+	// HeldAtEnd are the servers the client held at the end.
+	HeldAtEnd []string `json:"held_at_end"`
+	// Findings are the ids of the observer's findings on the client
+	// (F*, C*, N*), sorted, without duplicates.
+	Findings []string `json:"findings"`
+	// Evidence are the packet numbers (in Pcapng) behind the verdict.
+	Evidence []int `json:"evidence"`
+	// Pcapng is the capture's file name, relative to the matrix.
+	Pcapng string `json:"pcapng"`
+	// Expected is the verdict the scenario expects for Class, if it
+	// states one: dns-ok, dns-lost or no-dns.
+	Expected string `json:"expected,omitempty"`
+	// ExpectedNote says why, from the scenario file.
+	ExpectedNote string `json:"expected_note,omitempty"`
+	// Timeline are the samples of the client's resolver state.
+	Timeline []Sample `json:"timeline"`
+}
+
+// Scenario is one scenario's run.
+type Scenario struct {
+	// Name is the scenario's name.
+	Name string `json:"name"`
+	// FIDs are the field guide failures it reproduces.
+	FIDs []string `json:"fids"`
+	// Description says what happens.
+	Description string `json:"description"`
+	// DurationSeconds is the scenario's length.
+	DurationSeconds float64 `json:"duration_s"`
+	// Pcapng is the capture's file name, relative to the matrix.
+	Pcapng string `json:"pcapng,omitempty"`
+	// Report is the observer's report.json file name.
+	Report string `json:"report,omitempty"`
+	// Error is set when the run failed; its cells may be missing.
+	Error string `json:"error,omitempty"`
+}
+
+// Missing is a client that is not installed.
+type Missing struct {
+	// Name is the client's name.
+	Name string `json:"name"`
+	// Package is the Debian package that provides it.
+	Package string `json:"package"`
+}
+
+// Matrix is the compatibility matrix of one "ralab lab" run.
+type Matrix struct {
+	// Schema is Schema.
+	Schema string `json:"schema"`
+	// GeneratedAt is when the matrix was completed.
+	GeneratedAt time.Time `json:"generated_at"`
+	// Config names the served configuration.
+	Config string `json:"config"`
+	// ElapsedSeconds is the wall time of the whole run.
+	ElapsedSeconds float64 `json:"elapsed_s"`
+	// Clients are the clients run, in column order.
+	Clients []string `json:"clients"`
+	// Missing are the clients that are not installed.
+	Missing []Missing `json:"missing,omitempty"`
+	// Scenarios are the scenarios run, in row order.
+	Scenarios []Scenario `json:"scenarios"`
+	// Cells are the results, by scenario then client.
+	Cells []Cell `json:"cells"`
+	// Agree counts the cells where observer and client agree.
+	Agree int `json:"agree"`
+	// Disagree counts the others, inconclusive and unknown included.
+	Disagree int `json:"disagree"`
+}
+
+// Count sets Agree and Disagree from the cells.
+func (m *Matrix) Count() {
+	m.Agree, m.Disagree = 0, 0
+	for _, c := range m.Cells {
+		if c.Agree {
+			m.Agree++
+		} else {
+			m.Disagree++
+		}
+	}
+}
+
+// Cell returns the cell of client in scenario, or nil.
+func (m *Matrix) Cell(scenario, client string) *Cell {
+	i := slices.IndexFunc(m.Cells, func(c Cell) bool { return c.Scenario == scenario && c.Client == client })
+	if i < 0 {
+		return nil
+	}
+	return &m.Cells[i]
+}
+
+// Disagreements returns the cells where observer and client disagree.
+func (m *Matrix) Disagreements() []Cell {
+	var out []Cell
+	for _, c := range m.Cells {
+		if !c.Agree {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// WriteJSON writes m as indented JSON.
+func (m *Matrix) WriteJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("matrix: %w", err)
+	}
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("matrix: %w", err)
+	}
+	return nil
+}
+
+// Decode reads a matrix written by WriteJSON.
+func Decode(r io.Reader) (*Matrix, error) {
+	var m Matrix
+	if err := json.NewDecoder(r).Decode(&m); err != nil {
+		return nil, fmt.Errorf("matrix: %w", err)
+	}
+	if m.Schema != Schema {
+		return nil, fmt.Errorf("%w %q, want %q", ErrSchema, m.Schema, Schema)
+	}
+	return &m, nil
+}
