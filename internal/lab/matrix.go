@@ -1,0 +1,577 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/configs/scenarios"
+	"github.com/ralab/ralab/internal/labclient"
+	"github.com/ralab/ralab/internal/matrix"
+	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/scenario"
+)
+
+// DefaultParallel is how many scenario labs RunMatrix runs at once. Four
+// labs of seven clients fit the default matrix in well under 10 minutes
+// on a 2-core machine (BenchmarkDefaultMatrix).
+const DefaultParallel = 4
+
+// Timing of a scenario run.
+const (
+	// sampleInterval is how often each client's resolver state is read.
+	sampleInterval = time.Second
+	// digInterval is how often each client queries the servers it holds,
+	// so that its DNS use shows on the wire.
+	digInterval = 3 * time.Second
+	// digTimeout bounds one dig.
+	digTimeout = 5 * time.Second
+	// setupTimeout bounds building a lab and starting its processes.
+	setupTimeout = 2 * time.Minute
+)
+
+// ErrUnknownScenario is returned for a scenario name that is not
+// embedded.
+var ErrUnknownScenario = errors.New("lab: unknown scenario")
+
+// classes maps a labclient name to its client class in the field guide
+// §1 and the scenario files' [expect] tables; dibbler has none.
+var classes = map[string]string{
+	"rdnssd":   "rdnssd",
+	"dhcpcd":   "dhcpcd",
+	"networkd": "systemd-networkd",
+	"dhclient": "dhclient",
+	"dhcp6c":   "wide-dhcp6c",
+	"dhcp6c-i": "wide-dhcp6c",
+}
+
+// expectedVerdicts maps a scenario outcome to the observer verdict it
+// means at the end of the run: a flap or a late answer ends with DNS.
+var expectedVerdicts = map[scenario.Outcome]string{
+	scenario.OutcomeDNS:      string(matrix.ActualDNSOK),
+	scenario.OutcomeLateDNS:  string(matrix.ActualDNSOK),
+	scenario.OutcomeFlaps:    string(matrix.ActualDNSOK),
+	scenario.OutcomeLosesDNS: string(matrix.ActualDNSLost),
+	scenario.OutcomeNoDNS:    string(matrix.ActualNoDNS),
+}
+
+// embeddedScenario is one scenario file of configs/scenarios.
+type embeddedScenario struct {
+	sc   *scenario.Scenario
+	data []byte
+}
+
+// Scenarios returns the embedded scenarios: baseline first, then F1 to
+// F17 in numeric order.
+func Scenarios() ([]*scenario.Scenario, error) {
+	all, err := loadScenarios()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*scenario.Scenario, len(all))
+	for i, e := range all {
+		out[i] = e.sc
+	}
+	return out, nil
+}
+
+// scenarioRank orders scenario names: no F-id first, then by F number.
+func scenarioRank(name string) int {
+	if !strings.HasPrefix(name, "F") {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.SplitN(name[1:], "-", 2)[0])
+	return n
+}
+
+func loadScenarios() ([]embeddedScenario, error) {
+	ents, err := fs.ReadDir(scenarios.Files, ".")
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	var out []embeddedScenario
+	for _, e := range ents {
+		b, err := fs.ReadFile(scenarios.Files, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("lab: %w", err)
+		}
+		sc, err := scenario.Parse(e.Name(), b)
+		if err != nil {
+			return nil, fmt.Errorf("lab: %w", err)
+		}
+		out = append(out, embeddedScenario{sc: sc, data: b})
+	}
+	slices.SortFunc(out, func(a, b embeddedScenario) int {
+		if d := scenarioRank(a.sc.Name) - scenarioRank(b.sc.Name); d != 0 {
+			return d
+		}
+		return strings.Compare(a.sc.Name, b.sc.Name)
+	})
+	return out, nil
+}
+
+// MatrixOptions configures RunMatrix.
+type MatrixOptions struct {
+	// Config is the ralab configuration to serve; it must serve the
+	// interface netlab.BridgeName.
+	Config []byte
+	// ConfigName names Config in messages, such as "lab.toml".
+	ConfigName string
+	// Executable is the ralab binary run as "ralab serve -c FILE
+	// --scenario S" in each lab's router namespace.
+	Executable string
+	// OutDir receives matrix.json, matrix.md, matrix.html and per
+	// scenario NAME.pcapng, NAME.report.json and logs/NAME/.
+	OutDir string
+	// Scenarios are the names of the scenarios to run; empty runs all.
+	Scenarios []string
+	// Parallel is how many labs run at once; zero means DefaultParallel.
+	Parallel int
+	// Logger receives log messages; nil discards them.
+	Logger *slog.Logger
+	// Progress receives one line per scenario started and finished, with
+	// an estimate of the time left; nil discards them.
+	Progress io.Writer
+}
+
+// RunMatrix runs each selected scenario in a fresh lab with every
+// installed client, a few labs at once, and writes the compatibility
+// matrix and each scenario's capture and observer report to OutDir. A
+// scenario whose lab fails is recorded with its error and the others
+// still run; the error returned joins those failures. When ctx is
+// cancelled the labs are removed and the matrix so far is written.
+func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) {
+	if len(opts.Config) == 0 || opts.Executable == "" || opts.OutDir == "" {
+		return nil, fmt.Errorf("%w: Config, Executable and OutDir are required", ErrOptions)
+	}
+	if _, err := parseServed(opts.ConfigName, opts.Config); err != nil {
+		return nil, err
+	}
+	if err := netlab.LookTool("dig", "bind9-dnsutils"); err != nil {
+		return nil, err
+	}
+	all, err := loadScenarios()
+	if err != nil {
+		return nil, err
+	}
+	selected := all
+	if len(opts.Scenarios) > 0 {
+		selected = nil
+		for _, name := range opts.Scenarios {
+			i := slices.IndexFunc(all, func(e embeddedScenario) bool { return e.sc.Name == name })
+			if i < 0 {
+				return nil, fmt.Errorf("%w %q", ErrUnknownScenario, name)
+			}
+			if !slices.ContainsFunc(selected, func(e embeddedScenario) bool { return e.sc.Name == name }) {
+				selected = append(selected, all[i])
+			}
+		}
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	par := opts.Parallel
+	if par <= 0 {
+		par = DefaultParallel
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+
+	m := &matrix.Matrix{Schema: matrix.Schema, Config: opts.ConfigName, Clients: []string{}, Cells: []matrix.Cell{}}
+	var clients []*labclient.Client
+	for _, c := range labclient.All() {
+		if c.Available() != nil {
+			m.Missing = append(m.Missing, matrix.Missing{Name: c.Name, Package: c.Package})
+			log.Warn("client not installed", "client", c.Name, "package", c.Package)
+			continue
+		}
+		clients = append(clients, c)
+		m.Clients = append(m.Clients, c.Name)
+	}
+
+	start := time.Now()
+	type result struct {
+		cells []matrix.Cell
+		sc    matrix.Scenario
+		err   error
+	}
+	results := make([]result, len(selected))
+	var (
+		mu       sync.Mutex
+		finished int
+		wg       sync.WaitGroup
+	)
+	slots := make(chan struct{}, par)
+	for i, e := range selected {
+		wg.Go(func() {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				results[i] = result{sc: scenarioInfo(e.sc), err: ctx.Err()}
+				results[i].sc.Error = ctx.Err().Error()
+				return
+			}
+			defer func() { <-slots }()
+			fmt.Fprintf(progress, "scenario %d/%d %s started (%s)\n", i+1, len(selected), e.sc.Name, e.sc.Duration)
+			sr := &scenarioRun{opts: opts, log: log.With("scenario", e.sc.Name), e: e, clients: clients}
+			cells, err := sr.run(ctx)
+			info := scenarioInfo(e.sc)
+			info.Pcapng, info.Report = sr.pcapng, sr.report
+			if err != nil {
+				info.Error = err.Error()
+				log.Error("scenario failed", "scenario", e.sc.Name, "err", err)
+			}
+			results[i] = result{cells: cells, sc: info, err: err}
+			mu.Lock()
+			finished++
+			elapsed := time.Since(start)
+			eta := time.Duration(float64(elapsed) / float64(finished) * float64(len(selected)-finished))
+			agree := 0
+			for _, c := range cells {
+				if c.Agree {
+					agree++
+				}
+			}
+			fmt.Fprintf(progress, "scenario %d/%d %s finished: %d/%d cells agree; %d of %d done, elapsed %s, ETA %s\n",
+				i+1, len(selected), e.sc.Name, agree, len(cells), finished, len(selected),
+				elapsed.Round(time.Second), eta.Round(time.Second))
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+
+	var errs []error
+	for _, r := range results {
+		m.Scenarios = append(m.Scenarios, r.sc)
+		m.Cells = append(m.Cells, r.cells...)
+		if r.err != nil {
+			errs = append(errs, fmt.Errorf("scenario %s: %w", r.sc.Name, r.err))
+		}
+	}
+	m.Count()
+	m.GeneratedAt = time.Now().UTC()
+	m.ElapsedSeconds = time.Since(start).Round(time.Millisecond).Seconds()
+	if err := writeMatrix(opts.OutDir, m); err != nil {
+		errs = append(errs, err)
+	}
+	return m, errors.Join(errs...)
+}
+
+// scenarioInfo returns the matrix row header of sc.
+func scenarioInfo(sc *scenario.Scenario) matrix.Scenario {
+	return matrix.Scenario{Name: sc.Name, FIDs: append([]string{}, sc.FIDs...), Description: sc.Description, DurationSeconds: sc.Duration.Seconds()}
+}
+
+// writeMatrix writes matrix.json, matrix.md and matrix.html to dir.
+func writeMatrix(dir string, m *matrix.Matrix) error {
+	var errs []error
+	for name, write := range map[string]func(io.Writer) error{
+		"matrix.json": m.WriteJSON,
+		"matrix.md":   m.WriteMarkdown,
+		"matrix.html": m.WriteHTML,
+	} {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("lab: %w", err))
+			continue
+		}
+		if err := write(f); err != nil {
+			errs = append(errs, err)
+		}
+		if err := f.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("lab: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// scenarioRun is one scenario in its own lab.
+type scenarioRun struct {
+	opts    MatrixOptions
+	log     *slog.Logger
+	e       embeddedScenario
+	clients []*labclient.Client
+	// pcapng and report are the output file names, set once written.
+	pcapng, report string
+}
+
+// watched is one running client and its resolver timeline.
+type watched struct {
+	c        *labclient.Client
+	inst     *labclient.Instance
+	timeline []matrix.Sample
+	lastDig  time.Time
+}
+
+// run builds the lab, runs the scenario and returns its cells. The lab is
+// removed on every path; its logs are kept under OutDir/logs/NAME.
+func (r *scenarioRun) run(ctx context.Context) ([]matrix.Cell, error) {
+	name := r.e.sc.Name
+	l, err := netlab.New(ctx, netlab.Options{Logger: r.log, KeepDir: true})
+	if err != nil {
+		return nil, err
+	}
+	cells, runErr := r.inLab(ctx, l)
+	if err := l.Close(); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	if err := copyLogs(l.Dir(), filepath.Join(r.opts.OutDir, "logs", name)); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
+	if err := os.RemoveAll(l.Dir()); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("lab: %w", err))
+	}
+	return cells, runErr
+}
+
+func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, error) {
+	sc := r.e.sc
+	// Processes outlive a cancelled ctx so they can be stopped in order.
+	pctx := context.WithoutCancel(ctx)
+	sctx, cancel := context.WithTimeout(ctx, setupTimeout)
+	defer cancel()
+	rtr := l.Router()
+	cfgPath := filepath.Join(rtr.Dir(), "ralab.toml")
+	scPath := filepath.Join(rtr.Dir(), "scenario.toml")
+	if err := os.WriteFile(cfgPath, r.opts.Config, 0o644); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	if err := os.WriteFile(scPath, r.e.data, 0o644); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+
+	// Hosts first, in parallel, so that every client starts within a
+	// moment of the scenario's start.
+	hosts := make([]*netlab.Host, len(r.clients))
+	herrs := make([]error, len(r.clients))
+	var wg sync.WaitGroup
+	for i, c := range r.clients {
+		wg.Go(func() {
+			hosts[i], herrs[i] = l.AddHost(sctx, c.Name, fmt.Sprintf("02:00:00:00:02:%02x", i+1))
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(herrs...); err != nil {
+		return nil, err
+	}
+	capture, err := rtr.StartCapture(pctx, "capture")
+	if err != nil {
+		return nil, err
+	}
+	// --scenario-hold: the harness ends the run at the scenario's
+	// duration, before ralab's final RAs (which would withdraw what the
+	// clients hold) are sent and captured.
+	server, err := rtr.Start(pctx, "ralab-serve", r.opts.Executable, "serve", "-c", cfgPath, "--scenario", scPath, "--scenario-hold")
+	if err != nil {
+		_, _ = capture.Stop()
+		return nil, err
+	}
+	begin := time.Now()
+	var ws []*watched
+	for i, c := range r.clients {
+		inst, err := c.Start(pctx, hosts[i], hosts[i].IfName)
+		if err != nil {
+			_ = server.Stop()
+			_, _ = capture.Stop()
+			return nil, err
+		}
+		ws = append(ws, &watched{c: c, inst: inst})
+	}
+	r.log.Info("scenario running", "clients", len(ws), "duration", sc.Duration)
+
+	waitErr := r.watch(ctx, server, ws, begin.Add(sc.Duration))
+
+	var errs []error
+	if waitErr != nil {
+		errs = append(errs, waitErr)
+	}
+	path, err := capture.Stop()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, w := range ws {
+		// Clients that exit after their Reply (dhclient -S, dhcp6c -i)
+		// have stopped already; their exit status is no failure.
+		_ = w.inst.Stop()
+	}
+	if err := server.Stop(); err != nil && waitErr == nil {
+		errs = append(errs, fmt.Errorf("ralab serve: %w", err))
+	}
+	if path == "" {
+		return nil, errors.Join(errs...)
+	}
+	r.pcapng = sc.Name + ".pcapng"
+	if err := copyFile(path, filepath.Join(r.opts.OutDir, r.pcapng)); err != nil {
+		return nil, errors.Join(append(errs, err)...)
+	}
+	rep, err := analyze(path)
+	if err != nil {
+		return nil, errors.Join(append(errs, err)...)
+	}
+	r.report = sc.Name + ".report.json"
+	if err := writeReport(filepath.Join(r.opts.OutDir, r.report), rep); err != nil {
+		errs = append(errs, err)
+	}
+	var cells []matrix.Cell
+	for _, w := range ws {
+		cells = append(cells, r.cell(w, rep))
+	}
+	return cells, errors.Join(errs...)
+}
+
+// watch samples every client's resolver state and has each query the
+// servers it holds, until end, ctx is done or the server exits.
+func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*watched, end time.Time) error {
+	var digs sync.WaitGroup
+	defer digs.Wait()
+	tick := time.NewTicker(sampleInterval)
+	defer tick.Stop()
+	timer := time.NewTimer(time.Until(end))
+	defer timer.Stop()
+	for {
+		now := time.Now()
+		for _, w := range ws {
+			s := sample(w.inst, now)
+			w.timeline = append(w.timeline, s)
+			if len(s.Servers) > 0 && now.Sub(w.lastDig) >= digInterval {
+				w.lastDig = now
+				h := w.inst.Host
+				digs.Go(func() { dig(ctx, h, s.Servers) })
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-server.Done():
+			return fmt.Errorf("%w: %v; see logs/%s/rtr/ralab-serve.stderr", ErrServerExited, server.Err(), r.e.sc.Name)
+		case <-timer.C:
+			// The final sample, at the scenario's end.
+			now := time.Now()
+			for _, w := range ws {
+				w.timeline = append(w.timeline, sample(w.inst, now))
+			}
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// sample reads one client's resolver state.
+func sample(inst *labclient.Instance, now time.Time) matrix.Sample {
+	s := matrix.Sample{At: now.UTC(), Servers: []string{}}
+	res, err := inst.Resolver()
+	if err != nil {
+		s.Error = err.Error()
+		return s
+	}
+	for _, a := range res.Addrs() {
+		if a.Is6() && a.IsLinkLocalUnicast() && a.Zone() == "" {
+			a = a.WithZone(inst.IfName)
+		}
+		if v := a.String(); !slices.Contains(s.Servers, v) {
+			s.Servers = append(s.Servers, v)
+		}
+	}
+	return s
+}
+
+// dig queries each server once for an AAAA record of the lab zone, from
+// the client's namespace, so that the client's DNS use is on the wire.
+// Failures are expected (a server that no longer answers) and ignored.
+func dig(ctx context.Context, h *netlab.Host, servers []string) {
+	for _, s := range servers {
+		if _, err := netip.ParseAddr(s); err != nil {
+			continue
+		}
+		dctx, cancel := context.WithTimeout(ctx, digTimeout)
+		_, _ = h.Run(dctx, "dig", "+tries=1", "+time=2", "@"+s, "www.lab.example", "AAAA")
+		cancel()
+	}
+}
+
+// analyze runs the observer on the capture at path.
+func analyze(path string) (*conformance.Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	defer f.Close()
+	rep, err := conformance.Analyze(f)
+	if err != nil {
+		return nil, fmt.Errorf("lab: analyzing %s: %w", path, err)
+	}
+	return rep, nil
+}
+
+// writeReport writes the observer's report as JSON to path.
+func writeReport(path string, rep *conformance.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	if err := conformance.RenderJSON(f, rep); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	return nil
+}
+
+// verdictUnseen is a cell's verdict when the capture shows nothing of
+// the client.
+const verdictUnseen = "unseen"
+
+// cell compares the observer's verdict on w's host with what w held.
+func (r *scenarioRun) cell(w *watched, rep *conformance.Report) matrix.Cell {
+	mac := w.inst.Host.MAC.String()
+	c := matrix.Cell{
+		Client: w.c.Name, Class: classes[w.c.Name], MAC: mac, Scenario: r.e.sc.Name,
+		Verdict: verdictUnseen, Pcapng: r.pcapng, HeldAtEnd: []string{},
+		Findings: []string{}, Evidence: []int{}, Timeline: w.timeline,
+	}
+	c.Actual, c.ActualLostAt = matrix.ActualFrom(w.timeline)
+	if n := len(w.timeline); n > 0 {
+		c.HeldAtEnd = w.timeline[n-1].Servers
+	}
+	if ex, ok := r.e.sc.Expect[c.Class]; ok && c.Class != "" {
+		c.Expected, c.ExpectedNote = expectedVerdicts[ex.Outcome], ex.Note
+	}
+	i := slices.IndexFunc(rep.Clients, func(oc conformance.Client) bool { return strings.EqualFold(oc.MAC, mac) })
+	if i >= 0 {
+		oc := rep.Clients[i]
+		c.Verdict, c.Reason, c.LostAt = string(oc.Verdict), oc.Reason, oc.LostAt
+		for _, f := range oc.Findings {
+			if !slices.Contains(c.Findings, f.ID) {
+				c.Findings = append(c.Findings, f.ID)
+			}
+		}
+		slices.Sort(c.Findings)
+		for _, e := range oc.Evidence {
+			c.Evidence = append(c.Evidence, e.Packet)
+		}
+	} else {
+		c.Reason = "the capture shows no packet from or to this client"
+	}
+	c.Agree = matrix.Agrees(c.Verdict, c.Actual)
+	return c
+}
