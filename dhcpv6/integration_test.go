@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -22,6 +20,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
 // helperEnv carries the JSON configuration to the server helper process.
@@ -56,11 +56,12 @@ func TestMain(m *testing.M) {
 	os.Exit(0)
 }
 
-// lab is a pair of network namespaces joined by a veth, created for one
-// test and removed by t.Cleanup.
+// lab is a netlab lab for one test: the server runs in the router
+// namespace on the bridge, the clients on host c1.
 type lab struct {
 	t        *testing.T
-	srv, cli string // namespace names
+	nl       *netlabtest.Lab
+	srv, cli *netlab.Host
 }
 
 // run runs a command and fails the test on error.
@@ -73,67 +74,11 @@ func (l *lab) run(name string, args ...string) string {
 	return string(out)
 }
 
-// newLab builds server namespace <prefix>-s with S0 (02:00:00:00:01:01)
-// and client namespace <prefix>-c with C0 (02:00:00:00:02:01), DAD off
-// (lab-recipes.md "Building a link").
+// newLab builds a lab with one client host, c1 (02:00:00:00:02:01).
 func newLab(t *testing.T) *lab {
-	var rnd [4]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		t.Fatal(err)
-	}
-	prefix := "ralabt" + hex.EncodeToString(rnd[:])
-	l := &lab{t: t, srv: prefix + "-s", cli: prefix + "-c"}
-	for _, ns := range []string{l.srv, l.cli} {
-		l.run("ip", "netns", "add", ns)
-		t.Cleanup(func() {
-			if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
-				t.Errorf("ip netns del %s: %v\n%s", ns, err, out)
-			}
-		})
-		l.run("ip", "netns", "exec", ns, "sysctl", "-qw",
-			"net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
-		l.run("ip", "-n", ns, "link", "set", "lo", "up")
-	}
-	// ip netns exec bind-mounts /etc/netns/NS/resolv.conf only if it
-	// exists: create it so no client can reach the host's resolver.
-	etc := filepath.Join("/etc/netns", l.cli)
-	if err := os.MkdirAll(etc, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(etc) })
-	if err := os.WriteFile(filepath.Join(etc, "resolv.conf"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l.addVeth()
-	return l
-}
-
-// addVeth creates the S0/C0 veth pair, brings it up and waits for the
-// link-local addresses.
-func (l *lab) addVeth() {
-	l.t.Helper()
-	l.run("ip", "link", "add", "S0", "netns", l.srv, "address", "02:00:00:00:01:01", "type", "veth",
-		"peer", "name", "C0", "netns", l.cli, "address", "02:00:00:00:02:01")
-	l.run("ip", "-n", l.srv, "link", "set", "S0", "up")
-	l.run("ip", "-n", l.cli, "link", "set", "C0", "up")
-	for _, x := range [][2]string{{l.srv, "S0"}, {l.cli, "C0"}} {
-		l.waitLinkLocal(x[0], x[1])
-	}
-}
-
-// waitLinkLocal waits until dev in ns has a non-tentative link-local
-// address.
-func (l *lab) waitLinkLocal(ns, dev string) {
-	l.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		out, _ := exec.Command("ip", "-n", ns, "-6", "addr", "show", "dev", dev, "scope", "link").CombinedOutput()
-		if bytes.Contains(out, []byte("fe80::")) && !bytes.Contains(out, []byte("tentative")) {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	l.t.Fatalf("no link-local address on %s in %s", dev, ns)
+	t.Helper()
+	nl := netlabtest.New(t)
+	return &lab{t: t, nl: nl, srv: nl.Router(), cli: nl.Host(t, "c1", "02:00:00:00:02:01")}
 }
 
 // waitCapture sends Router Solicitations (rdisc6) from the client
@@ -142,7 +87,7 @@ func (l *lab) waitCapture(tshark *proc) {
 	l.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		_ = exec.Command("ip", "netns", "exec", l.cli, "rdisc6", "-1", "-r", "1", "-w", "200", "C0").Run()
+		_, _ = l.cli.Run(l.t.Context(), "rdisc6", "-1", "-r", "1", "-w", "200", l.cli.IfName)
 		select {
 		case line := <-tshark.lines:
 			if strings.Contains(line, "Router Solicitation") {
@@ -170,11 +115,12 @@ func (p *proc) output() string {
 	return p.out.String()
 }
 
-// start starts a command, kills it at cleanup if still running, and
-// collects its output (stdout and stderr).
-func start(t *testing.T, env []string, name string, args ...string) *proc {
+// start starts cmd (from netlab.Host.Command) with extra environment
+// env, kills it at cleanup if still running, and collects its output
+// (stdout and stderr).
+func start(t *testing.T, cmd *exec.Cmd, env ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(name, args...), lines: make(chan string, 1024), done: make(chan struct{})}
+	p := &proc{cmd: cmd, lines: make(chan string, 1024), done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -185,7 +131,7 @@ func start(t *testing.T, env []string, name string, args ...string) *proc {
 	w.Close()
 	if err != nil {
 		r.Close()
-		t.Fatalf("start %s: %v", name, err)
+		t.Fatalf("start %s: %v", strings.Join(cmd.Args, " "), err)
 	}
 	go func() {
 		defer close(p.done)
@@ -204,7 +150,7 @@ func start(t *testing.T, env []string, name string, args ...string) *proc {
 	t.Cleanup(func() {
 		p.stop(syscall.SIGKILL)
 		if t.Failed() {
-			t.Logf("%s %s output:\n%s", name, strings.Join(args, " "), p.output())
+			t.Logf("%s output:\n%s", strings.Join(cmd.Args, " "), p.output())
 		}
 	})
 	return p
@@ -242,22 +188,9 @@ func (p *proc) stop(sig syscall.Signal) error {
 	return p.cmd.Wait()
 }
 
-// requireLab skips (or, with CI=true, fails) without root or the tools.
-func requireLab(t *testing.T, tools ...string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		skipOrFail(t, "needs root to create network namespaces")
-	}
-	for _, tool := range append([]string{"ip"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, "needs %s: %v", tool, err)
-		}
-	}
-}
-
 // labIfc is the server configuration of the lab tests.
 func labIfc() config.Interface {
-	return config.Interface{Name: "S0", DHCPv6: config.DHCPv6{
+	return config.Interface{Name: netlab.BridgeName, DHCPv6: config.DHCPv6{
 		Enabled:                true,
 		DNSServers:             []netip.Addr{netip.MustParseAddr("2001:db8::53"), netip.MustParseAddr("2001:db8::54")},
 		Domains:                []string{"lab.example", "example.org"},
@@ -277,8 +210,7 @@ func (l *lab) startServer(ifc config.Interface) *proc {
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	server := start(l.t, []string{helperEnv + "=" + string(cfg)}, "ip", "netns", "exec", l.srv,
-		os.Args[0])
+	server := start(l.t, l.srv.Command(l.t.Context(), os.Args[0]), helperEnv+"="+string(cfg))
 	server.waitLine(l.t, "dhcpv6 server listening", 60*time.Second)
 	return server
 }
@@ -302,9 +234,9 @@ func (l *lab) dhclient(dir, name string) map[string]string {
 	if err := os.WriteFile(conf, []byte("request dhcp6.name-servers, dhcp6.domain-search, dhcp6.info-refresh-time;\n"), 0o644); err != nil {
 		l.t.Fatal(err)
 	}
-	p := start(l.t, nil, "ip", "netns", "exec", l.cli, "dhclient", "-6", "-S", "-d", "-v",
+	p := start(l.t, l.cli.Command(l.t.Context(), "dhclient", "-6", "-S", "-d", "-v",
 		"-cf", conf, "-pf", filepath.Join(d, "dhclient.pid"), "-lf", filepath.Join(d, "dhclient.leases"),
-		"-sf", hook, "C0")
+		"-sf", hook, l.cli.IfName))
 	defer p.stop(syscall.SIGTERM)
 
 	var env string
@@ -350,7 +282,10 @@ func checkDhclientVars(t *testing.T, vars map[string]string) {
 // "dhclient -6 -S" in another; the client must get our DNS servers, search
 // list and refresh time, and tshark must decode a well-formed Reply.
 func TestIntegrationDhclient(t *testing.T) {
-	requireLab(t, "dhclient", "tshark", "rdisc6")
+	netlabtest.RequireLab(t)
+	netlabtest.RequireTool(t, "dhclient", "isc-dhcp-client")
+	netlabtest.RequireTool(t, "tshark", "tshark")
+	netlabtest.RequireTool(t, "rdisc6", "ndisc6")
 	l := newLab(t)
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil { // tshark's dumpcap may drop privileges
@@ -361,8 +296,8 @@ func TestIntegrationDhclient(t *testing.T) {
 	// -P -l print each packet as it is captured, so the test knows the
 	// capture is live (tshark says "Capturing on" before it is) and that
 	// the Reply reached the file before it stops tshark.
-	tshark := start(t, nil, "ip", "netns", "exec", l.srv, "tshark", "-n", "-l", "-P", "-i", "S0", "-w", pcap,
-		"-f", "udp port 546 or udp port 547 or icmp6")
+	tshark := start(t, l.srv.Command(t.Context(), "tshark", "-n", "-l", "-P", "-i", l.srv.IfName, "-w", pcap,
+		"-f", "udp port 546 or udp port 547 or icmp6"))
 	tshark.waitLine(t, "Capturing on", 60*time.Second)
 	l.waitCapture(tshark)
 
@@ -381,15 +316,20 @@ func TestIntegrationDhclient(t *testing.T) {
 // running server and creates it again: the server must bind again and
 // answer.
 func TestIntegrationInterfaceReturns(t *testing.T) {
-	requireLab(t, "dhclient")
+	netlabtest.RequireLab(t)
+	netlabtest.RequireTool(t, "dhclient", "isc-dhcp-client")
 	l := newLab(t)
 	dir := t.TempDir()
 	server := l.startServer(labIfc())
 	checkDhclientVars(t, l.dhclient(dir, "before"))
 
-	l.run("ip", "-n", l.srv, "link", "del", "S0")
+	if err := l.nl.DeleteBridge(t.Context()); err != nil {
+		t.Fatalf("DeleteBridge: %v", err)
+	}
 	server.waitLine(t, "interface went away", 60*time.Second)
-	l.addVeth()
+	if err := l.nl.RestoreBridge(t.Context()); err != nil {
+		t.Fatalf("RestoreBridge: %v", err)
+	}
 	server.waitLine(t, "dhcpv6 server listening", 60*time.Second)
 	checkDhclientVars(t, l.dhclient(dir, "after"))
 
@@ -437,7 +377,7 @@ func checkCapture(t *testing.T, pcap string) {
 	got := exchange{XID: rep[0], ClientID: ids[0], ServerMAC: macs[len(macs)-1], Options: rep[3], DNS: rep[4],
 		Search: rep[5], Refresh: rep[6], Dst: rep[7], Port: rep[8]}
 	want := exchange{
-		XID: req[0], ClientID: req[1], ServerMAC: "02:00:00:00:01:01",
+		XID: req[0], ClientID: req[1], ServerMAC: netlab.RouterMAC,
 		Options: "1,2,23,24,32", DNS: "2001:db8::53,2001:db8::54", Search: "lab.example.,example.org.",
 		Refresh: "7200", Dst: "fe80::ff:fe00:201", Port: "546",
 	}
@@ -450,12 +390,13 @@ func checkCapture(t *testing.T, pcap string) {
 // namespace: both must bind port 547 (SO_BINDTODEVICE), and only the
 // server of the client's link may answer.
 func TestIntegrationTwoServers(t *testing.T) {
-	requireLab(t, "dhclient")
+	netlabtest.RequireLab(t)
+	netlabtest.RequireTool(t, "dhclient", "isc-dhcp-client")
 	l := newLab(t)
-	l.run("ip", "-n", l.srv, "link", "add", "D0", "type", "veth", "peer", "name", "D1")
-	l.run("ip", "-n", l.srv, "link", "set", "D0", "up")
-	l.run("ip", "-n", l.srv, "link", "set", "D1", "up")
-	l.waitLinkLocal(l.srv, "D0")
+	// The server waits for D0's link-local address itself.
+	l.run("ip", "-n", l.srv.Namespace, "link", "add", "D0", "type", "veth", "peer", "name", "D1")
+	l.run("ip", "-n", l.srv.Namespace, "link", "set", "D0", "up")
+	l.run("ip", "-n", l.srv.Namespace, "link", "set", "D1", "up")
 
 	s0 := l.startServer(labIfc())
 	other := labIfc()
@@ -470,10 +411,10 @@ func TestIntegrationTwoServers(t *testing.T) {
 		}
 	}
 	if !strings.Contains(s0.output(), "dhcpv6 reply") {
-		t.Errorf("the S0 server did not answer:\n%s", s0.output())
+		t.Errorf("the lab bridge's server did not answer:\n%s", s0.output())
 	}
 	if strings.Contains(d0.output(), "dhcpv6 reply") {
-		t.Errorf("the D0 server answered a client on S0:\n%s", d0.output())
+		t.Errorf("the D0 server answered a client on the lab bridge:\n%s", d0.output())
 	}
 }
 
@@ -481,7 +422,8 @@ func TestIntegrationTwoServers(t *testing.T) {
 // Information-Request without an Option Request option: the include-dns
 // policy must still give it DNS servers and domains, strict must not.
 func TestIntegrationWideNoORO(t *testing.T) {
-	requireLab(t, "dhcp6c")
+	netlabtest.RequireLab(t)
+	netlabtest.RequireTool(t, "dhcp6c", "wide-dhcpv6-client")
 	tests := []struct {
 		policy config.OptionPolicy
 		want   bool
@@ -499,8 +441,8 @@ func TestIntegrationWideNoORO(t *testing.T) {
 			// tmpfs there (ip netns exec runs in its own mount namespace).
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			out, err := exec.CommandContext(ctx, "ip", "netns", "exec", l.cli, "sh", "-c",
-				"mount -t tmpfs ralabt /var/lib/dhcpv6 && exec dhcp6c -i -f C0").CombinedOutput()
+			out, err := l.cli.Command(ctx, "sh", "-c",
+				"mount -t tmpfs ralabt /var/lib/dhcpv6 && exec dhcp6c -i -f "+l.cli.IfName).CombinedOutput()
 			if err != nil {
 				t.Fatalf("dhcp6c -i: %v\n%s\nserver:\n%s", err, out, server.output())
 			}

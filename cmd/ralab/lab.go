@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ralab/ralab/configs"
@@ -15,35 +16,55 @@ import (
 
 func init() {
 	commands["lab"] = command{
-		summary: "run ralab against real clients in throwaway network namespaces",
+		summary: "run the scenarios against real clients in throwaway namespaces; write the compatibility matrix",
 		run:     runLab,
 	}
 }
 
-// runLab implements "ralab lab [-o DIR] [-c FILE] [--duration D]" and
-// "ralab lab --clean".
+// scenarioFlags collects repeated --scenario flags.
+type scenarioFlags []string
+
+// String returns the names joined by commas.
+func (s *scenarioFlags) String() string { return strings.Join(*s, ",") }
+
+// Set adds one name.
+func (s *scenarioFlags) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+// runLab implements "ralab lab [-o DIR] [-c FILE] [--scenario NAME]...
+// [--parallel N]", "ralab lab --once" and "ralab lab --clean".
 func runLab(ctx context.Context, args []string) error {
 	fs := newFlagSet("lab")
-	out := fs.String("o", "", "write capture.pcapng, summary.json and logs/ to `dir`")
+	out := fs.String("o", "", "write matrix.json, matrix.md, matrix.html and one pcapng per scenario to `dir` (default: a new temporary directory)")
 	file := fs.String("c", "", "configuration `file` to serve (default: the built-in lab.toml)")
-	dur := fs.Duration("duration", lab.DefaultDuration, "wait at most `d` for the clients")
+	var names scenarioFlags
+	fs.Var(&names, "scenario", "run scenario `name` (repeatable; default: every built-in scenario)")
+	parallel := fs.Int("parallel", lab.DefaultParallel, "run `n` scenario labs at once")
+	once := fs.Bool("once", false, "no scenarios: serve the configuration once and print which clients got an address and DNS")
+	dur := fs.Duration("duration", lab.DefaultDuration, "with --once, wait at most `d` for the clients")
 	clean := fs.Bool("clean", false, "remove what killed lab runs left behind, then exit")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab lab [-o DIR] [-c FILE] [--duration D]\n       ralab lab --clean\n\n"+
-			"Builds a lab of network namespaces (router with bridge "+netlab.BridgeName+", one namespace per\n"+
-			"client), runs \"ralab serve\" in the router namespace and the installed RA clients\n"+
-			"(rdnssd, dhcpcd, systemd-networkd) in the others, and prints per client whether it\n"+
-			"formed a SLAAC address and which DNS servers it holds. Needs root.\n\nflags:")
+		fmt.Fprintln(fs.Output(), "usage: ralab lab [-o DIR] [-c FILE] [--scenario NAME]... [--parallel N]\n"+
+			"       ralab lab --once [-o DIR] [-c FILE] [--duration D]\n       ralab lab --clean\n\n"+
+			"Runs each scenario (default: all built-in ones) in a fresh lab of network\n"+
+			"namespaces: \"ralab serve --scenario\" in the router namespace (bridge "+netlab.BridgeName+"),\n"+
+			"every installed client (rdnssd, dhcpcd, systemd-networkd, dhclient, WIDE dhcp6c,\n"+
+			"dibbler) in its own namespace resolving names through the DNS it holds. Writes the\n"+
+			"client × scenario matrix (observer verdict from the capture, the client's real\n"+
+			"resolver state, agreement, failure ids and packets) as matrix.json, matrix.md and\n"+
+			"matrix.html, and each scenario's pcapng and report. Needs root.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *dur <= 0 {
+	if fs.NArg() > 0 || *dur <= 0 || *parallel <= 0 || (*once && len(names) > 0) {
 		fs.Usage()
 		return errUsage
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if *clean {
 		cleaned, err := netlab.CleanStale(ctx, log)
 		for _, p := range cleaned {
@@ -64,21 +85,47 @@ func runLab(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("finding the ralab binary: %w", err)
 	}
+	if *once {
+		return runLabOnce(ctx, cfg, name, exe, *out, *dur)
+	}
+	dir := *out
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "ralab-matrix-"); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "ralab lab: writing the matrix to %s\n", dir)
+	m, err := lab.RunMatrix(ctx, lab.MatrixOptions{
+		Config: cfg, ConfigName: name, Executable: exe, OutDir: dir,
+		Scenarios: names, Parallel: *parallel, Logger: log, Progress: os.Stderr,
+	})
+	if m != nil {
+		if werr := m.WriteMarkdown(os.Stdout); werr != nil && err == nil {
+			err = werr
+		}
+		fmt.Fprintf(os.Stderr, "ralab lab: %d cells agree, %d disagree; in %.0f s; matrix.html, matrix.md, matrix.json in %s\n",
+			m.Agree, m.Disagree, m.ElapsedSeconds, dir)
+	}
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted, labs removed: %w", err)
+	}
+	return err
+}
+
+// runLabOnce runs lab.Run: one lab serving cfg, no scenario.
+func runLabOnce(ctx context.Context, cfg []byte, name, exe, out string, dur time.Duration) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	start := time.Now()
 	sum, err := lab.Run(ctx, lab.Options{
-		Config:     cfg,
-		ConfigName: name,
-		Executable: exe,
-		OutDir:     *out,
-		Duration:   *dur,
-		Logger:     log,
+		Config: cfg, ConfigName: name, Executable: exe,
+		OutDir: out, Duration: dur, Logger: log,
 	})
 	if sum != nil && sum.Lab != "" {
 		if terr := sum.WriteTable(os.Stdout); terr != nil && err == nil {
 			err = terr
 		}
-		if *out != "" {
-			log.Info("results written", "dir", *out, "elapsed", time.Since(start).Round(time.Second))
+		if out != "" {
+			log.Info("results written", "dir", out, "elapsed", time.Since(start).Round(time.Second))
 		}
 	}
 	if errors.Is(err, context.Canceled) {

@@ -12,13 +12,28 @@ func TestLabFlags(t *testing.T) {
 		want int
 	}{
 		{"extra argument", []string{"lab", "extra"}, 2},
-		{"zero duration", []string{"lab", "--duration", "0s"}, 2},
+		{"zero duration", []string{"lab", "--once", "--duration", "0s"}, 2},
+		{"zero parallel", []string{"lab", "--parallel", "0"}, 2},
+		{"once with a scenario", []string{"lab", "--once", "--scenario", "baseline"}, 2},
 		{"bad flag", []string{"lab", "--nope"}, 2},
 		{"missing config", []string{"lab", "-c", filepath.Join(t.TempDir(), "none.toml")}, 1},
+		{"unknown scenario", []string{"lab", "-o", t.TempDir(), "--scenario", "F99-nothing"}, 1},
 	}
 	for _, tt := range tests {
 		if got := runMain(tt.args); got != tt.want {
 			t.Errorf("%s: runMain(%q) = %d, want %d", tt.name, tt.args, got, tt.want)
 		}
+	}
+}
+
+func TestScenarioFlags(t *testing.T) {
+	var s scenarioFlags
+	for _, v := range []string{"baseline", "F1-ra-throttle"} {
+		if err := s.Set(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := s.String(), "baseline,F1-ra-throttle"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
 	}
 }

@@ -8,22 +8,24 @@ import (
 	"time"
 
 	"github.com/mdlayher/packet"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
 // BenchmarkListenerThroughput measures how many frames per second a
 // Listener delivers, and how many the kernel drops, when the other end of
-// a veth pair sends DHCPv6-sized frames as fast as it can. It needs root.
+// a lab host's link sends DHCPv6-sized frames as fast as it can across
+// the lab bridge. It needs root.
 func BenchmarkListenerThroughput(b *testing.B) {
-	requireLab(b)
-	rtr, cli := newLink(b)
-	l, err := listenIn(rtr, "R0")
+	lab := netlabtest.New(b)
+	rtr, cli := lab.Router(), lab.Host(b, "c1", clientMAC)
+	l, err := listenIn(rtr)
 	if err != nil {
 		b.Fatalf("listenIn: %v", err)
 	}
 	defer l.Close()
 	var tx *packet.Conn
-	if err := inNetns(cli, func() error {
-		ifi, err := net.InterfaceByName("C0")
+	if err := cli.Do(func() error {
+		ifi, err := net.InterfaceByName(cli.IfName)
 		if err != nil {
 			return err
 		}

@@ -2,130 +2,35 @@ package capture
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netns"
+	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
-// Fixed MACs give fixed link-local addresses (lab-recipes.md).
+// The lab's fixed MACs give fixed link-local addresses (lab-recipes.md):
+// the router's bridge netlab.RouterMAC and the client's clientMAC.
 const (
-	routerMAC = "02:00:00:00:01:01"
-	routerLL  = "fe80::ff:fe00:101"
+	routerMAC = netlab.RouterMAC
+	routerLL  = "fe80::ff:fe00:100"
 	clientMAC = "02:00:00:00:02:01"
 	clientLL  = "fe80::ff:fe00:201"
 )
 
-// requireLab skips the test when it cannot build namespaces, or fails it
-// under CI (CI=true), where a skip would hide a broken environment.
-func requireLab(t testing.TB, tools ...string) {
-	t.Helper()
-	missing := func(reason string) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %s", reason)
-		}
-		t.Skip(reason)
-	}
-	if os.Geteuid() != 0 {
-		missing("needs root to create network namespaces")
-	}
-	for _, tool := range append([]string{"ip"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing("needs " + tool + " in PATH")
-		}
-	}
-}
-
-// run runs a command and fails the test if it fails.
-func run(t testing.TB, name string, args ...string) {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-}
-
-// newLink creates two namespaces joined by a veth pair, R0 in the first
-// (router) and C0 in the second (client), both up with usable link-local
-// addresses. Everything is removed when the test ends.
-func newLink(t testing.TB) (rtr, cli string) {
-	t.Helper()
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatalf("random: %v", err)
-	}
-	prefix := "ralabt" + hex.EncodeToString(b[:])
-	rtr, cli = prefix+"-r", prefix+"-c"
-	for _, ns := range []string{rtr, cli} {
-		t.Cleanup(func() {
-			// Deleting the namespace also deletes its veth end.
-			_ = exec.Command("ip", "netns", "del", ns).Run()
-		})
-		run(t, "ip", "netns", "add", ns)
-		// DAD off before the link exists, so link-local is usable at once.
-		run(t, "ip", "netns", "exec", ns, "sysctl", "-q", "-w",
-			"net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
-	}
-	run(t, "ip", "link", "add", "R0", "netns", rtr, "address", routerMAC,
-		"type", "veth", "peer", "name", "C0", "netns", cli, "address", clientMAC)
-	run(t, "ip", "-n", rtr, "link", "set", "R0", "up")
-	run(t, "ip", "-n", cli, "link", "set", "C0", "up")
-	for _, l := range []struct{ ns, dev string }{{rtr, "R0"}, {cli, "C0"}} {
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			out, _ := exec.Command("ip", "-n", l.ns, "-6", "addr", "show", "dev", l.dev, "scope", "link").Output()
-			s := string(out)
-			if strings.Contains(s, "fe80::") && !strings.Contains(s, "tentative") {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s in %s has no usable link-local address:\n%s", l.dev, l.ns, s)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	return rtr, cli
-}
-
-// inNetns runs fn on a thread switched into namespace ns and returns its
-// error. Sockets opened by fn keep the namespace after the thread is gone.
-func inNetns(ns string, fn func() error) error {
-	ch := make(chan error, 1)
-	go func() {
-		// Never unlocked: the Go runtime ends the thread with this
-		// goroutine, so no other goroutine runs in the namespace.
-		runtime.LockOSThread()
-		h, err := netns.GetFromName(ns)
-		if err != nil {
-			ch <- err
-			return
-		}
-		defer h.Close()
-		if err := netns.Set(h); err != nil {
-			ch <- err
-			return
-		}
-		ch <- fn()
-	}()
-	return <-ch
-}
-
-// listenIn opens a Listener on interface dev inside namespace ns.
-func listenIn(ns, dev string) (*Listener, error) {
+// listenIn opens a Listener on the host's lab interface, inside its
+// namespace.
+func listenIn(h *netlab.Host) (*Listener, error) {
 	var l *Listener
-	err := inNetns(ns, func() error {
-		ifi, err := net.InterfaceByName(dev)
+	err := h.Do(func() error {
+		ifi, err := net.InterfaceByName(h.IfName)
 		if err != nil {
 			return err
 		}
@@ -136,10 +41,15 @@ func listenIn(ns, dev string) (*Listener, error) {
 }
 
 func TestListenerNamespaces(t *testing.T) {
-	requireLab(t, "rdisc6", "dig", "tshark")
-	rtr, cli := newLink(t)
+	netlabtest.RequireLab(t)
+	netlabtest.RequireTool(t, "rdisc6", "ndisc6")
+	netlabtest.RequireTool(t, "dig", "bind9-dnsutils")
+	netlabtest.RequireTool(t, "tshark", "tshark")
+	lab := netlabtest.New(t)
+	rtr, cli := lab.Router(), lab.Host(t, "c1", clientMAC)
+	rif, cif := rtr.IfName, cli.IfName
 
-	l, err := listenIn(rtr, "R0")
+	l, err := listenIn(rtr)
 	if err != nil {
 		t.Fatalf("listenIn: %v", err)
 	}
@@ -151,7 +61,7 @@ func TestListenerNamespaces(t *testing.T) {
 		t.Fatalf("Create: %v", err)
 	}
 	defer f.Close()
-	w, err := NewWriter(f, "R0")
+	w, err := NewWriter(f, rif)
 	if err != nil {
 		t.Fatalf("NewWriter: %v", err)
 	}
@@ -177,13 +87,17 @@ func TestListenerNamespaces(t *testing.T) {
 	// which the filter drops. Nothing answers the queries, so the tools'
 	// exit status is ignored.
 	sends := [][]string{
-		{"ip", "netns", "exec", cli, "rdisc6", "-1", "-r", "1", "-w", "500", "C0"},
-		{"ip", "netns", "exec", cli, "dig", "@" + routerLL + "%C0", "+tries=1", "+time=1", "AAAA", "example.com"},
-		{"ip", "netns", "exec", rtr, "dig", "@" + clientLL + "%R0", "+tries=1", "+time=1", "AAAA", "example.org"},
-		{"ip", "netns", "exec", cli, "dig", "-p", "9", "@" + routerLL + "%C0", "+tries=1", "+time=1", "A", "discard.test"},
+		{"cli", "rdisc6", "-1", "-r", "1", "-w", "500", cif},
+		{"cli", "dig", "@" + routerLL + "%" + cif, "+tries=1", "+time=1", "AAAA", "example.com"},
+		{"rtr", "dig", "@" + clientLL + "%" + rif, "+tries=1", "+time=1", "AAAA", "example.org"},
+		{"cli", "dig", "-p", "9", "@" + routerLL + "%" + cif, "+tries=1", "+time=1", "A", "discard.test"},
 	}
 	for _, args := range sends {
-		_ = exec.Command(args[0], args[1:]...).Run()
+		h := cli
+		if args[0] == "rtr" {
+			h = rtr
+		}
+		_, _ = h.Run(t.Context(), args[1], args[2:]...)
 	}
 
 	// What the capture must hold, checked on the Packets as read.
@@ -308,8 +222,8 @@ func TestListenerNamespaces(t *testing.T) {
 		rs = rs || fields[0] == "133"
 		dns = dns || fields[1] == "53"
 		port9 = port9 || fields[1] == "9"
-		if fields[2] != "R0" {
-			t.Errorf("tshark interface name %q, want R0", fields[2])
+		if fields[2] != rif {
+			t.Errorf("tshark interface name %q, want %s", fields[2], rif)
 		}
 	}
 	if !rs || !dns || port9 {

@@ -2,32 +2,18 @@ package dnsresponder
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
-	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/vishvananda/netns"
+	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
-
-// skipOrFail skips t with reason, or fails it under CI (CI=true), where a
-// skip would hide a broken environment.
-func skipOrFail(t *testing.T, reason string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true, cannot skip: %s", reason)
-	}
-	t.Skip(reason)
-}
 
 // run runs a command and fails t with its output when it fails.
 func run(t *testing.T, name string, args ...string) string {
@@ -39,96 +25,32 @@ func run(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
-// newNamespace creates network namespace name with DAD off, removed when
-// the test ends.
-func newNamespace(t *testing.T, name string) {
+// listenIn runs Listen inside the network namespace of h: sockets keep
+// the namespace they were created in.
+func listenIn(t *testing.T, h *netlab.Host, cfg ServerConfig) *Server {
 	t.Helper()
-	run(t, "ip", "netns", "add", name)
-	t.Cleanup(func() {
-		if out, err := exec.Command("ip", "netns", "del", name).CombinedOutput(); err != nil {
-			t.Errorf("ip netns del %s: %v\n%s", name, err, out)
-		}
+	var s *Server
+	err := h.Do(func() error {
+		var err error
+		s, err = Listen(context.Background(), cfg)
+		return err
 	})
-	// DAD off before any link exists (lab-recipes.md, "Building a link").
-	run(t, "ip", "netns", "exec", name, "sh", "-c",
-		"echo 0 > /proc/sys/net/ipv6/conf/all/accept_dad && echo 0 > /proc/sys/net/ipv6/conf/default/accept_dad")
-}
-
-// listenIn runs Listen inside network namespace name: sockets keep the
-// namespace they were created in. The goroutine's thread is never
-// unlocked, so Go discards it rather than reuse a thread in the wrong
-// namespace.
-func listenIn(t *testing.T, name string, cfg ServerConfig) *Server {
-	t.Helper()
-	type result struct {
-		s   *Server
-		err error
+	if err != nil {
+		t.Fatalf("Listen in %s: %v", h.Namespace, err)
 	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		ns, err := netns.GetFromName(name)
-		if err != nil {
-			ch <- result{err: fmt.Errorf("opening namespace %s: %w", name, err)}
-			return
-		}
-		defer ns.Close()
-		if err := netns.Set(ns); err != nil {
-			ch <- result{err: fmt.Errorf("entering namespace %s: %w", name, err)}
-			return
-		}
-		s, err := Listen(context.Background(), cfg)
-		ch <- result{s, err}
-	}()
-	r := <-ch
-	if r.err != nil {
-		t.Fatalf("Listen in %s: %v", name, r.err)
-	}
-	return r.s
-}
-
-// waitLinkLocal waits until interface ifname of namespace ns has its
-// link-local address, which the kernel adds only once the veth has carrier
-// (~0.2 s after link up without DAD, lab-recipes.md), and returns it.
-func waitLinkLocal(t *testing.T, ns, ifname string) netip.Addr {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		out := run(t, "ip", "-n", ns, "-6", "-o", "addr", "show", "dev", ifname, "scope", "link")
-		for _, f := range strings.Fields(out) {
-			if p, err := netip.ParsePrefix(f); err == nil && p.Addr().IsLinkLocalUnicast() {
-				return p.Addr()
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no link-local address on %s in %s after %v:\n%s", ifname, ns, waitTimeout, out)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return s
 }
 
 // TestNamespaceDig serves a zone from one namespace on an address added
-// after Listen (FREEBIND) to a veth bound with SO_BINDTODEVICE, and
-// queries it with dig from a peer namespace over UDP and TCP.
+// after Listen (FREEBIND) to the lab bridge bound with SO_BINDTODEVICE,
+// and queries it with dig from a lab host over UDP and TCP.
 func TestNamespaceDig(t *testing.T) {
+	netlabtest.RequireLab(t)
+	netlabtest.RequireTool(t, "dig", "bind9-dnsutils")
 	t.Parallel()
-	if os.Geteuid() != 0 {
-		skipOrFail(t, "needs root to create network namespaces")
-	}
-	for _, tool := range []string{"ip", "dig"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, fmt.Sprintf("needs %s: %v", tool, err))
-		}
-	}
-	var rnd [4]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		t.Fatalf("rand: %v", err)
-	}
-	prefix := "ralabt" + hex.EncodeToString(rnd[:])
-	srv, cli := prefix+"-dns-s", prefix+"-dns-c"
-	newNamespace(t, srv)
-	newNamespace(t, cli)
-	run(t, "ip", "link", "add", "dns0", "netns", srv, "type", "veth", "peer", "name", "dns0", "netns", cli)
+	lab := netlabtest.New(t)
+	srv, cli := lab.Router(), lab.Host(t, "c1", "02:00:00:00:02:01")
+	sif, cif := srv.IfName, cli.IfName
 
 	serverAddr := netip.MustParseAddr("2001:db8:53::53")
 	clientAddr := netip.MustParseAddr("2001:db8:53::c")
@@ -143,7 +65,7 @@ func TestNamespaceDig(t *testing.T) {
 	s := listenIn(t, srv, ServerConfig{
 		Handler:   h,
 		Addrs:     []netip.AddrPort{netip.AddrPortFrom(serverAddr, 53), netip.AddrPortFrom(linkLocal, 53)},
-		Interface: "dns0",
+		Interface: sif,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnQuery:   rec.onQuery,
 	})
@@ -159,13 +81,12 @@ func TestNamespaceDig(t *testing.T) {
 
 	// The address arrives after Listen, as when ralab adds its RDNSS
 	// addresses to the interface.
-	run(t, "ip", "-n", srv, "addr", "add", serverAddr.String()+"/64", "dev", "dns0", "nodad")
-	run(t, "ip", "-n", srv, "addr", "add", linkLocal.String()+"/64", "dev", "dns0", "nodad")
-	run(t, "ip", "-n", cli, "addr", "add", clientAddr.String()+"/64", "dev", "dns0", "nodad")
-	run(t, "ip", "-n", srv, "link", "set", "dns0", "up")
-	run(t, "ip", "-n", cli, "link", "set", "dns0", "up")
+	run(t, "ip", "-n", srv.Namespace, "addr", "add", serverAddr.String()+"/64", "dev", sif, "nodad")
+	run(t, "ip", "-n", srv.Namespace, "addr", "add", linkLocal.String()+"/64", "dev", sif, "nodad")
+	run(t, "ip", "-n", cli.Namespace, "addr", "add", clientAddr.String()+"/64", "dev", cif, "nodad")
 
-	ll := waitLinkLocal(t, cli, "dns0")
+	// The lab's hosts have their link-local address, usable, from the start.
+	ll := cli.LinkLocal()
 
 	tests := []struct {
 		name   string
@@ -184,7 +105,7 @@ func TestNamespaceDig(t *testing.T) {
 		{name: "UDP truncated, dig retries over TCP", args: []string{"big.lab.example", "AAAA", "+bufsize=512"}, status: "NOERROR", flags: "qr aa rd"},
 		{name: "REFUSED", args: []string{"example.com", "A"}, status: "REFUSED", flags: "qr rd"},
 		{name: "NXDOMAIN", args: []string{"nothere.lab.example", "A"}, status: "NXDOMAIN", flags: "qr aa rd"},
-		{name: "link-local server", server: linkLocal.String() + "%dns0", args: []string{"www.lab.example", "A"}, status: "NOERROR", flags: "qr aa rd",
+		{name: "link-local server", server: linkLocal.String() + "%" + cif, args: []string{"www.lab.example", "A"}, status: "NOERROR", flags: "qr aa rd",
 			answer: []string{"www.lab.example. 60 IN A 192.0.2.80"}},
 	}
 	for _, tt := range tests {
@@ -192,7 +113,7 @@ func TestNamespaceDig(t *testing.T) {
 		if tt.server != "" {
 			server = tt.server
 		}
-		args := append([]string{"netns", "exec", cli, "dig", "@" + server, "+time=5", "+tries=3", "+noall", "+comments", "+answer"}, tt.args...)
+		args := append([]string{"netns", "exec", cli.Namespace, "dig", "@" + server, "+time=5", "+tries=3", "+noall", "+comments", "+answer"}, tt.args...)
 		start := time.Now()
 		out := run(t, "ip", args...)
 		t.Logf("%s: %v", tt.name, time.Since(start))
@@ -236,7 +157,7 @@ func TestNamespaceDig(t *testing.T) {
 	for i, c := range calls {
 		want := clientAddr
 		if i == 7 {
-			want = ll.WithZone("dns0")
+			want = ll.WithZone(sif)
 		}
 		if c.Client != want {
 			t.Errorf("OnQuery call %d: client %v, want %v", i, c.Client, want)

@@ -2,22 +2,17 @@ package dnsresponder
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/netip"
-	"os"
-	"os/exec"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/vishvananda/netns"
+	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
 // testLogger returns a logger that writes debug and higher to t.Log.
@@ -65,53 +60,14 @@ func TestServeErrors(t *testing.T) {
 	}
 }
 
-// requireNamespaces skips t (or fails it in CI) unless it can create
-// network namespaces and run the tools named.
-func requireNamespaces(t *testing.T, tools ...string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		skipOrFail(t, "needs root to create network namespaces")
-	}
-	for _, tool := range append([]string{"ip"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, fmt.Sprintf("needs %s: %v", tool, err))
-		}
-	}
-}
-
-// testPrefix returns a name prefix unique to this run.
-func testPrefix(t *testing.T) string {
-	t.Helper()
-	var rnd [4]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		t.Fatalf("rand: %v", err)
-	}
-	return "ralabt" + hex.EncodeToString(rnd[:])
-}
-
-// serveIn runs Serve in network namespace ns until the test ends or the
-// returned stop is called; stop returns Serve's error. The goroutine's
-// thread is never unlocked, so Go discards it rather than reuse a thread
-// in the wrong namespace.
-func serveIn(t *testing.T, ns string, cfg ServeConfig) (done <-chan error, stop func() error) {
+// serveIn runs Serve in the network namespace of h until the test ends
+// or the returned stop is called; stop returns Serve's error.
+func serveIn(t *testing.T, h *netlab.Host, cfg ServeConfig) (done <-chan error, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan error, 1)
 	cfg.Logger = testLogger(t)
-	go func() {
-		runtime.LockOSThread()
-		h, err := netns.GetFromName(ns)
-		if err != nil {
-			ch <- fmt.Errorf("opening namespace %s: %w", ns, err)
-			return
-		}
-		defer h.Close()
-		if err := netns.Set(h); err != nil {
-			ch <- fmt.Errorf("entering namespace %s: %w", ns, err)
-			return
-		}
-		ch <- Serve(ctx, cfg)
-	}()
+	go func() { ch <- h.Do(func() error { return Serve(ctx, cfg) }) }()
 	var result error
 	stopped := false
 	stop = func() error {
@@ -206,18 +162,16 @@ func waitAddrs(t *testing.T, ns, ifName string, want ...string) []string {
 // and checks that Serve removes exactly the address and route it added
 // when it stops.
 func TestServeNamespace(t *testing.T) {
+	netlabtest.RequireLab(t)
+	netlabtest.RequireTool(t, "dig", "bind9-dnsutils")
 	t.Parallel()
-	requireNamespaces(t, "dig")
-	prefix := testPrefix(t)
-	rtr, cli := prefix+"-srv-r", prefix+"-srv-c"
-	newNamespace(t, rtr)
-	newNamespace(t, cli)
-	run(t, "ip", "link", "add", "lab0", "netns", rtr, "type", "veth", "peer", "name", "eth0", "netns", cli)
+	lab := netlabtest.New(t)
+	r, c := lab.Router(), lab.Host(t, "c1", "02:00:00:00:02:01")
+	rtr, cli := r.Namespace, c.Namespace
+	rif, cif := r.IfName, c.IfName
 	// ::54 is configured by hand: Serve must leave it alone.
-	run(t, "ip", "-n", rtr, "addr", "add", "2001:db8:1::54/128", "dev", "lab0", "nodad")
-	run(t, "ip", "-n", cli, "addr", "add", "2001:db8:1::c/64", "dev", "eth0", "nodad")
-	run(t, "ip", "-n", rtr, "link", "set", "lab0", "up")
-	run(t, "ip", "-n", cli, "link", "set", "eth0", "up")
+	run(t, "ip", "-n", rtr, "addr", "add", "2001:db8:1::54/128", "dev", rif, "nodad")
+	run(t, "ip", "-n", cli, "addr", "add", "2001:db8:1::c/64", "dev", cif, "nodad")
 
 	cfg := Config{
 		Zone: "lab.example",
@@ -229,18 +183,18 @@ func TestServeNamespace(t *testing.T) {
 	}
 	var rec recorder
 	addrs := []netip.Addr{netip.MustParseAddr("2001:db8:1::53"), netip.MustParseAddr("2001:db8:1::54")}
-	_, stop := serveIn(t, rtr, ServeConfig{
-		Interface: "lab0",
+	_, stop := serveIn(t, r, ServeConfig{
+		Interface: rif,
 		Zone:      cfg,
 		Addrs:     addrs,
 		Port:      53,
 		OnLink:    []netip.Prefix{netip.MustParsePrefix("2001:db8:1::/64")},
 		OnQuery:   rec.onQuery,
 	})
-	waitAddrs(t, rtr, "lab0", "2001:db8:1::53/128", "2001:db8:1::54/128")
+	waitAddrs(t, rtr, rif, "2001:db8:1::53/128", "2001:db8:1::54/128")
 	// Without this route the answers to 2001:db8:1::c would have no way
 	// out ("network is unreachable").
-	waitRoute(t, rtr, "lab0", "2001:db8:1::/64 proto static")
+	waitRoute(t, rtr, rif, "2001:db8:1::/64 proto static")
 
 	tests := []struct {
 		server string
@@ -271,28 +225,29 @@ func TestServeNamespace(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
-	got := addrsOf(t, rtr, "lab0")
+	got := addrsOf(t, rtr, rif)
 	if slices.Contains(got, "2001:db8:1::53/128") || !slices.Contains(got, "2001:db8:1::54/128") {
-		t.Errorf("after Serve: lab0 has %q, want 2001:db8:1::54/128 and not 2001:db8:1::53/128", got)
+		t.Errorf("after Serve: %s has %q, want 2001:db8:1::54/128 and not 2001:db8:1::53/128", rif, got)
 	}
-	for _, r := range routesOf(t, rtr, "lab0") {
+	for _, r := range routesOf(t, rtr, rif) {
 		if strings.HasPrefix(r, "2001:db8:1::/64") {
-			t.Errorf("after Serve: lab0 still has route %q", r)
+			t.Errorf("after Serve: %s still has route %q", rif, r)
 		}
 	}
 }
 
-// TestServeWaitsForInterface starts Serve before its interface exists,
+// TestServeWaitsForInterface starts Serve in a lab's router namespace
+// before its interface exists,
 // then deletes and re-creates the interface, and takes it down and up:
 // Serve must add its addresses and route each time, and remove them when
 // it stops.
 func TestServeWaitsForInterface(t *testing.T) {
+	netlabtest.RequireLab(t)
 	t.Parallel()
-	requireNamespaces(t)
-	ns := testPrefix(t) + "-srv-w"
-	newNamespace(t, ns)
+	r := netlabtest.New(t).Router()
+	ns := r.Namespace
 	addrs := []netip.Addr{netip.MustParseAddr("2001:db8:2::53"), netip.MustParseAddr("fe80::53")}
-	done, stop := serveIn(t, ns, ServeConfig{
+	done, stop := serveIn(t, r, ServeConfig{
 		Interface: "dnsw0",
 		Zone:      Config{Zone: "lab.example"},
 		Addrs:     addrs,

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -22,7 +21,6 @@ import (
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
 	"github.com/ralab/ralab/ra"
-	"github.com/vishvananda/netns"
 )
 
 // Addresses every lab shares: the router's link-local address follows
@@ -350,43 +348,15 @@ func hasAddress(ctx context.Context, h *netlab.Host, a netip.Addr) (bool, string
 	return false, "addresses " + strings.Join(have, " ")
 }
 
-// inNamespace runs f on an OS thread switched into the network namespace
-// ns, for creating sockets there: a socket stays in the namespace it was
-// created in, whatever thread uses it later. If the thread cannot be
-// switched back, it stays locked, so the runtime ends it rather than
-// reuse it in the wrong namespace.
-func inNamespace(ns string, f func() error) error {
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("current namespace: %w", err)
-	}
-	defer orig.Close()
-	target, err := netns.GetFromName(ns)
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("namespace %s: %w", ns, err)
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("entering %s: %w", ns, err)
-	}
-	ferr := f()
-	if err := netns.Set(orig); err != nil {
-		return fmt.Errorf("leaving %s: %w", ns, err)
-	}
-	runtime.UnlockOSThread()
-	return ferr
-}
+// inNamespace runs f inside the network namespace ns: netlab.InNamespace.
+func inNamespace(ns string, f func() error) error { return netlab.InNamespace(ns, f) }
 
 // dialIn returns a DialContext function that opens connections from the
-// network namespace ns.
+// network namespace ns, through netlab.InNamespace.
 func dialIn(ns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		var c net.Conn
-		err := inNamespace(ns, func() error {
+		err := netlab.InNamespace(ns, func() error {
 			var err error
 			c, err = (&net.Dialer{}).DialContext(ctx, network, addr)
 			return err

@@ -1,8 +1,14 @@
-// Package lab runs the "ralab lab" experiment: a netlab lab whose router
-// namespace runs "ralab serve" with a given configuration and whose hosts
-// run the real RA clients that are installed (rdnssd, dhcpcd,
-// systemd-networkd). It reports, per client, whether it formed a SLAAC
-// address and which DNS servers it ended up holding, compared with the
-// configured RDNSS; optionally it keeps a capture, the process logs and a
-// JSON summary.
+// Package lab runs "ralab lab": virtual labs of network namespaces whose
+// router namespace runs "ralab serve" and whose hosts run the real clients
+// that are installed (rdnssd, dhcpcd, systemd-networkd, dhclient, WIDE
+// dhcp6c, dibbler).
+//
+// RunMatrix runs each scenario of configs/scenarios in a fresh lab, a few
+// labs at once, with every client resolving names through the DNS servers
+// it holds; it samples each client's real resolver state through the run,
+// analyzes the capture with the conformance observer and writes the
+// client × scenario compatibility matrix (package matrix) with each
+// scenario's pcapng. Run serves one configuration once, without scenarios,
+// and reports per client whether it formed a SLAAC address and which DNS
+// servers it holds.
 package lab

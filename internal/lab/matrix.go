@@ -16,8 +16,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ralab/ralab/conformance"
 	"github.com/ralab/ralab/configs/scenarios"
+	"github.com/ralab/ralab/conformance"
 	"github.com/ralab/ralab/internal/labclient"
 	"github.com/ralab/ralab/internal/matrix"
 	"github.com/ralab/ralab/internal/netlab"
@@ -38,6 +38,8 @@ const (
 	digInterval = 3 * time.Second
 	// digTimeout bounds one dig.
 	digTimeout = 5 * time.Second
+	// endMargin is how long before the scenario's end the run stops.
+	endMargin = 2 * time.Second
 	// setupTimeout bounds building a lab and starting its processes.
 	setupTimeout = 2 * time.Minute
 )
@@ -159,9 +161,6 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 	if _, err := parseServed(opts.ConfigName, opts.Config); err != nil {
 		return nil, err
 	}
-	if err := netlab.LookTool("dig", "bind9-dnsutils"); err != nil {
-		return nil, err
-	}
 	all, err := loadScenarios()
 	if err != nil {
 		return nil, err
@@ -178,6 +177,9 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 				selected = append(selected, all[i])
 			}
 		}
+	}
+	if err := netlab.LookTool("dig", "bind9-dnsutils"); err != nil {
+		return nil, err
 	}
 	log := opts.Logger
 	if log == nil {
@@ -219,43 +221,49 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 		finished int
 		wg       sync.WaitGroup
 	)
-	slots := make(chan struct{}, par)
-	for i, e := range selected {
+	// par workers take the scenarios in order.
+	jobs := make(chan int)
+	for range min(par, len(selected)) {
 		wg.Go(func() {
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				results[i] = result{sc: scenarioInfo(e.sc), err: ctx.Err()}
-				results[i].sc.Error = ctx.Err().Error()
-				return
-			}
-			defer func() { <-slots }()
-			fmt.Fprintf(progress, "scenario %d/%d %s started (%s)\n", i+1, len(selected), e.sc.Name, e.sc.Duration)
-			sr := &scenarioRun{opts: opts, log: log.With("scenario", e.sc.Name), e: e, clients: clients}
-			cells, err := sr.run(ctx)
-			info := scenarioInfo(e.sc)
-			info.Pcapng, info.Report = sr.pcapng, sr.report
-			if err != nil {
-				info.Error = err.Error()
-				log.Error("scenario failed", "scenario", e.sc.Name, "err", err)
-			}
-			results[i] = result{cells: cells, sc: info, err: err}
-			mu.Lock()
-			finished++
-			elapsed := time.Since(start)
-			eta := time.Duration(float64(elapsed) / float64(finished) * float64(len(selected)-finished))
-			agree := 0
-			for _, c := range cells {
-				if c.Agree {
-					agree++
+			for i := range jobs {
+				e := selected[i]
+				if err := ctx.Err(); err != nil {
+					info := scenarioInfo(e.sc)
+					info.Error = err.Error()
+					results[i] = result{sc: info, err: err}
+					continue
 				}
+				fmt.Fprintf(progress, "scenario %d/%d %s started (%s)\n", i+1, len(selected), e.sc.Name, e.sc.Duration)
+				sr := &scenarioRun{opts: opts, log: log.With("scenario", e.sc.Name), e: e, clients: clients}
+				cells, err := sr.run(ctx)
+				info := scenarioInfo(e.sc)
+				info.Pcapng, info.Report = sr.pcapng, sr.report
+				if err != nil {
+					info.Error = err.Error()
+					log.Error("scenario failed", "scenario", e.sc.Name, "err", err)
+				}
+				results[i] = result{cells: cells, sc: info, err: err}
+				agree := 0
+				for _, c := range cells {
+					if c.Agree {
+						agree++
+					}
+				}
+				mu.Lock()
+				finished++
+				elapsed := time.Since(start)
+				eta := time.Duration(float64(elapsed) / float64(finished) * float64(len(selected)-finished))
+				fmt.Fprintf(progress, "scenario %d/%d %s finished: %d/%d cells agree; %d of %d done, elapsed %s, ETA %s\n",
+					i+1, len(selected), e.sc.Name, agree, len(cells), finished, len(selected),
+					elapsed.Round(time.Second), eta.Round(time.Second))
+				mu.Unlock()
 			}
-			fmt.Fprintf(progress, "scenario %d/%d %s finished: %d/%d cells agree; %d of %d done, elapsed %s, ETA %s\n",
-				i+1, len(selected), e.sc.Name, agree, len(cells), finished, len(selected),
-				elapsed.Round(time.Second), eta.Round(time.Second))
-			mu.Unlock()
 		})
 	}
+	for i := range selected {
+		jobs <- i
+	}
+	close(jobs)
 	wg.Wait()
 
 	var errs []error
@@ -274,6 +282,10 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 	}
 	return m, errors.Join(errs...)
 }
+
+// hostName is the lab host name of client name: netlab host names
+// allow no "-".
+func hostName(name string) string { return strings.ReplaceAll(name, "-", "_") }
 
 // scenarioInfo returns the matrix row header of sc.
 func scenarioInfo(sc *scenario.Scenario) matrix.Scenario {
@@ -315,8 +327,10 @@ type scenarioRun struct {
 
 // watched is one running client and its resolver timeline.
 type watched struct {
-	c        *labclient.Client
-	inst     *labclient.Instance
+	c    *labclient.Client
+	inst *labclient.Instance
+	// timeline are the changes of its resolver state, and the last
+	// sample.
 	timeline []matrix.Sample
 	lastDig  time.Time
 }
@@ -358,33 +372,39 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 
-	// Hosts first, in parallel, so that every client starts within a
-	// moment of the scenario's start.
+	// The capture starts before the hosts exist, so it holds each host's
+	// DAD and Router Solicitations: even a client that never sends
+	// anything itself (rdnssd) is seen by the observer.
+	capture, err := rtr.StartCapture(pctx, "capture")
+	if err != nil {
+		return nil, err
+	}
+	// Hosts in parallel, so that every client starts within a moment of
+	// the scenario's start.
 	hosts := make([]*netlab.Host, len(r.clients))
 	herrs := make([]error, len(r.clients))
 	var wg sync.WaitGroup
 	for i, c := range r.clients {
 		wg.Go(func() {
-			hosts[i], herrs[i] = l.AddHost(sctx, c.Name, fmt.Sprintf("02:00:00:00:02:%02x", i+1))
+			hosts[i], herrs[i] = l.AddHost(sctx, hostName(c.Name), fmt.Sprintf("02:00:00:00:02:%02x", i+1))
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(herrs...); err != nil {
+		_, _ = capture.Stop()
 		return nil, err
 	}
-	capture, err := rtr.StartCapture(pctx, "capture")
-	if err != nil {
-		return nil, err
-	}
-	// --scenario-hold: the harness ends the run at the scenario's
-	// duration, before ralab's final RAs (which would withdraw what the
-	// clients hold) are sent and captured.
-	server, err := rtr.Start(pctx, "ralab-serve", r.opts.Executable, "serve", "-c", cfgPath, "--scenario", scPath, "--scenario-hold")
+	// An explicit --scenario-start gives the harness the scenario's exact
+	// timeline. The run ends endMargin before the scenario's end; with
+	// --scenario-hold ralab then neither sends its final RAs (which would
+	// withdraw what the clients hold) nor exits before it is stopped.
+	begin := time.Now()
+	server, err := rtr.Start(pctx, "ralab-serve", r.opts.Executable, "serve", "-c", cfgPath,
+		"--scenario", scPath, "--scenario-start", begin.UTC().Format(time.RFC3339Nano), "--scenario-hold")
 	if err != nil {
 		_, _ = capture.Stop()
 		return nil, err
 	}
-	begin := time.Now()
 	var ws []*watched
 	for i, c := range r.clients {
 		inst, err := c.Start(pctx, hosts[i], hosts[i].IfName)
@@ -397,7 +417,7 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 	}
 	r.log.Info("scenario running", "clients", len(ws), "duration", sc.Duration)
 
-	waitErr := r.watch(ctx, server, ws, begin.Add(sc.Duration))
+	waitErr := r.watch(ctx, server, ws, begin.Add(sc.Duration-endMargin))
 
 	var errs []error
 	if waitErr != nil {
@@ -440,8 +460,12 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 // watch samples every client's resolver state and has each query the
 // servers it holds, until end, ctx is done or the server exits.
 func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*watched, end time.Time) error {
+	// Queries still running at the end are cancelled, so the capture
+	// stops right after the final sample.
+	dctx, cancel := context.WithCancel(ctx)
 	var digs sync.WaitGroup
 	defer digs.Wait()
+	defer cancel()
 	tick := time.NewTicker(sampleInterval)
 	defer tick.Stop()
 	timer := time.NewTimer(time.Until(end))
@@ -450,11 +474,11 @@ func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*w
 		now := time.Now()
 		for _, w := range ws {
 			s := sample(w.inst, now)
-			w.timeline = append(w.timeline, s)
+			w.record(s)
 			if len(s.Servers) > 0 && now.Sub(w.lastDig) >= digInterval {
 				w.lastDig = now
 				h := w.inst.Host
-				digs.Go(func() { dig(ctx, h, s.Servers) })
+				digs.Go(func() { dig(dctx, h, s.Servers) })
 			}
 		}
 		select {
@@ -472,6 +496,18 @@ func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*w
 		case <-tick.C:
 		}
 	}
+}
+
+// record adds s to the timeline if it differs from the last sample: the
+// timeline keeps the changes of the client's state.
+func (w *watched) record(s matrix.Sample) {
+	if n := len(w.timeline); n > 0 {
+		last := w.timeline[n-1]
+		if last.Error == s.Error && slices.Equal(last.Servers, s.Servers) {
+			return
+		}
+	}
+	w.timeline = append(w.timeline, s)
 }
 
 // sample reads one client's resolver state.
@@ -547,7 +583,7 @@ func (r *scenarioRun) cell(w *watched, rep *conformance.Report) matrix.Cell {
 	c := matrix.Cell{
 		Client: w.c.Name, Class: classes[w.c.Name], MAC: mac, Scenario: r.e.sc.Name,
 		Verdict: verdictUnseen, Pcapng: r.pcapng, HeldAtEnd: []string{},
-		Findings: []string{}, Evidence: []int{}, Timeline: w.timeline,
+		Findings: []string{}, FIDs: []string{}, Evidence: []int{}, Timeline: w.timeline,
 	}
 	c.Actual, c.ActualLostAt = matrix.ActualFrom(w.timeline)
 	if n := len(w.timeline); n > 0 {
@@ -566,6 +602,7 @@ func (r *scenarioRun) cell(w *watched, rep *conformance.Report) matrix.Cell {
 			}
 		}
 		slices.Sort(c.Findings)
+		c.FIDs = matrix.FailureIDs(c.Findings, c.Reason)
 		for _, e := range oc.Evidence {
 			c.Evidence = append(c.Evidence, e.Packet)
 		}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -99,6 +101,26 @@ func Agrees(verdict string, actual Actual) bool {
 	return false
 }
 
+// fidPattern matches a field guide failure id in text.
+var fidPattern = regexp.MustCompile(`\bF(1[0-7]|[1-9])\b`)
+
+// FailureIDs returns the field guide failure ids among the finding ids
+// and in reason, sorted by number, without duplicates.
+func FailureIDs(findings []string, reason string) []string {
+	ids := []string{}
+	for _, id := range append(slices.Clone(findings), fidPattern.FindAllString(reason, -1)...) {
+		if fidPattern.MatchString(id) && len(id) <= 3 && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		x, _ := strconv.Atoi(a[1:])
+		y, _ := strconv.Atoi(b[1:])
+		return x - y
+	})
+	return ids
+}
+
 // Cell is one client × scenario result.
 type Cell struct {
 	// Client is the client's name, such as "rdnssd".
@@ -130,6 +152,9 @@ type Cell struct {
 	// Findings are the ids of the observer's findings on the client
 	// (F*, C*, N*), sorted, without duplicates.
 	Findings []string `json:"findings"`
+	// FIDs are the field guide failure ids (F1 to F17) the observer
+	// names for the cell, in its findings or its reason.
+	FIDs []string `json:"fids"`
 	// Evidence are the packet numbers (in Pcapng) behind the verdict.
 	Evidence []int `json:"evidence"`
 	// Pcapng is the capture's file name, relative to the matrix.
@@ -139,7 +164,8 @@ type Cell struct {
 	Expected string `json:"expected,omitempty"`
 	// ExpectedNote says why, from the scenario file.
 	ExpectedNote string `json:"expected_note,omitempty"`
-	// Timeline are the samples of the client's resolver state.
+	// Timeline are samples of the client's resolver state: each change,
+	// then the final sample at the end of the run.
 	Timeline []Sample `json:"timeline"`
 }
 

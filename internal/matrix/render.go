@@ -13,17 +13,6 @@ import (
 // maxPackets bounds the packet numbers shown in one rendered cell.
 const maxPackets = 5
 
-// fids returns the failure ids (F*) among ids.
-func fids(ids []string) []string {
-	var out []string
-	for _, id := range ids {
-		if strings.HasPrefix(id, "F") {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // packets formats up to maxPackets packet numbers as "#1, #2".
 func packets(ev []int) string {
 	var s []string
@@ -44,8 +33,11 @@ func cellText(c Cell) string {
 	if !c.Agree {
 		s += " ≠ client " + string(c.Actual)
 	}
-	if f := fids(c.Findings); len(f) > 0 {
-		s += " (" + strings.Join(f, ", ") + ")"
+	if len(c.FIDs) > 0 {
+		s += " (" + strings.Join(c.FIDs, ", ") + ")"
+	}
+	if c.Expected != "" && c.Expected != c.Verdict {
+		s += " [expected " + c.Expected + "]"
 	}
 	return s
 }
@@ -143,7 +135,6 @@ var htmlText string
 
 // htmlTmpl renders WriteHTML.
 var htmlTmpl = template.Must(template.New("matrix").Funcs(template.FuncMap{
-	"fids":    fids,
 	"packets": packets,
 	"clock": func(t *time.Time) string {
 		if t == nil {

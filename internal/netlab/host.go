@@ -15,8 +15,9 @@ import (
 
 // A Host is one network namespace of a Lab: the router or a client.
 type Host struct {
-	lab *Lab
-	dir string
+	lab  *Lab
+	dir  string
+	port string // a client's veth end on the bridge, in the router namespace
 
 	// Name is the host's short name, such as "rtr" or "c1".
 	Name string

@@ -235,9 +235,6 @@ func (l *Lab) createRouter(ctx context.Context) error {
 	// and a server started before the first host could not bind to it. A
 	// veth pair inside the router namespace, one end a bridge port and the
 	// other up with IPv6 disabled, keeps the carrier on and sends nothing.
-	if _, err := run(ctx, "ip", "-n", ns, "link", "add", BridgeName, "address", RouterMAC, "type", "bridge"); err != nil {
-		return err
-	}
 	if _, err := run(ctx, "ip", "-n", ns, "link", "add", anchorPort, "type", "veth", "peer", "name", anchorPeer); err != nil {
 		return err
 	}
@@ -246,23 +243,72 @@ func (l *Lab) createRouter(ctx context.Context) error {
 			return err
 		}
 	}
-	steps := [][]string{
-		{"ip", "-n", ns, "link", "set", anchorPort, "master", BridgeName, "up"},
-		{"ip", "-n", ns, "link", "set", anchorPeer, "up"},
-		{"ip", "-n", ns, "link", "set", BridgeName, "up"},
-	}
-	for _, s := range steps {
-		if _, err := run(ctx, s[0], s[1:]...); err != nil {
-			return err
-		}
+	if _, err := run(ctx, "ip", "-n", ns, "link", "set", anchorPeer, "up"); err != nil {
+		return err
 	}
 	if err := h.Sysctl(ctx, "net.ipv6.conf.all.forwarding", "1"); err != nil {
 		return err
 	}
-	if err := h.waitLinkLocal(ctx); err != nil {
+	if err := addBridge(ctx, h, nil); err != nil {
 		return err
 	}
 	l.router = h
+	return nil
+}
+
+// addBridge creates the bridge in the router namespace of r, enslaves the
+// anchor port and the hosts' ports to it, brings it up and waits for
+// its link-local address.
+func addBridge(ctx context.Context, r *Host, ports []string) error {
+	ns := r.Namespace
+	if _, err := run(ctx, "ip", "-n", ns, "link", "add", BridgeName, "address", RouterMAC, "type", "bridge"); err != nil {
+		return err
+	}
+	for _, p := range append([]string{anchorPort}, ports...) {
+		if _, err := run(ctx, "ip", "-n", ns, "link", "set", p, "master", BridgeName, "up"); err != nil {
+			return err
+		}
+	}
+	if _, err := run(ctx, "ip", "-n", ns, "link", "set", BridgeName, "up"); err != nil {
+		return err
+	}
+	return r.waitLinkLocal(ctx)
+}
+
+// DeleteBridge deletes the router's bridge BridgeName, as when a served
+// interface goes away under a daemon. The hosts keep their links and
+// addresses; their router-side ends stay in the router namespace,
+// detached, until RestoreBridge. It must not run concurrently with
+// AddHost.
+func (l *Lab) DeleteBridge(ctx context.Context) error {
+	if err := l.checkOpen(); err != nil {
+		return err
+	}
+	_, err := run(ctx, "ip", "-n", l.router.Namespace, "link", "del", BridgeName)
+	return err
+}
+
+// RestoreBridge creates the bridge again after DeleteBridge, with the
+// same name and MAC, reattaches every host, and returns once the router's
+// link-local address is usable again.
+func (l *Lab) RestoreBridge(ctx context.Context) error {
+	if err := l.checkOpen(); err != nil {
+		return err
+	}
+	var ports []string
+	for _, h := range l.Hosts() {
+		ports = append(ports, h.port)
+	}
+	return addBridge(ctx, l.router, ports)
+}
+
+// checkOpen returns ErrClosed once the lab is closed.
+func (l *Lab) checkOpen() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
 	return nil
 }
 
@@ -313,6 +359,7 @@ func (l *Lab) AddHost(ctx context.Context, name, mac string) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.port = veth
 	if err := h.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -436,7 +483,9 @@ func killNamespace(ctx context.Context, ns string, grace time.Duration) error {
 	return nil
 }
 
-// namespacePIDs lists the processes in ns with "ip netns pids".
+// namespacePIDs lists the processes in ns with "ip netns pids", except
+// this process: its main thread is in ns while it runs InNamespace's f
+// there, and a lab must never signal its own process.
 func namespacePIDs(ctx context.Context, ns string) ([]int, error) {
 	out, err := run(ctx, "ip", "netns", "pids", ns)
 	if err != nil {
@@ -445,7 +494,7 @@ func namespacePIDs(ctx context.Context, ns string) ([]int, error) {
 	var pids []int
 	for _, f := range strings.Fields(string(out)) {
 		var pid int
-		if _, err := fmt.Sscan(f, &pid); err == nil && pid > 0 {
+		if _, err := fmt.Sscan(f, &pid); err == nil && pid > 0 && pid != os.Getpid() {
 			pids = append(pids, pid)
 		}
 	}

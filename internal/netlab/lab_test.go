@@ -423,3 +423,46 @@ func TestAddHostConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreBridge deletes the router's bridge under a host and creates
+// it again: the host reaches the router's link-local address before and
+// after, the new bridge forwards like the first, and nothing is left
+// behind.
+func TestRestoreBridge(t *testing.T) {
+	netlabtest.RequireLab(t)
+	netlabtest.RequireTool(t, "ndisc6", "ndisc6")
+	t.Parallel()
+	ctx := t.Context()
+	l := netlabtest.New(t)
+	c1 := l.Host(t, "c1", "02:00:00:00:02:01")
+	rtr := l.Router()
+	reach := func() error {
+		_, err := c1.Run(ctx, "ndisc6", "-1", "-r", "3", "-w", "1000", rtr.LinkLocal().String(), c1.IfName)
+		return err
+	}
+	if err := reach(); err != nil {
+		t.Fatalf("before: %v", err)
+	}
+	if err := l.DeleteBridge(ctx); err != nil {
+		t.Fatalf("DeleteBridge: %v", err)
+	}
+	if _, err := rtr.IfIndex(ctx); err == nil {
+		t.Errorf("%s still exists after DeleteBridge", netlab.BridgeName)
+	}
+	if err := l.RestoreBridge(ctx); err != nil {
+		t.Fatalf("RestoreBridge: %v", err)
+	}
+	if err := reach(); err != nil {
+		t.Errorf("after RestoreBridge: %v", err)
+	}
+	if got, err := rtr.Run(ctx, "cat", "/proc/sys/net/ipv6/conf/"+netlab.BridgeName+"/forwarding"); err != nil || strings.TrimSpace(string(got)) != "1" {
+		t.Errorf("forwarding on the new bridge = %q, %v; want 1", got, err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.RestoreBridge(ctx); !errors.Is(err, netlab.ErrClosed) {
+		t.Errorf("RestoreBridge after Close = %v, want ErrClosed", err)
+	}
+	assertGone(t, l.Prefix(), l.Dir())
+}
