@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"reflect"
@@ -128,7 +129,10 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		httpDone = make(chan error, 1)
 		go func() {
-			httpDone <- httpstatus.Serve(ctx, ln, httpstatus.Handler(reg, sup.status), log)
+			mux := http.NewServeMux()
+			mux.Handle("/", httpstatus.Handler(reg, sup.status))
+			mux.HandleFunc("GET /report/{interface}", sup.serveReport)
+			httpDone <- httpstatus.Serve(ctx, ln, mux, log)
 		}()
 	}
 
@@ -299,6 +303,8 @@ type servedInterface struct {
 	dns     dnsresponder.ServeConfig
 	dnsStop context.CancelFunc
 	dnsDone chan struct{}
+	// obs is the conformance observer ([interface.observe]).
+	obs *serveObserver
 }
 
 // apply makes the running set match cfg: new interfaces start, removed
@@ -316,9 +322,16 @@ func (s *serveSupervisor) apply(ctx context.Context, cfg *config.Config, reloadA
 		si, ok := s.ifcs[ifc.Name]
 		switch {
 		case !ok:
+			if err := checkObserveDir(ifc); err != nil {
+				errs = append(errs, err)
+				ifc.Observe.Enabled = false
+			}
 			si = s.startAdvertiser(ctx, ifc)
 			s.ifcs[ifc.Name] = si
 		case reloadAll || !reflect.DeepEqual(si.cfg, ifc):
+			if ifc.Observe != si.obs.cfg {
+				s.log.Warn("[interface.observe] changed; restart ralab to apply it", "interface", ifc.Name)
+			}
 			si.adv.Reload(ifc)
 			si.cfg = ifc
 		}
@@ -360,11 +373,14 @@ func serveWaitStopping(chans []chan struct{}) {
 // startAdvertiser starts the advertiser of ifc. The caller holds s.mu.
 func (s *serveSupervisor) startAdvertiser(ctx context.Context, ifc config.Interface) *servedInterface {
 	actx, cancel := context.WithCancel(ctx)
+	so := &serveObserver{cfg: ifc.Observe}
 	si := &servedInterface{
-		adv:    advertiser.New(ifc, advertiser.Options{Logger: s.log, Metrics: s.am}),
+		adv: advertiser.New(ifc, advertiser.Options{Logger: s.log, Metrics: s.am,
+			OnSent: so.onSent, OnEffect: so.onEffect}),
 		cfg:    ifc,
 		cancel: cancel,
 		done:   make(chan struct{}),
+		obs:    so,
 	}
 	if s.impairFor != nil {
 		si.adv.SetImpairments(s.impairFor())
@@ -376,6 +392,11 @@ func (s *serveSupervisor) startAdvertiser(ctx context.Context, ifc config.Interf
 		defer s.wg.Done()
 		defer close(si.done)
 		serveWaitStopping(prev)
+		// The observer of an earlier instance of the interface has
+		// written its files; this one starts them anew, and stops after
+		// the final RAs.
+		s.startObserver(actx, so, ifc)
+		defer s.stopObserver(ifc.Name, so)
 		if err := si.adv.Run(actx); err != nil {
 			s.report(fmt.Errorf("interface %s: %w", ifc.Name, err))
 		}

@@ -26,10 +26,12 @@ const captureStartTimeout = 60 * time.Second
 // has read everything the kernel buffered.
 const captureSettle = 1500 * time.Millisecond
 
-// A Capture is a running tshark writing pcapng.
+// A Capture is a running tshark writing pcapng, or tcpdump writing pcap
+// (see Host.StartPcap).
 type Capture struct {
-	path string
-	proc *Process
+	path   string
+	proc   *Process
+	settle time.Duration
 }
 
 // StartCapture starts tshark on the host's interface, writing pcapng to
@@ -48,7 +50,7 @@ func (h *Host) StartCapture(ctx context.Context, label string) (*Capture, error)
 	if err != nil {
 		return nil, err
 	}
-	c := &Capture{path: path, proc: p}
+	c := &Capture{path: path, proc: p, settle: captureSettle}
 	deadline := time.NewTimer(captureStartTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -84,18 +86,60 @@ func (h *Host) StartCapture(ctx context.Context, label string) (*Capture, error)
 	}
 }
 
-// Path returns the path of the pcapng file.
+// StartPcap starts tcpdump on the host's interface with the capture
+// filter filter, writing classic pcap to "<label>.pcap" in the host's
+// state directory, and returns once tcpdump listens. Unlike StartCapture,
+// every packet reaches the file as soon as it is captured
+// (--immediate-mode, -U), so ReadPcap can read the file while the capture
+// runs: for tests that wait for a packet. Stop it like any Capture.
+func (h *Host) StartPcap(ctx context.Context, label, filter string) (*Capture, error) {
+	if err := LookTool("tcpdump", "tcpdump"); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(h.dir, label+".pcap")
+	if _, err := os.Stat(path); err == nil {
+		return nil, fmt.Errorf("%w: %s exists", ErrCapture, path)
+	}
+	// -Z root: Debian's tcpdump otherwise drops to user tcpdump, which
+	// may not write the state directory.
+	p, err := h.Start(ctx, label, "tcpdump", "-i", h.IfName, "-n", "-Z", "root", "--immediate-mode", "-U", "-w", path, filter)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(captureStartTimeout)
+	for {
+		b, _ := os.ReadFile(p.Stderr)
+		if bytes.Contains(b, []byte("listening on")) {
+			// Immediate mode: nothing waits in the kernel at Stop.
+			return &Capture{path: path, proc: p}, nil
+		}
+		select {
+		case <-p.Done():
+			return nil, fmt.Errorf("%w: tcpdump exited: %v: %s", ErrCapture, p.Err(), bytes.TrimSpace(b))
+		case <-ctx.Done():
+			_ = p.Stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			_ = p.Stop()
+			return nil, fmt.Errorf("%w: tcpdump did not start within %v", ErrCapture, captureStartTimeout)
+		}
+	}
+}
+
+// Path returns the path of the capture file.
 func (c *Capture) Path() string { return c.path }
 
-// Stop stops tshark with SIGINT, waits until it has flushed and exited,
-// and returns the path of the pcapng file.
+// Stop stops the capture with SIGINT, waits until it has flushed and
+// exited, and returns the path of the capture file.
 func (c *Capture) Stop() (string, error) {
 	// dumpcap reads the kernel buffer only every few hundred milliseconds
 	// (no immediate mode); packets still buffered at SIGINT are lost, as
 	// with tcpdump without --immediate-mode (lab-recipes.md). Measured
 	// here: a SIGINT 0.2 s after the last packet lost it, 0.6 s did not.
 	if !c.proc.Exited() {
-		time.Sleep(captureSettle)
+		time.Sleep(c.settle)
 	}
 	// tshark flushes and closes the file on SIGINT; give it time on a
 	// loaded machine before killing it.

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"sync/atomic"
+
+	"github.com/ralab/ralab/internal/advertiser"
+	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/impair"
+	"github.com/ralab/ralab/internal/liveobserve"
+)
+
+// errObserveDir reports an [interface.observe] dir that is not a directory.
+var errObserveDir = errors.New("observe.dir is not a directory")
+
+// serveObserver is the conformance observer of one served interface
+// ([interface.observe]). The advertiser's goroutine starts it once an
+// earlier instance of the interface has stopped, so p is nil until then,
+// and whenever the observer is disabled or failed to start; the
+// advertiser's callbacks read it.
+type serveObserver struct {
+	p atomic.Pointer[liveobserve.Observer]
+	// cfg is the [interface.observe] table it was started with; changes
+	// need a restart.
+	cfg config.Observe
+}
+
+// onSent tells the observer about an RA the advertiser meant to send. Wire
+// RAs are told only when no meant RA precedes them (replays and the fake
+// second router, field guide F2 and F15); fragments (F13) are not RAs.
+func (o *serveObserver) onSent(s advertiser.Sent) {
+	obs := o.p.Load()
+	if obs == nil || s.Fragment {
+		return
+	}
+	if s.Wire && s.Kind != impair.KindReplay.String() && s.Kind != advertiser.KindSecondRouter {
+		return
+	}
+	obs.NoteRA(s.At, s.Kind, s.Dst, s.Src, s.Bytes)
+}
+
+// onEffect tells the observer what an impairment did.
+func (o *serveObserver) onEffect(e impair.Effect) {
+	if obs := o.p.Load(); obs != nil {
+		obs.NoteEffect(e)
+	}
+}
+
+// checkObserveDir checks, before anything starts, that the observer of
+// ifc has a directory to write to.
+func checkObserveDir(ifc config.Interface) error {
+	if !ifc.Observe.Enabled {
+		return nil
+	}
+	fi, err := os.Stat(ifc.Observe.Dir)
+	if err == nil && !fi.IsDir() {
+		err = fmt.Errorf("%w: %s", errObserveDir, ifc.Observe.Dir)
+	}
+	if err != nil {
+		return fmt.Errorf("interface %s: %w", ifc.Name, err)
+	}
+	return nil
+}
+
+// startObserver starts the observer of ifc when enabled. It runs until
+// stopObserver, not until ctx ends, so that it captures the final RAs.
+func (s *serveSupervisor) startObserver(ctx context.Context, so *serveObserver, ifc config.Interface) {
+	if !ifc.Observe.Enabled {
+		return
+	}
+	obs, err := liveobserve.Start(context.WithoutCancel(ctx), liveobserve.FromConfig(ifc, s.log))
+	if err != nil {
+		s.log.Error("observer not started; serving without it", "interface", ifc.Name, "err", err)
+		return
+	}
+	so.p.Store(obs)
+}
+
+// stopObserver completes the pcapng file and writes the final reports.
+func (s *serveSupervisor) stopObserver(name string, so *serveObserver) {
+	obs := so.p.Load()
+	if obs == nil {
+		return
+	}
+	r, err := obs.Close()
+	if err != nil {
+		s.log.Error("observer: writing the final capture and reports", "interface", name, "err", err)
+		return
+	}
+	s.log.Info("observer: final capture and reports written", "interface", name, "dir", so.cfg.Dir,
+		"clients", len(r.Clients), "dns_ok", r.Summary.DNSOK, "dns_lost", r.Summary.DNSLost,
+		"no_dns", r.Summary.NoDNS, "inconclusive", r.Summary.Inconclusive)
+}
+
+// serveReport serves GET /report/{interface}: the live ralab.report/v1
+// JSON report of that interface's observer.
+func (s *serveSupervisor) serveReport(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("interface")
+	s.mu.Lock()
+	si, ok := s.ifcs[name]
+	s.mu.Unlock()
+	var obs *liveobserve.Observer
+	if ok {
+		obs = si.obs.p.Load()
+	}
+	if obs == nil {
+		http.Error(w, fmt.Sprintf("no observer runs on interface %q", name), http.StatusNotFound)
+		return
+	}
+	obs.ServeHTTP(w, r)
+}
