@@ -44,6 +44,9 @@ func (s *Server) process(h *Handler, msg []byte, src netip.AddrPort, dst netip.A
 	}
 	if set == nil {
 		reply, to, err := h.Handle(msg, src, dst, now)
+		if err == nil {
+			s.noteReply(now, to, reply)
+		}
 		return outcome{reply: reply, to: to}, err
 	}
 
@@ -60,6 +63,7 @@ func (s *Server) process(h *Handler, msg []byte, src netip.AddrPort, dst netip.A
 	if err != nil {
 		return outcome{}, err
 	}
+	s.noteReply(now, to, reply)
 	rep := set.DHCPv6Reply(now, to.Addr().WithZone(""))
 	s.effects(now, rep.Effects)
 	if rep.Drop {
@@ -100,9 +104,20 @@ func (s *Server) impairedDrop(h *Handler, msg []byte, src netip.AddrPort, now ti
 	return err
 }
 
-// effects logs what impairments did, rate-limited.
+// noteReply tells the WithOnReply hook, if any, about an answer built.
+func (s *Server) noteReply(now time.Time, to netip.AddrPort, reply []byte) {
+	if s.opts.onReply != nil {
+		s.opts.onReply(now, to, reply)
+	}
+}
+
+// effects logs what impairments did, rate-limited, and tells the
+// WithOnEffect hook, if any.
 func (s *Server) effects(now time.Time, es []impair.Effect) {
 	for _, e := range es {
+		if s.opts.onEffect != nil {
+			s.opts.onEffect(e)
+		}
 		if n, ok := s.effLogs.allow(now); ok {
 			s.log.Info("impairment", "name", e.Impairment, "fid", e.FID, "action", e.Action, "detail", e.Detail, "suppressed_since_last", n)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -34,9 +35,12 @@ func TestServerImpairments(t *testing.T) {
 		dns bool
 		// discards wanted by reason.
 		discards map[string]float64
+		// noted is how many answers the WithOnReply hook must see: a
+		// Reply an impairment drops was still built, and is noted.
+		noted int
 	}{
-		{name: "no set", msg: ir, dns: true},
-		{name: "empty set", specs: map[string]map[string]any{}, msg: ir, dns: true},
+		{name: "no set", msg: ir, dns: true, noted: 1},
+		{name: "empty set", specs: map[string]map[string]any{}, msg: ir, dns: true, noted: 1},
 		{
 			name:     "request dropped",
 			specs:    map[string]map[string]any{"f9": {"type": "dhcpv6-drop", "direction": "request"}},
@@ -50,6 +54,7 @@ func TestServerImpairments(t *testing.T) {
 			msg:      ir,
 			err:      ErrDiscardImpaired,
 			discards: map[string]float64{"impaired": 1},
+			noted:    1,
 		},
 		{
 			name:  "request and reply delayed",
@@ -57,12 +62,14 @@ func TestServerImpairments(t *testing.T) {
 			msg:   ir,
 			delay: 4 * time.Second,
 			dns:   true,
+			noted: 1,
 		},
 		{
 			name:  "never at probability 0",
 			specs: map[string]map[string]any{"f9": {"type": "dhcpv6-drop", "direction": "both", "probability": 0.0}},
 			msg:   ir,
 			dns:   true,
+			noted: 1,
 		},
 		{
 			name:     "no server",
@@ -75,6 +82,7 @@ func TestServerImpairments(t *testing.T) {
 			name:  "DNS only via RDNSS",
 			specs: map[string]map[string]any{"f12": {"type": "dns-only-rdnss"}},
 			msg:   ir,
+			noted: 1,
 		},
 		{
 			name:     "bad message still discarded for its own reason",
@@ -99,8 +107,16 @@ func TestServerImpairments(t *testing.T) {
 				set = impair.NewSet(t0, rand.New(rand.NewPCG(1, 2)), specs...)
 			}
 			m := NewMetrics(nil)
+			var noted, effects int
 			s, err := NewServer(testIfc(), testLogger(t), m, WithHardwareAddr(serverMAC),
-				WithImpairments(func() *impair.Set { return set }))
+				WithImpairments(func() *impair.Set { return set }),
+				WithOnReply(func(_ time.Time, to netip.AddrPort, msg []byte) {
+					if to != clientAddr || len(msg) == 0 || MessageType(msg[0]) != Reply {
+						t.Errorf("noted answer %v to %v, want a Reply to %v", msg, to, clientAddr)
+					}
+					noted++
+				}),
+				WithOnEffect(func(impair.Effect) { effects++ }))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,6 +139,12 @@ func TestServerImpairments(t *testing.T) {
 			}
 			if got := testutil.ToFloat64(m.Received.WithLabelValues("eth0", "information-request")); got != 1 {
 				t.Errorf("received = %v, want 1", got)
+			}
+			if noted != tt.noted {
+				t.Errorf("WithOnReply saw %d answers, want %d", noted, tt.noted)
+			}
+			if errors.Is(tt.err, ErrDiscardImpaired) && effects == 0 {
+				t.Error("WithOnEffect saw no effect of the impairment that dropped the message")
 			}
 			if err != nil {
 				return

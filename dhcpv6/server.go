@@ -59,6 +59,22 @@ type serverOptions struct {
 	listen      func(ctx context.Context) (net.PacketConn, error)
 	hw          net.HardwareAddr
 	impairments func() *impair.Set
+	onReply     func(at time.Time, to netip.AddrPort, msg []byte)
+	onEffect    func(impair.Effect)
+}
+
+// WithOnReply calls f with every answer the server builds, before any
+// impairment can drop or delay it, so that an observer knows what each
+// client was meant to get. f runs on the serving goroutine and must not
+// block or keep msg.
+func WithOnReply(f func(at time.Time, to netip.AddrPort, msg []byte)) Option {
+	return func(o *serverOptions) { o.onReply = f }
+}
+
+// WithOnEffect calls f with everything an impairment does to the server's
+// traffic. f runs on the serving goroutine and must not block.
+func WithOnEffect(f func(impair.Effect)) Option {
+	return func(o *serverOptions) { o.onEffect = f }
 }
 
 // WithListener makes Run serve on the connection listen returns instead

@@ -416,7 +416,8 @@ func (s *serveSupervisor) applyDHCPv6(ctx context.Context, si *servedInterface, 
 	default:
 		// The server consults the advertiser's impairments for every
 		// message (F9 drops and delays), so that both share one Set.
-		srv, err := dhcpv6.NewServer(ifc, s.log, s.dm, dhcpv6.WithImpairments(si.adv.Impairments))
+		srv, err := dhcpv6.NewServer(ifc, s.log, s.dm, dhcpv6.WithImpairments(si.adv.Impairments),
+			dhcpv6.WithOnReply(si.obs.onReply), dhcpv6.WithOnEffect(si.obs.onEffect))
 		if err != nil {
 			return fmt.Errorf("interface %s: DHCPv6: %w", ifc.Name, err)
 		}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/config"
@@ -41,6 +43,15 @@ func (o *serveObserver) onSent(s advertiser.Sent) {
 		return
 	}
 	obs.NoteRA(s.At, s.Kind, s.Dst, s.Src, s.Bytes)
+}
+
+// onReply tells the observer about a DHCPv6 answer the server built, even
+// one an impairment then drops (F9), so the report can tell "sent, lost
+// on the way" from "never answered".
+func (o *serveObserver) onReply(at time.Time, to netip.AddrPort, msg []byte) {
+	if obs := o.p.Load(); obs != nil {
+		obs.NoteDHCPv6Reply(at, to.Addr().WithZone(""), msg)
+	}
 }
 
 // onEffect tells the observer what an impairment did.

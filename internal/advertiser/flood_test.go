@@ -4,15 +4,15 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mdlayher/ndp"
-	"github.com/ralab/ralab/internal/advertiser/advlab"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
 // floodEnv makes the re-executed test binary send that many RS from the
@@ -35,7 +35,7 @@ func TestHelperFlood(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bad %s %q: %v", floodEnv, spec, err)
 	}
-	ifi, err := net.InterfaceByName(advlab.ClientIf)
+	ifi, err := net.InterfaceByName(netlab.HostIfName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,15 +62,13 @@ func TestHelperFlood(t *testing.T) {
 // MIN_DELAY_BETWEEN_RAS to that source and keeps multicast RAs at least
 // MIN_DELAY_BETWEEN_RAS apart.
 func TestNamespaceFlood(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	advlab.Require(t, "ip", "tcpdump")
-	l := advlab.New(t)
-	pcap := filepath.Join(t.TempDir(), "c0.pcap")
-	td := l.Capture(pcap)
+	requireIntegration(t, "tcpdump")
+	l := netlabtest.New(t)
+	rtr, cli := l.Router(), l.Host(t, "c1", "02:00:00:00:02:01")
+	td := startPcap(t, cli, "icmp6")
+	pcap := td.Path()
 	ifc := config.Interface{
-		Name:             advlab.RouterIf,
+		Name:             rtr.IfName,
 		RouterLifetime:   1800 * time.Second,
 		MinInterval:      200 * time.Second,
 		MaxInterval:      600 * time.Second,
@@ -78,29 +76,22 @@ func TestNamespaceFlood(t *testing.T) {
 	}
 	multicastOnly := ifc
 	multicastOnly.UnicastSolicited = false
-	var out advlab.Buffer
-	helper := l.Start(l.Router, []string{helperEnv + "=" + mustJSON(t, ifc), helperReloadEnv + "=" + mustJSON(t, multicastOnly)}, &out,
-		os.Args[0], "-test.run=^TestHelperAdvertiser$")
-	defer func() {
-		if t.Failed() {
-			t.Logf("advertiser log (tail):\n%s", tail(out.String(), 4000))
-		}
-	}()
-	advlab.WaitFor(t, "the first RA", 30*time.Second, func() bool { return len(advlab.RAs(t, pcap)) > 0 })
+	helper := startAdvertiser(t, rtr, helperEnv+"="+mustJSON(t, ifc), helperReloadEnv+"="+mustJSON(t, multicastOnly))
+	waitFor(t, "the first RA", 30*time.Second, func() bool { return len(readRAs(t, pcap)) > 0 })
 
 	// flood sends n RS and returns the RAs captured within window of the
 	// start, split by destination.
 	flood := func(t *testing.T, window time.Duration) (unicast, multicast []time.Time) {
 		const n = 10000
 		start := time.Now()
-		var fo advlab.Buffer
-		f := l.Start(l.Client, []string{floodEnv + "=" + strconv.Itoa(n)}, &fo, os.Args[0], "-test.run=^TestHelperFlood$")
-		if err := f.Wait(); err != nil {
-			t.Fatalf("flood: %v\n%s", err, fo.String())
+		f := cli.Command(t.Context(), os.Args[0], "-test.run=^TestHelperFlood$")
+		f.Env = append(os.Environ(), floodEnv+"="+strconv.Itoa(n))
+		if out, err := f.CombinedOutput(); err != nil {
+			t.Fatalf("flood: %v\n%s", err, out)
 		}
 		t.Logf("sent %d RS in %v", n, time.Since(start))
 		time.Sleep(window - time.Since(start))
-		for _, r := range advlab.RAs(t, pcap) {
+		for _, r := range readRAs(t, pcap) {
 			if r.At.Before(start) || r.At.After(start.Add(window)) {
 				continue
 			}
@@ -135,12 +126,12 @@ func TestNamespaceFlood(t *testing.T) {
 
 	t.Run("multicast", func(t *testing.T) {
 		hup := time.Now()
-		if err := helper.Process.Signal(syscall.SIGHUP); err != nil {
+		if err := helper.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
 		// Flood once the reload RA shows the new configuration is in use.
-		advlab.WaitFor(t, "the reload RA", 30*time.Second, func() bool {
-			for _, r := range advlab.RAs(t, pcap) {
+		waitFor(t, "the reload RA", 30*time.Second, func() bool {
+			for _, r := range readRAs(t, pcap) {
 				if r.At.After(hup) && r.Dst.IsMulticast() {
 					return true
 				}
@@ -159,18 +150,13 @@ func TestNamespaceFlood(t *testing.T) {
 		spaced(t, multicast)
 	})
 
-	_ = helper.Process.Signal(syscall.SIGTERM)
-	_ = helper.Wait()
-	_ = td.Process.Signal(syscall.SIGTERM)
-	_ = td.Wait()
-	t.Logf("advertiser counters: %s", lastLine(out.String(), "helper: Run returned"))
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
+	if err := helper.Stop(); err != nil {
+		t.Errorf("stopping the advertiser: %v", err)
 	}
-	return s
+	if _, err := td.Stop(); err != nil {
+		t.Errorf("stopping the capture: %v", err)
+	}
+	t.Logf("advertiser counters: %s", lastLine(processOutput(helper), "helper: Run returned"))
 }
 
 func lastLine(s, prefix string) string {

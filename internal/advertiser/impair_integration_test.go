@@ -2,33 +2,30 @@ package advertiser
 
 import (
 	"net/netip"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/ralab/ralab/internal/advertiser/advlab"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
 // schedSlack allows for timer and scheduling latency on a loaded 2-core
 // machine, which the protocol does not govern (seen: 190 ms).
 const schedSlack = 500 * time.Millisecond
 
-// clientLL is the link-local address of advlab.ClientIf (MAC
+// clientLL is the link-local address of the lab client c1 (MAC
 // 02:00:00:00:02:01, modified EUI-64).
 var clientLL = netip.MustParseAddr("fe80::ff:fe00:201")
 
 // impairedLab is a lab running the advertiser with impairments.
 type impairedLab struct {
-	*advlab.Lab
-	pcap   string
-	td     *advlab.Proc
-	helper *advlab.Proc
-	out    *advlab.Buffer
+	rtr, cli *netlab.Host
+	capture  *netlab.Capture
+	pcap     string
+	helper   *netlab.Process
 }
 
 // startImpaired creates a lab whose client does not solicit by itself
@@ -37,34 +34,36 @@ type impairedLab struct {
 // [impairment.NAME] tables of doc.
 func startImpaired(t *testing.T, ifc config.Interface, doc string) *impairedLab {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test")
+	requireIntegration(t, "rdisc6", "tcpdump", "tshark")
+	nl := netlabtest.New(t)
+	l := &impairedLab{rtr: nl.Router(), cli: nl.Host(t, "c1", "02:00:00:00:02:01")}
+	ctx := t.Context()
+	if err := l.cli.Sysctl(ctx, "net.ipv6.conf."+l.cli.IfName+".router_solicitations", "0"); err != nil {
+		t.Fatal(err)
 	}
-	advlab.Require(t, "ip", "rdisc6", "tcpdump", "tshark")
-	l := &impairedLab{Lab: advlab.New(t), out: &advlab.Buffer{}}
-	l.Sh(l.Client, "echo 0 > /proc/sys/net/ipv6/conf/"+advlab.ClientIf+"/router_solicitations")
-	advlab.Run(t, "ip", "-n", l.Client, "link", "set", advlab.ClientIf, "down")
-	advlab.Run(t, "ip", "-n", l.Client, "link", "set", advlab.ClientIf, "up")
-	l.pcap = filepath.Join(t.TempDir(), "c0.pcap")
-	// All IPv6, not "icmp6": fragments carry next header 44.
-	var tdOut advlab.Buffer
-	l.td = l.Start(l.Client, nil, &tdOut, "tcpdump", "-i", advlab.ClientIf, "-n", "--immediate-mode", "-U", "-w", l.pcap, "ip6")
-	advlab.WaitFor(t, "tcpdump to start", 30*time.Second, func() bool { return strings.Contains(tdOut.String(), "listening on") })
-	env := []string{helperEnv + "=" + mustJSON(t, ifc), helperImpairEnv + "=" + doc}
-	l.helper = l.Start(l.Router, env, l.out, os.Args[0], "-test.run=^TestHelperAdvertiser$", "-test.v")
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("advertiser log:\n%s", l.out.String())
+	// The kernel solicited when the host came up: take the link down and
+	// up so that it starts again without.
+	for _, state := range []string{"down", "up"} {
+		if out, err := l.cli.Run(ctx, "ip", "link", "set", l.cli.IfName, state); err != nil {
+			t.Fatalf("link %s: %v: %s", state, err, out)
 		}
-	})
+	}
+	// All IPv6, not "icmp6": fragments carry next header 44.
+	l.capture = startPcap(t, l.cli, "ip6")
+	l.pcap = l.capture.Path()
+	l.helper = startAdvertiser(t, l.rtr, helperEnv+"="+mustJSON(t, ifc), helperImpairEnv+"="+doc)
 	return l
 }
+
+// out returns what the advertiser logged so far.
+func (l *impairedLab) out() string { return processOutput(l.helper) }
 
 // stopCapture stops tcpdump so that its file is complete.
 func (l *impairedLab) stopCapture(t *testing.T) {
 	t.Helper()
-	_ = l.td.Process.Signal(syscall.SIGTERM)
-	_ = l.td.Wait()
+	if _, err := l.capture.Stop(); err != nil {
+		t.Fatalf("stopping the capture: %v", err)
+	}
 }
 
 // fields runs tshark on the capture and returns one line per frame
@@ -94,10 +93,8 @@ func (l *impairedLab) fields(t *testing.T, filter string, fields ...string) []st
 // MIN_DELAY_BETWEEN_RAS plus MAX_RA_DELAY_TIME (RFC 4861 §6.2.6).
 func (l *impairedLab) solicit(t *testing.T) {
 	t.Helper()
-	var out []byte
-	var err error
-	advlab.WaitFor(t, "rdisc6 to get an RA", 30*time.Second, func() bool {
-		out, err = exec.Command("ip", "netns", "exec", l.Client, "rdisc6", "-1", "-r", "1", "-w", "4000", advlab.ClientIf).CombinedOutput()
+	waitFor(t, "rdisc6 to get an RA", 30*time.Second, func() bool {
+		out, err := l.cli.Run(t.Context(), "rdisc6", "-1", "-r", "1", "-w", "4000", l.cli.IfName)
 		if err != nil {
 			t.Logf("rdisc6: %v: %s", err, out)
 			time.Sleep(time.Second)
@@ -108,15 +105,20 @@ func (l *impairedLab) solicit(t *testing.T) {
 
 // defaultRoutes returns the client's IPv6 default routes as ip prints
 // them.
-func (l *impairedLab) defaultRoutes() string {
-	return l.Sh(l.Client, "ip -6 route show default")
+func (l *impairedLab) defaultRoutes(t *testing.T) string {
+	t.Helper()
+	out, err := l.cli.Run(t.Context(), "ip", "-6", "route", "show", "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
 
 // fastInterface advertises every 3 to 4 s (RFC 4861 §6.2.1 minimum
 // MaxRtrAdvInterval), with a router lifetime a client installs.
 func fastInterface() config.Interface {
 	return config.Interface{
-		Name:           advlab.RouterIf,
+		Name:           netlab.BridgeName,
 		HopLimit:       64,
 		RouterLifetime: 1800 * time.Second,
 		MinInterval:    3 * time.Second,
@@ -133,8 +135,8 @@ func fastInterface() config.Interface {
 func TestNamespaceFragmentedRA(t *testing.T) {
 	t.Parallel()
 	l := startImpaired(t, fastInterface(), "[impairment.frag]\ntype = \"ra-oversize\"\nmode = \"fragment\"\nmtu = 64\n")
-	advlab.WaitFor(t, "three fragmented RAs", 60*time.Second, func() bool {
-		return strings.Count(l.out.String(), "action=fragment") >= 3
+	waitFor(t, "three fragmented RAs", 60*time.Second, func() bool {
+		return strings.Count(l.out(), "action=fragment") >= 3
 	})
 	time.Sleep(500 * time.Millisecond)
 	l.stopCapture(t)
@@ -144,8 +146,8 @@ func TestNamespaceFragmentedRA(t *testing.T) {
 	reassembled := 0
 	for _, f := range frags {
 		p := strings.Split(f, "|")
-		if p[0] != "02:00:00:00:01:01" || p[1] != "fe80::ff:fe00:101" || p[2] != "ff02::1" || p[3] != "255" {
-			t.Errorf("fragment %q: want from 02:00:00:00:01:01 fe80::ff:fe00:101 to ff02::1 with hop limit 255", f)
+		if p[0] != netlab.RouterMAC || p[1] != routerLL.String() || p[2] != "ff02::1" || p[3] != "255" {
+			t.Errorf("fragment %q: want from %s %v to ff02::1 with hop limit 255", f, netlab.RouterMAC, routerLL)
 		}
 		if p[6] == "134" {
 			reassembled++
@@ -158,7 +160,7 @@ func TestNamespaceFragmentedRA(t *testing.T) {
 	if whole := l.fields(t, "icmpv6.type == 134 && !ipv6.fraghdr", "frame.number"); len(whole) > 0 {
 		t.Errorf("unfragmented RAs in frames %v", whole)
 	}
-	if r := l.defaultRoutes(); strings.TrimSpace(r) != "" {
+	if r := l.defaultRoutes(t); strings.TrimSpace(r) != "" {
 		t.Errorf("client installed a default route from fragmented RAs: %s", r)
 	}
 }
@@ -169,9 +171,9 @@ func TestNamespaceFragmentedRA(t *testing.T) {
 func TestNamespaceSecondRouter(t *testing.T) {
 	t.Parallel()
 	l := startImpaired(t, fastInterface(), "[impairment.rogue]\ntype = \"second-router\"\n")
-	advlab.WaitFor(t, "default routes via both routers", 60*time.Second, func() bool {
-		r := l.defaultRoutes()
-		return strings.Contains(r, "fe80::ff:fe00:5302") && strings.Contains(r, "fe80::ff:fe00:101")
+	waitFor(t, "default routes via both routers", 60*time.Second, func() bool {
+		r := l.defaultRoutes(t)
+		return strings.Contains(r, "fe80::ff:fe00:5302") && strings.Contains(r, routerLL.String())
 	})
 	l.stopCapture(t)
 	ras := l.fields(t, "icmpv6.type == 134", "eth.src", "ipv6.src", "ipv6.hlim", "icmpv6.opt.rdnss", "icmpv6.opt.linkaddr")
@@ -179,7 +181,7 @@ func TestNamespaceSecondRouter(t *testing.T) {
 	var ours, rogue int
 	for _, r := range ras {
 		switch r {
-		case "02:00:00:00:01:01|fe80::ff:fe00:101|255|2001:db8::53|02:00:00:00:01:01":
+		case netlab.RouterMAC + "|" + routerLL.String() + "|255|2001:db8::53|" + netlab.RouterMAC:
 			ours++
 		case "02:00:00:00:53:02|fe80::ff:fe00:5302|255|2001:db8:ffff::53|02:00:00:00:53:02":
 			rogue++
@@ -198,14 +200,14 @@ func TestNamespaceSecondRouter(t *testing.T) {
 func TestNamespaceMulticastToUnicast(t *testing.T) {
 	t.Parallel()
 	l := startImpaired(t, fastInterface(), "[impairment.unicast]\ntype = \"ra-mcast-to-unicast\"\n")
-	advlab.WaitFor(t, "a multicast RA dropped for lack of clients", 60*time.Second, func() bool {
-		return strings.Contains(l.out.String(), "no client in the binding table")
+	waitFor(t, "a multicast RA dropped for lack of clients", 60*time.Second, func() bool {
+		return strings.Contains(l.out(), "no client in the binding table")
 	})
 	rs := time.Now()
 	l.solicit(t)
-	advlab.WaitFor(t, "three unicast RAs after the RS", 60*time.Second, func() bool {
+	waitFor(t, "three unicast RAs after the RS", 60*time.Second, func() bool {
 		n := 0
-		for _, r := range advlab.RAs(t, l.pcap) {
+		for _, r := range readRAs(t, l.pcap) {
 			if r.At.After(rs) && r.Dst == clientLL {
 				n++
 			}
@@ -243,8 +245,8 @@ func TestNamespaceThrottlePassesSolicited(t *testing.T) {
 	ifc.UnicastSolicited = true
 	l := startImpaired(t, ifc, "[impairment.throttle]\ntype = \"ra-throttle\"\nperiod = \"60s\"\nmax_through = 10\nat_least = 1\nat_most = 1\n")
 	var first time.Time
-	advlab.WaitFor(t, "the first RA", 60*time.Second, func() bool {
-		for _, r := range advlab.RAs(t, l.pcap) {
+	waitFor(t, "the first RA", 60*time.Second, func() bool {
+		for _, r := range readRAs(t, l.pcap) {
 			first = r.At
 			return true
 		}
@@ -252,16 +254,13 @@ func TestNamespaceThrottlePassesSolicited(t *testing.T) {
 	})
 	time.Sleep(time.Until(first.Add(4 * time.Second)))
 	l.solicit(t)
-	advlab.WaitFor(t, "the second initial RA to be throttled", 60*time.Second, func() bool {
-		return strings.Contains(l.out.String(), "throttled")
+	waitFor(t, "the second initial RA to be throttled", 60*time.Second, func() bool {
+		return strings.Contains(l.out(), "throttled")
 	})
 	time.Sleep(500 * time.Millisecond)
 	l.stopCapture(t)
 
-	pkts, err := advlab.ReadPcap(l.pcap)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pkts := readPackets(t, l.pcap)
 	var multicast []time.Time
 	var rsAt, answerAt time.Time
 	for _, p := range pkts {

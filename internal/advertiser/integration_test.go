@@ -3,14 +3,13 @@ package advertiser
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"net/netip"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -20,9 +19,10 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/ndp"
-	"github.com/ralab/ralab/internal/advertiser/advlab"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
+	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
 // helperEnv carries the JSON configuration to the re-executed test binary
@@ -118,17 +118,15 @@ func rdnssServers(m *ndp.RouterAdvertisement) map[netip.Addr]time.Duration {
 // sends final RAs with router lifetime 0 and restores the router's
 // sysctls.
 func TestNamespace(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	advlab.Require(t, "ip", "rdisc6", "tcpdump")
-	l := advlab.New(t)
-	pcap := filepath.Join(t.TempDir(), "c0.pcap")
-	td := l.Capture(pcap)
+	requireIntegration(t, "rdisc6", "tcpdump")
+	l := netlabtest.New(t)
+	rtr, cli := l.Router(), l.Host(t, "c1", "02:00:00:00:02:01")
+	td := startPcap(t, cli, "icmp6")
+	pcap := td.Path()
 
 	dns1, dns2 := netip.MustParseAddr("2001:db8::53"), netip.MustParseAddr("2001:db8::54")
 	ifc := config.Interface{
-		Name:             advlab.RouterIf,
+		Name:             rtr.IfName,
 		OtherConfig:      true,
 		HopLimit:         64,
 		RouterLifetime:   1800 * time.Second,
@@ -141,18 +139,15 @@ func TestNamespace(t *testing.T) {
 	}
 	next := ifc
 	next.RDNSS = []config.RDNSS{{Servers: []netip.Addr{dns2}, Lifetime: 180 * time.Second}}
-	env := []string{helperEnv + "=" + mustJSON(t, ifc), helperReloadEnv + "=" + mustJSON(t, next)}
-	var helperOut advlab.Buffer
-	helper := l.Start(l.Router, env, &helperOut, os.Args[0], "-test.run=^TestHelperAdvertiser$", "-test.v")
-	defer func() {
-		if t.Failed() {
-			t.Logf("advertiser log:\n%s", helperOut.String())
-		}
-	}()
+	helper := startAdvertiser(t, rtr, helperEnv+"="+mustJSON(t, ifc), helperReloadEnv+"="+mustJSON(t, next))
 
-	advlab.WaitFor(t, "the first RA", 30*time.Second, func() bool { return len(advlab.RAs(t, pcap)) > 0 })
+	waitFor(t, "the first RA", 30*time.Second, func() bool { return len(readRAs(t, pcap)) > 0 })
 	accept := func() string {
-		return strings.TrimSpace(l.Sh(l.Router, "cat /proc/sys/net/ipv6/conf/"+advlab.RouterIf+"/accept_ra"))
+		out, err := rtr.Run(t.Context(), "cat", "/proc/sys/net/ipv6/conf/"+rtr.IfName+"/accept_ra")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(out))
 	}
 	if got := accept(); got != "0" {
 		t.Errorf("router accept_ra while advertising = %s, want 0", got)
@@ -162,18 +157,18 @@ func TestNamespace(t *testing.T) {
 	// MIN_DELAY_BETWEEN_RAS.
 	t.Run("reload", func(t *testing.T) {
 		var lastMC time.Time
-		for _, r := range advlab.RAs(t, pcap) {
+		for _, r := range readRAs(t, pcap) {
 			if r.Dst.IsMulticast() {
 				lastMC = r.At
 			}
 		}
 		hup := time.Now()
-		if err := helper.Process.Signal(syscall.SIGHUP); err != nil {
+		if err := helper.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
-		var got *advlab.RA
-		advlab.WaitFor(t, "the reload RA", 30*time.Second, func() bool {
-			for _, r := range advlab.RAs(t, pcap) {
+		var got *capturedRA
+		waitFor(t, "the reload RA", 30*time.Second, func() bool {
+			for _, r := range readRAs(t, pcap) {
 				if r.At.After(hup) && r.Dst.IsMulticast() {
 					got = &r
 					return true
@@ -203,14 +198,14 @@ func TestNamespace(t *testing.T) {
 	time.Sleep(MinDelayBetweenRAs + 500*time.Millisecond)
 	t.Run("solicited", func(t *testing.T) {
 		before := time.Now()
-		out, err := exec.Command("ip", "netns", "exec", l.Client, "rdisc6", "-1", "-r", "1", "-w", "1500", advlab.ClientIf).CombinedOutput()
+		out, err := cli.Run(t.Context(), "rdisc6", "-1", "-r", "1", "-w", "1500", cli.IfName)
 		if err != nil {
 			t.Fatalf("rdisc6: %v\n%s", err, out)
 		}
 		// Judge the delay from capture timestamps, RS to RA.
-		var rs, ra *advlab.Packet
-		advlab.WaitFor(t, "RS and RA in the capture", 10*time.Second, func() bool {
-			pkts, _ := advlab.ReadPcap(pcap)
+		var rs, ra *capPacket
+		waitFor(t, "RS and RA in the capture", 10*time.Second, func() bool {
+			pkts := readPackets(t, pcap)
 			rs, ra = nil, nil
 			for i := range pkts {
 				p := &pkts[i]
@@ -242,14 +237,18 @@ func TestNamespace(t *testing.T) {
 	})
 
 	t.Run("link flap", func(t *testing.T) {
-		advlab.Run(t, "ip", "-n", l.Router, "link", "set", advlab.RouterIf, "down")
+		if out, err := rtr.Run(t.Context(), "ip", "link", "set", rtr.IfName, "down"); err != nil {
+			t.Fatalf("link down: %v: %s", err, out)
+		}
 		time.Sleep(time.Second)
 		up := time.Now()
-		advlab.Run(t, "ip", "-n", l.Router, "link", "set", advlab.RouterIf, "up")
-		var after []advlab.RA
-		advlab.WaitFor(t, "two multicast RAs after link up", 60*time.Second, func() bool {
+		if out, err := rtr.Run(t.Context(), "ip", "link", "set", rtr.IfName, "up"); err != nil {
+			t.Fatalf("link up: %v: %s", err, out)
+		}
+		var after []capturedRA
+		waitFor(t, "two multicast RAs after link up", 60*time.Second, func() bool {
 			after = nil
-			for _, r := range advlab.RAs(t, pcap) {
+			for _, r := range readRAs(t, pcap) {
 				if r.At.After(up) && r.Dst.IsMulticast() {
 					after = append(after, r)
 				}
@@ -274,27 +273,24 @@ func TestNamespace(t *testing.T) {
 
 	t.Run("final", func(t *testing.T) {
 		stop := time.Now()
-		if err := helper.Process.Signal(syscall.SIGTERM); err != nil {
+		if err := helper.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- helper.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("advertiser exited with %v", err)
-			}
-		case <-time.After(30 * time.Second):
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		if err := helper.Wait(ctx); errors.Is(err, context.DeadlineExceeded) {
 			t.Fatal("advertiser did not exit after SIGTERM")
+		} else if err != nil {
+			t.Fatalf("advertiser exited with %v", err)
 		}
 		t.Logf("shutdown took %v", time.Since(stop))
 		if got := accept(); got != "1" {
 			t.Errorf("router accept_ra after exit = %s, want 1 (restored)", got)
 		}
-		var final []advlab.RA
-		advlab.WaitFor(t, "final RAs in the capture", 10*time.Second, func() bool {
+		var final []capturedRA
+		waitFor(t, "final RAs in the capture", 10*time.Second, func() bool {
 			final = nil
-			for _, r := range advlab.RAs(t, pcap) {
+			for _, r := range readRAs(t, pcap) {
 				if r.At.After(stop) {
 					final = append(final, r)
 				}
@@ -320,8 +316,9 @@ func TestNamespace(t *testing.T) {
 		}
 	})
 
-	_ = td.Process.Signal(syscall.SIGTERM)
-	_ = td.Wait()
+	if _, err := td.Stop(); err != nil {
+		t.Errorf("stopping the capture: %v", err)
+	}
 }
 
 func mustJSON(t *testing.T, v any) string {
@@ -331,4 +328,135 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// toolPackage names the Debian package of each tool the integration
+// tests need.
+var toolPackage = map[string]string{"rdisc6": "ndisc6", "tcpdump": "tcpdump", "tshark": "tshark"}
+
+// requireIntegration skips t in -short mode, and unless the lab and the
+// tools can run (failing it instead under CI=true).
+func requireIntegration(t *testing.T, tools ...string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	netlabtest.RequireLab(t)
+	for _, tool := range tools {
+		netlabtest.RequireTool(t, tool, toolPackage[tool])
+	}
+}
+
+// routerLL is the link-local address of the lab router's bridge, from
+// netlab.RouterMAC (modified EUI-64, RFC 4291 Appendix A).
+var routerLL = netip.MustParseAddr("fe80::ff:fe00:100")
+
+// startPcap starts tcpdump on h's link with the capture filter filter,
+// failing t on error; the file can be read while it runs.
+func startPcap(t *testing.T, h *netlab.Host, filter string) *netlab.Capture {
+	t.Helper()
+	c, err := h.StartPcap(t.Context(), "capture", filter)
+	if err != nil {
+		t.Fatalf("StartPcap: %v", err)
+	}
+	return c
+}
+
+// startAdvertiser runs the test binary as TestHelperAdvertiser in the
+// router namespace with the extra environment env ("NAME=value"). It gets
+// SIGTERM when the test ends; netlabtest logs the tail of its output if
+// the test failed.
+func startAdvertiser(t *testing.T, rtr *netlab.Host, env ...string) *netlab.Process {
+	t.Helper()
+	args := slices.Concat(env, []string{os.Args[0], "-test.run=^TestHelperAdvertiser$", "-test.v"})
+	p, err := rtr.Start(t.Context(), "advertiser", "env", args...)
+	if err != nil {
+		t.Fatalf("starting the advertiser: %v", err)
+	}
+	return p
+}
+
+// processOutput returns what p wrote so far: its standard output, then
+// its standard error.
+func processOutput(p *netlab.Process) string {
+	out, _ := os.ReadFile(p.Stdout)
+	errOut, _ := os.ReadFile(p.Stderr)
+	return string(out) + string(errOut)
+}
+
+// waitFor polls cond every 50 ms until it holds, failing t after timeout.
+func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// capPacket is one captured ICMPv6 message.
+type capPacket struct {
+	// At is the capture timestamp.
+	At time.Time
+	// Src and Dst are the IPv6 addresses.
+	Src, Dst netip.Addr
+	// HopLimit is the IPv6 hop limit.
+	HopLimit uint8
+	// ICMP is the ICMPv6 message from its type byte on.
+	ICMP []byte
+}
+
+// readPackets returns the ICMPv6 messages directly in IPv6 in Ethernet (no
+// extension headers) of the pcap file at path, which may still be being
+// written.
+func readPackets(t testing.TB, path string) []capPacket {
+	t.Helper()
+	frames, err := netlab.ReadPcap(path)
+	if err != nil {
+		t.Fatalf("reading capture: %v", err)
+	}
+	const eth, ip6 = 14, 40
+	var out []capPacket
+	for _, f := range frames {
+		d := f.Data
+		if len(d) < eth+ip6 || d[12] != 0x86 || d[13] != 0xdd || d[eth+6] != 58 {
+			continue
+		}
+		out = append(out, capPacket{
+			At:       f.At,
+			Src:      netip.AddrFrom16([16]byte(d[eth+8 : eth+24])),
+			Dst:      netip.AddrFrom16([16]byte(d[eth+24 : eth+40])),
+			HopLimit: d[eth+7],
+			ICMP:     d[eth+ip6:],
+		})
+	}
+	return out
+}
+
+// capturedRA is a captured, parsed Router Advertisement.
+type capturedRA struct {
+	capPacket
+	// Msg is the parsed message.
+	Msg *ndp.RouterAdvertisement
+}
+
+// readRAs returns the RAs of the capture at path; an RA that does not
+// parse fails t.
+func readRAs(t testing.TB, path string) []capturedRA {
+	t.Helper()
+	var out []capturedRA
+	for _, p := range readPackets(t, path) {
+		if len(p.ICMP) == 0 || p.ICMP[0] != 134 {
+			continue
+		}
+		m, err := ndp.ParseMessage(p.ICMP)
+		if err != nil {
+			t.Errorf("RA at %v does not parse: %v", p.At, err)
+			continue
+		}
+		out = append(out, capturedRA{capPacket: p, Msg: m.(*ndp.RouterAdvertisement)})
+	}
+	return out
 }

@@ -466,3 +466,42 @@ func TestRestoreBridge(t *testing.T) {
 	}
 	assertGone(t, l.Prefix(), l.Dir())
 }
+
+// TestStartPcap captures on a host with tcpdump and reads the file while
+// the capture runs: the host's Neighbor Solicitation and the router's
+// Advertisement are there without stopping it.
+func TestStartPcap(t *testing.T) {
+	netlabtest.RequireLab(t)
+	netlabtest.RequireTool(t, "ndisc6", "ndisc6")
+	netlabtest.RequireTool(t, "tcpdump", "tcpdump")
+	t.Parallel()
+	l := netlabtest.New(t)
+	c1 := l.Host(t, "c1", "02:00:00:00:02:01")
+	c, err := c1.StartPcap(t.Context(), "c1", "icmp6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c1.Run(t.Context(), "ndisc6", "-1", "-r", "5", "-w", "1000", "fe80::ff:fe00:100", "eth0"); err != nil {
+		t.Fatalf("ndisc6: %v: %s", err, out)
+	}
+	// ICMPv6 type after the Ethernet (14) and IPv6 (40) headers.
+	const offType = 14 + 40
+	types := func() []byte {
+		fs, err := netlab.ReadPcap(c.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []byte
+		for _, f := range fs {
+			if len(f.Data) > offType && (f.Data[offType] == 135 || f.Data[offType] == 136) {
+				out = append(out, f.Data[offType])
+			}
+		}
+		return out
+	}
+	waitFor(t, func() bool { ts := types(); return slices.Contains(ts, 135) && slices.Contains(ts, 136) })
+	path, err := c.Stop()
+	if err != nil || path != c.Path() || filepath.Ext(path) != ".pcap" {
+		t.Errorf("Stop = %q, %v; want %q", path, err, c.Path())
+	}
+}
