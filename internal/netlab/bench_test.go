@@ -39,3 +39,16 @@ func BenchmarkLab(b *testing.B) {
 	b.ReportMetric(addT.Seconds()*1000/n/3, "ms-addhost/op")
 	b.ReportMetric(closeT.Seconds()*1000/n, "ms-close/op")
 }
+
+// BenchmarkInNamespace measures one Host.Do with an empty function: the
+// cost of a thread switched into a namespace and back, paid per
+// connection by Host.DialContext.
+func BenchmarkInNamespace(b *testing.B) {
+	l := netlabtest.New(b)
+	r := l.Router()
+	for b.Loop() {
+		if err := r.Do(func() error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

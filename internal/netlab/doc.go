@@ -2,8 +2,12 @@
 // namespaces: a router namespace holding a bridge named "lab0" and one
 // namespace per client host, each joined to the bridge by a veth pair with a
 // fixed MAC address. It runs and tracks processes inside the namespaces,
-// captures the link with tshark, reads addresses and routes with iproute2,
-// and removes everything it created on Close.
+// runs Go code inside them (InNamespace, Host.Do, Host.DialContext),
+// captures the link with tshark, or with tcpdump into a pcap file that
+// can be read while it grows (Host.StartPcap, ReadPcap), reads addresses
+// and routes with iproute2, can take the router's bridge away and back
+// (Lab.DeleteBridge, Lab.RestoreBridge), and removes everything it
+// created on Close.
 //
 // Every run gets a unique name prefix ("rl" and six hex digits) and a marker
 // file in MarkerDir, so CleanStale can remove what a killed run left behind.

@@ -484,8 +484,8 @@ func killNamespace(ctx context.Context, ns string, grace time.Duration) error {
 }
 
 // namespacePIDs lists the processes in ns with "ip netns pids", except
-// this process: its main thread is in ns while it runs InNamespace's f
-// there, and a lab must never signal its own process.
+// this process: it counts as in ns while InNamespace's f happens to run
+// there on its main thread, and a lab must never signal its own process.
 func namespacePIDs(ctx context.Context, ns string) ([]int, error) {
 	out, err := run(ctx, "ip", "netns", "pids", ns)
 	if err != nil {
