@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/ralab/ralab/configs"
 	"github.com/ralab/ralab/configs/scenarios"
-	"github.com/ralab/ralab/internal/advertiser/advlab"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/scenario"
 )
@@ -157,10 +156,7 @@ func TestServeScenarioUsage(t *testing.T) {
 // RDNSS before the second phase and that some lack it after, and that
 // ralab exits 0 after the scenario with final RAs.
 func TestServeScenario(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	advlab.Require(t, "ip", "tcpdump")
+	requireServeLab(t, "tcpdump")
 	b, err := os.ReadFile("../../configs/scenarios/F6-rdnss-omit.toml")
 	if err != nil {
 		t.Fatal(err)
@@ -169,10 +165,9 @@ func TestServeScenario(t *testing.T) {
 	sc = strings.Replace(sc, `start = "20s"`, `start = "6s"`, 1)
 	const phase2, duration = 6 * time.Second, 16 * time.Second
 
-	l := advlab.New(t)
+	l := newServeLab(t)
+	pcap := l.pcap.Path()
 	dir := t.TempDir()
-	pcap := filepath.Join(dir, "c0.pcap")
-	td := l.Capture(pcap)
 	cfgPath, scPath := filepath.Join(dir, "ralab.toml"), filepath.Join(dir, "f6.toml")
 	for p, s := range map[string]string{cfgPath: serveConfig("2001:db8::53", false, false), scPath: sc} {
 		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
@@ -180,34 +175,18 @@ func TestServeScenario(t *testing.T) {
 		}
 	}
 	start := time.Now().Add(2 * time.Second)
-	var out advlab.Buffer
-	args := strings.Join([]string{"serve", "-c", cfgPath, "--scenario", scPath, "--scenario-start", start.Format(time.RFC3339Nano)}, "\n")
-	srv := l.Start(l.Router, []string{serveArgsEnv + "=" + args}, &out, os.Args[0], "-test.run=^TestServeHelper$")
-	defer func() {
-		if t.Failed() {
-			t.Logf("ralab serve output:\n%s", out.String())
-		}
-	}()
-	done := make(chan error, 1)
-	go func() { done <- srv.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("ralab serve exited with %v, want 0", err)
-		}
-	case <-time.After(duration + 60*time.Second):
-		t.Fatal("ralab serve did not exit after the scenario")
-	}
+	srv := startServe(t, l.Router(), "serve", "-c", cfgPath, "--scenario", scPath, "--scenario-start", start.Format(time.RFC3339Nano))
+	waitServeExit(t, srv, duration+60*time.Second, "the scenario")
 	exited := time.Now()
 	time.Sleep(300 * time.Millisecond)
-	_ = td.Process.Signal(syscall.SIGTERM)
-	_ = td.Wait()
+	l.stopCapture(t)
 	t.Logf("ralab exited %v after the scenario start (duration %v)", exited.Sub(start), duration)
 	if exited.Before(start.Add(duration)) {
 		t.Errorf("ralab exited %v before the scenario's end", start.Add(duration).Sub(exited))
 	}
+	out := serveOutput(srv)
 	for _, want := range []string{`phase 1/2 \"normal\" started`, `phase 2/2 \"every 2nd RA without RDNSS\" started, 10s left`, "scenario ended; sending final RAs"} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q", want)
 		}
 	}
@@ -216,7 +195,7 @@ func TestServeScenario(t *testing.T) {
 	// phase change (timer and capture latency on a loaded machine).
 	const slack = 500 * time.Millisecond
 	var before, after, afterWithout, final int
-	for _, r := range advlab.RAs(t, pcap) {
+	for _, r := range serveRAs(t, pcap) {
 		off := r.At.Sub(start)
 		has := len(serveRDNSS(r.Msg)) > 0
 		switch {
@@ -268,10 +247,7 @@ func FuzzParseScenarioStart(f *testing.F) {
 // with --scenario-hold: ralab must keep serving afterwards, with the
 // configuration file's RDNSS back and no impairment, until SIGTERM.
 func TestServeScenarioHold(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	advlab.Require(t, "ip", "tcpdump")
+	requireServeLab(t, "tcpdump")
 	const sc = `name = "hold"
 description = "RDNSS omitted for 5 s"
 duration = "5s"
@@ -286,30 +262,22 @@ name = "no RDNSS"
 start = "0s"
 impairments = ["omit"]
 `
-	l := advlab.New(t)
+	l := newServeLab(t)
+	pcap := l.pcap.Path()
 	dir := t.TempDir()
-	pcap := filepath.Join(dir, "c0.pcap")
-	td := l.Capture(pcap)
 	cfgPath, scPath := filepath.Join(dir, "ralab.toml"), filepath.Join(dir, "hold.toml")
 	for p, s := range map[string]string{cfgPath: serveConfig("2001:db8::53", false, false), scPath: sc} {
 		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var out advlab.Buffer
-	args := strings.Join([]string{"serve", "-c", cfgPath, "--scenario", scPath, "--scenario-hold"}, "\n")
 	start := time.Now()
-	srv := l.Start(l.Router, []string{serveArgsEnv + "=" + args}, &out, os.Args[0], "-test.run=^TestServeHelper$")
-	defer func() {
-		if t.Failed() {
-			t.Logf("ralab serve output:\n%s", out.String())
-		}
-	}()
-	advlab.WaitFor(t, "the scenario to end", 60*time.Second, func() bool { return strings.Contains(out.String(), "holding") })
+	srv := startServe(t, l.Router(), "serve", "-c", cfgPath, "--scenario", scPath, "--scenario-hold")
+	serveWaitFor(t, "the scenario to end", 60*time.Second, func() bool { return strings.Contains(serveOutput(srv), "holding") })
 	ended := time.Now()
-	var after *advlab.RA
-	advlab.WaitFor(t, "an RA after the scenario", 30*time.Second, func() bool {
-		for _, r := range advlab.RAs(t, pcap) {
+	var after *serveRA
+	serveWaitFor(t, "an RA after the scenario", 30*time.Second, func() bool {
+		for _, r := range serveRAs(t, pcap) {
 			if r.At.After(ended) && r.Dst.IsMulticast() {
 				after = &r
 				return true
@@ -320,29 +288,19 @@ impairments = ["omit"]
 	if diff := cmp.Diff(map[string]time.Duration{"2001:db8::53": 30 * time.Minute}, serveRDNSS(after.Msg)); diff != "" {
 		t.Errorf("RDNSS after the scenario (-want +got):\n%s", diff)
 	}
-	for _, r := range advlab.RAs(t, pcap) {
+	for _, r := range serveRAs(t, pcap) {
 		if r.At.After(start) && r.At.Before(start.Add(4*time.Second)) && len(serveRDNSS(r.Msg)) > 0 {
 			t.Errorf("RA at %v, during the scenario, carries RDNSS", r.At.Sub(start))
 		}
 	}
-	if strings.Contains(out.String(), "final router advertisements sent") {
+	if strings.Contains(serveOutput(srv), "final router advertisements sent") {
 		t.Error("ralab stopped advertising after the scenario despite --scenario-hold")
 	}
-	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := srv.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("ralab serve exited with %v, want 0", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("ralab serve did not exit after SIGTERM")
-	}
-	_ = td.Process.Signal(syscall.SIGTERM)
-	_ = td.Wait()
+	waitServeExit(t, srv, 30*time.Second, "SIGTERM")
+	l.stopCapture(t)
 }
 
 // TestServeScenarioDHCPv6Config checks that the DHCPv6 configuration
@@ -350,10 +308,7 @@ impairments = ["omit"]
 // turns it on for a configuration without DHCPv6, and removes RDNSS from
 // RAs; dhcpv6-absent (F10) turns it off again.
 func TestServeScenarioDHCPv6Config(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	advlab.Require(t, "ip", "ss", "tcpdump")
+	requireServeLab(t, "ss", "tcpdump")
 	const sc = `name = "dhcp"
 description = "DHCPv6 on, then off"
 duration = "10s"
@@ -373,42 +328,31 @@ name = "no DHCPv6 server"
 start = "5s"
 impairments = ["absent"]
 `
-	l := advlab.New(t)
+	l := newServeLab(t)
+	rtr := l.Router()
+	pcap := l.pcap.Path()
 	dir := t.TempDir()
-	pcap := filepath.Join(dir, "c0.pcap")
-	td := l.Capture(pcap)
 	cfgPath, scPath := filepath.Join(dir, "ralab.toml"), filepath.Join(dir, "dhcp.toml")
 	for p, s := range map[string]string{cfgPath: serveConfig("2001:db8::53", false, false), scPath: sc} {
 		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var out advlab.Buffer
-	args := strings.Join([]string{"serve", "-c", cfgPath, "--scenario", scPath}, "\n")
 	start := time.Now()
-	srv := l.Start(l.Router, []string{serveArgsEnv + "=" + args}, &out, os.Args[0], "-test.run=^TestServeHelper$")
-	defer func() {
-		if t.Failed() {
-			t.Logf("ralab serve output:\n%s", out.String())
-		}
-	}()
-	listening := func() bool { return strings.Contains(l.Sh(l.Router, "ss -Hlun 'sport = :547'"), ":547") }
-	advlab.WaitFor(t, "DHCPv6 listening in the first phase", 30*time.Second, listening)
-	advlab.WaitFor(t, "the second phase", 30*time.Second, func() bool { return strings.Contains(out.String(), `phase 2/2`) })
-	advlab.WaitFor(t, "DHCPv6 to stop in the second phase", 30*time.Second, func() bool { return !listening() })
-	done := make(chan error, 1)
-	go func() { done <- srv.Wait() }()
-	select {
-	case err := <-done:
+	srv := startServe(t, rtr, "serve", "-c", cfgPath, "--scenario", scPath)
+	listening := func() bool {
+		out, err := rtr.Run(t.Context(), "ss", "-Hlun", "sport = :547")
 		if err != nil {
-			t.Fatalf("ralab serve exited with %v, want 0", err)
+			t.Fatalf("ss: %v", err)
 		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("ralab serve did not exit after the scenario")
+		return strings.Contains(string(out), ":547")
 	}
-	_ = td.Process.Signal(syscall.SIGTERM)
-	_ = td.Wait()
-	for _, r := range advlab.RAs(t, pcap) {
+	serveWaitFor(t, "DHCPv6 listening in the first phase", 30*time.Second, listening)
+	serveWaitFor(t, "the second phase", 30*time.Second, func() bool { return strings.Contains(serveOutput(srv), `phase 2/2`) })
+	serveWaitFor(t, "DHCPv6 to stop in the second phase", 30*time.Second, func() bool { return !listening() })
+	waitServeExit(t, srv, 60*time.Second, "the scenario")
+	l.stopCapture(t)
+	for _, r := range serveRAs(t, pcap) {
 		if off := r.At.Sub(start); off < 4*time.Second && r.Msg.RouterLifetime != 0 && (len(serveRDNSS(r.Msg)) > 0 || !r.Msg.OtherConfiguration) {
 			t.Errorf("RA at %v in the DNS-only-via-DHCPv6 phase: RDNSS %v, O flag %v; want none and set", off, serveRDNSS(r.Msg), r.Msg.OtherConfiguration)
 		}

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,32 +20,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/advertiser"
-	"github.com/ralab/ralab/internal/advertiser/advlab"
+	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
-// Environment of the re-executed test binary: run "ralab" with these
-// arguments (separated by newlines), or fetch this URL and print it.
-const (
-	serveArgsEnv  = "RALAB_SERVE_TEST_ARGS"
-	serveFetchEnv = "RALAB_SERVE_TEST_FETCH"
-)
+// serveArgsEnv is the environment of the re-executed test binary: run
+// "ralab" with these arguments, separated by newlines.
+const serveArgsEnv = "RALAB_SERVE_TEST_ARGS"
 
 // TestServeHelper is not a test: the integration tests run the test binary
-// with this test selected inside a namespace, to run "ralab" or fetch a
-// URL there.
+// with this test selected inside the router namespace, to run "ralab"
+// there.
 func TestServeHelper(t *testing.T) {
 	if args := os.Getenv(serveArgsEnv); args != "" {
 		os.Exit(runMain(strings.Split(args, "\n")))
-	}
-	if url := os.Getenv(serveFetchEnv); url != "" {
-		resp, err := http.Get(url)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		defer resp.Body.Close()
-		_, _ = io.Copy(os.Stdout, resp.Body)
-		os.Exit(0)
 	}
 	// Not started as a helper process: nothing to do (no Skip, which CI
 	// would count as a failure).
@@ -116,8 +106,9 @@ func TestServeLogger(t *testing.T) {
 	}
 }
 
-// serveConfig is a configuration for the lab's router interface with one
-// RDNSS server, optionally with DHCPv6 and a second interface, D0.
+// serveConfig is a configuration for the lab router's bridge
+// netlab.BridgeName with one RDNSS server, optionally with DHCPv6 and a
+// second interface, D0.
 func serveConfig(dns string, dhcp, d0 bool) string {
 	c := fmt.Sprintf(`[http]
 address = "[::1]:9430"
@@ -135,7 +126,7 @@ withdraw_on_stop = true
 [[interface.rdnss]]
 servers = [%q]
 lifetime = "30m"
-`, advlab.RouterIf, dns)
+`, netlab.BridgeName, dns)
 	if dhcp {
 		c += "\n[interface.dhcpv6]\nenabled = true\n"
 	}
@@ -157,20 +148,204 @@ func serveRDNSS(m *ndp.RouterAdvertisement) map[string]time.Duration {
 	return out
 }
 
+// serveToolPackage names the Debian package of each program the serve
+// integration tests need, for netlabtest.RequireTool.
+var serveToolPackage = map[string]string{
+	"ss":      "iproute2",
+	"setpriv": "util-linux",
+	"tcpdump": "tcpdump",
+}
+
+// requireServeLab skips t in -short mode, and skips it (or fails it in CI)
+// unless a lab can run here with tools installed.
+func requireServeLab(t *testing.T, tools ...string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	netlabtest.RequireLab(t)
+	for _, tool := range tools {
+		netlabtest.RequireTool(t, tool, serveToolPackage[tool])
+	}
+}
+
+// serveLab is a lab for the serve integration tests: ralab serves the
+// router's bridge, and one client host captures ICMPv6 on its link.
+type serveLab struct {
+	*netlabtest.Lab
+	// pcap captures ICMPv6 on the client's link; netlab.ReadPcap reads it
+	// while it runs.
+	pcap *netlab.Capture
+}
+
+// newServeLab creates the lab, its client host "c1" and the capture.
+func newServeLab(t *testing.T) *serveLab {
+	t.Helper()
+	l := netlabtest.New(t)
+	cli := l.Host(t, "c1", "02:00:00:00:02:01")
+	c, err := cli.StartPcap(t.Context(), "c1", "icmp6")
+	if err != nil {
+		t.Fatalf("StartPcap: %v", err)
+	}
+	return &serveLab{Lab: l, pcap: c}
+}
+
+// stopCapture stops the capture; its file stays readable.
+func (l *serveLab) stopCapture(t *testing.T) {
+	t.Helper()
+	if _, err := l.pcap.Stop(); err != nil {
+		t.Errorf("stopping the capture: %v", err)
+	}
+}
+
+// startServe runs "ralab" with args in the router namespace: the test
+// binary re-executed as TestServeHelper. It gets SIGTERM when the test
+// ends, and netlabtest logs the tail of its output if the test failed.
+func startServe(t *testing.T, rtr *netlab.Host, args ...string) *netlab.Process {
+	t.Helper()
+	p, err := rtr.Start(t.Context(), "ralab", "env", serveArgsEnv+"="+strings.Join(args, "\n"), os.Args[0], "-test.run=^TestServeHelper$")
+	if err != nil {
+		t.Fatalf("starting ralab: %v", err)
+	}
+	return p
+}
+
+// serveOutput returns what p wrote so far: its standard output, then its
+// standard error.
+func serveOutput(p *netlab.Process) string {
+	out, _ := os.ReadFile(p.Stdout)
+	errOut, _ := os.ReadFile(p.Stderr)
+	return string(out) + string(errOut)
+}
+
+// waitServeExit waits up to timeout for p to exit and fails t unless it
+// exits with status 0.
+func waitServeExit(t *testing.T, p *netlab.Process, timeout time.Duration, after string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	if err := p.Wait(ctx); err != nil && !p.Exited() {
+		t.Fatalf("ralab serve did not exit after %s: %v", after, err)
+	}
+	if err := p.Err(); err != nil {
+		t.Fatalf("ralab serve exited with %v, want 0", err)
+	}
+}
+
+// serveWaitFor polls cond every 50 ms until it holds, failing t after
+// timeout.
+func serveWaitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// serveRA is a captured, parsed Router Advertisement.
+type serveRA struct {
+	// At is the capture timestamp.
+	At time.Time
+	// Dst is the IPv6 destination address.
+	Dst netip.Addr
+	// Msg is the parsed message.
+	Msg *ndp.RouterAdvertisement
+}
+
+// serveRAs reads the capture at path, which may still be being written,
+// and returns its RAs; an RA that does not parse fails t.
+func serveRAs(t testing.TB, path string) []serveRA {
+	t.Helper()
+	frames, err := netlab.ReadPcap(path)
+	if err != nil {
+		t.Fatalf("reading capture: %v", err)
+	}
+	var out []serveRA
+	for _, f := range frames {
+		r, ok, err := parseServeRA(f)
+		if err != nil {
+			t.Errorf("RA at %v does not parse: %v", f.At, err)
+			continue
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// parseServeRA decodes f if it is an RA: ok is false for any other frame,
+// and err is set for an RA that does not parse.
+func parseServeRA(f netlab.Frame) (r serveRA, ok bool, err error) {
+	// Offsets in a captured frame: a 14-byte Ethernet header, then the
+	// 40-byte IPv6 header with its payload length at 4, next header at 6
+	// and destination at 24 (RFC 8200 §3). ralab sends RAs without
+	// extension headers, so ICMPv6 follows the IPv6 header directly.
+	const (
+		ethHeaderLen  = 14
+		ipv6HeaderLen = 40
+		nextICMPv6    = 58
+		typeRA        = 134
+	)
+	b := f.Data
+	if len(b) < ethHeaderLen+ipv6HeaderLen+1 || b[12] != 0x86 || b[13] != 0xdd {
+		return serveRA{}, false, nil
+	}
+	ip := b[ethHeaderLen:]
+	icmp := ip[ipv6HeaderLen:]
+	if ip[6] != nextICMPv6 || icmp[0] != typeRA {
+		return serveRA{}, false, nil
+	}
+	if n := int(binary.BigEndian.Uint16(ip[4:6])); n < len(icmp) {
+		icmp = icmp[:n]
+	}
+	m, err := ndp.ParseMessage(icmp)
+	if err != nil {
+		return serveRA{}, false, err
+	}
+	ra, isRA := m.(*ndp.RouterAdvertisement)
+	if !isRA {
+		return serveRA{}, false, fmt.Errorf("type %d parsed as %T", typeRA, m)
+	}
+	return serveRA{At: f.At, Dst: netip.AddrFrom16([16]byte(ip[24:40])), Msg: ra}, true, nil
+}
+
+// FuzzParseServeRA checks that any frame gives an RA, no RA or an error,
+// never a panic.
+func FuzzParseServeRA(f *testing.F) {
+	ra, err := ndp.MarshalMessage(&ndp.RouterAdvertisement{CurrentHopLimit: 64, RouterLifetime: 30 * time.Minute})
+	if err != nil {
+		f.Fatal(err)
+	}
+	frame := make([]byte, 14+40)
+	frame[12], frame[13] = 0x86, 0xdd
+	frame[14] = 0x60
+	binary.BigEndian.PutUint16(frame[14+4:], uint16(len(ra)))
+	frame[14+6], frame[14+7] = 58, 255
+	frame[14+24], frame[14+25], frame[14+39] = 0xff, 0x02, 1
+	f.Add(append(frame, ra...))
+	f.Add(frame)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, ok, err := parseServeRA(netlab.Frame{Data: b})
+		if ok && (err != nil || r.Msg == nil || !r.Dst.Is6()) {
+			t.Fatalf("parseServeRA = %+v, %v, %v", r, ok, err)
+		}
+	})
+}
+
 // TestServe runs "ralab serve" in a router namespace: it advertises the
 // configured RDNSS, serves /metrics and /ra, keeps its configuration on an
 // invalid SIGHUP, withdraws a removed server on a valid one, and sends
 // final RAs on SIGTERM.
 func TestServe(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	advlab.Require(t, "ip", "ss", "tcpdump")
-	l := advlab.New(t)
-	dir := t.TempDir()
-	pcap := filepath.Join(dir, "c0.pcap")
-	td := l.Capture(pcap)
-	cfgPath := filepath.Join(dir, "ralab.toml")
+	requireServeLab(t, "ss", "tcpdump")
+	l := newServeLab(t)
+	rtr := l.Router()
+	pcap := l.pcap.Path()
+	cfgPath := filepath.Join(t.TempDir(), "ralab.toml")
 	write := func(s string) {
 		if err := os.WriteFile(cfgPath, []byte(s), 0o644); err != nil {
 			t.Fatal(err)
@@ -178,29 +353,29 @@ func TestServe(t *testing.T) {
 	}
 	write(serveConfig("2001:db8::53", false, false))
 
-	var out advlab.Buffer
-	args := strings.Join([]string{"serve", "-c", cfgPath, "--log-level", "debug"}, "\n")
-	srv := l.Start(l.Router, []string{serveArgsEnv + "=" + args}, &out, os.Args[0], "-test.run=^TestServeHelper$")
-	defer func() {
-		if t.Failed() {
-			t.Logf("ralab serve output:\n%s", out.String())
-		}
-	}()
-	fetch := func(path string) string {
+	srv := startServe(t, rtr, "serve", "-c", cfgPath, "--log-level", "debug")
+	client := &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{DialContext: rtr.DialContext, DisableKeepAlives: true},
+	}
+	fetch := func(t *testing.T, path string) string {
 		t.Helper()
 		var body string
-		advlab.WaitFor(t, "HTTP "+path, 30*time.Second, func() bool {
-			cmd := exec.Command("ip", "netns", "exec", l.Router, os.Args[0], "-test.run=^TestServeHelper$")
-			cmd.Env = append(os.Environ(), serveFetchEnv+"=http://[::1]:9430"+path)
-			b, err := cmd.Output()
+		serveWaitFor(t, "HTTP "+path, 30*time.Second, func() bool {
+			resp, err := client.Get("http://[::1]:9430" + path)
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
 			body = string(b)
 			return err == nil
 		})
 		return body
 	}
-	lastRA := func(after time.Time) *advlab.RA {
-		var last *advlab.RA
-		for _, r := range advlab.RAs(t, pcap) {
+	lastRA := func(after time.Time) *serveRA {
+		var last *serveRA
+		for _, r := range serveRAs(t, pcap) {
 			if r.At.After(after) && r.Dst.IsMulticast() {
 				last = &r
 			}
@@ -209,29 +384,29 @@ func TestServe(t *testing.T) {
 	}
 
 	start := time.Now()
-	advlab.WaitFor(t, "the first RA", 30*time.Second, func() bool { return lastRA(start) != nil })
+	serveWaitFor(t, "the first RA", 30*time.Second, func() bool { return lastRA(start) != nil })
 	if diff := cmp.Diff(map[string]time.Duration{"2001:db8::53": 30 * time.Minute}, serveRDNSS(lastRA(start).Msg)); diff != "" {
 		t.Errorf("first RA RDNSS (-want +got):\n%s", diff)
 	}
 
 	t.Run("http", func(t *testing.T) {
-		metrics := fetch("/metrics")
+		metrics := fetch(t, "/metrics")
 		for _, want := range []string{
-			`ralab_ra_sent_total{interface="R0",kind="initial"} 1`,
-			`ralab_interface_advertising{interface="R0"} 1`,
-			`ralab_ra_advertised_lifetime_seconds{interface="R0",option="rdnss"} 1800`,
-			`ralab_ra_advertised_lifetime_seconds{interface="R0",option="router"} 1800`,
+			fmt.Sprintf(`ralab_ra_sent_total{interface=%q,kind="initial"} 1`, netlab.BridgeName),
+			fmt.Sprintf(`ralab_interface_advertising{interface=%q} 1`, netlab.BridgeName),
+			fmt.Sprintf(`ralab_ra_advertised_lifetime_seconds{interface=%q,option="rdnss"} 1800`, netlab.BridgeName),
+			fmt.Sprintf(`ralab_ra_advertised_lifetime_seconds{interface=%q,option="router"} 1800`, netlab.BridgeName),
 		} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("/metrics lacks %q", want)
 			}
 		}
 		var st []advertiser.Status
-		if err := json.Unmarshal([]byte(fetch("/ra")), &st); err != nil {
+		if err := json.Unmarshal([]byte(fetch(t, "/ra")), &st); err != nil {
 			t.Fatalf("/ra: %v", err)
 		}
 		if len(st) != 1 || st[0].State != "advertising" || st[0].RA == nil || st[0].NextRA == nil {
-			t.Fatalf("/ra = %+v, want R0 advertising with an RA and the next one scheduled", st)
+			t.Fatalf("/ra = %+v, want %s advertising with an RA and the next one scheduled", st, netlab.BridgeName)
 		}
 		var rd []string
 		for _, o := range st[0].RA.Options {
@@ -246,13 +421,13 @@ func TestServe(t *testing.T) {
 
 	t.Run("invalid reload kept", func(t *testing.T) {
 		write("[[interface]]\nname = 3\n")
-		if err := srv.Process.Signal(syscall.SIGHUP); err != nil {
+		if err := srv.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
-		advlab.WaitFor(t, "the reload to be rejected", 30*time.Second, func() bool {
-			return strings.Contains(out.String(), "reload rejected")
+		serveWaitFor(t, "the reload to be rejected", 30*time.Second, func() bool {
+			return strings.Contains(serveOutput(srv), "reload rejected")
 		})
-		if srv.ProcessState != nil {
+		if srv.Exited() {
 			t.Fatal("ralab serve exited on an invalid reload")
 		}
 	})
@@ -260,22 +435,23 @@ func TestServe(t *testing.T) {
 	t.Run("valid reload", func(t *testing.T) {
 		write(serveConfig("2001:db8::54", false, false))
 		hup := time.Now()
-		if err := srv.Process.Signal(syscall.SIGHUP); err != nil {
+		if err := srv.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
-		advlab.WaitFor(t, "the reload RA", 30*time.Second, func() bool { return lastRA(hup) != nil })
+		serveWaitFor(t, "the reload RA", 30*time.Second, func() bool { return lastRA(hup) != nil })
 		want := map[string]time.Duration{"2001:db8::53": 0, "2001:db8::54": 30 * time.Minute}
 		if diff := cmp.Diff(want, serveRDNSS(lastRA(hup).Msg)); diff != "" {
 			t.Errorf("reload RA RDNSS (-want +got):\n%s", diff)
 		}
-		if !strings.Contains(fetch("/metrics"), `ralab_ra_sent_total{interface="R0",kind="reload"} 1`) {
+		if want := fmt.Sprintf(`ralab_ra_sent_total{interface=%q,kind="reload"} 1`, netlab.BridgeName); !strings.Contains(fetch(t, "/metrics"), want) {
 			t.Error("/metrics does not count the reload RA")
 		}
 	})
 
-	status := func() map[string]string {
+	status := func(t *testing.T) map[string]string {
+		t.Helper()
 		var st []advertiser.Status
-		if err := json.Unmarshal([]byte(fetch("/ra")), &st); err != nil {
+		if err := json.Unmarshal([]byte(fetch(t, "/ra")), &st); err != nil {
 			t.Fatalf("/ra: %v", err)
 		}
 		out := map[string]string{}
@@ -284,71 +460,70 @@ func TestServe(t *testing.T) {
 		}
 		return out
 	}
-	listening547 := func() bool {
-		return strings.Contains(l.Sh(l.Router, "ss -Hlun 'sport = :547'"), ":547")
+	run := func(t *testing.T, name string, args ...string) string {
+		t.Helper()
+		out, err := rtr.Run(t.Context(), name, args...)
+		if err != nil {
+			t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+		}
+		return string(out)
 	}
-	acceptRA := func(ifname string) string {
-		b, _ := exec.Command("ip", "netns", "exec", l.Router, "cat", "/proc/sys/net/ipv6/conf/"+ifname+"/accept_ra").Output()
+	listening547 := func(t *testing.T) bool {
+		return strings.Contains(run(t, "ss", "-Hlun", "sport = :547"), ":547")
+	}
+	acceptRA := func(t *testing.T, ifname string) string {
+		b, _ := rtr.Run(t.Context(), "cat", "/proc/sys/net/ipv6/conf/"+ifname+"/accept_ra")
 		return strings.TrimSpace(string(b))
 	}
 
 	t.Run("add interface and DHCPv6", func(t *testing.T) {
 		// D0 does not exist yet: it is waited for.
 		write(serveConfig("2001:db8::54", true, true))
-		if err := srv.Process.Signal(syscall.SIGHUP); err != nil {
+		if err := srv.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
-		advlab.WaitFor(t, "D0 waiting", 30*time.Second, func() bool { return status()["D0"] == "waiting" })
+		serveWaitFor(t, "D0 waiting", 30*time.Second, func() bool { return status(t)["D0"] == "waiting" })
 		// No dummy module in every kernel: a veth pair inside the router
 		// namespace has carrier too.
-		advlab.Run(t, "ip", "-n", l.Router, "link", "add", "D0", "type", "veth", "peer", "name", "D1")
-		advlab.Run(t, "ip", "-n", l.Router, "link", "set", "D1", "up")
+		run(t, "ip", "link", "add", "D0", "type", "veth", "peer", "name", "D1")
+		run(t, "ip", "link", "set", "D1", "up")
 		created := time.Now()
-		advlab.Run(t, "ip", "-n", l.Router, "link", "set", "D0", "up")
-		advlab.WaitFor(t, "D0 advertising", 30*time.Second, func() bool { return status()["D0"] == "advertising" })
+		run(t, "ip", "link", "set", "D0", "up")
+		serveWaitFor(t, "D0 advertising", 30*time.Second, func() bool { return status(t)["D0"] == "advertising" })
 		t.Logf("D0 advertising %v after it came up", time.Since(created))
-		advlab.WaitFor(t, "DHCPv6 listening on port 547", 30*time.Second, listening547)
-		if got := acceptRA("D0"); got != "0" {
+		serveWaitFor(t, "DHCPv6 listening on port 547", 30*time.Second, func() bool { return listening547(t) })
+		if got := acceptRA(t, "D0"); got != "0" {
 			t.Errorf("D0 accept_ra = %s while advertising, want 0", got)
 		}
 	})
 
 	t.Run("remove interface and DHCPv6", func(t *testing.T) {
 		write(serveConfig("2001:db8::54", false, false))
-		if err := srv.Process.Signal(syscall.SIGHUP); err != nil {
+		if err := srv.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
-		advlab.WaitFor(t, "D0 gone from /ra", 30*time.Second, func() bool {
-			_, ok := status()["D0"]
+		serveWaitFor(t, "D0 gone from /ra", 30*time.Second, func() bool {
+			_, ok := status(t)["D0"]
 			return !ok
 		})
-		advlab.WaitFor(t, "DHCPv6 to stop", 30*time.Second, func() bool { return !listening547() })
-		advlab.WaitFor(t, "D0 accept_ra restored", 30*time.Second, func() bool { return acceptRA("D0") == "1" })
-		if diff := cmp.Diff(map[string]string{advlab.RouterIf: "advertising"}, status()); diff != "" {
+		serveWaitFor(t, "DHCPv6 to stop", 30*time.Second, func() bool { return !listening547(t) })
+		serveWaitFor(t, "D0 accept_ra restored", 30*time.Second, func() bool { return acceptRA(t, "D0") == "1" })
+		if diff := cmp.Diff(map[string]string{netlab.BridgeName: "advertising"}, status(t)); diff != "" {
 			t.Errorf("/ra states (-want +got):\n%s", diff)
 		}
 	})
 
 	t.Run("SIGTERM", func(t *testing.T) {
 		stop := time.Now()
-		if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+		if err := srv.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- srv.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("ralab serve exited with %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("ralab serve did not exit after SIGTERM")
-		}
+		waitServeExit(t, srv, 30*time.Second, "SIGTERM")
 		t.Logf("shutdown took %v", time.Since(stop))
-		var final []advlab.RA
-		advlab.WaitFor(t, "final RAs", 10*time.Second, func() bool {
+		var final []serveRA
+		serveWaitFor(t, "final RAs", 10*time.Second, func() bool {
 			final = nil
-			for _, r := range advlab.RAs(t, pcap) {
+			for _, r := range serveRAs(t, pcap) {
 				if r.At.After(stop) {
 					final = append(final, r)
 				}
@@ -361,26 +536,21 @@ func TestServe(t *testing.T) {
 			}
 		}
 	})
-	_ = td.Process.Signal(syscall.SIGTERM)
-	_ = td.Wait()
+	l.stopCapture(t)
 }
 
 // TestServeWithoutCapNetRaw checks the error when the process lacks
 // CAP_NET_RAW: root with the capability dropped from its bounding set.
 func TestServeWithoutCapNetRaw(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	advlab.Require(t, "ip", "setpriv")
-	l := advlab.New(t)
+	requireServeLab(t, "setpriv")
+	rtr := netlabtest.New(t).Router()
 	cfgPath := filepath.Join(t.TempDir(), "ralab.toml")
 	if err := os.WriteFile(cfgPath, []byte(serveConfig("2001:db8::53", false, false)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", l.Router,
-		"setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw", os.Args[0], "-test.run=^TestServeHelper$")
+	cmd := rtr.Command(ctx, "setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw", os.Args[0], "-test.run=^TestServeHelper$")
 	cmd.Env = append(os.Environ(), serveArgsEnv+"=serve\n-c\n"+cfgPath)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError

@@ -91,7 +91,7 @@ type dhcpSocket struct {
 func openDHCPSocket(t *testing.T, h *netlab.Host) *dhcpSocket {
 	t.Helper()
 	var s dhcpSocket
-	err := inNamespace(h.Namespace, func() error {
+	err := h.Do(func() error {
 		ifi, err := net.InterfaceByName(h.IfName)
 		if err != nil {
 			return err

@@ -139,7 +139,7 @@ func replyLogged(ll netip.Addr) string {
 func dhcpv6Metrics(ctx context.Context, l *lab) (map[string]float64, error) {
 	client := &http.Client{
 		Timeout:   30 * time.Second,
-		Transport: &http.Transport{DialContext: dialIn(l.Router().Namespace), DisableKeepAlives: true},
+		Transport: &http.Transport{DialContext: l.Router().DialContext, DisableKeepAlives: true},
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://[::1]:9430/metrics", nil)
 	if err != nil {

@@ -61,7 +61,7 @@ func floodRS(h *netlab.Host, srcs []netip.Addr, n int, spread time.Duration) err
 		c   *ndp.Conn
 		ifi *net.Interface
 	)
-	err := inNamespace(h.Namespace, func() error {
+	err := h.Do(func() error {
 		var err error
 		if ifi, err = net.InterfaceByName(h.IfName); err != nil {
 			return err
@@ -126,7 +126,7 @@ func addLinkLocals(t *testing.T, h *netlab.Host, n int) []netip.Addr {
 func metric(ctx context.Context, router *netlab.Host, series []string) (map[string]float64, error) {
 	client := &http.Client{
 		Timeout:   30 * time.Second,
-		Transport: &http.Transport{DialContext: dialIn(router.Namespace), DisableKeepAlives: true},
+		Transport: &http.Transport{DialContext: router.DialContext, DisableKeepAlives: true},
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://[::1]:9430/metrics", nil)
 	if err != nil {

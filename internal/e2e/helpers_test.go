@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -346,23 +345,6 @@ func hasAddress(ctx context.Context, h *netlab.Host, a netip.Addr) (bool, string
 		have = append(have, x.Prefix.String())
 	}
 	return false, "addresses " + strings.Join(have, " ")
-}
-
-// inNamespace runs f inside the network namespace ns: netlab.InNamespace.
-func inNamespace(ns string, f func() error) error { return netlab.InNamespace(ns, f) }
-
-// dialIn returns a DialContext function that opens connections from the
-// network namespace ns, through netlab.InNamespace.
-func dialIn(ns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var c net.Conn
-		err := netlab.InNamespace(ns, func() error {
-			var err error
-			c, err = (&net.Dialer{}).DialContext(ctx, network, addr)
-			return err
-		})
-		return c, err
-	}
 }
 
 // tsharkFields runs tshark on a capture with a display filter and
