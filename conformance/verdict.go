@@ -233,6 +233,16 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 			v.unproven = append(v.unproven, a)
 			continue
 		}
+		// Answered queries sent while the offer was valid, before it
+		// ended, show nothing about now: the client may have dropped
+		// the server when its lifetime ran out (F1, F15). Only queries
+		// after the end (kept stale, C8) or to a server never offered
+		// show that it still holds it.
+		if s, ok := c.servers[a]; ok && !valid && u.Answers > 0 && !slices.Contains(c.dhcpDNS, a) {
+			if end := s.end(); !end.IsZero() && end.After(u.Last) {
+				continue
+			}
+		}
 		rank := 1
 		if u.Answers > 0 {
 			rank = 2

@@ -265,6 +265,18 @@ func TestVerdicts(t *testing.T) {
 			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"went unanswered", "do not show valid DNS"}},
 		},
 		{
+			name: "answered queries only before RDNSS expiry: dns-lost F1",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.2, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(30*time.Second, dnsServer)})),
+					at(5, query(t, clientMAC, clientLL, dnsServer, 1)), at(5.01, answer(t, clientMAC, clientLL, dnsServer, 1)),
+					at(100, dad(t, clientMAC, clientLL)),
+				}
+			},
+			want: got{Verdict: VerdictDNSLost, LostAt: 31.2, Reason: []string{"expired"}},
+		},
+		{
 			name: "unanswered stale queries after RDNSS expiry: dns-lost",
 			frames: func(t *testing.T) []tf {
 				return []tf{

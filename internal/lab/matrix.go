@@ -219,6 +219,7 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 	var (
 		mu       sync.Mutex
 		finished int
+		runTime  time.Duration // summed over the finished scenarios
 		wg       sync.WaitGroup
 	)
 	// par workers take the scenarios in order.
@@ -235,7 +236,9 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 				}
 				fmt.Fprintf(progress, "scenario %d/%d %s started (%s)\n", i+1, len(selected), e.sc.Name, e.sc.Duration)
 				sr := &scenarioRun{opts: opts, log: log.With("scenario", e.sc.Name), e: e, clients: clients}
+				began := time.Now()
 				cells, err := sr.run(ctx)
+				took := time.Since(began)
 				info := scenarioInfo(e.sc)
 				info.Pcapng, info.Report = sr.pcapng, sr.report
 				if err != nil {
@@ -251,8 +254,12 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 				}
 				mu.Lock()
 				finished++
+				runTime += took
 				elapsed := time.Since(start)
-				eta := time.Duration(float64(elapsed) / float64(finished) * float64(len(selected)-finished))
+				// The scenarios left take about the mean run time each,
+				// par at a time.
+				left := len(selected) - finished
+				eta := runTime / time.Duration(finished) * time.Duration((left+par-1)/par)
 				fmt.Fprintf(progress, "scenario %d/%d %s finished: %d/%d cells agree; %d of %d done, elapsed %s, ETA %s\n",
 					i+1, len(selected), e.sc.Name, agree, len(cells), finished, len(selected),
 					elapsed.Round(time.Second), eta.Round(time.Second))
@@ -394,6 +401,10 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 		_, _ = capture.Stop()
 		return nil, err
 	}
+	if err := addLinkLocalServers(sctx, rtr, sc); err != nil {
+		_, _ = capture.Stop()
+		return nil, err
+	}
 	// An explicit --scenario-start gives the harness the scenario's exact
 	// timeline. The run ends endMargin before the scenario's end; with
 	// --scenario-hold ralab then neither sends its final RAs (which would
@@ -496,6 +507,37 @@ func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*w
 		case <-tick.C:
 		}
 	}
+}
+
+// addLinkLocalServers adds the link-local RDNSS address of each
+// rdnss-link-local impairment (F14) of sc to the router's bridge, as the
+// scenario asks ("a DNS server must listen on fe80::53"): then a client
+// that holds it resolves the address and its queries reach the wire,
+// where the observer sees them.
+func addLinkLocalServers(ctx context.Context, rtr *netlab.Host, sc *scenario.Scenario) error {
+	var addrs []string
+	for _, spec := range sc.Impairments {
+		if spec.Type == nil || spec.Type.Name != "rdnss-link-local" {
+			continue
+		}
+		// The default address is that of the impairment catalogue.
+		a := "fe80::53"
+		if v, ok := spec.Params["address"]; ok {
+			a = strings.Trim(v, `"`)
+		}
+		if _, err := netip.ParseAddr(a); err != nil {
+			return fmt.Errorf("lab: scenario %s, impairment %s: %w", sc.Name, spec.Name, err)
+		}
+		if !slices.Contains(addrs, a) {
+			addrs = append(addrs, a)
+		}
+	}
+	for _, a := range addrs {
+		if _, err := rtr.Run(ctx, "ip", "-6", "addr", "add", a+"/64", "dev", rtr.IfName, "nodad"); err != nil {
+			return fmt.Errorf("lab: adding %s to the router: %w", a, err)
+		}
+	}
+	return nil
 }
 
 // record adds s to the timeline if it differs from the last sample: the
