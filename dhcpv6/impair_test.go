@@ -3,6 +3,7 @@ package dhcpv6
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -14,6 +15,7 @@ import (
 	"github.com/insomniacslk/dhcp/dhcpv6"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/ralab/ralab/internal/impair"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
 // TestServerImpairments checks what each DHCPv6 impairment makes of an
@@ -184,7 +186,7 @@ func hasOption(t *testing.T, b []byte, code uint16) bool {
 func TestServerImpairmentDelay(t *testing.T) {
 	pc, err := net.ListenPacket("udp6", "[::1]:0")
 	if err != nil {
-		skipOrFail(t, "no IPv6 loopback: %v", err)
+		netlabtest.SkipOrFail(t, fmt.Sprintf("no IPv6 loopback: %v", err))
 	}
 	sp, err := impair.NewSpec("late", map[string]any{"type": "dhcpv6-drop", "action": "delay", "delay": "1s"})
 	if err != nil {

@@ -3,27 +3,18 @@ package dhcpv6
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/insomniacslk/dhcp/dhcpv6"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
-
-// skipOrFail skips the test, or fails it when CI=true, where every
-// prerequisite must be present.
-func skipOrFail(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true: "+format, args...)
-	}
-	t.Skipf(format, args...)
-}
 
 // testLogger logs to the test log.
 func testLogger(t *testing.T) *slog.Logger {
@@ -65,7 +56,7 @@ func exchange(t *testing.T, c *net.UDPConn, to net.Addr, req dhcpv6.DHCPv6) *dhc
 func TestServerLoopback(t *testing.T) {
 	pc, err := net.ListenPacket("udp6", "[::1]:0")
 	if err != nil {
-		skipOrFail(t, "no IPv6 loopback: %v", err)
+		netlabtest.SkipOrFail(t, fmt.Sprintf("no IPv6 loopback: %v", err))
 	}
 	m := NewMetrics(nil)
 	s, err := NewServer(testIfc(), testLogger(t), m,
