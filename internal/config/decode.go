@@ -288,14 +288,14 @@ func (d *decoder) leaf(p keyPath, value any, ev reflect.Value) bool {
 			ev.SetString(x)
 			return true
 		case int64:
-			d.v.fail(p, tomlValue(value), ErrWrongType,
+			d.v.fail(p, EchoValue(value), ErrWrongType,
 				"must be a duration string with a unit, such as %q (a bare number has no unit)", strconv.FormatInt(x, 10)+"s")
 			return false
 		}
 		d.wrongType(p, value, `a duration string such as "30s", "10m" or "24h"`)
 	case t == stringsType:
 		if _, ok := value.(string); ok {
-			d.v.fail(p, tomlValue(value), ErrWrongType, "must be an array of strings; write [%s]", tomlValue(value))
+			d.v.fail(p, EchoValue(value), ErrWrongType, "must be an array of strings; write [%s]", EchoValue(value))
 			return false
 		}
 		a, ok := value.([]any)
@@ -355,7 +355,7 @@ func (d *decoder) leaf(p keyPath, value any, ev reflect.Value) bool {
 
 // wrongType reports value at p, which should have been want.
 func (d *decoder) wrongType(p keyPath, value any, want string) {
-	d.v.fail(p, tomlValue(value), ErrWrongType, "must be %s, not %s", want, tomlType(value))
+	d.v.fail(p, EchoValue(value), ErrWrongType, "must be %s, not %s", want, tomlType(value))
 }
 
 // tomlType names the TOML type of a decoded value.
@@ -386,9 +386,11 @@ func tomlType(v any) string {
 // show as [...].
 const maxEchoDepth = 3
 
-// tomlValue renders a decoded value roughly as TOML, for messages, cutting
-// long strings (see quote) and arrays short.
-func tomlValue(v any) string { return renderValue(v, 0) }
+// EchoValue renders a value decoded from TOML for an error message,
+// keeping long strings (see quote) and arrays short. Other decoders of
+// ralab's TOML files (impairments, scenarios) use it so that every message
+// echoes values the same way.
+func EchoValue(v any) string { return renderValue(v, 0) }
 
 // renderValue renders v, which is nested depth arrays deep.
 func renderValue(v any, depth int) string {

@@ -271,7 +271,7 @@ func stringList(list []string) string {
 	for i, s := range list {
 		a[i] = s
 	}
-	return tomlValue(a)
+	return EchoValue(a)
 }
 
 // domains validates search domains and strips one trailing dot from each

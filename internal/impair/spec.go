@@ -90,7 +90,7 @@ func NewSpec(name string, table map[string]any) (Spec, error) {
 	}
 	s, ok := raw.(string)
 	if !ok {
-		return sp, &config.Error{Key: "type", Value: tomlValue(raw), Err: config.ErrWrongType,
+		return sp, &config.Error{Key: "type", Value: config.EchoValue(raw), Err: config.ErrWrongType,
 			Reason: "must be a string naming the type: " + strings.Join(TypeNames(), ", ")}
 	}
 	t, ok := Lookup(s)
@@ -117,7 +117,7 @@ func NewSpec(name string, table map[string]any) (Spec, error) {
 			continue
 		}
 		if k != "type" {
-			sp.Params[k] = tomlValue(table[k])
+			sp.Params[k] = config.EchoValue(table[k])
 		}
 	}
 	if len(d.errs) > 0 {
@@ -143,7 +143,7 @@ type decoder struct {
 func (d *decoder) fail(key string, raw any, sentinel error, format string, args ...any) {
 	e := &config.Error{Key: key, Err: sentinel, Reason: fmt.Sprintf(format, args...)}
 	if raw != nil {
-		e.Value = tomlValue(raw)
+		e.Value = config.EchoValue(raw)
 	}
 	d.errs = append(d.errs, e)
 }
@@ -263,30 +263,6 @@ func (d *decoder) choice(key string, def string, allowed ...string) string {
 	return v
 }
 
-// tomlValue renders a decoded TOML value for messages.
-func tomlValue(v any) string {
-	switch x := v.(type) {
-	case string:
-		return strconv.Quote(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = tomlValue(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		return "{...}"
-	default:
-		return fmt.Sprint(v)
-	}
-}
-
 // addr reads an IPv6 address; check, when not nil, returns a problem.
 func (d *decoder) addr(key string, def netip.Addr, check func(netip.Addr) string) netip.Addr {
 	raw, ok := d.get(key)
@@ -328,7 +304,7 @@ func (d *decoder) addrs(key string, def []netip.Addr) []netip.Addr {
 		s, _ := x.(string)
 		a, err := netip.ParseAddr(s)
 		if err != nil || !a.Is6() || a.Is4In6() || a.Zone() != "" || !unicast(a) {
-			d.fail(key, raw, config.ErrInvalidValue, "%s is not a unicast IPv6 address", tomlValue(x))
+			d.fail(key, raw, config.ErrInvalidValue, "%s is not a unicast IPv6 address", config.EchoValue(x))
 			return def
 		}
 		out = append(out, a)

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -146,7 +145,7 @@ type parser struct {
 func (p *parser) fail(key string, raw any, sentinel error, format string, args ...any) {
 	e := &config.Error{File: p.file, Line: p.line(key), Key: key, Err: sentinel, Reason: fmt.Sprintf(format, args...)}
 	if raw != nil {
-		e.Value = tomlValue(raw)
+		e.Value = config.EchoValue(raw)
 	}
 	p.errs = append(p.errs, e)
 }
@@ -239,7 +238,7 @@ func (p *parser) scenario(tree map[string]any) *Scenario {
 			f, _ := x.(string)
 			switch {
 			case !fidPattern.MatchString(f):
-				p.fail("fids", raw, config.ErrInvalidValue, "element %d: %s is not a field guide id F1 to F17", i, tomlValue(x))
+				p.fail("fids", raw, config.ErrInvalidValue, "element %d: %s is not a field guide id F1 to F17", i, config.EchoValue(x))
 			case slices.Contains(s.FIDs, f):
 				p.fail("fids", raw, config.ErrDuplicate, "%s is listed twice", f)
 			default:
@@ -374,7 +373,7 @@ func (p *parser) phases(s *Scenario, tree map[string]any) {
 				case p.invalid[n]:
 				case !ok:
 					p.fail(key+".impairments", raw, config.ErrInvalidValue, "%s is not defined: add an [impairment.%s] table; defined: %s",
-						tomlValue(x), n, strings.Join(definedNames(s), ", "))
+						config.EchoValue(x), n, strings.Join(definedNames(s), ", "))
 				case slices.ContainsFunc(ph.Impairments, func(o impair.Spec) bool { return o.Name == n }):
 					p.fail(key+".impairments", raw, config.ErrDuplicate, "%q is listed twice", n)
 				default:
@@ -536,26 +535,4 @@ func (p *parser) table(prefix string, m map[string]any, k string) (map[string]an
 		p.fail(join(prefix, k), raw, config.ErrWrongType, "must be a table")
 	}
 	return t, ok
-}
-
-// tomlValue renders a decoded TOML value for messages.
-func tomlValue(v any) string {
-	switch x := v.(type) {
-	case string:
-		return strconv.Quote(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = tomlValue(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	default:
-		return fmt.Sprintf("%v", v)
-	}
 }
