@@ -15,6 +15,7 @@ import (
 	"github.com/ralab/ralab/configs"
 	"github.com/ralab/ralab/configs/scenarios"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 	"github.com/ralab/ralab/internal/scenario"
 )
 
@@ -273,10 +274,10 @@ impairments = ["omit"]
 	}
 	start := time.Now()
 	srv := startServe(t, l.Router(), "serve", "-c", cfgPath, "--scenario", scPath, "--scenario-hold")
-	serveWaitFor(t, "the scenario to end", 60*time.Second, func() bool { return strings.Contains(serveOutput(srv), "holding") })
+	netlabtest.WaitFor(t, "the scenario to end", 60*time.Second, func() bool { return strings.Contains(serveOutput(srv), "holding") })
 	ended := time.Now()
 	var after *serveRA
-	serveWaitFor(t, "an RA after the scenario", 30*time.Second, func() bool {
+	netlabtest.WaitFor(t, "an RA after the scenario", 30*time.Second, func() bool {
 		for _, r := range serveRAs(t, pcap) {
 			if r.At.After(ended) && r.Dst.IsMulticast() {
 				after = &r
@@ -347,9 +348,9 @@ impairments = ["absent"]
 		}
 		return strings.Contains(string(out), ":547")
 	}
-	serveWaitFor(t, "DHCPv6 listening in the first phase", 30*time.Second, listening)
-	serveWaitFor(t, "the second phase", 30*time.Second, func() bool { return strings.Contains(serveOutput(srv), `phase 2/2`) })
-	serveWaitFor(t, "DHCPv6 to stop in the second phase", 30*time.Second, func() bool { return !listening() })
+	netlabtest.WaitFor(t, "DHCPv6 listening in the first phase", 30*time.Second, listening)
+	netlabtest.WaitFor(t, "the second phase", 30*time.Second, func() bool { return strings.Contains(serveOutput(srv), `phase 2/2`) })
+	netlabtest.WaitFor(t, "DHCPv6 to stop in the second phase", 30*time.Second, func() bool { return !listening() })
 	waitServeExit(t, srv, 60*time.Second, "the scenario")
 	l.stopCapture(t)
 	for _, r := range serveRAs(t, pcap) {

@@ -232,19 +232,6 @@ func waitServeExit(t *testing.T, p *netlab.Process, timeout time.Duration, after
 	}
 }
 
-// serveWaitFor polls cond every 50 ms until it holds, failing t after
-// timeout.
-func serveWaitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // serveRA is a captured, parsed Router Advertisement.
 type serveRA struct {
 	// At is the capture timestamp.
@@ -361,7 +348,7 @@ func TestServe(t *testing.T) {
 	fetch := func(t *testing.T, path string) string {
 		t.Helper()
 		var body string
-		serveWaitFor(t, "HTTP "+path, 30*time.Second, func() bool {
+		netlabtest.WaitFor(t, "HTTP "+path, 30*time.Second, func() bool {
 			resp, err := client.Get("http://[::1]:9430" + path)
 			if err != nil {
 				return false
@@ -384,7 +371,7 @@ func TestServe(t *testing.T) {
 	}
 
 	start := time.Now()
-	serveWaitFor(t, "the first RA", 30*time.Second, func() bool { return lastRA(start) != nil })
+	netlabtest.WaitFor(t, "the first RA", 30*time.Second, func() bool { return lastRA(start) != nil })
 	if diff := cmp.Diff(map[string]time.Duration{"2001:db8::53": 30 * time.Minute}, serveRDNSS(lastRA(start).Msg)); diff != "" {
 		t.Errorf("first RA RDNSS (-want +got):\n%s", diff)
 	}
@@ -424,7 +411,7 @@ func TestServe(t *testing.T) {
 		if err := srv.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
-		serveWaitFor(t, "the reload to be rejected", 30*time.Second, func() bool {
+		netlabtest.WaitFor(t, "the reload to be rejected", 30*time.Second, func() bool {
 			return strings.Contains(serveOutput(srv), "reload rejected")
 		})
 		if srv.Exited() {
@@ -438,7 +425,7 @@ func TestServe(t *testing.T) {
 		if err := srv.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
-		serveWaitFor(t, "the reload RA", 30*time.Second, func() bool { return lastRA(hup) != nil })
+		netlabtest.WaitFor(t, "the reload RA", 30*time.Second, func() bool { return lastRA(hup) != nil })
 		want := map[string]time.Duration{"2001:db8::53": 0, "2001:db8::54": 30 * time.Minute}
 		if diff := cmp.Diff(want, serveRDNSS(lastRA(hup).Msg)); diff != "" {
 			t.Errorf("reload RA RDNSS (-want +got):\n%s", diff)
@@ -482,16 +469,16 @@ func TestServe(t *testing.T) {
 		if err := srv.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
-		serveWaitFor(t, "D0 waiting", 30*time.Second, func() bool { return status(t)["D0"] == "waiting" })
+		netlabtest.WaitFor(t, "D0 waiting", 30*time.Second, func() bool { return status(t)["D0"] == "waiting" })
 		// No dummy module in every kernel: a veth pair inside the router
 		// namespace has carrier too.
 		run(t, "ip", "link", "add", "D0", "type", "veth", "peer", "name", "D1")
 		run(t, "ip", "link", "set", "D1", "up")
 		created := time.Now()
 		run(t, "ip", "link", "set", "D0", "up")
-		serveWaitFor(t, "D0 advertising", 30*time.Second, func() bool { return status(t)["D0"] == "advertising" })
+		netlabtest.WaitFor(t, "D0 advertising", 30*time.Second, func() bool { return status(t)["D0"] == "advertising" })
 		t.Logf("D0 advertising %v after it came up", time.Since(created))
-		serveWaitFor(t, "DHCPv6 listening on port 547", 30*time.Second, func() bool { return listening547(t) })
+		netlabtest.WaitFor(t, "DHCPv6 listening on port 547", 30*time.Second, func() bool { return listening547(t) })
 		if got := acceptRA(t, "D0"); got != "0" {
 			t.Errorf("D0 accept_ra = %s while advertising, want 0", got)
 		}
@@ -502,12 +489,12 @@ func TestServe(t *testing.T) {
 		if err := srv.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
-		serveWaitFor(t, "D0 gone from /ra", 30*time.Second, func() bool {
+		netlabtest.WaitFor(t, "D0 gone from /ra", 30*time.Second, func() bool {
 			_, ok := status(t)["D0"]
 			return !ok
 		})
-		serveWaitFor(t, "DHCPv6 to stop", 30*time.Second, func() bool { return !listening547(t) })
-		serveWaitFor(t, "D0 accept_ra restored", 30*time.Second, func() bool { return acceptRA(t, "D0") == "1" })
+		netlabtest.WaitFor(t, "DHCPv6 to stop", 30*time.Second, func() bool { return !listening547(t) })
+		netlabtest.WaitFor(t, "D0 accept_ra restored", 30*time.Second, func() bool { return acceptRA(t, "D0") == "1" })
 		if diff := cmp.Diff(map[string]string{netlab.BridgeName: "advertising"}, status(t)); diff != "" {
 			t.Errorf("/ra states (-want +got):\n%s", diff)
 		}
@@ -521,7 +508,7 @@ func TestServe(t *testing.T) {
 		waitServeExit(t, srv, 30*time.Second, "SIGTERM")
 		t.Logf("shutdown took %v", time.Since(stop))
 		var final []serveRA
-		serveWaitFor(t, "final RAs", 10*time.Second, func() bool {
+		netlabtest.WaitFor(t, "final RAs", 10*time.Second, func() bool {
 			final = nil
 			for _, r := range serveRAs(t, pcap) {
 				if r.At.After(stop) {

@@ -77,7 +77,7 @@ func TestNamespaceFlood(t *testing.T) {
 	multicastOnly := ifc
 	multicastOnly.UnicastSolicited = false
 	helper := startAdvertiser(t, rtr, helperEnv+"="+mustJSON(t, ifc), helperReloadEnv+"="+mustJSON(t, multicastOnly))
-	waitFor(t, "the first RA", 30*time.Second, func() bool { return len(readRAs(t, pcap)) > 0 })
+	netlabtest.WaitFor(t, "the first RA", 30*time.Second, func() bool { return len(readRAs(t, pcap)) > 0 })
 
 	// flood sends n RS and returns the RAs captured within window of the
 	// start, split by destination.
@@ -130,7 +130,7 @@ func TestNamespaceFlood(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Flood once the reload RA shows the new configuration is in use.
-		waitFor(t, "the reload RA", 30*time.Second, func() bool {
+		netlabtest.WaitFor(t, "the reload RA", 30*time.Second, func() bool {
 			for _, r := range readRAs(t, pcap) {
 				if r.At.After(hup) && r.Dst.IsMulticast() {
 					return true

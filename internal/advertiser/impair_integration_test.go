@@ -93,7 +93,7 @@ func (l *impairedLab) fields(t *testing.T, filter string, fields ...string) []st
 // MIN_DELAY_BETWEEN_RAS plus MAX_RA_DELAY_TIME (RFC 4861 §6.2.6).
 func (l *impairedLab) solicit(t *testing.T) {
 	t.Helper()
-	waitFor(t, "rdisc6 to get an RA", 30*time.Second, func() bool {
+	netlabtest.WaitFor(t, "rdisc6 to get an RA", 30*time.Second, func() bool {
 		out, err := l.cli.Run(t.Context(), "rdisc6", "-1", "-r", "1", "-w", "4000", l.cli.IfName)
 		if err != nil {
 			t.Logf("rdisc6: %v: %s", err, out)
@@ -135,7 +135,7 @@ func fastInterface() config.Interface {
 func TestNamespaceFragmentedRA(t *testing.T) {
 	t.Parallel()
 	l := startImpaired(t, fastInterface(), "[impairment.frag]\ntype = \"ra-oversize\"\nmode = \"fragment\"\nmtu = 64\n")
-	waitFor(t, "three fragmented RAs", 60*time.Second, func() bool {
+	netlabtest.WaitFor(t, "three fragmented RAs", 60*time.Second, func() bool {
 		return strings.Count(l.out(), "action=fragment") >= 3
 	})
 	time.Sleep(500 * time.Millisecond)
@@ -171,7 +171,7 @@ func TestNamespaceFragmentedRA(t *testing.T) {
 func TestNamespaceSecondRouter(t *testing.T) {
 	t.Parallel()
 	l := startImpaired(t, fastInterface(), "[impairment.rogue]\ntype = \"second-router\"\n")
-	waitFor(t, "default routes via both routers", 60*time.Second, func() bool {
+	netlabtest.WaitFor(t, "default routes via both routers", 60*time.Second, func() bool {
 		r := l.defaultRoutes(t)
 		return strings.Contains(r, "fe80::ff:fe00:5302") && strings.Contains(r, routerLL.String())
 	})
@@ -200,12 +200,12 @@ func TestNamespaceSecondRouter(t *testing.T) {
 func TestNamespaceMulticastToUnicast(t *testing.T) {
 	t.Parallel()
 	l := startImpaired(t, fastInterface(), "[impairment.unicast]\ntype = \"ra-mcast-to-unicast\"\n")
-	waitFor(t, "a multicast RA dropped for lack of clients", 60*time.Second, func() bool {
+	netlabtest.WaitFor(t, "a multicast RA dropped for lack of clients", 60*time.Second, func() bool {
 		return strings.Contains(l.out(), "no client in the binding table")
 	})
 	rs := time.Now()
 	l.solicit(t)
-	waitFor(t, "three unicast RAs after the RS", 60*time.Second, func() bool {
+	netlabtest.WaitFor(t, "three unicast RAs after the RS", 60*time.Second, func() bool {
 		n := 0
 		for _, r := range readRAs(t, l.pcap) {
 			if r.At.After(rs) && r.Dst == clientLL {
@@ -245,7 +245,7 @@ func TestNamespaceThrottlePassesSolicited(t *testing.T) {
 	ifc.UnicastSolicited = true
 	l := startImpaired(t, ifc, "[impairment.throttle]\ntype = \"ra-throttle\"\nperiod = \"60s\"\nmax_through = 10\nat_least = 1\nat_most = 1\n")
 	var first time.Time
-	waitFor(t, "the first RA", 60*time.Second, func() bool {
+	netlabtest.WaitFor(t, "the first RA", 60*time.Second, func() bool {
 		for _, r := range readRAs(t, l.pcap) {
 			first = r.At
 			return true
@@ -254,7 +254,7 @@ func TestNamespaceThrottlePassesSolicited(t *testing.T) {
 	})
 	time.Sleep(time.Until(first.Add(4 * time.Second)))
 	l.solicit(t)
-	waitFor(t, "the second initial RA to be throttled", 60*time.Second, func() bool {
+	netlabtest.WaitFor(t, "the second initial RA to be throttled", 60*time.Second, func() bool {
 		return strings.Contains(l.out(), "throttled")
 	})
 	time.Sleep(500 * time.Millisecond)

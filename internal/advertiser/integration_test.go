@@ -141,7 +141,7 @@ func TestNamespace(t *testing.T) {
 	next.RDNSS = []config.RDNSS{{Servers: []netip.Addr{dns2}, Lifetime: 180 * time.Second}}
 	helper := startAdvertiser(t, rtr, helperEnv+"="+mustJSON(t, ifc), helperReloadEnv+"="+mustJSON(t, next))
 
-	waitFor(t, "the first RA", 30*time.Second, func() bool { return len(readRAs(t, pcap)) > 0 })
+	netlabtest.WaitFor(t, "the first RA", 30*time.Second, func() bool { return len(readRAs(t, pcap)) > 0 })
 	accept := func() string {
 		out, err := rtr.Run(t.Context(), "cat", "/proc/sys/net/ipv6/conf/"+rtr.IfName+"/accept_ra")
 		if err != nil {
@@ -167,7 +167,7 @@ func TestNamespace(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got *capturedRA
-		waitFor(t, "the reload RA", 30*time.Second, func() bool {
+		netlabtest.WaitFor(t, "the reload RA", 30*time.Second, func() bool {
 			for _, r := range readRAs(t, pcap) {
 				if r.At.After(hup) && r.Dst.IsMulticast() {
 					got = &r
@@ -204,7 +204,7 @@ func TestNamespace(t *testing.T) {
 		}
 		// Judge the delay from capture timestamps, RS to RA.
 		var rs, ra *capPacket
-		waitFor(t, "RS and RA in the capture", 10*time.Second, func() bool {
+		netlabtest.WaitFor(t, "RS and RA in the capture", 10*time.Second, func() bool {
 			pkts := readPackets(t, pcap)
 			rs, ra = nil, nil
 			for i := range pkts {
@@ -246,7 +246,7 @@ func TestNamespace(t *testing.T) {
 			t.Fatalf("link up: %v: %s", err, out)
 		}
 		var after []capturedRA
-		waitFor(t, "two multicast RAs after link up", 60*time.Second, func() bool {
+		netlabtest.WaitFor(t, "two multicast RAs after link up", 60*time.Second, func() bool {
 			after = nil
 			for _, r := range readRAs(t, pcap) {
 				if r.At.After(up) && r.Dst.IsMulticast() {
@@ -288,7 +288,7 @@ func TestNamespace(t *testing.T) {
 			t.Errorf("router accept_ra after exit = %s, want 1 (restored)", got)
 		}
 		var final []capturedRA
-		waitFor(t, "final RAs in the capture", 10*time.Second, func() bool {
+		netlabtest.WaitFor(t, "final RAs in the capture", 10*time.Second, func() bool {
 			final = nil
 			for _, r := range readRAs(t, pcap) {
 				if r.At.After(stop) {
@@ -382,18 +382,6 @@ func processOutput(p *netlab.Process) string {
 	out, _ := os.ReadFile(p.Stdout)
 	errOut, _ := os.ReadFile(p.Stderr)
 	return string(out) + string(errOut)
-}
-
-// waitFor polls cond every 50 ms until it holds, failing t after timeout.
-func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // capPacket is one captured ICMPv6 message.

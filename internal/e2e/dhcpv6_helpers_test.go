@@ -1,16 +1,13 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -137,40 +134,16 @@ func replyLogged(ll netip.Addr) string {
 // and returns every ralab_dhcpv6_ series with its value. Series that were
 // never incremented are absent, which callers read as 0.
 func dhcpv6Metrics(ctx context.Context, l *lab) (map[string]float64, error) {
-	client := &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &http.Transport{DialContext: l.Router().DialContext, DisableKeepAlives: true},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://[::1]:9430/metrics", nil)
+	all, err := scrapeMetrics(ctx, l.Router())
 	if err != nil {
 		return nil, err
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
-	}
-	out := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "ralab_dhcpv6_") {
-			continue
+	for k := range all {
+		if !strings.HasPrefix(k, "ralab_dhcpv6_") {
+			delete(all, k)
 		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			return nil, fmt.Errorf("metrics line %q has no value", line)
-		}
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			return nil, fmt.Errorf("metrics line %q: %w", line, err)
-		}
-		out[line[:i]] = v
 	}
-	return out, sc.Err()
+	return all, nil
 }
 
 // discardSeries is the metric series counting DHCPv6 discards on lab0

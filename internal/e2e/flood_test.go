@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -120,48 +118,21 @@ func addLinkLocals(t *testing.T, h *netlab.Host, n int) []netip.Addr {
 	return out
 }
 
-// metric fetches ralab's /metrics from inside the router namespace and
-// returns the value of the series named series, such as
-// `ralab_rs_received_total{interface="lab0"}`.
+// metric returns the values of the series named series, such as
+// `ralab_rs_received_total{interface="lab0"}`, from ralab's /metrics
+// inside the router namespace; a missing series is an error.
 func metric(ctx context.Context, router *netlab.Host, series []string) (map[string]float64, error) {
-	client := &http.Client{
-		Timeout:   30 * time.Second,
-		Transport: &http.Transport{DialContext: router.DialContext, DisableKeepAlives: true},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://[::1]:9430/metrics", nil)
+	all, err := scrapeMetrics(ctx, router)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
-	}
-	out := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		for _, s := range series {
-			v, ok := strings.CutPrefix(sc.Text(), s+" ")
-			if !ok {
-				continue
-			}
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return nil, fmt.Errorf("metric %s: %w", s, err)
-			}
-			out[s] = f
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
+	out := make(map[string]float64, len(series))
 	for _, s := range series {
-		if _, ok := out[s]; !ok {
+		v, ok := all[s]
+		if !ok {
 			return nil, fmt.Errorf("/metrics has no %s", s)
 		}
+		out[s] = v
 	}
 	return out, nil
 }

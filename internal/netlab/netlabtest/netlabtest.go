@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ralab/ralab/internal/netlab"
 )
@@ -257,4 +258,17 @@ func Namespaces(prefix string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// WaitFor polls cond every 50 ms until it holds, failing t after timeout
+// with what it was waiting for.
+func WaitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
