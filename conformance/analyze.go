@@ -33,15 +33,28 @@ type packetReader interface {
 // report is the same. A capture cut short (a truncated last packet) still
 // gives a report, with a link-level finding saying so.
 func Analyze(r io.Reader) (*Report, error) {
+	return AnalyzeAt(r, time.Time{})
+}
+
+// AnalyzeAt is Analyze as of time at: frames captured after at are
+// ignored, and verdicts are those at that moment (Report.End is at). A
+// zero at means the capture's last packet, as Analyze.
+func AnalyzeAt(r io.Reader, at time.Time) (*Report, error) {
 	t := NewTracker(Options{Source: Source{Kind: SourceFile}})
-	if err := t.ReadCapture(r); err != nil {
+	if err := t.readCapture(r, at); err != nil {
 		return nil, err
 	}
-	return t.Report(time.Time{}), nil
+	return t.Report(at), nil
 }
 
 // ReadCapture feeds every frame of a pcap or pcapng capture to t.
 func (t *Tracker) ReadCapture(r io.Reader) error {
+	return t.readCapture(r, time.Time{})
+}
+
+// readCapture is ReadCapture that stops at the first frame after until
+// (zero: none).
+func (t *Tracker) readCapture(r io.Reader, until time.Time) error {
 	br := bufio.NewReaderSize(r, 1<<16)
 	magic, err := br.Peek(4)
 	if err != nil {
@@ -75,6 +88,9 @@ func (t *Tracker) ReadCapture(r io.Reader) error {
 		}
 		if err != nil {
 			t.truncated(err)
+			return nil
+		}
+		if !until.IsZero() && ci.Timestamp.After(until) {
 			return nil
 		}
 		if cooked != nil {

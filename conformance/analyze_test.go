@@ -98,6 +98,24 @@ func TestAnalyze(t *testing.T) {
 	})
 }
 
+func TestAnalyzeAt(t *testing.T) {
+	frames := scenarioFrames(t)
+	ignore := cmpopts.IgnoreFields(Report{}, "GeneratedAt", "Source")
+	// As of 100 s, the query at 300 s is not seen yet: the report is that
+	// of the frames before it, evaluated at 100 s.
+	want := run(frames[:len(frames)-1], 100)
+	got, err := AnalyzeAt(bytes.NewReader(pcapBytes(t, frames, true)), t0.Add(100*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, ignore, cmpopts.EquateComparable(netip.Addr{})); diff != "" {
+		t.Errorf("AnalyzeAt differs from the tracker fed up to then (-want +got):\n%s", diff)
+	}
+	if !got.End.Equal(t0.Add(100*time.Second)) || got.Packets != len(frames)-1 {
+		t.Errorf("End %v, packets %d; want %v, %d", got.End, got.Packets, t0.Add(100*time.Second), len(frames)-1)
+	}
+}
+
 func TestAnalyzeErrors(t *testing.T) {
 	var raw bytes.Buffer
 	w := pcapgo.NewWriter(&raw)

@@ -99,7 +99,7 @@ func (t *Tracker) Report(now time.Time) *Report {
 func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	find := c.find.clone()
 	finishClient(c, now, t.replies, &find)
-	v := c.evaluate(now, linkState{replies: t.replies, routers: len(t.routers)})
+	v := c.evaluate(now, linkState{replies: t.replies, routers: len(t.routers), byMAC: t.routers})
 	cr := Client{
 		MAC:              c.mac.String(),
 		Vendor:           Vendor(c.mac),

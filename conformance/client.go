@@ -106,11 +106,19 @@ type serverState struct {
 	ended     time.Time
 	endedEv   Evidence
 	endReason string // "expired" or "withdrawn"
+	// fragOffer is the last fragmented RA that offered the server with a
+	// non-zero lifetime: hosts must drop it (RFC 6980 §5), so a client
+	// that keeps using the server after it ran out evidently did not.
+	fragOffer Evidence
+	// withdrawnFrom is the router that had offered the server when
+	// another one withdrew it (F15); zero otherwise.
+	withdrawnFrom MAC
 
-	// omitted is when an RA from the same router first came without this
-	// server (clients that store the whole last RA drop it then; F6).
-	omitted   time.Time
-	omittedEv Evidence
+	// byRouter is the server as each router offers it, for clients that
+	// store the whole last RA per router (dhcpcd): for them a lifetime 0
+	// or an omission from one router leaves another router's offer
+	// standing (field guide §2: F6, F15).
+	byRouter map[MAC]*routerOffer
 
 	// Android ignores non-zero lifetimes below 120 s (field guide §1).
 	androidValid   bool
@@ -127,6 +135,38 @@ type serverState struct {
 	nzEndedEv   Evidence
 	nzOmitted   time.Time
 	nzOmittedEv Evidence
+}
+
+// maxRoutersPerServer caps serverState.byRouter: a link with more
+// routers offering one server than this is an attack, not a lab.
+const maxRoutersPerServer = 16
+
+// routerOffer is one router's offer of a server in a client that keeps
+// the last RA of each router whole.
+type routerOffer struct {
+	valid     bool
+	expires   time.Time // zero: infinite
+	last      Evidence
+	ended     time.Time
+	endedEv   Evidence
+	omitted   time.Time // an RA from this router came without the server
+	omittedEv Evidence
+}
+
+// offer applies one RDNSS lifetime lt for the server from this router's
+// RA p.
+func (o *routerOffer) offer(p *Packet, lt uint32) {
+	o.omitted, o.last = time.Time{}, ev(p, "")
+	if lt == 0 {
+		if o.valid {
+			o.valid, o.ended, o.endedEv = false, p.Time, ev(p, "RDNSS lifetime 0")
+		}
+		return
+	}
+	o.valid, o.expires = true, time.Time{}
+	if lt != infiniteLifetime {
+		o.expires = p.Time.Add(time.Duration(lt) * time.Second)
+	}
 }
 
 // transaction is one DHCPv6 client transaction (same xid and type).
@@ -311,8 +351,8 @@ func (c *client) applyRA(t *raTemplate, reached string, assumed bool) {
 		}
 	}
 	for _, s := range c.servers {
-		if s.valid && s.router == from && !t.in[s.addr] && s.omitted.IsZero() {
-			s.omitted, s.omittedEv = p.Time, ev(p, "RA without "+s.addr.String())
+		if o := s.byRouter[from]; o != nil && o.valid && !t.in[s.addr] && o.omitted.IsZero() {
+			o.omitted, o.omittedEv = p.Time, ev(p, "RA without "+s.addr.String())
 		}
 		if s.nzValid && s.router == from && !t.in[s.addr] && s.nzOmitted.IsZero() && ra.RouterLifetime != 0 {
 			s.nzOmitted, s.nzOmittedEv = p.Time, ev(p, "RA without "+s.addr.String())
@@ -332,10 +372,25 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 	if !assumed {
 		s.assumed = false
 	}
+	prev := s.router
 	s.router, s.lastLifetime, s.last, s.reached = from, lt, ev(p, ""), reached
-	s.omitted = time.Time{}
+	o := s.byRouter[from]
+	if o == nil && len(s.byRouter) < maxRoutersPerServer {
+		if s.byRouter == nil {
+			s.byRouter = make(map[MAC]*routerOffer)
+		}
+		o = &routerOffer{}
+		s.byRouter[from] = o
+	}
+	if o != nil {
+		o.offer(p, lt)
+	}
 	if lt == 0 {
 		if s.valid {
+			s.withdrawnFrom = MAC{}
+			if prev != from && prev != (MAC{}) {
+				s.withdrawnFrom = prev
+			}
 			c.endServer(s, p.Time, "withdrawn", ev(p, "RDNSS lifetime 0"))
 		}
 		s.androidValid = false
@@ -351,6 +406,29 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 	if lt >= 120 {
 		s.androidValid, s.androidEver, s.androidExpires = true, true, s.expires
 	}
+}
+
+// noteFragmentedRA records the servers fragmented RA p offered: the
+// client must drop it (RFC 6980 §5), so it changes nothing, but a client
+// that keeps using a server these alone kept offering evidently accepted
+// it (F13).
+func (c *client) noteFragmentedRA(p *Packet) {
+	for _, o := range p.RA.Options.RDNSS {
+		if o.Lifetime == 0 {
+			continue
+		}
+		for _, a := range o.Servers {
+			if s, ok := c.servers[a]; ok {
+				s.fragOffer = ev(p, "fragmented RA with RDNSS "+a.String())
+			}
+		}
+	}
+}
+
+// fragmentedOnly returns the last fragmented RA that offered s after its
+// last accepted offer, if any.
+func (s *serverState) fragmentedOnly() (Evidence, bool) {
+	return s.fragOffer, s.fragOffer.Packet != 0 && s.fragOffer.Time.After(s.last.Time)
 }
 
 // Bounds of the re-solicitation NetworkManager is known for (field guide
@@ -456,6 +534,12 @@ func (c *client) query(p *Packet) {
 	}
 	u.Stale++
 	if s, ok := c.servers[srv]; ok && !s.ended.IsZero() && !s.valid {
+		if fe, ok := s.fragmentedOnly(); ok && s.endReason == "expired" {
+			c.find.add(Finding{ID: "C8", Severity: SeverityError, Client: c.mac.String(), Time: p.Time, RFC: "RFC 6980 §5",
+				Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime expired at " + stamp(s.ended) + ", when only fragmented RAs had offered it since (last " + pkt(fe.Packet) + "): it evidently accepts fragmented Neighbor Discovery, which hosts must drop (F13)"},
+				"C8frag:"+srv.String(), fe, ev(p, "query after only fragmented offers"))
+			return
+		}
 		c.find.add(Finding{ID: "C8", Severity: SeverityWarning, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8106 §5.3.1",
 			Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime " + s.endReason + " at " + stamp(s.ended)},
 			"C8:"+srv.String(), ev(p, "stale query"))

@@ -35,7 +35,8 @@ type profile struct {
 	rdnss tri
 	// replaceOnRA: it stores the last RA per router whole, so an RA from
 	// the same router without a server drops it at once (field guide §1:
-	// dhcpcd, Apple; F6).
+	// dhcpcd, Apple; F6), and a server stays while any router's last RA
+	// offers it (F15; seen with dhcpcd 9.4 in the lab).
 	replaceOnRA bool
 	// ignoreRL0: it ignores an RA with router lifetime 0 entirely, its
 	// RDNSS too (field guide §1: Apple; F7).
@@ -77,11 +78,11 @@ func identify(c *client) *profile {
 	case strings.Contains(vc, "dhcpcd"):
 		return &profile{name: "dhcpcd", basis: "DHCPv6 Vendor Class (16) \"" + c.vendorClass[0] + "\"", source: fieldGuide + "; " + labRecipes,
 			rdnss: yes, replaceOnRA: true,
-			behaviour: "uses RDNSS and DHCPv6 (O=1); stores the whole last RA per router, so an RA without RDNSS drops DNS (F6)"}
+			behaviour: "uses RDNSS and DHCPv6 (O=1); stores the whole last RA per router, so an RA without RDNSS drops DNS (F6), while one router's lifetime 0 leaves another router's offer standing (F15)"}
 	case c.hasORO && containsAll(c.oro, []uint16{23, 24, 32, 82, 83}) && len(c.vendorClass) > 0 && uint16Set(c.oro, []uint16{23, 24, 32, 82, 83}):
 		return &profile{name: "dhcpcd", basis: "DHCPv6 ORO 23,24,32,82,83 with Vendor Class (16)", source: labRecipes,
 			rdnss: yes, replaceOnRA: true,
-			behaviour: "uses RDNSS and DHCPv6 (O=1); stores the whole last RA per router, so an RA without RDNSS drops DNS (F6)"}
+			behaviour: "uses RDNSS and DHCPv6 (O=1); stores the whole last RA per router, so an RA without RDNSS drops DNS (F6), while one router's lifetime 0 leaves another router's offer standing (F15)"}
 	case c.hasORO && uint16Set(c.oro, []uint16{23, 24, 39, 31}):
 		return &profile{name: "ISC dhclient", basis: "DHCPv6 ORO 23,24,39,31", source: fieldGuide + "; " + labRecipes,
 			rdnss: no, behaviour: "DHCPv6 only: ignores RAs, so RDNSS gives it no DNS (F12)"}

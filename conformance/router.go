@@ -38,6 +38,37 @@ type router struct {
 	// sawDAD: it sent DAD before its first RA, so it came up during the
 	// capture.
 	sawDAD bool
+	// history are its recent RAs, oldest first, for explaining why a
+	// client's server ran out (see gapCause).
+	history []raEvent
+}
+
+// maxRAHistory bounds router.history; when full, the older half goes.
+// At the RFC 4861 minimum interval of 3 s it holds over three hours of
+// unsolicited RAs.
+const maxRAHistory = 4096
+
+// raEvent is one RA a router sent.
+type raEvent struct {
+	at     time.Time
+	packet int
+	// dst is the destination MAC of a unicast RA; zero for multicast.
+	dst MAC
+	// solicited: it answered a Router Solicitation.
+	solicited bool
+	// fragmented: it came as IPv6 fragments, which hosts drop.
+	fragmented bool
+	// accepted: hosts accept it (RFC 4861 §6.1.2 validity, not
+	// fragmented).
+	accepted bool
+}
+
+// remember adds an RA to r.history.
+func (r *router) remember(e raEvent) {
+	if len(r.history) >= maxRAHistory {
+		r.history = append(r.history[:0], r.history[maxRAHistory/2:]...)
+	}
+	r.history = append(r.history, e)
 }
 
 // raSeen is an RA and the packet that carried it.
@@ -108,6 +139,22 @@ func (t *Tracker) observeRA(p *Packet) {
 	}
 	if multicast {
 		checkMulticastGap(r, p)
+	}
+	e := raEvent{at: p.Time, packet: p.N, solicited: solicited, fragmented: p.Fragmented, accepted: accepted}
+	if !multicast {
+		e.dst = p.DstMAC
+	}
+	r.remember(e)
+	if !accepted && p.Fragmented && p.RA != nil {
+		if !multicast {
+			if c, ok := t.clients[p.DstMAC]; ok {
+				c.noteFragmentedRA(p)
+			}
+		} else {
+			for _, c := range t.clients {
+				c.noteFragmentedRA(p)
+			}
+		}
 	}
 	if !accepted {
 		return

@@ -14,6 +14,8 @@ type linkState struct {
 	replies int
 	// routers counts hosts seen sending RAs.
 	routers int
+	// byMAC are those routers, by MAC address.
+	byMAC map[MAC]*router
 }
 
 // verdictResult is a client's verdict with its explanation.
@@ -137,12 +139,39 @@ func (c *client) raView(now time.Time, prof *profile) []raServer {
 			if prof.replaceOnRA && v.valid && !s.nzOmitted.IsZero() {
 				v.valid, v.end, v.why, v.whyEv = false, s.nzOmitted, "omitted", s.nzOmittedEv
 			}
-		} else if prof != nil && prof.replaceOnRA && v.valid && !s.omitted.IsZero() {
-			v.valid, v.end, v.why, v.whyEv = false, s.omitted, "omitted", s.omittedEv
+		} else if prof != nil && prof.replaceOnRA {
+			v = perRouterView(s, now)
 		}
 		out = append(out, v)
 	}
 	return out
+}
+
+// perRouterView evaluates server s at now for a client that keeps the
+// last RA of each router whole (dhcpcd): the server is valid while any
+// router's last RA offers it with a lifetime still running; otherwise it
+// ended when the last of those offers did (omitted from that router's
+// next RA, withdrawn, or expired).
+func perRouterView(s *serverState, now time.Time) raServer {
+	v := raServer{s: s}
+	for _, o := range s.byRouter {
+		end, why, whyEv := o.ended, "withdrawn", o.endedEv
+		switch {
+		case o.valid && !o.omitted.IsZero():
+			end, why, whyEv = o.omitted, "omitted", o.omittedEv
+		case o.valid && (o.expires.IsZero() || o.expires.After(now)):
+			v.valid = true
+		case o.valid:
+			end, why, whyEv = o.expires, "expired", o.last
+		}
+		if !v.valid && end.After(v.end) {
+			v.end, v.why, v.whyEv = end, why, whyEv
+		}
+	}
+	if v.valid {
+		v.end, v.why, v.whyEv = time.Time{}, "", Evidence{}
+	}
+	return v
 }
 
 // pending returns the client's last DHCPv6 transaction if it is an
@@ -360,7 +389,7 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		v.verdict = VerdictDNSLost
 		at := lost.end
 		v.lostAt = &at
-		v.reason = c.lossReason(lost, rsOf(lost.s))
+		v.reason = c.lossReason(lost, rsOf(lost.s), link)
 		v.evidence = append(v.evidence, Evidence{Packet: lost.s.last.Packet, Time: lost.s.last.Time, Note: "last RA with RDNSS " + lost.s.addr.String()})
 		if lost.whyEv.Packet != 0 && lost.whyEv.Packet != lost.s.last.Packet {
 			v.evidence = append(v.evidence, lost.whyEv)
@@ -386,12 +415,20 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	case waiting:
 		v.verdict = VerdictNoDNS
 		v.reason = waitNote
-		if linkReplies == 0 {
+		switch {
+		case linkReplies == 0 && c.counts.RAsReceived > 0 && !c.sawO && !c.sawM:
+			// No DHCPv6 is announced: the silence is no loss (not F9)
+			// and no broken promise (not F10).
+			v.reason = strings.TrimSuffix(waitNote, " (F9)") + "; the RAs that reached it set neither O nor M, so no DHCPv6 service is announced, and no Reply was seen on the link"
+		case linkReplies == 0:
 			v.reason = strings.TrimSuffix(waitNote, " (F9)") + "; no DHCPv6 Reply was seen on the link at all (F9, or F10 if there is no server)"
 		}
-		if noRDNSS && c.counts.RAsReceived > 0 {
+		switch {
+		case noRDNSS && c.counts.RAsReceived > 0:
 			v.reason += "; the RAs that reached it carry no RDNSS"
-		} else if rdnss == no && len(validNow) > 0 {
+		case rdnss == no && c.raHadRDNSS() && linkReplies == 0:
+			v.reason += "; DNS is offered only by RDNSS, and " + prof.name + " takes no DNS from RDNSS (F12)"
+		case rdnss == no && len(validNow) > 0:
 			v.reason += "; " + prof.name + " takes no DNS from the RDNSS the RAs carry (F12)"
 		}
 		for _, s := range tx.sends {
@@ -404,6 +441,9 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	case c.lastReply != nil && c.sentDHCPv6Client:
 		v.verdict = VerdictNoDNS
 		v.reason = fmt.Sprintf("DHCPv6 Reply %s to its request carried no DNS servers", pkt(c.lastReply.Packet))
+		if len(c.dhcpDNS) > 0 && c.dhcpEv != nil && prof != nil && prof.dhcpv6DNSUnseen {
+			v.reason = fmt.Sprintf("DHCPv6 Reply %s gave it DNS %s, but %s is known not to apply DNS from DHCPv6 and it never queried those servers", pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS), prof.name)
+		}
 		if noRDNSS {
 			v.reason += "; the RAs carry no RDNSS (F11)"
 		} else if prof != nil && prof.ignoreRL0 && rdnssOnlyRL0(ra) {
@@ -455,7 +495,7 @@ func (s *serverState) end() time.Time {
 }
 
 // lossReason explains how an RA-learned server was lost.
-func (c *client) lossReason(l *raServer, rs bool) string {
+func (c *client) lossReason(l *raServer, rs bool, link linkState) string {
 	s := l.s
 	switch l.why {
 	case "withdrawn":
@@ -463,20 +503,23 @@ func (c *client) lossReason(l *raServer, rs bool) string {
 		if l.whyEv.Packet == s.last.Packet && s.router != (MAC{}) {
 			msg += " from " + s.router.String()
 		}
-		return msg + " and no other server offered"
+		msg += " and no other server offered"
+		if s.withdrawnFrom != (MAC{}) {
+			msg += "; it was withdrawn by another router than the one that offered it (" + s.withdrawnFrom.String() + "): on a client that keeps servers by address, one router's lifetime 0 removes a server learned from another (F15)"
+		}
+		return msg
 	case "omitted":
 		return fmt.Sprintf("RA %s from the same router came without RDNSS %s, and this client drops DNS at once (F6)", pkt(l.whyEv.Packet), s.addr)
 	}
 	after := l.end.Sub(s.last.Time)
 	msg := fmt.Sprintf("RDNSS %s expired %s after the last RA that reached it (%s, lifetime %s)", s.addr, seconds(after), pkt(s.last.Packet), lifetime(s.lastLifetime))
-	switch {
-	case !rs:
-		msg += "; it sent no RS (F1)"
-	default:
-		msg += "; its RS got no RA carrying it (F3)"
+	if cause := gapCause(link.byMAC[s.router], c.mac, s.last.Time, l.end, s.lastLifetime); cause != "" {
+		msg += "; " + cause
 	}
-	if s.lastLifetime < 120 {
-		msg += "; the lifetime is very short (F5)"
+	if rs {
+		msg += "; its RS got no RA carrying it (N3)"
+	} else {
+		msg += "; it sent no RS before it ran out (C9)"
 	}
 	return msg
 }
@@ -517,6 +560,11 @@ func (c *client) describeHold(a netip.Addr, ra []raServer) string {
 	}
 	if !c.offered(a) {
 		return "no offer of it was seen (learned before the capture, or configured)"
+	}
+	if s, ok := c.servers[a]; ok && s.endReason == "expired" {
+		if fe, ok := s.fragmentedOnly(); ok {
+			return "its offer expired and only fragmented RAs offered it since (last " + pkt(fe.Packet) + "), yet it still uses it: it evidently accepts fragmented Neighbor Discovery, which RFC 6980 §5 forbids (F13, C8)"
+		}
 	}
 	return "its offer ended but it still uses it (stale, C8)"
 }

@@ -58,7 +58,7 @@ func TestVerdicts(t *testing.T) {
 					at(100, dad(t, clientMAC, clientLL)),
 				}
 			},
-			want: got{Verdict: VerdictDNSLost, LostAt: 31.2, Reason: []string{"expired 30 s after the last RA", "no RS (F1)"}},
+			want: got{Verdict: VerdictDNSLost, LostAt: 31.2, Reason: []string{"expired 30 s after the last RA", "throttled or lost on the path (F1)", "no RS before it ran out (C9)"}},
 		},
 		{
 			name: "Information-Requests without Reply and no RDNSS: no-dns F9",
@@ -323,6 +323,58 @@ func TestVerdicts(t *testing.T) {
 				}
 			},
 			want: got{Verdict: VerdictDNSLost, LostAt: 30, Identified: "dhcpcd", Knowledge: 1, Reason: []string{"F6"}},
+		},
+		{
+			name: "second router withdraws the server: a client keyed by address loses it (F15)",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(30, ra(t, raSpec{from: router2MAC, src: router2LL, lifetime: 0, rdnss: rdnss(0, dnsServer)})),
+				}
+			},
+			want: got{Verdict: VerdictDNSLost, LostAt: 30, Reason: []string{"withdrawn (lifetime 0)", "02:00:00:00:01:02", "another router than the one that offered it (02:00:00:00:01:01)", "(F15)"}},
+		},
+		{
+			name: "second router withdraws the server: dhcpcd keeps the first router's offer (F15)",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(1.5, dhcpcdIR(5)), at(1.51, reply(clientMAC, clientLL, 5, sid, cid)),
+					at(30, ra(t, raSpec{from: router2MAC, src: router2LL, lifetime: 0, rdnss: rdnss(0, dnsServer)})),
+				}
+			},
+			want: got{Verdict: VerdictDNSOK, Identified: "dhcpcd", Knowledge: 1, Reason: []string{"dhcpcd takes DNS from RDNSS"}},
+		},
+		{
+			name: "dhcpcd: the second router's offer ends, the first router's expired: dns-lost",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(40*time.Second, dnsServer)})),
+					at(1.5, dhcpcdIR(5)), at(1.51, reply(clientMAC, clientLL, 5, sid, cid)),
+					at(20, ra(t, raSpec{from: router2MAC, src: router2LL, lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(60, ra(t, raSpec{from: router2MAC, src: router2LL, lifetime: 1800 * time.Second, rdnss: rdnss(0, dnsServer)})),
+				}
+			},
+			end:  70,
+			want: got{Verdict: VerdictDNSLost, LostAt: 60, Identified: "dhcpcd", Reason: []string{"withdrawn"}},
+		},
+		{
+			name: "a client that keeps using a server only fragmented RAs offered: dns-ok, accepts fragmented ND (F13)",
+			frames: func(t *testing.T) []tf {
+				frag := func(s float64) tf {
+					return at(s, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(12*time.Second, dnsServer), opts: ip6opts{fragment: true}}))
+				}
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(12*time.Second, dnsServer)})),
+					frag(5), frag(9), frag(13), frag(17),
+					at(18, query(t, clientMAC, clientLL, dnsServer, 1)), at(18.01, answer(t, clientMAC, clientLL, dnsServer, 1)),
+				}
+			},
+			want: got{Verdict: VerdictDNSOK, Reason: []string{"only fragmented RAs offered it since (last #7)", "RFC 6980 §5 forbids (F13, C8)"}},
 		},
 		{
 			name: "NetworkManager identified by its RS before expiry: dns-ok by knowledge",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/ralab/ralab/conformance"
 )
@@ -22,8 +23,9 @@ func init() {
 func runAnalyze(_ context.Context, args []string) error {
 	fs := newFlagSet("analyze")
 	rf := addReportFlags(fs)
+	atFlag := fs.String("at", "", "report as of this RFC 3339 time (for example 2026-11-27T10:02:00Z): later packets are ignored (default: the last packet)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab analyze FILE [--format json|md|html] [-o OUT]\n\n"+
+		fmt.Fprintln(fs.Output(), "usage: ralab analyze FILE [--format json|md|html] [-o OUT] [--at TIME]\n\n"+
 			"Reads a pcap or pcapng capture (Ethernet; FILE - is standard input) and\n"+
 			"reports, per client, how it got DNS and whether it kept it, with the\n"+
 			"checks of the field guide.\n\nflags:")
@@ -44,6 +46,13 @@ func runAnalyze(_ context.Context, args []string) error {
 		return errUsage
 	}
 
+	var at time.Time
+	if *atFlag != "" {
+		if at, err = time.Parse(time.RFC3339Nano, *atFlag); err != nil {
+			fmt.Fprintf(fs.Output(), "ralab analyze: --at %q: want an RFC 3339 time such as 2026-11-27T10:02:00Z\n", *atFlag)
+			return errUsage
+		}
+	}
 	path := pos[0]
 	var src io.Reader = os.Stdin
 	if path != "-" {
@@ -54,7 +63,7 @@ func runAnalyze(_ context.Context, args []string) error {
 		defer f.Close()
 		src = f
 	}
-	r, err := conformance.Analyze(bufio.NewReader(src))
+	r, err := conformance.AnalyzeAt(bufio.NewReader(src), at)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

@@ -219,12 +219,37 @@ func TestAnalyzeCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("at", func(t *testing.T) {
+		// As of 1 s, the query at 2 s is not in the report.
+		out := filepath.Join(dir, "at.json")
+		at := t0.Add(time.Second).Format(time.RFC3339Nano)
+		if err := runAnalyze(context.Background(), []string{ng, "--at", at, "-o", out}); err != nil {
+			t.Fatalf("runAnalyze: %v", err)
+		}
+		rf, err := os.Open(out)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		defer rf.Close()
+		r, err := conformance.DecodeJSON(rf)
+		if err != nil {
+			t.Fatalf("DecodeJSON: %v", err)
+		}
+		if diff := cmp.Diff(2, r.Packets); diff != "" {
+			t.Errorf("packets (-want +got):\n%s", diff)
+		}
+		if !r.End.Equal(t0.Add(time.Second)) {
+			t.Errorf("report end %v, want %v", r.End, t0.Add(time.Second))
+		}
+	})
+
 	errTests := []struct {
 		name string
 		args []string
 		err  error
 	}{
 		{name: "no file", args: nil, err: errUsage},
+		{name: "bad --at", args: []string{ng, "--at", "yesterday"}, err: errUsage},
 		{name: "two files", args: []string{ng, classic}, err: errUsage},
 		{name: "bad format", args: []string{ng, "--format", "xml"}, err: errUsage},
 		{name: "missing file", args: []string{filepath.Join(dir, "nope.pcap")}, err: os.ErrNotExist},

@@ -38,8 +38,10 @@ const (
 	digInterval = 3 * time.Second
 	// digTimeout bounds one dig.
 	digTimeout = 5 * time.Second
-	// endMargin is how long before the scenario's end the run stops.
-	endMargin = 2 * time.Second
+	// endMargin is how long before the scenario's end the observer's
+	// verdicts are evaluated. The clients' state is read until
+	// matrix.DefaultWindow.After later, still before the scenario ends.
+	endMargin = 3 * time.Second
 	// setupTimeout bounds building a lab and starting its processes.
 	setupTimeout = 2 * time.Minute
 )
@@ -406,9 +408,11 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 		return nil, err
 	}
 	// An explicit --scenario-start gives the harness the scenario's exact
-	// timeline. The run ends endMargin before the scenario's end; with
-	// --scenario-hold ralab then neither sends its final RAs (which would
-	// withdraw what the clients hold) nor exits before it is stopped.
+	// timeline. The verdicts are for endMargin before the scenario's end,
+	// and the run stops just after the comparison window that follows;
+	// with --scenario-hold ralab then neither sends its final RAs (which
+	// would withdraw what the clients hold) nor exits before it is
+	// stopped.
 	begin := time.Now()
 	server, err := rtr.Start(pctx, "ralab-serve", r.opts.Executable, "serve", "-c", cfgPath,
 		"--scenario", scPath, "--scenario-start", begin.UTC().Format(time.RFC3339Nano), "--scenario-hold")
@@ -428,7 +432,8 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 	}
 	r.log.Info("scenario running", "clients", len(ws), "duration", sc.Duration)
 
-	waitErr := r.watch(ctx, server, ws, begin.Add(sc.Duration-endMargin))
+	evalAt := begin.Add(sc.Duration - endMargin)
+	waitErr := r.watch(ctx, server, ws, evalAt.Add(matrix.DefaultWindow.After))
 
 	var errs []error
 	if waitErr != nil {
@@ -453,7 +458,7 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 	if err := copyFile(path, filepath.Join(r.opts.OutDir, r.pcapng)); err != nil {
 		return nil, errors.Join(append(errs, err)...)
 	}
-	rep, err := analyze(path)
+	rep, err := analyze(path, evalAt)
 	if err != nil {
 		return nil, errors.Join(append(errs, err)...)
 	}
@@ -498,7 +503,7 @@ func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*w
 		case <-server.Done():
 			return fmt.Errorf("%w: %v; see logs/%s/rtr/ralab-serve.stderr", ErrServerExited, server.Err(), r.e.sc.Name)
 		case <-timer.C:
-			// The final sample, at the scenario's end.
+			// The final sample, at the end of the comparison window.
 			now := time.Now()
 			for _, w := range ws {
 				w.timeline = append(w.timeline, sample(w.inst, now))
@@ -585,14 +590,14 @@ func dig(ctx context.Context, h *netlab.Host, servers []string) {
 	}
 }
 
-// analyze runs the observer on the capture at path.
-func analyze(path string) (*conformance.Report, error) {
+// analyze runs the observer on the capture at path, as of at.
+func analyze(path string, at time.Time) (*conformance.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	defer f.Close()
-	rep, err := conformance.Analyze(f)
+	rep, err := conformance.AnalyzeAt(f, at)
 	if err != nil {
 		return nil, fmt.Errorf("lab: analyzing %s: %w", path, err)
 	}
@@ -627,7 +632,7 @@ func (r *scenarioRun) cell(w *watched, rep *conformance.Report) matrix.Cell {
 		Verdict: verdictUnseen, Pcapng: r.pcapng, HeldAtEnd: []string{},
 		Findings: []string{}, FIDs: []string{}, Evidence: []int{}, Timeline: w.timeline,
 	}
-	c.Actual, c.ActualLostAt = matrix.ActualFrom(w.timeline)
+	c.EvaluatedAt = rep.End
 	if n := len(w.timeline); n > 0 {
 		c.HeldAtEnd = w.timeline[n-1].Servers
 	}
@@ -651,6 +656,7 @@ func (r *scenarioRun) cell(w *watched, rep *conformance.Report) matrix.Cell {
 	} else {
 		c.Reason = "the capture shows no packet from or to this client"
 	}
-	c.Agree = matrix.Agrees(c.Verdict, c.Actual)
+	cmp := matrix.Compare(c.Verdict, w.timeline, rep.End, matrix.DefaultWindow)
+	c.Actual, c.ActualLostAt, c.Agree, c.SettledAt = cmp.Actual, cmp.LostAt, cmp.Agree, cmp.SettledAt
 	return c
 }

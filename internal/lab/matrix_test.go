@@ -5,7 +5,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
@@ -63,7 +62,8 @@ func TestCell(t *testing.T) {
 	sc := &scenario.Scenario{Name: "F1-ra-throttle", Expect: map[string]scenario.Expectation{
 		"rdnssd": {Outcome: scenario.OutcomeLosesDNS, Note: "passive listener"},
 	}}
-	rep := &conformance.Report{Clients: []conformance.Client{{
+	end := t0.Add(42 * time.Second)
+	rep := &conformance.Report{End: end, Clients: []conformance.Client{{
 		MAC: "02:00:00:00:02:01", Verdict: conformance.VerdictDNSLost, LostAt: &lost, Reason: "RDNSS expired",
 		Findings: []conformance.Finding{{ID: "F1"}, {ID: "C5"}, {ID: "F1"}},
 		Evidence: []conformance.Evidence{{Packet: 12}, {Packet: 40}},
@@ -78,14 +78,14 @@ func TestCell(t *testing.T) {
 	}{
 		{"observed", "rdnssd", mac, matrix.Cell{
 			Client: "rdnssd", Class: "rdnssd", MAC: "02:00:00:00:02:01", Scenario: sc.Name,
-			Verdict: "dns-lost", Actual: matrix.ActualDNSLost, Agree: true, Reason: "RDNSS expired",
+			Verdict: "dns-lost", Actual: matrix.ActualDNSLost, Agree: true, EvaluatedAt: end, Reason: "RDNSS expired",
 			LostAt: &lost, ActualLostAt: &timeline[1].At, HeldAtEnd: []string{}, Findings: []string{"C5", "F1"}, FIDs: []string{"F1"},
 			Evidence: []int{12, 40}, Pcapng: "F1-ra-throttle.pcapng", Expected: "dns-lost", ExpectedNote: "passive listener",
 			Timeline: timeline,
 		}},
 		{"unseen", "dibbler", net.HardwareAddr{2, 0, 0, 0, 2, 7}, matrix.Cell{
 			Client: "dibbler", MAC: "02:00:00:00:02:07", Scenario: sc.Name,
-			Verdict: verdictUnseen, Actual: matrix.ActualDNSLost, Agree: false,
+			Verdict: verdictUnseen, Actual: matrix.ActualDNSLost, Agree: false, EvaluatedAt: end,
 			Reason: "the capture shows no packet from or to this client", ActualLostAt: &timeline[1].At,
 			HeldAtEnd: []string{}, Findings: []string{}, FIDs: []string{}, Evidence: []int{}, Pcapng: "F1-ra-throttle.pcapng",
 			Timeline: timeline,
@@ -103,9 +103,6 @@ func TestCell(t *testing.T) {
 		}
 	}
 }
-
-// smallScenarios are the scenarios of the small matrix.
-var smallScenarios = []string{"baseline", "F11-dns-only-dhcpv6", "F12-dns-only-rdnss"}
 
 // runMatrix runs names (all when empty) in a matrix with every installed
 // client, after the checks every matrix test needs.
@@ -167,60 +164,83 @@ func wantVerdict(t *testing.T, m *matrix.Matrix, scenario, client, verdict strin
 	}
 }
 
-// TestSmallMatrix runs baseline, F11 and F12 with every client and
-// requires that the observer agrees with every client's real state, and
-// the known behaviours: every client has DNS in the baseline, rdnssd has
-// none when DNS is only in DHCPv6 (F11), dhclient none when it is only
-// in RDNSS (F12).
-func TestSmallMatrix(t *testing.T) {
-	m := runMatrix(t, smallScenarios)
+// TestDefaultMatrix runs the whole default matrix (every built-in
+// scenario, every installed client) and requires that the observer's
+// verdict agrees with the client's real state in every cell; that every
+// cell without DNS names a failure id and the packets behind it; the
+// known behaviours of the issue (rdnssd has no DNS when DNS is only in
+// DHCPv6, dhclient none when it is only in RDNSS, a client that never
+// re-solicits loses RDNSS once throttling outlasts the lifetime); and
+// every outcome the scenario files expect of the lab's clients.
+func TestDefaultMatrix(t *testing.T) {
+	m := runMatrix(t, nil)
+	scs, err := Scenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Cells) != len(scs)*len(m.Clients) {
+		t.Errorf("%d cells, want %d scenarios × %d clients", len(m.Cells), len(scs), len(m.Clients))
+	}
 	for _, c := range m.Disagreements() {
 		t.Errorf("%s × %s: observer %s, client %s (%s)", c.Scenario, c.Client, c.Verdict, c.Actual, c.Reason)
+	}
+	for _, c := range m.Cells {
+		if c.Verdict != "dns-ok" && (len(c.FIDs) == 0 || len(c.Evidence) == 0) {
+			t.Errorf("%s × %s: %s without a failure id (%v) or packets (%v): %s", c.Scenario, c.Client, c.Verdict, c.FIDs, c.Evidence, c.Reason)
+		}
 	}
 	for _, name := range m.Clients {
 		wantVerdict(t, m, "baseline", name, "dns-ok")
 	}
 	wantVerdict(t, m, "F11-dns-only-dhcpv6", "rdnssd", "no-dns")
+	wantVerdict(t, m, "F11-dns-only-dhcpv6", "dhclient", "dns-ok")
 	wantVerdict(t, m, "F12-dns-only-rdnss", "dhclient", "no-dns")
 	wantVerdict(t, m, "F12-dns-only-rdnss", "rdnssd", "dns-ok")
-	wantVerdict(t, m, "F11-dns-only-dhcpv6", "dhclient", "dns-ok")
-}
-
-// TestFullMatrix runs the rest of the default matrix (every scenario
-// but those of TestSmallMatrix, which covers them in the same test run),
-// logs the cells where observer and client disagree, and checks the
-// known behaviours. The matrix
-// tests do not run in parallel with each other: each already runs
-// DefaultParallel labs at once.
-func TestFullMatrix(t *testing.T) {
-	scs, err := Scenarios()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rest []string
-	for _, s := range scs {
-		if !slices.Contains(smallScenarios, s.Name) {
-			rest = append(rest, s.Name)
+	wantVerdict(t, m, "F1-ra-throttle", "rdnssd", "dns-lost")
+	for _, sc := range scs {
+		for _, name := range m.Clients {
+			c := m.Cell(sc.Name, name)
+			if c == nil || c.Class == "" {
+				continue
+			}
+			if ex, ok := sc.Expect[c.Class]; ok {
+				wantOutcome(t, c, ex)
+			}
 		}
 	}
-	m := runMatrix(t, rest)
-	// Full agreement is not reached yet: a few cells disagree from run to
-	// run at the edges (a client applying an RA that arrived in the last
-	// 100 ms; dhcpcd keeping RDNSS that a second router withdrew, F15).
-	// They are logged, and must stay rare.
-	d := m.Disagreements()
-	for _, c := range d {
-		t.Logf("disagreement: %s × %s: observer %s, client %s (%s)", c.Scenario, c.Client, c.Verdict, c.Actual, c.Reason)
+}
+
+// wantOutcome checks that cell c shows the outcome the scenario expects
+// of its client class: flaps is a loss and a regain in the client's
+// timeline, the others its state at the end.
+func wantOutcome(t *testing.T, c *matrix.Cell, ex scenario.Expectation) {
+	t.Helper()
+	if ex.Outcome == scenario.OutcomeFlaps {
+		if !flapped(c.Timeline) {
+			t.Errorf("%s × %s: expected flaps (%s), but the client never lost and regained DNS: %+v", c.Scenario, c.Client, ex.Note, c.Timeline)
+		}
+		return
 	}
-	if limit := len(m.Cells) / 10; len(d) > limit {
-		t.Errorf("%d of %d cells disagree, want at most %d", len(d), len(m.Cells), limit)
+	if want := expectedVerdicts[ex.Outcome]; string(c.Actual) != want {
+		t.Errorf("%s × %s: expected %s (%s: %s), client %s", c.Scenario, c.Client, want, ex.Outcome, ex.Note, c.Actual)
 	}
-	if len(m.Cells) != len(rest)*len(m.Clients) {
-		t.Errorf("%d cells, want %d scenarios × %d clients", len(m.Cells), len(rest), len(m.Clients))
+}
+
+// flapped reports whether a timeline holds DNS, then none, then DNS.
+func flapped(tl []matrix.Sample) bool {
+	held, lost := false, false
+	for _, s := range tl {
+		switch {
+		case s.Error != "":
+		case len(s.Servers) > 0 && lost:
+			return true
+		case len(s.Servers) > 0:
+			held = true
+		case held:
+			lost = true
+		}
 	}
-	// A client that never re-solicits loses RDNSS once throttling
-	// outlasts the lifetime (F1).
-	wantVerdict(t, m, "F1-ra-throttle", "rdnssd", "dns-lost")
+	return false
 }
 
 // BenchmarkDefaultMatrix measures the wall time of the whole default
@@ -231,5 +251,33 @@ func BenchmarkDefaultMatrix(b *testing.B) {
 		m := runMatrix(b, nil)
 		b.ReportMetric(m.ElapsedSeconds, "s/matrix")
 		b.ReportMetric(float64(m.Disagree), "disagreements")
+	}
+}
+
+func TestFlapped(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	held, none := []string{"2001:db8:1::53"}, []string{}
+	tl := func(states ...[]string) []matrix.Sample {
+		var out []matrix.Sample
+		for i, s := range states {
+			out = append(out, matrix.Sample{At: t0.Add(time.Duration(i) * time.Second), Servers: s})
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		tl   []matrix.Sample
+		want bool
+	}{
+		{"held throughout", tl(none, held, held), false},
+		{"lost for good", tl(held, none, none), false},
+		{"lost and regained", tl(none, held, none, held), true},
+		{"never held", tl(none, none), false},
+		{"unreadable sample is no loss", []matrix.Sample{{At: t0, Servers: held}, {At: t0, Error: "x"}, {At: t0, Servers: held}}, false},
+	}
+	for _, tt := range tests {
+		if got := flapped(tt.tl); got != tt.want {
+			t.Errorf("%s: flapped = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

@@ -89,6 +89,77 @@ func ActualFrom(samples []Sample) (Actual, *time.Time) {
 	return ActualDNSLost, nil
 }
 
+// ActualAt is ActualFrom over the samples read at or before at: what the
+// client held as of at.
+func ActualAt(samples []Sample, at time.Time) (Actual, *time.Time) {
+	n := 0
+	for n < len(samples) && !samples[n].At.After(at) {
+		n++
+	}
+	return ActualFrom(samples[:n])
+}
+
+// Window is how far around the observer's evaluation time a client's
+// state may be read to compare it with the verdict. A client applies a
+// packet some time after the capture saw it (it runs a hook script or
+// writes a state file), it runs lifetimes on its own timers (in whole
+// seconds, for some), and the harness reads its state once a second; a
+// change within the window is the same event seen at two moments, not a
+// disagreement. A lasting difference is never hidden by it.
+type Window struct {
+	// Before is how long before the evaluation time a state counts.
+	Before time.Duration
+	// After is how long after it a state counts.
+	After time.Duration
+}
+
+// DefaultWindow is the window "ralab lab" uses: one sample period before
+// the evaluation time, two after it.
+var DefaultWindow = Window{Before: time.Second, After: 2 * time.Second}
+
+// Comparison is an observer verdict compared with a client's timeline.
+type Comparison struct {
+	// Actual is what the client held at the evaluation time or, when
+	// that differs from the verdict, at SettledAt.
+	Actual Actual
+	// LostAt is when the client's state first showed no server after
+	// holding some, for ActualDNSLost.
+	LostAt *time.Time
+	// Agree reports whether the verdict agrees with Actual.
+	Agree bool
+	// SettledAt is set when the client's state at the evaluation time
+	// differs from the verdict but another state within the window
+	// agrees: it is the moment that state held.
+	SettledAt *time.Time
+}
+
+// Compare compares verdict, evaluated at at, with the client's timeline
+// samples: they agree when the client held the verdict's state at at, or
+// at some moment within w around it (see Window).
+func Compare(verdict string, samples []Sample, at time.Time, w Window) Comparison {
+	actual, lost := ActualAt(samples, at)
+	c := Comparison{Actual: actual, LostAt: lost, Agree: Agrees(verdict, actual)}
+	if c.Agree {
+		return c
+	}
+	// The state only changes at a sample, so the moments to try are the
+	// window's start and each sample within it.
+	from, to := at.Add(-w.Before), at.Add(w.After)
+	moments := []time.Time{from}
+	for _, s := range samples {
+		if s.At.After(from) && !s.At.After(to) {
+			moments = append(moments, s.At)
+		}
+	}
+	for _, m := range moments {
+		if a, l := ActualAt(samples, m); Agrees(verdict, a) {
+			settled := m
+			return Comparison{Actual: a, LostAt: l, Agree: true, SettledAt: &settled}
+		}
+	}
+	return c
+}
+
 // Agrees reports whether the observer's verdict matches what the client
 // held: dns-ok when it held DNS at the end, dns-lost when it held DNS and
 // then lost it, no-dns when it never held any. An inconclusive verdict or
@@ -136,10 +207,19 @@ type Cell struct {
 	// dns-lost, no-dns or inconclusive; "unseen" when the capture shows
 	// nothing of the client.
 	Verdict string `json:"verdict"`
-	// Actual is what the client really held.
+	// Actual is what the client really held at EvaluatedAt or, when it
+	// differs from Verdict, at SettledAt.
 	Actual Actual `json:"actual"`
-	// Agree reports whether Verdict and Actual agree (see Agrees).
+	// Agree reports whether Verdict and Actual agree (see Agrees and
+	// Compare).
 	Agree bool `json:"agree"`
+	// EvaluatedAt is the moment the observer's verdict is for: the
+	// capture is analysed up to it.
+	EvaluatedAt time.Time `json:"evaluated_at"`
+	// SettledAt is set when the client reached the verdict's state not at
+	// EvaluatedAt but within the comparison window around it (see
+	// Window): the moment its state was read agreeing.
+	SettledAt *time.Time `json:"settled_at,omitempty"`
 	// Reason is the observer's explanation.
 	Reason string `json:"reason,omitempty"`
 	// LostAt is when the observer says DNS was lost.

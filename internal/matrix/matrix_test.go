@@ -46,6 +46,40 @@ func TestActualFrom(t *testing.T) {
 	}
 }
 
+func TestCompare(t *testing.T) {
+	held := []string{"2001:db8:1::53"}
+	// The client held DNS from 0 s and lost it at 10 s.
+	lost := []Sample{{At: at(0), Servers: held}, {At: at(10)}, {At: at(14)}}
+	tests := []struct {
+		name    string
+		verdict string
+		samples []Sample
+		at      time.Time
+		want    Comparison
+	}{
+		{"same state at the evaluation time", "dns-lost", lost, at(12),
+			Comparison{Actual: ActualDNSLost, LostAt: ptr(at(10)), Agree: true}},
+		{"client applied the loss 1 s after the observer's moment", "dns-lost", lost, at(9),
+			Comparison{Actual: ActualDNSLost, LostAt: ptr(at(10)), Agree: true, SettledAt: ptr(at(10))}},
+		{"client lost it under 1 s before the observer's moment", "dns-ok", lost, at(10).Add(500 * time.Millisecond),
+			Comparison{Actual: ActualDNSOK, Agree: true, SettledAt: ptr(at(9).Add(500 * time.Millisecond))}},
+		{"loss 3 s after the observer's moment is a disagreement", "dns-lost", lost, at(7),
+			Comparison{Actual: ActualDNSOK}},
+		{"lasting difference", "dns-ok", lost, at(14),
+			Comparison{Actual: ActualDNSLost, LostAt: ptr(at(10))}},
+		{"never held", "dns-ok", []Sample{{At: at(0)}, {At: at(14)}}, at(12),
+			Comparison{Actual: ActualNoDNS}},
+		{"inconclusive never agrees", "inconclusive", lost, at(10),
+			Comparison{Actual: ActualDNSLost, LostAt: ptr(at(10))}},
+	}
+	for _, tt := range tests {
+		got := Compare(tt.verdict, tt.samples, tt.at, DefaultWindow)
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s: (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
+
 func TestAgrees(t *testing.T) {
 	tests := []struct {
 		verdict string

@@ -1,0 +1,58 @@
+package conformance
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestGapCause(t *testing.T) {
+	from := t0
+	to := t0.Add(12 * time.Second)
+	s := func(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.Second))) }
+	mc := func(sec float64, n int) raEvent { return raEvent{at: s(sec), packet: n, accepted: true} }
+	// A router whose multicast RAs were 4 s apart before the gap.
+	normal := func(events ...raEvent) *router {
+		r := &router{mac: routerMAC, gapCount: 5, gapMin: 4 * time.Second}
+		r.history = append([]raEvent{mc(-4, 1), mc(0, 2)}, events...)
+		return r
+	}
+	tests := []struct {
+		name     string
+		r        *router
+		lifetime uint32
+		want     []string
+	}{
+		{"unknown router", nil, 12, []string{""}},
+		{"RAs reached it without the server", normal(mc(4, 3)), 12, []string{"reached it", "first #3", "(F6)"}},
+		{"fragmented RAs", normal(raEvent{at: s(4), packet: 3, fragmented: true}, raEvent{at: s(8), packet: 4, fragmented: true}),
+			12, []string{"2 RA(s)", "IPv6 fragments (first #3)", "RFC 6980 §5, F13"}},
+		{"unicast to other hosts only", normal(raEvent{at: s(4), packet: 3, accepted: true, dst: client2MAC}),
+			12, []string{"only as unicast to other hosts (1, first #3)", "(F3)"}},
+		{"only solicited unicast answers", normal(raEvent{at: s(5), packet: 3, accepted: true, dst: client2MAC, solicited: true}),
+			12, []string{"answered 1 Router Solicitation(s)", "first #3", "(F4)"}},
+		{"short lifetime between normal RAs", normal(mc(14, 3)), 3, []string{"lifetime 3 s", "shortest interval", "(4 s)", "(F5)"}},
+		{"throttled, then an RA", normal(mc(40, 3)), 12, []string{"no RA for 40 s", "until #3", "throttled on the path (F1)"}},
+		{"throttled to the end", normal(), 12, []string{"up to the end of the capture", "(F1)"}},
+		{"unicast RA to this client after the gap only", normal(raEvent{at: s(20), packet: 3, accepted: true, dst: clientMAC}), 12,
+			[]string{"no RA for 20 s", "until #3", "(F1)"}},
+	}
+	for _, tt := range tests {
+		got := gapCause(tt.r, clientMAC, from, to, tt.lifetime)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) || (w == "" && got != "") {
+				t.Errorf("%s: gapCause = %q, want it to contain %q", tt.name, got, w)
+			}
+		}
+	}
+}
+
+func TestRouterHistoryBounded(t *testing.T) {
+	r := &router{}
+	for i := range maxRAHistory + 10 {
+		r.remember(raEvent{packet: i + 1})
+	}
+	if len(r.history) > maxRAHistory || r.history[len(r.history)-1].packet != maxRAHistory+10 {
+		t.Errorf("history holds %d events, last %d; want at most %d, last %d", len(r.history), r.history[len(r.history)-1].packet, maxRAHistory, maxRAHistory+10)
+	}
+}
