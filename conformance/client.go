@@ -61,6 +61,10 @@ type client struct {
 	// before its RA-learned lifetimes ran out, and earlyRSLead how long
 	// before (NetworkManager's behaviour, field guide §1).
 	earlyRS     *Evidence
+	// perRouter is the query that showed the client keeps RDNSS servers
+	// per router: it used a server after another router withdrew it
+	// while the offering router's offer still ran (F15).
+	perRouter *Evidence
 	earlyRSLead time.Duration
 	// lastDAD is the time of the client's last DAD probe.
 	lastDAD time.Time
@@ -408,6 +412,13 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 	}
 }
 
+// staleGrace is how long after a server's offer ended a query to it is
+// taken as the client's timers running a little behind the capture
+// (clients count lifetimes in whole seconds and apply an RA a little after
+// it is captured), not as stale use (C8) or as proof that the client
+// still holds the server.
+const staleGrace = 2 * time.Second
+
 // noteFragmentedRA records the servers fragmented RA p offered: the
 // client must drop it (RFC 6980 §5), so it changes nothing, but a client
 // that keeps using a server these alone kept offering evidently accepted
@@ -532,8 +543,15 @@ func (c *client) query(p *Packet) {
 	if srv.Is4() || c.validAt(srv, p.Time) {
 		return
 	}
+	if st, ok := c.servers[srv]; ok && !st.valid && !st.ended.IsZero() && p.Time.Sub(st.ended) <= staleGrace {
+		return // Timers a little behind the capture's, not stale use.
+	}
 	u.Stale++
 	if s, ok := c.servers[srv]; ok && !s.ended.IsZero() && !s.valid {
+		if c.perRouter == nil && s.endReason == "withdrawn" && s.withdrawnFrom != (MAC{}) && perRouterView(s, p.Time, false).valid {
+			e := ev(p, "query to "+srv.String()+" after another router withdrew it")
+			c.perRouter = &e
+		}
 		if fe, ok := s.fragmentedOnly(); ok && s.endReason == "expired" {
 			c.find.add(Finding{ID: "C8", Severity: SeverityError, Client: c.mac.String(), Time: p.Time, RFC: "RFC 6980 §5",
 				Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime expired at " + stamp(s.ended) + ", when only fragmented RAs had offered it since (last " + pkt(fe.Packet) + "): it evidently accepts fragmented Neighbor Discovery, which hosts must drop (F13)"},

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -55,11 +56,17 @@ func gapCause(r *router, cm MAC, from, to time.Time, lifetimeSec uint32) string 
 		}
 	}
 	gap := seconds(to.Sub(from))
+	var causes []string
+	if frag > 0 {
+		causes = append(causes, fmt.Sprintf("%s sent %d RA(s) as IPv6 fragments in the %s before it ran out (first %s), which hosts must drop (RFC 6980 §5, F13)", r.mac, frag, gap, pkt(fragEv)))
+	}
+	if reached > 0 {
+		causes = append(causes, fmt.Sprintf("%d RA(s) from %s reached it in that time (first %s) without this server (F6)", reached, r.mac, pkt(reachedEv)))
+	}
+	if len(causes) > 0 {
+		return strings.Join(causes, "; ")
+	}
 	switch {
-	case reached > 0:
-		return fmt.Sprintf("%d RA(s) from %s reached it in the %s before it ran out (first %s) without this server (F6)", reached, r.mac, gap, pkt(reachedEv))
-	case frag > 0:
-		return fmt.Sprintf("%s sent %d RA(s) in the %s before it ran out, all as IPv6 fragments (first %s), which hosts must drop (RFC 6980 §5, F13)", r.mac, frag, gap, pkt(fragEv))
 	case uniOther > 0:
 		return fmt.Sprintf("%s sent its RAs in the %s before it ran out only as unicast to other hosts (%d, first %s), none to this one: multicast RAs converted to unicast for the clients a controller knows (F3)", r.mac, gap, uniOther, pkt(uniEv))
 	case soliOther > 0:
@@ -69,7 +76,10 @@ func gapCause(r *router, cm MAC, from, to time.Time, lifetimeSec uint32) string 
 		return fmt.Sprintf("the lifetime %s is under 3 × the shortest interval between %s's multicast RAs (%s), so under 3 × its MaxRtrAdvInterval (RFC 8106 §5.1): it runs out between RAs (F5)", lifetime(lifetimeSec), r.mac, seconds(r.gapMin))
 	}
 	if next != nil {
-		return fmt.Sprintf("%s sent no RA for %s, until %s at %s, longer than the lifetime: RAs throttled on the path (F1)", r.mac, seconds(next.at.Sub(from)), pkt(next.packet), stamp(next.at))
+		return fmt.Sprintf("%s sent no RA for %s, until %s at %s, longer than the lifetime: RAs throttled on the path, or replayed on a controller's own schedule (F1, F2)", r.mac, seconds(next.at.Sub(from)), pkt(next.packet), stamp(next.at))
 	}
-	return fmt.Sprintf("no RA from %s reached it after that, up to the end of the capture, longer than the lifetime: RAs throttled or lost on the path (F1)", r.mac)
+	// With no RA at all, throttling, conversion to unicast for other
+	// hosts and lost multicast look the same on the wire: each still
+	// answers a Router Solicitation, and none was sent.
+	return fmt.Sprintf("no RA from %s reached it after that, up to the end of the capture, longer than the lifetime: RAs throttled (F1), sent only as unicast to hosts a controller knows (F3) or multicast RAs lost (F4); with no Router Solicitation in that time the wire cannot tell which", r.mac)
 }

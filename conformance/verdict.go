@@ -46,14 +46,22 @@ func unanswered(u *DNSUse, now time.Time) bool {
 // knowledge says it keeps (ra); a client that queried a server after
 // knowledge says it dropped it evidently still holds it.
 func (c *client) heldValid(a netip.Addr, u *DNSUse, now time.Time, ra []raServer) bool {
-	if a.Is4() || !c.validAt(a, now) {
+	if a.Is4() {
+		return false
+	}
+	rv := raOf(ra, a)
+	if rv != nil && rv.valid {
+		// Valid by what the client is known or seen to keep (per
+		// router, F15; Apple ignoring router lifetime 0 RAs, F7).
+		return true
+	}
+	if !c.validAt(a, now) {
 		return false
 	}
 	if slices.Contains(c.dhcpDNS, a) {
 		return true
 	}
-	rv := raOf(ra, a)
-	return rv == nil || rv.valid || rv.ignored || u.Last.After(rv.end)
+	return rv == nil || rv.ignored || u.Last.After(rv.end.Add(staleGrace))
 }
 
 // dnsSources returns the channels through which the client holds valid
@@ -140,24 +148,26 @@ func (c *client) raView(now time.Time, prof *profile) []raServer {
 				v.valid, v.end, v.why, v.whyEv = false, s.nzOmitted, "omitted", s.nzOmittedEv
 			}
 		} else if prof != nil && prof.replaceOnRA {
-			v = perRouterView(s, now)
+			v = perRouterView(s, now, true)
+		} else if c.perRouter != nil {
+			v = perRouterView(s, now, false)
 		}
 		out = append(out, v)
 	}
 	return out
 }
 
-// perRouterView evaluates server s at now for a client that keeps the
-// last RA of each router whole (dhcpcd): the server is valid while any
-// router's last RA offers it with a lifetime still running; otherwise it
-// ended when the last of those offers did (omitted from that router's
-// next RA, withdrawn, or expired).
-func perRouterView(s *serverState, now time.Time) raServer {
+// perRouterView evaluates server s at now for a client that keeps RDNSS
+// servers per router: the server is valid while any router's offer of it
+// runs; otherwise it ended when the last of those offers did (withdrawn,
+// expired, or, with omission, left out of that router's next RA, as by a
+// client that keeps each router's last RA whole: dhcpcd).
+func perRouterView(s *serverState, now time.Time, omission bool) raServer {
 	v := raServer{s: s}
 	for _, o := range s.byRouter {
 		end, why, whyEv := o.ended, "withdrawn", o.endedEv
 		switch {
-		case o.valid && !o.omitted.IsZero():
+		case o.valid && omission && !o.omitted.IsZero():
 			end, why, whyEv = o.omitted, "omitted", o.omittedEv
 		case o.valid && (o.expires.IsZero() || o.expires.After(now)):
 			v.valid = true
@@ -229,6 +239,17 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 			}
 		}
 	}
+	if c.perRouter != nil && (prof == nil || !prof.replaceOnRA) {
+		for _, s := range ra {
+			if rfcValid := s.s.valid && (s.s.expires.IsZero() || s.s.expires.After(now)); s.valid != rfcValid {
+				v.knowledge = append(v.knowledge, Knowledge{Client: "(seen in this capture)",
+					Basis:     fmt.Sprintf("DNS query %s to a server after another router withdrew it while the offering router's offer still ran", pkt(c.perRouter.Packet)),
+					Behaviour: "keeps RDNSS servers per router: one router's lifetime 0 does not remove another router's offer (F15)",
+					Source:    "this capture"})
+				break
+			}
+		}
+	}
 	tx, waiting := c.pending(now)
 	waitNote := ""
 	if waiting {
@@ -268,7 +289,7 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		// after the end (kept stale, C8) or to a server never offered
 		// show that it still holds it.
 		if s, ok := c.servers[a]; ok && !valid && u.Answers > 0 && !slices.Contains(c.dhcpDNS, a) {
-			if end := s.end(); !end.IsZero() && end.After(u.Last) {
+			if end := s.end(); !end.IsZero() && end.Add(staleGrace).After(u.Last) {
 				continue
 			}
 		}

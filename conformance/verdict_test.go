@@ -58,7 +58,7 @@ func TestVerdicts(t *testing.T) {
 					at(100, dad(t, clientMAC, clientLL)),
 				}
 			},
-			want: got{Verdict: VerdictDNSLost, LostAt: 31.2, Reason: []string{"expired 30 s after the last RA", "throttled or lost on the path (F1)", "no RS before it ran out (C9)"}},
+			want: got{Verdict: VerdictDNSLost, LostAt: 31.2, Reason: []string{"expired 30 s after the last RA", "RAs throttled (F1)", "no RS before it ran out (C9)"}},
 		},
 		{
 			name: "Information-Requests without Reply and no RDNSS: no-dns F9",
@@ -375,6 +375,43 @@ func TestVerdicts(t *testing.T) {
 				}
 			},
 			want: got{Verdict: VerdictDNSOK, Reason: []string{"only fragmented RAs offered it since (last #7)", "RFC 6980 §5 forbids (F13, C8)"}},
+		},
+		{
+			name: "unidentified client queries after another router's withdrawals: it keeps servers per router (F15), dns-ok",
+			frames: func(t *testing.T) []tf {
+				ours := func(s float64) tf {
+					return at(s, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(12*time.Second, dnsServer)}))
+				}
+				rogue := func(s float64) tf {
+					return at(s, ra(t, raSpec{from: router2MAC, src: router2LL, lifetime: 0, rdnss: rdnss(0, dnsServer)}))
+				}
+				q := func(s float64, id uint16) []tf {
+					return []tf{at(s, query(t, clientMAC, clientLL, dnsServer, id)), at(s+0.01, answer(t, clientMAC, clientLL, dnsServer, id))}
+				}
+				f := []tf{at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)), ours(1.1)}
+				f = append(f, q(2, 1)...)
+				f = append(f, ours(4), rogue(4.001))
+				f = append(f, q(7, 2)...)
+				// The last withdrawal comes after the last query.
+				f = append(f, ours(8), rogue(8.001))
+				return f
+			},
+			end:  9,
+			want: got{Verdict: VerdictDNSOK, Knowledge: 1, Reason: []string{"queried 2001:db8::53", "holds it from RDNSS valid"}},
+		},
+		{
+			name: "unidentified client stops querying after another router's withdrawal: dns-lost F15",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(12*time.Second, dnsServer)})),
+					at(2, query(t, clientMAC, clientLL, dnsServer, 1)), at(2.01, answer(t, clientMAC, clientLL, dnsServer, 1)),
+					at(4, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(12*time.Second, dnsServer)})),
+					at(4.001, ra(t, raSpec{from: router2MAC, src: router2LL, lifetime: 0, rdnss: rdnss(0, dnsServer)})),
+				}
+			},
+			end:  9,
+			want: got{Verdict: VerdictDNSLost, LostAt: 4.001, Reason: []string{"withdrawn (lifetime 0)", "(F15)"}},
 		},
 		{
 			name: "NetworkManager identified by its RS before expiry: dns-ok by knowledge",

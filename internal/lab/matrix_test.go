@@ -243,13 +243,30 @@ func flapped(tl []matrix.Sample) bool {
 	return false
 }
 
+// matrixBudget is the goal for the whole default matrix on a
+// 2-core machine.
+const matrixBudget = 10 * time.Minute
+
 // BenchmarkDefaultMatrix measures the wall time of the whole default
-// matrix (every scenario, every client, DefaultParallel labs at once);
-// run it with -benchtime 1x.
+// matrix (every scenario, every client, DefaultParallel labs at once) as a
+// fraction of matrixBudget (under 1 meets it), and the wall time per
+// scenario-second (how much running scenarios in parallel saves). Run it
+// with -benchtime 1x:
+//
+//	go test -run '^$' -bench DefaultMatrix -benchtime 1x ./internal/lab
 func BenchmarkDefaultMatrix(b *testing.B) {
+	scs, err := Scenarios()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total time.Duration
+	for _, s := range scs {
+		total += s.Duration
+	}
 	for b.Loop() {
 		m := runMatrix(b, nil)
-		b.ReportMetric(m.ElapsedSeconds, "s/matrix")
+		b.ReportMetric(m.ElapsedSeconds/matrixBudget.Seconds(), "budget-fraction")
+		b.ReportMetric(m.ElapsedSeconds/total.Seconds(), "wall/scenario-time")
 		b.ReportMetric(float64(m.Disagree), "disagreements")
 	}
 }
