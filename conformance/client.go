@@ -60,12 +60,12 @@ type client struct {
 	// earlyRS is the first RS sent well after the client joined, shortly
 	// before its RA-learned lifetimes ran out, and earlyRSLead how long
 	// before (NetworkManager's behaviour, field guide §1).
-	earlyRS *Evidence
+	earlyRS     *Evidence
+	earlyRSLead time.Duration
 	// perRouter is the query that showed the client keeps RDNSS servers
 	// per router: it used a server after another router withdrew it
 	// while the offering router's offer still ran (F15).
-	perRouter   *Evidence
-	earlyRSLead time.Duration
+	perRouter *Evidence
 	// lastDAD is the time of the client's last DAD probe.
 	lastDAD time.Time
 
