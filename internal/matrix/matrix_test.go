@@ -174,7 +174,7 @@ func TestWriteHTML(t *testing.T) {
 	}{
 		{"red cell", `<td class="bad" title="RDNSS expired"><strong>dns-lost</strong>`},
 		{"failure id", "F1 "},
-		{"packet link", `<a class="small" href="F1-ra-throttle.pcapng">F1-ra-throttle.pcapng</a> <span class="small">#12, #40</span>`},
+		{"packet link", `<a class="small" href="F1-ra-throttle.pcapng">F1-ra-throttle.pcapng</a> <span class="small" title="Wireshark display filter: frame.number in {12 40}">#12, #40</span>`},
 		{"disagreement", `<td class="disagree" title="a | pipe"><strong>dns-ok</strong> ≠ client no-dns`},
 		{"escaped description", `title="throttled &lt;RAs&gt;"`},
 		{"count", "<strong>1 disagreements</strong>"},

@@ -26,6 +26,16 @@ func packets(ev []int) string {
 	return strings.Join(s, ", ")
 }
 
+// wiresharkFilter is a Wireshark/tshark display filter that selects the
+// packets ev, so a reader can open exactly the evidence.
+func wiresharkFilter(ev []int) string {
+	n := make([]string, len(ev))
+	for i, p := range ev {
+		n[i] = strconv.Itoa(p)
+	}
+	return "frame.number in {" + strings.Join(n, " ") + "}"
+}
+
 // cellText is a cell's one-line summary: the verdict, the actual state
 // when it differs, and the failure ids.
 func cellText(c Cell) string {
@@ -136,6 +146,7 @@ var htmlText string
 // htmlTmpl renders WriteHTML.
 var htmlTmpl = template.Must(template.New("matrix").Funcs(template.FuncMap{
 	"packets": packets,
+	"filter":  wiresharkFilter,
 	"clock": func(t *time.Time) string {
 		if t == nil {
 			return ""
