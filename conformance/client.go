@@ -66,6 +66,9 @@ type client struct {
 	// per router: it used a server after another router withdrew it
 	// while the offering router's offer still ran (F15).
 	perRouter *Evidence
+	// omission is what its queries showed about RAs that omit a server
+	// (F6).
+	omission omissionEvidence
 	// lastDAD is the time of the client's last DAD probe.
 	lastDAD time.Time
 
@@ -118,6 +121,8 @@ type serverState struct {
 	// another one withdrew it (F15); zero otherwise.
 	withdrawnFrom MAC
 
+	// queries are the spacings of the client's queries to the server.
+	queries queryGaps
 	// byRouter is the server as each router offers it, for clients that
 	// store the whole last RA per router (dhcpcd): for them a lifetime 0
 	// or an omission from one router leaves another router's offer
@@ -155,6 +160,9 @@ type routerOffer struct {
 	endedEv   Evidence
 	omitted   time.Time // an RA from this router came without the server
 	omittedEv Evidence
+	// omitQueries counts the client's queries to the server since
+	// omitted.
+	omitQueries int
 }
 
 // offer applies one RDNSS lifetime lt for the server from this router's
@@ -387,6 +395,7 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 		s.byRouter[from] = o
 	}
 	if o != nil {
+		c.closeOmission(s, o, p.Time)
 		o.offer(p, lt)
 	}
 	if lt == 0 {
@@ -526,6 +535,9 @@ func (c *client) query(p *Packet) {
 	}
 	u.Queries++
 	u.Last, u.LastPacket = p.Time, p.N
+	if s, ok := c.servers[srv]; ok {
+		c.noteQueryInOmission(p, s)
+	}
 	c.find.check("C7")
 	if c.offered(srv) {
 		c.find.check("C8")

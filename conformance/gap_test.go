@@ -92,3 +92,25 @@ func TestFragmentedAcceptanceFinding(t *testing.T) {
 		t.Errorf("C8 findings without fragments (-want +got):\n%s", diff)
 	}
 }
+
+func TestQueryGapsMedian(t *testing.T) {
+	var q queryGaps
+	if _, ok := q.median(); ok {
+		t.Error("median of no spacings reported as usable")
+	}
+	// Spacings 1 s, 1 s, 6 s, 1 s, 2 s: the median ignores the long one.
+	for _, s := range []float64{0, 1, 2, 8, 9, 11} {
+		q.add(t0.Add(time.Duration(s * float64(time.Second))))
+	}
+	got, ok := q.median()
+	if !ok || got != time.Second {
+		t.Errorf("median = %v, %v; want 1s, true", got, ok)
+	}
+	// The ring keeps only the most recent spacings.
+	for i := range 40 {
+		q.add(t0.Add(time.Minute + time.Duration(i)*5*time.Second))
+	}
+	if got, _ := q.median(); got != 5*time.Second {
+		t.Errorf("median after 40 spacings of 5 s = %v, want 5s", got)
+	}
+}

@@ -13,6 +13,10 @@ const (
 	labRecipes = "lab recipes (Debian 12 clients)"
 )
 
+// seenHere is the Knowledge.Client and Knowledge.Source of behaviour the
+// capture itself showed, not a fingerprint.
+const seenHere = "(seen in this capture)"
+
 // tri is a yes/no/unknown fact about a client.
 type tri int
 

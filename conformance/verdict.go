@@ -149,12 +149,19 @@ func (c *client) raView(now time.Time, prof *profile) []raServer {
 			}
 		} else if prof != nil && prof.replaceOnRA {
 			v = perRouterView(s, now, true)
-		} else if c.perRouter != nil {
-			v = perRouterView(s, now, false)
+		} else if drops := prof == nil && c.dropsOnOmission(); drops || c.perRouter != nil {
+			v = perRouterView(s, now, drops)
 		}
 		out = append(out, v)
 	}
 	return out
+}
+
+// unsettledUse is a client's use of a server that an RA omitted after
+// its last query.
+type unsettledUse struct {
+	use     *DNSUse
+	omitted Evidence
 }
 
 // perRouterView evaluates server s at now for a client that keeps RDNSS
@@ -242,13 +249,15 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	if c.perRouter != nil && (prof == nil || !prof.replaceOnRA) {
 		for _, s := range ra {
 			if rfcValid := s.s.valid && (s.s.expires.IsZero() || s.s.expires.After(now)); s.valid != rfcValid {
-				v.knowledge = append(v.knowledge, Knowledge{Client: "(seen in this capture)",
+				v.knowledge = append(v.knowledge, Knowledge{Client: seenHere, Source: seenHere,
 					Basis:     fmt.Sprintf("DNS query %s to a server after another router withdrew it while the offering router's offer still ran", pkt(c.perRouter.Packet)),
-					Behaviour: "keeps RDNSS servers per router: one router's lifetime 0 does not remove another router's offer (F15)",
-					Source:    "this capture"})
+					Behaviour: "keeps RDNSS servers per router: one router's lifetime 0 does not remove another router's offer (F15)"})
 				break
 			}
 		}
+	}
+	if k := c.omissionKnowledge(); k != nil && prof == nil {
+		v.knowledge = append(v.knowledge, *k)
 	}
 	tx, waiting := c.pending(now)
 	waitNote := ""
@@ -276,9 +285,19 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	var lastQ *DNSUse
 	var lastQAddr netip.Addr
 	lastValid, lastRank := false, 0
+	unsettled := map[netip.Addr]unsettledUse{}
 	for _, a := range c.dnsOrder {
 		u := c.dns[a]
 		valid := c.heldValid(a, u, now, ra)
+		// A query before an RA that omitted the server shows nothing
+		// about now for a client whose treatment of omissions is
+		// unknown (F6).
+		if s, ok := c.servers[a]; ok && valid && prof == nil && !slices.Contains(c.dhcpDNS, a) {
+			if om, ok := c.unsettledOmission(s, u.Last.Add(-staleGrace)); ok {
+				unsettled[a] = unsettledUse{use: u, omitted: om}
+				continue
+			}
+		}
 		if !valid && u.Answers == 0 {
 			v.unproven = append(v.unproven, a)
 			continue
@@ -371,6 +390,13 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 			return v
 		case unknown:
 			v.verdict = VerdictInconclusive
+			if un, ok := unsettled[s.s.addr]; ok {
+				v.reason = fmt.Sprintf("%s, and it queried it (last %s), but RA %s from the same router came without it after that query: clients that store each router's last RA whole (dhcpcd, Apple) drop it at once (F6), others keep it until its lifetime ends, and its queries do not show yet which this client is",
+					offer, pkt(un.use.LastPacket), pkt(un.omitted.Packet))
+				v.settle = fmt.Sprintf("a DNS query from it to %s after RA %s (it keeps the server), or %d such RAs without one (it drops it)", s.s.addr, pkt(un.omitted.Packet), minSilentOmissions)
+				v.evidence = append(v.evidence, un.omitted, Evidence{Packet: un.use.LastPacket, Time: un.use.Last, Note: "last DNS query to " + s.s.addr.String()})
+				return v
+			}
 			if waiting {
 				v.reason = offer + ", but it is visibly still waiting for DHCPv6: " + waitNote + "; whether it uses RDNSS cannot be seen"
 				v.settle = "a DNS query from it to " + s.s.addr.String() + ", or a DHCPv6 Reply to its Information-Request"

@@ -21,6 +21,26 @@ func dhclientIR(xid uint32, cs uint16) []byte {
 	return ir(clientMAC, clientLL, xid, opt6(opt6ClientID, duidLL(clientMAC)...), elapsed6(cs), oro6(23, 24, 39, 31))
 }
 
+// withX is an RA from the router with RDNSS dnsServer (lifetime 30 s), or
+// without it.
+func withX(t *testing.T, with bool) []byte {
+	if with {
+		return ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(30*time.Second, dnsServer)})
+	}
+	return ra(t, raSpec{lifetime: 1800 * time.Second})
+}
+
+// queries are answered DNS queries from the client to dnsServer every
+// second from first to last (seconds).
+func queries(t *testing.T, first, last float64) []tf {
+	var f []tf
+	for s := first; s <= last; s++ {
+		id := uint16(s * 10)
+		f = append(f, at(s, query(t, clientMAC, clientLL, dnsServer, id)), at(s+0.01, answer(t, clientMAC, clientLL, dnsServer, id)))
+	}
+	return f
+}
+
 func TestVerdicts(t *testing.T) {
 	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
 	cid := opt6(opt6ClientID, duidLL(clientMAC)...)
@@ -412,6 +432,43 @@ func TestVerdicts(t *testing.T) {
 			},
 			end:  9,
 			want: got{Verdict: VerdictDNSLost, LostAt: 4.001, Reason: []string{"withdrawn (lifetime 0)", "(F15)"}},
+		},
+		{
+			name: "unidentified client: an RA omitted the server after its last query, behaviour unknown: inconclusive (F6)",
+			frames: func(t *testing.T) []tf {
+				f := []tf{at(0, dad(t, clientMAC, clientLL)), at(0.5, rs(t, clientMAC, clientLL)), at(0.6, withX(t, true))}
+				f = append(f, queries(t, 1, 3)...)
+				return append(f, at(5, withX(t, false)))
+			},
+			end:  6,
+			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"came without it after that query", "(F6)"}},
+		},
+		{
+			name: "unidentified client queried well after an omission: it keeps servers, dns-ok",
+			frames: func(t *testing.T) []tf {
+				f := []tf{at(0, dad(t, clientMAC, clientLL)), at(0.5, rs(t, clientMAC, clientLL)), at(0.6, withX(t, true)), at(4, withX(t, false))}
+				f = append(f, queries(t, 1, 10)...)
+				f = append(f, at(12, withX(t, true)))
+				f = append(f, queries(t, 13, 19)...)
+				return append(f, at(20, withX(t, false)))
+			},
+			end:  21,
+			want: got{Verdict: VerdictDNSOK, Knowledge: 1, Reason: []string{"queried 2001:db8::53"}},
+		},
+		{
+			name: "unidentified client silent after every omission: it drops the server (F6), dns-lost",
+			frames: func(t *testing.T) []tf {
+				f := []tf{at(0, dad(t, clientMAC, clientLL)), at(0.1, rs(t, clientMAC, clientLL))}
+				for i := 0; i < 6; i++ {
+					start := float64(8 * i)
+					f = append(f, at(start+0.2, withX(t, true)))
+					f = append(f, queries(t, start+1, start+3)...)
+					f = append(f, at(start+4, withX(t, false)))
+				}
+				return f
+			},
+			end:  45,
+			want: got{Verdict: VerdictDNSLost, LostAt: 44, Knowledge: 1, Reason: []string{"without RDNSS", "(F6)"}},
 		},
 		{
 			name: "NetworkManager identified by its RS before expiry: dns-ok by knowledge",

@@ -34,8 +34,11 @@ const (
 	// sampleInterval is how often each client's resolver state is read.
 	sampleInterval = time.Second
 	// digInterval is how often each client queries the servers it holds,
-	// so that its DNS use shows on the wire.
-	digInterval = 3 * time.Second
+	// so that its DNS use shows on the wire, as a real client's steady
+	// lookups would. Once a second makes the 3–4 s windows after an RA
+	// that omits a server long enough for the observer to tell a client
+	// that keeps the server from one that drops it (F6).
+	digInterval = time.Second
 	// digTimeout bounds one dig.
 	digTimeout = 5 * time.Second
 	// endMargin is how long before the scenario's end the observer's
@@ -491,7 +494,8 @@ func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*w
 		for _, w := range ws {
 			s := sample(w.inst, now)
 			w.record(s)
-			if len(s.Servers) > 0 && now.Sub(w.lastDig) >= digInterval {
+			// The tolerance keeps ticker jitter from skipping a tick.
+			if len(s.Servers) > 0 && now.Sub(w.lastDig) >= digInterval-sampleInterval/10 {
 				w.lastDig = now
 				h := w.inst.Host
 				digs.Go(func() { dig(dctx, h, s.Servers) })

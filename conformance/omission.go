@@ -1,0 +1,149 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Clients differ on an RA that comes from the router that offered a
+// server but without it (RFC 4861 §6.2.3 lets a router omit options):
+// those that store each router's last RA whole (dhcpcd, Apple) drop the
+// server at once, the others keep it until its lifetime ends (F6). An
+// unidentified client shows which it is by its DNS queries: a query to
+// the server well after such an RA shows it kept the server; several
+// such windows, each long enough for two of its usual queries, without a
+// query to it show it dropped the server.
+
+// minSilentOmissions is how many silent windows show a client drops a
+// server at an RA without it.
+const minSilentOmissions = 3
+
+// omissionSettle is how long after an RA without a server queries to it
+// are not counted against a silent window: queries already under way
+// when the client dropped the server.
+const omissionSettle = time.Second
+
+// minQueryGaps is how many spacings between queries to a server make
+// their median a usable yardstick for a silent window.
+const minQueryGaps = 4
+
+// queryGaps keeps the most recent spacings between a client's queries to
+// one server.
+type queryGaps struct {
+	last time.Time
+	gaps [16]time.Duration
+	n    int // spacings recorded, up to len(gaps)
+	next int
+}
+
+// add records a query at t.
+func (q *queryGaps) add(t time.Time) {
+	if !q.last.IsZero() && t.After(q.last) {
+		q.gaps[q.next] = t.Sub(q.last)
+		q.next = (q.next + 1) % len(q.gaps)
+		q.n = min(q.n+1, len(q.gaps))
+	}
+	q.last = t
+}
+
+// median returns the median recorded spacing, and false with fewer than
+// minQueryGaps. Unlike the mean, it is not stretched by the silent
+// windows it is the yardstick for.
+func (q *queryGaps) median() (time.Duration, bool) {
+	if q.n < minQueryGaps {
+		return 0, false
+	}
+	g := slices.Clone(q.gaps[:q.n])
+	slices.Sort(g)
+	return g[len(g)/2], true
+}
+
+// omissionEvidence is what a client's queries showed about omissions.
+type omissionEvidence struct {
+	// kept is a query to a server more than staleGrace after an RA
+	// from its router without it, while its lifetime still ran.
+	kept *Evidence
+	// silent counts windows after such an RA, each, after
+	// omissionSettle, at least twice the median spacing of the client's
+	// queries to the server, without a query to it; first is the RA
+	// that opened the first of them.
+	silent int
+	first  Evidence
+}
+
+// noteQueryInOmission records a query at p to server s while routers'
+// offers of it stand omitted.
+func (c *client) noteQueryInOmission(p *Packet, s *serverState) {
+	s.queries.add(p.Time)
+	for _, o := range s.byRouter {
+		if !o.valid || o.omitted.IsZero() || (!o.expires.IsZero() && !o.expires.After(p.Time)) {
+			continue
+		}
+		if p.Time.Sub(o.omitted) > omissionSettle {
+			o.omitQueries++
+		}
+		if c.omission.kept == nil && p.Time.Sub(o.omitted) > staleGrace {
+			e := ev(p, fmt.Sprintf("query to %s after RA %s without it", s.addr, pkt(o.omittedEv.Packet)))
+			c.omission.kept = &e
+		}
+	}
+}
+
+// closeOmission ends the omission window of router offer o of server s
+// at t, when the router offers s again.
+func (c *client) closeOmission(s *serverState, o *routerOffer, t time.Time) {
+	if !o.valid || o.omitted.IsZero() {
+		return
+	}
+	quiet := o.omitQueries == 0 && (o.expires.IsZero() || !o.expires.Before(t))
+	o.omitQueries = 0
+	spacing, ok := s.queries.median()
+	if !quiet || !ok || t.Sub(o.omitted)-omissionSettle < 2*spacing {
+		return
+	}
+	if c.omission.silent == 0 {
+		c.omission.first = o.omittedEv
+	}
+	c.omission.silent++
+}
+
+// dropsOnOmission reports whether the client's queries show it drops a
+// server at an RA from the same router without it.
+func (c *client) dropsOnOmission() bool {
+	return c.omission.kept == nil && c.omission.silent >= minSilentOmissions
+}
+
+// omissionKnowledge returns the knowledge entry of what the client's
+// queries showed about omissions, nil if they showed nothing.
+func (c *client) omissionKnowledge() *Knowledge {
+	switch {
+	case c.omission.kept != nil:
+		return &Knowledge{Client: seenHere, Source: seenHere,
+			Basis:     fmt.Sprintf("DNS query %s to a server after an RA from its router without it", pkt(c.omission.kept.Packet)),
+			Behaviour: "keeps a server that an RA from the same router omits, until its lifetime ends (RFC 8106; not F6)"}
+	case c.dropsOnOmission():
+		return &Knowledge{Client: seenHere, Source: seenHere,
+			Basis: fmt.Sprintf("%d windows after an RA from a server's router without it (first %s), each at least twice the median spacing of its queries to that server, without a query to it",
+				c.omission.silent, pkt(c.omission.first.Packet)),
+			Behaviour: "drops a server at once when an RA from the same router omits it, as dhcpcd and Apple do (F6)"}
+	}
+	return nil
+}
+
+// unsettledOmission returns the RA that omitted server s after the
+// client's last query to it (at last), when nothing shows how this
+// client treats omissions: that query then no longer shows the client
+// holds s.
+func (c *client) unsettledOmission(s *serverState, last time.Time) (Evidence, bool) {
+	if c.omission.kept != nil || c.dropsOnOmission() {
+		return Evidence{}, false
+	}
+	var latest Evidence
+	for _, o := range s.byRouter {
+		if o.valid && !o.omitted.IsZero() && o.omitted.After(last) && o.omitted.After(latest.Time) {
+			latest = o.omittedEv
+		}
+	}
+	return latest, latest.Packet != 0
+}
