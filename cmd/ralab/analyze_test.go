@@ -128,6 +128,21 @@ func writeCaptures(t *testing.T, dir string, pkts []capture.Packet) (ng, classic
 	return ng, classic
 }
 
+// readJSONReport decodes the JSON report at path.
+func readJSONReport(t *testing.T, path string) *conformance.Report {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	defer f.Close()
+	r, err := conformance.DecodeJSON(f)
+	if err != nil {
+		t.Fatalf("DecodeJSON %s: %v", path, err)
+	}
+	return r
+}
+
 func TestAnalyzeCommand(t *testing.T) {
 	dir := t.TempDir()
 	t0 := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
@@ -144,15 +159,7 @@ func TestAnalyzeCommand(t *testing.T) {
 			if err := runAnalyze(context.Background(), []string{in, "--format", "json", "-o", out}); err != nil {
 				t.Fatalf("runAnalyze: %v", err)
 			}
-			f, err := os.Open(out)
-			if err != nil {
-				t.Fatalf("Open: %v", err)
-			}
-			defer f.Close()
-			r, err := conformance.DecodeJSON(f)
-			if err != nil {
-				t.Fatalf("DecodeJSON: %v", err)
-			}
+			r := readJSONReport(t, out)
 			if diff := cmp.Diff(3, r.Packets); diff != "" {
 				t.Errorf("packets (-want +got):\n%s", diff)
 			}
@@ -202,15 +209,7 @@ func TestAnalyzeCommand(t *testing.T) {
 		if err := runAnalyze(context.Background(), []string{"-", "-o", out}); err != nil {
 			t.Fatalf("runAnalyze: %v", err)
 		}
-		rf, err := os.Open(out)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		defer rf.Close()
-		r, err := conformance.DecodeJSON(rf)
-		if err != nil {
-			t.Fatalf("DecodeJSON: %v", err)
-		}
+		r := readJSONReport(t, out)
 		if diff := cmp.Diff(conformance.Source{Kind: conformance.SourceFile, Name: "standard input"}, r.Source); diff != "" {
 			t.Errorf("source (-want +got):\n%s", diff)
 		}
@@ -226,15 +225,7 @@ func TestAnalyzeCommand(t *testing.T) {
 		if err := runAnalyze(context.Background(), []string{ng, "--at", at, "-o", out}); err != nil {
 			t.Fatalf("runAnalyze: %v", err)
 		}
-		rf, err := os.Open(out)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		defer rf.Close()
-		r, err := conformance.DecodeJSON(rf)
-		if err != nil {
-			t.Fatalf("DecodeJSON: %v", err)
-		}
+		r := readJSONReport(t, out)
 		if diff := cmp.Diff(2, r.Packets); diff != "" {
 			t.Errorf("packets (-want +got):\n%s", diff)
 		}

@@ -173,15 +173,7 @@ func TestObserveNamespaces(t *testing.T) {
 		t.Fatalf("capture lacks the RS or the DNS query; tshark fields:\n%s", b)
 	}
 
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatalf("report: %v", err)
-	}
-	defer f.Close()
-	r, err := conformance.DecodeJSON(f)
-	if err != nil {
-		t.Fatalf("DecodeJSON: %v", err)
-	}
+	r := readJSONReport(t, out)
 	if r.Source.Kind != conformance.SourceInterface || r.Source.Name != "R0" {
 		t.Errorf("source %+v, want interface R0", r.Source)
 	}
