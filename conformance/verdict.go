@@ -266,7 +266,17 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		if tx.typ == dhcp6Solicit {
 			what = "Solicit(s)"
 		}
-		waitNote = fmt.Sprintf("%d %s since %s got no Reply (F9)", tx.count, what, stamp(tx.sends[0].Time))
+		waitNote = fmt.Sprintf("%d %s since %s got no Reply", tx.count, what, stamp(tx.sends[0].Time))
+		switch {
+		case linkReplies > 0:
+			waitNote += " (F9)"
+		case c.counts.RAsReceived > 0 && !c.sawO && !c.sawM:
+			// No DHCPv6 is announced: the silence is no loss (not F9)
+			// and no broken promise (not F10).
+			waitNote += "; the RAs that reached it set neither O nor M, so no DHCPv6 service is announced, and no Reply was seen on the link"
+		default:
+			waitNote += "; no DHCPv6 Reply was seen on the link at all (F9, or F10 if there is no server)"
+		}
 		if tx.discarded {
 			waitNote = fmt.Sprintf("%d %s since %s got no Reply the client accepted (N1)", tx.count, what, stamp(tx.sends[0].Time))
 		}
@@ -462,14 +472,6 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	case waiting:
 		v.verdict = VerdictNoDNS
 		v.reason = waitNote
-		switch {
-		case linkReplies == 0 && c.counts.RAsReceived > 0 && !c.sawO && !c.sawM:
-			// No DHCPv6 is announced: the silence is no loss (not F9)
-			// and no broken promise (not F10).
-			v.reason = strings.TrimSuffix(waitNote, " (F9)") + "; the RAs that reached it set neither O nor M, so no DHCPv6 service is announced, and no Reply was seen on the link"
-		case linkReplies == 0:
-			v.reason = strings.TrimSuffix(waitNote, " (F9)") + "; no DHCPv6 Reply was seen on the link at all (F9, or F10 if there is no server)"
-		}
 		switch {
 		case noRDNSS && c.counts.RAsReceived > 0:
 			v.reason += "; the RAs that reached it carry no RDNSS"

@@ -215,86 +215,11 @@ func TestDefaultMatrix(t *testing.T) {
 // timeline, the others its state at the end.
 func wantOutcome(t *testing.T, c *matrix.Cell, ex scenario.Expectation) {
 	t.Helper()
-	if ex.Outcome == scenario.OutcomeFlaps {
-		if !flapped(c.Timeline) {
-			t.Errorf("%s × %s: expected flaps (%s), but the client never lost and regained DNS: %+v", c.Scenario, c.Client, ex.Note, c.Timeline)
-		}
-		return
-	}
-	if want := expectedVerdicts[ex.Outcome]; string(c.Actual) != want {
+	want := expectedVerdicts[ex.Outcome]
+	switch {
+	case want == matrix.ExpectedFlaps && !matrix.Flapped(c.Timeline):
+		t.Errorf("%s × %s: expected flaps (%s), but the client never lost and regained DNS: %+v", c.Scenario, c.Client, ex.Note, c.Timeline)
+	case want != matrix.ExpectedFlaps && string(c.Actual) != want:
 		t.Errorf("%s × %s: expected %s (%s: %s), client %s", c.Scenario, c.Client, want, ex.Outcome, ex.Note, c.Actual)
-	}
-}
-
-// flapped reports whether a timeline holds DNS, then none, then DNS.
-func flapped(tl []matrix.Sample) bool {
-	held, lost := false, false
-	for _, s := range tl {
-		switch {
-		case s.Error != "":
-		case len(s.Servers) > 0 && lost:
-			return true
-		case len(s.Servers) > 0:
-			held = true
-		case held:
-			lost = true
-		}
-	}
-	return false
-}
-
-// matrixBudget is the goal for the whole default matrix on a
-// 2-core machine.
-const matrixBudget = 10 * time.Minute
-
-// BenchmarkDefaultMatrix measures the wall time of the whole default
-// matrix (every scenario, every client, DefaultParallel labs at once) as a
-// fraction of matrixBudget (under 1 meets it), and the wall time per
-// scenario-second (how much running scenarios in parallel saves). Run it
-// with -benchtime 1x:
-//
-//	go test -run '^$' -bench DefaultMatrix -benchtime 1x ./internal/lab
-func BenchmarkDefaultMatrix(b *testing.B) {
-	scs, err := Scenarios()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var total time.Duration
-	for _, s := range scs {
-		total += s.Duration
-	}
-	for b.Loop() {
-		m := runMatrix(b, nil)
-		b.ReportMetric(m.ElapsedSeconds/matrixBudget.Seconds(), "budget-fraction")
-		b.ReportMetric(m.ElapsedSeconds/total.Seconds(), "wall/scenario-time")
-		b.ReportMetric(float64(m.Disagree), "disagreements")
-	}
-}
-
-func TestFlapped(t *testing.T) {
-	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	held, none := []string{"2001:db8:1::53"}, []string{}
-	tl := func(states ...[]string) []matrix.Sample {
-		var out []matrix.Sample
-		for i, s := range states {
-			out = append(out, matrix.Sample{At: t0.Add(time.Duration(i) * time.Second), Servers: s})
-		}
-		return out
-	}
-	tests := []struct {
-		name string
-		tl   []matrix.Sample
-		want bool
-	}{
-		{"held throughout", tl(none, held, held), false},
-		{"lost for good", tl(held, none, none), false},
-		{"lost and regained", tl(none, held, none, held), true},
-		{"never held", tl(none, none), false},
-		{"unreadable sample is no loss", []matrix.Sample{{At: t0, Servers: held}, {At: t0, Error: "x"}, {At: t0, Servers: held}}, false},
-	}
-	for _, tt := range tests {
-		if got := flapped(tt.tl); got != tt.want {
-			t.Errorf("%s: flapped = %v, want %v", tt.name, got, tt.want)
-		}
 	}
 }

@@ -240,13 +240,48 @@ type Cell struct {
 	// Pcapng is the capture's file name, relative to the matrix.
 	Pcapng string `json:"pcapng"`
 	// Expected is the verdict the scenario expects for Class, if it
-	// states one: dns-ok, dns-lost or no-dns.
+	// states one: dns-ok, dns-lost or no-dns, or ExpectedFlaps.
 	Expected string `json:"expected,omitempty"`
 	// ExpectedNote says why, from the scenario file.
 	ExpectedNote string `json:"expected_note,omitempty"`
 	// Timeline are samples of the client's resolver state: each change,
 	// then the final sample at the end of the run.
 	Timeline []Sample `json:"timeline"`
+}
+
+// ExpectedFlaps is Cell.Expected for a client the scenario expects to
+// lose and regain DNS, whatever it holds at the end.
+const ExpectedFlaps = "flaps"
+
+// Flapped reports whether a timeline holds DNS, then none, then DNS
+// again. Unreadable samples are skipped.
+func Flapped(samples []Sample) bool {
+	held, lost := false, false
+	for _, s := range samples {
+		switch {
+		case s.Error != "":
+		case len(s.Servers) > 0 && lost:
+			return true
+		case len(s.Servers) > 0:
+			held = true
+		case held:
+			lost = true
+		}
+	}
+	return false
+}
+
+// ExpectationMissed reports whether the cell contradicts the scenario's
+// expectation: the observer's verdict is not Expected, or, for
+// ExpectedFlaps, the client never lost and regained DNS.
+func (c Cell) ExpectationMissed() bool {
+	switch c.Expected {
+	case "":
+		return false
+	case ExpectedFlaps:
+		return !Flapped(c.Timeline)
+	}
+	return c.Expected != c.Verdict
 }
 
 // Scenario is one scenario's run.

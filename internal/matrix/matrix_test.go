@@ -286,3 +286,51 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestFlapped(t *testing.T) {
+	held, none := []string{"2001:db8:1::53"}, []string{}
+	tl := func(states ...[]string) []Sample {
+		var out []Sample
+		for i, s := range states {
+			out = append(out, Sample{At: at(i), Servers: s})
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		tl   []Sample
+		want bool
+	}{
+		{"held throughout", tl(none, held, held), false},
+		{"lost for good", tl(held, none, none), false},
+		{"lost and regained", tl(none, held, none, held), true},
+		{"never held", tl(none, none), false},
+		{"unreadable sample is no loss", []Sample{{At: at(0), Servers: held}, {At: at(1), Error: "x"}, {At: at(2), Servers: held}}, false},
+	}
+	for _, tt := range tests {
+		if got := Flapped(tt.tl); got != tt.want {
+			t.Errorf("%s: Flapped = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestExpectationMissed(t *testing.T) {
+	held := []string{"2001:db8:1::53"}
+	flaps := []Sample{{At: at(0), Servers: held}, {At: at(1)}, {At: at(2), Servers: held}}
+	tests := []struct {
+		name string
+		c    Cell
+		want bool
+	}{
+		{"no expectation", Cell{Verdict: "no-dns"}, false},
+		{"met", Cell{Verdict: "dns-lost", Expected: "dns-lost"}, false},
+		{"missed", Cell{Verdict: "dns-ok", Expected: "dns-lost"}, true},
+		{"flapped, either end state", Cell{Verdict: "dns-lost", Expected: ExpectedFlaps, Timeline: flaps}, false},
+		{"expected flaps, never lost", Cell{Verdict: "dns-ok", Expected: ExpectedFlaps, Timeline: flaps[:1]}, true},
+	}
+	for _, tt := range tests {
+		if got := tt.c.ExpectationMissed(); got != tt.want {
+			t.Errorf("%s: ExpectationMissed = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

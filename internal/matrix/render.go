@@ -46,7 +46,7 @@ func cellText(c Cell) string {
 	if len(c.FIDs) > 0 {
 		s += " (" + strings.Join(c.FIDs, ", ") + ")"
 	}
-	if c.Expected != "" && c.Expected != c.Verdict {
+	if c.ExpectationMissed() {
 		s += " [expected " + c.Expected + "]"
 	}
 	return s
