@@ -76,7 +76,7 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "# ralab compatibility matrix\n\n")
 	fmt.Fprintf(&b, "Configuration %s, %d scenarios × %d clients, %s. Observer and client agree in %d of %d cells; **%d disagreements**.\n\n",
 		m.Config, len(m.Scenarios), len(m.Clients), m.GeneratedAt.UTC().Format(time.RFC3339), m.Agree, m.Agree+m.Disagree, m.Disagree)
-	b.WriteString("Each cell is the observer's verdict from the wire; `≠ client X` marks a disagreement with the client's real resolver state.\n\n")
+	b.WriteString("Each cell is the observer's verdict from the wire, with the failure ids it names; `≠ client X` marks a disagreement with the client's real resolver state, `[expected X]` a cell that contradicts the scenario file's expectation for that client.\n\n")
 	b.WriteString("| scenario |")
 	for _, c := range m.Clients {
 		b.WriteString(" " + mdEscape(c) + " |")
