@@ -149,7 +149,7 @@ func TestWriteMarkdown(t *testing.T) {
 	}
 	want := "# ralab compatibility matrix\n\n" +
 		"Configuration lab.toml, 1 scenarios × 2 clients, 2026-01-02T03:04:05Z. Observer and client agree in 1 of 2 cells; **1 disagreements**.\n\n" +
-		"Each cell is the observer's verdict from the wire; `≠ client X` marks a disagreement with the client's real resolver state.\n\n" +
+		"Each cell is the observer's verdict from the wire, with the failure ids it names; `≠ client X` marks a disagreement with the client's real resolver state, `[expected X]` a cell that contradicts the scenario file's expectation for that client.\n\n" +
 		"| scenario | rdnssd | dhclient |\n" +
 		"|---|---|---|\n" +
 		"| F1-ra-throttle | ❌ dns-lost (F1) | ⚠️ dns-ok ≠ client no-dns [expected no-dns] |\n" +
