@@ -44,9 +44,10 @@ type router struct {
 }
 
 // maxRAHistory bounds router.history; when full, the older half goes.
-// At the RFC 4861 minimum interval of 3 s it holds over three hours of
-// unsolicited RAs.
-const maxRAHistory = 4096
+// It holds over 12 minutes of RAs at the RFC 4861 minimum interval of
+// 3 s, a day at a typical 200 s, and keeps a flood of routers (at most
+// maxRouters) to about 25 MB.
+const maxRAHistory = 512
 
 // raEvent is one RA a router sent.
 type raEvent struct {
