@@ -121,8 +121,11 @@ type serverState struct {
 	// another one withdrew it (F15); zero otherwise.
 	withdrawnFrom MAC
 
-	// queries are the spacings of the client's queries to the server.
-	queries queryGaps
+	// queries are the spacings of the client's lookups of the server
+	// while no RA omitted it, and omissionEnded when a window after an
+	// RA that omitted it last ended.
+	queries       queryGaps
+	omissionEnded time.Time
 	// byRouter is the server as each router offers it, for clients that
 	// store the whole last RA per router (dhcpcd): for them a lifetime 0
 	// or an omission from one router leaves another router's offer

@@ -93,24 +93,28 @@ func TestFragmentedAcceptanceFinding(t *testing.T) {
 	}
 }
 
-func TestQueryGapsMedian(t *testing.T) {
+func TestQueryGapsYardstick(t *testing.T) {
+	sec := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
 	var q queryGaps
-	if _, ok := q.median(); ok {
-		t.Error("median of no spacings reported as usable")
+	if _, _, ok := q.yardstick(); ok {
+		t.Error("yardstick of no spacings reported as usable")
 	}
-	// Spacings 1 s, 1 s, 6 s, 1 s, 2 s: the median ignores the long one.
-	for _, s := range []float64{0, 1, 2, 8, 9, 11} {
-		q.add(t0.Add(time.Duration(s * float64(time.Second))))
+	// Lookups at 0, 1, 2, 4, 5 and 11 s, each an A and an AAAA query
+	// 10 ms apart; the spacing to 11 s spans an omission.
+	for _, s := range []float64{0, 1, 2, 4, 5} {
+		q.add(sec(s), false)
+		q.add(sec(s+0.01), false)
 	}
-	got, ok := q.median()
-	if !ok || got != time.Second {
-		t.Errorf("median = %v, %v; want 1s, true", got, ok)
+	q.add(sec(11), true)
+	median, longest, ok := q.yardstick()
+	if !ok || median != 2*time.Second && median != time.Second || longest != 2*time.Second {
+		t.Errorf("yardstick = %v, %v, %v; want median 1s or 2s, longest 2s, true", median, longest, ok)
 	}
 	// The ring keeps only the most recent spacings.
 	for i := range 40 {
-		q.add(t0.Add(time.Minute + time.Duration(i)*5*time.Second))
+		q.add(sec(60+5*float64(i)), false)
 	}
-	if got, _ := q.median(); got != 5*time.Second {
-		t.Errorf("median after 40 spacings of 5 s = %v, want 5s", got)
+	if median, longest, _ := q.yardstick(); median != 5*time.Second || longest != 5*time.Second {
+		t.Errorf("after 40 spacings of 5 s: median %v, longest %v; want 5s, 5s", median, longest)
 	}
 }

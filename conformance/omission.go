@@ -12,8 +12,8 @@ import (
 // server at once, the others keep it until its lifetime ends (F6). An
 // unidentified client shows which it is by its DNS queries: a query to
 // the server well after such an RA shows it kept the server; several
-// such windows, each long enough for two of its usual queries, without a
-// query to it show it dropped the server.
+// windows after such RAs in which it was silent longer than it ever is
+// otherwise (and at least twice its usual spacing) show it dropped it.
 
 // minSilentOmissions is how many silent windows show a client drops a
 // server at an RA without it.
@@ -25,11 +25,16 @@ const minSilentOmissions = 3
 const omissionSettle = time.Second
 
 // minQueryGaps is how many spacings between queries to a server make
-// their median a usable yardstick for a silent window.
+// them a usable yardstick for a silent window.
 const minQueryGaps = 4
 
-// queryGaps keeps the most recent spacings between a client's queries to
-// one server.
+// queryBurst is the spacing under which queries count as one lookup (a
+// resolver sends A and AAAA, or retries, together).
+const queryBurst = 250 * time.Millisecond
+
+// queryGaps keeps the most recent spacings between a client's lookups of
+// one server while no RA omitted it: the yardstick of how long the
+// client is silent when nothing happens.
 type queryGaps struct {
 	last time.Time
 	gaps [16]time.Duration
@@ -37,9 +42,13 @@ type queryGaps struct {
 	next int
 }
 
-// add records a query at t.
-func (q *queryGaps) add(t time.Time) {
-	if !q.last.IsZero() && t.After(q.last) {
+// add records a query at t; omitted says whether an RA omitted the
+// server since the previous query, so the spacing is no yardstick.
+func (q *queryGaps) add(t time.Time, omitted bool) {
+	if !q.last.IsZero() && t.Sub(q.last) < queryBurst {
+		return
+	}
+	if !q.last.IsZero() && !omitted {
 		q.gaps[q.next] = t.Sub(q.last)
 		q.next = (q.next + 1) % len(q.gaps)
 		q.n = min(q.n+1, len(q.gaps))
@@ -47,16 +56,15 @@ func (q *queryGaps) add(t time.Time) {
 	q.last = t
 }
 
-// median returns the median recorded spacing, and false with fewer than
-// minQueryGaps. Unlike the mean, it is not stretched by the silent
-// windows it is the yardstick for.
-func (q *queryGaps) median() (time.Duration, bool) {
+// yardstick returns the median and the longest recorded spacing, and
+// false with fewer than minQueryGaps.
+func (q *queryGaps) yardstick() (median, longest time.Duration, ok bool) {
 	if q.n < minQueryGaps {
-		return 0, false
+		return 0, 0, false
 	}
 	g := slices.Clone(q.gaps[:q.n])
 	slices.Sort(g)
-	return g[len(g)/2], true
+	return g[len(g)/2], g[len(g)-1], true
 }
 
 // omissionEvidence is what a client's queries showed about omissions.
@@ -64,10 +72,10 @@ type omissionEvidence struct {
 	// kept is a query to a server more than staleGrace after an RA
 	// from its router without it, while its lifetime still ran.
 	kept *Evidence
-	// silent counts windows after such an RA, each, after
-	// omissionSettle, at least twice the median spacing of the client's
-	// queries to the server, without a query to it; first is the RA
-	// that opened the first of them.
+	// silent counts windows after such an RA without a query to the
+	// server that, after omissionSettle, last at least twice the median
+	// and longer than the longest spacing of the client's lookups of it
+	// otherwise; first is the RA that opened the first of them.
 	silent int
 	first  Evidence
 }
@@ -75,7 +83,11 @@ type omissionEvidence struct {
 // noteQueryInOmission records a query at p to server s while routers'
 // offers of it stand omitted.
 func (c *client) noteQueryInOmission(p *Packet, s *serverState) {
-	s.queries.add(p.Time)
+	omitted := s.omissionEnded.After(s.queries.last)
+	for _, o := range s.byRouter {
+		omitted = omitted || (o.valid && !o.omitted.IsZero())
+	}
+	s.queries.add(p.Time, omitted)
 	for _, o := range s.byRouter {
 		if !o.valid || o.omitted.IsZero() || (!o.expires.IsZero() && !o.expires.After(p.Time)) {
 			continue
@@ -96,10 +108,11 @@ func (c *client) closeOmission(s *serverState, o *routerOffer, t time.Time) {
 	if !o.valid || o.omitted.IsZero() {
 		return
 	}
+	s.omissionEnded = t
 	quiet := o.omitQueries == 0 && (o.expires.IsZero() || !o.expires.Before(t))
 	o.omitQueries = 0
-	spacing, ok := s.queries.median()
-	if !quiet || !ok || t.Sub(o.omitted)-omissionSettle < 2*spacing {
+	median, longest, ok := s.queries.yardstick()
+	if silence := t.Sub(o.omitted) - omissionSettle; !quiet || !ok || silence < 2*median || silence <= longest {
 		return
 	}
 	if c.omission.silent == 0 {
@@ -124,7 +137,7 @@ func (c *client) omissionKnowledge() *Knowledge {
 			Behaviour: "keeps a server that an RA from the same router omits, until its lifetime ends (RFC 8106; not F6)"}
 	case c.dropsOnOmission():
 		return &Knowledge{Client: seenHere, Source: seenHere,
-			Basis: fmt.Sprintf("%d windows after an RA from a server's router without it (first %s), each at least twice the median spacing of its queries to that server, without a query to it",
+			Basis: fmt.Sprintf("%d windows after an RA from a server's router without it (first %s), each without a query to that server for longer than it is otherwise ever silent, and at least twice its usual spacing",
 				c.omission.silent, pkt(c.omission.first.Packet)),
 			Behaviour: "drops a server at once when an RA from the same router omits it, as dhcpcd and Apple do (F6)"}
 	}

@@ -471,6 +471,21 @@ func TestVerdicts(t *testing.T) {
 			want: got{Verdict: VerdictDNSLost, LostAt: 44, Knowledge: 1, Reason: []string{"without RDNSS", "(F6)"}},
 		},
 		{
+			name: "unidentified client silent after omissions, but no longer than it is otherwise: no inference, inconclusive",
+			frames: func(t *testing.T) []tf {
+				f := []tf{at(0, dad(t, clientMAC, clientLL)), at(0.1, rs(t, clientMAC, clientLL)), at(0.2, withX(t, true))}
+				f = append(f, queries(t, 1, 3)...)
+				f = append(f, queries(t, 15, 17)...) // idle for 12 s with nothing omitted
+				for _, start := range []float64{20, 28, 36} {
+					f = append(f, at(start, withX(t, false)), at(start+4.2, withX(t, true)))
+					f = append(f, queries(t, start+5, start+6)...)
+				}
+				return append(f, at(44, withX(t, false)))
+			},
+			end:  45,
+			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"came without it after that query", "(F6)"}},
+		},
+		{
 			name: "NetworkManager identified by its RS before expiry: dns-ok by knowledge",
 			frames: func(t *testing.T) []tf {
 				return []tf{
