@@ -116,6 +116,50 @@ prefix = "y"
 	}
 }
 
+// TestDecodeDocumentLines checks the lines of a scenario-shaped document:
+// comments with brackets, a multi-line array with comments, a multi-line
+// string holding what looks like a table, a quoted dotted key, and arrays
+// of tables with sub-tables.
+func TestDecodeDocumentLines(t *testing.T) {
+	doc := `name = "x" # comment with [brackets]
+fids = [
+  "F1",   # one
+  "F2",
+]
+description = """
+[not.a.table]
+key = 1
+"""
+[override]
+max_interval = "6s"
+
+[impairment.a]
+type = "ra-throttle"
+"quoted.key" = 1
+
+[[phase]]
+start = "0s"
+
+[[phase]]
+start = "10s"
+[phase.override]
+dhcpv6 = true
+`
+	want := map[string]int{
+		"name": 1, "fids": 2, "fids[0]": 3, "fids[1]": 4, "description": 6, "override": 10, "override.max_interval": 11,
+		"impairment": 13, "impairment.a": 13, "impairment.a.type": 14, JoinKey("impairment.a", "quoted.key"): 15,
+		"phase": 17, "phase[0]": 17, "phase[0].start": 18, "phase[1]": 20, "phase[1].start": 21,
+		"phase[1].override": 22, "phase[1].override.dhcpv6": 23,
+	}
+	_, lines, err := DecodeDocument("s.toml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, lines); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+}
+
 func TestParseCollectsAllErrors(t *testing.T) {
 	t.Parallel()
 	doc := `[[interface]]

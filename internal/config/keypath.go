@@ -27,6 +27,16 @@ func (p keyPath) index(i int) keyPath {
 // String returns the path as written in messages.
 func (p keyPath) String() string { return strings.Join(p, "") }
 
+// JoinKey returns the key path prefix extended by the table key k, as
+// messages and DecodeDocument's lines render it: k quoted when it is not
+// a TOML bare key.
+func JoinKey(prefix, k string) string {
+	if prefix == "" {
+		return quoteKey(k)
+	}
+	return prefix + "." + quoteKey(k)
+}
+
 // quoteKey quotes a key that is not a TOML bare key.
 func quoteKey(k string) string {
 	if k == "" {

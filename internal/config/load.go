@@ -23,29 +23,11 @@ func Load(path string) (*Config, error) {
 // Parse decodes and validates a configuration; name is used in messages.
 // On failure the error joins one *Error per problem, in line order.
 func Parse(name string, data []byte) (*Config, error) {
-	// Scan first: the scan is linear and finds nesting too deep for the
-	// TOML parser to take in reasonable time.
-	s := scan(string(data))
-	if s.deepLine > 0 {
-		return nil, &Error{File: name, Line: s.deepLine, Key: shorten(s.deepKey, maxEchoKey), Err: ErrSyntax, Reason: fmt.Sprintf(
-			"keys, tables and arrays nest more than %d levels deep here; ralab reads at most %d (its own keys nest at most 6)", maxNesting, maxNesting)}
+	tree, lines, err := DecodeDocument(name, data)
+	if err != nil {
+		return nil, err
 	}
-	var tree map[string]any
-	if _, err := toml.Decode(string(data), &tree); err != nil {
-		e := &Error{File: name, Reason: "TOML syntax error: " + shortenMiddle(err.Error(), maxEchoSyntax), Err: ErrSyntax}
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			e.Line = pe.Position.Line
-			// Position.Line is one too far when the error is at a newline;
-			// the byte offset is exact.
-			if st := pe.Position.Start; st >= 0 && st <= len(data) {
-				e.Line = 1 + bytes.Count(data[:st], []byte("\n"))
-			}
-			e.Reason = "TOML syntax error: " + shortenMiddle(pe.Message, maxEchoSyntax)
-		}
-		return nil, e
-	}
-	v := &validator{file: name, lines: s.lines, failed: make(map[string]bool)}
+	v := &validator{file: name, lines: lines, failed: make(map[string]bool)}
 	var raw rawConfig
 	(&decoder{v: v}).table(nil, tree, reflect.ValueOf(&raw).Elem())
 	c := v.convert(&raw)
@@ -64,4 +46,34 @@ func Parse(name string, data []byte) (*Config, error) {
 		errs[i] = e
 	}
 	return nil, errors.Join(errs...)
+}
+
+// DecodeDocument decodes a TOML document (any of ralab's files: the
+// configuration, scenarios) into a generic tree, with the line of every
+// key path, such as "phase[1].override.max_interval" (keys rendered as
+// JoinKey does), for messages. It first scans the document, which is
+// linear, and refuses nesting deeper than ralab reads, which the TOML
+// parser would take quadratic time over. Each failure is an *Error with
+// ErrSyntax, naming name and the line.
+func DecodeDocument(name string, data []byte) (tree map[string]any, lines map[string]int, err error) {
+	s := scan(string(data))
+	if s.deepLine > 0 {
+		return nil, nil, &Error{File: name, Line: s.deepLine, Key: shorten(s.deepKey, maxEchoKey), Err: ErrSyntax, Reason: fmt.Sprintf(
+			"keys, tables and arrays nest more than %d levels deep here; ralab reads at most %d (its own keys nest at most 6)", maxNesting, maxNesting)}
+	}
+	if _, err := toml.Decode(string(data), &tree); err != nil {
+		e := &Error{File: name, Reason: "TOML syntax error: " + shortenMiddle(err.Error(), maxEchoSyntax), Err: ErrSyntax}
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			e.Line = pe.Position.Line
+			// Position.Line is one too far when the error is at a newline;
+			// the byte offset is exact.
+			if st := pe.Position.Start; st >= 0 && st <= len(data) {
+				e.Line = 1 + bytes.Count(data[:st], []byte("\n"))
+			}
+			e.Reason = "TOML syntax error: " + shortenMiddle(pe.Message, maxEchoSyntax)
+		}
+		return nil, nil, e
+	}
+	return tree, s.lines, nil
 }

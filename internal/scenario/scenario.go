@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
 )
@@ -168,20 +166,11 @@ func (p *parser) line(key string) int {
 // Parse decodes and validates a scenario; name is used in messages. On
 // failure the error joins one *config.Error per problem, in line order.
 func Parse(name string, data []byte) (*Scenario, error) {
-	var tree map[string]any
-	if _, err := toml.Decode(string(data), &tree); err != nil {
-		e := &config.Error{File: name, Reason: "TOML syntax error: " + err.Error(), Err: config.ErrSyntax}
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			e.Line = pe.Position.Line
-			if st := pe.Position.Start; st >= 0 && st <= len(data) {
-				e.Line = 1 + bytes.Count(data[:st], []byte("\n"))
-			}
-			e.Reason = "TOML syntax error: " + pe.Message
-		}
-		return nil, e
+	tree, lines, err := config.DecodeDocument(name, data)
+	if err != nil {
+		return nil, err
 	}
-	p := &parser{file: name, lines: keyLines(string(data)), invalid: map[string]bool{}}
+	p := &parser{file: name, lines: lines, invalid: map[string]bool{}}
 	s := p.scenario(tree)
 	if len(p.errs) > 0 {
 		slices.SortStableFunc(p.errs, func(a, b *config.Error) int { return a.Line - b.Line })
@@ -203,17 +192,9 @@ func (p *parser) known(prefix string, m map[string]any, allowed []string) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !slices.Contains(allowed, k) {
-			p.fail(join(prefix, k), nil, config.ErrUnknownKey, "unknown key; allowed here: %s", strings.Join(allowed, ", "))
+			p.fail(config.JoinKey(prefix, k), nil, config.ErrUnknownKey, "unknown key; allowed here: %s", strings.Join(allowed, ", "))
 		}
 	}
-}
-
-// join appends key k to the path prefix.
-func join(prefix, k string) string {
-	if prefix == "" {
-		return k
-	}
-	return prefix + "." + k
 }
 
 // scenario checks the whole file.
@@ -423,7 +404,7 @@ func (p *parser) override(key string, t map[string]any) Override {
 			return &d
 		}
 		if d < lo || d > hi || d%time.Second != 0 {
-			p.fail(join(key, k), d.String(), config.ErrOutOfRange, "must be whole seconds from %v to %v", lo, hi)
+			p.fail(config.JoinKey(key, k), d.String(), config.ErrOutOfRange, "must be whole seconds from %v to %v", lo, hi)
 			return nil
 		}
 		return &d
@@ -435,7 +416,7 @@ func (p *parser) override(key string, t map[string]any) Override {
 		}
 		b, ok := raw.(bool)
 		if !ok {
-			p.fail(join(key, k), raw, config.ErrWrongType, "must be true or false")
+			p.fail(config.JoinKey(key, k), raw, config.ErrWrongType, "must be true or false")
 			return nil
 		}
 		return &b
@@ -461,7 +442,7 @@ func (p *parser) override(key string, t map[string]any) Override {
 		}
 		for k, lt := range map[string]*time.Duration{"rdnss_lifetime": o.RDNSSLifetime, "dnssl_lifetime": o.DNSSLLifetime} {
 			if lt != nil && *lt != 0 && *lt < *m {
-				p.fail(join(key, k), lt.String(), config.ErrOutOfRange, "must be 0 or at least max_interval (%v) (RFC 8106 §5.1)", *m)
+				p.fail(config.JoinKey(key, k), lt.String(), config.ErrOutOfRange, "must be 0 or at least max_interval (%v) (RFC 8106 §5.1)", *m)
 			}
 		}
 	}
@@ -485,7 +466,7 @@ func (p *parser) adopt(key string, err error) {
 		}
 		c := *ce
 		c.File = p.file
-		c.Key = join(key, c.Key)
+		c.Key = config.JoinKey(key, c.Key)
 		c.Line = p.line(c.Key)
 		p.errs = append(p.errs, &c)
 	}
@@ -496,13 +477,13 @@ func (p *parser) str(prefix string, m map[string]any, k string, required bool) (
 	raw, ok := m[k]
 	if !ok {
 		if required {
-			p.fail(join(prefix, k), nil, config.ErrMissingKey, "missing; add %s = \"...\"", k)
+			p.fail(config.JoinKey(prefix, k), nil, config.ErrMissingKey, "missing; add %s = \"...\"", k)
 		}
 		return "", false
 	}
 	s, ok := raw.(string)
 	if !ok {
-		p.fail(join(prefix, k), raw, config.ErrWrongType, "must be a string")
+		p.fail(config.JoinKey(prefix, k), raw, config.ErrWrongType, "must be a string")
 	}
 	return s, ok
 }
@@ -518,7 +499,7 @@ func (p *parser) duration(prefix string, m map[string]any, k string, required bo
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		p.fail(join(prefix, k), s, config.ErrInvalidValue, `not a duration; write it like "30s" or "5m"`)
+		p.fail(config.JoinKey(prefix, k), s, config.ErrInvalidValue, `not a duration; write it like "30s" or "5m"`)
 		return 0, false
 	}
 	return d, true
@@ -532,7 +513,7 @@ func (p *parser) table(prefix string, m map[string]any, k string) (map[string]an
 	}
 	t, ok := raw.(map[string]any)
 	if !ok {
-		p.fail(join(prefix, k), raw, config.ErrWrongType, "must be a table")
+		p.fail(config.JoinKey(prefix, k), raw, config.ErrWrongType, "must be a table")
 	}
 	return t, ok
 }

@@ -140,6 +140,8 @@ func TestParseBad(t *testing.T) {
 		want []string
 	}{
 		{"syntax", "name = ", []string{"bad.toml:1: TOML syntax error: unexpected EOF; expected value"}},
+		{"nesting too deep for the TOML parser", "a = " + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "\n", []string{
+			"bad.toml:1: a" + strings.Repeat("[0]", 31) + ": keys, tables and arrays nest more than 32 levels deep here; ralab reads at most 32 (its own keys nest at most 6)"}},
 		{"empty", "", []string{
 			"bad.toml: name: missing; add name = \"...\"",
 			"bad.toml: description: missing; add description = \"...\"",
