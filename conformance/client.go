@@ -168,6 +168,12 @@ type routerOffer struct {
 	omitQueries int
 }
 
+// runningAt reports whether the offer is valid with its lifetime
+// running at t (omission aside).
+func (o *routerOffer) runningAt(t time.Time) bool {
+	return o.valid && (o.expires.IsZero() || o.expires.After(t))
+}
+
 // offer applies one RDNSS lifetime lt for the server from this router's
 // RA p.
 func (o *routerOffer) offer(p *Packet, lt uint32) {
@@ -507,10 +513,16 @@ func (c *client) offerRANonZero(p *Packet, lt uint32, a netip.Addr, rl uint16) {
 	}
 }
 
+// rfcValidAt reports whether the server is valid at t under the RFC 8106
+// rules alone: offered with a lifetime that has not run out.
+func (s *serverState) rfcValidAt(t time.Time) bool {
+	return s.valid && (s.expires.IsZero() || s.expires.After(t))
+}
+
 // validAt reports whether server a was validly offered to the client at
 // ts by RA (under RFC 8106 rules) or DHCPv6.
 func (c *client) validAt(a netip.Addr, ts time.Time) bool {
-	if s, ok := c.servers[a]; ok && s.valid && (s.expires.IsZero() || s.expires.After(ts)) {
+	if s, ok := c.servers[a]; ok && s.rfcValidAt(ts) {
 		return true
 	}
 	return slices.Contains(c.dhcpDNS, a)
@@ -595,7 +607,7 @@ func (c *client) query(p *Packet) {
 // later server offered shows it keeps more than three (F16).
 func (c *client) checkPrecedence(p *Packet, srv netip.Addr) {
 	raOnly := func(s *serverState) bool {
-		return s.valid && !s.assumed && (s.expires.IsZero() || s.expires.After(p.Time)) && !slices.Contains(c.dhcpDNS, s.addr)
+		return s.rfcValidAt(p.Time) && !s.assumed && !slices.Contains(c.dhcpDNS, s.addr)
 	}
 	n := 0
 	for _, s := range c.servers {

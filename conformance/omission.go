@@ -85,11 +85,11 @@ type omissionEvidence struct {
 func (c *client) noteQueryInOmission(p *Packet, s *serverState) {
 	omitted := s.omissionEnded.After(s.queries.last)
 	for _, o := range s.byRouter {
-		omitted = omitted || (o.valid && !o.omitted.IsZero())
-	}
-	s.queries.add(p.Time, omitted)
-	for _, o := range s.byRouter {
-		if !o.valid || o.omitted.IsZero() || (!o.expires.IsZero() && !o.expires.After(p.Time)) {
+		if !o.valid || o.omitted.IsZero() {
+			continue
+		}
+		omitted = true
+		if !o.runningAt(p.Time) {
 			continue
 		}
 		if p.Time.Sub(o.omitted) > omissionSettle {
@@ -100,6 +100,7 @@ func (c *client) noteQueryInOmission(p *Packet, s *serverState) {
 			c.omission.kept = &e
 		}
 	}
+	s.queries.add(p.Time, omitted)
 }
 
 // closeOmission ends the omission window of router offer o of server s

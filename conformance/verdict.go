@@ -117,7 +117,7 @@ func (c *client) raView(now time.Time, prof *profile) []raServer {
 	var out []raServer
 	for _, a := range addrs {
 		s := c.servers[a]
-		v := raServer{s: s, valid: s.valid && (s.expires.IsZero() || s.expires.After(now))}
+		v := raServer{s: s, valid: s.rfcValidAt(now)}
 		switch {
 		case !v.valid && s.valid: // expires exactly now
 			v.end, v.why, v.whyEv = s.expires, "expired", s.last
@@ -176,7 +176,7 @@ func perRouterView(s *serverState, now time.Time, omission bool) raServer {
 		switch {
 		case o.valid && omission && !o.omitted.IsZero():
 			end, why, whyEv = o.omitted, "omitted", o.omittedEv
-		case o.valid && (o.expires.IsZero() || o.expires.After(now)):
+		case o.runningAt(now):
 			v.valid = true
 		case o.valid:
 			end, why, whyEv = o.expires, "expired", o.last
@@ -240,15 +240,14 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	ra := c.raView(now, prof)
 	if prof != nil && (prof.minRDNSSLifetime > 0 || prof.replaceOnRA || prof.ignoreRL0) {
 		for _, s := range ra {
-			rfcValid := s.s.valid && (s.s.expires.IsZero() || s.s.expires.After(now))
-			if s.ignored || s.why == "omitted" || s.valid != rfcValid {
+			if s.ignored || s.why == "omitted" || s.valid != s.s.rfcValidAt(now) {
 				useKnowledge()
 			}
 		}
 	}
 	if c.perRouter != nil && (prof == nil || !prof.replaceOnRA) {
 		for _, s := range ra {
-			if rfcValid := s.s.valid && (s.s.expires.IsZero() || s.s.expires.After(now)); s.valid != rfcValid {
+			if s.valid != s.s.rfcValidAt(now) {
 				v.knowledge = append(v.knowledge, Knowledge{Client: seenHere, Source: seenHere,
 					Basis:     fmt.Sprintf("DNS query %s to a server after another router withdrew it while the offering router's offer still ran", pkt(c.perRouter.Packet)),
 					Behaviour: "keeps RDNSS servers per router: one router's lifetime 0 does not remove another router's offer (F15)"})
@@ -295,7 +294,7 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	var lastQ *DNSUse
 	var lastQAddr netip.Addr
 	lastValid, lastRank := false, 0
-	unsettled := map[netip.Addr]unsettledUse{}
+	var unsettled map[netip.Addr]unsettledUse // few clients have any
 	for _, a := range c.dnsOrder {
 		u := c.dns[a]
 		valid := c.heldValid(a, u, now, ra)
@@ -304,6 +303,9 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		// unknown (F6).
 		if s, ok := c.servers[a]; ok && valid && prof == nil && !slices.Contains(c.dhcpDNS, a) {
 			if om, ok := c.unsettledOmission(s, u.Last.Add(-staleGrace)); ok {
+				if unsettled == nil {
+					unsettled = make(map[netip.Addr]unsettledUse)
+				}
 				unsettled[a] = unsettledUse{use: u, omitted: om}
 				continue
 			}
