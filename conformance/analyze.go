@@ -40,11 +40,26 @@ func Analyze(r io.Reader) (*Report, error) {
 // ignored, and verdicts are those at that moment (Report.End is at). A
 // zero at means the capture's last packet, as Analyze.
 func AnalyzeAt(r io.Reader, at time.Time) (*Report, error) {
-	t := NewTracker(Options{Source: Source{Kind: SourceFile}})
-	if err := t.readCapture(r, at); err != nil {
+	return AnalyzeWith(r, AnalyzeOptions{At: at})
+}
+
+// AnalyzeOptions tune AnalyzeWith.
+type AnalyzeOptions struct {
+	// At is the evaluation time; zero means the end of the capture.
+	At time.Time
+	// Tracker are the tracker's options (Source.Kind is set to file).
+	Tracker Options
+}
+
+// AnalyzeWith is AnalyzeAt with tracker options.
+func AnalyzeWith(r io.Reader, o AnalyzeOptions) (*Report, error) {
+	to := o.Tracker
+	to.Source.Kind = SourceFile
+	t := NewTracker(to)
+	if err := t.readCapture(r, o.At); err != nil {
 		return nil, err
 	}
-	return t.Report(at), nil
+	return t.Report(o.At), nil
 }
 
 // ReadCapture feeds every frame of a pcap or pcapng capture to t.

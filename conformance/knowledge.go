@@ -77,6 +77,9 @@ func containsAll(a, want []uint16) bool {
 // recipes. It returns nil when nothing matches: verdicts then use no
 // client-specific knowledge.
 func identify(c *client) *profile {
+	if c.opts.NoKnowledge {
+		return nil
+	}
 	vc := strings.ToLower(strings.Join(c.vendorClass, " "))
 	switch {
 	case strings.Contains(vc, "dhcpcd"):

@@ -52,6 +52,31 @@ type Report struct {
 	// Knowledge lists every piece of client-behaviour knowledge that some
 	// verdict in this report used.
 	Knowledge []Knowledge `json:"knowledge,omitempty"`
+	// OutageGraceSeconds is the grace below which a lapse of DNS is not
+	// an outage (Options.OutageGrace).
+	OutageGraceSeconds float64 `json:"outage_grace_s"`
+	// IPv4OnlyHosts are hosts that sent no IPv6 at all (only IPv4 DNS or
+	// DHCPv4): they are not IPv6 clients, get no verdict and are not in
+	// Clients.
+	IPv4OnlyHosts []IPv4Host `json:"ipv4_only_hosts"`
+}
+
+// IPv4Host is a host seen only through IPv4 traffic.
+type IPv4Host struct {
+	// MAC is the host's Ethernet address.
+	MAC string `json:"mac"`
+	// Vendor is the IEEE OUI organisation, if known.
+	Vendor string `json:"vendor,omitempty"`
+	// Hostname is from DHCPv4 option 12, if seen.
+	Hostname string `json:"hostname,omitempty"`
+	// FirstSeen and LastSeen bound its packets.
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	// IPv4DNS is its DNS traffic to IPv4 servers.
+	IPv4DNS []DNSUse `json:"ipv4_dns"`
+	// Option108Requested: its DHCPv4 requests asked for option 108
+	// (IPv6-only preferred, RFC 8925).
+	Option108Requested bool `json:"option108_requested"`
 }
 
 // Source says what a Report observed.
@@ -80,6 +105,13 @@ type Summary struct {
 	NoDNS int `json:"no_dns"`
 	// Inconclusive counts clients with verdict inconclusive.
 	Inconclusive int `json:"inconclusive"`
+	// Recovered counts the dns-lost clients that hold DNS again at the
+	// end (they are counted in DNSLost too).
+	Recovered int `json:"recovered"`
+	// Outages counts DNS outages over all clients.
+	Outages int `json:"outages"`
+	// IPv4Only counts hosts that sent no IPv6 (Report.IPv4OnlyHosts).
+	IPv4Only int `json:"ipv4_only_hosts"`
 }
 
 // Verdict is the observer's conclusion about one client's DNS.
@@ -88,13 +120,17 @@ type Verdict string
 // Verdicts. A false VerdictDNSOK is the worst error the observer can make,
 // so it needs positive evidence; without it the verdict is inconclusive.
 const (
-	// VerdictDNSOK: the client holds a valid server through a channel it
+	// VerdictDNSOK: from the moment the client first held IPv6 DNS to the
+	// end of the observation it held a valid server through a channel it
 	// is seen to use (it queried that server, or was offered one the way
-	// it takes DNS).
+	// it takes DNS), with no outage.
 	VerdictDNSOK Verdict = "dns-ok"
-	// VerdictDNSLost: the client had DNS and lost it (LostAt says when).
+	// VerdictDNSLost: the client had IPv6 DNS and lost it at least once
+	// (Outages lists each loss; Recovered says whether it holds DNS again
+	// at the end; LostAt is when the last outage began).
 	VerdictDNSLost Verdict = "dns-lost"
-	// VerdictNoDNS: the client never got DNS by any channel it uses.
+	// VerdictNoDNS: the client never held IPv6 DNS by any channel it
+	// uses (DNS over IPv4 does not count).
 	VerdictNoDNS Verdict = "no-dns"
 	// VerdictInconclusive: the wire cannot tell; Settle says what would.
 	VerdictInconclusive Verdict = "inconclusive"
@@ -152,8 +188,36 @@ type Client struct {
 	DNSSources []string `json:"dns_sources"`
 	// Verdict is the conclusion about the client's DNS at Report.End.
 	Verdict Verdict `json:"verdict"`
-	// LostAt is when DNS was lost, for VerdictDNSLost.
+	// LostAt is when DNS was lost, for VerdictDNSLost: the start of the
+	// last outage.
 	LostAt *time.Time `json:"lost_at,omitempty"`
+	// Recovered reports, for VerdictDNSLost, that the client holds DNS
+	// again at Report.End.
+	Recovered bool `json:"recovered"`
+	// FirstDNS is when the client first held IPv6 DNS; absent if never.
+	FirstDNS *time.Time `json:"first_dns,omitempty"`
+	// Outages are the client's DNS outages after FirstDNS, oldest first
+	// (capped: the first and the most recent are kept, OutagesDropped
+	// counts those in between). A lapse shorter than the report's
+	// OutageGraceSeconds is no outage.
+	Outages []Outage `json:"outages"`
+	// OutagesDropped counts outages not kept because of the cap.
+	OutagesDropped int `json:"outages_dropped,omitempty"`
+	// OutageStats summarises every outage, dropped ones included.
+	OutageStats OutageStats `json:"outage_stats"`
+	// ServerOutages are, per DNS server, the times its offer lapsed for
+	// at least the grace while the client had been offered it.
+	ServerOutages []ServerOutages `json:"server_outages,omitempty"`
+	// IPv4DNS is the client's DNS traffic to IPv4 servers: a separate
+	// fact, never evidence for dns-ok (on an IPv6-only network there is
+	// no IPv4 DNS).
+	IPv4DNS []DNSUse `json:"ipv4_dns"`
+	// Readiness is what the client would have on an IPv6-only network.
+	Readiness Readiness `json:"ipv6_only_readiness"`
+	// Unreachable are valid offered servers the client tried to reach
+	// without success (DNS queries unanswered, or Neighbor Solicitations
+	// for the server's address unanswered).
+	Unreachable []UnreachableServer `json:"unreachable,omitempty"`
 	// Reason explains the verdict in words, with F-catalogue ids.
 	Reason string `json:"reason"`
 	// Settle says, for VerdictInconclusive, what observation would
@@ -176,6 +240,95 @@ type Client struct {
 	// TimelineDropped counts events not kept because of the cap (the
 	// first and the most recent are kept; those in between are dropped).
 	TimelineDropped int `json:"timeline_dropped,omitempty"`
+}
+
+// Outage is one span in which a client that had held IPv6 DNS held none.
+type Outage struct {
+	// Start is when the client stopped holding DNS.
+	Start time.Time `json:"start"`
+	// End is when it held DNS again; absent while ongoing at Report.End.
+	End *time.Time `json:"end,omitempty"`
+	// DurationSeconds is End (or Report.End) minus Start.
+	DurationSeconds float64 `json:"duration_s"`
+	// Servers are the servers it lost at Start.
+	Servers []string `json:"servers"`
+	// Cause explains the loss in words, with F-ids (as a dns-lost reason).
+	Cause string `json:"cause"`
+	// FIDs are the failure ids the cause names (F1…F17).
+	FIDs []string `json:"fids"`
+	// Evidence are the packets that show the loss (the last offer, the
+	// withdrawal or omission) and the recovery.
+	Evidence []Evidence `json:"evidence"`
+	// SolicitedBefore: the client sent an RS between the last offer of a
+	// lost server and Start.
+	SolicitedBefore bool `json:"solicited_before"`
+	// SolicitedDuring: the client sent an RS during the outage.
+	SolicitedDuring bool `json:"solicited_during"`
+}
+
+// OutageStats summarises a client's outages.
+type OutageStats struct {
+	// Count is the number of outages.
+	Count int `json:"count"`
+	// WithoutDNSSeconds is the total time without DNS after FirstDNS.
+	WithoutDNSSeconds float64 `json:"without_dns_s"`
+	// LongestSeconds is the longest outage.
+	LongestSeconds float64 `json:"longest_s"`
+	// DNSShare is the share of the time from FirstDNS to Report.End in
+	// which the client held DNS (1 without outages; 0 before FirstDNS).
+	DNSShare float64 `json:"dns_share"`
+	// Lapses counts lapses shorter than the grace, not outages.
+	Lapses int `json:"lapses,omitempty"`
+	// LongestLapseSeconds is the longest of those lapses.
+	LongestLapseSeconds float64 `json:"longest_lapse_s,omitempty"`
+}
+
+// ServerOutages counts the lapses of one server's offer to a client.
+type ServerOutages struct {
+	// Server is the DNS server.
+	Server string `json:"server"`
+	// Via is ViaRA or ViaDHCPv6.
+	Via string `json:"via"`
+	// Count is how often its offer ended and came back (or stayed away
+	// to the end) for at least the grace.
+	Count int `json:"count"`
+	// TotalSeconds is the time without it.
+	TotalSeconds float64 `json:"total_s"`
+	// LongestSeconds is the longest such span.
+	LongestSeconds float64 `json:"longest_s"`
+}
+
+// Readiness is one client's IPv6-only readiness: what it would have if
+// IPv4 were turned off.
+type Readiness struct {
+	// IPv6DNSHeld are the channels ("ra", "dhcpv6") through which it held
+	// IPv6 DNS at some time.
+	IPv6DNSHeld []string `json:"ipv6_dns_held"`
+	// IPv6DNSUsed: it sent DNS queries to an IPv6 server.
+	IPv6DNSUsed bool `json:"ipv6_dns_used"`
+	// IPv4DNSUsed: it sent DNS queries to an IPv4 server.
+	IPv4DNSUsed bool `json:"ipv4_dns_used"`
+	// Option108Requested: its DHCPv4 requests asked for option 108 (RFC
+	// 8925, IPv6-only preferred).
+	Option108Requested bool `json:"option108_requested"`
+	// PREF64Offered: an RA with a PREF64 option reached it.
+	PREF64Offered bool `json:"pref64_offered"`
+	// Summary says in one line what it would have on an IPv6-only
+	// network.
+	Summary string `json:"summary"`
+}
+
+// UnreachableServer is a valid offered server a client could not reach.
+type UnreachableServer struct {
+	// Server is the DNS server.
+	Server string `json:"server"`
+	// Queries counts its unanswered DNS queries to the server.
+	Queries int `json:"queries"`
+	// Lookups counts its unanswered Neighbor Solicitations for the
+	// server's address.
+	Lookups int `json:"lookups"`
+	// Evidence are the first and last of those packets.
+	Evidence []Evidence `json:"evidence"`
 }
 
 // ClientCounts counts a client's messages.

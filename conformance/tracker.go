@@ -65,9 +65,20 @@ type Options struct {
 	// MaxOffers caps each client's recorded RA and DHCPv6 offers. 0 means
 	// DefaultMaxOffers.
 	MaxOffers int
+	// OutageGrace is the shortest lapse of DNS that counts as an outage:
+	// real routers send an RDNSS lifetime equal to their RA interval, so
+	// the lifetime lapses for milliseconds each cycle, which no client
+	// notices. 0 means DefaultOutageGrace; negative means none.
+	OutageGrace time.Duration
+	// NoKnowledge turns client identification off: every client is
+	// judged by what the wire shows alone, as an unidentified one.
+	NoKnowledge bool
 	// Logger receives debug logs; nil discards them.
 	Logger *slog.Logger
 }
+
+// DefaultOutageGrace is Options.OutageGrace when left zero.
+const DefaultOutageGrace = 2 * time.Second
 
 // Sent describes something ralab itself sent, told to the observer by
 // "ralab serve" through Tracker.NoteSent. It is kept apart from what the
@@ -136,6 +147,12 @@ func NewTracker(o Options) *Tracker {
 	}
 	if o.MaxOffers <= 0 {
 		o.MaxOffers = DefaultMaxOffers
+	}
+	switch {
+	case o.OutageGrace == 0:
+		o.OutageGrace = DefaultOutageGrace
+	case o.OutageGrace < 0:
+		o.OutageGrace = 0
 	}
 	lg := o.Logger
 	if lg == nil {
