@@ -24,6 +24,7 @@ func RenderMarkdown(w io.Writer, r *Report) error {
 	for _, c := range r.Clients {
 		m.client(r, c)
 	}
+	m.ipv4Hosts(r)
 	m.routers(r)
 	m.linkFindings(r)
 	m.sent(r)
@@ -102,8 +103,13 @@ func (m *mdWriter) header(r *Report) {
 	}
 	m.printf("- Generated: %s, schema %s\n\n", fmtTime(r.GeneratedAt), md(r.Schema))
 	s := r.Summary
-	m.printf("**%s:** %d dns-ok, %d dns-lost, %d no-dns, %d inconclusive. **%s.**\n\n",
-		plural(len(r.Clients), "client"), s.DNSOK, s.DNSLost, s.NoDNS, s.Inconclusive, plural(len(r.Routers), "router"))
+	m.printf("**%s:** %d dns-ok, %d dns-lost (%d recovered), %d no-dns, %d inconclusive; %s. **%s.**",
+		plural(len(r.Clients), "client"), s.DNSOK, s.DNSLost, s.Recovered, s.NoDNS, s.Inconclusive, plural(s.Outages, "DNS outage"),
+		plural(len(r.Routers), "router"))
+	if s.IPv4Only > 0 {
+		m.printf(" %s sent no IPv6 at all (listed apart).", plural(s.IPv4Only, "host"))
+	}
+	m.printf(" A lapse of DNS under %s is no outage.\n\n", fmtSeconds(r.OutageGraceSeconds))
 }
 
 // summary writes one table row per client.
@@ -113,10 +119,11 @@ func (m *mdWriter) summary(r *Report) {
 		m.printf("No clients observed.\n\n")
 		return
 	}
-	m.tableHead("Client MAC", "Vendor", "Verdict", "Holds DNS via", "Offered by RA", "Offered by DHCPv6", "Lost at", "Reason")
+	m.tableHead("Client MAC", "Vendor", "Verdict", "Outages", "Holds DNS via", "Offered by RA", "Offered by DHCPv6", "Lost at", "IPv6-only", "Reason")
 	for _, c := range r.Clients {
-		m.row(md(c.MAC), md(vendorText(c.Vendor, c.Randomized)), "**"+md(string(c.Verdict))+"**", md(orDash(strings.Join(c.DNSSources, ", "))),
-			md(viaRA(c)), md(viaDHCPv6(c)), md(fmtLostAt(r.Start, c)), md(orDash(c.Reason)))
+		m.row(md(c.MAC), md(vendorText(c.Vendor, c.Randomized)), "**"+md(verdictText(c))+"**", md(fmtOutageStats(c)),
+			md(orDash(strings.Join(c.DNSSources, ", "))), md(viaRA(c)), md(viaDHCPv6(c)), md(fmtLostAt(r.Start, c)),
+			md(c.Readiness.Summary), md(orDash(c.Reason)))
 	}
 	m.printf("\n")
 }
@@ -154,7 +161,7 @@ func (m *mdWriter) matrix(title, subject string, cm checkMatrix) {
 // client writes the section of client c.
 func (m *mdWriter) client(r *Report, c Client) {
 	m.printf("## Client %s\n\n", md(c.MAC))
-	m.printf("- Verdict: **%s**", md(string(c.Verdict)))
+	m.printf("- Verdict: **%s**", md(verdictText(c)))
 	if c.LostAt != nil {
 		m.printf(", lost at %s", md(fmtLostAt(r.Start, c)))
 	}
@@ -183,7 +190,13 @@ func (m *mdWriter) client(r *Report, c Client) {
 		m.printf("- DHCPv4 parameter request list: %s\n", md(fmtUint8s(c.PRL)))
 	}
 	m.printf("- Seen: %s to %s\n", fmtTime(c.FirstSeen), fmtTime(c.LastSeen))
-	m.printf("- Sent: %s\n- Received: %s\n\n", md(fmtSent(c.Counts)), md(fmtReceived(c.Counts)))
+	m.printf("- Sent: %s\n- Received: %s\n", md(fmtSent(c.Counts)), md(fmtReceived(c.Counts)))
+	m.printf("- IPv6-only readiness: %s\n", md(c.Readiness.Summary))
+	if len(c.IPv4DNS) > 0 {
+		m.printf("- IPv4 DNS (no evidence of IPv6 DNS): %s\n", md(ipv4Servers(c.IPv4DNS)))
+	}
+	m.printf("\n")
+	m.outages(r, c)
 
 	if len(c.Addresses) > 0 {
 		m.printf("### Addresses\n\n")
@@ -209,6 +222,7 @@ func (m *mdWriter) client(r *Report, c Client) {
 			}
 			m.printf("\n")
 		}
+		m.filter(c.Evidence)
 		m.printf("\n")
 	}
 
@@ -245,7 +259,8 @@ func (m *mdWriter) findings(r *Report, fs []Finding, withSubject bool) {
 	}
 	m.tableHead(cols...)
 	for _, f := range fs {
-		cells := []string{"**" + md(f.ID) + "**", md(f.Severity), md(fmtRel(r.Start, f.Time)), md(f.Message), md(orDash(f.RFC)), md(orDash(fmtPackets(f.Evidence)))}
+		cells := []string{"**" + md(f.ID) + "**", md(f.Severity), md(fmtRel(r.Start, f.Time)), md(f.Message), md(orDash(f.RFC)),
+			md(orDash(fmtPackets(f.Evidence))) + filterCell(f.Evidence)}
 		if withSubject {
 			cells = append([]string{md(orDash(f.Client)), md(orDash(f.Router))}, cells...)
 		}

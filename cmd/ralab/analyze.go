@@ -23,6 +23,7 @@ func init() {
 func runAnalyze(_ context.Context, args []string) error {
 	fs := newFlagSet("analyze")
 	rf := addReportFlags(fs)
+	grace := fs.Duration("outage-grace", conformance.DefaultOutageGrace, "a lapse of a client's DNS shorter than this `duration` is no outage (0s: every lapse counts)")
 	atFlag := fs.String("at", "", "report as of this RFC 3339 time (for example 2026-11-27T10:02:00Z): later packets are ignored (default: the last packet)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: ralab analyze FILE [--format json|md|html] [-o OUT] [--at TIME]\n\n"+
@@ -63,7 +64,8 @@ func runAnalyze(_ context.Context, args []string) error {
 		defer f.Close()
 		src = f
 	}
-	r, err := conformance.AnalyzeAt(bufio.NewReader(src), at)
+	r, err := conformance.AnalyzeWith(bufio.NewReader(src), conformance.AnalyzeOptions{At: at,
+		Tracker: conformance.Options{OutageGrace: graceOption(*grace)}})
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -75,6 +77,15 @@ func runAnalyze(_ context.Context, args []string) error {
 		r.Source = conformance.Source{Kind: conformance.SourceFile, Name: name}
 	}
 	return writeReport(os.Stdout, *rf.out, format, r)
+}
+
+// graceOption turns an --outage-grace flag into conformance.Options'
+// form, where 0 means the default: "0s" becomes negative (no grace).
+func graceOption(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // parseInterspersed parses flags that may come before or after positional

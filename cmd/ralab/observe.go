@@ -27,6 +27,7 @@ type observeOptions struct {
 	progress time.Duration
 	every    time.Duration
 	clients  int
+	grace    time.Duration
 	format   string
 	out      string
 	log      *slog.Logger
@@ -41,6 +42,7 @@ func runObserve(ctx context.Context, args []string) error {
 	duration := fs.Duration("duration", 0, "stop after this `duration` (default: until SIGINT or SIGTERM)")
 	progress := fs.Duration("progress", 10*time.Second, "log progress every `interval` (0 turns it off)")
 	every := fs.Duration("report-every", 0, "also rewrite the -o report every `interval` while capturing (0: only at the end)")
+	grace := fs.Duration("outage-grace", conformance.DefaultOutageGrace, "a lapse of a client's DNS shorter than this `duration` is no outage (0s: every lapse counts)")
 	clients := fs.Int("max-clients", conformance.DefaultMaxClients, "track at most `n` clients (the least recently seen is dropped)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	rf := addReportFlags(fs)
@@ -84,6 +86,7 @@ func runObserve(ctx context.Context, args []string) error {
 		progress: *progress,
 		every:    *every,
 		clients:  *clients,
+		grace:    *grace,
 		format:   format,
 		out:      *rf.out,
 		log:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})),
@@ -112,6 +115,7 @@ func observe(ctx context.Context, o observeOptions) error {
 		ReportEvery: o.every,
 		Progress:    progress,
 		MaxClients:  o.clients,
+		OutageGrace: graceOption(o.grace),
 		Logger:      o.log,
 	}
 	if o.out != "" {

@@ -77,6 +77,9 @@ type Config struct {
 	// MaxClients caps the tracked clients; 0 means
 	// conformance.DefaultMaxClients.
 	MaxClients int
+	// OutageGrace is the shortest lapse of DNS counted as an outage; 0
+	// means conformance.DefaultOutageGrace, negative none.
+	OutageGrace time.Duration
 	// Wait makes Start succeed when the interface does not exist yet, and
 	// the Observer wait for it. Without Wait, Start fails then.
 	Wait bool
@@ -103,9 +106,19 @@ func FromConfig(ifc config.Interface, log *slog.Logger) Config {
 		},
 		ReportEvery: ifc.Observe.ReportEvery,
 		MaxClients:  ifc.Observe.MaxClients,
+		OutageGrace: graceOf(ifc.Observe.OutageGrace),
 		Wait:        true,
 		Logger:      log,
 	}
+}
+
+// graceOf turns a configured outage grace into conformance.Options'
+// form, where 0 means the default: an explicit "0s" becomes negative.
+func graceOf(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // An Observer captures on one interface and reports on its clients. Its
@@ -181,9 +194,10 @@ func Start(ctx context.Context, c Config) (*Observer, error) {
 		done:    make(chan struct{}),
 		effects: newEffectLog(),
 		tr: conformance.NewTracker(conformance.Options{
-			Source:     conformance.Source{Kind: conformance.SourceInterface, Name: c.Interface},
-			MaxClients: c.MaxClients,
-			Logger:     log,
+			Source:      conformance.Source{Kind: conformance.SourceInterface, Name: c.Interface},
+			MaxClients:  c.MaxClients,
+			OutageGrace: c.OutageGrace,
+			Logger:      log,
 		}),
 	}
 
