@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"container/heap"
+	"encoding/binary"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -101,7 +102,7 @@ func (h *dnsHistory) observe(c *client, at time.Time, v *verdictResult, p *Packe
 		if v.via != "" && !slices.Contains(h.vias, v.via) {
 			h.vias = append(h.vias, v.via)
 		}
-	case st == holdNone && h.state == holdHeld && h.open == nil:
+	case st == holdNone && !h.firstHeld.IsZero() && h.open == nil:
 		h.open = newOutage(c, h, at, v)
 	}
 	h.state = st
@@ -220,18 +221,81 @@ func (d *deadlines) Pop() any {
 	return x
 }
 
+// applyRA applies RA p (template tpl) to client c and follows the client
+// when the RA changed which of its servers are valid in any view: an RA
+// that only refreshes lifetimes changes no instant state.
+func (t *Tracker) applyRA(c *client, tpl *raTemplate, reached string, p *Packet) {
+	c.expire(p.Time)
+	before, first := c.raSignature(p.Time), c.counts.RAsReceived == 0
+	c.applyRA(tpl, reached, false)
+	if first || c.raSignature(p.Time) != before {
+		t.follow(c, p.Time, p)
+		return
+	}
+	t.schedule(c, p.Time)
+}
+
+// raSignature sums, order-free, what the instant state depends on in the
+// client's RA-learned servers at t: in every view, which are valid,
+// assumed, ignored or omitted.
+func (c *client) raSignature(t time.Time) uint64 {
+	var sig uint64
+	for a, s := range c.servers {
+		b := a.As16()
+		h := mix(binary.BigEndian.Uint64(b[:8])^bits(s.rfcValidAt(t), s.assumed, s.androidValid, s.androidEver), binary.BigEndian.Uint64(b[8:]))
+		h = mix(h, bits(s.nzValid, s.nzEver, s.nzOmitted.IsZero(), s.valid))
+		for m, o := range s.byRouter {
+			h += mix(uint64(m[0])<<40|uint64(m[1])<<32|uint64(m[2])<<24|uint64(m[3])<<16|uint64(m[4])<<8|uint64(m[5]), bits(o.runningAt(t), o.omitted.IsZero(), o.valid, false))
+		}
+		sig += h
+	}
+	return sig
+}
+
+// bits packs four flags.
+func bits(a, b, c, d bool) uint64 {
+	var v uint64
+	for i, f := range []bool{a, b, c, d} {
+		if f {
+			v |= 1 << i
+		}
+	}
+	return v
+}
+
+// mix combines two words (a multiply-xorshift step, as in splitmix64).
+func mix(a, b uint64) uint64 {
+	x := (a ^ b*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
+	return x ^ x>>31
+}
+
 // follow evaluates client c at time at, after packet p (nil when a
 // lifetime ran out), records the result in its history and schedules its
 // next deadline.
 func (t *Tracker) follow(c *client, at time.Time, p *Packet) {
 	v := c.decide(at, t.link())
 	c.hist.observe(c, at, &v, p, t.opts.OutageGrace)
-	if n := c.nextChange(at); !n.Equal(c.hist.next) {
-		c.hist.next = n
-		if !n.IsZero() {
-			heap.Push(&t.deadlines, deadline{at: n, c: c})
-		}
+	t.schedule(c, at)
+}
+
+// followUse follows client c after a DNS query or answer p: it only
+// adds evidence, so a client that holds DNS keeps holding it.
+func (t *Tracker) followUse(c *client, p *Packet) {
+	if c.hist.state != holdHeld {
+		t.follow(c, p.Time, p)
 	}
+}
+
+// schedule makes sure a deadline is pending for the client's next change
+// by time alone after now. A pending earlier one is kept: when it comes,
+// runDeadlines looks again.
+func (t *Tracker) schedule(c *client, now time.Time) {
+	n := c.nextChange(now)
+	if n.IsZero() || (!c.hist.next.IsZero() && !n.Before(c.hist.next)) {
+		return
+	}
+	c.hist.next = n
+	heap.Push(&t.deadlines, deadline{at: n, c: c})
 }
 
 // runDeadlines evaluates every client whose state may have changed by time
@@ -241,9 +305,13 @@ func (t *Tracker) runDeadlines(now time.Time) {
 		d := heap.Pop(&t.deadlines).(deadline)
 		c := d.c
 		if t.clients[c.mac] != c || !d.at.Equal(c.hist.next) {
-			continue // Evicted, or rescheduled since.
+			continue // Evicted, or superseded by an earlier one.
 		}
 		c.hist.next = time.Time{}
+		if n := c.nextChange(d.at.Add(-time.Nanosecond)); n.After(d.at) {
+			t.schedule(c, d.at) // Refreshed since: nothing ends now.
+			continue
+		}
 		c.expire(d.at)
 		t.follow(c, d.at, nil)
 	}
