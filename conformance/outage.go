@@ -48,6 +48,9 @@ type dnsHistory struct {
 	// vias are the channels through which it was seen to hold DNS.
 	vias []string
 	open *outageRec
+	// tentative is a closed outage that later lookups may still show the
+	// client did not have (see settle).
+	tentative *outageRec
 
 	outages capped[outageRec]
 	count   int
@@ -89,6 +92,7 @@ func (h *dnsHistory) observe(c *client, at time.Time, v *verdictResult, p *Packe
 		at = h.lastEval // A live report may have looked a little ahead.
 	}
 	h.lastEval = at
+	h.settle(c, at)
 	st := holdOf(v.verdict)
 	switch {
 	case st == holdHeld:
@@ -103,6 +107,10 @@ func (h *dnsHistory) observe(c *client, at time.Time, v *verdictResult, p *Packe
 			h.vias = append(h.vias, v.via)
 		}
 	case st == holdNone && !h.firstHeld.IsZero() && h.open == nil:
+		if o := h.tentative; o != nil {
+			h.tentative = nil
+			h.record(*o, o.end.Sub(o.start))
+		}
 		h.open = newOutage(c, h, at, v)
 	}
 	h.state = st
@@ -148,7 +156,38 @@ func (h *dnsHistory) close(c *client, at time.Time, p *Packet, grace time.Durati
 		e := ev(p, "DNS held again")
 		o.recovered = &e
 	}
+	if o.staleUse(c, p) {
+		// Held again only by using a lost server stale: later lookups
+		// may still show that the client kept it all along.
+		h.tentative = o
+		return
+	}
 	h.record(*o, d)
+}
+
+// settle decides a tentative outage: dropped once the client is seen to
+// have kept its server, recorded once that can no longer be shown (the
+// server is offered again, or another outage begins). It returns whether
+// one is still tentative.
+func (h *dnsHistory) settle(c *client, now time.Time) bool {
+	o := h.tentative
+	if o == nil {
+		return false
+	}
+	kept := o.keptPerRouter(c)
+	for _, a := range o.servers {
+		s, ok := c.servers[a]
+		kept = kept || (ok && !s.valid && s.keptAt(now))
+		if ok && s.rfcValidAt(now) && !kept {
+			h.tentative = nil
+			h.record(*o, o.end.Sub(o.start))
+			return false
+		}
+	}
+	if kept {
+		h.tentative = nil
+	}
+	return h.tentative != nil
 }
 
 // keptPerRouter reports whether o began with another router's withdrawal
@@ -162,6 +201,16 @@ func (o *outageRec) keptPerRouter(c *client) bool {
 // server o lost, sent while no offer of it was valid: the client evidently
 // kept the server all along (C8), so it had DNS throughout.
 func (o *outageRec) keptStale(c *client, p *Packet) bool {
+	if !o.staleUse(c, p) {
+		return false
+	}
+	s, ok := c.servers[p.Dst]
+	return ok && s.keptAt(p.Time)
+}
+
+// staleUse reports whether p is a query to a server o lost while no offer
+// of it is valid.
+func (o *outageRec) staleUse(c *client, p *Packet) bool {
 	return p != nil && p.DNS != nil && !p.DNS.Response && slices.Contains(o.servers, p.Dst) && !c.validAt(p.Dst, p.Time)
 }
 
