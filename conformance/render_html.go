@@ -77,7 +77,9 @@ type htmlClient struct {
 	DHCPOffers   [][]string
 	Queries      [][]string
 	Validity     [][]string
-	Events       [][]string
+	// Events are the first htmlMaxEvents rows of the event table, the
+	// summary of events the cap did not keep included.
+	Events []timelineRow
 	// EventsOmitted counts timeline events left out of Events.
 	EventsOmitted int
 }
@@ -273,14 +275,17 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		}
 		hc.Validity = append(hc.Validity, []string{iv.Server, iv.Via, fmtRel(r.Start, iv.From), to})
 	}
-	for _, e := range c.Timeline[:min(len(c.Timeline), htmlMaxEvents)] {
-		p := "derived"
-		if e.Packet != 0 {
-			p = "#" + strconv.Itoa(e.Packet)
+	shown := 0
+	for _, row := range timelineRows(r, c) {
+		if !row.Elided {
+			if shown == htmlMaxEvents {
+				break
+			}
+			shown++
 		}
-		hc.Events = append(hc.Events, []string{fmtRel(r.Start, e.Time), p, e.Kind, e.Detail})
+		hc.Events = append(hc.Events, row)
 	}
-	hc.EventsOmitted = len(c.Timeline) - len(hc.Events)
+	hc.EventsOmitted = len(c.Timeline) - shown
 	return hc
 }
 

@@ -218,15 +218,12 @@ func (m *mdWriter) client(r *Report, c Client) {
 	if len(c.Timeline) > 0 {
 		m.printf("### Timeline\n\n")
 		m.tableHead("Time", "Packet", "Event", "Detail")
-		for _, e := range c.Timeline {
-			pkt := "derived"
-			if e.Packet != 0 {
-				pkt = "#" + strconv.Itoa(e.Packet)
+		for _, row := range timelineRows(r, c) {
+			if row.Elided {
+				m.row("… "+md(row.Time), row.Packet, "**"+md(row.Kind)+"**", md(row.Detail))
+				continue
 			}
-			m.row(md(fmtRel(r.Start, e.Time)), pkt, md(e.Kind), md(e.Detail))
-		}
-		if c.TimelineDropped > 0 {
-			m.printf("\n%d later events not kept.\n", c.TimelineDropped)
+			m.row(md(row.Time), row.Packet, md(row.Kind), md(row.Detail))
 		}
 		m.printf("\n")
 	}
