@@ -1,11 +1,16 @@
 package conformance
 
 import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/net/html"
 )
 
 func TestBuildTimeline(t *testing.T) {
@@ -86,4 +91,216 @@ func tickLabels(tl *svgTimeline) string {
 		s += tk.Label
 	}
 	return s
+}
+
+// busyClient is the issue's busy client: an RA every 3 s and a DNS query
+// (answered) every second for secs seconds, far more events than the
+// default cap.
+func busyClient(t *testing.T, secs int) []tf {
+	frames := []tf{at(0, rs(t, clientMAC, clientLL))}
+	for i := range secs {
+		if i%3 == 0 {
+			frames = append(frames, at(float64(i)+0.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(30*time.Second, dnsServer)})))
+		}
+		id := uint16(i + 1)
+		frames = append(frames, at(float64(i)+0.5, query(t, clientMAC, clientLL, dnsServer, id)),
+			at(float64(i)+0.52, answer(t, clientMAC, clientLL, dnsServer, id)))
+	}
+	return frames
+}
+
+// observe feeds frames to a tracker with options o and reports the
+// client.
+func observe(t *testing.T, frames []tf, o Options) (*Report, Client) {
+	tr := NewTracker(o)
+	for _, f := range frames {
+		tr.ObserveFrame(f.b, t0.Add(f.at))
+	}
+	r := tr.Report(time.Time{})
+	return r, clientOf(t, r, clientMAC)
+}
+
+// laneGaps returns, per timeline lane, the longest time between two
+// consecutive events of the lane, and the longest between any two.
+func laneGaps(events []Event) (map[string]time.Duration, time.Duration) {
+	last := map[string]time.Time{}
+	gaps := map[string]time.Duration{}
+	var overall time.Duration
+	for i, e := range events {
+		lane := eventLane(e.Kind).lane
+		if l, ok := last[lane]; ok {
+			gaps[lane] = max(gaps[lane], e.Time.Sub(l))
+		}
+		last[lane] = e.Time
+		if i > 0 {
+			overall = max(overall, e.Time.Sub(events[i-1].Time))
+		}
+	}
+	return gaps, overall
+}
+
+// TestTimelineNoUnmarkedGap is issue 9's timeline test: a client with more
+// events than the cap, whose SVG and Markdown show no unmarked gap.
+func TestTimelineNoUnmarkedGap(t *testing.T) {
+	frames := busyClient(t, 200)
+	_, truth := observe(t, frames, Options{MaxEvents: 1 << 20})
+	r, c := observe(t, frames, Options{})
+	all := truth.Timeline
+	keepHead, keepTail := DefaultMaxEvents/8, DefaultMaxEvents-DefaultMaxEvents/8
+	if len(all) <= DefaultMaxEvents || truth.TimelineElided != nil {
+		t.Fatalf("uncapped run has %d events (elided %v), want more than %d and none elided", len(all), truth.TimelineElided, DefaultMaxEvents)
+	}
+	dropped := all[keepHead : len(all)-keepTail]
+	e := c.TimelineElided
+	if e == nil {
+		t.Fatal("no timeline_elided in the capped report")
+	}
+	if diff := cmp.Diff([]any{keepHead, len(dropped), dropped[0].Time, dropped[len(dropped)-1].Time, c.TimelineDropped},
+		[]any{e.Index, e.Count, e.From, e.To, len(dropped)}); diff != "" {
+		t.Errorf("index, count, from, to, dropped (-want +got):\n%s", diff)
+	}
+	gaps, overall := laneGaps(all)
+	checkSVGGaps(t, r, c, gaps)
+	checkMarkdownGaps(t, r, dropped, overall)
+}
+
+// svgBox is a drawn element of a timeline: a mark (a point) or an elided
+// band.
+type svgBox struct{ x, y, w, h float64 }
+
+// checkSVGGaps renders r as HTML and checks, lane by lane, that every
+// stretch between two drawn marks longer than the lane's real longest gap
+// (plus the width the merging of marks may add) is covered by a hatched
+// elided band, and that the bracket under the axis labels the span.
+func checkSVGGaps(t *testing.T, r *Report, c Client, gaps map[string]time.Duration) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := RenderHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	num := func(n *html.Node, k string) float64 {
+		v, err := strconv.ParseFloat(attr(n, k), 64)
+		if err != nil {
+			t.Fatalf("<%s %s=%q>: %v", n.Data, k, attr(n, k), err)
+		}
+		return v
+	}
+	var marks, bands []svgBox
+	var labels []string
+	var bracket string
+	walk(doc, func(n *html.Node) {
+		switch {
+		case n.Data == "circle":
+			marks = append(marks, svgBox{x: num(n, "cx"), y: num(n, "cy")})
+		case n.Data == "rect" && attr(n, "class") == "elided":
+			bands = append(bands, svgBox{num(n, "x"), num(n, "y"), num(n, "width"), num(n, "height")})
+		case n.Data == "text" && attr(n, "class") == "elided-label":
+			labels = append(labels, n.FirstChild.Data)
+		case n.Data == "g" && attr(n, "class") == "elision":
+			walk(n, func(m *html.Node) {
+				if m.Data == "text" {
+					bracket = m.FirstChild.Data
+				}
+			})
+		}
+	})
+	tl := buildTimeline(r, c)
+	perSecond := float64(tlPlotEnd-tlPlotStart) / r.End.Sub(r.Start).Seconds()
+	for i, lane := range tl.Lanes {
+		name, _, _ := strings.Cut(lane.Label, " (")
+		gap, ok := gaps[name]
+		if !ok {
+			continue
+		}
+		y0 := float64(tlTopPad + i*tlLaneH)
+		allowed := gap.Seconds()*perSecond + 2*tlMarkR + 0.5
+		var xs []float64
+		for _, m := range marks {
+			if m.y > y0 && m.y < y0+tlLaneH {
+				xs = append(xs, m.x)
+			}
+		}
+		slices.Sort(xs)
+		for j := 1; j < len(xs); j++ {
+			a, z := xs[j-1], xs[j]
+			if z-a <= allowed {
+				continue
+			}
+			covered := slices.ContainsFunc(bands, func(b svgBox) bool {
+				return b.y > y0 && b.y < y0+tlLaneH && b.x <= a+allowed && b.x+b.w >= z-allowed
+			})
+			if !covered {
+				t.Errorf("lane %s: unmarked gap from x=%.1f to x=%.1f (%.1f s; its longest real gap is %s)", name, a, z, (z-a)/perSecond, gap)
+			}
+		}
+	}
+	e := c.TimelineElided
+	if !strings.Contains(bracket, fmt.Sprintf("%d events not kept (memory cap) from %s to %s", e.Count, fmtRel(r.Start, e.From), fmtRel(r.Start, e.To))) {
+		t.Errorf("bracket label %q does not give the elided span", bracket)
+	}
+	if !slices.ContainsFunc(labels, func(s string) bool { return strings.HasPrefix(s, "RA ×") && strings.HasSuffix(s, " every 3.0 s") }) ||
+		!slices.ContainsFunc(labels, func(s string) bool {
+			return strings.HasPrefix(s, "DNS query ×") && strings.Contains(s, " every 1.0 s")
+		}) {
+		t.Errorf("band labels %q do not summarise RAs every 3 s and queries every second", labels)
+	}
+}
+
+// checkMarkdownGaps renders r as Markdown and checks that the timeline
+// table holds the elision row between the kept rows, with the dropped
+// span and counts, and that no two consecutive rows are further apart
+// than the capture's longest real gap.
+func checkMarkdownGaps(t *testing.T, r *Report, dropped []Event, overall time.Duration) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := RenderMarkdown(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(b.String(), "### Timeline\n\n")
+	if !ok {
+		t.Fatal("no timeline table in the Markdown")
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	rows := strings.Split(table, "\n")[2:]
+	count := map[string]int{}
+	for _, e := range dropped {
+		count[e.Kind]++
+	}
+	from, to := fmtRel(r.Start, dropped[0].Time), fmtRel(r.Start, dropped[len(dropped)-1].Time)
+	want := fmt.Sprintf("| … %s to %s | … | **%d events not kept (memory cap)** | ", md(from), md(to), len(dropped))
+	i := slices.IndexFunc(rows, func(s string) bool { return strings.HasPrefix(s, "| … ") })
+	if i != DefaultMaxEvents/8 || !strings.HasPrefix(rows[i], want) {
+		t.Fatalf("elision row %d, want %d starting %q:\n%s", i, DefaultMaxEvents/8, want, rows[max(i, 0)])
+	}
+	for k, n := range count {
+		if !strings.Contains(rows[i], fmt.Sprintf("%s ×%d every ", md(k), n)) {
+			t.Errorf("elision row lacks %d × %s:\n%s", n, k, rows[i])
+		}
+	}
+	rel := func(cell string) time.Duration {
+		s := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(cell, "… "), "\\+"), " s")
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("time cell %q: %v", cell, err)
+		}
+		return time.Duration(f * float64(time.Second))
+	}
+	// Each row spans from its first to its last time: one instant for an
+	// event, the elided span for the elision row.
+	var prev time.Duration
+	for j, row := range rows {
+		cell := strings.Split(row, " | ")[0][2:]
+		first, last, span := strings.Cut(cell, " to ")
+		if !span {
+			last = first
+		}
+		if d := rel(first) - prev; j > 0 && d > overall+time.Millisecond {
+			t.Errorf("Markdown timeline: %s between rows at %s and %s, longer than any real gap (%s)", d, prev, rel(first), overall)
+		}
+		prev = rel(last)
+	}
 }
