@@ -264,6 +264,8 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		hc.DHCPOffers = append(hc.DHCPOffers, []string{strings.Join(o.Servers, ", "), orDash(strings.Join(o.Domains, ", ")),
 			server, refresh, fmtRel(r.Start, o.At), "#" + strconv.Itoa(o.Packet), o.TransactionID})
 	}
+	hc.RAOffers = insertElided(hc.RAOffers, r, c.DNSOffered.ByRAElided, "RA offers", 3)
+	hc.DHCPOffers = insertElided(hc.DHCPOffers, r, c.DNSOffered.ByDHCPv6Elided, "DHCPv6 offers", 4)
 	for _, q := range c.DNSQueried {
 		hc.Queries = append(hc.Queries, []string{q.Server, strconv.Itoa(q.Queries), strconv.Itoa(q.Answers),
 			fmtRel(r.Start, q.First), fmtRel(r.Start, q.Last), "#" + strconv.Itoa(q.FirstPacket), yesNo(q.Offered), strconv.Itoa(q.Stale)})
@@ -275,6 +277,7 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		}
 		hc.Validity = append(hc.Validity, []string{iv.Server, iv.Via, fmtRel(r.Start, iv.From), to})
 	}
+	hc.Validity = insertElided(hc.Validity, r, c.DNSValidityElided, "intervals", 2)
 	shown := 0
 	for _, row := range timelineRows(r, c) {
 		if !row.Elided {

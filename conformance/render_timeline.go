@@ -3,6 +3,7 @@ package conformance
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -268,7 +269,7 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 	tl.elideEvents(c.TimelineElided, laneY, x, start)
 	if e := c.DNSValidityElided; e != nil && len(tl.Lanes) > eventLanes {
 		y0 := float64(tlTopPad + eventLanes*tlLaneH)
-		tl.addElided(x(e.From), x(e.To), y0, float64(tlTopPad+len(tl.Lanes)*tlLaneH)-y0, "",
+		tl.addElided(x(e.From), x(e.To), y0, float64(tlTopPad+len(tl.Lanes)*tlLaneH)-y0,
 			fmt.Sprintf("%d DNS validity intervals not kept (memory cap), from %s to %s", e.Count, fmtRel(start, e.From), fmtRel(start, e.To)))
 	}
 	return tl
@@ -284,7 +285,7 @@ func eventLane(kind string) struct{ lane, shape, class string } {
 
 // tlCharW is the estimated width of a character of an elision label, in
 // SVG units, to decide whether a label fits.
-const tlCharW = 5.6
+const tlCharW = 6.2
 
 // elideEvents draws the events the cap dropped: per lane, a hatched band
 // over the span of that lane's dropped events labelled with how many and
@@ -295,8 +296,9 @@ func (tl *svgTimeline) elideEvents(e *Elided, laneY map[string]float64, x func(t
 		return
 	}
 	type laneSpan struct {
-		first, last time.Time
-		parts       []string
+		first, last  time.Time
+		parts, short []string
+		count        int
 	}
 	var order []string
 	lanes := map[string]*laneSpan{}
@@ -310,11 +312,15 @@ func (tl *svgTimeline) elideEvents(e *Elided, laneY map[string]float64, x func(t
 		}
 		ls.first, ls.last = minTime(ls.first, k.First), maxTime(ls.last, k.Last)
 		ls.parts = append(ls.parts, kindSummary(k))
+		ls.short = append(ls.short, fmt.Sprintf("%s ×%d", k.Kind, k.Count))
+		ls.count += k.Count
 	}
 	for _, name := range order {
 		ls := lanes[name]
-		tl.addElided(x(ls.first), x(ls.last), laneY[name]+2, tlLaneH-4, strings.Join(ls.parts, "; "),
-			fmt.Sprintf("not kept (memory cap) from %s to %s: %s", fmtRel(start, ls.first), fmtRel(start, ls.last), strings.Join(ls.parts, "; ")))
+		full := strings.Join(ls.parts, "; ")
+		tl.addElided(x(ls.first), x(ls.last), laneY[name]+2, tlLaneH-4,
+			fmt.Sprintf("not kept (memory cap) from %s to %s: %s", fmtRel(start, ls.first), fmtRel(start, ls.last), full),
+			full, strings.Join(ls.short, "; "), "×"+strconv.Itoa(ls.count))
 	}
 	x0, x1 := x(e.From), x(e.To)
 	y := float64(tlTopPad+len(tl.Lanes)*tlLaneH) + tlAxisH
@@ -337,19 +343,22 @@ func (tl *svgTimeline) elideEvents(e *Elided, laneY map[string]float64, x func(t
 // and tlMaxElisionLabel the runes of its label that fit the plot.
 const (
 	tlElisionH        = 20
-	tlMaxElisionLabel = 132 // (tlPlotEnd - tlPlotStart) / tlCharW
+	tlMaxElisionLabel = 119 // (tlPlotEnd - tlPlotStart) / tlCharW
 )
 
 // addElided appends a hatched band from x0 to x1 (at least 3 units wide),
-// with label inside it when it fits.
-func (tl *svgTimeline) addElided(x0, x1, y, h float64, label, title string) {
+// with inside it the first of labels, most detailed first, that fits.
+func (tl *svgTimeline) addElided(x0, x1, y, h float64, title string, labels ...string) {
 	if x1-x0 < 3 {
 		mid := (x0 + x1) / 2
 		x0, x1 = mid-1.5, mid+1.5
 	}
 	b := svgElided{X: f1(x0), Y: f1(y), W: f1(x1 - x0), H: f1(h), Title: title}
-	if label != "" && float64(len([]rune(label)))*tlCharW+8 <= x1-x0 {
-		b.Label, b.LabelX, b.LabelY = label, f1((x0+x1)/2), f1(y+h/2+3.5)
+	for _, l := range labels {
+		if float64(len([]rune(l)))*tlCharW+8 <= x1-x0 {
+			b.Label, b.LabelX, b.LabelY = l, f1((x0+x1)/2), f1(y+h/2+3.5)
+			break
+		}
 	}
 	tl.Elided = append(tl.Elided, b)
 }
@@ -482,4 +491,27 @@ func elidedRow(r *Report, e *Elided) timelineRow {
 		Detail: strings.Join(parts, "; "),
 		Elided: true,
 	}
+}
+
+// elidedCells is a table row of cols cells standing for the entries e
+// summarises: how many of what in the first cell, their span in cell at,
+// "…" elsewhere.
+func elidedCells(r *Report, e *Elided, what string, cols, at int) []string {
+	row := make([]string, cols)
+	for i := range row {
+		row[i] = "…"
+	}
+	row[0] = fmt.Sprintf("%d %s not kept (memory cap)", e.Count, what)
+	row[at] = fmtRel(r.Start, e.From) + " to " + fmtRel(r.Start, e.To)
+	return row
+}
+
+// insertElided returns rows with, where the entries e summarises sat,
+// their elidedCells row; rows itself when e is nil.
+func insertElided(rows [][]string, r *Report, e *Elided, what string, at int) [][]string {
+	if e == nil || len(rows) == 0 {
+		return rows
+	}
+	i := min(e.Index, len(rows))
+	return slices.Insert(rows, i, elidedCells(r, e, what, len(rows[0]), at))
 }
