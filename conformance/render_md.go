@@ -272,7 +272,7 @@ func (m *mdWriter) offers(r *Report, c Client) {
 		m.printf("By RA (RDNSS):\n\n")
 		m.tableHead("Server", "Router", "Lifetime", "Offered", "Packet", "Reached", "Expires")
 		for i, a := range o.ByRA {
-			if e := o.ByRAElided; e != nil && i == e.Index {
+			if e := o.ByRAElided; i == elidedIndex(e, len(o.ByRA)-1) {
 				m.row(mdCells(elidedCells(r, e, "RA offers", 7, 3))...)
 			}
 			exp := "never"
@@ -288,7 +288,7 @@ func (m *mdWriter) offers(r *Report, c Client) {
 		m.printf("By DHCPv6:\n\n")
 		m.tableHead("Servers", "Domains", "DHCPv6 server", "Refresh", "At", "Packet", "Transaction")
 		for i, d := range o.ByDHCPv6 {
-			if e := o.ByDHCPv6Elided; e != nil && i == e.Index {
+			if e := o.ByDHCPv6Elided; i == elidedIndex(e, len(o.ByDHCPv6)-1) {
 				m.row(mdCells(elidedCells(r, e, "DHCPv6 offers", 7, 4))...)
 			}
 			refresh := "not sent"
@@ -308,7 +308,7 @@ func (m *mdWriter) offers(r *Report, c Client) {
 		m.printf("Valid:\n\n")
 		m.tableHead("Server", "Via", "From", "To")
 		for i, v := range c.DNSValidity {
-			if e := c.DNSValidityElided; e != nil && i == e.Index {
+			if e := c.DNSValidityElided; i == elidedIndex(e, len(c.DNSValidity)-1) {
 				m.row(mdCells(elidedCells(r, e, "intervals", 4, 2))...)
 			}
 			to := "end of capture"

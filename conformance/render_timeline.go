@@ -461,8 +461,9 @@ type timelineRow struct {
 func timelineRows(r *Report, c Client) []timelineRow {
 	rows := make([]timelineRow, 0, len(c.Timeline)+1)
 	e := c.TimelineElided
+	at := elidedIndex(e, len(c.Timeline))
 	for i, ev := range c.Timeline {
-		if e != nil && i == e.Index {
+		if i == at {
 			rows = append(rows, elidedRow(r, e))
 		}
 		pkt := "derived"
@@ -471,7 +472,7 @@ func timelineRows(r *Report, c Client) []timelineRow {
 		}
 		rows = append(rows, timelineRow{Time: fmtRel(r.Start, ev.Time), Packet: pkt, Kind: ev.Kind, Detail: ev.Detail})
 	}
-	if e != nil && e.Index >= len(c.Timeline) {
+	if e != nil && at == len(c.Timeline) {
 		rows = append(rows, elidedRow(r, e))
 	}
 	return rows
@@ -512,6 +513,15 @@ func insertElided(rows [][]string, r *Report, e *Elided, what string, at int) []
 	if e == nil || len(rows) == 0 {
 		return rows
 	}
-	i := min(e.Index, len(rows))
-	return slices.Insert(rows, i, elidedCells(r, e, what, len(rows[0]), at))
+	return slices.Insert(rows, elidedIndex(e, len(rows)), elidedCells(r, e, what, len(rows[0]), at))
+}
+
+// elidedIndex is where, in a list of n kept entries, the row for the
+// entries e summarises goes (0 to n; a report read from JSON may say
+// anything); -1 when e is nil.
+func elidedIndex(e *Elided, n int) int {
+	if e == nil {
+		return -1
+	}
+	return max(0, min(e.Index, n))
 }

@@ -310,3 +310,58 @@ func checkMarkdownGaps(t *testing.T, r *Report, dropped []Event, overall time.Du
 		prev = rel(last)
 	}
 }
+
+func TestBuildTimelineElided(t *testing.T) {
+	sec := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	to := sec(100)
+	r := &Report{Start: t0, End: sec(100)}
+	c := Client{
+		MAC: "02:00:00:00:02:01",
+		Timeline: []Event{
+			{Kind: EventRS, Time: sec(0), Packet: 1}, {Kind: EventRA, Time: sec(1), Packet: 2},
+			{Kind: EventRA, Time: sec(90), Packet: 90}, {Kind: EventDNSQuery, Time: sec(91), Packet: 91},
+		},
+		TimelineElided: &Elided{Index: 2, Count: 40, From: sec(4), To: sec(80), MaxGapSeconds: 3, Kinds: []ElidedKind{
+			{Kind: EventRA, Count: 25, First: sec(4), Last: sec(76), EverySeconds: 3, MaxGapSeconds: 3},
+			{Kind: EventDNSQuery, Count: 10, First: sec(10), Last: sec(80), EverySeconds: 7.8, MaxGapSeconds: 30},
+			{Kind: EventNS, Count: 5, First: sec(20), Last: sec(21), EverySeconds: 0.25, MaxGapSeconds: 0.3},
+		}},
+		DNSValidity:       []Interval{{Server: "2001:db8::53", Via: ViaRA, From: sec(1), To: &to}},
+		DNSValidityElided: &Elided{Index: 0, Count: 2, From: sec(30), To: sec(40)},
+	}
+	tl := buildTimeline(r, c)
+	var lanes, bands []string
+	for _, l := range tl.Lanes {
+		lanes = append(lanes, l.Label)
+	}
+	for _, b := range tl.Elided {
+		bands = append(bands, strings.Join([]string{b.X, b.W, b.Y, b.Label}, " "))
+	}
+	// Lanes count the elided events; only the lanes that lost events are
+	// hatched, over the span of their own lost events (7.4 units a
+	// second); the DHCPv6 and RS lanes keep their true emptiness. The
+	// ND band is too narrow for any label; the validity lane is hatched
+	// over the dropped intervals.
+	if diff := cmp.Diff([]string{"RS (1)", "RA (27)", "DHCPv6 (0)", "DNS (11)", "ND (5)", "RDNSS 2001:db8::53"}, lanes); diff != "" {
+		t.Errorf("lanes (-want +got):\n%s", diff)
+	}
+	want := []string{
+		"259.6 532.8 28.0 RA ×25 every 3.0 s",
+		"304.0 518.0 68.0 DNS query ×10 every 7.8 s (longest gap 30 s)",
+		"378.0 7.4 88.0 ",
+		"452.0 74.0 106.0 ",
+	}
+	if diff := cmp.Diff(want, bands); diff != "" {
+		t.Errorf("elided bands (-want +got):\n%s", diff)
+	}
+	if tl.Elision == nil || tl.Elision.X0 != "259.6" || tl.Elision.X1 != "822.0" ||
+		!strings.HasPrefix(tl.Elision.Title, "40 events not kept (memory cap) from +4.000 s to +80.000 s: RA ×25 every 3.0 s; ") {
+		t.Errorf("elision bracket %+v", tl.Elision)
+	}
+	if diff := cmp.Diff(tlTopPad+len(tl.Lanes)*tlLaneH+tlAxisH+tlElisionH, tl.Height); diff != "" {
+		t.Errorf("height (-want +got):\n%s", diff)
+	}
+	if tl.Hatch != "hatch-020000000201" {
+		t.Errorf("hatch id %q", tl.Hatch)
+	}
+}
