@@ -159,6 +159,10 @@ func TestTimelineNoUnmarkedGap(t *testing.T) {
 		[]any{e.Index, e.Count, e.From, e.To, len(dropped)}); diff != "" {
 		t.Errorf("index, count, from, to, dropped (-want +got):\n%s", diff)
 	}
+	// The event cap leaves the validity bands and the verdict alone.
+	if diff := cmp.Diff([]any{truth.DNSValidity, truth.Verdict, truth.LostAt}, []any{c.DNSValidity, c.Verdict, c.LostAt}); diff != "" {
+		t.Errorf("validity, verdict, lost at (-uncapped +capped):\n%s", diff)
+	}
 	gaps, overall := laneGaps(all)
 	checkSVGGaps(t, r, c, gaps)
 	checkMarkdownGaps(t, r, dropped, overall)
