@@ -114,28 +114,29 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 		LastSeen:         c.last,
 		Counts:           c.counts,
 		DNSOffered: DNSOffered{
-			ByRA: c.raOffers.items(), ByRADropped: c.raOffers.dropped, ByRAElided: c.raOffers.elided(),
-			ByDHCPv6: c.dhcpOffers.items(), ByDHCPv6Dropped: c.dhcpOffers.dropped, ByDHCPv6Elided: c.dhcpOffers.elided(),
+			ByRA: c.raOffers.items(), ByRADropped: c.raOffers.dropped,
+			ByDHCPv6: c.dhcpOffers.items(), ByDHCPv6Dropped: c.dhcpOffers.dropped,
 		},
-		DNSQueried:        make([]DNSUse, 0, len(c.dnsOrder)),
-		DNSValidity:       c.intervals.items(),
-		DNSValidityElided: c.intervals.elided(),
-		Verdict:           v.verdict,
-		LostAt:            v.lostAt,
-		Reason:            v.reason,
-		Settle:            v.settle,
-		Evidence:          v.evidence,
-		Knowledge:         v.knowledge,
-		Findings:          sortFindings(find.findings()),
-		Checked:           find.checkedIDs(),
-		DNSSources:        v.sources,
-		Timeline:          c.timeline.items(),
-		TimelineDropped:   c.timeline.dropped,
-		TimelineElided:    c.timeline.elided(),
+		DNSQueried:      make([]DNSUse, 0, len(c.dnsOrder)),
+		DNSValidity:     c.intervals.items(),
+		Verdict:         v.verdict,
+		LostAt:          v.lostAt,
+		Reason:          v.reason,
+		Settle:          v.settle,
+		Evidence:        v.evidence,
+		Knowledge:       v.knowledge,
+		Findings:        sortFindings(find.findings()),
+		Checked:         find.checkedIDs(),
+		DNSSources:      v.sources,
+		Timeline:        c.timeline.items(),
+		TimelineDropped: c.timeline.dropped,
 	}
 	if p := identify(c); p != nil {
 		cr.Identified = p.name
 	}
+	cr.TimelineElided = c.timeline.elided()
+	cr.DNSOffered.ByRAElided, cr.DNSOffered.ByDHCPv6Elided = c.raOffers.elided(), c.dhcpOffers.elided()
+	cr.DNSValidityElided = c.intervals.elided()
 	if c.sentDHCPv6Client {
 		cr.ORO = slices.Clone(c.oro)
 		if cr.ORO == nil {
