@@ -266,7 +266,7 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 		tl.Lost = &svgLost{X: f1(x(*c.LostAt)), Title: "DNS lost at " + fmtRel(start, *c.LostAt)}
 	}
 	tl.Hatch = "hatch-" + idSafe(c.MAC)
-	tl.elideEvents(c.TimelineElided, laneY, x, start)
+	tl.elideEvents(c.TimelineElided, laneY, eventLanes, x, start)
 	if e := c.DNSValidityElided; e != nil && len(tl.Lanes) > eventLanes {
 		y0 := float64(tlTopPad + eventLanes*tlLaneH)
 		tl.addElided(x(e.From), x(e.To), y0, float64(tlTopPad+len(tl.Lanes)*tlLaneH)-y0,
@@ -290,8 +290,9 @@ const tlCharW = 6.2
 // elideEvents draws the events the cap dropped: per lane, a hatched band
 // over the span of that lane's dropped events labelled with how many and
 // how often; and under the axis a bracket over the whole span. A lane
-// with no dropped event keeps its true emptiness.
-func (tl *svgTimeline) elideEvents(e *Elided, laneY map[string]float64, x func(time.Time) float64, start time.Time) {
+// with no dropped event keeps its true emptiness; without a breakdown by
+// kind, every event lane is hatched.
+func (tl *svgTimeline) elideEvents(e *Elided, laneY map[string]float64, eventLanes int, x func(time.Time) float64, start time.Time) {
 	if e == nil || e.Count == 0 {
 		return
 	}
@@ -323,6 +324,9 @@ func (tl *svgTimeline) elideEvents(e *Elided, laneY map[string]float64, x func(t
 			full, strings.Join(ls.short, "; "), "×"+strconv.Itoa(ls.count))
 	}
 	x0, x1 := x(e.From), x(e.To)
+	if len(order) == 0 {
+		tl.addElided(x0, x1, tlTopPad, float64(eventLanes*tlLaneH), fmt.Sprintf("%d events not kept (memory cap)", e.Count))
+	}
 	y := float64(tlTopPad+len(tl.Lanes)*tlLaneH) + tlAxisH
 	tl.Height += tlElisionH
 	text := elisionSummary(e, start)

@@ -368,4 +368,13 @@ func TestBuildTimelineElided(t *testing.T) {
 	if tl.Hatch != "hatch-020000000201" {
 		t.Errorf("hatch id %q", tl.Hatch)
 	}
+	// Without a breakdown by kind, every event lane is hatched.
+	c.TimelineElided.Kinds, c.DNSValidityElided = nil, nil
+	bands = nil
+	for _, b := range buildTimeline(r, c).Elided {
+		bands = append(bands, strings.Join([]string{b.X, b.W, b.Y, b.H}, " "))
+	}
+	if diff := cmp.Diff([]string{"259.6 562.4 6.0 80.0"}, bands); diff != "" {
+		t.Errorf("elided bands without kinds (-want +got):\n%s", diff)
+	}
 }
