@@ -246,7 +246,7 @@ func (c *client) event(kind string, p *Packet, detail string) {
 }
 
 func (c *client) eventAt(kind string, ts time.Time, n int, detail string) {
-	c.timeline.add(Event{Kind: kind, Time: ts, Packet: n, Detail: detail}, c.opts.MaxEvents)
+	c.timeline.addStamped(Event{Kind: kind, Time: ts, Packet: n, Detail: detail}, c.opts.MaxEvents, eventStamp)
 }
 
 // problems turns p's malformed pieces into client findings.
@@ -316,7 +316,7 @@ func (c *client) endServer(s *serverState, at time.Time, reason string, e Eviden
 	s.valid = false
 	s.ended, s.endedEv, s.endReason = at, e, reason
 	to := at
-	c.intervals.add(Interval{Server: s.addr.String(), Via: ViaRA, From: s.from, To: &to}, c.opts.MaxOffers)
+	c.intervals.addStamped(Interval{Server: s.addr.String(), Via: ViaRA, From: s.from, To: &to}, c.opts.MaxOffers, intervalStamp)
 	kind := EventRDNSSExpired
 	if reason == "withdrawn" {
 		kind = EventRDNSSWithdrawn
@@ -387,7 +387,7 @@ func (c *client) applyRA(t *raTemplate, reached string, assumed bool) {
 			off := t.offers[i]
 			i++
 			off.Reached, off.Assumed = reached, assumed
-			c.raOffers.add(off, c.opts.MaxOffers)
+			c.raOffers.addStamped(off, c.opts.MaxOffers, raOfferStamp)
 			c.offerRA(p, o.Lifetime, a, from, reached, assumed)
 			c.offerRANonZero(p, o.Lifetime, a, ra.RouterLifetime)
 			if !assumed && o.Lifetime != 0 {
@@ -736,7 +736,7 @@ func (c *client) setDHCPDNS(servers []netip.Addr, p *Packet) {
 			}
 			c.dhcpGone[old] = now
 			to := now
-			c.intervals.add(Interval{Server: old.String(), Via: ViaDHCPv6, From: c.dhcpSince[old], To: &to}, c.opts.MaxOffers)
+			c.intervals.addStamped(Interval{Server: old.String(), Via: ViaDHCPv6, From: c.dhcpSince[old], To: &to}, c.opts.MaxOffers, intervalStamp)
 			delete(c.dhcpSince, old)
 		}
 	}

@@ -85,7 +85,9 @@ type htmlClient struct {
 	DHCPOffers   [][]string
 	Queries      [][]string
 	Validity     [][]string
-	Events       [][]string
+	// Events are the first htmlMaxEvents rows of the event table, the
+	// summary of events the cap did not keep included.
+	Events []timelineRow
 	// EventsOmitted counts timeline events left out of Events.
 	EventsOmitted int
 }
@@ -295,6 +297,8 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		hc.DHCPOffers = append(hc.DHCPOffers, []string{strings.Join(o.Servers, ", "), orDash(strings.Join(o.Domains, ", ")),
 			server, refresh, fmtRel(r.Start, o.At), "#" + strconv.Itoa(o.Packet), o.TransactionID})
 	}
+	hc.RAOffers = insertElided(hc.RAOffers, r, c.DNSOffered.ByRAElided, "RA offers", 3)
+	hc.DHCPOffers = insertElided(hc.DHCPOffers, r, c.DNSOffered.ByDHCPv6Elided, "DHCPv6 offers", 4)
 	for _, q := range c.DNSQueried {
 		hc.Queries = append(hc.Queries, []string{q.Server, strconv.Itoa(q.Queries), strconv.Itoa(q.Answers),
 			fmtRel(r.Start, q.First), fmtRel(r.Start, q.Last), "#" + strconv.Itoa(q.FirstPacket), yesNo(q.Offered), strconv.Itoa(q.Stale)})
@@ -306,14 +310,18 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		}
 		hc.Validity = append(hc.Validity, []string{iv.Server, iv.Via, fmtRel(r.Start, iv.From), to})
 	}
-	for _, e := range c.Timeline[:min(len(c.Timeline), htmlMaxEvents)] {
-		p := "derived"
-		if e.Packet != 0 {
-			p = "#" + strconv.Itoa(e.Packet)
+	hc.Validity = insertElided(hc.Validity, r, c.DNSValidityElided, "intervals", 2)
+	shown := 0
+	for _, row := range timelineRows(r, c) {
+		if !row.Elided {
+			if shown == htmlMaxEvents {
+				break
+			}
+			shown++
 		}
-		hc.Events = append(hc.Events, []string{fmtRel(r.Start, e.Time), p, e.Kind, e.Detail})
+		hc.Events = append(hc.Events, row)
 	}
-	hc.EventsOmitted = len(c.Timeline) - len(hc.Events)
+	hc.EventsOmitted = len(c.Timeline) - shown
 	return hc
 }
 

@@ -63,6 +63,15 @@ func (m *mdWriter) tableHead(cols ...string) {
 	m.row(d...)
 }
 
+// mdCells escapes each cell with md.
+func mdCells(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = md(c)
+	}
+	return out
+}
+
 // md escapes text from a report for Markdown: ASCII punctuation that can
 // start emphasis, code, links, raw HTML, entities or a table cell gets a
 // backslash (CommonMark §2.4), and line breaks and other control characters
@@ -232,15 +241,12 @@ func (m *mdWriter) client(r *Report, c Client) {
 	if len(c.Timeline) > 0 {
 		m.printf("### Timeline\n\n")
 		m.tableHead("Time", "Packet", "Event", "Detail")
-		for _, e := range c.Timeline {
-			pkt := "derived"
-			if e.Packet != 0 {
-				pkt = "#" + strconv.Itoa(e.Packet)
+		for _, row := range timelineRows(r, c) {
+			if row.Elided {
+				m.row("… "+md(row.Time), row.Packet, "**"+md(row.Kind)+"**", md(row.Detail))
+				continue
 			}
-			m.row(md(fmtRel(r.Start, e.Time)), pkt, md(e.Kind), md(e.Detail))
-		}
-		if c.TimelineDropped > 0 {
-			m.printf("\n%d later events not kept.\n", c.TimelineDropped)
+			m.row(md(row.Time), row.Packet, md(row.Kind), md(row.Detail))
 		}
 		m.printf("\n")
 	}
@@ -280,7 +286,10 @@ func (m *mdWriter) offers(r *Report, c Client) {
 	if len(o.ByRA) > 0 {
 		m.printf("By RA (RDNSS):\n\n")
 		m.tableHead("Server", "Router", "Lifetime", "Offered", "Packet", "Reached", "Expires")
-		for _, a := range o.ByRA {
+		for i, a := range o.ByRA {
+			if e := o.ByRAElided; i == elidedIndex(e, len(o.ByRA)-1) {
+				m.row(mdCells(elidedCells(r, e, "RA offers", 7, 3))...)
+			}
 			exp := "never"
 			if a.ExpiresAt != nil {
 				exp = fmtRel(r.Start, *a.ExpiresAt)
@@ -288,15 +297,15 @@ func (m *mdWriter) offers(r *Report, c Client) {
 			m.row(md(a.Server), md(a.Router), md(fmtLifetime(a.LifetimeSeconds)), md(fmtRel(r.Start, a.OfferedAt)),
 				"#"+strconv.Itoa(a.Packet), md(a.Reached), md(exp))
 		}
-		if o.ByRADropped > 0 {
-			m.printf("\n%d more RA offers not kept.\n", o.ByRADropped)
-		}
 		m.printf("\n")
 	}
 	if len(o.ByDHCPv6) > 0 {
 		m.printf("By DHCPv6:\n\n")
 		m.tableHead("Servers", "Domains", "DHCPv6 server", "Refresh", "At", "Packet", "Transaction")
-		for _, d := range o.ByDHCPv6 {
+		for i, d := range o.ByDHCPv6 {
+			if e := o.ByDHCPv6Elided; i == elidedIndex(e, len(o.ByDHCPv6)-1) {
+				m.row(mdCells(elidedCells(r, e, "DHCPv6 offers", 7, 4))...)
+			}
 			refresh := "not sent"
 			if d.RefreshTimeSeconds != nil {
 				refresh = fmtLifetime(*d.RefreshTimeSeconds)
@@ -308,15 +317,15 @@ func (m *mdWriter) offers(r *Report, c Client) {
 			m.row(md(strings.Join(d.Servers, ", ")), md(orDash(strings.Join(d.Domains, ", "))), md(server), md(refresh),
 				md(fmtRel(r.Start, d.At)), "#"+strconv.Itoa(d.Packet), md(d.TransactionID))
 		}
-		if o.ByDHCPv6Dropped > 0 {
-			m.printf("\n%d more DHCPv6 offers not kept.\n", o.ByDHCPv6Dropped)
-		}
 		m.printf("\n")
 	}
 	if len(c.DNSValidity) > 0 {
 		m.printf("Valid:\n\n")
 		m.tableHead("Server", "Via", "From", "To")
-		for _, v := range c.DNSValidity {
+		for i, v := range c.DNSValidity {
+			if e := c.DNSValidityElided; i == elidedIndex(e, len(c.DNSValidity)-1) {
+				m.row(mdCells(elidedCells(r, e, "intervals", 4, 2))...)
+			}
 			to := "end of capture"
 			if v.To != nil {
 				to = fmtRel(r.Start, *v.To)

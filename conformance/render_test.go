@@ -429,6 +429,7 @@ func FuzzDecodeJSON(f *testing.F) {
 	}
 	f.Add(b.Bytes())
 	f.Add([]byte(`{"schema":"ralab.report/v1","start":"2026-01-01T00:00:00Z","end":"2025-01-01T00:00:00Z","clients":[{"mac":"x","timeline":[{"kind":"RA","time":"2030-01-01T00:00:00Z"}],"dns_validity":[{"server":"s","from":"2020-01-01T00:00:00Z"}]}]}`))
+	f.Add([]byte(`{"schema":"ralab.report/v1","start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:01:00Z","clients":[{"mac":"x","timeline":[{"kind":"RA","time":"2026-01-01T00:00:00Z"}],"timeline_elided":{"index":-5,"count":3,"from":"2027-01-01T00:00:00Z","to":"2020-01-01T00:00:00Z","kinds":[{"kind":"","count":-1}]},"dns_offered":{"by_ra":[],"by_ra_elided":{"index":99}},"dns_validity":[],"dns_validity_elided":{"index":1}}]}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r, err := DecodeJSON(bytes.NewReader(in))
 		if err != nil {
