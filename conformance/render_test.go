@@ -57,7 +57,7 @@ func sampleReport() *Report {
 				MAC: "02:00:00:00:02:01", Randomized: true, Identified: "dhcpcd", Hostname: "laptop",
 				ORO: []uint16{23, 24, 32, 82, 83}, FirstSeen: at(1), LastSeen: at(1190),
 				Addresses: []Address{{Address: "fe80::ff:fe00:201", Kind: AddrLinkLocal, Source: "dad", FirstSeen: at(1), LastSeen: at(1190)}},
-				Counts:    ClientCounts{RS: 1, DAD: 2, InformationRequests: 1, Replies: 1, DNSQueries: 4, DNSAnswers: 4, RAsReceived: 3},
+				Counts:    ClientCounts{RS: 1, DAD: 2, InformationRequests: 1, Replies: 1, DNSQueries: 4, DNSAnswers: 4, RAsReceived: 3}, FirstDNS: ptr(at(5)),
 				DNSOffered: DNSOffered{
 					ByRA:     []RAOffer{ra(3, 2, 1800), ra(40, 600, 1800)},
 					ByDHCPv6: []DHCPv6Offer{{Servers: []string{"2001:db8::53"}, Domains: []string{"lab.example"}, ServerDUID: "00030001020000000101", ServerAddress: "fe80::ff:fe00:101", RefreshTimeSeconds: u32(600), At: at(3.1), Packet: 6, TransactionID: "a1b2c3"}},

@@ -39,7 +39,9 @@ type svgTimeline struct {
 	Bands          []svgBand
 	Marks          []svgMark
 	Ticks          []svgTick
-	Lost           *svgLost
+	// Outages are the client's DNS outages, each a red band over its
+	// span with a dashed line at its start.
+	Outages []svgOutage
 	// Hatch is the id of the hatch pattern of Elided bands, unique to
 	// the client on the page.
 	Hatch string
@@ -89,9 +91,9 @@ type svgTick struct {
 	X, Label string
 }
 
-// svgLost marks when the client lost DNS.
-type svgLost struct {
-	X, Title string
+// svgOutage marks one DNS outage.
+type svgOutage struct {
+	X, W, Title string
 }
 
 // Lanes of the timeline for each event kind, and the mark shape.
@@ -262,8 +264,14 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 		})
 	}
 
-	if c.LostAt != nil {
-		tl.Lost = &svgLost{X: f1(x(*c.LostAt)), Title: "DNS lost at " + fmtRel(start, *c.LostAt)}
+	for _, o := range c.Outages {
+		end, until := r.End, "the end"
+		if o.End != nil {
+			end, until = *o.End, fmtRel(start, *o.End)
+		}
+		x0 := x(o.Start)
+		tl.Outages = append(tl.Outages, svgOutage{X: f1(x0), W: f1(max(x(end)-x0, 1)),
+			Title: fmt.Sprintf("no DNS from %s to %s (%s): %s", fmtRel(start, o.Start), until, fmtSeconds(round3(o.DurationSeconds)), o.Cause)})
 	}
 	tl.Hatch = "hatch-" + idSafe(c.MAC)
 	tl.elideEvents(c.TimelineElided, laneY, eventLanes, x, start)
