@@ -81,10 +81,10 @@ type htmlClient struct {
 	Outages     [][]string
 	FirstDNS    string
 	Timeline    *svgTimeline
-	RAOffers     [][]string
-	DHCPOffers   [][]string
-	Queries      [][]string
-	Validity     [][]string
+	RAOffers    [][]string
+	DHCPOffers  [][]string
+	Queries     [][]string
+	Validity    [][]string
 	// Events are the first htmlMaxEvents rows of the event table, the
 	// summary of events the cap did not keep included.
 	Events []timelineRow
