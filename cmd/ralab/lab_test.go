@@ -17,7 +17,7 @@ func TestLabFlags(t *testing.T) {
 		{"once with a scenario", []string{"lab", "--once", "--scenario", "baseline"}, 2},
 		{"bad flag", []string{"lab", "--nope"}, 2},
 		{"missing config", []string{"lab", "-c", filepath.Join(t.TempDir(), "none.toml")}, 1},
-		{"unknown scenario", []string{"lab", "-o", t.TempDir(), "--scenario", "F99-nothing"}, 1},
+		{"unknown scenario", []string{"lab", "-o", t.TempDir(), "--scenario", "F99-nothing"}, 2},
 	}
 	for _, tt := range tests {
 		if got := runMain(tt.args); got != tt.want {

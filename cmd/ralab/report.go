@@ -16,8 +16,16 @@ import (
 
 func init() {
 	commands["report"] = command{
-		summary: "re-render a saved JSON report as Markdown, HTML or JSON",
-		run:     runReport,
+		summary:  "re-render a saved JSON report as Markdown, HTML or JSON",
+		synopsis: []string{"-i REPORT.json [--format json|md|html] [-o OUT]"},
+		description: "Re-renders a " + conformance.SchemaVersion + " JSON report written by analyze, observe,\n" +
+			"serve ([interface.observe]) or lab; other schema versions are refused.\n" +
+			"The format follows --format, else -o's extension, else Markdown.",
+		examples: []example{
+			{"ralab report -i eth1.report.json -o eth1.html", "the report as a standalone HTML page"},
+			{"ralab report -i F5-rdnss-lifetime.report.json", "the report as Markdown on standard output"},
+		},
+		run: runReport,
 	}
 }
 
@@ -129,17 +137,11 @@ func runReport(_ context.Context, args []string) error {
 	fs := newFlagSet("report")
 	in := fs.String("i", "", "JSON report `file` written by analyze or observe (required; - for standard input)")
 	rf := addReportFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab report -i REPORT.json [--format json|md|html] [-o OUT]\n\n"+
-			"Re-renders a "+conformance.SchemaVersion+" JSON report; other schema versions are refused.\n\nflags:")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *in == "" || fs.NArg() > 0 {
-		fmt.Fprintln(fs.Output(), "ralab report: -i REPORT.json is required and no arguments are accepted")
-		fs.Usage()
+		fmt.Fprintln(fs.Output(), "ralab report: -i REPORT.json is required and no arguments are accepted (see ralab report --help)")
 		return errUsage
 	}
 	format, err := chooseFormat(*rf.format, *rf.out)

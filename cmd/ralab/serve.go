@@ -30,7 +30,24 @@ import (
 func init() {
 	commands["serve"] = command{
 		summary: "send Router Advertisements (and stateless DHCPv6) as configured",
-		run:     runServe,
+		synopsis: []string{
+			"-c FILE [--log-level debug|info|warn|error] [--log-format text|json]",
+			"-c FILE --scenario SCENARIO.toml [--scenario-start now|TIME] [--scenario-hold]",
+		},
+		description: "The daemon. Sends Router Advertisements on every configured interface,\n" +
+			"answers stateless DHCPv6 and runs the lab DNS responder where enabled, and,\n" +
+			"with [interface.observe], watches each link's clients. SIGHUP re-reads FILE\n" +
+			"(an invalid file is logged and the running configuration stays);\n" +
+			"SIGINT/SIGTERM send final RAs and exit. With [http] address, serves /metrics,\n" +
+			"/ra and the live reports at /report/<interface>.\n\n" +
+			"With --scenario, each phase's impairments and overrides apply to every\n" +
+			"interface from the phase's start; after the scenario's duration ralab\n" +
+			"sends final RAs and exits 0, or with --scenario-hold keeps serving FILE.",
+		examples: []example{
+			{"ralab serve -c /etc/ralab/ralab.toml", "serve as configured (see the systemd unit in the README)"},
+			{"ralab serve -c ralab.toml --scenario configs/scenarios/F5-rdnss-lifetime.toml", "reproduce F5 on a real VLAN"},
+		},
+		run: runServe,
 	}
 }
 
@@ -43,23 +60,11 @@ func runServe(ctx context.Context, args []string) error {
 	scenFile := fs.String("scenario", "", "apply the timed impairment phases of scenario `file` to every interface, then exit")
 	scenStart := fs.String("scenario-start", "now", "scenario start `time`: now or an RFC 3339 time")
 	scenHold := fs.Bool("scenario-hold", false, "after the scenario, keep serving the configuration without impairments instead of exiting")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab serve -c FILE [--log-level debug|info|warn|error] [--log-format text|json]\n"+
-			"                   [--scenario SCENARIO.toml [--scenario-start now|TIME] [--scenario-hold]]\n\n"+
-			"Sends Router Advertisements on every configured interface and answers\n"+
-			"stateless DHCPv6 where enabled. SIGHUP re-reads FILE; SIGINT/SIGTERM send\n"+
-			"final RAs and exit.\n\n"+
-			"With --scenario, each phase's impairments and overrides apply to every\n"+
-			"interface from the phase's start; after the scenario's duration ralab\n"+
-			"sends final RAs and exits 0, or with --scenario-hold keeps serving FILE.\n\nflags:")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *file == "" || fs.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "ralab serve: -c FILE is required and no arguments are accepted")
-		fs.Usage()
+		fmt.Fprintln(os.Stderr, "ralab serve: -c FILE is required and no arguments are accepted (see ralab serve --help)")
 		return errUsage
 	}
 	log, err := serveLogger(os.Stderr, *level, *format)
@@ -108,6 +113,7 @@ func runServe(ctx context.Context, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerBuildInfo(reg)
 	sup := &serveSupervisor{
 		log:      log,
 		am:       advertiser.NewMetrics(reg),
