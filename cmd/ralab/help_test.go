@@ -199,4 +199,3 @@ func TestResolveAt(t *testing.T) {
 		t.Error("an offset with standard input: no error")
 	}
 }
-
