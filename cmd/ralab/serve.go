@@ -24,6 +24,7 @@ import (
 	"github.com/ralab/ralab/internal/dnsresponder"
 	"github.com/ralab/ralab/internal/httpstatus"
 	"github.com/ralab/ralab/internal/impair"
+	"github.com/ralab/ralab/internal/liveobserve"
 	"github.com/ralab/ralab/internal/scenario"
 )
 
@@ -119,6 +120,7 @@ func runServe(ctx context.Context, args []string) error {
 		am:       advertiser.NewMetrics(reg),
 		dm:       dhcpv6.NewMetrics(reg),
 		dnsm:     dnsresponder.NewMetrics(reg),
+		om:       liveobserve.NewMetrics(reg),
 		fatal:    make(chan error, 1),
 		ifcs:     map[string]*servedInterface{},
 		stopping: map[string][]chan struct{}{},
@@ -135,10 +137,12 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		httpDone = make(chan error, 1)
 		go func() {
-			mux := http.NewServeMux()
-			mux.Handle("/", httpstatus.Handler(reg, sup.status))
-			mux.HandleFunc("GET /report/{interface}", sup.serveReport)
-			httpDone <- httpstatus.Serve(ctx, ln, mux, log)
+			h := httpstatus.Handler(reg, httpstatus.Options{
+				Status:  sup.status,
+				Reports: sup.observed,
+				Report:  http.HandlerFunc(sup.serveReport),
+			})
+			httpDone <- httpstatus.Serve(ctx, ln, h, log)
 		}()
 	}
 
@@ -274,10 +278,12 @@ func serveSplitErrors(err error) []error {
 // serveSupervisor runs one advertiser, and a DHCPv6 server when enabled,
 // per configured interface, and applies reloads.
 type serveSupervisor struct {
-	log   *slog.Logger
-	am    *advertiser.Metrics
-	dm    *dhcpv6.Metrics
-	dnsm  *dnsresponder.Metrics
+	log  *slog.Logger
+	am   *advertiser.Metrics
+	dm   *dhcpv6.Metrics
+	dnsm *dnsresponder.Metrics
+	// om are the observers' series (ralab_clients, the outage series).
+	om    *liveobserve.Metrics
 	fatal chan error
 
 	mu   sync.Mutex

@@ -602,7 +602,12 @@ func analyze(path string, at time.Time) (*conformance.Report, error) {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	defer f.Close()
-	rep, err := conformance.AnalyzeAt(f, at)
+	// The report names its capture as it sits beside it in the output
+	// directory.
+	rep, err := conformance.AnalyzeWith(f, conformance.AnalyzeOptions{
+		At:      at,
+		Tracker: conformance.Options{Source: conformance.Source{Name: filepath.Base(path)}},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("lab: analyzing %s: %w", path, err)
 	}

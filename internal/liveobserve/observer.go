@@ -83,6 +83,10 @@ type Config struct {
 	// Poll is how often a missing or down interface is looked for; 0
 	// means DefaultPoll.
 	Poll time.Duration
+	// Metrics, when set, receive the observer's conclusions every
+	// DefaultMetricsEvery and at Close (ralab_clients and the outage
+	// series).
+	Metrics *Metrics
 	// Logger receives logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -429,7 +433,7 @@ func (o *Observer) flush() {
 
 // periodic logs progress and rewrites the reports until ctx ends.
 func (o *Observer) periodic(ctx context.Context) {
-	var progress, rewrite, flush <-chan time.Time
+	var progress, rewrite, flush, metrics <-chan time.Time
 	if o.cfg.Progress > 0 {
 		t := time.NewTicker(o.cfg.Progress)
 		defer t.Stop()
@@ -439,6 +443,11 @@ func (o *Observer) periodic(ctx context.Context) {
 		t := time.NewTicker(o.cfg.ReportEvery)
 		defer t.Stop()
 		rewrite = t.C
+	}
+	if o.cfg.Metrics != nil {
+		t := time.NewTicker(DefaultMetricsEvery)
+		defer t.Stop()
+		metrics = t.C
 	}
 	if o.cfg.PCAPNG != "" {
 		t := time.NewTicker(flushEvery)
@@ -451,6 +460,8 @@ func (o *Observer) periodic(ctx context.Context) {
 			return
 		case <-flush:
 			o.flush()
+		case now := <-metrics:
+			o.cfg.Metrics.Update(o.cfg.Interface, o.Report(now))
 		case now := <-progress:
 			o.logProgress("progress", o.Report(now))
 		case now := <-rewrite:
@@ -517,6 +528,32 @@ func WithCaptureFindings(r *conformance.Report, st capture.Stats, now time.Time)
 	return r
 }
 
+// closeDrain bounds how long Close waits for the capture to read the
+// frames the kernel has already queued for it.
+const closeDrain = time.Second
+
+// drain waits, at most closeDrain, until the capture has read every frame
+// the kernel queued on its socket (or dropped), so that what was sent just
+// before Close, such as the daemon's final RAs, is in the capture and the
+// report. The kernel queues a frame sent on the interface before the send
+// returns.
+func (o *Observer) drain() {
+	deadline := time.Now().Add(closeDrain)
+	for {
+		o.mu.Lock()
+		l := o.cur
+		o.mu.Unlock()
+		if l == nil {
+			return
+		}
+		st, err := l.Stats()
+		if err != nil || st.Packets+st.KernelDrops >= st.KernelPackets || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // Err returns why capturing stopped before Close, or nil.
 func (o *Observer) Err() error {
 	o.mu.Lock()
@@ -531,6 +568,7 @@ func (o *Observer) Err() error {
 func (o *Observer) Close() (*conformance.Report, error) {
 	var r *conformance.Report
 	o.closeOnce.Do(func() {
+		o.drain()
 		o.cancel()
 		<-o.done
 		end := time.Now()
@@ -550,6 +588,7 @@ func (o *Observer) Close() (*conformance.Report, error) {
 		}
 		o.pmu.Unlock()
 		r = o.Report(end)
+		o.cfg.Metrics.Update(o.cfg.Interface, r)
 		errs = append(errs, o.writeOutputs(r))
 		o.logProgress("observer stopped", r)
 		o.closeErr = errors.Join(errs...)
