@@ -84,8 +84,8 @@ type Config struct {
 	// means DefaultPoll.
 	Poll time.Duration
 	// Metrics, when set, receive the observer's conclusions every
-	// DefaultMetricsEvery and at Close (ralab_clients and the outage
-	// series).
+	// DefaultMetricsEvery, at each rewrite of Outputs and at Close
+	// (ralab_clients and the outage series).
 	Metrics *Metrics
 	// Logger receives logs; nil discards them.
 	Logger *slog.Logger
@@ -465,7 +465,9 @@ func (o *Observer) periodic(ctx context.Context) {
 		case now := <-progress:
 			o.logProgress("progress", o.Report(now))
 		case now := <-rewrite:
-			if err := o.writeOutputs(o.Report(now)); err != nil {
+			r := o.Report(now)
+			o.cfg.Metrics.Update(o.cfg.Interface, r)
+			if err := o.writeOutputs(r); err != nil {
 				o.log.Warn("rewriting the report", "err", err)
 			}
 		}
