@@ -53,7 +53,7 @@ func (g verdictGate) check(r *conformance.Report) error {
 	if len(hit) == 0 {
 		return nil
 	}
-	fmt.Fprintf(os.Stderr, "ralab analyze: --fail-on: %d clients: %s\n", len(hit), strings.Join(hit, ", "))
+	fmt.Fprintf(os.Stderr, "ralab: --fail-on: %d clients: %s\n", len(hit), strings.Join(hit, ", "))
 	return errFailOn
 }
 

@@ -12,6 +12,7 @@ import (
 var flagChoices = map[string]string{
 	"analyze format":       "json md html",
 	"analyze fail-on":      "dns-lost no-dns inconclusive",
+	"report fail-on":       "dns-lost no-dns inconclusive",
 	"observe format":       "json md html",
 	"report format":        "json md html",
 	"serve log-level":      "debug info warn error",

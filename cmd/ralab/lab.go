@@ -14,6 +14,7 @@ import (
 	"github.com/ralab/ralab/configs"
 	"github.com/ralab/ralab/internal/lab"
 	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/scenario"
 )
 
 func init() {
@@ -179,4 +180,23 @@ func checkScenarioNames(names []string) error {
 		return nil
 	}
 	return fmt.Errorf("%w %s; the scenarios are:\n  %s", errScenarioName, strings.Join(bad, ", "), strings.Join(valid, "\n  "))
+}
+
+// loadScenario loads the scenario file arg or, when no such file exists
+// and arg is a plain name, the built-in scenario of that name. An unknown
+// name is answered with the list of built-in ones.
+func loadScenario(arg string) (*scenario.Scenario, error) {
+	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, "/.") {
+		return scenario.Load(arg)
+	}
+	all, err := lab.Scenarios()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range all {
+		if s.Name == arg {
+			return s, nil
+		}
+	}
+	return nil, checkScenarioNames([]string{arg})
 }

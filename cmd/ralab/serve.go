@@ -25,7 +25,6 @@ import (
 	"github.com/ralab/ralab/internal/httpstatus"
 	"github.com/ralab/ralab/internal/impair"
 	"github.com/ralab/ralab/internal/liveobserve"
-	"github.com/ralab/ralab/internal/scenario"
 )
 
 func init() {
@@ -33,7 +32,7 @@ func init() {
 		summary: "send Router Advertisements (and stateless DHCPv6) as configured",
 		synopsis: []string{
 			"-c FILE [--log-level debug|info|warn|error] [--log-format text|json]",
-			"-c FILE --scenario SCENARIO.toml [--scenario-start now|TIME] [--scenario-hold]",
+			"-c FILE --scenario SCENARIO [--scenario-start now|TIME] [--scenario-hold]",
 		},
 		description: "The daemon. Sends Router Advertisements on every configured interface,\n" +
 			"answers stateless DHCPv6 and runs the lab DNS responder where enabled, and,\n" +
@@ -41,12 +40,13 @@ func init() {
 			"(an invalid file is logged and the running configuration stays);\n" +
 			"SIGINT/SIGTERM send final RAs and exit. With [http] address, serves /metrics,\n" +
 			"/ra and the live reports at /report/<interface>.\n\n" +
-			"With --scenario, each phase's impairments and overrides apply to every\n" +
+			"With --scenario (a scenario file, or the name of a built-in one), each\n" +
+			"phase's impairments and overrides apply to every\n" +
 			"interface from the phase's start; after the scenario's duration ralab\n" +
 			"sends final RAs and exits 0, or with --scenario-hold keeps serving FILE.",
 		examples: []example{
 			{"ralab serve -c /etc/ralab/ralab.toml", "serve as configured (see the systemd unit in the README)"},
-			{"ralab serve -c ralab.toml --scenario configs/scenarios/F5-rdnss-lifetime.toml", "reproduce F5 on a real VLAN"},
+			{"ralab serve -c ralab.toml --scenario F5-rdnss-lifetime", "reproduce F5 (RDNSS lifetime too short) on a real VLAN"},
 		},
 		run: runServe,
 	}
@@ -58,7 +58,7 @@ func runServe(ctx context.Context, args []string) error {
 	file := fs.String("c", "", "configuration `file` (required)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	format := fs.String("log-format", "text", "log `format`: text or json")
-	scenFile := fs.String("scenario", "", "apply the timed impairment phases of scenario `file` to every interface, then exit")
+	scenFile := fs.String("scenario", "", "apply the timed impairment phases of scenario `file` (or built-in scenario name, as ralab impairments --scenarios lists) to every interface, then exit")
 	scenStart := fs.String("scenario-start", "now", "scenario start `time`: now or an RFC 3339 time")
 	scenHold := fs.Bool("scenario-hold", false, "after the scenario, keep serving the configuration without impairments instead of exiting")
 	if err := parseFlags(fs, args); err != nil {
@@ -100,7 +100,7 @@ func runServe(ctx context.Context, args []string) error {
 	serveLogWarnings(log, cfg)
 	var run *scenarioRun
 	if *scenFile != "" {
-		sc, err := scenario.Load(*scenFile)
+		sc, err := loadScenario(*scenFile)
 		if err != nil {
 			return fmt.Errorf("invalid scenario:\n%w", err)
 		}

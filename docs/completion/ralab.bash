@@ -68,6 +68,9 @@ _ralab() {
     "observe -w"|"observe --w")
         COMPREPLY=($(compgen -f -- "$cur"))
         return ;;
+    "report --fail-on")
+        COMPREPLY=($(compgen -W "dns-lost no-dns inconclusive" -- "$cur"))
+        return ;;
     "report --format")
         COMPREPLY=($(compgen -W "json md html" -- "$cur"))
         return ;;
@@ -132,7 +135,7 @@ _ralab() {
         fi ;;
     report)
         if [[ $cur == -* || -z "" ]]; then
-            COMPREPLY=($(compgen -W "--format -i -o --help" -- "$cur"))
+            COMPREPLY=($(compgen -W "--fail-on --format -i -o --help" -- "$cur"))
         else
             COMPREPLY=()
         fi ;;
