@@ -264,37 +264,35 @@ func TestAnalyzeCommand(t *testing.T) {
 	})
 }
 
-// TestAnalyzeFailOn runs "ralab analyze --fail-on" on a capture with one
-// client and checks the exit status for its verdict and for others, and
-// that the report is written either way.
+// TestAnalyzeFailOn runs "ralab analyze --fail-on" on a capture where the
+// client got DNS and on one where it only solicited, and checks the exit
+// status and that the report is written either way.
 func TestAnalyzeFailOn(t *testing.T) {
 	dir := t.TempDir()
-	ng, _ := writeCaptures(t, dir, labFrames(time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)))
-	out := filepath.Join(dir, "r.json")
-	if err := runAnalyze(context.Background(), []string{ng, "-o", out}); err != nil {
+	t0 := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	okCap, _ := writeCaptures(t, dir, labFrames(t0))
+	sub := filepath.Join(dir, "rs-only")
+	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	verdict := readJSONReport(t, out).Clients[0].Verdict
-	other := conformance.VerdictDNSLost
-	if verdict == other {
-		other = conformance.VerdictNoDNS
-	}
+	rsOnly, _ := writeCaptures(t, sub, labFrames(t0)[:1])
+	all := "dns-lost,no-dns,inconclusive"
 	tests := []struct {
-		failOn string
-		want   int
+		capture, failOn string
+		want            int
 	}{
-		{string(other), 0},
-		{string(verdict) + "," + string(other), 1},
-		{"dns-ok", 2},
-		{"", 0},
-	}
-	if verdict == conformance.VerdictDNSOK {
-		tests[1].want = 2 // dns-ok is not a verdict to fail on
+		{okCap, all, 0},
+		{okCap, "", 0},
+		{rsOnly, all, 1},
+		{rsOnly, "", 0},
+		{okCap, "dns-ok", 2},
 	}
 	for _, tt := range tests {
+		out := filepath.Join(dir, "r.json")
 		os.Remove(out)
-		if got := runMain([]string{"analyze", ng, "-o", out, "--fail-on", tt.failOn}); got != tt.want {
-			t.Errorf("verdict %s, --fail-on %q: exit status %d, want %d", verdict, tt.failOn, got, tt.want)
+		if got := runMain([]string{"analyze", tt.capture, "-o", out, "--fail-on", tt.failOn}); got != tt.want {
+			r := readJSONReport(t, out)
+			t.Errorf("%s (verdict %s), --fail-on %q: exit status %d, want %d", tt.capture, r.Clients[0].Verdict, tt.failOn, got, tt.want)
 		}
 		if _, err := os.Stat(out); (err == nil) != (tt.want != 2) {
 			t.Errorf("--fail-on %q: report written %v, want %v", tt.failOn, err == nil, tt.want != 2)
