@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -197,5 +198,42 @@ func TestResolveAt(t *testing.T) {
 	}
 	if _, err := resolveAt("+1s", "-"); err == nil {
 		t.Error("an offset with standard input: no error")
+	}
+}
+
+// TestBashCompletion sources the generated bash completion and completes
+// a few command lines with it.
+func TestBashCompletion(t *testing.T) {
+	netlabtest.RequireTool(t, "bash", "bash")
+	var script bytes.Buffer
+	if err := writeBashCompletion(&script); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		words []string
+		want  string
+	}{
+		{[]string{"ralab", "ana"}, "analyze"},
+		{[]string{"ralab", "analyze", "--f"}, "--fail-on --format"},
+		{[]string{"ralab", "analyze", "--format", ""}, "json md html"},
+		{[]string{"ralab", "analyze", "--fail-on", "no"}, "no-dns"},
+		{[]string{"ralab", "lab", "--scenario", "F5"}, "F5-rdnss-lifetime"},
+		{[]string{"ralab", "serve", "--log-level", "w"}, "warn"},
+		{[]string{"ralab", "help", "ver"}, "version"},
+	}
+	for _, tt := range tests {
+		quoted := make([]string, len(tt.words))
+		for i, w := range tt.words {
+			quoted[i] = "'" + w + "'"
+		}
+		prog := script.String() + "\nCOMP_WORDS=(" + strings.Join(quoted, " ") + ")\nCOMP_CWORD=" +
+			fmt.Sprint(len(tt.words)-1) + "\n_ralab\necho \"${COMPREPLY[*]}\"\n"
+		out, err := exec.Command("bash", "-c", prog).CombinedOutput()
+		if err != nil {
+			t.Fatalf("bash: %v\n%s", err, out)
+		}
+		if got := strings.TrimSpace(string(out)); got != tt.want {
+			t.Errorf("completing %q: %q, want %q", tt.words, got, tt.want)
+		}
 	}
 }
