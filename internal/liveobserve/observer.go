@@ -131,7 +131,6 @@ type Observer struct {
 	file      *os.File
 	pw        *capture.Writer
 	lastFlush time.Time
-	pcapErr   error
 
 	// mu guards the listener state, statistics and effects.
 	mu sync.Mutex
