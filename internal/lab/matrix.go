@@ -462,7 +462,7 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 	if err := copyFile(path, filepath.Join(r.opts.OutDir, r.pcapng)); err != nil {
 		return nil, errors.Join(append(errs, err)...)
 	}
-	rep, err := analyze(path, evalAt)
+	rep, err := analyze(path, r.pcapng, evalAt)
 	if err != nil {
 		return nil, errors.Join(append(errs, err)...)
 	}
@@ -595,18 +595,17 @@ func dig(ctx context.Context, h *netlab.Host, servers []string) {
 	}
 }
 
-// analyze runs the observer on the capture at path, as of at.
-func analyze(path string, at time.Time) (*conformance.Report, error) {
+// analyze runs the observer on the capture at path, as of at; the report
+// names the capture name, as it is called in the output directory.
+func analyze(path, name string, at time.Time) (*conformance.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	defer f.Close()
-	// The report names its capture as it sits beside it in the output
-	// directory.
 	rep, err := conformance.AnalyzeWith(f, conformance.AnalyzeOptions{
 		At:      at,
-		Tracker: conformance.Options{Source: conformance.Source{Name: filepath.Base(path)}},
+		Tracker: conformance.Options{Source: conformance.Source{Name: name}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("lab: analyzing %s: %w", path, err)
