@@ -77,6 +77,7 @@ func writeImpairments(w io.Writer) error {
 			fmt.Fprintf(tw, "  %s = %s\t\t%s\n", p.Key, p.Default, p.Doc)
 		}
 	}
+	fmt.Fprintln(tw, "\nThe field guide explains each F-id: docs/field-guide.md#f1 ... #f17 in ralab's source tree.")
 	return tw.Flush()
 }
 
