@@ -38,7 +38,7 @@ func init() {
 }
 
 // runImpairments prints the impairment catalogue, the shipped scenarios
-// (-scenarios), or checks scenario files given as arguments (-check).
+// (--scenarios), or checks scenario files given as arguments (--check).
 func runImpairments(_ context.Context, args []string) error {
 	fs := newFlagSet("impairments")
 	list := fs.Bool("scenarios", false, "list the shipped scenarios instead of the impairment types")
