@@ -93,7 +93,7 @@ func runMain(args []string) int {
 
 // usage writes the list of commands.
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: ralab <command> [flags]\n\ncommands:")
+	fmt.Fprintln(w, "usage: ralab <command> [flags]\n       ralab --version\n\ncommands:")
 	for _, n := range commandNames() {
 		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
