@@ -1,6 +1,7 @@
 package liveobserve
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,4 +88,41 @@ func TestMetricsForgetsGoneClients(t *testing.T) {
 	}
 	var nilM *Metrics
 	nilM.Update("eth1", &conformance.Report{})
+}
+
+// TestObserverUpdatesMetrics starts an observer with Metrics on an
+// interface that does not exist (nothing touches the host) and checks that
+// its report rewrites and Close set the interface's series.
+func TestObserverUpdatesMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	c := Config{
+		Interface: "ralabno2", Wait: true, Poll: 10 * time.Millisecond, Progress: -1,
+		Outputs:     []Output{{Path: filepath.Join(t.TempDir(), "r.json"), Format: FormatJSON}},
+		ReportEvery: 20 * time.Millisecond, Metrics: NewMetrics(reg),
+	}
+	obs, err := Start(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for testutil.CollectAndCount(reg, "ralab_clients") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no ralab_clients series after the report rewrites")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := obs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP ralab_clients Clients the observer tracks on the interface, by verdict (dns-ok, dns-lost, no-dns, inconclusive).
+# TYPE ralab_clients gauge
+ralab_clients{interface="ralabno2",verdict="dns-lost"} 0
+ralab_clients{interface="ralabno2",verdict="dns-ok"} 0
+ralab_clients{interface="ralabno2",verdict="inconclusive"} 0
+ralab_clients{interface="ralabno2",verdict="no-dns"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ralab_clients"); err != nil {
+		t.Error(err)
+	}
 }

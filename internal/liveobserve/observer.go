@@ -443,7 +443,9 @@ func (o *Observer) periodic(ctx context.Context) {
 		defer t.Stop()
 		rewrite = t.C
 	}
-	if o.cfg.Metrics != nil {
+	if o.cfg.Metrics != nil && (rewrite == nil || o.cfg.ReportEvery > DefaultMetricsEvery) {
+		// Rewrites update the metrics too; a tick of its own only when
+		// they are rarer.
 		t := time.NewTicker(DefaultMetricsEvery)
 		defer t.Stop()
 		metrics = t.C
