@@ -86,6 +86,7 @@ func runAnalyze(_ context.Context, args []string) error {
 		}
 		r.Source = conformance.Source{Kind: conformance.SourceFile, Name: name}
 	}
+	r.Generator = readBuildInfo().String()
 	if err := writeReport(os.Stdout, *rf.out, format, r); err != nil {
 		return err
 	}

@@ -179,6 +179,9 @@ func TestAnalyzeCommand(t *testing.T) {
 			if r.Source.Name == "" {
 				t.Error("report names no source")
 			}
+			if !strings.HasPrefix(r.Generator, "ralab ") {
+				t.Errorf("generator %q, want the ralab build", r.Generator)
+			}
 		})
 	}
 

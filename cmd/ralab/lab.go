@@ -112,6 +112,7 @@ func runLab(ctx context.Context, args []string) error {
 	m, err := lab.RunMatrix(ctx, lab.MatrixOptions{
 		Config: cfg, ConfigName: name, Executable: exe, OutDir: dir,
 		Scenarios: names, Parallel: *parallel, Logger: log, Progress: os.Stderr,
+		Generator: readBuildInfo().String(),
 	})
 	if m != nil {
 		if werr := m.WriteMarkdown(os.Stdout); werr != nil && err == nil {

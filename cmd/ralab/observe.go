@@ -113,6 +113,7 @@ func observe(ctx context.Context, o observeOptions) error {
 		ReportEvery: o.every,
 		Progress:    progress,
 		MaxClients:  o.clients,
+		Generator:   readBuildInfo().String(),
 		Logger:      o.log,
 	}
 	if o.out != "" {

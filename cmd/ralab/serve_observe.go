@@ -85,6 +85,7 @@ func (s *serveSupervisor) startObserver(ctx context.Context, so *serveObserver, 
 	}
 	c := liveobserve.FromConfig(ifc, s.log)
 	c.Metrics = s.om
+	c.Generator = readBuildInfo().String()
 	obs, err := liveobserve.Start(context.WithoutCancel(ctx), c)
 	if err != nil {
 		s.log.Error("observer not started; serving without it", "interface", ifc.Name, "err", err)

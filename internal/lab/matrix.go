@@ -152,6 +152,9 @@ type MatrixOptions struct {
 	// Progress receives one line per scenario started and finished, with
 	// an estimate of the time left; nil discards them.
 	Progress io.Writer
+	// Generator names the ralab build in each scenario's report
+	// (conformance.Report.Generator).
+	Generator string
 }
 
 // RunMatrix runs each selected scenario in a fresh lab with every
@@ -466,6 +469,7 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 	if err != nil {
 		return nil, errors.Join(append(errs, err)...)
 	}
+	rep.Generator = r.opts.Generator
 	r.report = sc.Name + ".report.json"
 	if err := writeReport(filepath.Join(r.opts.OutDir, r.report), rep); err != nil {
 		errs = append(errs, err)

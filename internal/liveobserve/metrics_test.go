@@ -98,7 +98,7 @@ func TestObserverUpdatesMetrics(t *testing.T) {
 	c := Config{
 		Interface: "ralabno2", Wait: true, Poll: 10 * time.Millisecond, Progress: -1,
 		Outputs:     []Output{{Path: filepath.Join(t.TempDir(), "r.json"), Format: FormatJSON}},
-		ReportEvery: 20 * time.Millisecond, Metrics: NewMetrics(reg),
+		ReportEvery: 20 * time.Millisecond, Metrics: NewMetrics(reg), Generator: "ralab test",
 	}
 	obs, err := Start(t.Context(), c)
 	if err != nil {
@@ -111,8 +111,12 @@ func TestObserverUpdatesMetrics(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if _, err := obs.Close(); err != nil {
+	final, err := obs.Close()
+	if err != nil {
 		t.Fatal(err)
+	}
+	if final.Generator != "ralab test" {
+		t.Errorf("report generator %q, want Config.Generator", final.Generator)
 	}
 	want := `
 # HELP ralab_clients Clients the observer tracks on the interface, by verdict (dns-ok, dns-lost, no-dns, inconclusive).

@@ -87,6 +87,9 @@ type Config struct {
 	// DefaultMetricsEvery, at each rewrite of Outputs and at Close
 	// (ralab_clients and the outage series).
 	Metrics *Metrics
+	// Generator names the ralab build in the reports
+	// (conformance.Report.Generator).
+	Generator string
 	// Logger receives logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -509,6 +512,7 @@ const CheckCapture = "CAPTURE"
 // frames (verdicts may then miss packets).
 func (o *Observer) Report(now time.Time) *conformance.Report {
 	r := o.tr.Report(now)
+	r.Generator = o.cfg.Generator
 	o.mu.Lock()
 	r.Findings = append(r.Findings, o.effects.findings()...)
 	o.mu.Unlock()
