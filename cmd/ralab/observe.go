@@ -113,9 +113,9 @@ func observe(ctx context.Context, o observeOptions) error {
 		ReportEvery: o.every,
 		Progress:    progress,
 		MaxClients:  o.clients,
-		Generator:   readBuildInfo().String(),
 		Logger:      o.log,
 	}
+	c.Generator = readBuildInfo().String()
 	if o.out != "" {
 		c.Outputs = []liveobserve.Output{{Path: o.out, Format: o.format}}
 	}
