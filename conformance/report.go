@@ -15,6 +15,10 @@ type Report struct {
 	Schema string `json:"schema"`
 	// GeneratedAt is when the report was produced.
 	GeneratedAt time.Time `json:"generated_at"`
+	// Generator names the ralab build that produced the report ("ralab
+	// VERSION (revision R, TIME) GO", as "ralab version" prints it); empty
+	// when unknown.
+	Generator string `json:"generator,omitempty"`
 	// Source is what was observed.
 	Source Source `json:"source"`
 	// Start is the timestamp of the first packet (zero without packets).
