@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -400,7 +399,7 @@ func (a *Advertiser) listen(ctx context.Context, w *linkWatcher, st linkState) (
 
 // open opens and configures the NDP socket on the link.
 func (a *Advertiser) open(st linkState) (*ndp.Conn, error) {
-	ifi := &net.Interface{Index: st.Index, MTU: st.MTU, Name: a.name, HardwareAddr: st.MAC}
+	ifi := indexedInterface(st)
 	// An address, not ndp.LinkLocal: ndp picks the first link-local
 	// address without checking that it is not tentative.
 	conn, _, err := ndp.Listen(ifi, ndp.Addr(st.LinkLocal.WithZone("").String()))
