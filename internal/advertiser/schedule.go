@@ -21,6 +21,28 @@ const (
 	MinDelayBetweenRAs = 3 * time.Second
 	// MaxRADelayTime is the largest random delay before answering an RS.
 	MaxRADelayTime = 500 * time.Millisecond
+	// MaxRtrSolicitations and RtrSolicitationInterval are the host
+	// constants of RFC 4861 §10: a host sends at most 3 RS, 4 s apart,
+	// when an interface comes up (RFC 7559 backs off from there).
+	MaxRtrSolicitations     = 3
+	RtrSolicitationInterval = 4 * time.Second
+)
+
+// Bounds of the per-source RS history that keeps a flood from starving
+// well-behaved hosts of unicast answers.
+const (
+	// NoisyWindow is the window in which a source may send up to
+	// MaxRtrSolicitations RS and still count as a well-behaved host:
+	// twice RTR_SOLICITATION_INTERVAL, room for a host's three RS and
+	// for tools such as rdisc6 that send them 1 s apart.
+	NoisyWindow = 2 * RtrSolicitationInterval
+	// NoisyHold is how long a source that sent more stays noisy; every
+	// further RS in that time extends it.
+	NoisyHold = 30 * time.Second
+	// MaxTrackedSources bounds the history; a source that arrives when
+	// it is full (a flood from more sources than a lab link holds) is
+	// treated as well-behaved but not remembered.
+	MaxTrackedSources = 4096
 )
 
 // Kind says why an RA was sent. It is the "kind" label of the RA counter.
@@ -63,10 +85,16 @@ const (
 	ReasonGlobalRate = "global-rate"
 	// ReasonNotAdvertising: the interface is not advertising yet.
 	ReasonNotAdvertising = "not-advertising"
+	// ReasonNoisySource: the source sent more than MaxRtrSolicitations
+	// RS within NoisyWindow, more than a host does (RFC 4861 §6.3.7), so
+	// it gets no share of the unicast budget, which stays for
+	// well-behaved hosts; it is answered by the (rate-limited)
+	// multicast RA.
+	ReasonNoisySource = "noisy-source"
 )
 
 // Reasons lists every suppression reason, for pre-creating metric labels.
-var Reasons = []string{ReasonCoalesced, ReasonPerSource, ReasonGlobalRate, ReasonNotAdvertising, ReasonImpairment}
+var Reasons = []string{ReasonCoalesced, ReasonPerSource, ReasonGlobalRate, ReasonNoisySource, ReasonNotAdvertising, ReasonImpairment}
 
 // Limits bounds unicast solicited RAs. RFC 4861 and RFC 7772 set no rate
 // for unicast RAs; these bounds keep an RS flood from making ralab send
@@ -137,6 +165,9 @@ type Scheduler struct {
 	unicast []Send
 	// perSource maps a source to the time of its last unicast answer.
 	perSource map[netip.Addr]time.Time
+	// history counts each source's recent RS, to tell flooding sources
+	// from hosts (at most MaxTrackedSources entries).
+	history   map[netip.Addr]rsHistory
 	nextPrune time.Time
 
 	tokens     float64
@@ -155,6 +186,7 @@ func NewScheduler(min, max time.Duration, limits Limits, rnd *rand.Rand) *Schedu
 		rnd:       rnd,
 		delay:     rand.New(rand.NewPCG(rnd.Uint64(), rnd.Uint64())),
 		perSource: map[netip.Addr]time.Time{},
+		history:   map[netip.Addr]rsHistory{},
 	}
 	s.SetIntervals(min, max)
 	return s
@@ -331,6 +363,13 @@ func (s *Scheduler) Solicit(now time.Time, src netip.Addr, unicast bool) Decisio
 
 	if unicast && src.IsValid() && !src.IsUnspecified() {
 		src = src.WithZone("")
+		if s.noisy(now, src) {
+			// Flood sources share the multicast answer below, limited to
+			// one per MIN_DELAY_BETWEEN_RAS, so that the unicast budget
+			// answers the hosts that solicit as hosts do.
+			d.Suppressed = append(d.Suppressed, ReasonNoisySource)
+			return s.solicitMulticast(now, delay, next, d)
+		}
 		if last, ok := s.perSource[src]; ok && now.Before(last.Add(MinDelayBetweenRAs)) {
 			// A host that solicits again this soon (typically its RS
 			// crossed our answer) still gets an answer, but through the
@@ -417,5 +456,44 @@ func (s *Scheduler) prune(now time.Time) {
 			delete(s.perSource, a)
 		}
 	}
+	for a, h := range s.history {
+		if h.expired(now) {
+			delete(s.history, a)
+		}
+	}
 	s.nextPrune = now.Add(MinDelayBetweenRAs)
+}
+
+// rsHistory is one source's recent RS.
+type rsHistory struct {
+	// start is when the current NoisyWindow began and n how many RS the
+	// source sent since.
+	start time.Time
+	n     int
+	// noisyUntil is when the source stops counting as noisy.
+	noisyUntil time.Time
+}
+
+// expired reports whether h no longer says anything at now.
+func (h rsHistory) expired(now time.Time) bool {
+	return now.Sub(h.start) >= NoisyWindow && !now.Before(h.noisyUntil)
+}
+
+// noisy records an RS from src at now and reports whether src sends more
+// RS than a host does: more than MaxRtrSolicitations within NoisyWindow,
+// now or within the last NoisyHold.
+func (s *Scheduler) noisy(now time.Time, src netip.Addr) bool {
+	h, ok := s.history[src]
+	if !ok && len(s.history) >= MaxTrackedSources {
+		return false
+	}
+	if now.Sub(h.start) >= NoisyWindow {
+		h.start, h.n = now, 0
+	}
+	h.n++
+	if h.n > MaxRtrSolicitations {
+		h.noisyUntil = now.Add(NoisyHold)
+	}
+	s.history[src] = h
+	return now.Before(h.noisyUntil)
 }
