@@ -322,10 +322,6 @@ func (s *serveSupervisor) apply(ctx context.Context, cfg *config.Config, reloadA
 		si, ok := s.ifcs[ifc.Name]
 		switch {
 		case !ok:
-			if err := checkObserveDir(ifc); err != nil {
-				errs = append(errs, err)
-				ifc.Observe.Enabled = false
-			}
 			si = s.startAdvertiser(ctx, ifc)
 			s.ifcs[ifc.Name] = si
 		case reloadAll || !reflect.DeepEqual(si.cfg, ifc):
