@@ -22,6 +22,7 @@ import (
 	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/dnsresponder"
+	"github.com/ralab/ralab/internal/hoststate"
 	"github.com/ralab/ralab/internal/httpstatus"
 	"github.com/ralab/ralab/internal/impair"
 	"github.com/ralab/ralab/internal/scenario"
@@ -43,6 +44,7 @@ func runServe(ctx context.Context, args []string) error {
 	scenFile := fs.String("scenario", "", "apply the timed impairment phases of scenario `file` to every interface, then exit")
 	scenStart := fs.String("scenario-start", "now", "scenario start `time`: now or an RFC 3339 time")
 	scenHold := fs.Bool("scenario-hold", false, "after the scenario, keep serving the configuration without impairments instead of exiting")
+	stateDir := fs.String("state-dir", "", "`directory` for the record of host changes that a restart undoes after a crash (default $STATE_DIRECTORY, else "+hoststate.DefaultDir+")")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: ralab serve -c FILE [--log-level debug|info|warn|error] [--log-format text|json]\n"+
 			"                   [--scenario SCENARIO.toml [--scenario-start now|TIME] [--scenario-hold]]\n\n"+
@@ -105,6 +107,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err := advertiser.CheckPrivileges(); err != nil {
 		return err
 	}
+	journal := openHostJournal(log, hoststate.Dir(*stateDir))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -113,6 +116,7 @@ func runServe(ctx context.Context, args []string) error {
 		am:       advertiser.NewMetrics(reg),
 		dm:       dhcpv6.NewMetrics(reg),
 		dnsm:     dnsresponder.NewMetrics(reg),
+		journal:  journal,
 		fatal:    make(chan error, 1),
 		ifcs:     map[string]*servedInterface{},
 		stopping: map[string][]chan struct{}{},
@@ -233,6 +237,30 @@ func runServe(ctx context.Context, args []string) error {
 	}
 }
 
+// openHostJournal undoes what crashed runs recorded in dir and opens the
+// journal of this run. A directory that cannot be used costs only crash
+// recovery: it is logged and nil returned.
+func openHostJournal(log *slog.Logger, dir string) *hoststate.Journal {
+	if err := hoststate.Recover(dir, hoststate.LinuxHost{}, log); err != nil {
+		log.Warn("restoring what an earlier run left on the host", "state_dir", dir, "err", err)
+	}
+	j, err := hoststate.Open(dir)
+	if err != nil {
+		log.Warn("host changes are not recorded; after a crash, restore accept_ra, autoconf and the DNS responder's addresses by hand", "err", err)
+		return nil
+	}
+	return j
+}
+
+// journalOrNil returns the journal as an advertiser.SysctlJournal, nil
+// (not a typed nil) when there is none.
+func (s *serveSupervisor) journalOrNil() advertiser.SysctlJournal {
+	if s.journal == nil {
+		return nil
+	}
+	return s.journal
+}
+
 // serveLogger returns a slog logger writing to w.
 func serveLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var l slog.Level
@@ -273,6 +301,8 @@ type serveSupervisor struct {
 	dm    *dhcpv6.Metrics
 	dnsm  *dnsresponder.Metrics
 	fatal chan error
+	// journal records what is changed on the host (nil: not recorded).
+	journal *hoststate.Journal
 
 	mu   sync.Mutex
 	ifcs map[string]*servedInterface
@@ -372,7 +402,7 @@ func (s *serveSupervisor) startAdvertiser(ctx context.Context, ifc config.Interf
 	so := &serveObserver{cfg: ifc.Observe}
 	si := &servedInterface{
 		adv: advertiser.New(ifc, advertiser.Options{Logger: s.log, Metrics: s.am,
-			OnSent: so.onSent, OnEffect: so.onEffect}),
+			OnSent: so.onSent, OnEffect: so.onEffect, Journal: s.journalOrNil()}),
 		cfg:    ifc,
 		cancel: cancel,
 		done:   make(chan struct{}),
@@ -539,6 +569,9 @@ func (s *serveSupervisor) applyDNSResponder(ctx context.Context, si *servedInter
 	// would never compare equal: set it on a copy inside the goroutine.)
 	dcfg := ifc.DNSServeConfig()
 	dcfg.Logger, dcfg.Metrics = s.log, s.dnsm
+	if s.journal != nil {
+		dcfg.Journal = s.journal
+	}
 	if si.dnsStop != nil && reflect.DeepEqual(si.dns, dcfg) {
 		return
 	}

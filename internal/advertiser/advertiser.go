@@ -53,6 +53,19 @@ type Options struct {
 	// and for every packet that went on the wire, from the advertiser's
 	// goroutine; it must not block or keep Sent.Bytes.
 	OnSent func(Sent)
+	// Journal, when set, records the original value of every sysctl
+	// before the advertiser changes it, so that a later start can
+	// restore it after a crash (package hoststate).
+	Journal SysctlJournal
+}
+
+// SysctlJournal records sysctl changes before they are made; package
+// hoststate's *Journal is one.
+type SysctlJournal interface {
+	// SaveSysctl records the value key of ifname had before a change.
+	SaveSysctl(ifname, key, value string) error
+	// ForgetSysctls records that the sysctls of ifname are restored.
+	ForgetSysctls(ifname string) error
 }
 
 // An Advertiser sends Router Advertisements on one interface and answers
@@ -67,6 +80,7 @@ type Advertiser struct {
 	invLog  *logLimiter
 	errLog  *logLimiter
 	effLog  *logLimiter
+	journal SysctlJournal
 
 	onEffect func(impair.Effect)
 	onSent   func(Sent)
@@ -115,6 +129,7 @@ func New(ifc config.Interface, o Options) *Advertiser {
 		invLog:  newLogLimiter(5, 10*time.Second),
 		errLog:  newLogLimiter(5, 10*time.Second),
 		effLog:  newLogLimiter(10, 10*time.Second),
+		journal: o.Journal,
 		reloadC: make(chan struct{}, 1),
 		impC:    make(chan struct{}, 1),
 
@@ -258,18 +273,14 @@ func (a *Advertiser) Run(ctx context.Context) error {
 // serve advertises on one usable incarnation of the link until it changes
 // (nil) or ctx ends (nil, after the final RAs).
 func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) error {
-	saved, err := a.sysctl.Apply(a.name, sysctl.RouterSettings)
+	saved, err := a.applySysctls()
 	switch {
 	case errors.Is(err, os.ErrPermission):
 		return fmt.Errorf("%w: %v", ErrPermission, err)
 	case err != nil:
 		return fmt.Errorf("disabling autoconfiguration from our own RAs: %w", err)
 	}
-	defer func() {
-		if err := saved.Restore(); err != nil {
-			a.log.Warn("restoring sysctls", "err", err)
-		}
-	}()
+	defer a.restoreSysctls(saved)
 
 	conn, err := a.listen(ctx, w, st)
 	if err != nil {
@@ -361,6 +372,43 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 		a.mu.Lock()
 		a.status.NextRA = &next
 		a.mu.Unlock()
+	}
+}
+
+// applySysctls turns the kernel's RA processing off on the interface
+// (sysctl.RouterSettings), recording each original value in the journal
+// first.
+func (a *Advertiser) applySysctls() (*sysctl.Saved, error) {
+	if a.journal != nil {
+		for _, s := range sysctl.RouterSettings {
+			cur, err := a.sysctl.Get(a.name, s.Key)
+			if err != nil || cur == s.Value {
+				continue // Apply reports the error.
+			}
+			if err := a.journal.SaveSysctl(a.name, s.Key, cur); err != nil {
+				a.log.Warn("cannot record the sysctl for crash recovery", "key", s.Key, "err", err)
+			}
+		}
+	}
+	saved, err := a.sysctl.Apply(a.name, sysctl.RouterSettings)
+	if err != nil && a.journal != nil {
+		// Apply put back what it had changed.
+		_ = a.journal.ForgetSysctls(a.name)
+	}
+	return saved, err
+}
+
+// restoreSysctls restores what applySysctls changed and clears the
+// journal's record of it.
+func (a *Advertiser) restoreSysctls(saved *sysctl.Saved) {
+	if err := saved.Restore(); err != nil {
+		a.log.Warn("restoring sysctls", "err", err)
+		return
+	}
+	if a.journal != nil {
+		if err := a.journal.ForgetSysctls(a.name); err != nil {
+			a.log.Warn("cannot update the crash recovery record", "err", err)
+		}
 	}
 }
 
