@@ -80,6 +80,11 @@ type Advertiser struct {
 	invLog  *logLimiter
 	errLog  *logLimiter
 	effLog  *logLimiter
+	// rsLog limits the per-RS debug lines, linkLog the lines of a
+	// flapping link, dropLog the warnings about socket drops.
+	rsLog   *logLimiter
+	linkLog *logLimiter
+	dropLog *logLimiter
 	journal SysctlJournal
 
 	onEffect func(impair.Effect)
@@ -129,6 +134,9 @@ func New(ifc config.Interface, o Options) *Advertiser {
 		invLog:  newLogLimiter(5, 10*time.Second),
 		errLog:  newLogLimiter(5, 10*time.Second),
 		effLog:  newLogLimiter(10, 10*time.Second),
+		rsLog:   newLogLimiter(20, time.Second),
+		linkLog: newLogLimiter(10, 10*time.Second),
+		dropLog: newLogLimiter(1, 10*time.Second),
 		journal: o.Journal,
 		reloadC: make(chan struct{}, 1),
 		impC:    make(chan struct{}, 1),
@@ -239,7 +247,7 @@ func (a *Advertiser) Run(ctx context.Context) error {
 		st := w.get()
 		if !st.Usable {
 			if st.Reason != waitingLogged {
-				a.log.Info("waiting for interface", "reason", st.Reason)
+				a.limited(a.linkLog, slog.LevelInfo, "waiting for interface", "reason", st.Reason)
 				waitingLogged = st.Reason
 			}
 			a.setState("waiting", st)
@@ -260,7 +268,7 @@ func (a *Advertiser) Run(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return nil
 		case err != nil:
-			a.log.Warn("advertising stopped; retrying", "err", err)
+			a.limited(a.errLog, slog.LevelWarn, "advertising stopped; retrying", "err", err)
 			select {
 			case <-ctx.Done():
 				return nil
@@ -299,7 +307,7 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 	for _, c := range saved.Changed() {
 		changed = append(changed, c.Key+"="+c.Value)
 	}
-	a.log.Info("advertising", "link_local", st.LinkLocal, "mac", st.MAC.String(), "sysctls_to_restore", strings.Join(changed, ","))
+	a.limited(a.linkLog, slog.LevelInfo, "advertising", "link_local", st.LinkLocal, "mac", st.MAC.String(), "sysctls_to_restore", strings.Join(changed, ","))
 	a.setState("advertising", st)
 	a.sched.Start(time.Now())
 	defer a.sched.Stop()
@@ -312,6 +320,11 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 	go func() {
 		defer wg.Done()
 		readErr <- a.read(readCtx, conn, st, rsC)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.watchDrops(readCtx, st.LinkLocal)
 	}()
 	defer func() {
 		stopRead()
@@ -333,7 +346,7 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 			return nil
 		case <-w.changed:
 			if now := w.get(); !now.same(st) {
-				a.log.Info("interface changed; restarting", "reason", now.Reason)
+				a.limited(a.linkLog, slog.LevelInfo, "interface changed; restarting", "reason", now.Reason)
 				return nil
 			}
 			continue
@@ -352,9 +365,9 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 				a.count(func(c *Counters) { c.Suppressed[r]++ })
 			}
 			if d.Scheduled {
-				a.log.Debug("router solicitation", "src", ev.src, "answer", d.Send.Kind, "in", d.Send.At.Sub(ev.at), "suppressed", d.Suppressed)
+				a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", ev.src, "answer", d.Send.Kind, "in", d.Send.At.Sub(ev.at), "suppressed", d.Suppressed)
 			} else {
-				a.log.Debug("router solicitation", "src", ev.src, "suppressed", d.Suppressed)
+				a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", ev.src, "suppressed", d.Suppressed)
 			}
 		case <-a.reloadC:
 			a.applyReload(time.Now())

@@ -86,10 +86,9 @@ const (
 	// ReasonNotAdvertising: the interface is not advertising yet.
 	ReasonNotAdvertising = "not-advertising"
 	// ReasonNoisySource: the source sent more than MaxRtrSolicitations
-	// RS within NoisyWindow, more than a host does (RFC 4861 §6.3.7), so
-	// it gets no share of the unicast budget, which stays for
-	// well-behaved hosts; it is answered by the (rate-limited)
-	// multicast RA.
+	// RS within NoisyWindow, more than a host does (RFC 4861 §6.3.7), and
+	// only the half of the token bucket kept for well-behaved hosts was
+	// left, so the answer falls back to a (rate-limited) multicast RA.
 	ReasonNoisySource = "noisy-source"
 )
 
@@ -363,13 +362,7 @@ func (s *Scheduler) Solicit(now time.Time, src netip.Addr, unicast bool) Decisio
 
 	if unicast && src.IsValid() && !src.IsUnspecified() {
 		src = src.WithZone("")
-		if s.noisy(now, src) {
-			// Flood sources share the multicast answer below, limited to
-			// one per MIN_DELAY_BETWEEN_RAS, so that the unicast budget
-			// answers the hosts that solicit as hosts do.
-			d.Suppressed = append(d.Suppressed, ReasonNoisySource)
-			return s.solicitMulticast(now, delay, next, d)
-		}
+		noisy := s.noisy(now, src)
 		if last, ok := s.perSource[src]; ok && now.Before(last.Add(MinDelayBetweenRAs)) {
 			// A host that solicits again this soon (typically its RS
 			// crossed our answer) still gets an answer, but through the
@@ -384,7 +377,7 @@ func (s *Scheduler) Solicit(now time.Time, src netip.Addr, unicast bool) Decisio
 			d.Suppressed = append(d.Suppressed, ReasonCoalesced)
 			return d
 		}
-		if s.take(now) {
+		if s.take(now, noisy) {
 			snd := Send{Kind: KindSolicitedUnicast, At: at, Dst: src}
 			i, _ := slices.BinarySearchFunc(s.unicast, at, func(e Send, t time.Time) int { return e.At.Compare(t) })
 			// Insert after equal times so answers keep arrival order.
@@ -396,7 +389,11 @@ func (s *Scheduler) Solicit(now time.Time, src netip.Addr, unicast bool) Decisio
 			d.Scheduled, d.Send = true, snd
 			return d
 		}
-		d.Suppressed = append(d.Suppressed, ReasonGlobalRate)
+		if noisy {
+			d.Suppressed = append(d.Suppressed, ReasonNoisySource)
+		} else {
+			d.Suppressed = append(d.Suppressed, ReasonGlobalRate)
+		}
 	}
 	return s.solicitMulticast(now, delay, next, d)
 }
@@ -427,8 +424,11 @@ func (s *Scheduler) solicitMulticast(now time.Time, delay time.Duration, next ti
 	return d
 }
 
-// take takes one token from the global unicast bucket at now.
-func (s *Scheduler) take(now time.Time) bool {
+// take takes one token from the global unicast bucket at now. A noisy
+// source may not take the last half of the burst: that reserve, refilled
+// first, answers the hosts that solicit as hosts do, however many noisy
+// sources flood the link.
+func (s *Scheduler) take(now time.Time, noisy bool) bool {
 	if el := now.Sub(s.tokensTime); el > 0 {
 		s.tokens += el.Seconds() * s.limits.UnicastRate
 		s.tokensTime = now
@@ -436,7 +436,11 @@ func (s *Scheduler) take(now time.Time) bool {
 	if max := float64(s.limits.UnicastBurst); s.tokens > max {
 		s.tokens = max
 	}
-	if s.tokens < 1 {
+	need := 1.0
+	if noisy {
+		need += float64(s.limits.UnicastBurst / 2)
+	}
+	if s.tokens < need {
 		return false
 	}
 	s.tokens--

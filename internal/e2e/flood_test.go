@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -371,14 +372,22 @@ func TestRSFloodManySources(t *testing.T) {
 	}
 
 	noisy := `ralab_rs_answers_suppressed_total{interface="lab0",reason="noisy-source"}`
-	m, err := metric(t.Context(), l.Router(), []string{noisy})
+	drops := `ralab_socket_receive_drops_total{interface="lab0",socket="ndp"}`
+	received := `ralab_rs_received_total{interface="lab0"}`
+	m, err := metric(t.Context(), l.Router(), []string{noisy, drops, received})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m[noisy] == 0 {
 		t.Errorf("%s is 0 after the flood", noisy)
 	}
-	t.Logf("%s %v", noisy, m[noisy])
+	for _, s := range []string{noisy, drops, received} {
+		t.Logf("%s %v", s, m[s])
+	}
+	// The flood is counted, not logged line by line.
+	if b, err := os.ReadFile(l.ralab.Stderr); err != nil || bytes.Count(b, []byte("\n")) > 100 {
+		t.Errorf("ralab logged %d lines by the end of the flood, want at most 100 (%v)", bytes.Count(b, []byte("\n")), err)
+	}
 
 	_, pkts := l.stopCapture(t)
 	ras := routerAds(t, pkts)
