@@ -116,6 +116,7 @@ func runServe(ctx context.Context, args []string) error {
 		am:       advertiser.NewMetrics(reg),
 		dm:       dhcpv6.NewMetrics(reg),
 		dnsm:     dnsresponder.NewMetrics(reg),
+		sm:       newServeMetrics(reg),
 		journal:  journal,
 		fatal:    make(chan error, 1),
 		ifcs:     map[string]*servedInterface{},
@@ -202,6 +203,7 @@ func runServe(ctx context.Context, args []string) error {
 				for _, e := range serveSplitErrors(err) {
 					log.Error("reload rejected; keeping the running configuration", "err", e)
 				}
+				sup.sm.reloads.WithLabelValues("rejected").Inc()
 				continue
 			}
 			if run != nil && !run.ended(time.Now()) {
@@ -209,6 +211,7 @@ func runServe(ctx context.Context, args []string) error {
 					for _, e := range serveSplitErrors(err) {
 						log.Error("reload rejected: the scenario's overrides do not fit it; keeping the running configuration", "err", e)
 					}
+					sup.sm.reloads.WithLabelValues("rejected").Inc()
 					continue
 				}
 			}
@@ -224,6 +227,7 @@ func runServe(ctx context.Context, args []string) error {
 			for _, err := range sup.apply(ctx, applied, true) {
 				log.Error("reload partly applied; interface advertises without DHCPv6", "err", err)
 			}
+			sup.sm.reloads.WithLabelValues("applied").Inc()
 			log.Info("configuration reloaded", "interfaces", len(cfg.Interfaces))
 		case err := <-httpDone:
 			cancel()
@@ -300,6 +304,7 @@ type serveSupervisor struct {
 	am    *advertiser.Metrics
 	dm    *dhcpv6.Metrics
 	dnsm  *dnsresponder.Metrics
+	sm    *serveMetrics
 	fatal chan error
 	// journal records what is changed on the host (nil: not recorded).
 	journal *hoststate.Journal

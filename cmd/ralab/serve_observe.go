@@ -117,6 +117,8 @@ func (s *serveSupervisor) startObserver(ctx context.Context, so *serveObserver, 
 	if !ifc.Observe.Enabled {
 		return
 	}
+	running := s.sm.observer.WithLabelValues(ifc.Name)
+	running.Set(0)
 	if err := prepareObserveDir(ifc.Observe.Dir); err != nil {
 		s.log.Error("observer not started; serving without it", "interface", ifc.Name, "err", err)
 		return
@@ -127,14 +129,17 @@ func (s *serveSupervisor) startObserver(ctx context.Context, so *serveObserver, 
 		return
 	}
 	so.p.Store(obs)
+	running.Set(1)
 }
 
 // stopObserver completes the pcapng file and writes the final reports.
 func (s *serveSupervisor) stopObserver(name string, so *serveObserver) {
 	obs := so.p.Load()
 	if obs == nil {
+		s.sm.observer.DeleteLabelValues(name)
 		return
 	}
+	defer s.sm.observer.DeleteLabelValues(name)
 	r, err := obs.Close()
 	if err != nil {
 		s.log.Error("observer: writing the final capture and reports", "interface", name, "err", err)

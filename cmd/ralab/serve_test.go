@@ -447,6 +447,10 @@ func TestServe(t *testing.T) {
 		if srv.Exited() {
 			t.Fatal("ralab serve exited on an endless reload")
 		}
+		// The invalid reload before, and these two.
+		if want := `ralab_config_reloads_total{result="rejected"} 3`; !strings.Contains(fetch(t, "/metrics"), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 		out, err := l.cli.Run(t.Context(), "rdisc6", "-1", "-r", "3", "-w", "1000", netlab.HostIfName)
 		if err != nil {
 			t.Fatalf("rdisc6 after the rejected reloads: %v\n%s", err, out)
