@@ -111,7 +111,8 @@ type Limits struct {
 // MAX_RTR_SOLICITATIONS (3) RS, while a flood from many sources costs at
 // most 10 packets a second plus one multicast RA every MinDelayBetweenRAs.
 // A single source never gets more than one unicast RA per
-// MinDelayBetweenRAs.
+// MinDelayBetweenRAs, and noisy sources (ReasonNoisySource) never take the
+// last 10 tokens, which stay for hosts that solicit as hosts do.
 var DefaultLimits = Limits{UnicastRate: 10, UnicastBurst: 20}
 
 // Send is one RA that the Scheduler says is due.

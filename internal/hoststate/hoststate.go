@@ -103,8 +103,11 @@ func startTime(pid int) (uint64, error) {
 	}
 	// The command name (field 2) may hold spaces and parentheses.
 	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("hoststate: /proc/%d/stat: no command name", pid)
+	}
 	f := strings.Fields(string(b[i+1:]))
-	if i < 0 || len(f) < 20 {
+	if len(f) < 20 {
 		return 0, fmt.Errorf("hoststate: /proc/%d/stat: unexpected format", pid)
 	}
 	if f[0] == "Z" {
