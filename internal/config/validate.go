@@ -5,7 +5,6 @@ import (
 	"math"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,8 +81,8 @@ const (
 type validator struct {
 	file  string
 	lines map[string]int
-	errs  []*Error
-	warns []*Error
+	errs  Problems
+	warns Problems
 	// failed holds the paths that already have a problem, so that a value
 	// of the wrong type is not also reported as missing.
 	failed map[string]bool
@@ -116,12 +115,12 @@ func (v *validator) problem(p keyPath, value string, sentinel error, format stri
 // fail records a problem with the value at p.
 func (v *validator) fail(p keyPath, value string, sentinel error, format string, args ...any) {
 	v.failed[p.String()] = true
-	v.errs = append(v.errs, v.problem(p, value, sentinel, format, args...))
+	v.errs.Add(v.problem(p, value, sentinel, format, args...))
 }
 
 // warn records a note about an allowed but questionable value at p.
 func (v *validator) warn(p keyPath, value string, format string, args ...any) {
-	v.warns = append(v.warns, v.problem(p, value, nil, format, args...))
+	v.warns.Add(v.problem(p, value, nil, format, args...))
 }
 
 // missing records that the required key at p is absent.
@@ -232,9 +231,9 @@ func (v *validator) convert(raw *rawConfig) *Config {
 		}
 		c.Interfaces = append(c.Interfaces, ifc)
 	}
-	for _, e := range slices.Concat(v.errs, v.warns) {
-		e.Interface = interfaceName(c, e.Key)
-	}
+	setInterface := func(e *Error) { e.Interface = interfaceName(c, e.Key) }
+	v.errs.Each(setInterface)
+	v.warns.Each(setInterface)
 	return c
 }
 
