@@ -275,4 +275,3 @@ func same(ifi *net.Interface) bool {
 	now, err := net.InterfaceByName(ifi.Name)
 	return err == nil && now.Index == ifi.Index
 }
-
