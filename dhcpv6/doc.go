@@ -23,8 +23,8 @@
 // counted in ralab_dhcpv6_rate_limited_total{scope} and
 // ralab_dhcpv6_discards_total{reason}.
 //
-// Transport. One worker per core (at most 8) shares the interface's
-// socket: each reads up to 32 datagrams with one recvmmsg(2), answers
+// Transport. One worker per two cores (at least one, at most 4) shares
+// the interface's socket: each reads up to 32 datagrams with one recvmmsg(2), answers
 // them and sends the answers with one sendmmsg(2), through package udpio.
 // Sends never wait: a reply that does not fit the send buffer is dropped
 // and counted (reason "send-buffer-full"), never allowed to hold back the
