@@ -28,8 +28,8 @@
 //   - non-blocking writes, SendBuffer, no guard: 16 of 16, but up to
 //     350 KiB of replies to the spoofed addresses held in the kernel;
 //   - all three parts below: 16 of 16, and at most 104 KiB held (the
-//     Budget of each spoofed address) while about 450 replies to them
-//     were never handed to the kernel.
+//     Budget of each spoofed address), while 439 DHCPv6 and 644 DNS
+//     replies to them were never handed to the kernel.
 //
 // So the cure has three parts:
 //
