@@ -68,6 +68,15 @@ const (
 	// maxRatePerClient and maxBurstPerClient keep the limiter sane.
 	maxRatePerClient  = 1e6
 	maxBurstPerClient = 1000000
+	// defaultRateTotal and defaultBurstTotal are the interface-wide DHCPv6
+	// cap: 10,000 clients of a large lab VLAN all asking again within the
+	// same second (a controller reboot) are answered at once, while a
+	// flood costs a bounded share of one core.
+	defaultRateTotal  = 10000
+	defaultBurstTotal = 10000
+	// maxRateTotal and maxBurstTotal keep the interface-wide limiter sane.
+	maxRateTotal  = 1e7
+	maxBurstTotal = 10000000
 	// maxDUIDBytes is the longest DUID after its type code (RFC 8415 §11.1).
 	maxDUIDBytes = 128
 	// capportUnrestricted is the URI meaning "no captive portal"
