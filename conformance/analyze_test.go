@@ -119,7 +119,7 @@ func TestAnalyzeAt(t *testing.T) {
 func TestAnalyzeErrors(t *testing.T) {
 	var raw bytes.Buffer
 	w := pcapgo.NewWriter(&raw)
-	if err := w.WriteFileHeader(65536, layers.LinkTypeRaw); err != nil {
+	if err := w.WriteFileHeader(65536, layers.LinkTypeIEEE802_11); err != nil {
 		t.Fatal(err)
 	}
 	full := pcapBytes(t, scenarioFrames(t), false)
@@ -131,7 +131,7 @@ func TestAnalyzeErrors(t *testing.T) {
 		{name: "empty", in: nil, want: ErrUnknownFormat},
 		{name: "text", in: []byte("hello world"), want: ErrUnknownFormat},
 		{name: "pcap header cut", in: full[:10], want: ErrUnknownFormat},
-		{name: "raw IP", in: raw.Bytes(), want: ErrUnsupportedLinkType},
+		{name: "802.11", in: raw.Bytes(), want: ErrUnsupportedLinkType},
 		{name: "truncated last packet", in: full[:len(full)-5], want: nil},
 	}
 	for _, tt := range tests {
@@ -206,7 +206,7 @@ func FuzzAnalyze(f *testing.F) {
 
 // benchCapture builds a synthetic capture: clients joining, soliciting,
 // asking DHCPv6 and querying DNS, with periodic RAs.
-func benchCapture(b *testing.B, clients int) []tf {
+func benchCapture(b testing.TB, clients int) []tf {
 	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
 	var frames []tf
 	ts := 0.0
