@@ -147,49 +147,6 @@ func TestAnalyzeErrors(t *testing.T) {
 	}
 }
 
-func TestAnalyzeCooked(t *testing.T) {
-	frames := scenarioFrames(t)
-	want := run(frames, 0)
-	for _, v2 := range []bool{false, true} {
-		t.Run(fmt.Sprintf("sll2=%v", v2), func(t *testing.T) {
-			var buf bytes.Buffer
-			w := pcapgo.NewWriter(&buf)
-			lt := layers.LinkTypeLinuxSLL
-			if v2 {
-				lt = linkTypeLinuxSLL2
-			}
-			if err := w.WriteFileHeader(65536, lt); err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range frames {
-				src, proto, payload := f.b[6:12], f.b[12:14], f.b[14:]
-				var hdr []byte
-				if v2 {
-					hdr = append(append([]byte{}, proto...), 0, 0, 0, 0, 0, 2, 0, 1, 0, 6)
-					hdr = append(append(hdr, src...), 0, 0)
-				} else {
-					hdr = append([]byte{0, 0, 0, 1, 0, 6}, src...)
-					hdr = append(append(hdr, 0, 0), proto...)
-				}
-				rec := append(hdr, payload...)
-				if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: t0.Add(f.at), CaptureLength: len(rec), Length: len(rec)}, rec); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, err := Analyze(&buf)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(viewOf(want), viewOf(got)); diff != "" {
-				t.Errorf("verdicts from a cooked capture (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(want.Clients[0].Reason, got.Clients[0].Reason); diff != "" {
-				t.Errorf("reason (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 // FuzzAnalyze checks that no capture file makes Analyze panic.
 func FuzzAnalyze(f *testing.F) {
 	var buf bytes.Buffer

@@ -23,8 +23,8 @@ const (
 	// maxInterfaces bounds the interfaces of one pcapng file.
 	maxInterfaces = 1024
 	// capBuffer is the read buffer; blocks that fit are read without a
-	// copy.
-	capBuffer = 1 << 20
+	// copy, larger ones are copied.
+	capBuffer = 256 << 10
 )
 
 // ErrDamagedCapture is wrapped by the errors of a capture file that is

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -23,10 +22,11 @@ func init() {
 func runAnalyze(_ context.Context, args []string) error {
 	fs := newFlagSet("analyze")
 	rf := addReportFlags(fs)
-	atFlag := fs.String("at", "", "report as of this RFC 3339 time (for example 2026-11-27T10:02:00Z): later packets are ignored (default: the last packet)")
+	atFlag := fs.String("at", "", "report as of this RFC 3339 time (for example 2026-11-27T10:02:00Z): later packets are ignored (default: the end of the capture, as its interface statistics record it, else its last packet)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: ralab analyze FILE [--format json|md|html] [-o OUT] [--at TIME]\n\n"+
-			"Reads a pcap or pcapng capture (Ethernet; FILE - is standard input) and\n"+
+			"Reads a pcap or pcapng capture, gzip-compressed or not (Ethernet, Linux\n"+
+			"cooked SLL/SLL2 or raw IP; FILE - is standard input) and\n"+
 			"reports, per client, how it got DNS and whether it kept it, with the\n"+
 			"checks of the field guide.\n\nflags:")
 		fs.PrintDefaults()
@@ -63,9 +63,14 @@ func runAnalyze(_ context.Context, args []string) error {
 		defer f.Close()
 		src = f
 	}
-	r, err := conformance.AnalyzeAt(bufio.NewReader(src), at)
+	r, err := conformance.AnalyzeAt(src, at)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, f := range r.Findings {
+		if f.ID == conformance.CheckCapture && f.Severity == conformance.SeverityWarning {
+			fmt.Fprintf(os.Stderr, "ralab analyze: %s: warning: %s\n", path, f.Message)
+		}
 	}
 	if r.Source.Name == "" {
 		name := path
