@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-
-	"github.com/miekg/dns"
 )
 
 // DNS resource record types the message walker checks the RDATA of.
@@ -21,7 +19,8 @@ var errDNSShort = errors.New("message ends inside a field")
 // dnsWalker checks the structure of a DNS message (RFC 1035 §4.1) without
 // building it: the header, the questions, and every resource record's
 // name, fixed fields and RDLENGTH. Only the first question's name is
-// turned into a string, in github.com/miekg/dns's presentation form.
+// turned into a string, in the presentation form of github.com/miekg/dns
+// (which the tests check it against).
 // RDATA is checked for A and AAAA (its exact length) and not further: a
 // message miekg/dns accepts is accepted with the same fields, and one it
 // rejects for a malformed RDATA of another type may be accepted.
@@ -84,14 +83,12 @@ func (w *dnsWalker) walk(d *DNSMessage) error {
 
 // question reads one question; the first one's name and type go to d.
 func (w *dnsWalker) question(d *DNSMessage, first bool) error {
-	if first {
-		name, off, err := dns.UnpackDomainName(w.msg, w.off)
-		if err != nil {
-			return fmt.Errorf("bad question name: %w", err)
-		}
-		d.Name, w.off = name, off
-	} else if err := w.skipName(); err != nil {
+	start := w.off
+	if err := w.skipName(); err != nil {
 		return fmt.Errorf("bad question name: %w", err)
+	}
+	if first {
+		d.Name = w.presentation(start)
 	}
 	// Type and class; a message may end after the name or the type.
 	for i := 0; i < 2 && w.off < len(w.msg); i++ {
@@ -194,4 +191,50 @@ func (w *dnsWalker) skipName() error {
 			return fmt.Errorf("reserved label type %#x", c&0xc0)
 		}
 	}
+}
+
+// presentation returns the name at off, which skipName has validated,
+// in presentation form (RFC 1035 §5.1): labels joined and ended by dots,
+// with the special characters escaped by a backslash and non-printable
+// bytes as \DDD.
+func (w *dnsWalker) presentation(off int) string {
+	var buf [256]byte
+	out := buf[:0]
+	for {
+		c := int(w.msg[off])
+		if c == 0 {
+			break
+		}
+		if c&0xc0 == 0xc0 {
+			off = (c&0x3f)<<8 | int(w.msg[off+1])
+			continue
+		}
+		for _, b := range w.msg[off+1 : off+1+c] {
+			switch escapedLen(b) {
+			case 1:
+				out = append(out, b)
+			case 2:
+				out = append(out, '\\', b)
+			default:
+				out = append(out, '\\', '0'+b/100, '0'+b/10%10, '0'+b%10)
+			}
+		}
+		out = append(out, '.')
+		off += 1 + c
+	}
+	if len(out) == 0 {
+		return "."
+	}
+	return string(out)
+}
+
+// escapedLen is the length of byte c of a label in presentation form.
+func escapedLen(c byte) int {
+	switch {
+	case c == '.', c == ' ', c == '\'', c == '@', c == ';', c == '(', c == ')', c == '"', c == '\\':
+		return 2
+	case c < ' ' || c > '~':
+		return 4
+	}
+	return 1
 }
