@@ -346,6 +346,17 @@ func TestAnalyzeInterfaces(t *testing.T) {
 	if got.Packets != len(frames)+3 || got.Ignored != want.Ignored+3 {
 		t.Errorf("packets %d ignored %d, want %d and %d", got.Packets, got.Ignored, len(frames)+3, want.Ignored+3)
 	}
+	// Skipped packets keep their numbers: the first three frames are
+	// packets 1, 3 and 5, the others follow the last skipped one.
+	var nums []int
+	for _, e := range clientOf(t, got, clientMAC).Timeline {
+		if e.Packet != 0 {
+			nums = append(nums, e.Packet)
+		}
+	}
+	if diff := cmp.Diff([]int{1, 3, 5, 7, 8}, nums[:min(len(nums), 5)]); diff != "" {
+		t.Errorf("packet numbers of %s's events (-want +got):\n%s", clientMAC, diff)
+	}
 
 	only := (&ngFile{}).shb().idb(105, "", 0, 0).epb(0, 1, []byte("x")).b
 	if _, err := Analyze(bytes.NewReader(only)); !errors.Is(err, ErrUnsupportedLinkType) || !strings.Contains(err.Error(), "1 packets skipped") {
