@@ -52,8 +52,12 @@ type capInterface struct {
 	SnapLen uint32
 	// Name is if_name, when the file has it.
 	Name string
-	// End is the latest isb_endtime of the interface (zero: none).
-	End time.Time
+	// isbStart and isbEnd are the isb_starttime and isb_endtime of the
+	// interface's statistics block with the latest end, in ticks (zero:
+	// none).
+	isbStart, isbEnd uint64
+	// first and last are the times of its first and last packets.
+	first, last time.Time
 	// units are timestamp ticks per second (if_tsresol).
 	units uint64
 	// offset is if_tsoffset, in seconds.
@@ -62,19 +66,54 @@ type capInterface struct {
 
 // time converts a timestamp in the interface's units.
 func (i *capInterface) time(ts uint64) time.Time {
+	return ticksTime(ts, i.units, i.offset)
+}
+
+// ticksTime converts ts ticks of units per second, plus offset seconds.
+func ticksTime(ts, units uint64, offset int64) time.Time {
 	var sec, ns uint64
-	switch i.units {
+	switch units {
 	case 1e9:
 		sec, ns = ts/1e9, ts%1e9
 	case 1e6:
 		sec, ns = ts/1e6, ts%1e6*1e3
 	default:
 		var frac uint64
-		sec, frac = ts/i.units, ts%i.units
+		sec, frac = ts/units, ts%units
 		hi, lo := bits.Mul64(frac, 1e9)
-		ns, _ = bits.Div64(hi, lo, i.units) // hi < units: frac < units
+		ns, _ = bits.Div64(hi, lo, units) // hi < units: frac < units
 	}
-	return time.Unix(int64(sec)+i.offset, int64(ns)).UTC()
+	return time.Unix(int64(sec)+offset, int64(ns)).UTC()
+}
+
+// seen notes a packet of the interface at t.
+func (i *capInterface) seen(t time.Time) {
+	if i.first.IsZero() || t.Before(i.first) {
+		i.first = t
+	}
+	if t.After(i.last) {
+		i.last = t
+	}
+}
+
+// end returns the interface's isb_endtime (zero: none). dumpcap writes
+// ISB times in microseconds whatever the interface's if_tsresol
+// (Wireshark's writecap/pcapio.c); when the time read in the interface's
+// units ends before its last packet but read in microseconds it brackets
+// its packets, it is read in microseconds.
+func (i *capInterface) end() time.Time {
+	if i.isbEnd == 0 {
+		return time.Time{}
+	}
+	end := i.time(i.isbEnd)
+	if i.units == 1e6 || i.last.IsZero() || !end.Before(i.last) {
+		return end
+	}
+	us := ticksTime(i.isbEnd, 1e6, i.offset)
+	if us.Before(i.last) || i.isbStart != 0 && ticksTime(i.isbStart, 1e6, i.offset).After(i.first) {
+		return end
+	}
+	return us
 }
 
 // capRecord is one packet of a capture file. Data is valid until the

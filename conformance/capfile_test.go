@@ -158,6 +158,16 @@ func TestAnalyzeCaptureEnd(t *testing.T) {
 		}
 		return w.isb(0, tick(time.Duration(end*float64(time.Second))), tick(time.Duration(end*float64(time.Second)))).b
 	}
+	// dumpcap writes ISB times in microseconds, whatever if_tsresol.
+	dumpcap := func(start, end float64) []byte {
+		w := (&ngFile{}).shb().idb(linkTypeEthernet, "lab0", 9, 0)
+		for _, f := range frames {
+			w.epb(0, uint64(t0.Add(f.at).UnixNano()), f.b)
+		}
+		us := func(s float64) uint64 { return uint64(t0.Add(time.Duration(s * float64(time.Second))).UnixMicro()) }
+		b := w.ts(w.order().AppendUint32(nil, 0), us(end))
+		return w.block(blockISB, append(b, w.opts(w.opt(optIsbStart, w.ts(nil, us(start))), w.opt(optIsbEnd, w.ts(nil, us(end))))...)).b
+	}
 	tests := []struct {
 		name string
 		file []byte
@@ -170,6 +180,8 @@ func TestAnalyzeCaptureEnd(t *testing.T) {
 		{name: "explicit time wins", file: capWriter(t, frames, 120*time.Second), at: 30, want: 30},
 		{name: "microseconds, offset, big-endian", file: custom(true, 6, 1e6, 1_700_000_000, 120), want: 120},
 		{name: "2^-20 s units", file: custom(false, 0x80|20, 1<<20, 0, 90), want: 90},
+		{name: "dumpcap: ISB in microseconds", file: dumpcap(-1, 120), want: 120},
+		{name: "dumpcap-like, start after the first packet", file: dumpcap(1, 120), want: 10},
 	}
 	ignore := cmpopts.IgnoreFields(Report{}, "GeneratedAt", "Source")
 	for _, tt := range tests {

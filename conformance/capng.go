@@ -12,6 +12,7 @@ const (
 	optIfName    = 2
 	optIfTsresol = 9
 	optIfTsoff   = 14
+	optIsbStart  = 2
 	optIsbEnd    = 3
 )
 
@@ -85,6 +86,7 @@ func (c *capReader) nextBlock() (capRecord, bool, error) {
 		return capRecord{}, false, err
 	}
 	c.last = rec.Time
+	c.ifaces[rec.Iface].seen(rec.Time)
 	return rec, true, nil
 }
 
@@ -216,16 +218,22 @@ func (c *capReader) statistics(body []byte) error {
 	if err != nil {
 		return err
 	}
-	ifc := &c.ifaces[i]
-	return c.options(body[12:], func(code uint16, v []byte) error {
-		if code == optIsbEnd && len(v) == 8 {
-			end := ifc.time(uint64(c.u32(v[0:4]))<<32 | uint64(c.u32(v[4:8])))
-			if end.After(ifc.End) {
-				ifc.End = end
+	var start, end uint64
+	err = c.options(body[12:], func(code uint16, v []byte) error {
+		if (code == optIsbStart || code == optIsbEnd) && len(v) == 8 {
+			t := uint64(c.u32(v[0:4]))<<32 | uint64(c.u32(v[4:8]))
+			if code == optIsbStart {
+				start = t
+			} else {
+				end = t
 			}
 		}
 		return nil
 	})
+	if ifc := &c.ifaces[i]; end > ifc.isbEnd {
+		ifc.isbStart, ifc.isbEnd = start, end
+	}
+	return err
 }
 
 // options walks a block's options (draft-ietf-opsawg-pcapng §3.5).
@@ -251,9 +259,9 @@ func (c *capReader) options(b []byte, fn func(code uint16, v []byte) error) erro
 // none recorded one.
 func (c *capReader) end() time.Time {
 	var t time.Time
-	for _, i := range c.ifaces {
-		if i.End.After(t) {
-			t = i.End
+	for i := range c.ifaces {
+		if e := c.ifaces[i].end(); e.After(t) {
+			t = e
 		}
 	}
 	return t
