@@ -456,6 +456,9 @@ func FuzzCapReader(f *testing.F) {
 	f.Add(pcapOf(f, linkTypeRaw, frames[:3]))
 	big := (&ngFile{big: true}).shb().idb(linkTypeIPv6, "tun0", 6, 100).epb(0, 5, linkRecord(linkTypeIPv6, frames[0].b)).isb(0, 6, 9)
 	f.Add(big.shb().idb(linkTypeEthernet, "", 0x80|10, 0).block(blockSPB, append([]byte{0, 0, 0, 60}, frames[1].b...)).b)
+	dc := (&ngFile{}).shb().idb(linkTypeEthernet, "lab0", 9, 0).epb(0, 5e9, frames[0].b)
+	f.Add(dc.block(blockISB, append(dc.ts(dc.order().AppendUint32(nil, 0), 9e6),
+		dc.opts(dc.opt(optIsbStart, dc.ts(nil, 4e6)), dc.opt(optIsbEnd, dc.ts(nil, 9e6)))...)).b)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _, err := readAll(b)
 		if err != nil && !errors.Is(err, ErrUnknownFormat) && !errors.Is(err, ErrDamagedCapture) && !errors.Is(err, io.ErrUnexpectedEOF) {
