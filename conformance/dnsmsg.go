@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // DNS resource record types the message walker checks the RDATA of.
@@ -196,45 +197,83 @@ func (w *dnsWalker) skipName() error {
 // presentation returns the name at off, which skipName has validated,
 // in presentation form (RFC 1035 §5.1): labels joined and ended by dots,
 // with the special characters escaped by a backslash and non-printable
-// bytes as \DDD.
+// bytes as \DDD. It measures the name first so that the string is its
+// only allocation.
 func (w *dnsWalker) presentation(off int) string {
-	var buf [256]byte
-	out := buf[:0]
-	for {
-		c := int(w.msg[off])
-		if c == 0 {
-			break
+	n := 0
+	for l, o := w.label(off); l != nil; l, o = w.label(o) {
+		for _, b := range l {
+			n += escapedLen(b)
 		}
-		if c&0xc0 == 0xc0 {
-			off = (c&0x3f)<<8 | int(w.msg[off+1])
-			continue
-		}
-		for _, b := range w.msg[off+1 : off+1+c] {
-			switch escapedLen(b) {
-			case 1:
-				out = append(out, b)
-			case 2:
-				out = append(out, '\\', b)
-			default:
-				out = append(out, '\\', '0'+b/100, '0'+b/10%10, '0'+b%10)
-			}
-		}
-		out = append(out, '.')
-		off += 1 + c
+		n++
 	}
-	if len(out) == 0 {
+	if n == 0 {
 		return "."
 	}
-	return string(out)
+	var sb strings.Builder
+	sb.Grow(n)
+	for l, o := w.label(off); l != nil; l, o = w.label(o) {
+		plain := true
+		for _, b := range l {
+			plain = plain && escapedLen(b) == 1
+		}
+		if plain {
+			sb.Write(l)
+		} else {
+			writeEscaped(&sb, l)
+		}
+		sb.WriteByte('.')
+	}
+	return sb.String()
+}
+
+// label returns the label at off of a validated name, following
+// compression pointers, and the offset after it; nil at the name's end.
+func (w *dnsWalker) label(off int) ([]byte, int) {
+	for {
+		c := int(w.msg[off])
+		switch {
+		case c == 0:
+			return nil, off
+		case c&0xc0 == 0xc0:
+			off = (c&0x3f)<<8 | int(w.msg[off+1])
+		default:
+			return w.msg[off+1 : off+1+c], off + 1 + c
+		}
+	}
+}
+
+// writeEscaped writes label l with its special bytes escaped.
+func writeEscaped(sb *strings.Builder, l []byte) {
+	for _, b := range l {
+		switch escapedLen(b) {
+		case 1:
+			sb.WriteByte(b)
+		case 2:
+			sb.WriteByte('\\')
+			sb.WriteByte(b)
+		default:
+			sb.Write([]byte{'\\', '0' + b/100, '0' + b/10%10, '0' + b%10})
+		}
+	}
 }
 
 // escapedLen is the length of byte c of a label in presentation form.
-func escapedLen(c byte) int {
-	switch {
-	case c == '.', c == ' ', c == '\'', c == '@', c == ';', c == '(', c == ')', c == '"', c == '\\':
-		return 2
-	case c < ' ' || c > '~':
-		return 4
+func escapedLen(c byte) int { return int(escapedLens[c]) }
+
+// escapedLens maps a label byte to its length in presentation form:
+// miekg/dns escapes . space ' @ ; ( ) " \ with a backslash and writes
+// bytes outside printable ASCII as \DDD.
+var escapedLens = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case strings.IndexByte(`. '@;()"\`, byte(c)) >= 0:
+			t[c] = 2
+		case c < ' ' || c > '~':
+			t[c] = 4
+		default:
+			t[c] = 1
+		}
 	}
-	return 1
-}
+	return t
+}()
