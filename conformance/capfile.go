@@ -255,12 +255,6 @@ func (c *capReader) next() (capRecord, error) {
 		return c.nextPcap()
 	}
 	for {
-		if _, err := c.r.Peek(1); err != nil {
-			if errors.Is(err, io.EOF) {
-				return capRecord{}, io.EOF
-			}
-			return capRecord{}, err
-		}
 		rec, ok, err := c.nextBlock()
 		if err != nil || ok {
 			return rec, err

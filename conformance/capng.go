@@ -2,7 +2,9 @@ package conformance
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -22,11 +24,15 @@ func (c *capReader) damaged(format string, args ...any) error {
 }
 
 // block reads the block at the reader's position, checking its length
-// fields, and returns its type and body (between the length fields).
+// fields, and returns its type and body (between the length fields), or
+// io.EOF at the end of the file.
 func (c *capReader) block() (uint32, []byte, error) {
 	c.blockStart = c.offset
 	h, err := c.r.Peek(12)
 	if err != nil {
+		if len(h) == 0 && errors.Is(err, io.EOF) {
+			return 0, nil, io.EOF
+		}
 		return 0, nil, shortRead(err)
 	}
 	typ := c.u32(h[0:4])
