@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
 	"time"
 )
 
@@ -78,10 +77,10 @@ func ticksTime(ts, units uint64, offset int64) time.Time {
 	case 1e6:
 		sec, ns = ts/1e6, ts%1e6*1e3
 	default:
-		var frac uint64
-		sec, frac = ts/units, ts%units
-		hi, lo := bits.Mul64(frac, 1e9)
-		ns, _ = bits.Div64(hi, lo, units) // hi < units: frac < units
+		// Other resolutions are rare: float64 keeps the fraction to
+		// well under a nanosecond.
+		sec = ts / units
+		ns = min(uint64(float64(ts%units)*1e9/float64(units)), 999999999)
 	}
 	return time.Unix(int64(sec)+offset, int64(ns)).UTC()
 }
