@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"time"
 )
@@ -78,6 +79,22 @@ type omissionEvidence struct {
 	// otherwise; first is the RA that opened the first of them.
 	silent int
 	first  Evidence
+	// resumed counts silent windows after which the client queried the
+	// server again at once when its router offered it again: it had
+	// dropped the server and took it back.
+	resumed int
+	// await is the last silent window, until the client's next query to
+	// its server shows whether it resumed at once.
+	await *silentWindow
+}
+
+// silentWindow is a window after an RA without a server in which the
+// client did not query it, closed when the router offered it again.
+type silentWindow struct {
+	server     netip.Addr
+	omitted    Evidence
+	reoffered  time.Time
+	resumeWait time.Duration
 }
 
 // noteQueryInOmission records a query at p to server s while routers'
@@ -101,6 +118,25 @@ func (c *client) noteQueryInOmission(p *Packet, s *serverState) {
 		}
 	}
 	s.queries.add(p.Time, omitted)
+	c.noteResumption(p, s)
+}
+
+// noteResumption checks whether query p to server s comes right after a
+// silent window closed: the client resumed at the re-offer, so it had
+// dropped the server at the omission (F6). The window then was an
+// outage, which the client's history records.
+func (c *client) noteResumption(p *Packet, s *serverState) {
+	w := c.omission.await
+	if w == nil || w.server != s.addr {
+		return
+	}
+	c.omission.await = nil
+	if p.Time.Sub(w.reoffered) > w.resumeWait {
+		return
+	}
+	c.omission.resumed++
+	cause := fmt.Sprintf("RA %s from the same router came without RDNSS %s; this client drops DNS at once (F6): it stopped querying the server at that RA and resumed right after the router offered it again", pkt(w.omitted.Packet), s.addr)
+	c.hist.doubtWasOutage(w.omitted.Time, w.reoffered, cause, []Evidence{w.omitted, ev(p, "query right after the re-offer")}, c.opts.OutageGrace)
 }
 
 // closeOmission ends the omission window of router offer o of server s
@@ -120,12 +156,13 @@ func (c *client) closeOmission(s *serverState, o *routerOffer, t time.Time) {
 		c.omission.first = o.omittedEv
 	}
 	c.omission.silent++
+	c.omission.await = &silentWindow{server: s.addr, omitted: o.omittedEv, reoffered: t, resumeWait: 2*median + omissionSettle}
 }
 
 // dropsOnOmission reports whether the client's queries show it drops a
 // server at an RA from the same router without it.
 func (c *client) dropsOnOmission() bool {
-	return c.omission.kept == nil && c.omission.silent >= minSilentOmissions
+	return c.omission.kept == nil && (c.omission.silent >= minSilentOmissions || c.omission.resumed > 0)
 }
 
 // omissionKnowledge returns the knowledge entry of what the client's
@@ -138,11 +175,19 @@ func (c *client) omissionKnowledge() *Knowledge {
 			Behaviour: "keeps a server that an RA from the same router omits, until its lifetime ends (RFC 8106; not F6)"}
 	case c.dropsOnOmission():
 		return &Knowledge{Client: seenHere, Source: seenHere,
-			Basis: fmt.Sprintf("%d windows after an RA from a server's router without it (first %s), each without a query to that server for longer than it is otherwise ever silent, and at least twice its usual spacing",
-				c.omission.silent, pkt(c.omission.first.Packet)),
+			Basis: fmt.Sprintf("%d window(s) after an RA from a server's router without it (first %s), each without a query to that server for longer than it is otherwise ever silent, and at least twice its usual spacing%s",
+				c.omission.silent, pkt(c.omission.first.Packet), resumedNote(c.omission.resumed)),
 			Behaviour: "drops a server at once when an RA from the same router omits it, as dhcpcd and Apple do (F6)"}
 	}
 	return nil
+}
+
+// resumedNote says how many silent windows ended in an immediate query.
+func resumedNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; after %d of them it queried the server again right after the re-offer", n)
 }
 
 // unsettledOmission returns the RA that omitted server s after the

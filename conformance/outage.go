@@ -47,10 +47,15 @@ type dnsHistory struct {
 	heldServers []netip.Addr
 	// vias are the channels through which it was seen to hold DNS.
 	vias []string
+	// doubt is the span since it last went from held to unknown, and
+	// lastDoubt the last such span that ended held: evidence seen later
+	// may show it was an outage (doubtWasOutage).
+	doubt, lastDoubt *doubtSpan
 	open *outageRec
-	// tentative is a closed outage that later lookups may still show the
-	// client did not have (see settle).
-	tentative *outageRec
+	// pending is the last closed outage, not yet recorded: one that
+	// begins again within the grace continues it, and later lookups may
+	// still show the client did not have it (see settle).
+	pending *outageRec
 
 	outages capped[outageRec]
 	count   int
@@ -76,6 +81,9 @@ type outageRec struct {
 	evidence  []Evidence
 	recovered *Evidence
 	rsBefore  bool
+	// stale: it ended with a query to a lost server while no offer of
+	// it was valid.
+	stale bool
 }
 
 // lossSnapshot is an RA-learned server as it was when it was lost.
@@ -92,8 +100,9 @@ func (h *dnsHistory) observe(c *client, at time.Time, v *verdictResult, p *Packe
 		at = h.lastEval // A live report may have looked a little ahead.
 	}
 	h.lastEval = at
-	h.settle(c, at)
+	h.settle(c, at, grace)
 	st := holdOf(v.verdict)
+	h.trackDoubt(st, at)
 	switch {
 	case st == holdHeld:
 		if h.firstHeld.IsZero() {
@@ -107,13 +116,50 @@ func (h *dnsHistory) observe(c *client, at time.Time, v *verdictResult, p *Packe
 			h.vias = append(h.vias, v.via)
 		}
 	case st == holdNone && !h.firstHeld.IsZero() && h.open == nil:
-		if o := h.tentative; o != nil {
-			h.tentative = nil
-			h.record(*o, o.end.Sub(o.start))
+		if o := h.pending; o != nil {
+			// Held again for less than the grace: the same outage.
+			h.pending = nil
+			o.end, o.recovered, o.stale = time.Time{}, nil, false
+			h.open = o
+			break
 		}
 		h.open = newOutage(c, h, at, v)
 	}
 	h.state = st
+}
+
+// doubtSpan is a span in which a client that held DNS could not be told
+// to hold it.
+type doubtSpan struct {
+	start, end time.Time
+	servers    []netip.Addr
+}
+
+// trackDoubt follows spans of unknown state between held ones.
+func (h *dnsHistory) trackDoubt(st holdState, at time.Time) {
+	switch {
+	case st == holdUnknown && h.state == holdHeld:
+		h.doubt = &doubtSpan{start: at, servers: h.heldServers}
+	case st == holdHeld && h.doubt != nil:
+		h.doubt.end = at
+		h.lastDoubt, h.doubt = h.doubt, nil
+	case st == holdNone:
+		h.doubt = nil
+	}
+}
+
+// doubtWasOutage records the last doubtful span as an outage, when later
+// evidence shows the client had no DNS from start to end (and the span
+// covers that time).
+func (h *dnsHistory) doubtWasOutage(start, end time.Time, cause string, evidence []Evidence, grace time.Duration) {
+	d := h.lastDoubt
+	if d == nil || start.Before(d.start.Add(-time.Second)) || end.After(d.end.Add(time.Second)) || end.Sub(start) < grace {
+		return
+	}
+	h.lastDoubt = nil
+	e := end
+	o := outageRec{start: start, end: e, servers: d.servers, reason: cause, evidence: evidence}
+	h.record(o, end.Sub(start))
 }
 
 // newOutage starts an outage at at (or when v says DNS was lost, if that
@@ -156,38 +202,50 @@ func (h *dnsHistory) close(c *client, at time.Time, p *Packet, grace time.Durati
 		e := ev(p, "DNS held again")
 		o.recovered = &e
 	}
-	if o.staleUse(c, p) {
-		// Held again only by using a lost server stale: later lookups
-		// may still show that the client kept it all along.
-		h.tentative = o
-		return
-	}
-	h.record(*o, d)
+	// Held again only by using a lost server stale: later lookups may
+	// still show that the client kept it all along.
+	o.stale = o.staleUse(c, p)
+	h.pending = o
 }
 
-// settle decides a tentative outage: dropped once the client is seen to
-// have kept its server, recorded once that can no longer be shown (the
-// server is offered again, or another outage begins). It returns whether
-// one is still tentative.
-func (h *dnsHistory) settle(c *client, now time.Time) bool {
-	o := h.tentative
+// settle decides the pending outage at now: dropped once the client is
+// seen to have kept its server, recorded once it has held DNS again for
+// the grace (and, for a stale recovery, once a new offer makes the
+// question moot).
+func (h *dnsHistory) settle(c *client, now time.Time, grace time.Duration) {
+	o := h.pending
 	if o == nil {
-		return false
+		return
 	}
-	kept := o.keptPerRouter(c)
-	for _, a := range o.servers {
-		s, ok := c.servers[a]
-		kept = kept || (ok && !s.valid && s.keptAt(now))
-		if ok && s.rfcValidAt(now) && !kept {
-			h.tentative = nil
-			h.record(*o, o.end.Sub(o.start))
-			return false
+	if o.stale {
+		if o.kept(c, now) {
+			h.pending = nil
+			return
+		}
+		for _, a := range o.servers {
+			if s, ok := c.servers[a]; ok && s.rfcValidAt(now) {
+				o.stale = false
+			}
 		}
 	}
-	if kept {
-		h.tentative = nil
+	if !o.stale && now.Sub(o.end) >= grace {
+		h.pending = nil
+		h.record(*o, o.end.Sub(o.start))
 	}
-	return h.tentative != nil
+}
+
+// kept reports whether the client was seen, by now, to have kept a
+// server o lost: per router (F15), or by lookups after its end.
+func (o *outageRec) kept(c *client, now time.Time) bool {
+	if o.keptPerRouter(c) {
+		return true
+	}
+	for _, a := range o.servers {
+		if s, ok := c.servers[a]; ok && !s.valid && s.keptAt(now) {
+			return true
+		}
+	}
+	return false
 }
 
 // keptPerRouter reports whether o began with another router's withdrawal
@@ -332,7 +390,9 @@ func (t *Tracker) follow(c *client, at time.Time, p *Packet) {
 func (t *Tracker) followUse(c *client, p *Packet) {
 	if c.hist.state != holdHeld {
 		t.follow(c, p.Time, p)
+		return
 	}
+	c.hist.settle(c, p.Time, t.opts.OutageGrace)
 }
 
 // schedule makes sure a deadline is pending for the client's next change
