@@ -52,9 +52,12 @@ func runLab(ctx context.Context, args []string) error {
 			"namespaces: \"ralab serve --scenario\" in the router namespace (bridge "+netlab.BridgeName+"),\n"+
 			"every installed client (rdnssd, dhcpcd, systemd-networkd, dhclient, WIDE dhcp6c,\n"+
 			"dibbler) in its own namespace resolving names through the DNS it holds. Writes the\n"+
-			"client × scenario matrix (observer verdict from the capture, the client's real\n"+
-			"resolver state, agreement, failure ids and packets) as matrix.json, matrix.md and\n"+
-			"matrix.html, and each scenario's pcapng and report. Needs root.\n\nflags:")
+			"client × scenario matrix as matrix.json, matrix.md and matrix.html: per cell the\n"+
+			"observer's verdict over the whole capture (exactly what \"ralab analyze\" of the\n"+
+			"scenario's pcapng says, outages and recovery included), the client's real resolver\n"+
+			"state over the same span, agreement, failure ids and packets, and the verdict with\n"+
+			"client identification off; and per scenario NAME.pcapng, NAME.report.json and\n"+
+			"NAME.report.html. Needs root.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -103,8 +106,8 @@ func runLab(ctx context.Context, args []string) error {
 		if werr := m.WriteMarkdown(os.Stdout); werr != nil && err == nil {
 			err = werr
 		}
-		fmt.Fprintf(os.Stderr, "ralab lab: %d cells agree, %d disagree; in %.0f s; matrix.html, matrix.md, matrix.json in %s\n",
-			m.Agree, m.Disagree, m.ElapsedSeconds, dir)
+		fmt.Fprintf(os.Stderr, "ralab lab: %d cells agree, %d unsettled, %d disagree; %d verdicts depend on client knowledge; in %.0f s; matrix.html, matrix.md, matrix.json in %s\n",
+			m.Agree, m.Unsettled, m.Disagree, m.KnowledgeDependent, m.ElapsedSeconds, dir)
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("interrupted, labs removed: %w", err)
