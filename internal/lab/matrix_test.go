@@ -354,3 +354,13 @@ func wantLossesReported(t *testing.T, m *matrix.Matrix) {
 		}
 	}
 }
+
+// BenchmarkDefaultMatrix measures the wall time of the whole default
+// matrix at DefaultParallel (RALAB_MATRIX_SCENARIOS selects fewer):
+// go test -run '^$' -bench DefaultMatrix -benchtime 1x ./internal/lab
+func BenchmarkDefaultMatrix(b *testing.B) {
+	for b.Loop() {
+		m, _ := runMatrix(b, matrixScenarios())
+		b.ReportMetric(m.ElapsedSeconds, "matrix-s")
+	}
+}
