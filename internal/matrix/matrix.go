@@ -173,8 +173,9 @@ type Cell struct {
 	ImpairedFrom  *time.Time `json:"impaired_from,omitempty"`
 	ImpairedUntil *time.Time `json:"impaired_until,omitempty"`
 	// Timeline are samples of the client's resolver state: the first and
-	// the last sample of each unchanged run, up to the end of the
-	// capture and the comparison window after it.
+	// the last sample of each unchanged run, up to the scenario's end
+	// (shortly after the capture's); only those up to EvaluatedAt are
+	// judged, the later ones serve the comparison window.
 	Timeline []Sample `json:"timeline"`
 }
 

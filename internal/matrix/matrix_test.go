@@ -212,7 +212,7 @@ func TestWriteMarkdown(t *testing.T) {
 		"\n" +
 		"| scenario | rdnssd | dhclient | dhcpcd |\n" +
 		"|---|---|---|---|\n" +
-		"| F5-rdnss-lifetime | 🟠 dns-lost, recovered (2 outages, 8.5 s without DNS) (F5) | ✅⚠️ dns-ok ≠ client no-dns [expected no-dns] | ✅〰️ dns-ok ≈ client dns-lost, recovered (unsettled) [wire alone: inconclusive] |\n" +
+		"| F5-rdnss-lifetime | 🟠 dns-lost, recovered (2 outages, 8.5 s without DNS) (F5) | ⛔⚠️ dns-ok ≠ client no-dns [expected no-dns] | 🟠〰️ dns-ok ≈ client dns-lost, recovered (unsettled) [wire alone: inconclusive] |\n" +
 		"\n" +
 		"Not installed: dibbler (Debian package dibbler-client);\n" +
 		"\n" +
@@ -264,8 +264,8 @@ func TestWriteHTML(t *testing.T) {
 		{"failure id", "F5 "},
 		{"report link", `<a class="small" href="F5-rdnss-lifetime.report.html#client-1">report</a>`},
 		{"packet link", `<a class="small" href="F5-rdnss-lifetime.pcapng">pcapng</a> <span class="small" title="Wireshark display filter: frame.number in {12 40}">#12, #40</span>`},
-		{"disagreement", `<td class="ok disagree" title="a | pipe"><strong>dns-ok</strong>`},
-		{"unsettled", `<td class="ok unsettled" title="RDNSS valid — unsettled: too close to call">`},
+		{"disagreement", `<td class="nodns disagree" title="a | pipe"><strong>dns-ok</strong>`},
+		{"unsettled", `<td class="recovered unsettled" title="RDNSS valid — unsettled: too close to call">`},
 		{"wire alone", "wire alone: inconclusive"},
 		{"missed expectation", "missed: expected no-dns (no-dns), observer says dns-ok"},
 		{"escaped description", `title="short &lt;RDNSS&gt;"`},

@@ -84,19 +84,30 @@ func seconds(s float64) string {
 	return strconv.FormatFloat(s, 'f', -1, 64) + " s"
 }
 
-// colour is a cell's colour class: green only for dns-ok, amber for a
-// recovered loss, red for a loss without recovery, dark red for no DNS,
-// grey for inconclusive and unseen. Disagreement and unsettledness are
-// marked apart (mark), so a lost cell is never green.
+// colour is a cell's colour class, from the observer's verdict: green
+// (ok) only for dns-ok, amber (recovered) for a recovered loss, red
+// (lost) for a loss without recovery, dark red (nodns) for no DNS, grey
+// (unknown) for inconclusive and unseen. A dns-ok verdict on a client
+// that really lost DNS or never had it takes the client's colour: a cell
+// that lost DNS is never green. Disagreement and unsettledness are marked
+// apart (mark).
 func colour(c Cell) string {
+	if c.Verdict == verdictDNSOK && !c.Agree && (c.Actual == ActualDNSLost || c.Actual == ActualNoDNS) {
+		return verdictColour(string(c.Actual), c.ActualRecovered)
+	}
+	return verdictColour(c.Verdict, c.Recovered)
+}
+
+// verdictColour is the colour class of a verdict.
+func verdictColour(v string, recovered bool) string {
 	switch {
-	case c.Verdict == verdictDNSOK:
+	case v == verdictDNSOK:
 		return "ok"
-	case c.Verdict == verdictDNSLost && c.Recovered:
+	case v == verdictDNSLost && recovered:
 		return "recovered"
-	case c.Verdict == verdictDNSLost:
+	case v == verdictDNSLost:
 		return "lost"
-	case c.Verdict == verdictNoDNS:
+	case v == verdictNoDNS:
 		return "nodns"
 	}
 	return "unknown"
