@@ -76,8 +76,10 @@ type client struct {
 	// (RFC 8415 §18.2.10.1).
 	dhcpDNS   []netip.Addr
 	dhcpSince map[netip.Addr]time.Time
-	dhcpEv    *Evidence
-	dhcpTx    *transaction // the transaction whose Reply set dhcpDNS
+	// dhcpGone is when a Reply last removed each DHCPv6-learned server.
+	dhcpGone map[netip.Addr]time.Time
+	dhcpEv   *Evidence
+	dhcpTx   *transaction // the transaction whose Reply set dhcpDNS
 	// dhcpLost says how DHCPv6-learned DNS went away, if it did.
 	dhcpLost    *Evidence
 	dhcpRefresh uint32
@@ -87,8 +89,23 @@ type client struct {
 
 	dns      map[netip.Addr]*DNSUse
 	dnsOrder []netip.Addr
+	// lookups are its Neighbor Solicitations for the addresses of DNS
+	// servers offered to it (an on-link server it tries to reach).
+	lookups map[netip.Addr]*lookupUse
+	// sentIPv6: it sent at least one IPv6 packet; a host that never does
+	// is no IPv6 client.
+	sentIPv6 bool
+
+	// hist follows its DNS over the whole observation.
+	hist dnsHistory
 
 	find findingSet
+}
+
+// lookupUse counts a client's Neighbor Solicitations for one address.
+type lookupUse struct {
+	count       int
+	first, last Evidence
 }
 
 // v6onlyOffer is a DHCPv4 OFFER with option 108 (RFC 8925).
@@ -117,6 +134,8 @@ type serverState struct {
 	// non-zero lifetime: hosts must drop it (RFC 6980 §5), so a client
 	// that keeps using the server after it ran out evidently did not.
 	fragOffer Evidence
+	// lapses are the spans in which its offer had ended and came back.
+	lapses spanStats
 	// withdrawnFrom is the router that had offered the server when
 	// another one withdrew it (F15); zero otherwise.
 	withdrawnFrom MAC
@@ -283,6 +302,7 @@ func (c *client) addAddress(a netip.Addr, source string, ts time.Time) {
 func (c *client) expire(now time.Time) {
 	for _, s := range c.servers {
 		if s.valid && !s.expires.IsZero() && !s.expires.After(now) {
+			c.checkExpiry(s)
 			c.endServer(s, s.expires, "expired", Evidence{Time: s.expires, Note: "lifetime from packet " + strconv.Itoa(s.last.Packet) + " ended"})
 		}
 	}
@@ -419,6 +439,9 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 		return
 	}
 	if !s.valid {
+		if !s.ended.IsZero() {
+			s.lapses.add(p.Time.Sub(s.ended), c.opts.OutageGrace)
+		}
 		s.valid, s.from = true, p.Time
 	}
 	s.expires = time.Time{}
@@ -675,6 +698,10 @@ func (c *client) setDHCPDNS(servers []netip.Addr, p *Packet) {
 	now := p.Time
 	for _, old := range c.dhcpDNS {
 		if !slices.Contains(servers, old) {
+			if c.dhcpGone == nil {
+				c.dhcpGone = make(map[netip.Addr]time.Time)
+			}
+			c.dhcpGone[old] = now
 			to := now
 			c.intervals.add(Interval{Server: old.String(), Via: ViaDHCPv6, From: c.dhcpSince[old], To: &to}, c.opts.MaxOffers)
 			delete(c.dhcpSince, old)

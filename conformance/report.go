@@ -77,6 +77,8 @@ type IPv4Host struct {
 	// Option108Requested: its DHCPv4 requests asked for option 108
 	// (IPv6-only preferred, RFC 8925).
 	Option108Requested bool `json:"option108_requested"`
+	// Findings are the client checks on its IPv4 traffic (C12).
+	Findings []Finding `json:"findings"`
 }
 
 // Source says what a Report observed.
