@@ -7,8 +7,10 @@
 // labs at once, with every client resolving names through the DNS servers
 // it holds. It samples each client's real resolver state once a second
 // through the scenario and captures the link; the capture stops just
-// before the scenario ends (before ralab leaves the scenario's last phase
-// or sends its final RAs), so its end is the end of the observation. The
+// before the scenario ends, so its end is the end of the observation.
+// ralab is told the scenario lasts serveTail longer, so even a capture a
+// loaded machine stops late holds only the scenario's last phase, never
+// ralab's unimpaired configuration or final RAs. The
 // capture is analysed exactly as "ralab analyze FILE" does, with no
 // evaluation time of its own, and once more with client identification
 // off; NAME.pcapng, NAME.report.json and NAME.report.html are written

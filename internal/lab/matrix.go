@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,16 +33,13 @@ const DefaultParallel = 4
 
 // Timing of a scenario run.
 const (
-	// sampleInterval is how often each client's resolver state is read.
+	// sampleInterval is how often each client's resolver state is read
+	// and each client looks up a name through every server it holds
+	// (looker), so that its DNS use shows on the wire, as a real
+	// client's steady lookups would. Once a second makes the windows
+	// after an RA that omits a server long enough for the observer to
+	// tell a client that keeps the server from one that drops it (F6).
 	sampleInterval = time.Second
-	// digInterval is how often each client queries the servers it holds,
-	// so that its DNS use shows on the wire, as a real client's steady
-	// lookups would. Once a second makes the 3–4 s windows after an RA
-	// that omits a server long enough for the observer to tell a client
-	// that keeps the server from one that drops it (F6).
-	digInterval = time.Second
-	// digTimeout bounds one dig.
-	digTimeout = 5 * time.Second
 	// captureLead is how long before the scenario's end the capture is
 	// stopped. netlab's Capture.Stop waits 1.5 s for dumpcap to drain the
 	// kernel buffer before it ends the capture, so the capture ends about
@@ -50,6 +48,12 @@ const (
 	// stopped are never in it. The capture's end is the end of every
 	// verdict, in the matrix and in "ralab analyze" of the file alike.
 	captureLead = 2 * time.Second
+	// serveTail is how much longer than the scenario ralab is told its
+	// scenario lasts: the last phase stays in force for that long after
+	// the harness's end, so a capture that a loaded machine stops late
+	// still shows only the scenario's conditions, never ralab's move to
+	// the unimpaired configuration at its end.
+	serveTail = 30 * time.Second
 	// setupTimeout bounds building a lab and starting its processes.
 	setupTimeout = 2 * time.Minute
 )
@@ -178,9 +182,6 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 				selected = append(selected, all[i])
 			}
 		}
-	}
-	if err := netlab.LookTool("dig", "bind9-dnsutils"); err != nil {
-		return nil, err
 	}
 	log := opts.Logger
 	if log == nil {
@@ -348,8 +349,9 @@ type watched struct {
 	timeline []matrix.Sample
 	// tail is the latest sample of the current run when it is not the
 	// run's first, to be added at the next change or at the end.
-	tail    *matrix.Sample
-	lastDig time.Time
+	tail *matrix.Sample
+	// look sends its lookups.
+	look *looker
 }
 
 // run builds the lab, runs the scenario and returns its cells. The lab is
@@ -385,7 +387,11 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 	if err := os.WriteFile(cfgPath, r.opts.Config, 0o644); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	if err := os.WriteFile(scPath, r.e.data, 0o644); err != nil {
+	served, err := withTail(r.e.data, sc, serveTail)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(scPath, served, 0o644); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 
@@ -416,9 +422,9 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 		return nil, err
 	}
 	// An explicit --scenario-start gives the harness the scenario's exact
-	// timeline; with --scenario-hold ralab neither sends its final RAs
-	// (which would withdraw what the clients hold) nor exits at the end
-	// before it is stopped.
+	// timeline. ralab's copy of the scenario lasts serveTail longer, and
+	// with --scenario-hold it neither sends its final RAs (which would
+	// withdraw what the clients hold) nor exits before it is stopped.
 	r.begin = time.Now()
 	server, err := rtr.Start(pctx, "ralab-serve", r.opts.Executable, "serve", "-c", cfgPath,
 		"--scenario", scPath, "--scenario-start", r.begin.UTC().Format(time.RFC3339Nano), "--scenario-hold")
@@ -427,14 +433,26 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 		return nil, err
 	}
 	var ws []*watched
+	defer func() {
+		for _, w := range ws {
+			w.look.close()
+		}
+	}()
 	for i, c := range r.clients {
-		inst, err := c.Start(pctx, hosts[i], hosts[i].IfName)
+		look, err := newLooker(sctx, hosts[i])
 		if err != nil {
 			_ = server.Stop()
 			_, _ = capture.Stop()
 			return nil, err
 		}
-		ws = append(ws, &watched{c: c, inst: inst})
+		inst, err := c.Start(pctx, hosts[i], hosts[i].IfName)
+		if err != nil {
+			look.close()
+			_ = server.Stop()
+			_, _ = capture.Stop()
+			return nil, err
+		}
+		ws = append(ws, &watched{c: c, inst: inst, look: look})
 	}
 	r.log.Info("scenario running", "clients", len(ws), "duration", sc.Duration)
 	path, errs := r.runScenario(ctx, capture, server, ws)
@@ -443,6 +461,24 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 	}
 	cells, err := r.evaluate(path, ws)
 	return cells, errors.Join(append(errs, err)...)
+}
+
+// durationLine matches a scenario file's top-level duration key.
+var durationLine = regexp.MustCompile(`(?m)^duration\s*=\s*"[^"\n]*"`)
+
+// withTail returns scenario file data, parsed as sc, with its duration
+// extended by tail (see serveTail), checked by parsing it again.
+func withTail(data []byte, sc *scenario.Scenario, tail time.Duration) ([]byte, error) {
+	want := sc.Duration + tail
+	out := durationLine.ReplaceAll(data, []byte(fmt.Sprintf("duration = %q", want.String())))
+	got, err := scenario.Parse(sc.Name+".toml", out)
+	if err != nil {
+		return nil, fmt.Errorf("lab: scenario %s with a tail: %w", sc.Name, err)
+	}
+	if got.Duration != want {
+		return nil, fmt.Errorf("lab: scenario %s: duration %v with a tail, want %v", sc.Name, got.Duration, want)
+	}
+	return out, nil
 }
 
 // runScenario samples the clients until the scenario's end while the
@@ -455,6 +491,9 @@ func (r *scenarioRun) runScenario(ctx context.Context, capture *netlab.Capture, 
 		err  error
 	}
 	captured := make(chan stopped, 1)
+	// Sampling goes on until the scenario's end and the capture's,
+	// whichever is later: a loaded machine may stop the capture late.
+	finish := make(chan struct{})
 	watchCtx, cancelWatch := context.WithCancel(ctx)
 	go func() {
 		// The capture stops at its time, or at once when the run fails.
@@ -464,8 +503,13 @@ func (r *scenarioRun) runScenario(ctx context.Context, capture *netlab.Capture, 
 		}
 		path, err := capture.Stop()
 		captured <- stopped{path, err}
+		select {
+		case <-time.After(time.Until(end)):
+		case <-watchCtx.Done():
+		}
+		close(finish)
 	}()
-	waitErr := r.watch(watchCtx, server, ws, end)
+	waitErr := r.watch(watchCtx, server, ws, finish)
 	cancelWatch()
 	c := <-captured
 	var errs []error
@@ -519,20 +563,12 @@ func (r *scenarioRun) evaluate(path string, ws []*watched) ([]matrix.Cell, error
 	return cells, errors.Join(errs...)
 }
 
-// watch samples every client's resolver state and has each query the
-// servers it holds, until end, ctx is done or the server exits. It
-// returns nil at end, and also when ctx is cancelled while its parent is
-// not.
-func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*watched, end time.Time) error {
-	// Queries still running at the end are cancelled.
-	dctx, cancel := context.WithCancel(ctx)
-	var digs sync.WaitGroup
-	defer digs.Wait()
-	defer cancel()
+// watch samples every client's resolver state and has each look up a
+// name through the servers it holds, until finish is closed, ctx is done
+// or the server exits. It returns nil when finish is closed.
+func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*watched, finish <-chan struct{}) error {
 	tick := time.NewTicker(sampleInterval)
 	defer tick.Stop()
-	timer := time.NewTimer(time.Until(end))
-	defer timer.Stop()
 	defer func() {
 		for _, w := range ws {
 			w.flush()
@@ -543,20 +579,15 @@ func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*w
 		for _, w := range ws {
 			s := sample(w.inst, now)
 			w.record(s)
-			// The tolerance keeps ticker jitter from skipping a tick.
-			if len(s.Servers) > 0 && now.Sub(w.lastDig) >= digInterval-sampleInterval/10 {
-				w.lastDig = now
-				h := w.inst.Host
-				digs.Go(func() { dig(dctx, h, s.Servers) })
-			}
+			w.look.lookup(s.Servers)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-server.Done():
 			return fmt.Errorf("%w: %v; see logs/%s/rtr/ralab-serve.stderr", ErrServerExited, server.Err(), r.e.sc.Name)
-		case <-timer.C:
-			// The final sample, at the end of the scenario.
+		case <-finish:
+			// The final sample, at the end of the run.
 			now := time.Now()
 			for _, w := range ws {
 				w.record(sample(w.inst, now))
@@ -639,20 +670,6 @@ func sample(inst *labclient.Instance, now time.Time) matrix.Sample {
 		}
 	}
 	return s
-}
-
-// dig queries each server once for an AAAA record of the lab zone, from
-// the client's namespace, so that the client's DNS use is on the wire.
-// Failures are expected (a server that no longer answers) and ignored.
-func dig(ctx context.Context, h *netlab.Host, servers []string) {
-	for _, s := range servers {
-		if _, err := netip.ParseAddr(s); err != nil {
-			continue
-		}
-		dctx, cancel := context.WithTimeout(ctx, digTimeout)
-		_, _ = h.Run(dctx, "dig", "+tries=1", "+time=2", "@"+s, "www.lab.example", "AAAA")
-		cancel()
-	}
 }
 
 // analyze runs the observer on the capture at path with the tracker

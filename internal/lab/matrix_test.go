@@ -153,7 +153,6 @@ func runMatrix(t testing.TB, names []string) (*matrix.Matrix, string) {
 	t.Helper()
 	netlabtest.RequireLab(t)
 	netlabtest.RequireTool(t, "tshark", "tshark")
-	netlabtest.RequireTool(t, "dig", "bind9-dnsutils")
 	bin := netlabtest.RalabBinary(t)
 	out := t.TempDir()
 	if d := os.Getenv("RALAB_MATRIX_DIR"); d != "" {
@@ -362,5 +361,27 @@ func BenchmarkDefaultMatrix(b *testing.B) {
 	for b.Loop() {
 		m, _ := runMatrix(b, matrixScenarios())
 		b.ReportMetric(m.ElapsedSeconds, "matrix-s")
+	}
+}
+
+func TestWithTail(t *testing.T) {
+	all, err := loadScenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range all {
+		out, err := withTail(e.data, e.sc, serveTail)
+		if err != nil {
+			t.Errorf("%s: %v", e.sc.Name, err)
+			continue
+		}
+		sc, err := scenario.Parse(e.sc.Name+".toml", out)
+		if err != nil {
+			t.Fatalf("%s: %v", e.sc.Name, err)
+		}
+		// Only the duration changes: the last phase lasts longer.
+		if sc.Duration != e.sc.Duration+serveTail || len(sc.Phases) != len(e.sc.Phases) {
+			t.Errorf("%s: duration %v, %d phases; want %v, %d", e.sc.Name, sc.Duration, len(sc.Phases), e.sc.Duration+serveTail, len(e.sc.Phases))
+		}
 	}
 }
