@@ -242,7 +242,7 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 				cells, err := sr.run(ctx)
 				took := time.Since(began)
 				info := scenarioInfo(e.sc)
-				info.Pcapng, info.Report = sr.pcapng, sr.report
+				info.Pcapng, info.Report, info.ReportHTML = sr.pcapng, sr.report, sr.htmlReport
 				if err != nil {
 					info.Error = err.Error()
 					log.Error("scenario failed", "scenario", e.sc.Name, "err", err)

@@ -191,8 +191,11 @@ type Scenario struct {
 	DurationSeconds float64 `json:"duration_s"`
 	// Pcapng is the capture's file name, relative to the matrix.
 	Pcapng string `json:"pcapng,omitempty"`
-	// Report is the observer's report.json file name.
+	// Report is the observer's report.json file name: the report of
+	// Pcapng exactly as "ralab analyze" gives it.
 	Report string `json:"report,omitempty"`
+	// ReportHTML is the same report rendered as HTML.
+	ReportHTML string `json:"report_html,omitempty"`
 	// Error is set when the run failed; its cells may be missing.
 	Error string `json:"error,omitempty"`
 }

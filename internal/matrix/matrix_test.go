@@ -164,7 +164,8 @@ func sample() *Matrix {
 		Clients: []string{"rdnssd", "dhclient", "dhcpcd"},
 		Missing: []Missing{{Name: "dibbler", Package: "dibbler-client"}},
 		Scenarios: []Scenario{
-			{Name: "F5-rdnss-lifetime", FIDs: []string{"F5"}, Description: "short <RDNSS>", DurationSeconds: 60, Pcapng: "F5-rdnss-lifetime.pcapng"},
+			{Name: "F5-rdnss-lifetime", FIDs: []string{"F5"}, Description: "short <RDNSS>", DurationSeconds: 60, Pcapng: "F5-rdnss-lifetime.pcapng",
+				Report: "F5-rdnss-lifetime.report.json", ReportHTML: "F5-rdnss-lifetime.report.html"},
 		},
 		Cells: []Cell{
 			{Client: "rdnssd", Class: "rdnssd", Scenario: "F5-rdnss-lifetime", Verdict: "dns-lost", Recovered: true, Outages: 2, WithoutDNSSeconds: 8.5,
@@ -269,6 +270,7 @@ func TestWriteHTML(t *testing.T) {
 		{"wire alone", "wire alone: inconclusive"},
 		{"missed expectation", "missed: expected no-dns (no-dns), observer says dns-ok"},
 		{"escaped description", `title="short &lt;RDNSS&gt;"`},
+		{"scenario report link", `<a href="F5-rdnss-lifetime.report.html">F5-rdnss-lifetime</a>`},
 		{"count", "<strong>1 disagreements</strong>, 1 unsettled"},
 		{"missing", "dibbler (Debian package dibbler-client)"},
 	}
