@@ -145,6 +145,9 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	if p := identify(c); p != nil {
 		cr.Identified = p.name
 	}
+	cr.TimelineElided = c.timeline.elided()
+	cr.DNSOffered.ByRAElided, cr.DNSOffered.ByDHCPv6Elided = c.raOffers.elided(), c.dhcpOffers.elided()
+	cr.DNSValidityElided = c.intervals.elided()
 	if c.sentDHCPv6Client {
 		cr.ORO = slices.Clone(c.oro)
 		if cr.ORO == nil {

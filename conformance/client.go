@@ -136,6 +136,10 @@ type serverState struct {
 	fragOffer Evidence
 	// lapses are the spans in which its offer had ended and came back.
 	lapses spanStats
+	// staleLookups counts the client's distinct lookups of the server
+	// since its offer last ended, the last at lastStale.
+	staleLookups int
+	lastStale    time.Time
 	// withdrawnFrom is the router that had offered the server when
 	// another one withdrew it (F15); zero otherwise.
 	withdrawnFrom MAC
@@ -242,7 +246,7 @@ func (c *client) event(kind string, p *Packet, detail string) {
 }
 
 func (c *client) eventAt(kind string, ts time.Time, n int, detail string) {
-	c.timeline.add(Event{Kind: kind, Time: ts, Packet: n, Detail: detail}, c.opts.MaxEvents)
+	c.timeline.addStamped(Event{Kind: kind, Time: ts, Packet: n, Detail: detail}, c.opts.MaxEvents, eventStamp)
 }
 
 // problems turns p's malformed pieces into client findings.
@@ -312,7 +316,7 @@ func (c *client) endServer(s *serverState, at time.Time, reason string, e Eviden
 	s.valid = false
 	s.ended, s.endedEv, s.endReason = at, e, reason
 	to := at
-	c.intervals.add(Interval{Server: s.addr.String(), Via: ViaRA, From: s.from, To: &to}, c.opts.MaxOffers)
+	c.intervals.addStamped(Interval{Server: s.addr.String(), Via: ViaRA, From: s.from, To: &to}, c.opts.MaxOffers, intervalStamp)
 	kind := EventRDNSSExpired
 	if reason == "withdrawn" {
 		kind = EventRDNSSWithdrawn
@@ -383,7 +387,7 @@ func (c *client) applyRA(t *raTemplate, reached string, assumed bool) {
 			off := t.offers[i]
 			i++
 			off.Reached, off.Assumed = reached, assumed
-			c.raOffers.add(off, c.opts.MaxOffers)
+			c.raOffers.addStamped(off, c.opts.MaxOffers, raOfferStamp)
 			c.offerRA(p, o.Lifetime, a, from, reached, assumed)
 			c.offerRANonZero(p, o.Lifetime, a, ra.RouterLifetime)
 			if !assumed && o.Lifetime != 0 {
@@ -442,6 +446,7 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 		if !s.ended.IsZero() {
 			s.lapses.add(p.Time.Sub(s.ended), c.opts.OutageGrace)
 		}
+		s.staleLookups = 0
 		s.valid, s.from = true, p.Time
 	}
 	s.expires = time.Time{}
@@ -451,6 +456,33 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 	if lt >= 120 {
 		s.androidValid, s.androidEver, s.androidExpires = true, true, s.expires
 	}
+}
+
+// Lookups of a server after its offer ended show that the client kept it
+// when there are minStaleLookups distinct ones, or one at least
+// keptAfter after the end: a single lookup soon after may have started
+// before the end and left late (a loaded host).
+const (
+	minStaleLookups = 2
+	keptAfter       = 10 * time.Second
+)
+
+// keptAt reports whether the client's lookups of the server up to t,
+// after its offer ended, show that it kept the server.
+func (s *serverState) keptAt(t time.Time) bool {
+	return s.staleLookups >= minStaleLookups || (s.staleLookups > 0 && !s.ended.IsZero() && t.Sub(s.ended) >= keptAfter)
+}
+
+// lookupGap is how far apart two queries must be to count as distinct
+// lookups; a resolver's retries and parallel queries come closer.
+const lookupGap = 250 * time.Millisecond
+
+// noteStale counts a query to the server at t while its offer had ended.
+func (s *serverState) noteStale(t time.Time) {
+	if s.staleLookups == 0 || t.Sub(s.lastStale) >= lookupGap {
+		s.staleLookups++
+	}
+	s.lastStale = t
 }
 
 // staleGrace is how long after a server's offer ended a query to it is
@@ -598,7 +630,8 @@ func (c *client) query(p *Packet) {
 	}
 	u.Stale++
 	if s, ok := c.servers[srv]; ok && !s.ended.IsZero() && !s.valid {
-		if c.perRouter == nil && s.endReason == "withdrawn" && s.withdrawnFrom != (MAC{}) && perRouterView(s, p.Time, false).valid {
+		s.noteStale(p.Time)
+		if c.perRouter == nil && s.keptAt(p.Time) && s.endReason == "withdrawn" && s.withdrawnFrom != (MAC{}) && perRouterView(s, p.Time, false).valid {
 			e := ev(p, "query to "+srv.String()+" after another router withdrew it")
 			c.perRouter = &e
 		}
@@ -703,7 +736,7 @@ func (c *client) setDHCPDNS(servers []netip.Addr, p *Packet) {
 			}
 			c.dhcpGone[old] = now
 			to := now
-			c.intervals.add(Interval{Server: old.String(), Via: ViaDHCPv6, From: c.dhcpSince[old], To: &to}, c.opts.MaxOffers)
+			c.intervals.addStamped(Interval{Server: old.String(), Via: ViaDHCPv6, From: c.dhcpSince[old], To: &to}, c.opts.MaxOffers, intervalStamp)
 			delete(c.dhcpSince, old)
 		}
 	}

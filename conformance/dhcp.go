@@ -193,7 +193,7 @@ func (c *client) serverMessage(p *Packet, m *DHCPv6) {
 			rt := m.RefreshTime
 			o.RefreshTimeSeconds = &rt
 		}
-		c.dhcpOffers.add(o, c.opts.MaxOffers)
+		c.dhcpOffers.addStamped(o, c.opts.MaxOffers, dhcpOfferStamp)
 		for _, a := range m.DNS {
 			if len(c.dhcpEver) < maxServers {
 				c.dhcpEver[a] = true

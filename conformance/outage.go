@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"container/heap"
+	"encoding/binary"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -47,6 +48,9 @@ type dnsHistory struct {
 	// vias are the channels through which it was seen to hold DNS.
 	vias []string
 	open *outageRec
+	// tentative is a closed outage that later lookups may still show the
+	// client did not have (see settle).
+	tentative *outageRec
 
 	outages capped[outageRec]
 	count   int
@@ -88,6 +92,7 @@ func (h *dnsHistory) observe(c *client, at time.Time, v *verdictResult, p *Packe
 		at = h.lastEval // A live report may have looked a little ahead.
 	}
 	h.lastEval = at
+	h.settle(c, at)
 	st := holdOf(v.verdict)
 	switch {
 	case st == holdHeld:
@@ -101,7 +106,11 @@ func (h *dnsHistory) observe(c *client, at time.Time, v *verdictResult, p *Packe
 		if v.via != "" && !slices.Contains(h.vias, v.via) {
 			h.vias = append(h.vias, v.via)
 		}
-	case st == holdNone && h.state == holdHeld && h.open == nil:
+	case st == holdNone && !h.firstHeld.IsZero() && h.open == nil:
+		if o := h.tentative; o != nil {
+			h.tentative = nil
+			h.record(*o, o.end.Sub(o.start))
+		}
 		h.open = newOutage(c, h, at, v)
 	}
 	h.state = st
@@ -147,7 +156,38 @@ func (h *dnsHistory) close(c *client, at time.Time, p *Packet, grace time.Durati
 		e := ev(p, "DNS held again")
 		o.recovered = &e
 	}
+	if o.staleUse(c, p) {
+		// Held again only by using a lost server stale: later lookups
+		// may still show that the client kept it all along.
+		h.tentative = o
+		return
+	}
 	h.record(*o, d)
+}
+
+// settle decides a tentative outage: dropped once the client is seen to
+// have kept its server, recorded once that can no longer be shown (the
+// server is offered again, or another outage begins). It returns whether
+// one is still tentative.
+func (h *dnsHistory) settle(c *client, now time.Time) bool {
+	o := h.tentative
+	if o == nil {
+		return false
+	}
+	kept := o.keptPerRouter(c)
+	for _, a := range o.servers {
+		s, ok := c.servers[a]
+		kept = kept || (ok && !s.valid && s.keptAt(now))
+		if ok && s.rfcValidAt(now) && !kept {
+			h.tentative = nil
+			h.record(*o, o.end.Sub(o.start))
+			return false
+		}
+	}
+	if kept {
+		h.tentative = nil
+	}
+	return h.tentative != nil
 }
 
 // keptPerRouter reports whether o began with another router's withdrawal
@@ -161,6 +201,16 @@ func (o *outageRec) keptPerRouter(c *client) bool {
 // server o lost, sent while no offer of it was valid: the client evidently
 // kept the server all along (C8), so it had DNS throughout.
 func (o *outageRec) keptStale(c *client, p *Packet) bool {
+	if !o.staleUse(c, p) {
+		return false
+	}
+	s, ok := c.servers[p.Dst]
+	return ok && s.keptAt(p.Time)
+}
+
+// staleUse reports whether p is a query to a server o lost while no offer
+// of it is valid.
+func (o *outageRec) staleUse(c *client, p *Packet) bool {
 	return p != nil && p.DNS != nil && !p.DNS.Response && slices.Contains(o.servers, p.Dst) && !c.validAt(p.Dst, p.Time)
 }
 
@@ -220,18 +270,81 @@ func (d *deadlines) Pop() any {
 	return x
 }
 
+// applyRA applies RA p (template tpl) to client c and follows the client
+// when the RA changed which of its servers are valid in any view: an RA
+// that only refreshes lifetimes changes no instant state.
+func (t *Tracker) applyRA(c *client, tpl *raTemplate, reached string, p *Packet) {
+	c.expire(p.Time)
+	before, first := c.raSignature(p.Time), c.counts.RAsReceived == 0
+	c.applyRA(tpl, reached, false)
+	if first || c.raSignature(p.Time) != before {
+		t.follow(c, p.Time, p)
+		return
+	}
+	t.schedule(c, p.Time)
+}
+
+// raSignature sums, order-free, what the instant state depends on in the
+// client's RA-learned servers at t: in every view, which are valid,
+// assumed, ignored or omitted.
+func (c *client) raSignature(t time.Time) uint64 {
+	var sig uint64
+	for a, s := range c.servers {
+		b := a.As16()
+		h := mix(binary.BigEndian.Uint64(b[:8])^bits(s.rfcValidAt(t), s.assumed, s.androidValid, s.androidEver), binary.BigEndian.Uint64(b[8:]))
+		h = mix(h, bits(s.nzValid, s.nzEver, s.nzOmitted.IsZero(), s.valid))
+		for m, o := range s.byRouter {
+			h += mix(uint64(m[0])<<40|uint64(m[1])<<32|uint64(m[2])<<24|uint64(m[3])<<16|uint64(m[4])<<8|uint64(m[5]), bits(o.runningAt(t), o.omitted.IsZero(), o.valid, false))
+		}
+		sig += h
+	}
+	return sig
+}
+
+// bits packs four flags.
+func bits(a, b, c, d bool) uint64 {
+	var v uint64
+	for i, f := range []bool{a, b, c, d} {
+		if f {
+			v |= 1 << i
+		}
+	}
+	return v
+}
+
+// mix combines two words (a multiply-xorshift step, as in splitmix64).
+func mix(a, b uint64) uint64 {
+	x := (a ^ b*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
+	return x ^ x>>31
+}
+
 // follow evaluates client c at time at, after packet p (nil when a
 // lifetime ran out), records the result in its history and schedules its
 // next deadline.
 func (t *Tracker) follow(c *client, at time.Time, p *Packet) {
 	v := c.decide(at, t.link())
 	c.hist.observe(c, at, &v, p, t.opts.OutageGrace)
-	if n := c.nextChange(at); !n.Equal(c.hist.next) {
-		c.hist.next = n
-		if !n.IsZero() {
-			heap.Push(&t.deadlines, deadline{at: n, c: c})
-		}
+	t.schedule(c, at)
+}
+
+// followUse follows client c after a DNS query or answer p: it only
+// adds evidence, so a client that holds DNS keeps holding it.
+func (t *Tracker) followUse(c *client, p *Packet) {
+	if c.hist.state != holdHeld {
+		t.follow(c, p.Time, p)
 	}
+}
+
+// schedule makes sure a deadline is pending for the client's next change
+// by time alone after now. A pending earlier one is kept: when it comes,
+// runDeadlines looks again.
+func (t *Tracker) schedule(c *client, now time.Time) {
+	n := c.nextChange(now)
+	if n.IsZero() || (!c.hist.next.IsZero() && !n.Before(c.hist.next)) {
+		return
+	}
+	c.hist.next = n
+	heap.Push(&t.deadlines, deadline{at: n, c: c})
 }
 
 // runDeadlines evaluates every client whose state may have changed by time
@@ -241,9 +354,13 @@ func (t *Tracker) runDeadlines(now time.Time) {
 		d := heap.Pop(&t.deadlines).(deadline)
 		c := d.c
 		if t.clients[c.mac] != c || !d.at.Equal(c.hist.next) {
-			continue // Evicted, or rescheduled since.
+			continue // Evicted, or superseded by an earlier one.
 		}
 		c.hist.next = time.Time{}
+		if n := c.nextChange(d.at.Add(-time.Nanosecond)); n.After(d.at) {
+			t.schedule(c, d.at) // Refreshed since: nothing ends now.
+			continue
+		}
 		c.expire(d.at)
 		t.follow(c, d.at, nil)
 	}

@@ -28,6 +28,11 @@ func (c *client) outageView(now time.Time, final *verdictResult, link linkState,
 	ov := outageView{dropped: h.outages.dropped, vias: h.vias}
 	recs := h.outages.items()
 	count, total, longest := h.count, h.total, h.longest
+	if o := h.tentative; o != nil && !o.keptPerRouter(c) {
+		d := o.end.Sub(o.start)
+		recs = append(recs, *o)
+		count, total, longest = count+1, total+d, max(longest, d)
+	}
 	ov.heldAtEnd = holdOf(final.verdict) == holdHeld
 	if o := h.open; o != nil && !ov.heldAtEnd {
 		switch d := now.Sub(o.start); {

@@ -176,14 +176,12 @@ func (t *Tracker) observeRA(p *Packet) {
 		tpl := newRATemplate(p, r.mac)
 		r.lastMcast = tpl
 		for _, c := range t.clients {
-			c.applyRA(tpl, ReachedMulticast, false)
-			t.follow(c, p.Time, p)
+			t.applyRA(c, tpl, ReachedMulticast, p)
 		}
 		return
 	}
 	if c := t.client(p.DstMAC, p.Time); c != nil {
-		c.applyRA(newRATemplate(p, r.mac), ReachedUnicast, false)
-		t.follow(c, p.Time, p)
+		t.applyRA(c, newRATemplate(p, r.mac), ReachedUnicast, p)
 	}
 }
 

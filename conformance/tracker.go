@@ -442,7 +442,7 @@ func (t *Tracker) observeDNS(p *Packet) {
 		c.counts.DNSQueries++
 		c.event(EventDNSQuery, p, p.Dst.String()+" "+d.Name)
 		c.query(p)
-		t.follow(c, p.Time, p)
+		t.followUse(c, p)
 		return
 	}
 	if d.Response && p.SrcPort == 53 {
@@ -451,7 +451,7 @@ func (t *Tracker) observeDNS(p *Packet) {
 			c.event(EventDNSAnswer, p, p.Src.String()+" "+d.Name)
 			if u, ok := c.dns[p.Src]; ok {
 				u.Answers++
-				t.follow(c, p.Time, p)
+				t.followUse(c, p)
 			}
 		}
 		if c, ok := t.clients[p.SrcMAC]; ok {

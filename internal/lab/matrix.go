@@ -151,6 +151,9 @@ type MatrixOptions struct {
 	// Progress receives one line per scenario started and finished, with
 	// an estimate of the time left; nil discards them.
 	Progress io.Writer
+	// Generator names the ralab build in each scenario's report
+	// (conformance.Report.Generator).
+	Generator string
 }
 
 // RunMatrix runs each selected scenario in a fresh lab with every
@@ -540,11 +543,12 @@ func (r *scenarioRun) evaluate(path string, ws []*watched) ([]matrix.Cell, error
 	if err := copyFile(path, filepath.Join(r.opts.OutDir, r.pcapng)); err != nil {
 		return nil, err
 	}
-	rep, err := analyze(path, conformance.Options{})
+	rep, err := analyze(path, r.pcapng, conformance.Options{})
 	if err != nil {
 		return nil, err
 	}
-	wire, err := analyze(path, conformance.Options{NoKnowledge: true})
+	rep.Generator = r.opts.Generator
+	wire, err := analyze(path, r.pcapng, conformance.Options{NoKnowledge: true})
 	if err != nil {
 		return nil, err
 	}
@@ -674,13 +678,15 @@ func sample(inst *labclient.Instance, now time.Time) matrix.Sample {
 
 // analyze runs the observer on the capture at path with the tracker
 // options o, evaluated at the capture's end: with zero options exactly
-// what "ralab analyze FILE" reports.
-func analyze(path string, o conformance.Options) (*conformance.Report, error) {
+// what "ralab analyze FILE" reports. The report names the capture name,
+// as it is called in the output directory.
+func analyze(path, name string, o conformance.Options) (*conformance.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	defer f.Close()
+	o.Source = conformance.Source{Name: name}
 	rep, err := conformance.AnalyzeWith(bufio.NewReader(f), conformance.AnalyzeOptions{Tracker: o})
 	if err != nil {
 		return nil, fmt.Errorf("lab: analyzing %s: %w", path, err)

@@ -35,7 +35,11 @@ report_every = "1s"
 	path := filepath.Join(rtr.Dir(), "ralab.toml")
 	os.WriteFile(path, []byte(cfg), 0o644)
 	start := time.Now().Add(-19 * time.Second).UTC().Format(time.RFC3339Nano)
-	p, err := rtr.Start(ctx, "ralab", netlabtest.RalabBinary(t), "serve", "-c", path, "--scenario", "/work/main/configs/scenarios/F6-rdnss-omit.toml", "--scenario-start", start)
+	scen, err := filepath.Abs("../../configs/scenarios/F6-rdnss-omit.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := rtr.Start(ctx, "ralab", netlabtest.RalabBinary(t), "serve", "-c", path, "--scenario", scen, "--scenario-start", start)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package liveobserve
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
@@ -89,6 +91,23 @@ report_every = "1s"
 		}
 		return http.ReadResponse(bufio.NewReader(c), nil)
 	}
+	getAccept := func(path, accept string) (string, error) {
+		c, err := net.Dial("tcp", "127.0.0.1:9431")
+		if err != nil {
+			return "", err
+		}
+		defer c.Close()
+		if _, err := fmt.Fprintf(c, "GET %s HTTP/1.0\r\nHost: x\r\nAccept: %s\r\n\r\n", path, accept); err != nil {
+			return "", err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+		return string(b), err
+	}
 	inNetns(t, rtr.Namespace, func() error {
 		resp, err := get("/report/lab0")
 		if err != nil {
@@ -110,6 +129,39 @@ report_every = "1s"
 			resp.Body.Close()
 			if resp.StatusCode != want {
 				return fmt.Errorf("%s: %s", path, resp.Status)
+			}
+		}
+		return nil
+	})
+	// The index, the HTML report and the observer's series, once the
+	// observer has taken its first report (report_every).
+	inNetns(t, rtr.Namespace, func() error {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			body, err := getAccept("/metrics", "text/plain")
+			if err != nil || strings.Contains(body, "ralab_clients{") || time.Now().After(deadline) {
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	inNetns(t, rtr.Namespace, func() error {
+		for path, wants := range map[string][]string{
+			"/":                      {`<a href="/report/lab0">/report/lab0</a>`, `<a href="/metrics">`},
+			"/report/":               {`<a href="/report/lab0">`},
+			"/report/lab0":           {"<!DOCTYPE html>", "lab0"},
+			"/report/lab0?format=md": {"lab0"},
+			"/metrics": {`ralab_clients{interface="lab0",verdict="dns-ok"}`, `ralab_build_info{`,
+				`ralab_dns_outages_ongoing{interface="lab0"} 0`},
+		} {
+			body, err := getAccept(path, "text/html")
+			if err != nil {
+				return err
+			}
+			for _, want := range wants {
+				if !strings.Contains(body, want) {
+					t.Errorf("GET %s (Accept text/html) lacks %q:\n%s", path, want, body)
+				}
 			}
 		}
 		return nil
@@ -149,6 +201,15 @@ report_every = "1s"
 		if _, err := os.Stat(filepath.Join(dir, "lab0"+ext)); err != nil {
 			t.Error(err)
 		}
+	}
+	// The observer stops only after the final RAs are in the capture.
+	finals, err := exec.Command("tshark", "-n", "-r", filepath.Join(dir, "lab0.pcapng"),
+		"-Y", "icmpv6.type == 134 && icmpv6.nd.ra.router_lifetime == 0", "-T", "fields", "-e", "frame.number").CombinedOutput()
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, finals)
+	}
+	if n := strings.Count(string(finals), "\n"); n < advertiser.MaxFinalRtrAdvertisements {
+		t.Errorf("the capture holds %d final RAs (router lifetime 0), want %d", n, advertiser.MaxFinalRtrAdvertisements)
 	}
 	out, err := exec.Command("tshark", "-n", "-r", filepath.Join(dir, "lab0.pcapng"), "-T", "fields", "-e", "icmpv6.type", "-e", "dhcpv6.msgtype").CombinedOutput()
 	if err != nil {
