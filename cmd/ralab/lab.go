@@ -29,9 +29,12 @@ func init() {
 			"namespaces: \"ralab serve --scenario\" in the router namespace (bridge " + netlab.BridgeName + "),\n" +
 			"every installed client (rdnssd, dhcpcd, systemd-networkd, dhclient, WIDE dhcp6c,\n" +
 			"dibbler) in its own namespace resolving names through the DNS it holds. Writes the\n" +
-			"client x scenario matrix (observer verdict from the capture, the client's real\n" +
-			"resolver state, agreement, failure ids and packets) as matrix.json, matrix.md and\n" +
-			"matrix.html, and each scenario's pcapng and report. Needs root.\n\n" +
+			"client x scenario matrix as matrix.json, matrix.md and matrix.html: per cell the\n" +
+			"observer's verdict over the whole capture (exactly what \"ralab analyze\" of the\n" +
+			"scenario's pcapng says, outages and recovery included), the client's real\n" +
+			"resolver state over the same span, agreement (or unsettled), failure ids and\n" +
+			"packets, and the verdict with client identification off; and per scenario\n" +
+			"NAME.pcapng, NAME.report.json and NAME.report.html. Needs root.\n\n" +
 			"Scenario names are those \"ralab impairments --scenarios\" lists; an unknown\n" +
 			"name is refused, with the list, before anything runs.",
 		examples: []example{
