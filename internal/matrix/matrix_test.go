@@ -241,6 +241,12 @@ func TestWriteMarkdown(t *testing.T) {
 		"|---|---|---|---|---|\n" +
 		"| F5-rdnss-lifetime | dhcpcd | dns-ok | dns-lost, recovered | inconclusive; dhcpcd: keeps RDNSS |\n" +
 		"\n" +
+		"## Outage counts that differ\n" +
+		"\n" +
+		"| scenario | client | observer | client held | observer outages; client outages |\n" +
+		"|---|---|---|---|---|\n" +
+		"| F5-rdnss-lifetime | rdnssd | dns-lost, recovered | dns-lost, recovered | 2, 8.5 s without DNS; 1, 0 s without DNS |\n" +
+		"\n" +
 		"## Cells that lost DNS or never had it\n" +
 		"\n" +
 		"| scenario | client | verdict | outages | last lost at | findings | packets | reason |\n" +

@@ -184,12 +184,22 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 	mdCells(&b, "Verdicts that depend on client knowledge", "wire alone; knowledge used", m.KnowledgeCells(), func(c Cell) string {
 		return verdictText(c.WireVerdict, c.WireRecovered) + "; " + strings.Join(c.Knowledge, "; ")
 	})
+	mdCells(&b, "Outage counts that differ", "observer outages; client outages", m.cellsWhere(outageCountsDiffer), func(c Cell) string {
+		return fmt.Sprintf("%d, %s without DNS; %d, %s without DNS", c.Outages, seconds(c.WithoutDNSSeconds), len(c.ActualOutages), seconds(c.ActualWithoutDNSSeconds))
+	})
 	m.mdLost(&b)
 	_, err := io.WriteString(w, b.String())
 	if err != nil {
 		return fmt.Errorf("matrix: %w", err)
 	}
 	return nil
+}
+
+// outageCountsDiffer reports whether the observer counted another number
+// of outages than the client's samples show, in a cell that agrees on the
+// verdict: the same story told in other chapters, worth a look.
+func outageCountsDiffer(c Cell) bool {
+	return c.Agree && c.Outages != len(c.ActualOutages)
 }
 
 // mdTable writes the scenario × client table.
