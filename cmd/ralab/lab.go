@@ -30,9 +30,12 @@ func init() {
 			"namespaces: \"ralab serve --scenario\" in the router namespace (bridge " + netlab.BridgeName + "),\n" +
 			"every installed client (rdnssd, dhcpcd, systemd-networkd, dhclient, WIDE dhcp6c,\n" +
 			"dibbler) in its own namespace resolving names through the DNS it holds. Writes the\n" +
-			"client x scenario matrix (observer verdict from the capture, the client's real\n" +
-			"resolver state, agreement, failure ids and packets) as matrix.json, matrix.md and\n" +
-			"matrix.html, and each scenario's pcapng and report. Needs root.\n\n" +
+			"client x scenario matrix as matrix.json, matrix.md and matrix.html: per cell the\n" +
+			"observer's verdict over the whole capture (exactly what \"ralab analyze\" of the\n" +
+			"scenario's pcapng says, outages and recovery included), the client's real\n" +
+			"resolver state over the same span, agreement (or unsettled), failure ids and\n" +
+			"packets, and the verdict with client identification off; and per scenario\n" +
+			"NAME.pcapng, NAME.report.json and NAME.report.html. Needs root.\n\n" +
 			"Scenario names are those \"ralab impairments --scenarios\" lists; an unknown\n" +
 			"name is refused, with the list, before anything runs.",
 		examples: []example{
@@ -119,8 +122,8 @@ func runLab(ctx context.Context, args []string) error {
 		if werr := m.WriteMarkdown(os.Stdout); werr != nil && err == nil {
 			err = werr
 		}
-		fmt.Fprintf(os.Stderr, "ralab lab: %d cells agree, %d disagree; in %.0f s; matrix.html, matrix.md, matrix.json in %s\n",
-			m.Agree, m.Disagree, m.ElapsedSeconds, dir)
+		fmt.Fprintf(os.Stderr, "ralab lab: %d cells agree, %d unsettled, %d disagree; %d verdicts depend on client knowledge; in %.0f s; matrix.html, matrix.md, matrix.json in %s\n",
+			m.Agree, m.Unsettled, m.Disagree, m.KnowledgeDependent, m.ElapsedSeconds, dir)
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("interrupted, labs removed: %w", err)

@@ -108,19 +108,14 @@ func TestTimeline(t *testing.T) {
 		// One RA per 60 s period from the first in the throttled phase.
 		{"F1-ra-throttle.toml", periodic(0, 4, 8, 12, 16, 20)},
 		// The first RA of the replay phase passes and is cached; replays
-		// follow every 30 s.
-		{"F2-ra-replay.toml", append(periodic(0, 4, 8, 12, 16),
-			onWire{46 * s, "replay", true}, onWire{76 * s, "replay", true})},
-		// Every second RA of the omit phase lacks RDNSS.
-		{"F6-rdnss-omit.toml", append(periodic(0, 4, 8, 12, 16),
-			onWire{20 * s, "periodic", true}, onWire{24 * s, "periodic", false},
-			onWire{28 * s, "periodic", true}, onWire{32 * s, "periodic", false},
-			onWire{36 * s, "periodic", true}, onWire{40 * s, "periodic", false},
-			onWire{44 * s, "periodic", true}, onWire{48 * s, "periodic", false},
-			onWire{52 * s, "periodic", true}, onWire{56 * s, "periodic", false},
-			onWire{60 * s, "periodic", true}, onWire{64 * s, "periodic", false},
-			onWire{68 * s, "periodic", true}, onWire{72 * s, "periodic", false},
-			onWire{76 * s, "periodic", true})},
+		// follow every 30 s until the router's RAs pass again from 65 s.
+		{"F2-ra-replay.toml", append(append(periodic(0, 4, 8, 12, 16),
+			onWire{46 * s, "replay", true}), periodic(68, 72, 76)...)},
+		// Every second RA of the omit phase lacks RDNSS, until 56 s.
+		{"F6-rdnss-omit.toml", append(periodic(0, 8, 16, 24),
+			onWire{32 * s, "periodic", false}, onWire{40 * s, "periodic", true},
+			onWire{48 * s, "periodic", false}, onWire{56 * s, "periodic", true},
+			onWire{64 * s, "periodic", true})},
 		// Nobody was seen: the unicast phase sends nothing.
 		{"F3-ra-mcast-to-unicast.toml", periodic(0, 4, 8, 12, 16)},
 	}

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,20 +33,27 @@ const DefaultParallel = 4
 
 // Timing of a scenario run.
 const (
-	// sampleInterval is how often each client's resolver state is read.
+	// sampleInterval is how often each client's resolver state is read
+	// and each client looks up a name through every server it holds
+	// (looker), so that its DNS use shows on the wire, as a real
+	// client's steady lookups would. Once a second makes the windows
+	// after an RA that omits a server long enough for the observer to
+	// tell a client that keeps the server from one that drops it (F6).
 	sampleInterval = time.Second
-	// digInterval is how often each client queries the servers it holds,
-	// so that its DNS use shows on the wire, as a real client's steady
-	// lookups would. Once a second makes the 3–4 s windows after an RA
-	// that omits a server long enough for the observer to tell a client
-	// that keeps the server from one that drops it (F6).
-	digInterval = time.Second
-	// digTimeout bounds one dig.
-	digTimeout = 5 * time.Second
-	// endMargin is how long before the scenario's end the observer's
-	// verdicts are evaluated. The clients' state is read until
-	// matrix.DefaultWindow.After later, still before the scenario ends.
-	endMargin = 3 * time.Second
+	// captureLead is how long before the scenario's end the capture is
+	// stopped. netlab's Capture.Stop waits 1.5 s for dumpcap to drain the
+	// kernel buffer before it ends the capture, so the capture ends about
+	// 0.5 s before the scenario does: ralab's move to the unimpaired
+	// configuration at the end (--scenario-hold) and its final RAs when
+	// stopped are never in it. The capture's end is the end of every
+	// verdict, in the matrix and in "ralab analyze" of the file alike.
+	captureLead = 2 * time.Second
+	// serveTail is how much longer than the scenario ralab is told its
+	// scenario lasts: the last phase stays in force for that long after
+	// the harness's end, so a capture that a loaded machine stops late
+	// still shows only the scenario's conditions, never ralab's move to
+	// the unimpaired configuration at its end.
+	serveTail = 30 * time.Second
 	// setupTimeout bounds building a lab and starting its processes.
 	setupTimeout = 2 * time.Minute
 )
@@ -62,17 +71,6 @@ var classes = map[string]string{
 	"dhclient": "dhclient",
 	"dhcp6c":   "wide-dhcp6c",
 	"dhcp6c-i": "wide-dhcp6c",
-}
-
-// expectedVerdicts maps a scenario outcome to the verdict it means at the
-// end of the run (a late answer ends with DNS), or to
-// matrix.ExpectedFlaps, which any end state may follow.
-var expectedVerdicts = map[scenario.Outcome]string{
-	scenario.OutcomeDNS:      string(matrix.ActualDNSOK),
-	scenario.OutcomeLateDNS:  string(matrix.ActualDNSOK),
-	scenario.OutcomeFlaps:    matrix.ExpectedFlaps,
-	scenario.OutcomeLosesDNS: string(matrix.ActualDNSLost),
-	scenario.OutcomeNoDNS:    string(matrix.ActualNoDNS),
 }
 
 // embeddedScenario is one scenario file of configs/scenarios.
@@ -141,7 +139,8 @@ type MatrixOptions struct {
 	// --scenario S" in each lab's router namespace.
 	Executable string
 	// OutDir receives matrix.json, matrix.md, matrix.html and per
-	// scenario NAME.pcapng, NAME.report.json and logs/NAME/.
+	// scenario NAME.pcapng, its observer report NAME.report.json and
+	// NAME.report.html, and logs/NAME/.
 	OutDir string
 	// Scenarios are the names of the scenarios to run; empty runs all.
 	Scenarios []string
@@ -186,9 +185,6 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 				selected = append(selected, all[i])
 			}
 		}
-	}
-	if err := netlab.LookTool("dig", "bind9-dnsutils"); err != nil {
-		return nil, err
 	}
 	log := opts.Logger
 	if log == nil {
@@ -249,16 +245,19 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 				cells, err := sr.run(ctx)
 				took := time.Since(began)
 				info := scenarioInfo(e.sc)
-				info.Pcapng, info.Report = sr.pcapng, sr.report
+				info.Pcapng, info.Report, info.ReportHTML = sr.pcapng, sr.report, sr.htmlReport
 				if err != nil {
 					info.Error = err.Error()
 					log.Error("scenario failed", "scenario", e.sc.Name, "err", err)
 				}
 				results[i] = result{cells: cells, sc: info, err: err}
-				agree := 0
+				agree, unsettled := 0, 0
 				for _, c := range cells {
-					if c.Agree {
+					switch {
+					case c.Agree:
 						agree++
+					case c.Unsettled != "":
+						unsettled++
 					}
 				}
 				mu.Lock()
@@ -269,8 +268,8 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 				// par at a time.
 				left := len(selected) - finished
 				eta := runTime / time.Duration(finished) * time.Duration((left+par-1)/par)
-				fmt.Fprintf(progress, "scenario %d/%d %s finished: %d/%d cells agree; %d of %d done, elapsed %s, ETA %s\n",
-					i+1, len(selected), e.sc.Name, agree, len(cells), finished, len(selected),
+				fmt.Fprintf(progress, "scenario %d/%d %s finished: %d/%d cells agree, %d unsettled; %d of %d done, elapsed %s, ETA %s\n",
+					i+1, len(selected), e.sc.Name, agree, len(cells), unsettled, finished, len(selected),
 					elapsed.Round(time.Second), eta.Round(time.Second))
 				mu.Unlock()
 			}
@@ -337,18 +336,25 @@ type scenarioRun struct {
 	log     *slog.Logger
 	e       embeddedScenario
 	clients []*labclient.Client
-	// pcapng and report are the output file names, set once written.
-	pcapng, report string
+	// begin is when the scenario started.
+	begin time.Time
+	// pcapng and report are the output file names, set once written;
+	// report is the JSON report, htmlReport its HTML rendering.
+	pcapng, report, htmlReport string
 }
 
 // watched is one running client and its resolver timeline.
 type watched struct {
 	c    *labclient.Client
 	inst *labclient.Instance
-	// timeline are the changes of its resolver state, and the last
-	// sample.
+	// timeline are the first and the last sample of each run of
+	// unchanged resolver state (see record).
 	timeline []matrix.Sample
-	lastDig  time.Time
+	// tail is the latest sample of the current run when it is not the
+	// run's first, to be added at the next change or at the end.
+	tail *matrix.Sample
+	// look sends its lookups.
+	look *looker
 }
 
 // run builds the lab, runs the scenario and returns its cells. The lab is
@@ -384,7 +390,11 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 	if err := os.WriteFile(cfgPath, r.opts.Config, 0o644); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	if err := os.WriteFile(scPath, r.e.data, 0o644); err != nil {
+	served, err := withTail(r.e.data, sc, serveTail)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(scPath, served, 0o644); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 
@@ -415,40 +425,102 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 		return nil, err
 	}
 	// An explicit --scenario-start gives the harness the scenario's exact
-	// timeline. The verdicts are for endMargin before the scenario's end,
-	// and the run stops just after the comparison window that follows;
-	// with --scenario-hold ralab then neither sends its final RAs (which
-	// would withdraw what the clients hold) nor exits before it is
-	// stopped.
-	begin := time.Now()
+	// timeline. ralab's copy of the scenario lasts serveTail longer, and
+	// with --scenario-hold it neither sends its final RAs (which would
+	// withdraw what the clients hold) nor exits before it is stopped.
+	r.begin = time.Now()
 	server, err := rtr.Start(pctx, "ralab-serve", r.opts.Executable, "serve", "-c", cfgPath,
-		"--scenario", scPath, "--scenario-start", begin.UTC().Format(time.RFC3339Nano), "--scenario-hold")
+		"--scenario", scPath, "--scenario-start", r.begin.UTC().Format(time.RFC3339Nano), "--scenario-hold")
 	if err != nil {
 		_, _ = capture.Stop()
 		return nil, err
 	}
 	var ws []*watched
+	defer func() {
+		for _, w := range ws {
+			w.look.close()
+		}
+	}()
 	for i, c := range r.clients {
-		inst, err := c.Start(pctx, hosts[i], hosts[i].IfName)
+		look, err := newLooker(sctx, hosts[i])
 		if err != nil {
 			_ = server.Stop()
 			_, _ = capture.Stop()
 			return nil, err
 		}
-		ws = append(ws, &watched{c: c, inst: inst})
+		inst, err := c.Start(pctx, hosts[i], hosts[i].IfName)
+		if err != nil {
+			look.close()
+			_ = server.Stop()
+			_, _ = capture.Stop()
+			return nil, err
+		}
+		ws = append(ws, &watched{c: c, inst: inst, look: look})
 	}
 	r.log.Info("scenario running", "clients", len(ws), "duration", sc.Duration)
+	path, errs := r.runScenario(ctx, capture, server, ws)
+	if path == "" {
+		return nil, errors.Join(errs...)
+	}
+	cells, err := r.evaluate(path, ws)
+	return cells, errors.Join(append(errs, err)...)
+}
 
-	evalAt := begin.Add(sc.Duration - endMargin)
-	waitErr := r.watch(ctx, server, ws, evalAt.Add(matrix.DefaultWindow.After))
+// durationLine matches a scenario file's top-level duration key.
+var durationLine = regexp.MustCompile(`(?m)^duration\s*=\s*"[^"\n]*"`)
 
+// withTail returns scenario file data, parsed as sc, with its duration
+// extended by tail (see serveTail), checked by parsing it again.
+func withTail(data []byte, sc *scenario.Scenario, tail time.Duration) ([]byte, error) {
+	want := sc.Duration + tail
+	out := durationLine.ReplaceAll(data, []byte(fmt.Sprintf("duration = %q", want.String())))
+	got, err := scenario.Parse(sc.Name+".toml", out)
+	if err != nil {
+		return nil, fmt.Errorf("lab: scenario %s with a tail: %w", sc.Name, err)
+	}
+	if got.Duration != want {
+		return nil, fmt.Errorf("lab: scenario %s: duration %v with a tail, want %v", sc.Name, got.Duration, want)
+	}
+	return out, nil
+}
+
+// runScenario samples the clients until the scenario's end while the
+// capture is stopped captureLead before it, then stops the clients and
+// ralab. It returns the capture's path ("" if it failed) and the errors.
+func (r *scenarioRun) runScenario(ctx context.Context, capture *netlab.Capture, server *netlab.Process, ws []*watched) (string, []error) {
+	end := r.begin.Add(r.e.sc.Duration)
+	type stopped struct {
+		path string
+		err  error
+	}
+	captured := make(chan stopped, 1)
+	// Sampling goes on until the scenario's end and the capture's,
+	// whichever is later: a loaded machine may stop the capture late.
+	finish := make(chan struct{})
+	watchCtx, cancelWatch := context.WithCancel(ctx)
+	go func() {
+		// The capture stops at its time, or at once when the run fails.
+		select {
+		case <-time.After(time.Until(end.Add(-captureLead))):
+		case <-watchCtx.Done():
+		}
+		path, err := capture.Stop()
+		captured <- stopped{path, err}
+		select {
+		case <-time.After(time.Until(end)):
+		case <-watchCtx.Done():
+		}
+		close(finish)
+	}()
+	waitErr := r.watch(watchCtx, server, ws, finish)
+	cancelWatch()
+	c := <-captured
 	var errs []error
 	if waitErr != nil {
 		errs = append(errs, waitErr)
 	}
-	path, err := capture.Stop()
-	if err != nil {
-		errs = append(errs, err)
+	if c.err != nil {
+		errs = append(errs, c.err)
 	}
 	for _, w := range ws {
 		// Clients that exit after their Reply (dhclient -S, dhcp6c -i)
@@ -458,64 +530,71 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 	if err := server.Stop(); err != nil && waitErr == nil {
 		errs = append(errs, fmt.Errorf("ralab serve: %w", err))
 	}
-	if path == "" {
-		return nil, errors.Join(errs...)
-	}
-	r.pcapng = sc.Name + ".pcapng"
+	return c.path, errs
+}
+
+// evaluate copies the capture at path to OutDir, analyses it exactly as
+// "ralab analyze FILE" does (and once more with client identification
+// off), writes the report as JSON and HTML next to it and returns the
+// cells.
+func (r *scenarioRun) evaluate(path string, ws []*watched) ([]matrix.Cell, error) {
+	name := r.e.sc.Name
+	r.pcapng = name + ".pcapng"
 	if err := copyFile(path, filepath.Join(r.opts.OutDir, r.pcapng)); err != nil {
-		return nil, errors.Join(append(errs, err)...)
+		return nil, err
 	}
-	rep, err := analyze(path, r.pcapng, evalAt)
+	rep, err := analyze(path, r.pcapng, conformance.Options{})
 	if err != nil {
-		return nil, errors.Join(append(errs, err)...)
+		return nil, err
 	}
 	rep.Generator = r.opts.Generator
-	r.report = sc.Name + ".report.json"
-	if err := writeReport(filepath.Join(r.opts.OutDir, r.report), rep); err != nil {
+	wire, err := analyze(path, r.pcapng, conformance.Options{NoKnowledge: true})
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	r.report, r.htmlReport = name+".report.json", name+".report.html"
+	if err := writeReport(filepath.Join(r.opts.OutDir, r.report), rep, conformance.RenderJSON); err != nil {
+		errs = append(errs, err)
+	}
+	if err := writeReport(filepath.Join(r.opts.OutDir, r.htmlReport), rep, conformance.RenderHTML); err != nil {
 		errs = append(errs, err)
 	}
 	var cells []matrix.Cell
 	for _, w := range ws {
-		cells = append(cells, r.cell(w, rep))
+		cells = append(cells, r.cell(w, rep, wire))
 	}
 	return cells, errors.Join(errs...)
 }
 
-// watch samples every client's resolver state and has each query the
-// servers it holds, until end, ctx is done or the server exits.
-func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*watched, end time.Time) error {
-	// Queries still running at the end are cancelled, so the capture
-	// stops right after the final sample.
-	dctx, cancel := context.WithCancel(ctx)
-	var digs sync.WaitGroup
-	defer digs.Wait()
-	defer cancel()
+// watch samples every client's resolver state and has each look up a
+// name through the servers it holds, until finish is closed, ctx is done
+// or the server exits. It returns nil when finish is closed.
+func (r *scenarioRun) watch(ctx context.Context, server *netlab.Process, ws []*watched, finish <-chan struct{}) error {
 	tick := time.NewTicker(sampleInterval)
 	defer tick.Stop()
-	timer := time.NewTimer(time.Until(end))
-	defer timer.Stop()
+	defer func() {
+		for _, w := range ws {
+			w.flush()
+		}
+	}()
 	for {
 		now := time.Now()
 		for _, w := range ws {
 			s := sample(w.inst, now)
 			w.record(s)
-			// The tolerance keeps ticker jitter from skipping a tick.
-			if len(s.Servers) > 0 && now.Sub(w.lastDig) >= digInterval-sampleInterval/10 {
-				w.lastDig = now
-				h := w.inst.Host
-				digs.Go(func() { dig(dctx, h, s.Servers) })
-			}
+			w.look.lookup(s.Servers)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-server.Done():
 			return fmt.Errorf("%w: %v; see logs/%s/rtr/ralab-serve.stderr", ErrServerExited, server.Err(), r.e.sc.Name)
-		case <-timer.C:
-			// The final sample, at the end of the comparison window.
+		case <-finish:
+			// The final sample, at the end of the run.
 			now := time.Now()
 			for _, w := range ws {
-				w.timeline = append(w.timeline, sample(w.inst, now))
+				w.record(sample(w.inst, now))
 			}
 			return nil
 		case <-tick.C:
@@ -554,16 +633,28 @@ func addLinkLocalServers(ctx context.Context, rtr *netlab.Host, sc *scenario.Sce
 	return nil
 }
 
-// record adds s to the timeline if it differs from the last sample: the
-// timeline keeps the changes of the client's state.
+// record adds s to the timeline: the first sample of each run of
+// unchanged state at once, the last one (kept in tail) when the state
+// changes or at flush. Both ends of each run let Judge bound how long an
+// empty stretch lasted.
 func (w *watched) record(s matrix.Sample) {
 	if n := len(w.timeline); n > 0 {
 		last := w.timeline[n-1]
 		if last.Error == s.Error && slices.Equal(last.Servers, s.Servers) {
+			w.tail = &s
 			return
 		}
 	}
+	w.flush()
 	w.timeline = append(w.timeline, s)
+}
+
+// flush adds the pending last sample of the current run, if any.
+func (w *watched) flush() {
+	if w.tail != nil {
+		w.timeline = append(w.timeline, *w.tail)
+		w.tail = nil
+	}
 }
 
 // sample reads one client's resolver state.
@@ -585,45 +676,31 @@ func sample(inst *labclient.Instance, now time.Time) matrix.Sample {
 	return s
 }
 
-// dig queries each server once for an AAAA record of the lab zone, from
-// the client's namespace, so that the client's DNS use is on the wire.
-// Failures are expected (a server that no longer answers) and ignored.
-func dig(ctx context.Context, h *netlab.Host, servers []string) {
-	for _, s := range servers {
-		if _, err := netip.ParseAddr(s); err != nil {
-			continue
-		}
-		dctx, cancel := context.WithTimeout(ctx, digTimeout)
-		_, _ = h.Run(dctx, "dig", "+tries=1", "+time=2", "@"+s, "www.lab.example", "AAAA")
-		cancel()
-	}
-}
-
-// analyze runs the observer on the capture at path, as of at; the report
-// names the capture name, as it is called in the output directory.
-func analyze(path, name string, at time.Time) (*conformance.Report, error) {
+// analyze runs the observer on the capture at path with the tracker
+// options o, evaluated at the capture's end: with zero options exactly
+// what "ralab analyze FILE" reports. The report names the capture name,
+// as it is called in the output directory.
+func analyze(path, name string, o conformance.Options) (*conformance.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	defer f.Close()
-	rep, err := conformance.AnalyzeWith(f, conformance.AnalyzeOptions{
-		At:      at,
-		Tracker: conformance.Options{Source: conformance.Source{Name: name}},
-	})
+	o.Source = conformance.Source{Name: name}
+	rep, err := conformance.AnalyzeWith(bufio.NewReader(f), conformance.AnalyzeOptions{Tracker: o})
 	if err != nil {
 		return nil, fmt.Errorf("lab: analyzing %s: %w", path, err)
 	}
 	return rep, nil
 }
 
-// writeReport writes the observer's report as JSON to path.
-func writeReport(path string, rep *conformance.Report) error {
+// writeReport writes the observer's report to path with render.
+func writeReport(path string, rep *conformance.Report, render func(io.Writer, *conformance.Report) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
-	if err := conformance.RenderJSON(f, rep); err != nil {
+	if err := render(f, rep); err != nil {
 		f.Close()
 		return err
 	}
@@ -637,39 +714,91 @@ func writeReport(path string, rep *conformance.Report) error {
 // the client.
 const verdictUnseen = "unseen"
 
-// cell compares the observer's verdict on w's host with what w held.
-func (r *scenarioRun) cell(w *watched, rep *conformance.Report) matrix.Cell {
+// observed returns the observer's entry for mac in rep and its index, or
+// -1.
+func observed(rep *conformance.Report, mac string) (*conformance.Client, int) {
+	i := slices.IndexFunc(rep.Clients, func(oc conformance.Client) bool { return strings.EqualFold(oc.MAC, mac) })
+	if i < 0 {
+		return nil, -1
+	}
+	return &rep.Clients[i], i
+}
+
+// cell compares the observer's verdict on w's host (in rep, and in wire
+// without client identification) with what w held.
+func (r *scenarioRun) cell(w *watched, rep, wire *conformance.Report) matrix.Cell {
 	mac := w.inst.Host.MAC.String()
 	c := matrix.Cell{
 		Client: w.c.Name, Class: classes[w.c.Name], MAC: mac, Scenario: r.e.sc.Name,
 		Verdict: verdictUnseen, Pcapng: r.pcapng, HeldAtEnd: []string{},
 		Findings: []string{}, FIDs: []string{}, Evidence: []int{}, Timeline: w.timeline,
+		EvaluatedAt: rep.End, Report: r.htmlReport, WireVerdict: verdictUnseen,
 	}
-	c.EvaluatedAt = rep.End
 	if n := len(w.timeline); n > 0 {
 		c.HeldAtEnd = w.timeline[n-1].Servers
 	}
-	if ex, ok := r.e.sc.Expect[c.Class]; ok && c.Class != "" {
-		c.Expected, c.ExpectedNote = expectedVerdicts[ex.Outcome], ex.Note
-	}
-	i := slices.IndexFunc(rep.Clients, func(oc conformance.Client) bool { return strings.EqualFold(oc.MAC, mac) })
-	if i >= 0 {
-		oc := rep.Clients[i]
-		c.Verdict, c.Reason, c.LostAt = string(oc.Verdict), oc.Reason, oc.LostAt
-		for _, f := range oc.Findings {
-			if !slices.Contains(c.Findings, f.ID) {
-				c.Findings = append(c.Findings, f.ID)
-			}
-		}
-		slices.Sort(c.Findings)
-		c.FIDs = matrix.FailureIDs(c.Findings, c.Reason)
-		for _, e := range oc.Evidence {
-			c.Evidence = append(c.Evidence, e.Packet)
+	r.expect(&c)
+	if oc, i := observed(rep, mac); oc != nil {
+		setObserved(&c, oc)
+		if r.htmlReport != "" {
+			c.Report += "#client-" + strconv.Itoa(i+1)
 		}
 	} else {
 		c.Reason = "the capture shows no packet from or to this client"
 	}
-	cmp := matrix.Compare(c.Verdict, w.timeline, rep.End, matrix.DefaultWindow)
-	c.Actual, c.ActualLostAt, c.Agree, c.SettledAt = cmp.Actual, cmp.LostAt, cmp.Agree, cmp.SettledAt
+	if oc, _ := observed(wire, mac); oc != nil {
+		c.WireVerdict, c.WireRecovered = string(oc.Verdict), oc.Recovered
+	}
+	c.DependsOnKnowledge = c.WireVerdict != c.Verdict || c.WireRecovered != c.Recovered
+	grace := time.Duration(rep.OutageGraceSeconds * float64(time.Second))
+	if grace <= 0 {
+		grace = conformance.DefaultOutageGrace
+	}
+	c.GraceSeconds = grace.Seconds()
+	c.SetComparison(matrix.Compare(c.Verdict, c.Recovered, w.timeline, rep.End, grace, matrix.DefaultWindow))
 	return c
+}
+
+// setObserved copies the observer's verdict on a client into c.
+func setObserved(c *matrix.Cell, oc *conformance.Client) {
+	c.Verdict, c.Recovered, c.Reason, c.LostAt = string(oc.Verdict), oc.Recovered, oc.Reason, oc.LostAt
+	c.Outages, c.WithoutDNSSeconds = oc.OutageStats.Count, oc.OutageStats.WithoutDNSSeconds
+	for _, f := range oc.Findings {
+		if !slices.Contains(c.Findings, f.ID) {
+			c.Findings = append(c.Findings, f.ID)
+		}
+	}
+	slices.Sort(c.Findings)
+	ids := slices.Clone(c.Findings)
+	for _, o := range oc.Outages {
+		ids = append(ids, o.FIDs...)
+	}
+	c.FIDs = matrix.FailureIDs(ids, c.Reason)
+	for _, e := range oc.Evidence {
+		c.Evidence = append(c.Evidence, e.Packet)
+	}
+	for _, k := range oc.Knowledge {
+		c.Knowledge = append(c.Knowledge, k.Client+": "+k.Behaviour)
+	}
+}
+
+// expect sets c's expectation from the scenario file and when the
+// scenario's first impaired phase began and ended.
+func (r *scenarioRun) expect(c *matrix.Cell) {
+	sc := r.e.sc
+	ex, ok := sc.Expect[c.Class]
+	if !ok || c.Class == "" {
+		return
+	}
+	c.Expected, c.ExpectedNote = string(ex.Outcome), ex.Note
+	i := slices.IndexFunc(sc.Phases, func(p scenario.Phase) bool { return len(p.Impairments) > 0 })
+	if i < 0 {
+		return
+	}
+	from := r.begin.Add(sc.Phases[i].Start).UTC()
+	c.ImpairedFrom = &from
+	if p := sc.Phases[i]; p.End < sc.Duration {
+		until := r.begin.Add(p.End).UTC()
+		c.ImpairedUntil = &until
+	}
 }

@@ -12,7 +12,8 @@ import (
 
 // TestHTMLInBrowser renders matrix.html in headless Chromium and checks
 // that it loads without console errors and that the cells, the failure
-// ids, the packets and the disagreement are in the rendered DOM.
+// ids, the packets, the disagreement and the unsettled cell are in the
+// rendered DOM.
 func TestHTMLInBrowser(t *testing.T) {
 	netlabtest.RequireTool(t, browsertest.Browser, "chromium")
 	var b bytes.Buffer
@@ -27,8 +28,8 @@ func TestHTMLInBrowser(t *testing.T) {
 		t.Errorf("console: %s", m)
 	}
 	for _, want := range []string{
-		"<table", `<td class="bad"`, "F1-ra-throttle", "dns-lost", "#12, #40",
-		`<td class="disagree"`, "dibbler (Debian package dibbler-client)",
+		"<table", `<td class="recovered "`, "F5-rdnss-lifetime", "dns-lost, recovered", "#12, #40",
+		`<td class="nodns disagree"`, `<td class="recovered unsettled"`, "dibbler (Debian package dibbler-client)",
 	} {
 		if !strings.Contains(p.DOM, want) {
 			t.Errorf("rendered DOM lacks %q", want)

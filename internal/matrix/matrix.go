@@ -13,22 +13,25 @@ import (
 
 // Schema names the JSON layout of a Matrix. A change that removes or
 // renames a field gets a new version.
-const Schema = "ralab.matrix/v1"
+const Schema = "ralab.matrix/v2"
 
 // ErrSchema is returned by Decode for a document of another schema.
 var ErrSchema = errors.New("matrix: unknown schema")
 
 // Actual is what a client really held through a run, read from its
-// resolver state (resolv.conf, hook output, networkd state).
+// resolver state (resolv.conf, hook output, networkd state) and judged by
+// Judge.
 type Actual string
 
 // Actual values; the first three use the observer's verdict names so the
 // two compare directly.
 const (
-	// ActualDNSOK means the client held DNS servers at the end.
+	// ActualDNSOK means the client held DNS servers from its first
+	// acquisition to the end without an outage.
 	ActualDNSOK Actual = "dns-ok"
-	// ActualDNSLost means the client held DNS servers, then none at the
-	// end.
+	// ActualDNSLost means the client held DNS servers, then had at least
+	// one outage (an empty resolver for at least the grace); it may
+	// have recovered.
 	ActualDNSLost Actual = "dns-lost"
 	// ActualNoDNS means the client never held a DNS server.
 	ActualNoDNS Actual = "no-dns"
@@ -39,10 +42,9 @@ const (
 // Observer verdicts (conformance.Verdict values) the agreement rule
 // knows.
 const (
-	verdictDNSOK        = "dns-ok"
-	verdictDNSLost      = "dns-lost"
-	verdictNoDNS        = "no-dns"
-	verdictInconclusive = "inconclusive"
+	verdictDNSOK   = "dns-ok"
+	verdictDNSLost = "dns-lost"
+	verdictNoDNS   = "no-dns"
 )
 
 // Sample is the client's resolver state at one moment.
@@ -53,123 +55,6 @@ type Sample struct {
 	Servers []string `json:"servers"`
 	// Error is set when the state could not be read.
 	Error string `json:"error,omitempty"`
-}
-
-// ActualFrom reduces a timeline of samples to what the client held:
-// ActualNoDNS if no sample holds a server, ActualDNSOK if the last
-// readable sample does, otherwise ActualDNSLost with the time of the
-// first empty sample after the last one that held servers. Samples that
-// could not be read are ignored; with none readable it returns
-// ActualUnknown.
-func ActualFrom(samples []Sample) (Actual, *time.Time) {
-	lastHeld, last := -1, -1
-	for i, s := range samples {
-		if s.Error != "" {
-			continue
-		}
-		last = i
-		if len(s.Servers) > 0 {
-			lastHeld = i
-		}
-	}
-	switch {
-	case last < 0:
-		return ActualUnknown, nil
-	case lastHeld < 0:
-		return ActualNoDNS, nil
-	case lastHeld == last:
-		return ActualDNSOK, nil
-	}
-	for _, s := range samples[lastHeld+1:] {
-		if s.Error == "" {
-			at := s.At
-			return ActualDNSLost, &at
-		}
-	}
-	return ActualDNSLost, nil
-}
-
-// ActualAt is ActualFrom over the samples read at or before at: what the
-// client held as of at.
-func ActualAt(samples []Sample, at time.Time) (Actual, *time.Time) {
-	n := 0
-	for n < len(samples) && !samples[n].At.After(at) {
-		n++
-	}
-	return ActualFrom(samples[:n])
-}
-
-// Window is how far around the observer's evaluation time a client's
-// state may be read to compare it with the verdict. A client applies a
-// packet some time after the capture saw it (it runs a hook script or
-// writes a state file), it runs lifetimes on its own timers (in whole
-// seconds, for some), and the harness reads its state once a second; a
-// change within the window is the same event seen at two moments, not a
-// disagreement. A lasting difference is never hidden by it.
-type Window struct {
-	// Before is how long before the evaluation time a state counts.
-	Before time.Duration
-	// After is how long after it a state counts.
-	After time.Duration
-}
-
-// DefaultWindow is the window "ralab lab" uses: one sample period before
-// the evaluation time, two after it.
-var DefaultWindow = Window{Before: time.Second, After: 2 * time.Second}
-
-// Comparison is an observer verdict compared with a client's timeline.
-type Comparison struct {
-	// Actual is what the client held at the evaluation time or, when
-	// that differs from the verdict, at SettledAt.
-	Actual Actual
-	// LostAt is when the client's state first showed no server after
-	// holding some, for ActualDNSLost.
-	LostAt *time.Time
-	// Agree reports whether the verdict agrees with Actual.
-	Agree bool
-	// SettledAt is set when the client's state at the evaluation time
-	// differs from the verdict but another state within the window
-	// agrees: it is the moment that state held.
-	SettledAt *time.Time
-}
-
-// Compare compares verdict, evaluated at at, with the client's timeline
-// samples: they agree when the client held the verdict's state at at, or
-// at some moment within w around it (see Window).
-func Compare(verdict string, samples []Sample, at time.Time, w Window) Comparison {
-	actual, lost := ActualAt(samples, at)
-	c := Comparison{Actual: actual, LostAt: lost, Agree: Agrees(verdict, actual)}
-	if c.Agree {
-		return c
-	}
-	// The state only changes at a sample, so the moments to try are the
-	// window's start and each sample within it.
-	from, to := at.Add(-w.Before), at.Add(w.After)
-	moments := []time.Time{from}
-	for _, s := range samples {
-		if s.At.After(from) && !s.At.After(to) {
-			moments = append(moments, s.At)
-		}
-	}
-	for _, m := range moments {
-		if a, l := ActualAt(samples, m); Agrees(verdict, a) {
-			settled := m
-			return Comparison{Actual: a, LostAt: l, Agree: true, SettledAt: &settled}
-		}
-	}
-	return c
-}
-
-// Agrees reports whether the observer's verdict matches what the client
-// held: dns-ok when it held DNS at the end, dns-lost when it held DNS and
-// then lost it, no-dns when it never held any. An inconclusive verdict or
-// an unknown actual state never agrees.
-func Agrees(verdict string, actual Actual) bool {
-	switch verdict {
-	case verdictDNSOK, verdictDNSLost, verdictNoDNS:
-		return actual != ActualUnknown && verdict == string(actual)
-	}
-	return false
 }
 
 // fidPattern matches a field guide failure id in text.
@@ -203,29 +88,51 @@ type Cell struct {
 	MAC string `json:"mac"`
 	// Scenario is the scenario's name.
 	Scenario string `json:"scenario"`
-	// Verdict is the observer's verdict from the capture alone: dns-ok,
-	// dns-lost, no-dns or inconclusive; "unseen" when the capture shows
-	// nothing of the client.
+	// Verdict is the observer's verdict from the capture over the whole
+	// run, exactly what "ralab analyze" of Pcapng says: dns-ok, dns-lost,
+	// no-dns or inconclusive; "unseen" when the capture shows nothing of
+	// the client.
 	Verdict string `json:"verdict"`
-	// Actual is what the client really held at EvaluatedAt or, when it
-	// differs from Verdict, at SettledAt.
+	// Recovered is the observer's: for dns-lost, the client holds DNS
+	// again at the end.
+	Recovered bool `json:"recovered"`
+	// Outages and WithoutDNSSeconds are the observer's outage count and
+	// total time without DNS after the first acquisition.
+	Outages           int     `json:"outages"`
+	WithoutDNSSeconds float64 `json:"without_dns_s"`
+	// Actual is what the client really held, judged from Timeline up
+	// to EvaluatedAt with the same grace as the observer (Judge).
 	Actual Actual `json:"actual"`
-	// Agree reports whether Verdict and Actual agree (see Agrees and
-	// Compare).
+	// ActualRecovered reports, for an Actual of dns-lost, that the
+	// client held DNS again at the end.
+	ActualRecovered bool `json:"actual_recovered"`
+	// ActualFirstDNS is the first sample that held a server.
+	ActualFirstDNS *time.Time `json:"actual_first_dns,omitempty"`
+	// ActualOutages are the client's outages by its samples (see
+	// Outage for how start, end and length are estimated).
+	ActualOutages []Outage `json:"actual_outages"`
+	// ActualLapses counts its empty stretches shorter than the grace.
+	ActualLapses int `json:"actual_lapses,omitempty"`
+	// ActualWithoutDNSSeconds is its estimated time without DNS.
+	ActualWithoutDNSSeconds float64 `json:"actual_without_dns_s"`
+	// Agree reports that Verdict and the judgement agree: the same
+	// category and, for dns-lost, the same recovered flag (Compare).
 	Agree bool `json:"agree"`
-	// EvaluatedAt is the moment the observer's verdict is for: the
-	// capture is analysed up to it.
+	// Unsettled is set for a cell that does not agree only because of a
+	// change within the comparison window around EvaluatedAt or an empty
+	// stretch too close to the grace to call: it says which (Compare).
+	// Such a cell is counted apart from agreements and disagreements.
+	Unsettled string `json:"unsettled,omitempty"`
+	// EvaluatedAt is the end of the evaluation: the end of the capture
+	// as the observer's report states it (Report.End).
 	EvaluatedAt time.Time `json:"evaluated_at"`
-	// SettledAt is set when the client reached the verdict's state not at
-	// EvaluatedAt but within the comparison window around it (see
-	// Window): the moment its state was read agreeing.
-	SettledAt *time.Time `json:"settled_at,omitempty"`
+	// GraceSeconds is the outage grace both sides used.
+	GraceSeconds float64 `json:"grace_s"`
 	// Reason is the observer's explanation.
 	Reason string `json:"reason,omitempty"`
-	// LostAt is when the observer says DNS was lost.
+	// LostAt is when the observer says the last outage began.
 	LostAt *time.Time `json:"lost_at,omitempty"`
-	// ActualLostAt is when the client's state first showed no server
-	// after holding some.
+	// ActualLostAt is the estimated start of the client's last outage.
 	ActualLostAt *time.Time `json:"actual_lost_at,omitempty"`
 	// HeldAtEnd are the servers the client held at the end.
 	HeldAtEnd []string `json:"held_at_end"`
@@ -233,55 +140,43 @@ type Cell struct {
 	// (F*, C*, N*), sorted, without duplicates.
 	Findings []string `json:"findings"`
 	// FIDs are the field guide failure ids (F1 to F17) the observer
-	// names for the cell, in its findings or its reason.
+	// names for the cell, in its findings, its reason or its outages.
 	FIDs []string `json:"fids"`
 	// Evidence are the packet numbers (in Pcapng) behind the verdict.
 	Evidence []int `json:"evidence"`
 	// Pcapng is the capture's file name, relative to the matrix.
 	Pcapng string `json:"pcapng"`
-	// Expected is the verdict the scenario expects for Class, if it
-	// states one: dns-ok, dns-lost or no-dns, or ExpectedFlaps.
+	// Report is the observer's HTML report of Pcapng, relative to the
+	// matrix, with an anchor to the client's section when it has one.
+	Report string `json:"report,omitempty"`
+	// WireVerdict and WireRecovered are the observer's verdict on the
+	// same capture with client identification turned off
+	// (conformance.Options.NoKnowledge): what the wire alone shows.
+	WireVerdict   string `json:"wire_verdict,omitempty"`
+	WireRecovered bool   `json:"wire_recovered,omitempty"`
+	// DependsOnKnowledge reports that Verdict or Recovered differ from
+	// the wire-only ones: the verdict rests on what is known of the
+	// client (Knowledge), not on the wire alone.
+	DependsOnKnowledge bool `json:"depends_on_knowledge,omitempty"`
+	// Knowledge names the client-behaviour knowledge the verdict used,
+	// as "client: behaviour".
+	Knowledge []string `json:"knowledge,omitempty"`
+	// Expected is the outcome the scenario file expects for Class, if it
+	// states one: dns, late-dns, flaps, loses-dns or no-dns (see
+	// ExpectationMissed).
 	Expected string `json:"expected,omitempty"`
 	// ExpectedNote says why, from the scenario file.
 	ExpectedNote string `json:"expected_note,omitempty"`
-	// Timeline are samples of the client's resolver state: each change,
-	// then the final sample at the end of the run.
+	// ImpairedFrom is when the scenario's first phase with impairments
+	// began; ImpairedUntil when the phase after it began (absent if
+	// none). The expectations time losses and late DNS by them.
+	ImpairedFrom  *time.Time `json:"impaired_from,omitempty"`
+	ImpairedUntil *time.Time `json:"impaired_until,omitempty"`
+	// Timeline are samples of the client's resolver state: the first and
+	// the last sample of each unchanged run, up to the scenario's end
+	// (shortly after the capture's); only those up to EvaluatedAt are
+	// judged, the later ones serve the comparison window.
 	Timeline []Sample `json:"timeline"`
-}
-
-// ExpectedFlaps is Cell.Expected for a client the scenario expects to
-// lose and regain DNS, whatever it holds at the end.
-const ExpectedFlaps = "flaps"
-
-// Flapped reports whether a timeline holds DNS, then none, then DNS
-// again. Unreadable samples are skipped.
-func Flapped(samples []Sample) bool {
-	held, lost := false, false
-	for _, s := range samples {
-		switch {
-		case s.Error != "":
-		case len(s.Servers) > 0 && lost:
-			return true
-		case len(s.Servers) > 0:
-			held = true
-		case held:
-			lost = true
-		}
-	}
-	return false
-}
-
-// ExpectationMissed reports whether the cell contradicts the scenario's
-// expectation: the observer's verdict is not Expected, or, for
-// ExpectedFlaps, the client never lost and regained DNS.
-func (c Cell) ExpectationMissed() bool {
-	switch c.Expected {
-	case "":
-		return false
-	case ExpectedFlaps:
-		return !Flapped(c.Timeline)
-	}
-	return c.Expected != c.Verdict
 }
 
 // Scenario is one scenario's run.
@@ -296,8 +191,11 @@ type Scenario struct {
 	DurationSeconds float64 `json:"duration_s"`
 	// Pcapng is the capture's file name, relative to the matrix.
 	Pcapng string `json:"pcapng,omitempty"`
-	// Report is the observer's report.json file name.
+	// Report is the observer's report.json file name: the report of
+	// Pcapng exactly as "ralab analyze" gives it.
 	Report string `json:"report,omitempty"`
+	// ReportHTML is the same report rendered as HTML.
+	ReportHTML string `json:"report_html,omitempty"`
 	// Error is set when the run failed; its cells may be missing.
 	Error string `json:"error,omitempty"`
 }
@@ -330,18 +228,31 @@ type Matrix struct {
 	Cells []Cell `json:"cells"`
 	// Agree counts the cells where observer and client agree.
 	Agree int `json:"agree"`
+	// Unsettled counts the cells that neither agree nor disagree (see
+	// Cell.Unsettled).
+	Unsettled int `json:"unsettled"`
 	// Disagree counts the others, inconclusive and unknown included.
 	Disagree int `json:"disagree"`
+	// KnowledgeDependent counts the cells whose verdict depends on client
+	// knowledge (Cell.DependsOnKnowledge).
+	KnowledgeDependent int `json:"knowledge_dependent"`
 }
 
-// Count sets Agree and Disagree from the cells.
+// Count sets Agree, Unsettled, Disagree and KnowledgeDependent from the
+// cells.
 func (m *Matrix) Count() {
-	m.Agree, m.Disagree = 0, 0
+	m.Agree, m.Unsettled, m.Disagree, m.KnowledgeDependent = 0, 0, 0, 0
 	for _, c := range m.Cells {
-		if c.Agree {
+		switch {
+		case c.Agree:
 			m.Agree++
-		} else {
+		case c.Unsettled != "":
+			m.Unsettled++
+		default:
 			m.Disagree++
+		}
+		if c.DependsOnKnowledge {
+			m.KnowledgeDependent++
 		}
 	}
 }
@@ -355,11 +266,33 @@ func (m *Matrix) Cell(scenario, client string) *Cell {
 	return &m.Cells[i]
 }
 
-// Disagreements returns the cells where observer and client disagree.
+// Disagreements returns the cells where observer and client disagree,
+// unsettled ones excluded.
 func (m *Matrix) Disagreements() []Cell {
+	return m.cellsWhere(func(c Cell) bool { return !c.Agree && c.Unsettled == "" })
+}
+
+// UnsettledCells returns the unsettled cells.
+func (m *Matrix) UnsettledCells() []Cell {
+	return m.cellsWhere(func(c Cell) bool { return !c.Agree && c.Unsettled != "" })
+}
+
+// KnowledgeCells returns the cells whose verdict depends on client
+// knowledge.
+func (m *Matrix) KnowledgeCells() []Cell {
+	return m.cellsWhere(func(c Cell) bool { return c.DependsOnKnowledge })
+}
+
+// MissedExpectations returns the cells that contradict their scenario's
+// expectation.
+func (m *Matrix) MissedExpectations() []Cell {
+	return m.cellsWhere(func(c Cell) bool { return c.ExpectationMissed() != "" })
+}
+
+func (m *Matrix) cellsWhere(keep func(Cell) bool) []Cell {
 	var out []Cell
 	for _, c := range m.Cells {
-		if !c.Agree {
+		if keep(c) {
 			out = append(out, c)
 		}
 	}
