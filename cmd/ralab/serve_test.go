@@ -161,7 +161,7 @@ var serveToolPackage = map[string]string{
 func requireServeLab(t *testing.T, tools ...string) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("integration test")
+		netlabtest.SkipOrFail(t, "integration test skipped in -short mode")
 	}
 	netlabtest.RequireLab(t)
 	for _, tool := range tools {
