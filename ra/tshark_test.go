@@ -19,7 +19,6 @@ import (
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
-
 // writePcap writes the RA m as one Ethernet frame from mac's link-local
 // address to ff02::1, with a correct ICMPv6 checksum, and returns the file.
 func writePcap(t *testing.T, m *ndp.RouterAdvertisement, mac net.HardwareAddr) string {
