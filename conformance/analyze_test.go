@@ -190,17 +190,29 @@ func TestAnalyzeCooked(t *testing.T) {
 	}
 }
 
-// FuzzAnalyze checks that no capture file makes Analyze panic.
-func FuzzAnalyze(f *testing.F) {
+// pcapOf returns a pcap file of frames.
+func pcapOf(t testing.TB, frames []tf) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	w := pcapgo.NewWriter(&buf)
-	_ = w.WriteFileHeader(65536, layers.LinkTypeEthernet)
-	for _, fr := range scenarioFrames(f) {
-		_ = w.WritePacket(gopacket.CaptureInfo{Timestamp: t0.Add(fr.at), CaptureLength: len(fr.b), Length: len(fr.b)}, fr.b)
+	if err := w.WriteFileHeader(65536, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
 	}
-	f.Add(buf.Bytes())
+	for _, fr := range frames {
+		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: t0.Add(fr.at), CaptureLength: len(fr.b), Length: len(fr.b)}, fr.b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes()
+}
+
+// FuzzAnalyze checks that no capture file makes Analyze panic.
+func FuzzAnalyze(f *testing.F) {
+	f.Add(pcapOf(f, scenarioFrames(f)))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = Analyze(bytes.NewReader(b))
+		if r, err := Analyze(bytes.NewReader(b)); err == nil && r == nil {
+			t.Fatal("Analyze returned neither a report nor an error")
+		}
 	})
 }
 
@@ -248,16 +260,11 @@ func BenchmarkTrack(b *testing.B) {
 // BenchmarkAnalyze measures a whole pcap file: read, decode, track, report.
 func BenchmarkAnalyze(b *testing.B) {
 	frames := benchCapture(b, 2000)
-	var buf bytes.Buffer
-	w := pcapgo.NewWriter(&buf)
-	_ = w.WriteFileHeader(65536, layers.LinkTypeEthernet)
-	for _, fr := range frames {
-		_ = w.WritePacket(gopacket.CaptureInfo{Timestamp: t0.Add(fr.at), CaptureLength: len(fr.b), Length: len(fr.b)}, fr.b)
-	}
+	capture := pcapOf(b, frames)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := Analyze(bytes.NewReader(buf.Bytes())); err != nil {
+		if _, err := Analyze(bytes.NewReader(capture)); err != nil {
 			b.Fatal(err)
 		}
 	}
