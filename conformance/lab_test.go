@@ -579,9 +579,9 @@ func TestLabRDNSSWithdrawn(t *testing.T) {
 		}
 		for _, r := range []*Report{res.live, res.offline} {
 			c := clientByMAC(t, r, mac)
-			if c.Verdict != VerdictDNSLost || c.LostAt == nil || c.LostAt.Before(withdrawn) || !strings.Contains(c.Reason, "withdrawn") {
-				t.Errorf("%s %s (%s): want dns-lost by the withdrawal at %s or later, got %s (lost_at %v): %s",
-					r.Source.Kind, mac, res.names[mac], withdrawn.Format(time.StampMilli), c.Verdict, c.LostAt, c.Reason)
+			if c.Verdict != VerdictDNSLost || c.Recovered || c.LostAt == nil || c.LostAt.Before(withdrawn) || !strings.Contains(c.Reason, "withdrawn") {
+				t.Errorf("%s %s (%s): want dns-lost, not recovered, by the withdrawal at %s or later, got %s (recovered %v, lost_at %v): %s",
+					r.Source.Kind, mac, res.names[mac], withdrawn.Format(time.StampMilli), c.Verdict, c.Recovered, c.LostAt, c.Reason)
 			}
 		}
 	}
