@@ -36,6 +36,9 @@ func (t *Tracker) Report(now time.Time) *Report {
 		r.DurationSeconds = now.Sub(t.start).Seconds()
 	}
 	t.expireRS(now)
+	t.runDeadlines(now)
+	r.OutageGraceSeconds = t.opts.OutageGrace.Seconds()
+	r.IPv4OnlyHosts = []IPv4Host{}
 
 	macs := make([]MAC, 0, len(t.clients))
 	for m := range t.clients {
@@ -48,18 +51,14 @@ func (t *Tracker) Report(now time.Time) *Report {
 		if c.serverRole && !c.clientRole {
 			continue
 		}
+		if !c.sentIPv6 {
+			r.IPv4OnlyHosts = append(r.IPv4OnlyHosts, reportIPv4Host(c))
+			r.Summary.IPv4Only++
+			continue
+		}
 		c.expire(now)
 		cr := t.reportClient(c, now)
-		switch cr.Verdict {
-		case VerdictDNSOK:
-			r.Summary.DNSOK++
-		case VerdictDNSLost:
-			r.Summary.DNSLost++
-		case VerdictNoDNS:
-			r.Summary.NoDNS++
-		default:
-			r.Summary.Inconclusive++
-		}
+		r.Summary.count(&cr)
 		for _, k := range cr.Knowledge {
 			if key := k.Client + "\x00" + k.Basis; !seenK[key] {
 				seenK[key] = true
@@ -99,7 +98,7 @@ func (t *Tracker) Report(now time.Time) *Report {
 func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	find := c.find.clone()
 	finishClient(c, now, t.replies, &find)
-	v := c.evaluate(now, linkState{replies: t.replies, routers: len(t.routers), byMAC: t.routers})
+	v, ov := c.judge(now, t.link(), t.opts.OutageGrace)
 	cr := Client{
 		MAC:              c.mac.String(),
 		Vendor:           Vendor(c.mac),
@@ -130,10 +129,25 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 		DNSSources:      v.sources,
 		Timeline:        c.timeline.items(),
 		TimelineDropped: c.timeline.dropped,
+		Recovered:       v.verdict == VerdictDNSLost && ov.heldAtEnd,
+		FirstDNS:        ov.firstHeld,
+		Outages:         ov.outages,
+		OutagesDropped:  ov.dropped,
+		OutageStats:     ov.stats,
+		ServerOutages:   c.serverOutages(now, t.opts.OutageGrace),
+		IPv4DNS:         c.ipv4DNS(),
+		Unreachable:     c.unreachable(now, t.naSeen),
+	}
+	cr.Readiness = c.readiness(&cr)
+	if len(cr.Unreachable) > 0 {
+		cr.Reason += "; " + unreachableNote(cr.Unreachable)
 	}
 	if p := identify(c); p != nil {
 		cr.Identified = p.name
 	}
+	cr.TimelineElided = c.timeline.elided()
+	cr.DNSOffered.ByRAElided, cr.DNSOffered.ByDHCPv6Elided = c.raOffers.elided(), c.dhcpOffers.elided()
+	cr.DNSValidityElided = c.intervals.elided()
 	if c.sentDHCPv6Client {
 		cr.ORO = slices.Clone(c.oro)
 		if cr.ORO == nil {
@@ -150,6 +164,9 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 		cr.Addresses = append(cr.Addresses, *c.addrs[a])
 	}
 	for _, a := range c.dnsOrder {
+		if a.Is4() {
+			continue
+		}
 		u := *c.dns[a]
 		u.Offered = c.offered(a)
 		cr.DNSQueried = append(cr.DNSQueried, u)

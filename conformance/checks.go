@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -149,7 +150,10 @@ func checkMulticastGap(r *router, p *Packet) {
 			r.find.add(Finding{ID: "R2", Severity: SeverityWarning, Router: r.mac.String(), Time: p.Time, RFC: "RFC 4861 §6.2.6",
 				Message: "multicast RAs only " + seconds(gap) + " apart: MIN_DELAY_BETWEEN_RAS is 3 s"}, "R2:min", *r.prevMcast, ev(p, ""))
 		}
-		if r.prevRDNSS != 0 && gap > time.Duration(r.prevRDNSS)*time.Second {
+		lt := time.Duration(r.prevRDNSS) * time.Second
+		if r.prevRDNSS != 0 && gap > lt && gap-lt < r.grace {
+			r.lapses.note(gap-lt, r.prevRDNSS, *r.prevMcast, ev(p, ""))
+		} else if r.prevRDNSS != 0 && gap > lt {
 			r.find.add(Finding{ID: "N2", Severity: SeverityError, Router: r.mac.String(), Time: p.Time, RFC: "RFC 8106 §5.1",
 				Message: fmt.Sprintf("%s between multicast RAs %s and %s exceeds the RDNSS lifetime %s: clients that do not re-solicit lose DNS for %s (F1, F2)",
 					seconds(gap), pkt(r.prevMcast.Packet), pkt(p.N), lifetime(r.prevRDNSS), seconds(gap-time.Duration(r.prevRDNSS)*time.Second))},
@@ -159,6 +163,23 @@ func checkMulticastGap(r *router, p *Packet) {
 	e := ev(p, "")
 	r.prevMcast = &e
 	r.prevRDNSS = minRDNSS(p.RA)
+}
+
+// note counts one lapse d of lifetime lt between RAs prev and next.
+func (l *rdnssLapses) note(d time.Duration, lt uint32, prev, next Evidence) {
+	if l.count == 0 {
+		l.first, l.firstEnd, l.lifetime = prev, next, lt
+	}
+	l.count++
+	l.longest = max(l.longest, d)
+}
+
+// millis formats a short span in milliseconds.
+func millis(d time.Duration) string {
+	if d >= 10*time.Second {
+		return seconds(d)
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
 }
 
 // minRDNSS returns the smallest non-zero, finite RDNSS lifetime of ra, 0
@@ -194,6 +215,12 @@ func finishRouter(r *router, start, now time.Time, set *findingSet) {
 		set.add(Finding{ID: "R4", Severity: SeverityWarning, Router: rm, Time: r.lastRA.Time, RFC: "RFC 4861 §6.2.1",
 			Message: fmt.Sprintf("router lifetime %d s is shorter than the longest observed interval between unsolicited RAs (%s): the default route lapses between RAs",
 				r.lastParsed.RouterLifetime, seconds(r.unsolMax))}, "R4:gap", Evidence{Packet: r.lastRA.Packet, Time: r.lastRA.Time})
+	}
+	if l := r.lapses; l.count > 0 {
+		set.add(Finding{ID: "F5", Severity: SeverityWarning, Router: rm, Time: l.first.Time, RFC: "RFC 8106 §5.1",
+			Message: fmt.Sprintf("RDNSS lifetime %s ran out %d time(s) just before the next multicast RA, for up to %s each time (RAs every %s to %s): a client that follows the lifetime exactly loses DNS that long; shorter than the %s outage grace, so not counted as client outages. RFC 8106 §5.1 asks for at least 3 × MaxRtrAdvInterval (F5)",
+				lifetime(l.lifetime), l.count, millis(l.longest), seconds(r.gapMin), seconds(r.gapMax), seconds(r.grace))},
+			"F5:lapse", l.first, l.firstEnd)
 	}
 	if r.prevMcast != nil && r.prevRDNSS != 0 {
 		end := r.prevMcast.Time.Add(time.Duration(r.prevRDNSS) * time.Second)
@@ -537,18 +564,23 @@ func finishClient(c *client, now time.Time, linkReplies int, set *findingSet) {
 				u.Queries, a, how)}, "C7:unanswered:"+a.String(),
 			Evidence{Packet: u.FirstPacket, Time: u.First, Note: "first query"}, Evidence{Packet: u.LastPacket, Time: u.Last, Note: "last query"})
 	}
-	// C9: a client should re-solicit before its RDNSS runs out.
-	for _, s := range c.servers {
-		if s.endReason != "expired" || s.assumed {
-			continue
-		}
-		set.check("C9")
-		if !c.rsBetween(s.last.Time, s.ended) {
-			set.add(Finding{ID: "C9", Severity: SeverityWarning, Client: cm, Time: s.ended,
-				Message: fmt.Sprintf("RDNSS %s expired at %s, %s after the last RA that carried it (%s); the client sent no RS before it ran out",
-					s.addr, stamp(s.ended), seconds(s.ended.Sub(s.last.Time)), pkt(s.last.Packet))}, "C9:"+s.addr.String(), s.last)
-		}
+}
+
+// checkExpiry runs C9 when RA-learned server s runs out: a client should
+// re-solicit before that. Every expiry is counted (Finding.Count), each
+// citing the last RA that carried the server before it.
+func (c *client) checkExpiry(s *serverState) {
+	if s.assumed {
+		return
 	}
+	c.find.check("C9")
+	if c.rsBetween(s.last.Time, s.expires) {
+		return
+	}
+	c.find.add(Finding{ID: "C9", Severity: SeverityWarning, Client: c.mac.String(), Time: s.expires,
+		Message: fmt.Sprintf("RDNSS %s expired at %s, %s after the last RA that carried it (%s); the client sent no RS before it ran out",
+			s.addr, stamp(s.expires), seconds(s.expires.Sub(s.last.Time)), pkt(s.last.Packet))},
+		"C9:"+s.addr.String(), s.last, Evidence{Time: s.expires, Note: "expired"})
 }
 
 // checkRetransmission runs C5 on the timing of one transaction: the first

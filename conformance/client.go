@@ -76,8 +76,10 @@ type client struct {
 	// (RFC 8415 §18.2.10.1).
 	dhcpDNS   []netip.Addr
 	dhcpSince map[netip.Addr]time.Time
-	dhcpEv    *Evidence
-	dhcpTx    *transaction // the transaction whose Reply set dhcpDNS
+	// dhcpGone is when a Reply last removed each DHCPv6-learned server.
+	dhcpGone map[netip.Addr]time.Time
+	dhcpEv   *Evidence
+	dhcpTx   *transaction // the transaction whose Reply set dhcpDNS
 	// dhcpLost says how DHCPv6-learned DNS went away, if it did.
 	dhcpLost    *Evidence
 	dhcpRefresh uint32
@@ -87,8 +89,23 @@ type client struct {
 
 	dns      map[netip.Addr]*DNSUse
 	dnsOrder []netip.Addr
+	// lookups are its Neighbor Solicitations for the addresses of DNS
+	// servers offered to it (an on-link server it tries to reach).
+	lookups map[netip.Addr]*lookupUse
+	// sentIPv6: it sent at least one IPv6 packet; a host that never does
+	// is no IPv6 client.
+	sentIPv6 bool
+
+	// hist follows its DNS over the whole observation.
+	hist dnsHistory
 
 	find findingSet
+}
+
+// lookupUse counts a client's Neighbor Solicitations for one address.
+type lookupUse struct {
+	count       int
+	first, last Evidence
 }
 
 // v6onlyOffer is a DHCPv4 OFFER with option 108 (RFC 8925).
@@ -117,6 +134,12 @@ type serverState struct {
 	// non-zero lifetime: hosts must drop it (RFC 6980 §5), so a client
 	// that keeps using the server after it ran out evidently did not.
 	fragOffer Evidence
+	// lapses are the spans in which its offer had ended and came back.
+	lapses spanStats
+	// staleLookups counts the client's distinct lookups of the server
+	// since its offer last ended, the last at lastStale.
+	staleLookups int
+	lastStale    time.Time
 	// withdrawnFrom is the router that had offered the server when
 	// another one withdrew it (F15); zero otherwise.
 	withdrawnFrom MAC
@@ -223,7 +246,7 @@ func (c *client) event(kind string, p *Packet, detail string) {
 }
 
 func (c *client) eventAt(kind string, ts time.Time, n int, detail string) {
-	c.timeline.add(Event{Kind: kind, Time: ts, Packet: n, Detail: detail}, c.opts.MaxEvents)
+	c.timeline.addStamped(Event{Kind: kind, Time: ts, Packet: n, Detail: detail}, c.opts.MaxEvents, eventStamp)
 }
 
 // problems turns p's malformed pieces into client findings.
@@ -283,6 +306,7 @@ func (c *client) addAddress(a netip.Addr, source string, ts time.Time) {
 func (c *client) expire(now time.Time) {
 	for _, s := range c.servers {
 		if s.valid && !s.expires.IsZero() && !s.expires.After(now) {
+			c.checkExpiry(s)
 			c.endServer(s, s.expires, "expired", Evidence{Time: s.expires, Note: "lifetime from packet " + strconv.Itoa(s.last.Packet) + " ended"})
 		}
 	}
@@ -292,7 +316,7 @@ func (c *client) endServer(s *serverState, at time.Time, reason string, e Eviden
 	s.valid = false
 	s.ended, s.endedEv, s.endReason = at, e, reason
 	to := at
-	c.intervals.add(Interval{Server: s.addr.String(), Via: ViaRA, From: s.from, To: &to}, c.opts.MaxOffers)
+	c.intervals.addStamped(Interval{Server: s.addr.String(), Via: ViaRA, From: s.from, To: &to}, c.opts.MaxOffers, intervalStamp)
 	kind := EventRDNSSExpired
 	if reason == "withdrawn" {
 		kind = EventRDNSSWithdrawn
@@ -363,7 +387,7 @@ func (c *client) applyRA(t *raTemplate, reached string, assumed bool) {
 			off := t.offers[i]
 			i++
 			off.Reached, off.Assumed = reached, assumed
-			c.raOffers.add(off, c.opts.MaxOffers)
+			c.raOffers.addStamped(off, c.opts.MaxOffers, raOfferStamp)
 			c.offerRA(p, o.Lifetime, a, from, reached, assumed)
 			c.offerRANonZero(p, o.Lifetime, a, ra.RouterLifetime)
 			if !assumed && o.Lifetime != 0 {
@@ -419,6 +443,10 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 		return
 	}
 	if !s.valid {
+		if !s.ended.IsZero() {
+			s.lapses.add(p.Time.Sub(s.ended), c.opts.OutageGrace)
+		}
+		s.staleLookups = 0
 		s.valid, s.from = true, p.Time
 	}
 	s.expires = time.Time{}
@@ -428,6 +456,33 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 	if lt >= 120 {
 		s.androidValid, s.androidEver, s.androidExpires = true, true, s.expires
 	}
+}
+
+// Lookups of a server after its offer ended show that the client kept it
+// when there are minStaleLookups distinct ones, or one at least
+// keptAfter after the end: a single lookup soon after may have started
+// before the end and left late (a loaded host).
+const (
+	minStaleLookups = 2
+	keptAfter       = 10 * time.Second
+)
+
+// keptAt reports whether the client's lookups of the server up to t,
+// after its offer ended, show that it kept the server.
+func (s *serverState) keptAt(t time.Time) bool {
+	return s.staleLookups >= minStaleLookups || (s.staleLookups > 0 && !s.ended.IsZero() && t.Sub(s.ended) >= keptAfter)
+}
+
+// lookupGap is how far apart two queries must be to count as distinct
+// lookups; a resolver's retries and parallel queries come closer.
+const lookupGap = 250 * time.Millisecond
+
+// noteStale counts a query to the server at t while its offer had ended.
+func (s *serverState) noteStale(t time.Time) {
+	if s.staleLookups == 0 || t.Sub(s.lastStale) >= lookupGap {
+		s.staleLookups++
+	}
+	s.lastStale = t
 }
 
 // staleGrace is how long after a server's offer ended a query to it is
@@ -575,7 +630,8 @@ func (c *client) query(p *Packet) {
 	}
 	u.Stale++
 	if s, ok := c.servers[srv]; ok && !s.ended.IsZero() && !s.valid {
-		if c.perRouter == nil && s.endReason == "withdrawn" && s.withdrawnFrom != (MAC{}) && perRouterView(s, p.Time, false).valid {
+		s.noteStale(p.Time)
+		if c.perRouter == nil && s.keptAt(p.Time) && s.endReason == "withdrawn" && s.withdrawnFrom != (MAC{}) && perRouterView(s, p.Time, false).valid {
 			e := ev(p, "query to "+srv.String()+" after another router withdrew it")
 			c.perRouter = &e
 		}
@@ -675,8 +731,12 @@ func (c *client) setDHCPDNS(servers []netip.Addr, p *Packet) {
 	now := p.Time
 	for _, old := range c.dhcpDNS {
 		if !slices.Contains(servers, old) {
+			if c.dhcpGone == nil {
+				c.dhcpGone = make(map[netip.Addr]time.Time)
+			}
+			c.dhcpGone[old] = now
 			to := now
-			c.intervals.add(Interval{Server: old.String(), Via: ViaDHCPv6, From: c.dhcpSince[old], To: &to}, c.opts.MaxOffers)
+			c.intervals.addStamped(Interval{Server: old.String(), Via: ViaDHCPv6, From: c.dhcpSince[old], To: &to}, c.opts.MaxOffers, intervalStamp)
 			delete(c.dhcpSince, old)
 		}
 	}

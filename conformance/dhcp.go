@@ -31,6 +31,7 @@ func (t *Tracker) observeDHCPv6(p *Packet) {
 			t.duids[duidString(m.ClientID)] = c.mac
 		}
 		c.clientMessage(p, m)
+		t.follow(c, p.Time, p)
 	case m.Type == dhcp6RelayForw:
 		// Relayed client traffic is seen only on the server's link; the
 		// client's own message, if on this link, was observed directly.
@@ -65,6 +66,7 @@ func (t *Tracker) observeDHCPv6(p *Packet) {
 		c.expire(p.Time)
 		c.problems(p)
 		c.serverMessage(p, in)
+		t.follow(c, p.Time, p)
 	}
 }
 
@@ -191,7 +193,7 @@ func (c *client) serverMessage(p *Packet, m *DHCPv6) {
 			rt := m.RefreshTime
 			o.RefreshTimeSeconds = &rt
 		}
-		c.dhcpOffers.add(o, c.opts.MaxOffers)
+		c.dhcpOffers.addStamped(o, c.opts.MaxOffers, dhcpOfferStamp)
 		for _, a := range m.DNS {
 			if len(c.dhcpEver) < maxServers {
 				c.dhcpEver[a] = true

@@ -346,6 +346,11 @@ func findingIDs(r *Report, ids ...string) []string {
 			match(f)
 		}
 	}
+	for _, h := range r.IPv4OnlyHosts {
+		for _, f := range h.Findings {
+			match(f)
+		}
+	}
 	return out
 }
 

@@ -72,12 +72,22 @@ type htmlClient struct {
 	Facts        []htmlFact
 	Findings     []htmlFinding
 	Evidence     []htmlEvidence
-	Timeline     *svgTimeline
-	RAOffers     [][]string
-	DHCPOffers   [][]string
-	Queries      [][]string
-	Validity     [][]string
-	Events       [][]string
+	// EvidenceFilter is the Wireshark display filter of Evidence.
+	EvidenceFilter string
+	// Verdict names the verdict, saying when a loss was recovered.
+	Verdict string
+	// OutageStats summarises the outages; Outages are their rows.
+	OutageStats string
+	Outages     [][]string
+	FirstDNS    string
+	Timeline    *svgTimeline
+	RAOffers    [][]string
+	DHCPOffers  [][]string
+	Queries     [][]string
+	Validity    [][]string
+	// Events are the first htmlMaxEvents rows of the event table, the
+	// summary of events the cap did not keep included.
+	Events []timelineRow
 	// EventsOmitted counts timeline events left out of Events.
 	EventsOmitted int
 }
@@ -99,6 +109,8 @@ type htmlFinding struct {
 	Rel      string
 	Subject  string
 	Evidence []htmlEvidence
+	// Filter is the Wireshark display filter of the evidence.
+	Filter string
 }
 
 // htmlEvidence is one evidence packet, formatted.
@@ -118,6 +130,15 @@ type htmlRouter struct {
 // htmlSent is one record of what ralab sent.
 type htmlSent struct {
 	Rel, Kind, Destination, Summary, Seen string
+}
+
+// clientVerdictClass is verdictClass, with its own class for a loss the
+// client recovered from (never the class of dns-ok).
+func clientVerdictClass(c Client) string {
+	if c.Verdict == VerdictDNSLost && c.Recovered {
+		return "v-recovered"
+	}
+	return verdictClass(c.Verdict)
 }
 
 // verdictClass maps a verdict to a CSS class.
@@ -189,7 +210,8 @@ func htmlEvidenceList(r *Report, ev []Evidence) []htmlEvidence {
 func htmlFindings(r *Report, fs []Finding, withSubject bool) []htmlFinding {
 	var out []htmlFinding
 	for _, f := range fs {
-		hf := htmlFinding{F: f, Class: severityClass(f.Severity), Rel: fmtRel(r.Start, f.Time), Evidence: htmlEvidenceList(r, f.Evidence)}
+		hf := htmlFinding{F: f, Class: severityClass(f.Severity), Rel: fmtRel(r.Start, f.Time), Evidence: htmlEvidenceList(r, f.Evidence),
+			Filter: evidenceFilter(f.Evidence)}
 		if withSubject {
 			var s []string
 			if f.Client != "" {
@@ -210,7 +232,7 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 	hc := htmlClient{
 		C:            c,
 		Anchor:       "client-" + strconv.Itoa(i+1),
-		VerdictClass: verdictClass(c.Verdict),
+		VerdictClass: clientVerdictClass(c),
 		Vendor:       vendorText(c.Vendor, c.Randomized),
 		ViaRA:        viaRA(c),
 		ViaDHCPv6:    viaDHCPv6(c),
@@ -218,6 +240,15 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		Findings:     htmlFindings(r, c.Findings, false),
 		Evidence:     htmlEvidenceList(r, c.Evidence),
 		Timeline:     buildTimeline(r, c),
+		Verdict:      verdictText(c),
+		OutageStats:  fmtOutageStats(c),
+	}
+	hc.EvidenceFilter = evidenceFilter(c.Evidence)
+	if c.FirstDNS != nil {
+		hc.FirstDNS = fmtRel(r.Start, *c.FirstDNS)
+	}
+	for _, o := range c.Outages {
+		hc.Outages = append(hc.Outages, append(outageRow(r, o), evidenceFilter(o.Evidence)))
 	}
 	add := func(label, value string) {
 		if value != "" {
@@ -241,6 +272,10 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 	add("Seen", fmtTime(c.FirstSeen)+" to "+fmtTime(c.LastSeen))
 	add("Sent", fmtSent(c.Counts))
 	add("Received", fmtReceived(c.Counts))
+	add("IPv6-only readiness", c.Readiness.Summary)
+	if len(c.IPv4DNS) > 0 {
+		add("IPv4 DNS (no evidence of IPv6 DNS)", ipv4Servers(c.IPv4DNS))
+	}
 
 	for _, o := range c.DNSOffered.ByRA {
 		exp := "never"
@@ -262,6 +297,8 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		hc.DHCPOffers = append(hc.DHCPOffers, []string{strings.Join(o.Servers, ", "), orDash(strings.Join(o.Domains, ", ")),
 			server, refresh, fmtRel(r.Start, o.At), "#" + strconv.Itoa(o.Packet), o.TransactionID})
 	}
+	hc.RAOffers = insertElided(hc.RAOffers, r, c.DNSOffered.ByRAElided, "RA offers", 3)
+	hc.DHCPOffers = insertElided(hc.DHCPOffers, r, c.DNSOffered.ByDHCPv6Elided, "DHCPv6 offers", 4)
 	for _, q := range c.DNSQueried {
 		hc.Queries = append(hc.Queries, []string{q.Server, strconv.Itoa(q.Queries), strconv.Itoa(q.Answers),
 			fmtRel(r.Start, q.First), fmtRel(r.Start, q.Last), "#" + strconv.Itoa(q.FirstPacket), yesNo(q.Offered), strconv.Itoa(q.Stale)})
@@ -273,14 +310,18 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		}
 		hc.Validity = append(hc.Validity, []string{iv.Server, iv.Via, fmtRel(r.Start, iv.From), to})
 	}
-	for _, e := range c.Timeline[:min(len(c.Timeline), htmlMaxEvents)] {
-		p := "derived"
-		if e.Packet != 0 {
-			p = "#" + strconv.Itoa(e.Packet)
+	hc.Validity = insertElided(hc.Validity, r, c.DNSValidityElided, "intervals", 2)
+	shown := 0
+	for _, row := range timelineRows(r, c) {
+		if !row.Elided {
+			if shown == htmlMaxEvents {
+				break
+			}
+			shown++
 		}
-		hc.Events = append(hc.Events, []string{fmtRel(r.Start, e.Time), p, e.Kind, e.Detail})
+		hc.Events = append(hc.Events, row)
 	}
-	hc.EventsOmitted = len(c.Timeline) - len(hc.Events)
+	hc.EventsOmitted = len(c.Timeline) - shown
 	return hc
 }
 

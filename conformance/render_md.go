@@ -24,6 +24,7 @@ func RenderMarkdown(w io.Writer, r *Report) error {
 	for _, c := range r.Clients {
 		m.client(r, c)
 	}
+	m.ipv4Hosts(r)
 	m.routers(r)
 	m.linkFindings(r)
 	m.sent(r)
@@ -60,6 +61,15 @@ func (m *mdWriter) tableHead(cols ...string) {
 		d[i] = "---"
 	}
 	m.row(d...)
+}
+
+// mdCells escapes each cell with md.
+func mdCells(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = md(c)
+	}
+	return out
 }
 
 // md escapes text from a report for Markdown: ASCII punctuation that can
@@ -102,8 +112,13 @@ func (m *mdWriter) header(r *Report) {
 	}
 	m.printf("- Generated: %s, schema %s\n\n", fmtTime(r.GeneratedAt), md(r.Schema))
 	s := r.Summary
-	m.printf("**%s:** %d dns-ok, %d dns-lost, %d no-dns, %d inconclusive. **%s.**\n\n",
-		plural(len(r.Clients), "client"), s.DNSOK, s.DNSLost, s.NoDNS, s.Inconclusive, plural(len(r.Routers), "router"))
+	m.printf("**%s:** %d dns-ok, %d dns-lost (%d recovered), %d no-dns, %d inconclusive; %s. **%s.**",
+		plural(len(r.Clients), "client"), s.DNSOK, s.DNSLost, s.Recovered, s.NoDNS, s.Inconclusive, plural(s.Outages, "DNS outage"),
+		plural(len(r.Routers), "router"))
+	if s.IPv4Only > 0 {
+		m.printf(" %s sent no IPv6 at all (listed apart).", plural(s.IPv4Only, "host"))
+	}
+	m.printf(" A lapse of DNS under %s is no outage.\n\n", fmtSeconds(r.OutageGraceSeconds))
 }
 
 // summary writes one table row per client.
@@ -113,10 +128,11 @@ func (m *mdWriter) summary(r *Report) {
 		m.printf("No clients observed.\n\n")
 		return
 	}
-	m.tableHead("Client MAC", "Vendor", "Verdict", "Holds DNS via", "Offered by RA", "Offered by DHCPv6", "Lost at", "Reason")
+	m.tableHead("Client MAC", "Vendor", "Verdict", "Outages", "Holds DNS via", "Offered by RA", "Offered by DHCPv6", "Lost at", "IPv6-only", "Reason")
 	for _, c := range r.Clients {
-		m.row(md(c.MAC), md(vendorText(c.Vendor, c.Randomized)), "**"+md(string(c.Verdict))+"**", md(orDash(strings.Join(c.DNSSources, ", "))),
-			md(viaRA(c)), md(viaDHCPv6(c)), md(fmtLostAt(r.Start, c)), md(orDash(c.Reason)))
+		m.row(md(c.MAC), md(vendorText(c.Vendor, c.Randomized)), "**"+md(verdictText(c))+"**", md(fmtOutageStats(c)),
+			md(orDash(strings.Join(c.DNSSources, ", "))), md(viaRA(c)), md(viaDHCPv6(c)), md(fmtLostAt(r.Start, c)),
+			md(c.Readiness.Summary), md(orDash(c.Reason)))
 	}
 	m.printf("\n")
 }
@@ -154,7 +170,7 @@ func (m *mdWriter) matrix(title, subject string, cm checkMatrix) {
 // client writes the section of client c.
 func (m *mdWriter) client(r *Report, c Client) {
 	m.printf("## Client %s\n\n", md(c.MAC))
-	m.printf("- Verdict: **%s**", md(string(c.Verdict)))
+	m.printf("- Verdict: **%s**", md(verdictText(c)))
 	if c.LostAt != nil {
 		m.printf(", lost at %s", md(fmtLostAt(r.Start, c)))
 	}
@@ -183,7 +199,13 @@ func (m *mdWriter) client(r *Report, c Client) {
 		m.printf("- DHCPv4 parameter request list: %s\n", md(fmtUint8s(c.PRL)))
 	}
 	m.printf("- Seen: %s to %s\n", fmtTime(c.FirstSeen), fmtTime(c.LastSeen))
-	m.printf("- Sent: %s\n- Received: %s\n\n", md(fmtSent(c.Counts)), md(fmtReceived(c.Counts)))
+	m.printf("- Sent: %s\n- Received: %s\n", md(fmtSent(c.Counts)), md(fmtReceived(c.Counts)))
+	m.printf("- IPv6-only readiness: %s\n", md(c.Readiness.Summary))
+	if len(c.IPv4DNS) > 0 {
+		m.printf("- IPv4 DNS (no evidence of IPv6 DNS): %s\n", md(ipv4Servers(c.IPv4DNS)))
+	}
+	m.printf("\n")
+	m.outages(r, c)
 
 	if len(c.Addresses) > 0 {
 		m.printf("### Addresses\n\n")
@@ -209,6 +231,7 @@ func (m *mdWriter) client(r *Report, c Client) {
 			}
 			m.printf("\n")
 		}
+		m.filter(c.Evidence)
 		m.printf("\n")
 	}
 
@@ -218,15 +241,12 @@ func (m *mdWriter) client(r *Report, c Client) {
 	if len(c.Timeline) > 0 {
 		m.printf("### Timeline\n\n")
 		m.tableHead("Time", "Packet", "Event", "Detail")
-		for _, e := range c.Timeline {
-			pkt := "derived"
-			if e.Packet != 0 {
-				pkt = "#" + strconv.Itoa(e.Packet)
+		for _, row := range timelineRows(r, c) {
+			if row.Elided {
+				m.row("… "+md(row.Time), row.Packet, "**"+md(row.Kind)+"**", md(row.Detail))
+				continue
 			}
-			m.row(md(fmtRel(r.Start, e.Time)), pkt, md(e.Kind), md(e.Detail))
-		}
-		if c.TimelineDropped > 0 {
-			m.printf("\n%d later events not kept.\n", c.TimelineDropped)
+			m.row(md(row.Time), row.Packet, md(row.Kind), md(row.Detail))
 		}
 		m.printf("\n")
 	}
@@ -245,7 +265,8 @@ func (m *mdWriter) findings(r *Report, fs []Finding, withSubject bool) {
 	}
 	m.tableHead(cols...)
 	for _, f := range fs {
-		cells := []string{"**" + md(f.ID) + "**", md(f.Severity), md(fmtRel(r.Start, f.Time)), md(f.Message), md(orDash(f.RFC)), md(orDash(fmtPackets(f.Evidence)))}
+		cells := []string{"**" + md(f.ID) + "**", md(f.Severity), md(fmtRel(r.Start, f.Time)), md(f.Message), md(orDash(f.RFC)),
+			md(orDash(fmtPackets(f.Evidence))) + filterCell(f.Evidence)}
 		if withSubject {
 			cells = append([]string{md(orDash(f.Client)), md(orDash(f.Router))}, cells...)
 		}
@@ -265,7 +286,10 @@ func (m *mdWriter) offers(r *Report, c Client) {
 	if len(o.ByRA) > 0 {
 		m.printf("By RA (RDNSS):\n\n")
 		m.tableHead("Server", "Router", "Lifetime", "Offered", "Packet", "Reached", "Expires")
-		for _, a := range o.ByRA {
+		for i, a := range o.ByRA {
+			if e := o.ByRAElided; i == elidedIndex(e, len(o.ByRA)-1) {
+				m.row(mdCells(elidedCells(r, e, "RA offers", 7, 3))...)
+			}
 			exp := "never"
 			if a.ExpiresAt != nil {
 				exp = fmtRel(r.Start, *a.ExpiresAt)
@@ -273,15 +297,15 @@ func (m *mdWriter) offers(r *Report, c Client) {
 			m.row(md(a.Server), md(a.Router), md(fmtLifetime(a.LifetimeSeconds)), md(fmtRel(r.Start, a.OfferedAt)),
 				"#"+strconv.Itoa(a.Packet), md(a.Reached), md(exp))
 		}
-		if o.ByRADropped > 0 {
-			m.printf("\n%d more RA offers not kept.\n", o.ByRADropped)
-		}
 		m.printf("\n")
 	}
 	if len(o.ByDHCPv6) > 0 {
 		m.printf("By DHCPv6:\n\n")
 		m.tableHead("Servers", "Domains", "DHCPv6 server", "Refresh", "At", "Packet", "Transaction")
-		for _, d := range o.ByDHCPv6 {
+		for i, d := range o.ByDHCPv6 {
+			if e := o.ByDHCPv6Elided; i == elidedIndex(e, len(o.ByDHCPv6)-1) {
+				m.row(mdCells(elidedCells(r, e, "DHCPv6 offers", 7, 4))...)
+			}
 			refresh := "not sent"
 			if d.RefreshTimeSeconds != nil {
 				refresh = fmtLifetime(*d.RefreshTimeSeconds)
@@ -293,15 +317,15 @@ func (m *mdWriter) offers(r *Report, c Client) {
 			m.row(md(strings.Join(d.Servers, ", ")), md(orDash(strings.Join(d.Domains, ", "))), md(server), md(refresh),
 				md(fmtRel(r.Start, d.At)), "#"+strconv.Itoa(d.Packet), md(d.TransactionID))
 		}
-		if o.ByDHCPv6Dropped > 0 {
-			m.printf("\n%d more DHCPv6 offers not kept.\n", o.ByDHCPv6Dropped)
-		}
 		m.printf("\n")
 	}
 	if len(c.DNSValidity) > 0 {
 		m.printf("Valid:\n\n")
 		m.tableHead("Server", "Via", "From", "To")
-		for _, v := range c.DNSValidity {
+		for i, v := range c.DNSValidity {
+			if e := c.DNSValidityElided; i == elidedIndex(e, len(c.DNSValidity)-1) {
+				m.row(mdCells(elidedCells(r, e, "intervals", 4, 2))...)
+			}
 			to := "end of capture"
 			if v.To != nil {
 				to = fmtRel(r.Start, *v.To)

@@ -41,22 +41,23 @@ func sampleReport() *Report {
 		return o
 	}
 	return &Report{
-		Schema:          SchemaVersion,
-		GeneratedAt:     at(1300),
-		Source:          Source{Kind: SourceFile, Name: "lab.pcapng"},
-		Start:           t0,
-		End:             at(1200),
-		DurationSeconds: 1200,
-		Packets:         240,
-		Malformed:       1,
-		Ignored:         7,
-		Summary:         Summary{DNSOK: 1, DNSLost: 1, NoDNS: 1, Inconclusive: 1},
+		Schema:             SchemaVersion,
+		GeneratedAt:        at(1300),
+		Source:             Source{Kind: SourceFile, Name: "lab.pcapng"},
+		Start:              t0,
+		End:                at(1200),
+		DurationSeconds:    1200,
+		Packets:            240,
+		Malformed:          1,
+		Ignored:            7,
+		Summary:            Summary{DNSOK: 1, DNSLost: 1, NoDNS: 1, Inconclusive: 1, Outages: 1},
+		OutageGraceSeconds: 2,
 		Clients: []Client{
 			{
 				MAC: "02:00:00:00:02:01", Randomized: true, Identified: "dhcpcd", Hostname: "laptop",
 				ORO: []uint16{23, 24, 32, 82, 83}, FirstSeen: at(1), LastSeen: at(1190),
 				Addresses: []Address{{Address: "fe80::ff:fe00:201", Kind: AddrLinkLocal, Source: "dad", FirstSeen: at(1), LastSeen: at(1190)}},
-				Counts:    ClientCounts{RS: 1, DAD: 2, InformationRequests: 1, Replies: 1, DNSQueries: 4, DNSAnswers: 4, RAsReceived: 3},
+				Counts:    ClientCounts{RS: 1, DAD: 2, InformationRequests: 1, Replies: 1, DNSQueries: 4, DNSAnswers: 4, RAsReceived: 3}, FirstDNS: ptr(at(5)),
 				DNSOffered: DNSOffered{
 					ByRA:     []RAOffer{ra(3, 2, 1800), ra(40, 600, 1800)},
 					ByDHCPv6: []DHCPv6Offer{{Servers: []string{"2001:db8::53"}, Domains: []string{"lab.example"}, ServerDUID: "00030001020000000101", ServerAddress: "fe80::ff:fe00:101", RefreshTimeSeconds: u32(600), At: at(3.1), Packet: 6, TransactionID: "a1b2c3"}},
@@ -82,11 +83,15 @@ func sampleReport() *Report {
 				DNSOffered:  DNSOffered{ByRA: []RAOffer{ra(12, 11, 300)}},
 				DNSQueried:  []DNSUse{{Server: "2001:db8::53", Queries: 3, First: at(20), Last: at(1100), FirstPacket: 15, Offered: true, Stale: 1}},
 				DNSValidity: []Interval{{Server: "2001:db8::53", Via: ViaRA, From: at(11), To: ptr(at(311))}},
-				Verdict:     VerdictDNSLost, LostAt: ptr(at(311)),
-				Reason:    "RDNSS expired 300 s after the last RA that reached it; it sent no RS (F1)",
-				Evidence:  []Evidence{{Packet: 12, Time: at(11), Note: "last RA with RDNSS"}, {Time: at(311), Note: "expiry"}},
-				Knowledge: []Knowledge{{Client: "Apple", Basis: "OUI 3c:22:fb", Behaviour: "3 RS then passive", Source: "field guide §1"}},
-				Checked:   []string{"C1", "C4", "C7", "C8", "C9", "F1", "N1", "N3"},
+				Verdict:     VerdictDNSLost, LostAt: ptr(at(311)), FirstDNS: ptr(at(20)),
+				Outages: []Outage{{Start: at(311), DurationSeconds: 889, Servers: []string{"2001:db8::53"}, FIDs: []string{"F1"},
+					Cause: "RDNSS expired 300 s after the last RA that reached it (F1)", Evidence: []Evidence{{Packet: 12, Time: at(11)}}}},
+				OutageStats: OutageStats{Count: 1, WithoutDNSSeconds: 889, LongestSeconds: 889, DNSShare: 0.248},
+				Readiness:   Readiness{IPv6DNSHeld: []string{ViaRA}, IPv6DNSUsed: true, Summary: "lost its IPv6 DNS and has none at the end"},
+				Reason:      "RDNSS expired 300 s after the last RA that reached it; it sent no RS (F1)",
+				Evidence:    []Evidence{{Packet: 12, Time: at(11), Note: "last RA with RDNSS"}, {Time: at(311), Note: "expiry"}},
+				Knowledge:   []Knowledge{{Client: "Apple", Basis: "OUI 3c:22:fb", Behaviour: "3 RS then passive", Source: "field guide §1"}},
+				Checked:     []string{"C1", "C4", "C7", "C8", "C9", "F1", "N1", "N3"},
 				Findings: []Finding{
 					{ID: "F1", Severity: SeverityError, Time: at(311), Message: "RA gap longer than the RDNSS lifetime", Evidence: []Evidence{{Packet: 12, Time: at(11)}}},
 					{ID: "C8", Severity: SeverityError, Time: at(1100), RFC: "RFC 8106 §5.1", Message: "queried 2001:db8::53 after it expired", Evidence: []Evidence{{Packet: 200, Time: at(1100)}}},
@@ -168,12 +173,15 @@ func TestRenderMarkdown(t *testing.T) {
 		name string
 		want string
 	}{
-		{name: "summary header", want: "| Client MAC | Vendor | Verdict | Holds DNS via | Offered by RA | Offered by DHCPv6 | Lost at | Reason |"},
-		{name: "lost client row", want: "| 3c:22:fb:00:00:01 | Apple, Inc. | **dns-lost** | – | 2001:db8::53 | none (1 request, 1 reply) | 07:05:11.000 (+311.000 s) |"},
+		{name: "summary header", want: "| Client MAC | Vendor | Verdict | Outages | Holds DNS via | Offered by RA | Offered by DHCPv6 | Lost at | IPv6-only | Reason |"},
+		{name: "lost client row", want: "| 3c:22:fb:00:00:01 | Apple, Inc. | **dns-lost** | 1, 889 s without DNS (75 %), longest 889 s | – | 2001:db8::53 | none (1 request, 1 reply) | 07:05:11.000 (+311.000 s) | lost its IPv6 DNS and has none at the end |"},
+		{name: "summary counts", want: "1 dns-lost (0 recovered), 1 no-dns, 1 inconclusive; 1 DNS outage."},
+		{name: "outage row", want: "| +311.000 s | ongoing at the end | 889 s | 2001:db8::53 | F1 | no RS | RDNSS expired 300 s after the last RA that reached it (F1) | #12 `frame.number in {12}` |"},
+		{name: "evidence filter", want: "Wireshark display filter: `frame.number in {12}`"},
 		{name: "DHCPv6 unanswered", want: "none (4 requests, 0 replies)"},
 		{name: "randomised vendor", want: "| 02:aa:bb:cc:dd:ee | randomised MAC |"},
 		{name: "client section", want: "## Client 3c:22:fb:00:00:01"},
-		{name: "finding with packets", want: "| **N1** | error | +90.000 s | Information-Request never answered | RFC 8415 §18.2.6 | #20, #25, #30, #41 |"},
+		{name: "finding with packets", want: "| **N1** | error | +90.000 s | Information-Request never answered | RFC 8415 §18.2.6 | #20, #25, #30, #41 `frame.number in {20 25 30 41}` |"},
 		{name: "derived evidence", want: "- derived at +311.000 s: expiry"},
 		{name: "matrix", want: "| Client | C1 | C2 | C3 |"},
 		{name: "matrix F-id column", want: "| F1 |"},
@@ -421,6 +429,7 @@ func FuzzDecodeJSON(f *testing.F) {
 	}
 	f.Add(b.Bytes())
 	f.Add([]byte(`{"schema":"ralab.report/v1","start":"2026-01-01T00:00:00Z","end":"2025-01-01T00:00:00Z","clients":[{"mac":"x","timeline":[{"kind":"RA","time":"2030-01-01T00:00:00Z"}],"dns_validity":[{"server":"s","from":"2020-01-01T00:00:00Z"}]}]}`))
+	f.Add([]byte(`{"schema":"ralab.report/v1","start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:01:00Z","clients":[{"mac":"x","timeline":[{"kind":"RA","time":"2026-01-01T00:00:00Z"}],"timeline_elided":{"index":-5,"count":3,"from":"2027-01-01T00:00:00Z","to":"2020-01-01T00:00:00Z","kinds":[{"kind":"","count":-1}]},"dns_offered":{"by_ra":[],"by_ra_elided":{"index":99}},"dns_validity":[],"dns_validity_elided":{"index":1}}]}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r, err := DecodeJSON(bytes.NewReader(in))
 		if err != nil {

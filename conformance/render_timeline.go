@@ -3,6 +3,7 @@ package conformance
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +39,31 @@ type svgTimeline struct {
 	Bands          []svgBand
 	Marks          []svgMark
 	Ticks          []svgTick
-	Lost           *svgLost
+	// Outages are the client's DNS outages, each a red band over its
+	// span with a dashed line at its start.
+	Outages []svgOutage
+	// Hatch is the id of the hatch pattern of Elided bands, unique to
+	// the client on the page.
+	Hatch string
+	// Elided are hatched bands where the cap dropped events (one per
+	// lane, over the span of that lane's dropped events) or validity
+	// intervals: never an empty stretch where packets were.
+	Elided []svgElided
+	// Elision brackets the whole elided span under the axis, labelled.
+	Elision *svgElision
+}
+
+// svgElided is one hatched band of dropped entries, with a label inside
+// when it fits.
+type svgElided struct {
+	X, Y, W, H, Title     string
+	Label, LabelX, LabelY string
+}
+
+// svgElision is the labelled bracket under the axis over the span of the
+// dropped timeline events.
+type svgElision struct {
+	X0, X1, Y, Y0, TextX, TextY, Anchor, Text, Title string
 }
 
 // svgLane is one horizontal lane.
@@ -66,9 +91,9 @@ type svgTick struct {
 	X, Label string
 }
 
-// svgLost marks when the client lost DNS.
-type svgLost struct {
-	X, Title string
+// svgOutage marks one DNS outage.
+type svgOutage struct {
+	X, W, Title string
 }
 
 // Lanes of the timeline for each event kind, and the mark shape.
@@ -134,19 +159,25 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 		addLane(l, l, l+" events")
 	}
 	count := map[string]int{}
+	note := func(kind string, n int) {
+		k := eventLane(kind)
+		if k.shape != "derived" {
+			count[k.lane] += n
+		}
+		addLane(k.lane, k.lane, k.lane+" events")
+	}
 	for _, e := range c.Timeline {
-		lane := "other"
-		if k, ok := laneOfEvent[e.Kind]; ok {
-			lane = k.lane
+		note(e.Kind, 1)
+	}
+	if c.TimelineElided != nil {
+		for _, k := range c.TimelineElided.Kinds {
+			note(k.Kind, k.Count)
 		}
-		if k, ok := laneOfEvent[e.Kind]; !ok || k.shape != "derived" {
-			count[lane]++
-		}
-		addLane(lane, lane, lane+" events")
 	}
 	for i, l := range tl.Lanes {
 		tl.Lanes[i].Label = fmt.Sprintf("%s (%d)", l.Label, count[l.Label])
 	}
+	eventLanes := len(tl.Lanes)
 
 	for _, v := range c.DNSValidity {
 		name := "RDNSS "
@@ -183,10 +214,7 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 	merged := map[markKey]int{}
 	extra := map[int]int{}
 	for _, e := range c.Timeline {
-		k, ok := laneOfEvent[e.Kind]
-		if !ok {
-			k = struct{ lane, shape, class string }{"other", "req", "k-other"}
-		}
+		k := eventLane(e.Kind)
 		ex := x(e.Time)
 		ey := laneY[k.lane] + tlLaneH/2
 		title := e.Kind + " at " + fmtRel(start, e.Time)
@@ -236,10 +264,175 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 		})
 	}
 
-	if c.LostAt != nil {
-		tl.Lost = &svgLost{X: f1(x(*c.LostAt)), Title: "DNS lost at " + fmtRel(start, *c.LostAt)}
+	for _, o := range c.Outages {
+		end, until := r.End, "the end"
+		if o.End != nil {
+			end, until = *o.End, fmtRel(start, *o.End)
+		}
+		x0 := x(o.Start)
+		tl.Outages = append(tl.Outages, svgOutage{X: f1(x0), W: f1(max(x(end)-x0, 1)),
+			Title: fmt.Sprintf("no DNS from %s to %s (%s): %s", fmtRel(start, o.Start), until, fmtSeconds(round3(o.DurationSeconds)), o.Cause)})
+	}
+	tl.Hatch = "hatch-" + idSafe(c.MAC)
+	tl.elideEvents(c.TimelineElided, laneY, eventLanes, x, start)
+	if e := c.DNSValidityElided; e != nil && len(tl.Lanes) > eventLanes {
+		y0 := float64(tlTopPad + eventLanes*tlLaneH)
+		tl.addElided(x(e.From), x(e.To), y0, float64(tlTopPad+len(tl.Lanes)*tlLaneH)-y0,
+			fmt.Sprintf("%d DNS validity intervals not kept (memory cap), from %s to %s", e.Count, fmtRel(start, e.From), fmtRel(start, e.To)))
 	}
 	return tl
+}
+
+// eventLane returns the lane, shape and class of an event kind.
+func eventLane(kind string) struct{ lane, shape, class string } {
+	if k, ok := laneOfEvent[kind]; ok {
+		return k
+	}
+	return struct{ lane, shape, class string }{"other", "req", "k-other"}
+}
+
+// tlCharW is the estimated width of a character of an elision label, in
+// SVG units, to decide whether a label fits.
+const tlCharW = 6.2
+
+// elideEvents draws the events the cap dropped: per lane, a hatched band
+// over the span of that lane's dropped events labelled with how many and
+// how often; and under the axis a bracket over the whole span. A lane
+// with no dropped event keeps its true emptiness; without a breakdown by
+// kind, every event lane is hatched.
+func (tl *svgTimeline) elideEvents(e *Elided, laneY map[string]float64, eventLanes int, x func(time.Time) float64, start time.Time) {
+	if e == nil || e.Count == 0 {
+		return
+	}
+	type laneSpan struct {
+		first, last  time.Time
+		parts, short []string
+		count        int
+	}
+	var order []string
+	lanes := map[string]*laneSpan{}
+	for _, k := range e.Kinds {
+		name := eventLane(k.Kind).lane
+		ls, ok := lanes[name]
+		if !ok {
+			ls = &laneSpan{first: k.First, last: k.Last}
+			lanes[name] = ls
+			order = append(order, name)
+		}
+		ls.first, ls.last = minTime(ls.first, k.First), maxTime(ls.last, k.Last)
+		ls.parts = append(ls.parts, kindSummary(k))
+		ls.short = append(ls.short, fmt.Sprintf("%s ×%d", k.Kind, k.Count))
+		ls.count += k.Count
+	}
+	for _, name := range order {
+		ls := lanes[name]
+		full := strings.Join(ls.parts, "; ")
+		tl.addElided(x(ls.first), x(ls.last), laneY[name]+2, tlLaneH-4,
+			fmt.Sprintf("not kept (memory cap) from %s to %s: %s", fmtRel(start, ls.first), fmtRel(start, ls.last), full),
+			full, strings.Join(ls.short, "; "), "×"+strconv.Itoa(ls.count))
+	}
+	x0, x1 := x(e.From), x(e.To)
+	if len(order) == 0 {
+		tl.addElided(x0, x1, tlTopPad, float64(eventLanes*tlLaneH), fmt.Sprintf("%d events not kept (memory cap)", e.Count))
+	}
+	y := float64(tlTopPad+len(tl.Lanes)*tlLaneH) + tlAxisH
+	tl.Height += tlElisionH
+	text := elisionSummary(e, start)
+	label := truncate(text, tlMaxElisionLabel)
+	tx, anchor := (x0+x1)/2, "middle"
+	if half := float64(len([]rune(label))) * tlCharW / 2; tx-half < tlPlotStart {
+		tx, anchor = tlPlotStart, "start"
+	} else if tx+half > tlPlotEnd {
+		tx, anchor = tlPlotEnd, "end"
+	}
+	tl.Elision = &svgElision{
+		X0: f1(x0), X1: f1(max(x1, x0+1)), Y: f1(y + 4), Y0: f1(y), TextX: f1(tx), TextY: f1(y + 15),
+		Anchor: anchor, Text: label, Title: text,
+	}
+}
+
+// tlElisionH is the height of the elision bracket row under the axis,
+// and tlMaxElisionLabel the runes of its label that fit the plot.
+const (
+	tlElisionH        = 20
+	tlMaxElisionLabel = 119 // (tlPlotEnd - tlPlotStart) / tlCharW
+)
+
+// addElided appends a hatched band from x0 to x1 (at least 3 units wide),
+// with inside it the first of labels, most detailed first, that fits.
+func (tl *svgTimeline) addElided(x0, x1, y, h float64, title string, labels ...string) {
+	if x1-x0 < 3 {
+		mid := (x0 + x1) / 2
+		x0, x1 = mid-1.5, mid+1.5
+	}
+	b := svgElided{X: f1(x0), Y: f1(y), W: f1(x1 - x0), H: f1(h), Title: title}
+	for _, l := range labels {
+		if float64(len([]rune(l)))*tlCharW+8 <= x1-x0 {
+			b.Label, b.LabelX, b.LabelY = l, f1((x0+x1)/2), f1(y+h/2+3.5)
+			break
+		}
+	}
+	tl.Elided = append(tl.Elided, b)
+}
+
+// kindSummary describes the dropped events of one kind, e.g. "RA ×24
+// every 3.3 s".
+func kindSummary(k ElidedKind) string {
+	s := fmt.Sprintf("%s ×%d", k.Kind, k.Count)
+	if k.EverySeconds > 0 {
+		s += " every " + fmtSpacing(k.EverySeconds)
+		if k.MaxGapSeconds > 2*k.EverySeconds {
+			s += " (longest gap " + fmtSpacing(k.MaxGapSeconds) + ")"
+		}
+	}
+	return s
+}
+
+// elisionSummary describes all dropped events in one line.
+func elisionSummary(e *Elided, start time.Time) string {
+	parts := make([]string, 0, len(e.Kinds))
+	for _, k := range e.Kinds {
+		parts = append(parts, kindSummary(k))
+	}
+	s := fmt.Sprintf("%d events not kept (memory cap) from %s to %s", e.Count, fmtRel(start, e.From), fmtRel(start, e.To))
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, "; ")
+	}
+	return s
+}
+
+// fmtSpacing formats a spacing in seconds with one decimal
+// below ten seconds and whole seconds above.
+func fmtSpacing(s float64) string {
+	if s < 10 {
+		return strconv.FormatFloat(s, 'f', 1, 64) + " s"
+	}
+	return strconv.FormatFloat(math.Round(s), 'f', 0, 64) + " s"
+}
+
+// idSafe keeps the letters and digits of s, for an SVG id.
+func idSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 && (r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// minTime and maxTime return the earlier and the later of a and b.
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // fmtTick labels an axis tick at s seconds, in the largest unit the step
@@ -265,4 +458,82 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// timelineRow is one row of a client's event table: an event, or the
+// summary of the events the cap did not keep, where they sat.
+type timelineRow struct {
+	Time, Packet, Kind, Detail string
+	// Elided marks the summary row.
+	Elided bool
+}
+
+// timelineRows lists client c's kept events with, between the first
+// ones and the most recent ones, a row for those not kept.
+func timelineRows(r *Report, c Client) []timelineRow {
+	rows := make([]timelineRow, 0, len(c.Timeline)+1)
+	e := c.TimelineElided
+	at := elidedIndex(e, len(c.Timeline))
+	for i, ev := range c.Timeline {
+		if i == at {
+			rows = append(rows, elidedRow(r, e))
+		}
+		pkt := "derived"
+		if ev.Packet != 0 {
+			pkt = "#" + strconv.Itoa(ev.Packet)
+		}
+		rows = append(rows, timelineRow{Time: fmtRel(r.Start, ev.Time), Packet: pkt, Kind: ev.Kind, Detail: ev.Detail})
+	}
+	if e != nil && at == len(c.Timeline) {
+		rows = append(rows, elidedRow(r, e))
+	}
+	return rows
+}
+
+// elidedRow is the event table's row for the events e summarises.
+func elidedRow(r *Report, e *Elided) timelineRow {
+	parts := make([]string, 0, len(e.Kinds)+1)
+	for _, k := range e.Kinds {
+		parts = append(parts, kindSummary(k))
+	}
+	parts = append(parts, "longest silence "+fmtSpacing(e.MaxGapSeconds))
+	return timelineRow{
+		Time:   fmtRel(r.Start, e.From) + " to " + fmtRel(r.Start, e.To),
+		Packet: "…",
+		Kind:   fmt.Sprintf("%d events not kept (memory cap)", e.Count),
+		Detail: strings.Join(parts, "; "),
+		Elided: true,
+	}
+}
+
+// elidedCells is a table row of cols cells standing for the entries e
+// summarises: how many of what in the first cell, their span in cell at,
+// "…" elsewhere.
+func elidedCells(r *Report, e *Elided, what string, cols, at int) []string {
+	row := make([]string, cols)
+	for i := range row {
+		row[i] = "…"
+	}
+	row[0] = fmt.Sprintf("%d %s not kept (memory cap)", e.Count, what)
+	row[at] = fmtRel(r.Start, e.From) + " to " + fmtRel(r.Start, e.To)
+	return row
+}
+
+// insertElided returns rows with, where the entries e summarises sat,
+// their elidedCells row; rows itself when e is nil.
+func insertElided(rows [][]string, r *Report, e *Elided, what string, at int) [][]string {
+	if e == nil || len(rows) == 0 {
+		return rows
+	}
+	return slices.Insert(rows, elidedIndex(e, len(rows)), elidedCells(r, e, what, len(rows[0]), at))
+}
+
+// elidedIndex is where, in a list of n kept entries, the row for the
+// entries e summarises goes (0 to n; a report read from JSON may say
+// anything); -1 when e is nil.
+func elidedIndex(e *Elided, n int) int {
+	if e == nil {
+		return -1
+	}
+	return max(0, min(e.Index, n))
 }

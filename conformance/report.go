@@ -15,6 +15,10 @@ type Report struct {
 	Schema string `json:"schema"`
 	// GeneratedAt is when the report was produced.
 	GeneratedAt time.Time `json:"generated_at"`
+	// Generator names the ralab build that produced the report ("ralab
+	// VERSION (revision R, TIME) GO", as "ralab version" prints it); empty
+	// when unknown.
+	Generator string `json:"generator,omitempty"`
 	// Source is what was observed.
 	Source Source `json:"source"`
 	// Start is the timestamp of the first packet (zero without packets).
@@ -77,6 +81,8 @@ type IPv4Host struct {
 	// Option108Requested: its DHCPv4 requests asked for option 108
 	// (IPv6-only preferred, RFC 8925).
 	Option108Requested bool `json:"option108_requested"`
+	// Findings are the client checks on its IPv4 traffic (C12).
+	Findings []Finding `json:"findings"`
 }
 
 // Source says what a Report observed.
@@ -179,6 +185,9 @@ type Client struct {
 	// DNSValidity are intervals in which an offered server was valid for
 	// this client, for a timeline band.
 	DNSValidity []Interval `json:"dns_validity"`
+	// DNSValidityElided summarises the intervals dropped by the cap (the
+	// first and the most recent are kept); absent when none.
+	DNSValidityElided *Elided `json:"dns_validity_elided,omitempty"`
 	// DNSSources are the channels (ViaRA, ViaDHCPv6) through which the
 	// client holds valid DNS at Report.End by the evidence the verdict
 	// accepts: a channel is listed only when a server offered through it
@@ -240,6 +249,47 @@ type Client struct {
 	// TimelineDropped counts events not kept because of the cap (the
 	// first and the most recent are kept; those in between are dropped).
 	TimelineDropped int `json:"timeline_dropped,omitempty"`
+	// TimelineElided summarises the dropped events: where they sat, their
+	// span and, per kind, how many and how often. Absent when none was
+	// dropped. Pictures mark this span; they never draw it empty.
+	TimelineElided *Elided `json:"timeline_elided,omitempty"`
+}
+
+// Elided summarises the entries a capped list dropped between the first
+// entries it kept and the most recent ones.
+type Elided struct {
+	// Index is where the dropped entries sat in the kept list: between
+	// entry Index-1 and entry Index.
+	Index int `json:"index"`
+	// Count is how many entries were dropped.
+	Count int `json:"count"`
+	// From and To bound the times of the dropped entries (for validity
+	// intervals, their starts and ends).
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	// MaxGapSeconds is the longest time between two consecutive dropped
+	// entries: the longest silence inside the span.
+	MaxGapSeconds float64 `json:"max_gap_s"`
+	// Kinds break the dropped timeline events down by event kind, in the
+	// order each kind was first dropped; absent for other lists.
+	Kinds []ElidedKind `json:"kinds,omitempty"`
+}
+
+// ElidedKind summarises the dropped timeline events of one kind.
+type ElidedKind struct {
+	// Kind is an Event* constant, or "other" for kinds beyond the 15th.
+	Kind string `json:"kind"`
+	// Count is how many events of this kind were dropped.
+	Count int `json:"count"`
+	// First and Last are the times of the first and last of them.
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+	// EverySeconds is their mean spacing, (Last-First)/(Count-1); absent
+	// for a single event.
+	EverySeconds float64 `json:"every_s,omitempty"`
+	// MaxGapSeconds is the longest time between two consecutive of them:
+	// far above EverySeconds, the events were not periodic.
+	MaxGapSeconds float64 `json:"max_gap_s"`
 }
 
 // Outage is one span in which a client that had held IPv6 DNS held none.
@@ -390,10 +440,15 @@ type DNSOffered struct {
 	ByRA []RAOffer `json:"by_ra"`
 	// ByRADropped counts RA offers not kept because of the cap.
 	ByRADropped int `json:"by_ra_dropped,omitempty"`
+	// ByRAElided summarises the dropped RA offers; absent when none.
+	ByRAElided *Elided `json:"by_ra_elided,omitempty"`
 	// ByDHCPv6 are DHCPv6 Replies to the client that carried DNS servers.
 	ByDHCPv6 []DHCPv6Offer `json:"by_dhcpv6"`
 	// ByDHCPv6Dropped counts DHCPv6 offers not kept because of the cap.
 	ByDHCPv6Dropped int `json:"by_dhcpv6_dropped,omitempty"`
+	// ByDHCPv6Elided summarises the dropped DHCPv6 offers; absent when
+	// none.
+	ByDHCPv6Elided *Elided `json:"by_dhcpv6_elided,omitempty"`
 }
 
 // Ways an RA reached a client.

@@ -41,6 +41,18 @@ type router struct {
 	// history are its recent RAs, oldest first, for explaining why a
 	// client's server ran out (see gapCause).
 	history []raEvent
+	// grace is the tracker's outage grace; lapses are the times its RDNSS
+	// lifetime ran out shorter than that before its next multicast RA.
+	grace  time.Duration
+	lapses rdnssLapses
+}
+
+// rdnssLapses counts RDNSS lifetimes that ran out just before the next RA.
+type rdnssLapses struct {
+	count           int
+	longest         time.Duration
+	lifetime        uint32
+	first, firstEnd Evidence
 }
 
 // maxRAHistory bounds router.history; when full, the older half goes.
@@ -82,7 +94,7 @@ func (t *Tracker) observeRA(p *Packet) {
 			t.ignored++
 			return
 		}
-		r = &router{mac: p.SrcMAC, first: p.Time}
+		r = &router{mac: p.SrcMAC, first: p.Time, grace: t.opts.OutageGrace}
 		t.routers[p.SrcMAC] = r
 		if c, ok := t.clients[p.SrcMAC]; ok {
 			// It looked like a client (its own DAD, say) until it sent an RA.
@@ -164,12 +176,12 @@ func (t *Tracker) observeRA(p *Packet) {
 		tpl := newRATemplate(p, r.mac)
 		r.lastMcast = tpl
 		for _, c := range t.clients {
-			c.applyRA(tpl, ReachedMulticast, false)
+			t.applyRA(c, tpl, ReachedMulticast, p)
 		}
 		return
 	}
 	if c := t.client(p.DstMAC, p.Time); c != nil {
-		c.applyRA(newRATemplate(p, r.mac), ReachedUnicast, false)
+		t.applyRA(c, newRATemplate(p, r.mac), ReachedUnicast, p)
 	}
 }
 

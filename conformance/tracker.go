@@ -125,7 +125,15 @@ type Tracker struct {
 	sent      []SentRecord
 	sentFrom  []MAC
 	replies   int // DHCPv6 Replies seen on the link, to anyone
+	// deadlines are when clients' DNS may change with no packet.
+	deadlines deadlines
+	// naSeen is when a Neighbor Advertisement for each target was last
+	// seen, from anyone (bounded by maxNATargets).
+	naSeen map[netip.Addr]time.Time
 }
+
+// maxNATargets bounds Tracker.naSeen.
+const maxNATargets = 1 << 14
 
 // pendingRS is an RS waiting for an RA (checks R3, N3).
 type pendingRS struct {
@@ -165,6 +173,7 @@ func NewTracker(o Options) *Tracker {
 		lru:     list.New(),
 		routers: make(map[MAC]*router),
 		duids:   make(map[string]MAC),
+		naSeen:  make(map[netip.Addr]time.Time),
 	}
 }
 
@@ -203,6 +212,7 @@ func (t *Tracker) observe(p Packet) {
 		t.malformed++
 	}
 	t.expireRS(p.Time)
+	t.runDeadlines(p.Time)
 	switch {
 	case p.RA != nil:
 		t.observeRA(&p)
@@ -308,6 +318,9 @@ func (c *client) touch(p *Packet) {
 		c.last = p.Time
 	}
 	c.expire(p.Time)
+	if p.IPVersion == 6 {
+		c.sentIPv6 = true
+	}
 	if p.Src.IsValid() && !p.Src.IsUnspecified() && p.IPVersion == 6 {
 		c.addAddress(p.Src, "source", p.Time)
 	}
@@ -396,9 +409,13 @@ func (t *Tracker) observeNS(p *Packet) {
 		return
 	}
 	c.event(EventNS, p, "target "+p.NS.Target.String())
+	c.lookup(p)
 }
 
 func (t *Tracker) observeNA(p *Packet) {
+	if _, ok := t.naSeen[p.NA.Target]; ok || len(t.naSeen) < maxNATargets {
+		t.naSeen[p.NA.Target] = p.Time
+	}
 	if _, ok := t.routers[p.SrcMAC]; ok || p.NA.Router {
 		return
 	}
@@ -425,6 +442,7 @@ func (t *Tracker) observeDNS(p *Packet) {
 		c.counts.DNSQueries++
 		c.event(EventDNSQuery, p, p.Dst.String()+" "+d.Name)
 		c.query(p)
+		t.followUse(c, p)
 		return
 	}
 	if d.Response && p.SrcPort == 53 {
@@ -433,6 +451,7 @@ func (t *Tracker) observeDNS(p *Packet) {
 			c.event(EventDNSAnswer, p, p.Src.String()+" "+d.Name)
 			if u, ok := c.dns[p.Src]; ok {
 				u.Answers++
+				t.followUse(c, p)
 			}
 		}
 		if c, ok := t.clients[p.SrcMAC]; ok {

@@ -32,6 +32,32 @@ type verdictResult struct {
 	// unproven are servers the client queried without an answer that
 	// are not validly offered to it: no evidence of valid DNS.
 	unproven []netip.Addr
+	// ra is the client's RA-learned servers as evaluated.
+	ra []raServer
+	// via is the channel the dns-ok evidence came through (ViaRA,
+	// ViaDHCPv6), "" when neither (a server learned before the capture).
+	via string
+	// lost is the RA-learned server whose end made the verdict dns-lost,
+	// and lostRS whether the client sent an RS before it ended.
+	lost   *raServer
+	lostRS bool
+}
+
+// heldServers returns the IPv6 servers valid for the client in v: its
+// valid RA-learned servers and its DHCPv6-learned ones.
+func (c *client) heldServers(v *verdictResult) []netip.Addr {
+	var out []netip.Addr
+	for _, s := range v.ra {
+		if s.valid {
+			out = append(out, s.s.addr)
+		}
+	}
+	for _, a := range c.dhcpDNS {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // unanswered reports whether the queries of u count as unanswered at now:
@@ -218,6 +244,11 @@ func (c *client) evaluate(now time.Time, link linkState) verdictResult {
 	if len(v.unproven) > 0 && v.verdict != VerdictDNSOK {
 		v.reason += fmt.Sprintf("; its queries to %s went unanswered and it holds no valid offer of them now, so they do not show valid DNS", joinAddrs(v.unproven))
 	}
+	if v.verdict != VerdictDNSOK {
+		if v4 := c.ipv4DNS(); len(v4) > 0 {
+			v.reason += fmt.Sprintf("; it resolves names through IPv4 server(s) %s: on an IPv6-only network it would have no DNS", ipv4Servers(v4))
+		}
+	}
 	// A client silent for long may have left: say so, whatever the verdict.
 	if gone := now.Sub(c.last); gone > 10*time.Minute {
 		v.reason += "; the client was last seen " + seconds(gone) + " before the end of the observation"
@@ -238,6 +269,7 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		}
 	}
 	ra := c.raView(now, prof)
+	v.ra = ra
 	if prof != nil && (prof.minRDNSSLifetime > 0 || prof.replaceOnRA || prof.ignoreRL0) {
 		for _, s := range ra {
 			if s.ignored || s.why == "omitted" || s.valid != s.s.rfcValidAt(now) {
@@ -296,6 +328,9 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	lastValid, lastRank := false, 0
 	var unsettled map[netip.Addr]unsettledUse // few clients have any
 	for _, a := range c.dnsOrder {
+		if a.Is4() {
+			continue // IPv4 DNS is no evidence: Client.IPv4DNS shows it.
+		}
 		u := c.dns[a]
 		valid := c.heldValid(a, u, now, ra)
 		// A query before an RA that omitted the server shows nothing
@@ -324,6 +359,9 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 				continue
 			}
 		}
+		if gone, ok := c.dhcpGone[a]; ok && !valid && gone.Add(staleGrace).After(u.Last) {
+			continue // Likewise for a server a DHCPv6 Reply removed.
+		}
 		rank := 1
 		if u.Answers > 0 {
 			rank = 2
@@ -337,6 +375,7 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	}
 	if lastQ != nil {
 		v.verdict = VerdictDNSOK
+		v.via = c.viaOf(lastQAddr, ra)
 		how := c.describeHold(lastQAddr, ra)
 		v.reason = fmt.Sprintf("queried %s %d time(s) (%d answered), last at %s; %s", lastQAddr, lastQ.Queries, lastQ.Answers, stamp(lastQ.Last), how)
 		switch {
@@ -366,6 +405,7 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	}
 	if dhcpOK {
 		v.verdict = VerdictDNSOK
+		v.via = ViaDHCPv6
 		v.reason = fmt.Sprintf("DHCPv6 Reply %s answered its request with DNS %s", pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS))
 		if waiting {
 			v.reason += "; its refresh is pending: " + waitNote
@@ -395,6 +435,7 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		case yes:
 			useKnowledge()
 			v.verdict = VerdictDNSOK
+			v.via = ViaRA
 			v.reason = offer + "; " + prof.name + " takes DNS from RDNSS"
 			if waiting {
 				v.reason += " (its " + waitNote + ")"
@@ -448,7 +489,8 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		v.verdict = VerdictDNSLost
 		at := lost.end
 		v.lostAt = &at
-		v.reason = c.lossReason(lost, rsOf(lost.s), link)
+		v.lost, v.lostRS = lost, rsOf(lost.s)
+		v.reason = c.lossReason(lost, v.lostRS, link)
 		v.evidence = append(v.evidence, Evidence{Packet: lost.s.last.Packet, Time: lost.s.last.Time, Note: "last RA with RDNSS " + lost.s.addr.String()})
 		if lost.whyEv.Packet != 0 && lost.whyEv.Packet != lost.s.last.Packet {
 			v.evidence = append(v.evidence, lost.whyEv)
@@ -531,11 +573,20 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		v.evidence = append(v.evidence, c.rs[len(c.rs)-1])
 		return v
 	}
+	if seen := now.Sub(c.first); link.routers == 0 && len(c.ipv4DNS()) > 0 && (c.counts.RS > 0 || seen >= maxRtrAdvIntervalMax) {
+		v.verdict = VerdictNoDNS
+		v.reason = fmt.Sprintf("no IPv6 router was seen on the link in the %s observed (longer than any RA interval, or after its RS) and no DHCPv6 Reply reached it", seconds(seen))
+		return v
+	}
 	v.verdict = VerdictInconclusive
-	v.reason = fmt.Sprintf("no RA or DHCPv6 Reply reached it and it sent no DNS query during the %s observed", seconds(now.Sub(c.first)))
+	v.reason = fmt.Sprintf("no RA or DHCPv6 Reply reached it and it sent no IPv6 DNS query during the %s observed", seconds(now.Sub(c.first)))
 	v.settle = "a longer capture that includes an RA (unsolicited RAs may be up to MaxRtrAdvInterval apart) or its RS and the answer, or a DNS query from it"
 	return v
 }
+
+// maxRtrAdvIntervalMax is the largest MaxRtrAdvInterval (RFC 4861
+// §6.2.1): a link silent for longer has no advertising router.
+const maxRtrAdvIntervalMax = 1800 * time.Second
 
 // end returns when s stopped being valid, zero if it has not.
 func (s *serverState) end() time.Time {
@@ -594,6 +645,19 @@ func raOf(ra []raServer, a netip.Addr) *raServer {
 		}
 	}
 	return nil
+}
+
+// viaOf returns the channel through which the client holds queried
+// server a: ViaRA for a valid RDNSS, ViaDHCPv6 for a DHCPv6-learned one,
+// "" otherwise.
+func (c *client) viaOf(a netip.Addr, ra []raServer) string {
+	if s := raOf(ra, a); s != nil && s.valid {
+		return ViaRA
+	}
+	if slices.Contains(c.dhcpDNS, a) {
+		return ViaDHCPv6
+	}
+	return ""
 }
 
 // describeHold says how the client holds a queried server.

@@ -412,6 +412,7 @@ func TestVerdicts(t *testing.T) {
 				f = append(f, q(2, 1)...)
 				f = append(f, ours(4), rogue(4.001))
 				f = append(f, q(7, 2)...)
+				f = append(f, q(7.5, 3)...)
 				// The last withdrawal comes after the last query.
 				f = append(f, ours(8), rogue(8.001))
 				return f

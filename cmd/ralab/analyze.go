@@ -14,30 +14,42 @@ import (
 
 func init() {
 	commands["analyze"] = command{
-		summary: "analyse a pcap or pcapng capture: per client, did it get DNS?",
-		run:     runAnalyze,
+		summary:  "analyse a pcap or pcapng capture: per client, did it get DNS?",
+		synopsis: []string{"FILE [--format json|md|html] [-o OUT] [--at TIME] [--outage-grace D] [--fail-on VERDICT,...]"},
+		description: "Reads a pcap or pcapng capture (Ethernet; FILE - is standard input) and\n" +
+			"reports, per client, how it got DNS and whether it kept it, with the failure\n" +
+			"ids (F1-F17) and checks (R, C, N) of docs/field-guide.md and the packet\n" +
+			"numbers of the evidence.\n\n" +
+			"--at takes an RFC 3339 time, a time of day on the capture's date (10:02:00,\n" +
+			"10:02:00.5, as the reports print it) or an offset from the first packet\n" +
+			"(+75s, +2m30s).\n\n" +
+			"For CI and scripts: with --fail-on, the exit status is 1 when any client's\n" +
+			"verdict is one of the listed ones (the report is still written), 0 when\n" +
+			"none is, and 2 for a usage or input error.",
+		examples: []example{
+			{"ralab analyze wifi.pcapng", "the report as Markdown"},
+			{"ralab analyze wifi.pcapng -o wifi.html --at 10:02:00", "an HTML report as of 10:02 on the capture's date"},
+			{"ralab analyze wifi.pcapng --format json --fail-on dns-lost,no-dns > r.json", "gate a CI job: exit 1 when a client lost or never had DNS"},
+		},
+		positional: "file",
+		run:        runAnalyze,
 	}
 }
 
-// runAnalyze implements "ralab analyze FILE [--format F] [-o OUT]".
+// runAnalyze implements "ralab analyze FILE [--format F] [-o OUT] [--at T]
+// [--fail-on V,...]".
 func runAnalyze(_ context.Context, args []string) error {
 	fs := newFlagSet("analyze")
 	rf := addReportFlags(fs)
-	atFlag := fs.String("at", "", "report as of this RFC 3339 time (for example 2026-11-27T10:02:00Z): later packets are ignored (default: the last packet)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab analyze FILE [--format json|md|html] [-o OUT] [--at TIME]\n\n"+
-			"Reads a pcap or pcapng capture (Ethernet; FILE - is standard input) and\n"+
-			"reports, per client, how it got DNS and whether it kept it, with the\n"+
-			"checks of the field guide.\n\nflags:")
-		fs.PrintDefaults()
-	}
+	grace := fs.Duration("outage-grace", conformance.DefaultOutageGrace, "a lapse of a client's DNS shorter than this `duration` is no outage (0s: every lapse counts)")
+	atFlag := fs.String("at", "", "report as of `time`: RFC 3339, a UTC time of day on the capture's date (10:02:00) or an offset from the first packet (+75s); later packets are ignored (default: the last packet)")
+	failOn := fs.String("fail-on", "", "exit with status 1 when a client's verdict is one of `verdicts` (comma-separated: dns-lost, no-dns, inconclusive)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(fs.Output(), "ralab analyze: want exactly one capture FILE")
-		fs.Usage()
+		fmt.Fprintln(fs.Output(), "ralab analyze: want exactly one capture FILE (see ralab analyze --help)")
 		return errUsage
 	}
 	format, err := chooseFormat(*rf.format, *rf.out)
@@ -45,15 +57,17 @@ func runAnalyze(_ context.Context, args []string) error {
 		fmt.Fprintf(fs.Output(), "ralab analyze: --format: %v\n", err)
 		return errUsage
 	}
-
-	var at time.Time
-	if *atFlag != "" {
-		if at, err = time.Parse(time.RFC3339Nano, *atFlag); err != nil {
-			fmt.Fprintf(fs.Output(), "ralab analyze: --at %q: want an RFC 3339 time such as 2026-11-27T10:02:00Z\n", *atFlag)
-			return errUsage
-		}
+	gate, err := parseFailOn(*failOn)
+	if err != nil {
+		fmt.Fprintf(fs.Output(), "ralab analyze: --fail-on: %v\n", err)
+		return errUsage
 	}
 	path := pos[0]
+	at, err := resolveAt(*atFlag, path)
+	if err != nil {
+		fmt.Fprintf(fs.Output(), "ralab analyze: --at %q: %v\n", *atFlag, err)
+		return errUsage
+	}
 	var src io.Reader = os.Stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -63,7 +77,8 @@ func runAnalyze(_ context.Context, args []string) error {
 		defer f.Close()
 		src = f
 	}
-	r, err := conformance.AnalyzeAt(bufio.NewReader(src), at)
+	r, err := conformance.AnalyzeWith(bufio.NewReader(src), conformance.AnalyzeOptions{At: at,
+		Tracker: conformance.Options{OutageGrace: graceOption(*grace)}})
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -74,7 +89,20 @@ func runAnalyze(_ context.Context, args []string) error {
 		}
 		r.Source = conformance.Source{Kind: conformance.SourceFile, Name: name}
 	}
-	return writeReport(os.Stdout, *rf.out, format, r)
+	r.Generator = readBuildInfo().String()
+	if err := writeReport(os.Stdout, *rf.out, format, r); err != nil {
+		return err
+	}
+	return gate.check(r)
+}
+
+// graceOption turns an --outage-grace flag into conformance.Options'
+// form, where 0 means the default: "0s" becomes negative (no grace).
+func graceOption(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // parseInterspersed parses flags that may come before or after positional

@@ -179,6 +179,9 @@ func TestAnalyzeCommand(t *testing.T) {
 			if r.Source.Name == "" {
 				t.Error("report names no source")
 			}
+			if !strings.HasPrefix(r.Generator, "ralab ") {
+				t.Errorf("generator %q, want the ralab build", r.Generator)
+			}
 		})
 	}
 
@@ -262,4 +265,40 @@ func TestAnalyzeCommand(t *testing.T) {
 			t.Fatal("a report was written for a file that is not a capture")
 		}
 	})
+}
+
+// TestAnalyzeFailOn runs "ralab analyze --fail-on" on a capture where the
+// client got DNS and on one where it only solicited, and checks the exit
+// status and that the report is written either way.
+func TestAnalyzeFailOn(t *testing.T) {
+	dir := t.TempDir()
+	t0 := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	okCap, _ := writeCaptures(t, dir, labFrames(t0))
+	sub := filepath.Join(dir, "rs-only")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rsOnly, _ := writeCaptures(t, sub, labFrames(t0)[:1])
+	all := "dns-lost,no-dns,inconclusive"
+	tests := []struct {
+		capture, failOn string
+		want            int
+	}{
+		{okCap, all, 0},
+		{okCap, "", 0},
+		{rsOnly, all, 1},
+		{rsOnly, "", 0},
+		{okCap, "dns-ok", 2},
+	}
+	for _, tt := range tests {
+		out := filepath.Join(dir, "r.json")
+		os.Remove(out)
+		if got := runMain([]string{"analyze", tt.capture, "-o", out, "--fail-on", tt.failOn}); got != tt.want {
+			r := readJSONReport(t, out)
+			t.Errorf("%s (verdict %s), --fail-on %q: exit status %d, want %d", tt.capture, r.Clients[0].Verdict, tt.failOn, got, tt.want)
+		}
+		if _, err := os.Stat(out); (err == nil) != (tt.want != 2) {
+			t.Errorf("--fail-on %q: report written %v, want %v", tt.failOn, err == nil, tt.want != 2)
+		}
+	}
 }

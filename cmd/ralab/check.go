@@ -16,8 +16,17 @@ import (
 
 func init() {
 	commands["check"] = command{
-		summary: "validate a configuration and print the RAs and DHCPv6 Replies it would send",
-		run:     runCheck,
+		summary:  "validate a configuration and print the RAs and DHCPv6 Replies it would send",
+		synopsis: []string{"-c FILE [--hex]"},
+		description: "Validates FILE and prints, per interface, the Router Advertisement and\n" +
+			"the DHCPv6 Replies ralab would send, without sending anything. Exits 0\n" +
+			"only when every interface's RA can be sent exactly as configured; a bad\n" +
+			"file is reported with the file, line, key, value and what is allowed.",
+		examples: []example{
+			{"ralab check -c /etc/ralab/ralab.toml", "validate the configuration before (re)starting the daemon"},
+			{"ralab check -c configs/lab.toml --hex", "show each RA's bytes, annotated, to compare with a capture"},
+		},
+		run: runCheck,
 	}
 }
 
@@ -35,19 +44,11 @@ func checkMain(stdout io.Writer, args []string) error {
 	fs := newFlagSet("check")
 	file := fs.String("c", "", "configuration `file` (required)")
 	hex := fs.Bool("hex", false, "also print each RA's bytes as an annotated hex dump")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab check -c FILE [--hex]\n\n"+
-			"Validates FILE and prints, per interface, the Router Advertisement and\n"+
-			"the DHCPv6 Replies ralab would send, without sending anything. Exits 0\n"+
-			"only when every interface's RA can be sent exactly as configured.\n\nflags:")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *file == "" || fs.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "ralab check: -c FILE is required and no arguments are accepted")
-		fs.Usage()
+		fmt.Fprintln(os.Stderr, "ralab check: -c FILE is required and no arguments are accepted (see ralab check --help)")
 		return errUsage
 	}
 	cfg, err := config.Load(*file)

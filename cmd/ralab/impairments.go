@@ -20,29 +20,42 @@ import (
 
 func init() {
 	commands["impairments"] = command{
-		summary: "list impairment profiles (F-id, what each emulates, parameters) and scenarios",
-		run:     runImpairments,
+		summary:  "list impairment profiles (F-id, what each emulates, parameters) and scenarios",
+		synopsis: []string{"", "--scenarios", "--check SCENARIO.toml..."},
+		description: "Without flags, lists every impairment type a scenario's [impairment.NAME]\n" +
+			"table can use, with its failure id (F1-F17, see docs/field-guide.md), what\n" +
+			"it emulates and its parameters with their defaults. --scenarios lists the\n" +
+			"scenarios built into ralab (the names \"ralab lab --scenario\" takes);\n" +
+			"--check validates scenario files and prints their phases.",
+		examples: []example{
+			{"ralab impairments", "the impairment types and their parameters"},
+			{"ralab impairments --scenarios", "the built-in scenarios"},
+			{"ralab impairments --check my-scenario.toml", "validate a scenario file before serving it"},
+		},
+		positional: "file",
+		run:        runImpairments,
 	}
 }
 
 // runImpairments prints the impairment catalogue, the shipped scenarios
-// (-scenarios), or checks scenario files given as arguments (-check).
+// (--scenarios), or checks scenario files given as arguments (--check).
 func runImpairments(_ context.Context, args []string) error {
 	fs := newFlagSet("impairments")
 	list := fs.Bool("scenarios", false, "list the shipped scenarios instead of the impairment types")
 	check := fs.Bool("check", false, "check the scenario files given as arguments and print their phases")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
 	switch {
 	case *check:
-		if fs.NArg() == 0 {
-			fmt.Fprintln(os.Stderr, "ralab impairments -check: give one or more scenario files")
+		if len(pos) == 0 {
+			fmt.Fprintln(os.Stderr, "ralab impairments --check: give one or more scenario files")
 			return errUsage
 		}
-		return checkScenarios(os.Stdout, fs.Args())
-	case fs.NArg() > 0:
-		fmt.Fprintf(os.Stderr, "ralab impairments: unexpected argument %q (use -check to check scenario files)\n", fs.Arg(0))
+		return checkScenarios(os.Stdout, pos)
+	case len(pos) > 0:
+		fmt.Fprintf(os.Stderr, "ralab impairments: unexpected argument %q (use --check to check scenario files)\n", pos[0])
 		return errUsage
 	case *list:
 		return writeScenarios(os.Stdout)
@@ -64,6 +77,7 @@ func writeImpairments(w io.Writer) error {
 			fmt.Fprintf(tw, "  %s = %s\t\t%s\n", p.Key, p.Default, p.Doc)
 		}
 	}
+	fmt.Fprintln(tw, "\nThe field guide explains each F-id: docs/field-guide.md#f1 ... #f17 in ralab's source tree.")
 	return tw.Flush()
 }
 

@@ -6,18 +6,40 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ralab/ralab/configs"
 	"github.com/ralab/ralab/internal/lab"
 	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/scenario"
 )
 
 func init() {
 	commands["lab"] = command{
 		summary: "run the scenarios against real clients in throwaway namespaces; write the compatibility matrix",
-		run:     runLab,
+		synopsis: []string{
+			"[-o DIR] [-c FILE] [--scenario NAME]... [--parallel N]",
+			"--once [-o DIR] [-c FILE] [--duration D]",
+			"--clean",
+		},
+		description: "Runs each scenario (default: all built-in ones) in a fresh lab of network\n" +
+			"namespaces: \"ralab serve --scenario\" in the router namespace (bridge " + netlab.BridgeName + "),\n" +
+			"every installed client (rdnssd, dhcpcd, systemd-networkd, dhclient, WIDE dhcp6c,\n" +
+			"dibbler) in its own namespace resolving names through the DNS it holds. Writes the\n" +
+			"client x scenario matrix (observer verdict from the capture, the client's real\n" +
+			"resolver state, agreement, failure ids and packets) as matrix.json, matrix.md and\n" +
+			"matrix.html, and each scenario's pcapng and report. Needs root.\n\n" +
+			"Scenario names are those \"ralab impairments --scenarios\" lists; an unknown\n" +
+			"name is refused, with the list, before anything runs.",
+		examples: []example{
+			{"ralab lab -o /tmp/m", "run every scenario; open /tmp/m/matrix.html"},
+			{"ralab lab -o /tmp/m --scenario F5-rdnss-lifetime --scenario F6-rdnss-omit", "run two scenarios"},
+			{"ralab lab --clean", "remove the namespaces a killed run left behind"},
+		},
+		run: runLab,
 	}
 }
 
@@ -45,23 +67,15 @@ func runLab(ctx context.Context, args []string) error {
 	once := fs.Bool("once", false, "no scenarios: serve the configuration once and print which clients got an address and DNS")
 	dur := fs.Duration("duration", lab.DefaultDuration, "with --once, wait at most `d` for the clients")
 	clean := fs.Bool("clean", false, "remove what killed lab runs left behind, then exit")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab lab [-o DIR] [-c FILE] [--scenario NAME]... [--parallel N]\n"+
-			"       ralab lab --once [-o DIR] [-c FILE] [--duration D]\n       ralab lab --clean\n\n"+
-			"Runs each scenario (default: all built-in ones) in a fresh lab of network\n"+
-			"namespaces: \"ralab serve --scenario\" in the router namespace (bridge "+netlab.BridgeName+"),\n"+
-			"every installed client (rdnssd, dhcpcd, systemd-networkd, dhclient, WIDE dhcp6c,\n"+
-			"dibbler) in its own namespace resolving names through the DNS it holds. Writes the\n"+
-			"client × scenario matrix (observer verdict from the capture, the client's real\n"+
-			"resolver state, agreement, failure ids and packets) as matrix.json, matrix.md and\n"+
-			"matrix.html, and each scenario's pcapng and report. Needs root.\n\nflags:")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || *dur <= 0 || *parallel <= 0 || (*once && len(names) > 0) {
-		fs.Usage()
+		fmt.Fprintln(os.Stderr, "ralab lab: no arguments are accepted; --duration and --parallel must be positive; --once runs no scenario")
+		return errUsage
+	}
+	if err := checkScenarioNames(names); err != nil {
+		fmt.Fprintf(os.Stderr, "ralab lab: %v\n", err)
 		return errUsage
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -98,6 +112,7 @@ func runLab(ctx context.Context, args []string) error {
 	m, err := lab.RunMatrix(ctx, lab.MatrixOptions{
 		Config: cfg, ConfigName: name, Executable: exe, OutDir: dir,
 		Scenarios: names, Parallel: *parallel, Logger: log, Progress: os.Stderr,
+		Generator: readBuildInfo().String(),
 	})
 	if m != nil {
 		if werr := m.WriteMarkdown(os.Stdout); werr != nil && err == nil {
@@ -132,4 +147,57 @@ func runLabOnce(ctx context.Context, cfg []byte, name, exe, out string, dur time
 		return fmt.Errorf("interrupted, lab removed: %w", err)
 	}
 	return err
+}
+
+// errScenarioName reports a --scenario name that is not a built-in
+// scenario.
+var errScenarioName = errors.New("unknown scenario")
+
+// scenarioNames returns the names of the built-in scenarios, baseline
+// first, then by F-id.
+func scenarioNames() []string {
+	all, err := lab.Scenarios()
+	if err != nil {
+		return nil // the shipped files are tested to parse
+	}
+	names := make([]string, len(all))
+	for i, s := range all {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// checkScenarioNames returns an error listing the valid names when one of
+// names is not a built-in scenario.
+func checkScenarioNames(names []string) error {
+	valid := scenarioNames()
+	var bad []string
+	for _, n := range names {
+		if !slices.Contains(valid, n) {
+			bad = append(bad, strconv.Quote(n))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w %s; the scenarios are:\n  %s", errScenarioName, strings.Join(bad, ", "), strings.Join(valid, "\n  "))
+}
+
+// loadScenario loads the scenario file arg or, when no such file exists
+// and arg is a plain name, the built-in scenario of that name. An unknown
+// name is answered with the list of built-in ones.
+func loadScenario(arg string) (*scenario.Scenario, error) {
+	if _, err := os.Stat(arg); err == nil || strings.ContainsAny(arg, "/.") {
+		return scenario.Load(arg)
+	}
+	all, err := lab.Scenarios()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range all {
+		if s.Name == arg {
+			return s, nil
+		}
+	}
+	return nil, checkScenarioNames([]string{arg})
 }

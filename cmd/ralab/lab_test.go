@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -17,7 +19,7 @@ func TestLabFlags(t *testing.T) {
 		{"once with a scenario", []string{"lab", "--once", "--scenario", "baseline"}, 2},
 		{"bad flag", []string{"lab", "--nope"}, 2},
 		{"missing config", []string{"lab", "-c", filepath.Join(t.TempDir(), "none.toml")}, 1},
-		{"unknown scenario", []string{"lab", "-o", t.TempDir(), "--scenario", "F99-nothing"}, 1},
+		{"unknown scenario", []string{"lab", "-o", t.TempDir(), "--scenario", "F99-nothing"}, 2},
 	}
 	for _, tt := range tests {
 		if got := runMain(tt.args); got != tt.want {
@@ -35,5 +37,22 @@ func TestScenarioFlags(t *testing.T) {
 	}
 	if got, want := s.String(), "baseline,F1-ra-throttle"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
+
+func TestLoadScenario(t *testing.T) {
+	s, err := loadScenario("F5-rdnss-lifetime")
+	if err != nil || s.Name != "F5-rdnss-lifetime" {
+		t.Errorf("built-in name: %v, %v", s, err)
+	}
+	if s, err = loadScenario("../../configs/scenarios/F6-rdnss-omit.toml"); err != nil || s.Name != "F6-rdnss-omit" {
+		t.Errorf("file: %v, %v", s, err)
+	}
+	_, err = loadScenario("F5")
+	if !errors.Is(err, errScenarioName) || !strings.Contains(err.Error(), "F5-rdnss-lifetime") {
+		t.Errorf("unknown name: %v, want errScenarioName listing the names", err)
+	}
+	if _, err = loadScenario("missing.toml"); err == nil || errors.Is(err, errScenarioName) {
+		t.Errorf("missing file: %v, want a file error", err)
 	}
 }

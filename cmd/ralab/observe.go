@@ -14,8 +14,17 @@ import (
 
 func init() {
 	commands["observe"] = command{
-		summary: "capture live on an interface and report, per client, whether it has DNS",
-		run:     runObserve,
+		summary:  "capture live on an interface and report, per client, whether it has DNS",
+		synopsis: []string{"-i IF [-w CAPTURE.pcapng] [--duration D] [--outage-grace D] [--format json|md|html] [-o OUT [--report-every D]]"},
+		description: "Captures RS/RA/NS/NA, DHCPv6, DNS and DHCPv4 on IF (promiscuous), tracks\n" +
+			"every client, and when the duration ends or on SIGINT/SIGTERM writes the\n" +
+			"report. Works on any link, whoever sends the RAs (ralab, radvd, a wireless\n" +
+			"controller). Needs CAP_NET_RAW.",
+		examples: []example{
+			{"ralab observe -i eth1 -w eth1.pcapng -o eth1.html --report-every 30s", "watch eth1, keep an HTML report current"},
+			{"ralab observe -i eth1 --duration 10m --format json > eth1.json", "ten minutes, then a JSON report"},
+		},
+		run: runObserve,
 	}
 }
 
@@ -27,6 +36,7 @@ type observeOptions struct {
 	progress time.Duration
 	every    time.Duration
 	clients  int
+	grace    time.Duration
 	format   string
 	out      string
 	log      *slog.Logger
@@ -41,22 +51,15 @@ func runObserve(ctx context.Context, args []string) error {
 	duration := fs.Duration("duration", 0, "stop after this `duration` (default: until SIGINT or SIGTERM)")
 	progress := fs.Duration("progress", 10*time.Second, "log progress every `interval` (0 turns it off)")
 	every := fs.Duration("report-every", 0, "also rewrite the -o report every `interval` while capturing (0: only at the end)")
+	grace := fs.Duration("outage-grace", conformance.DefaultOutageGrace, "a lapse of a client's DNS shorter than this `duration` is no outage (0s: every lapse counts)")
 	clients := fs.Int("max-clients", conformance.DefaultMaxClients, "track at most `n` clients (the least recently seen is dropped)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	rf := addReportFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab observe -i IF [-w capture.pcapng] [--duration D] [--format json|md|html] [-o OUT [--report-every D]]\n\n"+
-			"Captures RS/RA/NS/NA, DHCPv6, DNS and DHCPv4 on IF (promiscuous), tracks every\n"+
-			"client, and when the duration ends or on SIGINT/SIGTERM writes the report.\n"+
-			"Needs CAP_NET_RAW.\n\nflags:")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *iface == "" || fs.NArg() > 0 {
-		fmt.Fprintln(fs.Output(), "ralab observe: -i IF is required and no arguments are accepted")
-		fs.Usage()
+		fmt.Fprintln(fs.Output(), "ralab observe: -i IF is required and no arguments are accepted (see ralab observe --help)")
 		return errUsage
 	}
 	if *duration < 0 || *progress < 0 || *every < 0 || *clients < 1 {
@@ -84,6 +87,7 @@ func runObserve(ctx context.Context, args []string) error {
 		progress: *progress,
 		every:    *every,
 		clients:  *clients,
+		grace:    *grace,
 		format:   format,
 		out:      *rf.out,
 		log:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})),
@@ -112,8 +116,10 @@ func observe(ctx context.Context, o observeOptions) error {
 		ReportEvery: o.every,
 		Progress:    progress,
 		MaxClients:  o.clients,
+		OutageGrace: graceOption(o.grace),
 		Logger:      o.log,
 	}
+	c.Generator = readBuildInfo().String()
 	if o.out != "" {
 		c.Outputs = []liveobserve.Output{{Path: o.out, Format: o.format}}
 	}

@@ -16,8 +16,18 @@ import (
 
 func init() {
 	commands["report"] = command{
-		summary: "re-render a saved JSON report as Markdown, HTML or JSON",
-		run:     runReport,
+		summary:  "re-render a saved JSON report as Markdown, HTML or JSON",
+		synopsis: []string{"-i REPORT.json [--format json|md|html] [-o OUT] [--fail-on VERDICT,...]"},
+		description: "Re-renders a " + conformance.SchemaVersion + " JSON report written by analyze, observe,\n" +
+			"serve ([interface.observe]) or lab; other schema versions are refused.\n" +
+			"The format follows --format, else -o's extension, else Markdown.\n" +
+			"--fail-on works as for analyze: exit status 1 when a client's verdict\n" +
+			"is one of the listed ones.",
+		examples: []example{
+			{"ralab report -i eth1.report.json -o eth1.html", "the report as a standalone HTML page"},
+			{"ralab report -i F5-rdnss-lifetime.report.json", "the report as Markdown on standard output"},
+		},
+		run: runReport,
 	}
 }
 
@@ -129,17 +139,17 @@ func runReport(_ context.Context, args []string) error {
 	fs := newFlagSet("report")
 	in := fs.String("i", "", "JSON report `file` written by analyze or observe (required; - for standard input)")
 	rf := addReportFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab report -i REPORT.json [--format json|md|html] [-o OUT]\n\n"+
-			"Re-renders a "+conformance.SchemaVersion+" JSON report; other schema versions are refused.\n\nflags:")
-		fs.PrintDefaults()
-	}
+	failOn := fs.String("fail-on", "", "exit with status 1 when a client's verdict is one of `verdicts` (comma-separated: dns-lost, no-dns, inconclusive)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	gate, err := parseFailOn(*failOn)
+	if err != nil {
+		fmt.Fprintf(fs.Output(), "ralab report: --fail-on: %v\n", err)
+		return errUsage
+	}
 	if *in == "" || fs.NArg() > 0 {
-		fmt.Fprintln(fs.Output(), "ralab report: -i REPORT.json is required and no arguments are accepted")
-		fs.Usage()
+		fmt.Fprintln(fs.Output(), "ralab report: -i REPORT.json is required and no arguments are accepted (see ralab report --help)")
 		return errUsage
 	}
 	format, err := chooseFormat(*rf.format, *rf.out)
@@ -161,5 +171,8 @@ func runReport(_ context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *in, err)
 	}
-	return writeReport(os.Stdout, *rf.out, format, r)
+	if err := writeReport(os.Stdout, *rf.out, format, r); err != nil {
+		return err
+	}
+	return gate.check(r)
 }

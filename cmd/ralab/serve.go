@@ -24,13 +24,31 @@ import (
 	"github.com/ralab/ralab/internal/dnsresponder"
 	"github.com/ralab/ralab/internal/httpstatus"
 	"github.com/ralab/ralab/internal/impair"
-	"github.com/ralab/ralab/internal/scenario"
+	"github.com/ralab/ralab/internal/liveobserve"
 )
 
 func init() {
 	commands["serve"] = command{
 		summary: "send Router Advertisements (and stateless DHCPv6) as configured",
-		run:     runServe,
+		synopsis: []string{
+			"-c FILE [--log-level debug|info|warn|error] [--log-format text|json]",
+			"-c FILE --scenario SCENARIO [--scenario-start now|TIME] [--scenario-hold]",
+		},
+		description: "The daemon. Sends Router Advertisements on every configured interface,\n" +
+			"answers stateless DHCPv6 and runs the lab DNS responder where enabled, and,\n" +
+			"with [interface.observe], watches each link's clients. SIGHUP re-reads FILE\n" +
+			"(an invalid file is logged and the running configuration stays);\n" +
+			"SIGINT/SIGTERM send final RAs and exit. With [http] address, serves /metrics,\n" +
+			"/ra and the live reports at /report/<interface>.\n\n" +
+			"With --scenario (a scenario file, or the name of a built-in one), each\n" +
+			"phase's impairments and overrides apply to every\n" +
+			"interface from the phase's start; after the scenario's duration ralab\n" +
+			"sends final RAs and exits 0, or with --scenario-hold keeps serving FILE.",
+		examples: []example{
+			{"ralab serve -c /etc/ralab/ralab.toml", "serve as configured (see the systemd unit in the README)"},
+			{"ralab serve -c ralab.toml --scenario F5-rdnss-lifetime", "reproduce F5 (RDNSS lifetime too short) on a real VLAN"},
+		},
+		run: runServe,
 	}
 }
 
@@ -40,26 +58,14 @@ func runServe(ctx context.Context, args []string) error {
 	file := fs.String("c", "", "configuration `file` (required)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	format := fs.String("log-format", "text", "log `format`: text or json")
-	scenFile := fs.String("scenario", "", "apply the timed impairment phases of scenario `file` to every interface, then exit")
+	scenFile := fs.String("scenario", "", "apply the timed impairment phases of scenario `file` (or built-in scenario name, as ralab impairments --scenarios lists) to every interface, then exit")
 	scenStart := fs.String("scenario-start", "now", "scenario start `time`: now or an RFC 3339 time")
 	scenHold := fs.Bool("scenario-hold", false, "after the scenario, keep serving the configuration without impairments instead of exiting")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab serve -c FILE [--log-level debug|info|warn|error] [--log-format text|json]\n"+
-			"                   [--scenario SCENARIO.toml [--scenario-start now|TIME] [--scenario-hold]]\n\n"+
-			"Sends Router Advertisements on every configured interface and answers\n"+
-			"stateless DHCPv6 where enabled. SIGHUP re-reads FILE; SIGINT/SIGTERM send\n"+
-			"final RAs and exit.\n\n"+
-			"With --scenario, each phase's impairments and overrides apply to every\n"+
-			"interface from the phase's start; after the scenario's duration ralab\n"+
-			"sends final RAs and exits 0, or with --scenario-hold keeps serving FILE.\n\nflags:")
-		fs.PrintDefaults()
-	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *file == "" || fs.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "ralab serve: -c FILE is required and no arguments are accepted")
-		fs.Usage()
+		fmt.Fprintln(os.Stderr, "ralab serve: -c FILE is required and no arguments are accepted (see ralab serve --help)")
 		return errUsage
 	}
 	log, err := serveLogger(os.Stderr, *level, *format)
@@ -94,7 +100,7 @@ func runServe(ctx context.Context, args []string) error {
 	serveLogWarnings(log, cfg)
 	var run *scenarioRun
 	if *scenFile != "" {
-		sc, err := scenario.Load(*scenFile)
+		sc, err := loadScenario(*scenFile)
 		if err != nil {
 			return fmt.Errorf("invalid scenario:\n%w", err)
 		}
@@ -108,11 +114,13 @@ func runServe(ctx context.Context, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerBuildInfo(reg)
 	sup := &serveSupervisor{
 		log:      log,
 		am:       advertiser.NewMetrics(reg),
 		dm:       dhcpv6.NewMetrics(reg),
 		dnsm:     dnsresponder.NewMetrics(reg),
+		om:       liveobserve.NewMetrics(reg),
 		fatal:    make(chan error, 1),
 		ifcs:     map[string]*servedInterface{},
 		stopping: map[string][]chan struct{}{},
@@ -129,10 +137,12 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		httpDone = make(chan error, 1)
 		go func() {
-			mux := http.NewServeMux()
-			mux.Handle("/", httpstatus.Handler(reg, sup.status))
-			mux.HandleFunc("GET /report/{interface}", sup.serveReport)
-			httpDone <- httpstatus.Serve(ctx, ln, mux, log)
+			h := httpstatus.Handler(reg, httpstatus.Options{
+				Status:  sup.status,
+				Reports: sup.observed,
+				Report:  http.HandlerFunc(sup.serveReport),
+			})
+			httpDone <- httpstatus.Serve(ctx, ln, h, log)
 		}()
 	}
 
@@ -239,7 +249,7 @@ func serveLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
 	}
-	o := &slog.HandlerOptions{Level: l}
+	o := &slog.HandlerOptions{Level: l, ReplaceAttr: durationsAsStrings}
 	switch format {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, o)), nil
@@ -248,6 +258,15 @@ func serveLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text or json", format)
 	}
+}
+
+// durationsAsStrings writes a duration as Go prints it ("1m30s"), not
+// as nanoseconds, which is what the JSON handler writes otherwise.
+func durationsAsStrings(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }
 
 // serveLogWarnings logs the configuration's non-fatal warnings.
@@ -268,10 +287,12 @@ func serveSplitErrors(err error) []error {
 // serveSupervisor runs one advertiser, and a DHCPv6 server when enabled,
 // per configured interface, and applies reloads.
 type serveSupervisor struct {
-	log   *slog.Logger
-	am    *advertiser.Metrics
-	dm    *dhcpv6.Metrics
-	dnsm  *dnsresponder.Metrics
+	log  *slog.Logger
+	am   *advertiser.Metrics
+	dm   *dhcpv6.Metrics
+	dnsm *dnsresponder.Metrics
+	// om are the observers' series (ralab_clients, the outage series).
+	om    *liveobserve.Metrics
 	fatal chan error
 
 	mu   sync.Mutex

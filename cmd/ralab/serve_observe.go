@@ -83,7 +83,10 @@ func (s *serveSupervisor) startObserver(ctx context.Context, so *serveObserver, 
 	if !ifc.Observe.Enabled {
 		return
 	}
-	obs, err := liveobserve.Start(context.WithoutCancel(ctx), liveobserve.FromConfig(ifc, s.log))
+	c := liveobserve.FromConfig(ifc, s.log)
+	c.Metrics = s.om
+	c.Generator = readBuildInfo().String()
+	obs, err := liveobserve.Start(context.WithoutCancel(ctx), c)
 	if err != nil {
 		s.log.Error("observer not started; serving without it", "interface", ifc.Name, "err", err)
 		return
@@ -107,8 +110,21 @@ func (s *serveSupervisor) stopObserver(name string, so *serveObserver) {
 		"no_dns", r.Summary.NoDNS, "inconclusive", r.Summary.Inconclusive)
 }
 
-// serveReport serves GET /report/{interface}: the live ralab.report/v1
-// JSON report of that interface's observer.
+// observed returns the interfaces whose observer runs.
+func (s *serveSupervisor) observed() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var names []string
+	for name, si := range s.ifcs {
+		if si.obs.p.Load() != nil {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// serveReport serves GET /report/{interface}: the live report of that
+// interface's observer (liveobserve.Observer.ServeHTTP).
 func (s *serveSupervisor) serveReport(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("interface")
 	s.mu.Lock()

@@ -82,6 +82,8 @@ func TestServeLogger(t *testing.T) {
 	}{
 		{"debug", "text", false, "level=DEBUG"},
 		{"info", "json", false, `"level":"INFO"`},
+		{"info", "json", false, `"interval":"1m30s"`},
+		{"info", "text", false, "interval=1m30s"},
 		{"WARN", "text", false, "level=WARN"},
 		{"verbose", "text", true, ""},
 		{"info", "logfmt", true, ""},
@@ -98,7 +100,7 @@ func TestServeLogger(t *testing.T) {
 			}
 			log.Debug("x")
 			log.Info("x")
-			log.Warn("x")
+			log.Warn("x", "interval", 90*time.Second)
 			if !strings.Contains(b.String(), tt.wantIn) {
 				t.Errorf("output %q lacks %q", b.String(), tt.wantIn)
 			}

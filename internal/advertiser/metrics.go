@@ -42,7 +42,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"interface", "reason"}),
 		suppressed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "rs_answers_suppressed_total",
-			Help: "Router Solicitations that did not get the answer they asked for, by interface and reason (coalesced, per-source-rate, global-rate, not-advertising).",
+			Help: "Router Solicitations that did not get the answer they asked for, by interface and reason (coalesced, per-source-rate, global-rate, not-advertising, impairment).",
 		}, []string{"interface", "reason"}),
 		lastMulticast: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: ns, Name: "ra_last_multicast_timestamp_seconds",

@@ -56,8 +56,15 @@ const (
 // length, so the kernel keeps the whole frame.
 const keepAll = 1 << 18
 
+// PcapFilter is Filter as a libpcap filter expression (pcap-filter(7)),
+// the form tcpdump and Wireshark use: the pcapng interface block stores it
+// as the capture filter, so Wireshark shows it and a capture with the
+// same filter keeps the same frames (TestPcapFilterAgrees).
+const PcapFilter = "(ip6 and (ip6[6] == 0 or ip6[6] == 44 or (icmp6 and ip6[40] >= 133 and ip6[40] <= 137) or " +
+	"udp port 53 or udp port 546 or udp port 547 or tcp port 53)) or (ip and udp and (port 67 or port 68))"
+
 // FilterDescription says in words what the BPF program keeps; it is stored
-// in the pcapng interface block as the capture filter.
+// in the pcapng interface block as its comment.
 const FilterDescription = "(ip6 and (icmp6 types 133-137 (RS, RA, NS, NA, Redirect) or " +
 	"udp port 53/546/547 or tcp port 53 or first next header Hop-by-Hop or Fragment)) or " +
 	"(ip and udp port 67/68)"

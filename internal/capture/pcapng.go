@@ -22,7 +22,8 @@ type Writer struct {
 func NewWriter(w io.Writer, ifName string) (*Writer, error) {
 	intf := pcapgo.NgInterface{
 		Name:                ifName,
-		Filter:              FilterDescription,
+		Filter:              PcapFilter,
+		Comment:             "ralab capture filter: " + FilterDescription,
 		OS:                  runtime.GOOS,
 		LinkType:            layers.LinkTypeEthernet,
 		TimestampResolution: 9, // nanoseconds: 10^-9 (pcapng if_tsresol)
@@ -31,6 +32,7 @@ func NewWriter(w io.Writer, ifName string) (*Writer, error) {
 		Hardware:    runtime.GOARCH,
 		OS:          runtime.GOOS,
 		Application: "ralab",
+		Comment:     "captured by ralab on " + ifName,
 	}}
 	ng, err := pcapgo.NewNgWriterInterface(w, intf, opts)
 	if err != nil {

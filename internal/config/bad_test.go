@@ -315,7 +315,7 @@ var badCases = []badCase{
 	{name: "observe as a boolean", iface: true, doc: "observe = true\n", err: config.ErrWrongType,
 		want: `bad.toml:4: interface "eth0": observe = true: must be a table, not a boolean`},
 	{name: "observe unknown key", iface: true, doc: "[interface.observe]\ndirectory = \"/tmp\"\n", err: config.ErrUnknownKey,
-		want: `bad.toml:5: interface "eth0": observe.directory: unknown key; allowed here: enabled, dir, report_every, max_clients`},
+		want: `bad.toml:5: interface "eth0": observe.directory: unknown key; allowed here: enabled, dir, report_every, max_clients, outage_grace`},
 	{name: "observe dir missing", iface: true, doc: "[interface.observe]\nenabled = true\n", err: config.ErrMissingKey,
 		want: `bad.toml:4: interface "eth0": observe.dir: required when enabled = true; for example dir = "/var/lib/ralab/observe"`},
 	{name: "observe dir empty", iface: true, doc: "[interface.observe]\ndir = \"\"\n", err: config.ErrInvalidValue,
@@ -334,6 +334,10 @@ var badCases = []badCase{
 		want: `bad.toml:5: interface "eth0": observe.max_clients = 0: must be 1 to 1048576`},
 	{name: "observe max_clients too many", iface: true, doc: "[interface.observe]\nmax_clients = 1048577\n", err: config.ErrOutOfRange,
 		want: `bad.toml:5: interface "eth0": observe.max_clients = 1048577: must be 1 to 1048576`},
+	{name: "observe outage_grace too long", iface: true, doc: "[interface.observe]\noutage_grace = \"2m\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:5: interface "eth0": observe.outage_grace = "2m": must be 0s to 60s, such as "2s"`},
+	{name: "observe outage_grace negative", iface: true, doc: "[interface.observe]\noutage_grace = \"-1s\"\n", err: config.ErrOutOfRange,
+		want: `bad.toml:5: interface "eth0": observe.outage_grace = "-1s": must be 0s to 60s, such as "2s"`},
 }
 
 // pref64Rule is what dns_responder.pref64 accepts, as messages say it.

@@ -344,6 +344,10 @@ type Observe struct {
 	// seen is dropped. 1 to MaxObserveClients, by default
 	// DefaultObserveMaxClients.
 	MaxClients int
+	// OutageGrace is the shortest lapse of a client's DNS counted as an
+	// outage; 0 to MaxObserveOutageGrace, by default
+	// DefaultObserveOutageGrace.
+	OutageGrace time.Duration
 }
 
 // Defaults and limits of [interface.observe].
@@ -359,4 +363,10 @@ const (
 	// MaxObserveClients is the largest max_clients; each tracked client
 	// keeps a bounded timeline of a few tens of kilobytes.
 	MaxObserveClients = 1 << 20
+	// DefaultObserveOutageGrace is the default outage_grace, the
+	// observer's own default.
+	DefaultObserveOutageGrace = 2 * time.Second
+	// MaxObserveOutageGrace is the largest outage_grace: a longer lapse
+	// is one any client notices.
+	MaxObserveOutageGrace = time.Minute
 )

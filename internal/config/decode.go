@@ -126,6 +126,7 @@ type rawObserve struct {
 	Dir         *string       `toml:"dir"`
 	ReportEvery *durationText `toml:"report_every"`
 	MaxClients  *int64        `toml:"max_clients"`
+	OutageGrace *durationText `toml:"outage_grace"`
 }
 
 // rawDNSRecord is one [[interface.dns_responder.record]] table.

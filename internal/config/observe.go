@@ -11,7 +11,7 @@ func (v *validator) observe(p keyPath, r *rawObserve) Observe {
 	if r == nil {
 		return Observe{}
 	}
-	x := Observe{ReportEvery: DefaultObserveReportEvery, MaxClients: DefaultObserveMaxClients}
+	x := Observe{ReportEvery: DefaultObserveReportEvery, MaxClients: DefaultObserveMaxClients, OutageGrace: DefaultObserveOutageGrace}
 	setBool(&x.Enabled, r.Enabled)
 	switch {
 	case r.Dir == nil:
@@ -31,6 +31,16 @@ func (v *validator) observe(p keyPath, r *rawObserve) Observe {
 				v.fail(p.key("report_every"), quote(string(*r.ReportEvery)), ErrOutOfRange, "%s", spec.allowed)
 			} else {
 				x.ReportEvery = d
+			}
+		}
+	}
+	if r.OutageGrace != nil {
+		spec := durationSpec{allowed: fmt.Sprintf("must be 0s to %s, such as %q", secs(MaxObserveOutageGrace), secs(DefaultObserveOutageGrace))}
+		if d, _, ok := v.parseDuration(p.key("outage_grace"), *r.OutageGrace, spec); ok {
+			if d > MaxObserveOutageGrace {
+				v.fail(p.key("outage_grace"), quote(string(*r.OutageGrace)), ErrOutOfRange, "%s", spec.allowed)
+			} else {
+				x.OutageGrace = d
 			}
 		}
 	}

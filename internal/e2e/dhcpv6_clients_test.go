@@ -28,7 +28,7 @@ type dhcpv6Client struct {
 	appliesDHCPv6 bool
 }
 
-// dhcpv6Clients are the clients of issue 3, one host each.
+// dhcpv6Clients are the DHCPv6 clients the lab installs, one host each.
 func dhcpv6Clients() []dhcpv6Client {
 	return []dhcpv6Client{
 		{labclient.DHClient(), "dhcl", "02:00:00:00:03:01", true},
@@ -102,7 +102,7 @@ func startClient(ctx context.Context, l *lab, h *netlab.Host, c dhcpv6Client) (*
 	return inst, nil
 }
 
-// TestDHCPv6Clients runs every DHCPv6 client of issue 3 against "ralab
+// TestDHCPv6Clients runs every DHCPv6 client the lab installs against "ralab
 // serve", each on its own host and all at once: each sends an
 // Information-Request and ends up with ralab's DHCPv6 DNS servers and
 // domains (not the RA's), except systemd-networkd 252, which is shown to

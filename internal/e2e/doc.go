@@ -1,5 +1,5 @@
 // Package e2e holds the end-to-end tests of "ralab serve" against real
-// clients (issue 2). It has no code of its own outside its tests.
+// clients and floods. It has no code of its own outside its tests.
 //
 // Each test builds its own lab of Linux network namespaces with package
 // netlab (a router namespace with the bridge "lab0" and one namespace per

@@ -41,7 +41,7 @@ source_lla = true
   servers = ["2001:db8:1::53"]
 `
 
-// Flood parameters: 10,000 RS (issue 2) spread evenly over 5 s, 2,000 a
+// Flood parameters: 10,000 RS spread evenly over 5 s, 2,000 a
 // second, from one host.
 const (
 	floodCount  = 10000
@@ -141,7 +141,7 @@ func metric(ctx context.Context, router *netlab.Host, series []string) (map[stri
 // capture, that it stays within the RFC limits and its own documented ones
 // (advertiser.DefaultLimits), and keeps answering:
 //
-//   - 10,000 RS from one address (issue 2): at most one unicast RA to it
+//   - 10,000 RS from one address: at most one unicast RA to it
 //     per MIN_DELAY_BETWEEN_RAS (the per-source limit);
 //   - 10,000 RS from 64 addresses of another host: unicast RAs within
 //     the global token bucket (burst 20, 10 a second);

@@ -1,6 +1,6 @@
 // Package impair reproduces, on ralab's own traffic, the ways networks and
 // wireless controllers lose clients' DNS: the F1–F17 catalogue of the
-// field guide (§2).
+// field guide (docs/field-guide.md, section 3).
 //
 // Types lists every impairment type with its F-id, what it emulates and
 // its parameters. NewSpec checks one named, parameterised impairment, as

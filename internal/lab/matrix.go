@@ -152,6 +152,9 @@ type MatrixOptions struct {
 	// Progress receives one line per scenario started and finished, with
 	// an estimate of the time left; nil discards them.
 	Progress io.Writer
+	// Generator names the ralab build in each scenario's report
+	// (conformance.Report.Generator).
+	Generator string
 }
 
 // RunMatrix runs each selected scenario in a fresh lab with every
@@ -462,10 +465,11 @@ func (r *scenarioRun) inLab(ctx context.Context, l *netlab.Lab) ([]matrix.Cell, 
 	if err := copyFile(path, filepath.Join(r.opts.OutDir, r.pcapng)); err != nil {
 		return nil, errors.Join(append(errs, err)...)
 	}
-	rep, err := analyze(path, evalAt)
+	rep, err := analyze(path, r.pcapng, evalAt)
 	if err != nil {
 		return nil, errors.Join(append(errs, err)...)
 	}
+	rep.Generator = r.opts.Generator
 	r.report = sc.Name + ".report.json"
 	if err := writeReport(filepath.Join(r.opts.OutDir, r.report), rep); err != nil {
 		errs = append(errs, err)
@@ -595,14 +599,18 @@ func dig(ctx context.Context, h *netlab.Host, servers []string) {
 	}
 }
 
-// analyze runs the observer on the capture at path, as of at.
-func analyze(path string, at time.Time) (*conformance.Report, error) {
+// analyze runs the observer on the capture at path, as of at; the report
+// names the capture name, as it is called in the output directory.
+func analyze(path, name string, at time.Time) (*conformance.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	defer f.Close()
-	rep, err := conformance.AnalyzeAt(f, at)
+	rep, err := conformance.AnalyzeWith(f, conformance.AnalyzeOptions{
+		At:      at,
+		Tracker: conformance.Options{Source: conformance.Source{Name: name}},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("lab: analyzing %s: %w", path, err)
 	}

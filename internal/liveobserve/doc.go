@@ -13,4 +13,13 @@
 // send (NoteRA, NoteDHCPv6Reply, NoteSent) and what its impairments did
 // (NoteEffect), so that the report shows what each client was offered even
 // when an impairment kept it off the wire.
+//
+// With Config.Metrics, the Observer's conclusions become Prometheus series
+// with bounded labels: ralab_clients{interface,verdict},
+// ralab_dns_outages_total{interface,cause} (each outage counted once, by its
+// start; cause is its first F-id), ralab_dns_outages_ongoing{interface} and
+// ralab_dns_last_outage_timestamp_seconds{interface}. ServeHTTP serves the
+// live report as HTML to a browser and as JSON or Markdown on request. Close
+// waits for the frames already queued on the capture socket, such as the
+// daemon's final RAs, before it stops.
 package liveobserve

@@ -237,6 +237,24 @@ func TestWaitWithoutInterface(t *testing.T) {
 	if len(r.Findings) != 1 || r.Findings[0].ID != "F9" {
 		t.Errorf("findings %+v, want the F9 impairment", r.Findings)
 	}
+	for _, tt := range []struct{ target, accept, wantType, wantIn string }{
+		{"/report", "text/html,*/*;q=0.8", "text/html; charset=utf-8", "ralabno1"},
+		{"/report?format=md", "text/html", "text/markdown; charset=utf-8", "ralabno1"},
+		{"/report?format=json", "text/html", "application/json", `"name": "ralabno1"`},
+	} {
+		rec = httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, tt.target, nil)
+		req.Header.Set("Accept", tt.accept)
+		obs.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != tt.wantType || !strings.Contains(rec.Body.String(), tt.wantIn) {
+			t.Errorf("GET %s (Accept %s): %d %q, body without %q", tt.target, tt.accept, rec.Code, rec.Header().Get("Content-Type"), tt.wantIn)
+		}
+	}
+	rec = httptest.NewRecorder()
+	obs.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/report?format=pdf", nil))
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("GET ?format=pdf: %d, want 400", rec.Code)
+	}
 	rec = httptest.NewRecorder()
 	obs.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/report", nil))
 	if rec.Code != http.StatusMethodNotAllowed {

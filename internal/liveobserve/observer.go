@@ -77,12 +77,22 @@ type Config struct {
 	// MaxClients caps the tracked clients; 0 means
 	// conformance.DefaultMaxClients.
 	MaxClients int
+	// OutageGrace is the shortest lapse of DNS counted as an outage; 0
+	// means conformance.DefaultOutageGrace, negative none.
+	OutageGrace time.Duration
 	// Wait makes Start succeed when the interface does not exist yet, and
 	// the Observer wait for it. Without Wait, Start fails then.
 	Wait bool
 	// Poll is how often a missing or down interface is looked for; 0
 	// means DefaultPoll.
 	Poll time.Duration
+	// Metrics, when set, receive the observer's conclusions every
+	// DefaultMetricsEvery, at each rewrite of Outputs and at Close
+	// (ralab_clients and the outage series).
+	Metrics *Metrics
+	// Generator names the ralab build in the reports
+	// (conformance.Report.Generator).
+	Generator string
 	// Logger receives logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -103,9 +113,19 @@ func FromConfig(ifc config.Interface, log *slog.Logger) Config {
 		},
 		ReportEvery: ifc.Observe.ReportEvery,
 		MaxClients:  ifc.Observe.MaxClients,
+		OutageGrace: graceOf(ifc.Observe.OutageGrace),
 		Wait:        true,
 		Logger:      log,
 	}
+}
+
+// graceOf turns a configured outage grace into conformance.Options'
+// form, where 0 means the default: an explicit "0s" becomes negative.
+func graceOf(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // An Observer captures on one interface and reports on its clients. Its
@@ -127,7 +147,6 @@ type Observer struct {
 	file      *os.File
 	pw        *capture.Writer
 	lastFlush time.Time
-	pcapErr   error
 
 	// mu guards the listener state, statistics and effects.
 	mu sync.Mutex
@@ -181,9 +200,10 @@ func Start(ctx context.Context, c Config) (*Observer, error) {
 		done:    make(chan struct{}),
 		effects: newEffectLog(),
 		tr: conformance.NewTracker(conformance.Options{
-			Source:     conformance.Source{Kind: conformance.SourceInterface, Name: c.Interface},
-			MaxClients: c.MaxClients,
-			Logger:     log,
+			Source:      conformance.Source{Kind: conformance.SourceInterface, Name: c.Interface},
+			MaxClients:  c.MaxClients,
+			OutageGrace: c.OutageGrace,
+			Logger:      log,
 		}),
 	}
 
@@ -429,7 +449,7 @@ func (o *Observer) flush() {
 
 // periodic logs progress and rewrites the reports until ctx ends.
 func (o *Observer) periodic(ctx context.Context) {
-	var progress, rewrite, flush <-chan time.Time
+	var progress, rewrite, flush, metrics <-chan time.Time
 	if o.cfg.Progress > 0 {
 		t := time.NewTicker(o.cfg.Progress)
 		defer t.Stop()
@@ -439,6 +459,13 @@ func (o *Observer) periodic(ctx context.Context) {
 		t := time.NewTicker(o.cfg.ReportEvery)
 		defer t.Stop()
 		rewrite = t.C
+	}
+	if o.cfg.Metrics != nil && (rewrite == nil || o.cfg.ReportEvery > DefaultMetricsEvery) {
+		// Rewrites update the metrics too; a tick of its own only when
+		// they are rarer.
+		t := time.NewTicker(DefaultMetricsEvery)
+		defer t.Stop()
+		metrics = t.C
 	}
 	if o.cfg.PCAPNG != "" {
 		t := time.NewTicker(flushEvery)
@@ -451,10 +478,14 @@ func (o *Observer) periodic(ctx context.Context) {
 			return
 		case <-flush:
 			o.flush()
+		case now := <-metrics:
+			o.cfg.Metrics.Update(o.cfg.Interface, o.Report(now))
 		case now := <-progress:
 			o.logProgress("progress", o.Report(now))
 		case now := <-rewrite:
-			if err := o.writeOutputs(o.Report(now)); err != nil {
+			r := o.Report(now)
+			o.cfg.Metrics.Update(o.cfg.Interface, r)
+			if err := o.writeOutputs(r); err != nil {
 				o.log.Warn("rewriting the report", "err", err)
 			}
 		}
@@ -495,6 +526,7 @@ const CheckCapture = "CAPTURE"
 // frames (verdicts may then miss packets).
 func (o *Observer) Report(now time.Time) *conformance.Report {
 	r := o.tr.Report(now)
+	r.Generator = o.cfg.Generator
 	o.mu.Lock()
 	r.Findings = append(r.Findings, o.effects.findings()...)
 	o.mu.Unlock()
@@ -517,6 +549,32 @@ func WithCaptureFindings(r *conformance.Report, st capture.Stats, now time.Time)
 	return r
 }
 
+// closeDrain bounds how long Close waits for the capture to read the
+// frames the kernel has already queued for it.
+const closeDrain = time.Second
+
+// drain waits, at most closeDrain, until the capture has read every frame
+// the kernel queued on its socket (or dropped), so that what was sent just
+// before Close, such as the daemon's final RAs, is in the capture and the
+// report. The kernel queues a frame sent on the interface before the send
+// returns.
+func (o *Observer) drain() {
+	deadline := time.Now().Add(closeDrain)
+	for {
+		o.mu.Lock()
+		l := o.cur
+		o.mu.Unlock()
+		if l == nil {
+			return
+		}
+		st, err := l.Stats()
+		if err != nil || st.Packets+st.KernelDrops >= st.KernelPackets || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // Err returns why capturing stopped before Close, or nil.
 func (o *Observer) Err() error {
 	o.mu.Lock()
@@ -531,6 +589,7 @@ func (o *Observer) Err() error {
 func (o *Observer) Close() (*conformance.Report, error) {
 	var r *conformance.Report
 	o.closeOnce.Do(func() {
+		o.drain()
 		o.cancel()
 		<-o.done
 		end := time.Now()
@@ -550,6 +609,7 @@ func (o *Observer) Close() (*conformance.Report, error) {
 		}
 		o.pmu.Unlock()
 		r = o.Report(end)
+		o.cfg.Metrics.Update(o.cfg.Interface, r)
 		errs = append(errs, o.writeOutputs(r))
 		o.logProgress("observer stopped", r)
 		o.closeErr = errors.Join(errs...)

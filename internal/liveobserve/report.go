@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/internal/httpstatus"
 )
 
 // Render writes r to w in format (FormatJSON, FormatMarkdown or
@@ -75,24 +76,40 @@ func (o *Observer) writeOutputs(r *conformance.Report) error {
 	return errors.Join(errs...)
 }
 
-// ServeHTTP serves the current report as ralab.report/v1 JSON, for the
-// HTTP listener of "ralab serve" (for example at /report/<interface>).
+// ServeHTTP serves the current report for the HTTP listener of "ralab
+// serve" (at /report/<interface>): as HTML to a browser, as
+// ralab.report/v1 JSON otherwise, and in the format the query parameter
+// format names (json, html or md) when given.
 func (o *Observer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	format := httpstatus.Negotiate(req)
+	ctype, ok := contentTypes[format]
+	if !ok {
+		http.Error(w, "unknown format: want json, html or md", http.StatusBadRequest)
+		return
+	}
 	r := o.Report(time.Now())
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Vary", "Accept")
 	if req.Method == http.MethodHead {
 		return
 	}
 	bw := bufio.NewWriter(w)
-	if err := conformance.RenderJSON(bw, r); err != nil {
+	if err := Render(bw, format, r); err != nil {
 		o.log.Warn("serving the report", "err", err)
 		return
 	}
 	_ = bw.Flush()
+}
+
+// contentTypes maps a report format to its media type.
+var contentTypes = map[string]string{
+	FormatJSON:     "application/json",
+	FormatHTML:     "text/html; charset=utf-8",
+	FormatMarkdown: "text/markdown; charset=utf-8",
 }

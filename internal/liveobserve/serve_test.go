@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
@@ -97,12 +99,29 @@ report_every = "1s"
 		}
 		return http.ReadResponse(bufio.NewReader(c), nil)
 	}
+	getAccept := func(path, accept string) (string, error) {
+		c, err := net.Dial("tcp", "127.0.0.1:9431")
+		if err != nil {
+			return "", err
+		}
+		defer c.Close()
+		if _, err := fmt.Fprintf(c, "GET %s HTTP/1.0\r\nHost: x\r\nAccept: %s\r\n\r\n", path, accept); err != nil {
+			return "", err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+		return string(b), err
+	}
 	inNetns(t, rtr.Namespace, func() error {
 		// The live report is rebuilt every second (report_every): poll
 		// until it shows the Information-Request and its Reply.
 		for deadline := time.Now().Add(10 * time.Second); ; {
 			var err error
-			if live, err = getReport(get, "/report/lab0"); err != nil {
+			if live, err = getReport(get, "/report/lab0?format=json"); err != nil {
 				return err
 			}
 			if c, ok := clientOf(live, c1.MAC.String()); ok && c.Counts.Replies > 0 || time.Now().After(deadline) {
@@ -129,6 +148,39 @@ report_every = "1s"
 	if n := countSent(live, "dhcpv6-reply"); n != 1 {
 		t.Errorf("the live report records %d DHCPv6 Replies sent, want 1", n)
 	}
+	// The index, the HTML report and the observer's series, once the
+	// observer has taken its first report (report_every).
+	inNetns(t, rtr.Namespace, func() error {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			body, err := getAccept("/metrics", "text/plain")
+			if err != nil || strings.Contains(body, "ralab_clients{") || time.Now().After(deadline) {
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	inNetns(t, rtr.Namespace, func() error {
+		for path, wants := range map[string][]string{
+			"/":                      {`<a href="/report/lab0">/report/lab0</a>`, `<a href="/metrics">`},
+			"/report/":               {`<a href="/report/lab0">`},
+			"/report/lab0":           {"<!DOCTYPE html>", "lab0"},
+			"/report/lab0?format=md": {"lab0"},
+			"/metrics": {`ralab_clients{interface="lab0",verdict="dns-ok"}`, `ralab_build_info{`,
+				`ralab_dns_outages_ongoing{interface="lab0"} 0`},
+		} {
+			body, err := getAccept(path, "text/html")
+			if err != nil {
+				return err
+			}
+			for _, want := range wants {
+				if !strings.Contains(body, want) {
+					t.Errorf("GET %s (Accept text/html) lacks %q:\n%s", path, want, body)
+				}
+			}
+		}
+		return nil
+	})
 	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +215,15 @@ report_every = "1s"
 		if _, err := os.Stat(filepath.Join(dir, "lab0"+ext)); err != nil {
 			t.Error(err)
 		}
+	}
+	// The observer stops only after the final RAs are in the capture.
+	finals, err := exec.Command("tshark", "-n", "-r", filepath.Join(dir, "lab0.pcapng"),
+		"-Y", "icmpv6.type == 134 && icmpv6.nd.ra.router_lifetime == 0", "-T", "fields", "-e", "frame.number").CombinedOutput()
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, finals)
+	}
+	if n := strings.Count(string(finals), "\n"); n < advertiser.MaxFinalRtrAdvertisements {
+		t.Errorf("the capture holds %d final RAs (router lifetime 0), want %d", n, advertiser.MaxFinalRtrAdvertisements)
 	}
 	// tshark, an independent decoder, sees as many RAs and Replies in
 	// the daemon's pcapng as the daemon says it sent.

@@ -1,0 +1,242 @@
+package liveobserve
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/internal/labclient"
+	"github.com/ralab/ralab/internal/netlab"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
+)
+
+// outageScenario is F5 made plain: RDNSS lifetime 3 s while RAs are 6 to
+// 8 s apart, from 15 s to 45 s, then normal again, so RA clients lose DNS
+// for 3 to 5 s several times and get it back.
+const outageScenario = `
+name = "live-outages"
+fids = ["F5"]
+description = "RDNSS lifetime 3 s under RAs 6-8 s apart from 15 s to 45 s, then normal"
+duration = "60s"
+seed = 1
+
+[override]
+max_interval = "8s"
+router_lifetime = "1800s"
+rdnss_lifetime = "24s"
+dnssl_lifetime = "24s"
+other_config = false
+dhcpv6 = false
+
+[impairment.short]
+type = "rdnss-lifetime"
+lifetime = "3s"
+dnssl = true
+
+[[phase]]
+name = "normal"
+start = "0s"
+impairments = []
+
+[[phase]]
+name = "short lifetime"
+start = "15s"
+impairments = ["short"]
+
+[[phase]]
+name = "normal again"
+start = "45s"
+impairments = []
+`
+
+// sampled is one client's resolver, read every sampleEvery.
+type sampled struct {
+	inst  *labclient.Instance
+	mu    sync.Mutex
+	times []time.Time
+	held  []bool
+}
+
+const sampleEvery = 250 * time.Millisecond
+
+// TestLiveReportOutages runs "ralab serve" with the observer on and an
+// F5 scenario against rdnssd, dhcpcd and systemd-networkd, reads each
+// client's resolver four times a second, and requires the live report
+// that serve keeps writing to say dns-lost, with recovered, for every
+// client whose resolver lost DNS for longer than the grace, and dns-ok
+// for one that never did.
+func TestLiveReportOutages(t *testing.T) {
+	lab := netlabtest.New(t)
+	ctx := t.Context()
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "scenario.toml")
+	if err := os.WriteFile(scen, []byte(outageScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(lab.Router().Dir(), "ralab.toml")
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, `
+[[interface]]
+name = %q
+[[interface.prefix]]
+prefix = "2001:db8:1::/64"
+[[interface.rdnss]]
+servers = ["2001:db8:53::53"]
+[interface.observe]
+enabled = true
+dir = %q
+report_every = "1s"
+`, lab.Router().IfName, dir), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := lab.Router().Start(ctx, "ralab", netlabtest.RalabBinary(t), "serve", "-c", cfg, "--scenario", scen, "--scenario-hold")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := startOutageClients(t, lab)
+	end := time.Now().Add(58 * time.Second)
+	sampleUntil(ctx, t, clients, end)
+	// The report file is rewritten every second: wait for one written
+	// after the last sample.
+	time.Sleep(2500 * time.Millisecond)
+	rep := readLiveReport(t, filepath.Join(dir, lab.Router().IfName+".report.json"))
+	if err := srv.Stop(); err != nil {
+		t.Logf("ralab serve: %v", err)
+	}
+	grace := time.Duration(rep.OutageGraceSeconds * float64(time.Second))
+	lost := 0
+	for _, s := range clients {
+		lost += checkLiveClient(t, rep, s, grace)
+	}
+	if lost == 0 {
+		t.Error("no client's resolver lost DNS: the scenario did not bite, so the test shows nothing")
+	}
+}
+
+// startOutageClients starts rdnssd, dhcpcd and networkd, each on a host.
+func startOutageClients(t *testing.T, lab *netlabtest.Lab) []*sampled {
+	t.Helper()
+	var out []*sampled
+	for i, c := range []*labclient.Client{labclient.RDNSSD(), labclient.DHCPCD(), labclient.Networkd()} {
+		if err := c.Available(); err != nil {
+			netlabtest.SkipOrFail(t, err.Error())
+		}
+		h := lab.Host(t, "c"+c.Name, fmt.Sprintf("02:00:00:00:02:%02x", i+1))
+		inst, err := c.Start(t.Context(), h, h.IfName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, &sampled{inst: inst})
+	}
+	return out
+}
+
+// sampleUntil reads every client's resolver until end and has each query
+// the servers it holds once a second, so that the observer sees them used.
+func sampleUntil(ctx context.Context, t *testing.T, clients []*sampled, end time.Time) {
+	t.Helper()
+	tick := time.NewTicker(sampleEvery)
+	defer tick.Stop()
+	var digs sync.WaitGroup
+	defer digs.Wait()
+	lastDig := time.Time{}
+	for now := time.Now(); now.Before(end); now = <-tick.C {
+		dig := now.Sub(lastDig) >= time.Second-sampleEvery/4
+		if dig {
+			lastDig = now
+		}
+		for _, s := range clients {
+			res, err := s.inst.Resolver()
+			addrs := res.Addrs()
+			s.mu.Lock()
+			s.times = append(s.times, now)
+			s.held = append(s.held, err == nil && len(addrs) > 0)
+			s.mu.Unlock()
+			if dig && len(addrs) > 0 {
+				h := s.inst.Host
+				digs.Go(func() { queryServers(ctx, h, addrs) })
+			}
+		}
+	}
+}
+
+// queryServers has host h query each server once.
+func queryServers(ctx context.Context, h *netlab.Host, servers []netip.Addr) {
+	for _, a := range servers {
+		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, _ = h.Run(dctx, "dig", "+tries=1", "+time=1", "@"+a.String(), "www.lab.example", "AAAA") // Unanswered is fine.
+		cancel()
+	}
+}
+
+func readLiveReport(t *testing.T, path string) *conformance.Report {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := conformance.DecodeJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// losses counts the spans, after the client first held DNS, in which its
+// resolver held none for at least grace (from the last sample holding
+// servers to the next), and says whether it holds DNS at the last sample.
+func (s *sampled) losses(grace time.Duration) (n int, first bool, holdsAtEnd bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lastHeld := -1
+	for i, h := range s.held {
+		if !h {
+			continue
+		}
+		if lastHeld >= 0 && i > lastHeld+1 && s.times[i].Sub(s.times[lastHeld]) >= grace+sampleEvery {
+			n++
+		}
+		lastHeld = i
+	}
+	end := len(s.held) - 1
+	if lastHeld >= 0 && lastHeld < end && s.times[end].Sub(s.times[lastHeld]) >= grace+sampleEvery {
+		n++
+	}
+	return n, lastHeld >= 0, end >= 0 && s.held[end]
+}
+
+// checkLiveClient compares one client's live verdict with its resolver,
+// and returns 1 if the resolver lost DNS.
+func checkLiveClient(t *testing.T, rep *conformance.Report, s *sampled, grace time.Duration) int {
+	t.Helper()
+	mac := s.inst.Host.MAC.String()
+	i := slices.IndexFunc(rep.Clients, func(c conformance.Client) bool { return c.MAC == mac })
+	if i < 0 {
+		t.Errorf("%s (%s) is not in the live report", s.inst.Client.Name, mac)
+		return 0
+	}
+	c := rep.Clients[i]
+	n, had, holds := s.losses(grace)
+	t.Logf("%s: resolver lost DNS %d time(s), holds at the end %v; live report %s recovered=%v outages=%d: %s",
+		s.inst.Client.Name, n, holds, c.Verdict, c.Recovered, c.OutageStats.Count, c.Reason)
+	switch {
+	case !had:
+		t.Errorf("%s never held DNS", s.inst.Client.Name)
+	case n > 0 && (c.Verdict != conformance.VerdictDNSLost || c.Recovered != holds):
+		t.Errorf("%s lost DNS %d time(s) and holds it at the end: %v, but the live report says %s (recovered %v)",
+			s.inst.Client.Name, n, holds, c.Verdict, c.Recovered)
+	case n == 0 && c.Verdict != conformance.VerdictDNSOK:
+		t.Errorf("%s never lost DNS for the grace, but the live report says %s", s.inst.Client.Name, c.Verdict)
+	}
+	if n > 0 {
+		return 1
+	}
+	return 0
+}
