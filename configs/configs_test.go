@@ -76,6 +76,8 @@ func TestLab(t *testing.T) {
 			Solicit:                config.SolicitNoAddrsAvail,
 			RatePerClient:          10,
 			BurstPerClient:         20,
+			RateTotal:              10000,
+			BurstTotal:             10000,
 		},
 		DNSResponder: config.DNSResponder{
 			Enabled:   true,

@@ -18,7 +18,7 @@ var htmlTemplateText string
 // htmlTemplate is parsed once; html/template escapes every value by
 // context, so strings from the wire (hostnames, domains, vendor classes)
 // cannot inject markup.
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"tbl": newHTMLTable}).Parse(htmlTemplateText))
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"tbl": newHTMLTable, "doc": DocURL}).Parse(htmlTemplateText))
 
 // htmlTable is a plain table of strings.
 type htmlTable struct {
@@ -50,6 +50,7 @@ func RenderHTML(w io.Writer, r *Report) error {
 // htmlView is the data the template renders.
 type htmlView struct {
 	R            *Report
+	FieldGuide   string
 	Captured     string
 	Generated    string
 	Clients      []htmlClient
@@ -78,7 +79,7 @@ type htmlClient struct {
 	Verdict string
 	// OutageStats summarises the outages; Outages are their rows.
 	OutageStats string
-	Outages     [][]string
+	Outages     []htmlOutage
 	FirstDNS    string
 	Timeline    *svgTimeline
 	RAOffers    [][]string
@@ -96,6 +97,13 @@ type htmlClient struct {
 // stay small enough to open with thousands of clients; the JSON and
 // Markdown reports list every event.
 const htmlMaxEvents = 100
+
+// htmlOutage is one row of a client's outage table.
+type htmlOutage struct {
+	Cells  []string
+	FIDs   []string
+	Filter string
+}
 
 // htmlFact is one labelled fact.
 type htmlFact struct {
@@ -169,6 +177,7 @@ func severityClass(s string) string {
 func newHTMLView(r *Report) htmlView {
 	v := htmlView{
 		R:            r,
+		FieldGuide:   FieldGuideURL,
 		Captured:     fmt.Sprintf("%s to %s (%s)", fmtTime(r.Start), fmtTime(r.End), fmtSeconds(round3(r.DurationSeconds))),
 		Generated:    fmtTime(r.GeneratedAt),
 		ClientMatrix: clientMatrix(r),
@@ -248,7 +257,8 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		hc.FirstDNS = fmtRel(r.Start, *c.FirstDNS)
 	}
 	for _, o := range c.Outages {
-		hc.Outages = append(hc.Outages, append(outageRow(r, o), evidenceFilter(o.Evidence)))
+		row := outageRow(r, o)
+		hc.Outages = append(hc.Outages, htmlOutage{Cells: append(row[:4:4], row[5:]...), FIDs: o.FIDs, Filter: evidenceFilter(o.Evidence)})
 	}
 	add := func(label, value string) {
 		if value != "" {

@@ -110,7 +110,11 @@ func (m *mdWriter) header(r *Report) {
 	if r.Evictions > 0 {
 		m.printf("- Clients evicted by the tracking cap: %d\n", r.Evictions)
 	}
-	m.printf("- Generated: %s, schema %s\n\n", fmtTime(r.GeneratedAt), md(r.Schema))
+	m.printf("- Generated: %s, schema %s", fmtTime(r.GeneratedAt), md(r.Schema))
+	if r.Generator != "" {
+		m.printf(", by %s", md(r.Generator))
+	}
+	m.printf("\n- Failure ids, checks and verdicts: %s\n\n", FieldGuideURL)
 	s := r.Summary
 	m.printf("**%s:** %d dns-ok, %d dns-lost (%d recovered), %d no-dns, %d inconclusive; %s. **%s.**",
 		plural(len(r.Clients), "client"), s.DNSOK, s.DNSLost, s.Recovered, s.NoDNS, s.Inconclusive, plural(s.Outages, "DNS outage"),
@@ -265,7 +269,7 @@ func (m *mdWriter) findings(r *Report, fs []Finding, withSubject bool) {
 	}
 	m.tableHead(cols...)
 	for _, f := range fs {
-		cells := []string{"**" + md(f.ID) + "**", md(f.Severity), md(fmtRel(r.Start, f.Time)), md(f.Message), md(orDash(f.RFC)),
+		cells := []string{"[**" + md(f.ID) + "**](" + DocURL(f.ID) + ")", md(f.Severity), md(fmtRel(r.Start, f.Time)), md(f.Message), md(orDash(f.RFC)),
 			md(orDash(fmtPackets(f.Evidence))) + filterCell(f.Evidence)}
 		if withSubject {
 			cells = append([]string{md(orDash(f.Client)), md(orDash(f.Router))}, cells...)

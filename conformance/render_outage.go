@@ -6,6 +6,17 @@ import (
 	"strings"
 )
 
+// FieldGuideURL is where the failure ids (F1-F17), checks (R, C, N) and
+// verdicts of every report are explained: docs/field-guide.md of the
+// repository, one anchor per id.
+const FieldGuideURL = "https://github.com/ralab/ralab/blob/main/docs/field-guide.md"
+
+// DocURL returns the field guide's address for id (F5, R2, C7, N1,
+// CAPTURE, dns-lost), its anchor being the lower-case id.
+func DocURL(id string) string {
+	return FieldGuideURL + "#" + strings.ToLower(id)
+}
+
 // WiresharkFilter returns the Wireshark display filter that shows the
 // given packets ("frame.number in {3 7 9}"), "" when none is a packet.
 func WiresharkFilter(packets []int) string {

@@ -181,7 +181,7 @@ func TestRenderMarkdown(t *testing.T) {
 		{name: "DHCPv6 unanswered", want: "none (4 requests, 0 replies)"},
 		{name: "randomised vendor", want: "| 02:aa:bb:cc:dd:ee | randomised MAC |"},
 		{name: "client section", want: "## Client 3c:22:fb:00:00:01"},
-		{name: "finding with packets", want: "| **N1** | error | +90.000 s | Information-Request never answered | RFC 8415 §18.2.6 | #20, #25, #30, #41 `frame.number in {20 25 30 41}` |"},
+		{name: "finding with packets", want: "| [**N1**](https://github.com/ralab/ralab/blob/main/docs/field-guide.md#n1) | error | +90.000 s | Information-Request never answered | RFC 8415 §18.2.6 | #20, #25, #30, #41 `frame.number in {20 25 30 41}` |"},
 		{name: "derived evidence", want: "- derived at +311.000 s: expiry"},
 		{name: "matrix", want: "| Client | C1 | C2 | C3 |"},
 		{name: "matrix F-id column", want: "| F1 |"},
@@ -286,7 +286,8 @@ func TestRenderHTML(t *testing.T) {
 				external = append(external, n.Data)
 			}
 			for _, a := range n.Attr {
-				if (a.Key == "src" || a.Key == "href") && !strings.HasPrefix(a.Val, "#") {
+				docLink := n.Data == "a" && strings.HasPrefix(a.Val, FieldGuideURL)
+				if (a.Key == "src" || a.Key == "href") && !strings.HasPrefix(a.Val, "#") && !docLink {
 					external = append(external, a.Key+"="+a.Val)
 				}
 			}

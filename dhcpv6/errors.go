@@ -60,7 +60,16 @@ var (
 	// ErrDiscardRateLimited: the client's per-address token bucket is empty.
 	ErrDiscardRateLimited = &DiscardError{"rate-limited", "configuration rate_per_client"}
 	// ErrDiscardOverloaded: the interface-wide message cap is exceeded.
-	ErrDiscardOverloaded = &DiscardError{"overloaded", "global rate cap"}
+	ErrDiscardOverloaded = &DiscardError{"overloaded", "configuration rate_total"}
+	// ErrDiscardNeighbourUnresolved: the reply's destination used up its
+	// budget of replies without a resolved neighbour entry (package
+	// udpio): it does not answer Neighbor Discovery, as a spoofed source.
+	ErrDiscardNeighbourUnresolved = &DiscardError{"neighbour-unresolved", "RFC 4861 §7.2.2"}
+	// ErrDiscardSendBufferFull: the socket's send buffer had no room; the
+	// reply was dropped rather than waited for.
+	ErrDiscardSendBufferFull = &DiscardError{"send-buffer-full", "non-blocking send"}
+	// ErrDiscardSendFailed: the kernel refused the reply.
+	ErrDiscardSendFailed = &DiscardError{"send-error", "sendmmsg(2)"}
 	// ErrDiscardImpaired: a lab impairment dropped the message or its
 	// answer (see WithImpairments).
 	ErrDiscardImpaired = &DiscardError{"impaired", "lab impairment, field guide F9, F10"}

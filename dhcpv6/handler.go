@@ -35,21 +35,25 @@ type Handler struct {
 	pol    atomic.Pointer[policy]
 	lim    *limiter
 	logs   logLimiter
+	opts   handlerOptions
 }
 
 // A HandlerOption changes a Handler's defaults.
 type HandlerOption func(*handlerOptions)
 
 type handlerOptions struct {
+	// global overrides the configuration's rate_total and burst_total.
+	global      bool
 	globalRate  float64
 	globalBurst int
 	maxClients  int
 }
 
 // WithGlobalRate sets the interface-wide cap on messages processed per
-// second and its burst; rate <= 0 removes the cap.
+// second and its burst instead of the configuration's rate_total and
+// burst_total; rate <= 0 removes the cap.
 func WithGlobalRate(rate float64, burst int) HandlerOption {
-	return func(o *handlerOptions) { o.globalRate, o.globalBurst = rate, burst }
+	return func(o *handlerOptions) { o.global, o.globalRate, o.globalBurst = true, rate, burst }
 }
 
 // WithMaxClients bounds the number of clients the per-client rate limiter
@@ -63,7 +67,7 @@ func WithMaxClients(n int) HandlerOption {
 // nil for the other DUID types. A nil logger discards logs; a nil m counts
 // nothing.
 func NewHandler(ifc config.Interface, hw net.HardwareAddr, logger *slog.Logger, m *Metrics, opts ...HandlerOption) (*Handler, error) {
-	o := handlerOptions{globalRate: DefaultGlobalRate, globalBurst: DefaultGlobalBurst, maxClients: DefaultMaxClients}
+	o := handlerOptions{maxClients: DefaultMaxClients}
 	for _, fn := range opts {
 		fn(&o)
 	}
@@ -74,8 +78,9 @@ func NewHandler(ifc config.Interface, hw net.HardwareAddr, logger *slog.Logger, 
 		ifname: ifc.Name,
 		log:    logger.With("interface", ifc.Name),
 		m:      m,
-		lim:    newLimiter(o.globalRate, o.globalBurst, o.maxClients),
+		lim:    newLimiter(o.maxClients),
 		logs:   logLimiter{perSecond: 10},
+		opts:   o,
 	}
 	if err := h.Update(ifc, hw); err != nil {
 		return nil, err
@@ -105,13 +110,20 @@ func (h *Handler) DUID() []byte {
 // it, or an error wrapping one of the ErrDiscard values. Every call is
 // counted in Metrics and discards are logged at info level, rate-limited.
 func (h *Handler) Handle(msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time) ([]byte, netip.AddrPort, error) {
-	return h.handleWith(h.pol.Load(), msg, src, dst, now)
+	return h.handleWith(h.pol.Load(), msg, src, dst, now, nil)
 }
 
-// handleWith is Handle with the configuration p.
-func (h *Handler) handleWith(p *policy, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time) ([]byte, netip.AddrPort, error) {
+// AppendReply is Handle appending the reply to buf, so that a caller that
+// reuses buf answers without allocating.
+func (h *Handler) AppendReply(buf, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time) ([]byte, netip.AddrPort, error) {
+	return h.handleWith(h.pol.Load(), msg, src, dst, now, buf)
+}
+
+// handleWith is Handle with the configuration p, appending to buf (nil:
+// a new buffer).
+func (h *Handler) handleWith(p *policy, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time, buf []byte) ([]byte, netip.AddrPort, error) {
 	h.m.received(h.ifname, outerType(msg))
-	reply, to, inner, err := h.handle(p, msg, src, dst, now)
+	reply, to, inner, err := h.handle(p, msg, src, dst, now, buf)
 	if err != nil {
 		h.discard(msg, src, now, err)
 		return nil, netip.AddrPort{}, err
@@ -144,10 +156,10 @@ func (h *Handler) discard(msg []byte, src netip.AddrPort, now time.Time, err err
 }
 
 // handle is Handle with the configuration p and without counting and
-// logging; inner is the answered client message.
-func (h *Handler) handle(p *policy, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time) ([]byte, netip.AddrPort, clientMsg, error) {
+// logging, appending to buf; inner is the answered client message.
+func (h *Handler) handle(p *policy, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time, buf []byte) ([]byte, netip.AddrPort, clientMsg, error) {
 	var cm clientMsg
-	if !h.lim.allowGlobal(now) {
+	if !h.lim.allowGlobal(h.globalRate(p), h.globalBurst(p), now) {
 		return nil, netip.AddrPort{}, cm, ErrDiscardOverloaded
 	}
 	if len(msg) == 0 {
@@ -217,7 +229,10 @@ func (h *Handler) handle(p *policy, msg []byte, src netip.AddrPort, dst netip.Ad
 			return nil, netip.AddrPort{}, cm, fmt.Errorf("%w: %s sent to %s", ErrDiscardUnicast, cm.typ, dst)
 		}
 	}
-	reply, err := answer(p, &cm, make([]byte, 0, replySizeHint(p, relays)))
+	if buf == nil {
+		buf = make([]byte, 0, replySizeHint(p, relays))
+	}
+	reply, err := answer(p, &cm, buf)
 	if err != nil {
 		return nil, netip.AddrPort{}, cm, err
 	}
@@ -228,6 +243,22 @@ func (h *Handler) handle(p *policy, msg []byte, src netip.AddrPort, dst netip.Ad
 		return nil, netip.AddrPort{}, cm, fmt.Errorf("%w: %d bytes", ErrDiscardTooLarge, len(reply))
 	}
 	return reply, to, cm, nil
+}
+
+// globalRate returns the interface-wide cap in force with p.
+func (h *Handler) globalRate(p *policy) float64 {
+	if h.opts.global {
+		return h.opts.globalRate
+	}
+	return p.rateTotal
+}
+
+// globalBurst returns the burst of the interface-wide cap in force with p.
+func (h *Handler) globalBurst(p *policy) int {
+	if h.opts.global {
+		return h.opts.globalBurst
+	}
+	return p.burstTotal
 }
 
 // replySizeHint estimates the size of an answer so it is built with one

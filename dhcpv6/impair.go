@@ -36,14 +36,15 @@ type outcome struct {
 // It returns the answer, or an error wrapping one of the ErrDiscard values
 // when nothing is sent. A delayed request is answered at once and its
 // answer held back by the request's delay plus the reply's: the client
-// sees the same as if the server had received the request late.
-func (s *Server) process(h *Handler, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time) (outcome, error) {
+// sees the same as if the server had received the request late. The
+// answer is appended to buf.
+func (s *Server) process(h *Handler, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time, buf []byte) (outcome, error) {
 	var set *impair.Set
 	if s.opts.impairments != nil {
 		set = s.opts.impairments()
 	}
 	if set == nil {
-		reply, to, err := h.Handle(msg, src, dst, now)
+		reply, to, err := h.handleWith(h.pol.Load(), msg, src, dst, now, buf)
 		if err == nil {
 			s.noteReply(now, to, reply)
 		}
@@ -59,7 +60,7 @@ func (s *Server) process(h *Handler, msg []byte, src netip.AddrPort, dst netip.A
 	if err != nil {
 		return outcome{}, s.impairedDrop(h, msg, src, now, err.Error())
 	}
-	reply, to, err := h.handleWith(p, msg, src, dst, now)
+	reply, to, err := h.handleWith(p, msg, src, dst, now, buf)
 	if err != nil {
 		return outcome{}, err
 	}

@@ -126,7 +126,7 @@ func TestServerImpairments(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := s.process(h, tt.msg, clientAddr, multicast, t0)
+			out, err := s.process(h, tt.msg, clientAddr, multicast, t0, nil)
 			if !errors.Is(err, tt.err) || (err == nil) != (tt.err == nil) {
 				t.Fatalf("process error = %v, want %v", err, tt.err)
 			}
@@ -252,7 +252,7 @@ func BenchmarkProcessImpaired(b *testing.B) {
 	req := msg(InformationRequest, opt(optClientID, clientDUID...), opt(optElapsedTime, 0, 0), oro(23, 24, 32, 82, 83))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.process(h, req, clientAddr, multicast, t0); err != nil {
+		if _, err := s.process(h, req, clientAddr, multicast, t0, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

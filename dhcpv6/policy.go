@@ -92,6 +92,9 @@ type policy struct {
 	ignoreSolicit bool
 	rate          float64
 	burst         int
+	// rateTotal and burstTotal are the interface-wide cap (0: none).
+	rateTotal  float64
+	burstTotal int
 }
 
 // seconds32 converts d to whole seconds, saturating at 0xffffffff, which
@@ -118,6 +121,8 @@ func newPolicy(ifc config.Interface, hw net.HardwareAddr) (*policy, error) {
 		ignoreSolicit: c.Solicit == config.SolicitIgnore,
 		rate:          c.RatePerClient,
 		burst:         c.BurstPerClient,
+		rateTotal:     c.RateTotal,
+		burstTotal:    c.BurstTotal,
 	}
 	switch c.OptionPolicy {
 	case "", config.PolicyIncludeDNS, config.PolicyStrict:

@@ -6,16 +6,9 @@ import (
 	"time"
 )
 
-// Defaults for the limits that the configuration does not set.
-const (
-	// DefaultGlobalRate is the interface-wide cap, in messages per second,
-	// on messages the server processes at all.
-	DefaultGlobalRate = 1000
-	// DefaultGlobalBurst is the burst size of the interface-wide cap.
-	DefaultGlobalBurst = 1000
-	// DefaultMaxClients bounds the per-client limiter table.
-	DefaultMaxClients = 4096
-)
+// DefaultMaxClients bounds the per-client limiter table. The
+// interface-wide cap is configured (rate_total, burst_total).
+const DefaultMaxClients = 4096
 
 // bucket is a token bucket.
 type bucket struct {
@@ -40,36 +33,34 @@ func (b *bucket) take(rate float64, burst int, now time.Time) bool {
 // limiter is a global token bucket plus a bounded table of per-client
 // token buckets keyed by client address.
 type limiter struct {
-	mu          sync.Mutex
-	global      bucket
-	globalRate  float64
-	globalBurst int
-	maxClients  int
-	clients     map[netip.Addr]*bucket
+	mu         sync.Mutex
+	global     bucket
+	maxClients int
+	clients    map[netip.Addr]*bucket
 }
 
-// newLimiter returns a limiter with the given global cap and table size.
-func newLimiter(globalRate float64, globalBurst, maxClients int) *limiter {
+// newLimiter returns a limiter whose client table holds maxClients.
+func newLimiter(maxClients int) *limiter {
 	return &limiter{
-		global:      bucket{tokens: float64(globalBurst)},
-		globalRate:  globalRate,
-		globalBurst: globalBurst,
-		maxClients:  maxClients,
-		clients:     make(map[netip.Addr]*bucket),
+		maxClients: maxClients,
+		clients:    make(map[netip.Addr]*bucket),
 	}
 }
 
-// allowGlobal takes a token from the interface-wide bucket.
-func (l *limiter) allowGlobal(now time.Time) bool {
-	if l.globalRate <= 0 {
+// allowGlobal takes a token from the interface-wide bucket, which refills
+// at rate tokens per second up to burst (at least 1); rate <= 0 means no
+// cap. The bucket starts full.
+func (l *limiter) allowGlobal(rate float64, burst int, now time.Time) bool {
+	if rate <= 0 {
 		return true
 	}
+	burst = max(burst, 1)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.global.last.IsZero() {
-		l.global.last = now
+		l.global = bucket{tokens: float64(burst), last: now}
 	}
-	return l.global.take(l.globalRate, l.globalBurst, now)
+	return l.global.take(rate, burst, now)
 }
 
 // allowClient takes a token from client's bucket; rate <= 0 means no

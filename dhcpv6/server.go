@@ -7,15 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
 	"github.com/vishvananda/netlink"
-	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 )
 
@@ -47,8 +44,10 @@ type Server struct {
 	hw  net.HardwareAddr
 	h   *Handler
 
-	// effLogs rate-limits the logging of impairment effects.
-	effLogs logLimiter
+	// effLogs rate-limits the logging of impairment effects, sendLogs
+	// that of replies not sent.
+	effLogs  logLimiter
+	sendLogs logLimiter
 }
 
 // An Option changes how a Server binds its socket; the defaults are right
@@ -111,7 +110,8 @@ func NewServer(ifc config.Interface, logger *slog.Logger, m *Metrics, opts ...Op
 		return nil, fmt.Errorf("dhcpv6 on %s: %w", ifc.Name, err)
 	}
 	base := logger.With("component", "dhcpv6")
-	return &Server{base: base, log: base.With("interface", ifc.Name), m: m, opts: o, ifc: ifc, effLogs: logLimiter{perSecond: 10}}, nil
+	return &Server{base: base, log: base.With("interface", ifc.Name), m: m, opts: o, ifc: ifc,
+		effLogs: logLimiter{perSecond: 10}, sendLogs: logLimiter{perSecond: 10}}, nil
 }
 
 // Update installs a new configuration (on SIGHUP); it takes effect for the
@@ -177,8 +177,13 @@ func (s *Server) Run(ctx context.Context) error {
 			pc.Close()
 			return err
 		}
-		err = s.serve(ctx, plainConn{pc}, h, nil)
-		pc.Close()
+		sk, err := newSock(pc, nil)
+		if err != nil {
+			pc.Close()
+			return err
+		}
+		err = s.serve(ctx, sk, h)
+		sk.close()
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -193,7 +198,7 @@ func (s *Server) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("dhcpv6 on %s: %w", ifi.Name, err)
 		}
-		c, err := listen(ctx, ifi)
+		sk, err := listen(ctx, ifi)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -205,8 +210,8 @@ func (s *Server) Run(ctx context.Context) error {
 			continue
 		}
 		s.log.Info("dhcpv6 server listening", "address", "[::]:547", "duid", fmt.Sprintf("%x", h.DUID()))
-		err = s.serve(ctx, c, h, ifi)
-		c.Close()
+		err = s.serve(ctx, sk, h)
+		sk.close()
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -269,166 +274,4 @@ func hasLinkLocal(ifi *net.Interface) bool {
 func same(ifi *net.Interface) bool {
 	now, err := net.InterfaceByName(ifi.Name)
 	return err == nil && now.Index == ifi.Index
-}
-
-// conn is the transport Server.serve needs.
-type conn interface {
-	// read returns the datagram, its source and, when known, its
-	// destination address.
-	read(b []byte) (n int, src netip.AddrPort, dst netip.Addr, err error)
-	write(b []byte, to netip.AddrPort) error
-	SetReadDeadline(t time.Time) error
-	Close() error
-}
-
-// ifConn is a UDP socket bound to one interface.
-type ifConn struct {
-	*ipv6.PacketConn
-	ifi *net.Interface
-}
-
-// listen binds UDP [::]:547 with SO_BINDTODEVICE on ifi, so that only
-// messages received on ifi reach it and a server on another interface can
-// bind the same port, and joins the DHCPv6 server groups on ifi.
-func listen(ctx context.Context, ifi *net.Interface) (*ifConn, error) {
-	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) {
-			serr = unix.SetsockoptString(int(fd), unix.SOL_SOCKET, unix.SO_BINDTODEVICE, ifi.Name)
-		})
-		if err != nil {
-			return err
-		}
-		return os.NewSyscallError("setsockopt SO_BINDTODEVICE", serr)
-	}}
-	pc, err := lc.ListenPacket(ctx, "udp6", fmt.Sprintf("[::]:%d", serverPort))
-	if err != nil {
-		return nil, err
-	}
-	p := ipv6.NewPacketConn(pc)
-	for _, g := range []net.IP{allRelayAgentsAndServers, allServers} {
-		if err := p.JoinGroup(ifi, &net.UDPAddr{IP: g}); err != nil {
-			pc.Close()
-			return nil, fmt.Errorf("join %s: %w", g, err)
-		}
-	}
-	if err := p.SetControlMessage(ipv6.FlagDst|ipv6.FlagInterface, true); err != nil {
-		pc.Close()
-		return nil, fmt.Errorf("enable control messages: %w", err)
-	}
-	return &ifConn{PacketConn: p, ifi: ifi}, nil
-}
-
-// read returns one datagram received on the interface; a datagram from
-// elsewhere comes back as n == 0 with an invalid source.
-func (c *ifConn) read(b []byte) (int, netip.AddrPort, netip.Addr, error) {
-	n, cm, from, err := c.ReadFrom(b)
-	if err != nil {
-		return 0, netip.AddrPort{}, netip.Addr{}, err
-	}
-	var dst netip.Addr
-	if cm != nil {
-		if cm.IfIndex != 0 && cm.IfIndex != c.ifi.Index {
-			// SO_BINDTODEVICE should make this impossible; never answer
-			// on the wrong link.
-			return 0, netip.AddrPort{}, netip.Addr{}, nil
-		}
-		dst, _ = netip.AddrFromSlice(cm.Dst)
-	}
-	u, ok := from.(*net.UDPAddr)
-	if !ok {
-		return 0, netip.AddrPort{}, netip.Addr{}, nil
-	}
-	return n, u.AddrPort(), dst, nil
-}
-
-// write sends b to the address and port to through the interface.
-func (c *ifConn) write(b []byte, to netip.AddrPort) error {
-	// RFC 8415 §18.3.10: unicast through the interface the message came in
-	// on; a link-local destination needs the zone.
-	ua := net.UDPAddrFromAddrPort(to)
-	if to.Addr().Is6() && to.Addr().IsLinkLocalUnicast() {
-		ua.Zone = c.ifi.Name
-	}
-	_, err := c.WriteTo(b, &ipv6.ControlMessage{IfIndex: c.ifi.Index}, ua)
-	return err
-}
-
-// plainConn adapts an injected net.PacketConn.
-type plainConn struct{ net.PacketConn }
-
-// read returns one datagram; the destination is unknown.
-func (c plainConn) read(b []byte) (int, netip.AddrPort, netip.Addr, error) {
-	n, from, err := c.ReadFrom(b)
-	if err != nil {
-		return 0, netip.AddrPort{}, netip.Addr{}, err
-	}
-	u, ok := from.(*net.UDPAddr)
-	if !ok {
-		return 0, netip.AddrPort{}, netip.Addr{}, nil
-	}
-	return n, u.AddrPort(), netip.Addr{}, nil
-}
-
-// write sends b to to.
-func (c plainConn) write(b []byte, to netip.AddrPort) error {
-	_, err := c.WriteTo(b, net.UDPAddrFromAddrPort(to))
-	return err
-}
-
-// serve reads and answers messages until ctx ends, the interface ifi (when
-// not nil) goes away, or the socket fails.
-func (s *Server) serve(ctx context.Context, c conn, h *Handler, ifi *net.Interface) error {
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
-	buf := make([]byte, 65536)
-	for {
-		if err := c.SetReadDeadline(time.Now().Add(pollInterval)); err != nil {
-			return err
-		}
-		n, src, dst, err := c.read(buf)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				if ifi != nil && !same(ifi) {
-					return errInterfaceGone
-				}
-				continue
-			}
-			if ifi != nil && !same(ifi) {
-				return errInterfaceGone
-			}
-			return err
-		}
-		if n == 0 && !src.IsValid() {
-			continue
-		}
-		out, err := s.process(h, buf[:n], src, dst, time.Now())
-		if err != nil {
-			continue
-		}
-		if out.delay > 0 {
-			// An impairment delays the answer (field guide F9); the
-			// socket may be closed by then, which send logs.
-			time.AfterFunc(out.delay, func() {
-				if ctx.Err() == nil {
-					s.send(c, h, out.reply, out.to)
-				}
-			})
-			continue
-		}
-		s.send(c, h, out.reply, out.to)
-	}
-}
-
-// send writes reply to to and counts it.
-func (s *Server) send(c conn, h *Handler, reply []byte, to netip.AddrPort) {
-	if err := c.write(reply, to); err != nil {
-		s.log.Warn("dhcpv6 reply not sent", "to", to.String(), "error", err)
-		return
-	}
-	s.m.replied(h.ifname, innerType(reply))
 }

@@ -119,6 +119,14 @@ func checkInterface(w io.Writer, ifc config.Interface, hex bool, macOf func(stri
 		return fmt.Errorf("final RA: %w", err)
 	}
 
+	if ifc.Observe.Enabled {
+		if err := observeDirProblem(ifc.Observe.Dir); err != nil {
+			fmt.Fprintf(w, "  WARNING: the observer will not start: %v\n", err)
+		} else {
+			fmt.Fprintf(w, "  observer writes to %s\n", ifc.Observe.Dir)
+		}
+	}
+
 	// DHCPv6 hook: the stateless Replies come from package dhcpv6.
 	if ifc.DHCPv6.Enabled {
 		fmt.Fprintln(w)

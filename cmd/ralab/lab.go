@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/configs"
+	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/lab"
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/scenario"
@@ -89,7 +90,7 @@ func runLab(ctx context.Context, args []string) error {
 
 	cfg, name := configs.Lab, configs.LabName
 	if *file != "" {
-		b, err := os.ReadFile(*file)
+		b, err := config.ReadFile(*file)
 		if err != nil {
 			return err
 		}

@@ -167,7 +167,7 @@ func runReport(_ context.Context, args []string) error {
 		defer f.Close()
 		src = f
 	}
-	r, err := conformance.DecodeJSON(bufio.NewReader(src))
+	r, err := conformance.DecodeJSON(bufio.NewReader(&boundedReader{r: src, left: maxReportBytes}))
 	if err != nil {
 		return fmt.Errorf("%s: %w", *in, err)
 	}
@@ -175,4 +175,34 @@ func runReport(_ context.Context, args []string) error {
 		return err
 	}
 	return gate.check(r)
+}
+
+// maxReportBytes bounds the report "ralab report" reads: an observer
+// report of conformance.DefaultMaxClients clients is a few megabytes, so
+// this leaves room for far larger ones while /dev/zero is refused.
+const maxReportBytes = 64 << 20
+
+// errReportTooLarge reports an input over maxReportBytes.
+var errReportTooLarge = fmt.Errorf("larger than %d bytes (64 MiB); ralab reads reports of at most that", maxReportBytes)
+
+// boundedReader reads from r and fails with errReportTooLarge once more
+// than left bytes have come.
+type boundedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, errReportTooLarge
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, errReportTooLarge
+	}
+	return n, err
 }

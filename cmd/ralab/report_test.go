@@ -262,3 +262,13 @@ func TestWriteReport(t *testing.T) {
 		t.Errorf("stdout got %q", buf.String())
 	}
 }
+
+// TestReportEndlessInput checks that "ralab report" refuses an endless
+// input after maxReportBytes instead of reading until memory runs out.
+func TestReportEndlessInput(t *testing.T) {
+	t.Parallel()
+	err := runReport(context.Background(), []string{"-i", "/dev/zero", "-o", filepath.Join(t.TempDir(), "x.md")})
+	if !errors.Is(err, errReportTooLarge) {
+		t.Errorf("report of /dev/zero: %v, want %v", err, errReportTooLarge)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/dnsresponder"
+	"github.com/ralab/ralab/internal/hoststate"
 	"github.com/ralab/ralab/internal/httpstatus"
 	"github.com/ralab/ralab/internal/impair"
 	"github.com/ralab/ralab/internal/liveobserve"
@@ -31,7 +32,7 @@ func init() {
 	commands["serve"] = command{
 		summary: "send Router Advertisements (and stateless DHCPv6) as configured",
 		synopsis: []string{
-			"-c FILE [--log-level debug|info|warn|error] [--log-format text|json]",
+			"-c FILE [--log-level debug|info|warn|error] [--log-format text|json] [--state-dir DIR]",
 			"-c FILE --scenario SCENARIO [--scenario-start now|TIME] [--scenario-hold]",
 		},
 		description: "The daemon. Sends Router Advertisements on every configured interface,\n" +
@@ -61,6 +62,7 @@ func runServe(ctx context.Context, args []string) error {
 	scenFile := fs.String("scenario", "", "apply the timed impairment phases of scenario `file` (or built-in scenario name, as ralab impairments --scenarios lists) to every interface, then exit")
 	scenStart := fs.String("scenario-start", "now", "scenario start `time`: now or an RFC 3339 time")
 	scenHold := fs.Bool("scenario-hold", false, "after the scenario, keep serving the configuration without impairments instead of exiting")
+	stateDir := fs.String("state-dir", "", "`directory` for the record of host changes that a restart undoes after a crash (default $STATE_DIRECTORY, else "+hoststate.DefaultDir+")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -111,6 +113,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err := advertiser.CheckPrivileges(); err != nil {
 		return err
 	}
+	journal := openHostJournal(log, hoststate.Dir(*stateDir))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -121,6 +124,8 @@ func runServe(ctx context.Context, args []string) error {
 		dm:       dhcpv6.NewMetrics(reg),
 		dnsm:     dnsresponder.NewMetrics(reg),
 		om:       liveobserve.NewMetrics(reg),
+		sm:       newServeMetrics(reg),
+		journal:  journal,
 		fatal:    make(chan error, 1),
 		ifcs:     map[string]*servedInterface{},
 		stopping: map[string][]chan struct{}{},
@@ -208,6 +213,7 @@ func runServe(ctx context.Context, args []string) error {
 				for _, e := range serveSplitErrors(err) {
 					log.Error("reload rejected; keeping the running configuration", "err", e)
 				}
+				sup.sm.reloads.WithLabelValues("rejected").Inc()
 				continue
 			}
 			if run != nil && !run.ended(time.Now()) {
@@ -215,6 +221,7 @@ func runServe(ctx context.Context, args []string) error {
 					for _, e := range serveSplitErrors(err) {
 						log.Error("reload rejected: the scenario's overrides do not fit it; keeping the running configuration", "err", e)
 					}
+					sup.sm.reloads.WithLabelValues("rejected").Inc()
 					continue
 				}
 			}
@@ -230,6 +237,7 @@ func runServe(ctx context.Context, args []string) error {
 			for _, err := range sup.apply(ctx, applied, true) {
 				log.Error("reload partly applied; interface advertises without DHCPv6", "err", err)
 			}
+			sup.sm.reloads.WithLabelValues("applied").Inc()
 			log.Info("configuration reloaded", "interfaces", len(cfg.Interfaces))
 		case err := <-httpDone:
 			cancel()
@@ -241,6 +249,30 @@ func runServe(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+}
+
+// openHostJournal undoes what crashed runs recorded in dir and opens the
+// journal of this run. A directory that cannot be used costs only crash
+// recovery: it is logged and nil returned.
+func openHostJournal(log *slog.Logger, dir string) *hoststate.Journal {
+	if err := hoststate.Recover(dir, hoststate.LinuxHost{}, log); err != nil {
+		log.Warn("restoring what an earlier run left on the host", "state_dir", dir, "err", err)
+	}
+	j, err := hoststate.Open(dir)
+	if err != nil {
+		log.Warn("host changes are not recorded; after a crash, restore accept_ra, autoconf and the DNS responder's addresses by hand", "err", err)
+		return nil
+	}
+	return j
+}
+
+// journalOrNil returns the journal as an advertiser.SysctlJournal, nil
+// (not a typed nil) when there is none.
+func (s *serveSupervisor) journalOrNil() advertiser.SysctlJournal {
+	if s.journal == nil {
+		return nil
+	}
+	return s.journal
 }
 
 // serveLogger returns a slog logger writing to w.
@@ -293,7 +325,10 @@ type serveSupervisor struct {
 	dnsm *dnsresponder.Metrics
 	// om are the observers' series (ralab_clients, the outage series).
 	om    *liveobserve.Metrics
+	sm    *serveMetrics
 	fatal chan error
+	// journal records what is changed on the host (nil: not recorded).
+	journal *hoststate.Journal
 
 	mu   sync.Mutex
 	ifcs map[string]*servedInterface
@@ -343,10 +378,6 @@ func (s *serveSupervisor) apply(ctx context.Context, cfg *config.Config, reloadA
 		si, ok := s.ifcs[ifc.Name]
 		switch {
 		case !ok:
-			if err := checkObserveDir(ifc); err != nil {
-				errs = append(errs, err)
-				ifc.Observe.Enabled = false
-			}
 			si = s.startAdvertiser(ctx, ifc)
 			s.ifcs[ifc.Name] = si
 		case reloadAll || !reflect.DeepEqual(si.cfg, ifc):
@@ -397,7 +428,7 @@ func (s *serveSupervisor) startAdvertiser(ctx context.Context, ifc config.Interf
 	so := &serveObserver{cfg: ifc.Observe}
 	si := &servedInterface{
 		adv: advertiser.New(ifc, advertiser.Options{Logger: s.log, Metrics: s.am,
-			OnSent: so.onSent, OnEffect: so.onEffect}),
+			OnSent: so.onSent, OnEffect: so.onEffect, Journal: s.journalOrNil()}),
 		cfg:    ifc,
 		cancel: cancel,
 		done:   make(chan struct{}),
@@ -564,6 +595,9 @@ func (s *serveSupervisor) applyDNSResponder(ctx context.Context, si *servedInter
 	// would never compare equal: set it on a copy inside the goroutine.)
 	dcfg := ifc.DNSServeConfig()
 	dcfg.Logger, dcfg.Metrics = s.log, s.dnsm
+	if s.journal != nil {
+		dcfg.Journal = s.journal
+	}
 	if si.dnsStop != nil && reflect.DeepEqual(si.dns, dcfg) {
 		return
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -14,10 +16,12 @@ import (
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
 	"github.com/ralab/ralab/internal/liveobserve"
+	"golang.org/x/sys/unix"
 )
 
-// errObserveDir reports an [interface.observe] dir that is not a directory.
-var errObserveDir = errors.New("observe.dir is not a directory")
+// errObserveDir reports an [interface.observe] dir that is not a
+// directory.
+var errObserveDir = errors.New("not a directory")
 
 // serveObserver is the conformance observer of one served interface
 // ([interface.observe]). The advertiser's goroutine starts it once an
@@ -61,26 +65,62 @@ func (o *serveObserver) onEffect(e impair.Effect) {
 	}
 }
 
-// checkObserveDir checks, before anything starts, that the observer of
-// ifc has a directory to write to.
-func checkObserveDir(ifc config.Interface) error {
-	if !ifc.Observe.Enabled {
+// prepareObserveDir makes sure the observer can write to dir: it creates
+// a missing directory (mode 0750, with its parents) and writes and
+// removes a file in it.
+func prepareObserveDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("observe.dir: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".ralab-write-test-*")
+	if err != nil {
+		return fmt.Errorf("observe.dir %s is not writable: %w", dir, err)
+	}
+	_ = f.Close()
+	return os.Remove(f.Name())
+}
+
+// observeDirProblem returns why the observer could not use dir, without
+// changing anything: dir, or its nearest existing parent when it is
+// missing, must be a directory this process may write to. ralab check
+// reports it as a warning, since serve only runs without the observer.
+func observeDirProblem(dir string) error {
+	p := filepath.Clean(dir)
+	for {
+		fi, err := os.Stat(p)
+		switch {
+		case (errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENOTDIR)) && filepath.Dir(p) != p:
+			p = filepath.Dir(p)
+			continue
+		case err != nil:
+			return err
+		case !fi.IsDir():
+			return fmt.Errorf("%s: %w", p, errObserveDir)
+		}
+		if err := unix.Access(p, unix.W_OK|unix.X_OK); err != nil {
+			what := "create " + dir + " in"
+			if p == filepath.Clean(dir) {
+				what = "write to"
+			}
+			return fmt.Errorf("cannot %s %s: %w", what, p, err)
+		}
 		return nil
 	}
-	fi, err := os.Stat(ifc.Observe.Dir)
-	if err == nil && !fi.IsDir() {
-		err = fmt.Errorf("%w: %s", errObserveDir, ifc.Observe.Dir)
-	}
-	if err != nil {
-		return fmt.Errorf("interface %s: %w", ifc.Name, err)
-	}
-	return nil
 }
 
 // startObserver starts the observer of ifc when enabled. It runs until
-// stopObserver, not until ctx ends, so that it captures the final RAs.
+// stopObserver, not until ctx ends, so that it captures the final RAs. A
+// directory it cannot create or write is logged; the interface keeps
+// advertising without an observer, as it does whenever the observer
+// fails.
 func (s *serveSupervisor) startObserver(ctx context.Context, so *serveObserver, ifc config.Interface) {
 	if !ifc.Observe.Enabled {
+		return
+	}
+	running := s.sm.observer.WithLabelValues(ifc.Name)
+	running.Set(0)
+	if err := prepareObserveDir(ifc.Observe.Dir); err != nil {
+		s.log.Error("observer not started; serving without it", "interface", ifc.Name, "err", err)
 		return
 	}
 	c := liveobserve.FromConfig(ifc, s.log)
@@ -92,14 +132,17 @@ func (s *serveSupervisor) startObserver(ctx context.Context, so *serveObserver, 
 		return
 	}
 	so.p.Store(obs)
+	running.Set(1)
 }
 
 // stopObserver completes the pcapng file and writes the final reports.
 func (s *serveSupervisor) stopObserver(name string, so *serveObserver) {
 	obs := so.p.Load()
 	if obs == nil {
+		s.sm.observer.DeleteLabelValues(name)
 		return
 	}
+	defer s.sm.observer.DeleteLabelValues(name)
 	r, err := obs.Close()
 	if err != nil {
 		s.log.Error("observer: writing the final capture and reports", "interface", name, "err", err)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -156,6 +157,7 @@ var serveToolPackage = map[string]string{
 	"ss":      "iproute2",
 	"setpriv": "util-linux",
 	"tcpdump": "tcpdump",
+	"rdisc6":  "ndisc6",
 }
 
 // requireServeLab skips t in -short mode, and skips it (or fails it in CI)
@@ -178,6 +180,8 @@ type serveLab struct {
 	// pcap captures ICMPv6 on the client's link; netlab.ReadPcap reads it
 	// while it runs.
 	pcap *netlab.Capture
+	// cli is the client host.
+	cli *netlab.Host
 }
 
 // newServeLab creates the lab, its client host "c1" and the capture.
@@ -189,7 +193,7 @@ func newServeLab(t *testing.T) *serveLab {
 	if err != nil {
 		t.Fatalf("StartPcap: %v", err)
 	}
-	return &serveLab{Lab: l, pcap: c}
+	return &serveLab{Lab: l, pcap: c, cli: cli}
 }
 
 // stopCapture stops the capture; its file stays readable.
@@ -307,7 +311,7 @@ func parseServeRA(f netlab.Frame) (r serveRA, ok bool, err error) {
 // invalid SIGHUP, withdraws a removed server on a valid one, and sends
 // final RAs on SIGTERM.
 func TestServe(t *testing.T) {
-	requireServeLab(t, "ss", "tcpdump")
+	requireServeLab(t, "ss", "tcpdump", "rdisc6")
 	l := newServeLab(t)
 	rtr := l.Router()
 	pcap := l.pcap.Path()
@@ -395,6 +399,46 @@ func TestServe(t *testing.T) {
 		})
 		if srv.Exited() {
 			t.Fatal("ralab serve exited on an invalid reload")
+		}
+	})
+
+	// An endless file or a FIFO in place of the configuration is refused
+	// at once; the running configuration stays on the wire.
+	t.Run("endless reload kept", func(t *testing.T) {
+		for i, target := range []string{"/dev/zero", "fifo"} {
+			if err := os.Remove(cfgPath); err != nil {
+				t.Fatal(err)
+			}
+			if target == "fifo" {
+				if err := syscall.Mkfifo(cfgPath, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.Symlink(target, cfgPath); err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Signal(syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			netlabtest.WaitFor(t, "the reload of "+target+" to be rejected", 30*time.Second, func() bool {
+				return strings.Count(serveOutput(srv), "not a regular file") > i
+			})
+		}
+		if srv.Exited() {
+			t.Fatal("ralab serve exited on an endless reload")
+		}
+		// The invalid reload before, and these two.
+		if want := `ralab_config_reloads_total{result="rejected"} 3`; !strings.Contains(fetch(t, "/metrics"), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+		out, err := l.cli.Run(t.Context(), "rdisc6", "-1", "-r", "3", "-w", "1000", netlab.HostIfName)
+		if err != nil {
+			t.Fatalf("rdisc6 after the rejected reloads: %v\n%s", err, out)
+		}
+		if !regexp.MustCompile(`Recursive DNS server\s*:\s*2001:db8::53\b`).Match(out) {
+			t.Errorf("rdisc6 after the rejected reloads shows no RDNSS 2001:db8::53:\n%s", out)
+		}
+		if err := os.Remove(cfgPath); err != nil {
+			t.Fatal(err)
 		}
 	})
 

@@ -101,6 +101,9 @@ _ralab() {
     "serve --scenario-start")
         COMPREPLY=($(compgen -W "now" -- "$cur"))
         return ;;
+    "serve --state-dir")
+        COMPREPLY=()
+        return ;;
     esac
     case $cmd in
     analyze)
@@ -147,7 +150,7 @@ _ralab() {
         fi ;;
     serve)
         if [[ $cur == -* || -z "" ]]; then
-            COMPREPLY=($(compgen -W "-c --log-format --log-level --scenario --scenario-hold --scenario-start --help" -- "$cur"))
+            COMPREPLY=($(compgen -W "-c --log-format --log-level --scenario --scenario-hold --scenario-start --state-dir --help" -- "$cur"))
         else
             COMPREPLY=()
         fi ;;

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -54,6 +53,19 @@ type Options struct {
 	// and for every packet that went on the wire, from the advertiser's
 	// goroutine; it must not block or keep Sent.Bytes.
 	OnSent func(Sent)
+	// Journal, when set, records the original value of every sysctl
+	// before the advertiser changes it, so that a later start can
+	// restore it after a crash (package hoststate).
+	Journal SysctlJournal
+}
+
+// SysctlJournal records sysctl changes before they are made; package
+// hoststate's *Journal is one.
+type SysctlJournal interface {
+	// SaveSysctl records the value key of ifname had before a change.
+	SaveSysctl(ifname, key, value string) error
+	// ForgetSysctls records that the sysctls of ifname are restored.
+	ForgetSysctls(ifname string) error
 }
 
 // An Advertiser sends Router Advertisements on one interface and answers
@@ -68,6 +80,12 @@ type Advertiser struct {
 	invLog  *logLimiter
 	errLog  *logLimiter
 	effLog  *logLimiter
+	// rsLog limits the per-RS debug lines, linkLog the lines of a
+	// flapping link, dropLog the warnings about socket drops.
+	rsLog   *logLimiter
+	linkLog *logLimiter
+	dropLog *logLimiter
+	journal SysctlJournal
 
 	onEffect func(impair.Effect)
 	onSent   func(Sent)
@@ -116,6 +134,10 @@ func New(ifc config.Interface, o Options) *Advertiser {
 		invLog:  newLogLimiter(5, 10*time.Second),
 		errLog:  newLogLimiter(5, 10*time.Second),
 		effLog:  newLogLimiter(10, 10*time.Second),
+		rsLog:   newLogLimiter(20, time.Second),
+		linkLog: newLogLimiter(10, 10*time.Second),
+		dropLog: newLogLimiter(1, 10*time.Second),
+		journal: o.Journal,
 		reloadC: make(chan struct{}, 1),
 		impC:    make(chan struct{}, 1),
 
@@ -225,7 +247,7 @@ func (a *Advertiser) Run(ctx context.Context) error {
 		st := w.get()
 		if !st.Usable {
 			if st.Reason != waitingLogged {
-				a.log.Info("waiting for interface", "reason", st.Reason)
+				a.limited(a.linkLog, slog.LevelInfo, "waiting for interface", "reason", st.Reason)
 				waitingLogged = st.Reason
 			}
 			a.setState("waiting", st)
@@ -246,7 +268,7 @@ func (a *Advertiser) Run(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return nil
 		case err != nil:
-			a.log.Warn("advertising stopped; retrying", "err", err)
+			a.limited(a.errLog, slog.LevelWarn, "advertising stopped; retrying", "err", err)
 			select {
 			case <-ctx.Done():
 				return nil
@@ -259,18 +281,14 @@ func (a *Advertiser) Run(ctx context.Context) error {
 // serve advertises on one usable incarnation of the link until it changes
 // (nil) or ctx ends (nil, after the final RAs).
 func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) error {
-	saved, err := a.sysctl.Apply(a.name, sysctl.RouterSettings)
+	saved, err := a.applySysctls()
 	switch {
 	case errors.Is(err, os.ErrPermission):
 		return fmt.Errorf("%w: %v", ErrPermission, err)
 	case err != nil:
 		return fmt.Errorf("disabling autoconfiguration from our own RAs: %w", err)
 	}
-	defer func() {
-		if err := saved.Restore(); err != nil {
-			a.log.Warn("restoring sysctls", "err", err)
-		}
-	}()
+	defer a.restoreSysctls(saved)
 
 	conn, err := a.listen(ctx, w, st)
 	if err != nil {
@@ -289,7 +307,7 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 	for _, c := range saved.Changed() {
 		changed = append(changed, c.Key+"="+c.Value)
 	}
-	a.log.Info("advertising", "link_local", st.LinkLocal, "mac", st.MAC.String(), "sysctls_to_restore", strings.Join(changed, ","))
+	a.limited(a.linkLog, slog.LevelInfo, "advertising", "link_local", st.LinkLocal, "mac", st.MAC.String(), "sysctls_to_restore", strings.Join(changed, ","))
 	a.setState("advertising", st)
 	a.sched.Start(time.Now())
 	defer a.sched.Stop()
@@ -302,6 +320,11 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 	go func() {
 		defer wg.Done()
 		readErr <- a.read(readCtx, conn, st, rsC)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.watchDrops(readCtx, st.LinkLocal)
 	}()
 	defer func() {
 		stopRead()
@@ -323,7 +346,7 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 			return nil
 		case <-w.changed:
 			if now := w.get(); !now.same(st) {
-				a.log.Info("interface changed; restarting", "reason", now.Reason)
+				a.limited(a.linkLog, slog.LevelInfo, "interface changed; restarting", "reason", now.Reason)
 				return nil
 			}
 			continue
@@ -342,9 +365,9 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 				a.count(func(c *Counters) { c.Suppressed[r]++ })
 			}
 			if d.Scheduled {
-				a.log.Debug("router solicitation", "src", ev.src, "answer", d.Send.Kind, "in", d.Send.At.Sub(ev.at), "suppressed", d.Suppressed)
+				a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", ev.src, "answer", d.Send.Kind, "in", d.Send.At.Sub(ev.at), "suppressed", d.Suppressed)
 			} else {
-				a.log.Debug("router solicitation", "src", ev.src, "suppressed", d.Suppressed)
+				a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", ev.src, "suppressed", d.Suppressed)
 			}
 		case <-a.reloadC:
 			a.applyReload(time.Now())
@@ -362,6 +385,43 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 		a.mu.Lock()
 		a.status.NextRA = &next
 		a.mu.Unlock()
+	}
+}
+
+// applySysctls turns the kernel's RA processing off on the interface
+// (sysctl.RouterSettings), recording each original value in the journal
+// first.
+func (a *Advertiser) applySysctls() (*sysctl.Saved, error) {
+	if a.journal != nil {
+		for _, s := range sysctl.RouterSettings {
+			cur, err := a.sysctl.Get(a.name, s.Key)
+			if err != nil || cur == s.Value {
+				continue // Apply reports the error.
+			}
+			if err := a.journal.SaveSysctl(a.name, s.Key, cur); err != nil {
+				a.log.Warn("cannot record the sysctl for crash recovery", "key", s.Key, "err", err)
+			}
+		}
+	}
+	saved, err := a.sysctl.Apply(a.name, sysctl.RouterSettings)
+	if err != nil && a.journal != nil {
+		// Apply put back what it had changed.
+		_ = a.journal.ForgetSysctls(a.name)
+	}
+	return saved, err
+}
+
+// restoreSysctls restores what applySysctls changed and clears the
+// journal's record of it.
+func (a *Advertiser) restoreSysctls(saved *sysctl.Saved) {
+	if err := saved.Restore(); err != nil {
+		a.log.Warn("restoring sysctls", "err", err)
+		return
+	}
+	if a.journal != nil {
+		if err := a.journal.ForgetSysctls(a.name); err != nil {
+			a.log.Warn("cannot update the crash recovery record", "err", err)
+		}
 	}
 }
 
@@ -400,7 +460,7 @@ func (a *Advertiser) listen(ctx context.Context, w *linkWatcher, st linkState) (
 
 // open opens and configures the NDP socket on the link.
 func (a *Advertiser) open(st linkState) (*ndp.Conn, error) {
-	ifi := &net.Interface{Index: st.Index, MTU: st.MTU, Name: a.name, HardwareAddr: st.MAC}
+	ifi := indexedInterface(st)
 	// An address, not ndp.LinkLocal: ndp picks the first link-local
 	// address without checking that it is not tentative.
 	conn, _, err := ndp.Listen(ifi, ndp.Addr(st.LinkLocal.WithZone("").String()))

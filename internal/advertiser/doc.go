@@ -6,10 +6,16 @@
 // or goroutine: initial and periodic unsolicited RAs (§6.2.4), delayed and
 // rate-limited answers to solicitations (§6.2.6), unicast answers (RFC
 // 7772 §5.1) limited per source and by a global token bucket, and the RA
-// that announces a reload. Advertiser is the transport: it waits for the
+// that announces a reload. Under a flood the bucket stays fair: a source
+// that sends more RS than a host does (more than MAX_RTR_SOLICITATIONS
+// within NoisyWindow) may not take its last half, which answers the hosts
+// that solicit as hosts do. Advertiser is the transport: it waits for the
 // interface to be up with a usable link-local address (netlink
-// notifications plus a periodic re-check), turns off the kernel's
-// autoconfiguration from our own RAs (package sysctl), validates each RS
+// notifications plus a periodic re-check), binds the NDP socket by the
+// index netlink reports for the interface (Go's own name-to-index cache
+// lags a re-created interface by up to a minute), turns off the kernel's
+// autoconfiguration from our own RAs (package sysctl, recorded first in
+// Options.Journal for crash recovery), validates each RS
 // (§6.1.1, ParseRS), sends the RAs that package ra builds, and sends the
 // final RAs of §6.2.5 on shutdown. Metrics holds the Prometheus collectors
 // shared by every Advertiser; Status is the JSON view of one.
@@ -33,7 +39,12 @@
 // ralab_ra_last_multicast_timestamp_seconds,
 // ralab_ra_advertised_lifetime_seconds{option},
 // ralab_interface_advertising,
-// ralab_ra_impaired_total{impairment,fid,action} and
-// ralab_ra_wire_packets_total{path}. ralab_ra_sent_total counts what the
-// daemon meant to send, before impairments.
+// ralab_ra_impaired_total{impairment,fid,action},
+// ralab_ra_wire_packets_total{path} and
+// ralab_socket_receive_drops_total{socket} (what the kernel dropped at
+// the NDP socket before it was read, from /proc/net/raw6).
+// ralab_ra_sent_total counts what the daemon meant to send, before
+// impairments. Repeated log lines (invalid RS, each RS at debug level, a
+// flapping link, retries, drops) go through rate limiters that report
+// how many lines they held back.
 package advertiser

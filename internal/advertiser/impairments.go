@@ -2,6 +2,7 @@ package advertiser
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"slices"
@@ -83,7 +84,7 @@ func (a *Advertiser) answerRS(now time.Time, src netip.Addr) bool {
 	if !ok {
 		a.m.suppressed.WithLabelValues(a.name, ReasonImpairment).Inc()
 		a.count(func(c *Counters) { c.Suppressed[ReasonImpairment]++ })
-		a.log.Debug("router solicitation", "src", src, "suppressed", ReasonImpairment)
+		a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", src, "suppressed", ReasonImpairment)
 	}
 	return ok
 }

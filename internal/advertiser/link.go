@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -33,6 +34,21 @@ type linkState struct {
 func (a linkState) same(b linkState) bool {
 	return a.Usable == b.Usable && a.Reason == b.Reason && a.Index == b.Index &&
 		a.MTU == b.MTU && a.LinkLocal == b.LinkLocal && a.MAC.String() == b.MAC.String()
+}
+
+// indexedInterface returns the interface of st for package ndp, named by
+// its index in decimal. ndp scopes the socket's address, its multicast
+// sends and its destinations by the interface's name, which Go's net
+// package turns into an index through a cache it refreshes at most once
+// a minute (net.ipv6ZoneCache): after the interface is deleted and
+// created again, the name maps to the old index, and bind fails with "no
+// such device" for up to a minute. A decimal zone is the index itself
+// (the cache's last resort), so the socket follows the index netlink
+// reported for this incarnation of the link. (An interface literally
+// named with the decimal index of another would take precedence; Linux
+// allows such names but nothing creates them.)
+func indexedInterface(st linkState) *net.Interface {
+	return &net.Interface{Index: st.Index, MTU: st.MTU, Name: strconv.Itoa(st.Index), HardwareAddr: st.MAC, Flags: net.FlagUp | net.FlagMulticast}
 }
 
 // probeLink reads the state of the interface name from the kernel.

@@ -1,6 +1,8 @@
 package advertiser
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -41,4 +43,20 @@ func (l *logLimiter) allow(now time.Time) (bool, int) {
 	s := l.suppressed
 	l.suppressed = 0
 	return true, s
+}
+
+// limited logs msg at level through l: a line held back is counted, and
+// the next line let through says how many were ("suppressed_since_last").
+func (a *Advertiser) limited(l *logLimiter, level slog.Level, msg string, args ...any) {
+	if !a.log.Enabled(context.Background(), level) {
+		return
+	}
+	ok, dropped := l.allow(time.Now())
+	if !ok {
+		return
+	}
+	if dropped > 0 {
+		args = append(args, "suppressed_since_last", dropped)
+	}
+	a.log.Log(context.Background(), level, msg, args...)
 }

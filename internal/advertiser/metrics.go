@@ -17,6 +17,7 @@ type Metrics struct {
 	up            *prometheus.GaugeVec
 	impaired      *prometheus.CounterVec
 	wire          *prometheus.CounterVec
+	drops         *prometheus.CounterVec
 }
 
 // NewMetrics creates the advertiser collectors and registers them with reg.
@@ -42,7 +43,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"interface", "reason"}),
 		suppressed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "rs_answers_suppressed_total",
-			Help: "Router Solicitations that did not get the answer they asked for, by interface and reason (coalesced, per-source-rate, global-rate, not-advertising, impairment).",
+			Help: "Router Solicitations that did not get the answer they asked for, by interface and reason (coalesced, per-source-rate, global-rate, noisy-source, not-advertising, impairment).",
 		}, []string{"interface", "reason"}),
 		lastMulticast: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: ns, Name: "ra_last_multicast_timestamp_seconds",
@@ -64,9 +65,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: ns, Name: "ra_wire_packets_total",
 			Help: "Router Advertisement packets put on the wire, after impairments, by interface and path (icmpv6, fragment, second-router).",
 		}, []string{"interface", "path"}),
+		drops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Name: "socket_receive_drops_total",
+			Help: "Packets the kernel dropped at one of ralab's sockets before ralab read them, mostly because its receive queue was full (a flood), by interface and socket (ndp: the socket of Router Solicitations; from /proc/net/raw6).",
+		}, []string{"interface", "socket"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed, m.lastMulticast, m.lifetime, m.up, m.impaired, m.wire)
+		reg.MustRegister(m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed, m.lastMulticast, m.lifetime, m.up, m.impaired, m.wire, m.drops)
 	}
 	return m
 }
@@ -86,12 +91,13 @@ func (m *Metrics) init(iface string) {
 		m.suppressed.WithLabelValues(iface, r)
 	}
 	m.up.WithLabelValues(iface).Set(0)
+	m.drops.WithLabelValues(iface, "ndp")
 }
 
 // forget removes every series of iface, when it is no longer served.
 func (m *Metrics) forget(iface string) {
 	l := prometheus.Labels{"interface": iface}
-	for _, v := range []*prometheus.CounterVec{m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed, m.impaired, m.wire} {
+	for _, v := range []*prometheus.CounterVec{m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed, m.impaired, m.wire, m.drops} {
 		v.DeletePartialMatch(l)
 	}
 	for _, v := range []*prometheus.GaugeVec{m.lastMulticast, m.lifetime, m.up} {

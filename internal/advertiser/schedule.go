@@ -21,6 +21,28 @@ const (
 	MinDelayBetweenRAs = 3 * time.Second
 	// MaxRADelayTime is the largest random delay before answering an RS.
 	MaxRADelayTime = 500 * time.Millisecond
+	// MaxRtrSolicitations and RtrSolicitationInterval are the host
+	// constants of RFC 4861 §10: a host sends at most 3 RS, 4 s apart,
+	// when an interface comes up (RFC 7559 backs off from there).
+	MaxRtrSolicitations     = 3
+	RtrSolicitationInterval = 4 * time.Second
+)
+
+// Bounds of the per-source RS history that keeps a flood from starving
+// well-behaved hosts of unicast answers.
+const (
+	// NoisyWindow is the window in which a source may send up to
+	// MaxRtrSolicitations RS and still count as a well-behaved host:
+	// twice RTR_SOLICITATION_INTERVAL, room for a host's three RS and
+	// for tools such as rdisc6 that send them 1 s apart.
+	NoisyWindow = 2 * RtrSolicitationInterval
+	// NoisyHold is how long a source that sent more stays noisy; every
+	// further RS in that time extends it.
+	NoisyHold = 30 * time.Second
+	// MaxTrackedSources bounds the history; a source that arrives when
+	// it is full (a flood from more sources than a lab link holds) is
+	// treated as well-behaved but not remembered.
+	MaxTrackedSources = 4096
 )
 
 // Kind says why an RA was sent. It is the "kind" label of the RA counter.
@@ -63,10 +85,15 @@ const (
 	ReasonGlobalRate = "global-rate"
 	// ReasonNotAdvertising: the interface is not advertising yet.
 	ReasonNotAdvertising = "not-advertising"
+	// ReasonNoisySource: the source sent more than MaxRtrSolicitations
+	// RS within NoisyWindow, more than a host does (RFC 4861 §6.3.7), and
+	// only the half of the token bucket kept for well-behaved hosts was
+	// left, so the answer falls back to a (rate-limited) multicast RA.
+	ReasonNoisySource = "noisy-source"
 )
 
 // Reasons lists every suppression reason, for pre-creating metric labels.
-var Reasons = []string{ReasonCoalesced, ReasonPerSource, ReasonGlobalRate, ReasonNotAdvertising, ReasonImpairment}
+var Reasons = []string{ReasonCoalesced, ReasonPerSource, ReasonGlobalRate, ReasonNoisySource, ReasonNotAdvertising, ReasonImpairment}
 
 // Limits bounds unicast solicited RAs. RFC 4861 and RFC 7772 set no rate
 // for unicast RAs; these bounds keep an RS flood from making ralab send
@@ -84,7 +111,8 @@ type Limits struct {
 // MAX_RTR_SOLICITATIONS (3) RS, while a flood from many sources costs at
 // most 10 packets a second plus one multicast RA every MinDelayBetweenRAs.
 // A single source never gets more than one unicast RA per
-// MinDelayBetweenRAs.
+// MinDelayBetweenRAs, and noisy sources (ReasonNoisySource) never take the
+// last 10 tokens, which stay for hosts that solicit as hosts do.
 var DefaultLimits = Limits{UnicastRate: 10, UnicastBurst: 20}
 
 // Send is one RA that the Scheduler says is due.
@@ -137,6 +165,9 @@ type Scheduler struct {
 	unicast []Send
 	// perSource maps a source to the time of its last unicast answer.
 	perSource map[netip.Addr]time.Time
+	// history counts each source's recent RS, to tell flooding sources
+	// from hosts (at most MaxTrackedSources entries).
+	history   map[netip.Addr]rsHistory
 	nextPrune time.Time
 
 	tokens     float64
@@ -155,6 +186,7 @@ func NewScheduler(min, max time.Duration, limits Limits, rnd *rand.Rand) *Schedu
 		rnd:       rnd,
 		delay:     rand.New(rand.NewPCG(rnd.Uint64(), rnd.Uint64())),
 		perSource: map[netip.Addr]time.Time{},
+		history:   map[netip.Addr]rsHistory{},
 	}
 	s.SetIntervals(min, max)
 	return s
@@ -331,6 +363,7 @@ func (s *Scheduler) Solicit(now time.Time, src netip.Addr, unicast bool) Decisio
 
 	if unicast && src.IsValid() && !src.IsUnspecified() {
 		src = src.WithZone("")
+		noisy := s.noisy(now, src)
 		if last, ok := s.perSource[src]; ok && now.Before(last.Add(MinDelayBetweenRAs)) {
 			// A host that solicits again this soon (typically its RS
 			// crossed our answer) still gets an answer, but through the
@@ -345,7 +378,7 @@ func (s *Scheduler) Solicit(now time.Time, src netip.Addr, unicast bool) Decisio
 			d.Suppressed = append(d.Suppressed, ReasonCoalesced)
 			return d
 		}
-		if s.take(now) {
+		if s.take(now, noisy) {
 			snd := Send{Kind: KindSolicitedUnicast, At: at, Dst: src}
 			i, _ := slices.BinarySearchFunc(s.unicast, at, func(e Send, t time.Time) int { return e.At.Compare(t) })
 			// Insert after equal times so answers keep arrival order.
@@ -357,7 +390,11 @@ func (s *Scheduler) Solicit(now time.Time, src netip.Addr, unicast bool) Decisio
 			d.Scheduled, d.Send = true, snd
 			return d
 		}
-		d.Suppressed = append(d.Suppressed, ReasonGlobalRate)
+		if noisy {
+			d.Suppressed = append(d.Suppressed, ReasonNoisySource)
+		} else {
+			d.Suppressed = append(d.Suppressed, ReasonGlobalRate)
+		}
 	}
 	return s.solicitMulticast(now, delay, next, d)
 }
@@ -388,8 +425,11 @@ func (s *Scheduler) solicitMulticast(now time.Time, delay time.Duration, next ti
 	return d
 }
 
-// take takes one token from the global unicast bucket at now.
-func (s *Scheduler) take(now time.Time) bool {
+// take takes one token from the global unicast bucket at now. A noisy
+// source may not take the last half of the burst: that reserve, refilled
+// first, answers the hosts that solicit as hosts do, however many noisy
+// sources flood the link.
+func (s *Scheduler) take(now time.Time, noisy bool) bool {
 	if el := now.Sub(s.tokensTime); el > 0 {
 		s.tokens += el.Seconds() * s.limits.UnicastRate
 		s.tokensTime = now
@@ -397,7 +437,11 @@ func (s *Scheduler) take(now time.Time) bool {
 	if max := float64(s.limits.UnicastBurst); s.tokens > max {
 		s.tokens = max
 	}
-	if s.tokens < 1 {
+	need := 1.0
+	if noisy {
+		need += float64(s.limits.UnicastBurst / 2)
+	}
+	if s.tokens < need {
 		return false
 	}
 	s.tokens--
@@ -417,5 +461,44 @@ func (s *Scheduler) prune(now time.Time) {
 			delete(s.perSource, a)
 		}
 	}
+	for a, h := range s.history {
+		if h.expired(now) {
+			delete(s.history, a)
+		}
+	}
 	s.nextPrune = now.Add(MinDelayBetweenRAs)
+}
+
+// rsHistory is one source's recent RS.
+type rsHistory struct {
+	// start is when the current NoisyWindow began and n how many RS the
+	// source sent since.
+	start time.Time
+	n     int
+	// noisyUntil is when the source stops counting as noisy.
+	noisyUntil time.Time
+}
+
+// expired reports whether h no longer says anything at now.
+func (h rsHistory) expired(now time.Time) bool {
+	return now.Sub(h.start) >= NoisyWindow && !now.Before(h.noisyUntil)
+}
+
+// noisy records an RS from src at now and reports whether src sends more
+// RS than a host does: more than MaxRtrSolicitations within NoisyWindow,
+// now or within the last NoisyHold.
+func (s *Scheduler) noisy(now time.Time, src netip.Addr) bool {
+	h, ok := s.history[src]
+	if !ok && len(s.history) >= MaxTrackedSources {
+		return false
+	}
+	if now.Sub(h.start) >= NoisyWindow {
+		h.start, h.n = now, 0
+	}
+	h.n++
+	if h.n > MaxRtrSolicitations {
+		h.noisyUntil = now.Add(NoisyHold)
+	}
+	s.history[src] = h
+	return now.Before(h.noisyUntil)
 }

@@ -639,3 +639,83 @@ func FuzzScheduler(f *testing.F) {
 		}
 	})
 }
+
+// TestFloodFairness floods the scheduler with 10 RS from each of 1000
+// sources, round after round as a flooding tool sends them, and checks
+// that a host soliciting during the flood still gets its unicast answer
+// within MAX_RA_DELAY_TIME, that the unicast budget holds, and that the
+// flood's sources are counted as noisy.
+func TestFloodFairness(t *testing.T) {
+	const (
+		sources, rounds = 1000, 10
+		duration        = 5 * time.Second
+	)
+	flooder := func(i int) netip.Addr {
+		return netip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80, 8: 0x02, 13: 0xfe, 14: byte(i >> 8), 15: byte(i)})
+	}
+	host := netip.MustParseAddr("fe80::2:1")
+	// From the fourth round on, every flood source has sent more than a
+	// host would.
+	for _, at := range []time.Duration{sec(2), sec(2.7), sec(3.3), sec(4.1), sec(4.9), sec(6)} {
+		t.Run(at.String(), func(t *testing.T) {
+			s := newTestScheduler(200*time.Second, 600*time.Second, 3)
+			s.Start(t0.Add(-time.Minute))
+			s.lastMC = t0.Add(-time.Second)
+			var rs []rsArrival
+			for i := range sources * rounds {
+				rs = append(rs, rsArrival{at: t0.Add(duration * time.Duration(i) / (sources * rounds)), src: flooder(i % sources), unicast: true})
+			}
+			i, _ := slices.BinarySearchFunc(rs, t0.Add(at), func(r rsArrival, t time.Time) int { return r.at.Compare(t) })
+			rs = slices.Insert(rs, i, rsArrival{at: t0.Add(at), src: host, unicast: true})
+			r := simulate(s, rs, t0.Add(duration+2*time.Second))
+			// Its answer: a unicast RA to it or a multicast RA (one due
+			// anyway, which the RS coalesces with).
+			answered := false
+			for j, snd := range r.sent {
+				sentAt := r.sentAt[j]
+				if (snd.Dst == host || !snd.Dst.IsValid()) && !sentAt.Before(t0.Add(at)) && sentAt.Sub(t0.Add(at)) <= MaxRADelayTime {
+					answered = true
+				}
+			}
+			if !answered {
+				t.Errorf("host's RS at %v (%+v) not answered within %v", at, r.decisions[i], MaxRADelayTime)
+			}
+			if limit := DefaultLimits.UnicastBurst + int(DefaultLimits.UnicastRate*(duration+2*time.Second).Seconds()); r.count(KindSolicitedUnicast) > limit {
+				t.Errorf("%d unicast RAs, want at most %d", r.count(KindSolicitedUnicast), limit)
+			}
+			reasons := map[string]int{}
+			for _, d := range r.decisions {
+				for _, x := range d.Suppressed {
+					reasons[x]++
+				}
+			}
+			if reasons[ReasonNoisySource] < sources*(rounds-MaxRtrSolicitations-1)/2 {
+				t.Errorf("suppressed %v, want at least %d noisy-source", reasons, sources*(rounds-MaxRtrSolicitations-1)/2)
+			}
+			t.Logf("unicast RAs %d, suppressed %v", r.count(KindSolicitedUnicast), reasons)
+		})
+	}
+}
+
+// TestNoisyHistoryBounded checks that the per-source history stays within
+// MaxTrackedSources under a flood from ever new sources, and that a host
+// then still counts as well-behaved.
+func TestNoisyHistoryBounded(t *testing.T) {
+	s := newTestScheduler(200*time.Second, 600*time.Second, 5)
+	s.Start(t0)
+	now := t0
+	for i := range 3 * MaxTrackedSources {
+		now = now.Add(time.Millisecond)
+		s.Solicit(now, netip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80, 12: byte(i >> 24), 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)}), true)
+		if len(s.history) > MaxTrackedSources {
+			t.Fatalf("history holds %d sources, want at most %d", len(s.history), MaxTrackedSources)
+		}
+	}
+	host := netip.MustParseAddr("fe80::2:1")
+	for range MaxRtrSolicitations {
+		if s.noisy(now, host) {
+			t.Fatalf("a host's RS counted as noisy")
+		}
+		now = now.Add(time.Second)
+	}
+}

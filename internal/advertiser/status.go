@@ -42,6 +42,9 @@ type Counters struct {
 	Invalid map[string]uint64 `json:"invalid"`
 	// Suppressed counts RS answers suppressed by reason.
 	Suppressed map[string]uint64 `json:"rs_answers_suppressed"`
+	// SocketDrops counts packets the kernel dropped at the NDP socket
+	// before they were read (receive queue full).
+	SocketDrops uint64 `json:"socket_drops"`
 }
 
 // clone returns a deep copy of c.

@@ -135,6 +135,7 @@ func TestMetricsSeries(t *testing.T) {
 		"ralab_ra_last_multicast_timestamp_seconds": 1,
 		"ralab_ra_advertised_lifetime_seconds":      1,
 		"ralab_interface_advertising":               1,
+		"ralab_socket_receive_drops_total":          1,
 	}
 	if diff := cmp.Diff(want, count()); diff != "" {
 		t.Errorf("series after init (-want +got):\n%s", diff)

@@ -280,6 +280,11 @@ type DHCPv6 struct {
 	RatePerClient float64
 	// BurstPerClient is the burst size of the per-client rate limiter.
 	BurstPerClient int
+	// RateTotal caps the messages per second the server of this interface
+	// processes at all, from every client together; 0 means no cap.
+	RateTotal float64
+	// BurstTotal is the burst size of that interface-wide cap.
+	BurstTotal int
 }
 
 // DNSResponder is the validated configuration of the lab DNS responder of

@@ -107,6 +107,8 @@ type rawDHCPv6 struct {
 	Solicit                *string       `toml:"solicit"`
 	RatePerClient          *float64      `toml:"rate_per_client"`
 	BurstPerClient         *int64        `toml:"burst_per_client"`
+	RateTotal              *float64      `toml:"rate_total"`
+	BurstTotal             *int64        `toml:"burst_total"`
 }
 
 // rawDNSResp is the [interface.dns_responder] table.

@@ -4,24 +4,28 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
-	"slices"
 
 	"github.com/BurntSushi/toml"
 )
 
-// Load reads and validates the configuration file at path.
+// Load reads (with ReadFile: a regular file of at most MaxFileBytes) and
+// validates the configuration file at path.
 func Load(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	b, err := ReadFile(path)
 	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return Parse(path, b)
 }
 
 // Parse decodes and validates a configuration; name is used in messages.
-// On failure the error joins one *Error per problem, in line order.
+// On failure the error joins one *Error per problem, in line order, at
+// most MaxReportedErrors of them and then one with ErrMoreProblems.
 func Parse(name string, data []byte) (*Config, error) {
 	tree, lines, err := DecodeDocument(name, data)
 	if err != nil {
@@ -34,18 +38,11 @@ func Parse(name string, data []byte) (*Config, error) {
 	if len(raw.Interface) == 0 && !v.failed["interface"] {
 		v.fail(nil, "", ErrMissingKey, "no [[interface]] table: configure at least one interface")
 	}
-	for _, w := range v.warns {
-		c.Warnings = append(c.Warnings, w.Error())
+	if err := v.errs.Err(name); err != nil {
+		return nil, err
 	}
-	if len(v.errs) == 0 {
-		return c, nil
-	}
-	slices.SortStableFunc(v.errs, func(a, b *Error) int { return a.Line - b.Line })
-	errs := make([]error, len(v.errs))
-	for i, e := range v.errs {
-		errs[i] = e
-	}
-	return nil, errors.Join(errs...)
+	c.Warnings = v.warns.Strings(name)
+	return c, nil
 }
 
 // DecodeDocument decodes a TOML document (any of ralab's files: the

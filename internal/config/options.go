@@ -414,6 +414,8 @@ func (v *validator) dhcpv6(p keyPath, r *rawDHCPv6, ifc *Interface) DHCPv6 {
 		Solicit:        SolicitNoAddrsAvail,
 		RatePerClient:  defaultRatePerClient,
 		BurstPerClient: defaultBurstPerClient,
+		RateTotal:      defaultRateTotal,
+		BurstTotal:     defaultBurstTotal,
 	}
 	for _, o := range ifc.RDNSS {
 		for _, a := range o.Servers {
@@ -492,7 +494,28 @@ func (v *validator) dhcpv6(p keyPath, r *rawDHCPv6, ifc *Interface) DHCPv6 {
 			x.BurstPerClient = int(n)
 		}
 	}
+	v.totalLimit(p, r, &x)
 	return x
+}
+
+// totalLimit validates rate_total and burst_total, the interface-wide cap
+// on DHCPv6 messages.
+func (v *validator) totalLimit(p keyPath, r *rawDHCPv6, x *DHCPv6) {
+	if r.RateTotal != nil {
+		if f := *r.RateTotal; !(f >= 0 && f <= maxRateTotal) {
+			v.fail(p.key("rate_total"), strconv.FormatFloat(f, 'g', -1, 64), ErrOutOfRange,
+				"must be 0 (no cap) to %d messages per second", int(maxRateTotal))
+		} else {
+			x.RateTotal = f
+		}
+	}
+	if r.BurstTotal != nil {
+		if n := *r.BurstTotal; n < 1 || n > maxBurstTotal {
+			v.fail(p.key("burst_total"), strconv.FormatInt(n, 10), ErrOutOfRange, "must be 1 to %d messages", maxBurstTotal)
+		} else {
+			x.BurstTotal = int(n)
+		}
+	}
 }
 
 // refreshTime validates information_refresh_time (option 32).

@@ -25,6 +25,8 @@ var defaultDHCPv6 = config.DHCPv6{
 	Solicit:        config.SolicitNoAddrsAvail,
 	RatePerClient:  10,
 	BurstPerClient: 20,
+	RateTotal:      10000,
+	BurstTotal:     10000,
 }
 
 // bare returns the configuration of an interface that sets only its name
@@ -210,6 +212,8 @@ captive_portal = "https://portal.example/api"
   solicit = "ignore"
   rate_per_client = 2.5
   burst_per_client = 5
+  rate_total = 0
+  burst_total = 1
 `,
 			http: config.HTTP{Address: "[::1]:9430"},
 			want: []config.Interface{{
@@ -242,6 +246,7 @@ captive_portal = "https://portal.example/api"
 					Solicit:                config.SolicitIgnore,
 					RatePerClient:          2.5,
 					BurstPerClient:         5,
+					BurstTotal:             1,
 				},
 			}},
 		},

@@ -5,7 +5,6 @@ import (
 	"math"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,6 +68,15 @@ const (
 	// maxRatePerClient and maxBurstPerClient keep the limiter sane.
 	maxRatePerClient  = 1e6
 	maxBurstPerClient = 1000000
+	// defaultRateTotal and defaultBurstTotal are the interface-wide DHCPv6
+	// cap: 10,000 clients of a large lab VLAN all asking again within the
+	// same second (a controller reboot) are answered at once, while a
+	// flood costs a bounded share of one core.
+	defaultRateTotal  = 10000
+	defaultBurstTotal = 10000
+	// maxRateTotal and maxBurstTotal keep the interface-wide limiter sane.
+	maxRateTotal  = 1e7
+	maxBurstTotal = 10000000
 	// maxDUIDBytes is the longest DUID after its type code (RFC 8415 §11.1).
 	maxDUIDBytes = 128
 	// capportUnrestricted is the URI meaning "no captive portal"
@@ -82,8 +90,8 @@ const (
 type validator struct {
 	file  string
 	lines map[string]int
-	errs  []*Error
-	warns []*Error
+	errs  Problems
+	warns Problems
 	// failed holds the paths that already have a problem, so that a value
 	// of the wrong type is not also reported as missing.
 	failed map[string]bool
@@ -116,12 +124,12 @@ func (v *validator) problem(p keyPath, value string, sentinel error, format stri
 // fail records a problem with the value at p.
 func (v *validator) fail(p keyPath, value string, sentinel error, format string, args ...any) {
 	v.failed[p.String()] = true
-	v.errs = append(v.errs, v.problem(p, value, sentinel, format, args...))
+	v.errs.Add(v.problem(p, value, sentinel, format, args...))
 }
 
 // warn records a note about an allowed but questionable value at p.
 func (v *validator) warn(p keyPath, value string, format string, args ...any) {
-	v.warns = append(v.warns, v.problem(p, value, nil, format, args...))
+	v.warns.Add(v.problem(p, value, nil, format, args...))
 }
 
 // missing records that the required key at p is absent.
@@ -232,9 +240,9 @@ func (v *validator) convert(raw *rawConfig) *Config {
 		}
 		c.Interfaces = append(c.Interfaces, ifc)
 	}
-	for _, e := range slices.Concat(v.errs, v.warns) {
-		e.Interface = interfaceName(c, e.Key)
-	}
+	setInterface := func(e *Error) { e.Interface = interfaceName(c, e.Key) }
+	v.errs.Each(setInterface)
+	v.warns.Each(setInterface)
 	return c
 }
 

@@ -54,8 +54,19 @@
 // §4.2.1) is sent empty with TC=1 so the client retries over TCP (RFC
 // 7766 §5).
 //
+// UDP is served in batches (recvmmsg/sendmmsg) and sends never wait
+// (package udpio): a response that does not fit the send buffer is
+// dropped as "send-buffer-full", and one to a client that does not answer
+// Neighbor Discovery, past udpio.Budget in a window, as
+// "neighbour-unresolved", so that spoofed on-link sources cannot stall
+// the answers to real clients (issue 10). "DNS response not sent" is
+// logged at most 10 times a second.
+//
 // Metrics, all labelled by interface: ralab_dns_queries_total{transport,
-// type}, ralab_dns_responses_total{rcode}, ralab_dns_dropped_total{reason},
-// ralab_dns_truncated_total and ralab_dns_clients. Per-client counts are
-// kept out of Prometheus (unbounded labels) and read with Server.Stats.
+// type}, ralab_dns_responses_total{rcode}, ralab_dns_dropped_total{reason}
+// (malformed, response, tcp-limit, write-error, neighbour-unresolved,
+// send-buffer-full, and receive-queue-full for the kernel's SO_RXQ_OVFL
+// count), ralab_dns_truncated_total and ralab_dns_clients. Per-client
+// counts are kept out of Prometheus (unbounded labels) and read with
+// Server.Stats.
 package dnsresponder

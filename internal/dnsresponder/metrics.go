@@ -26,10 +26,19 @@ const (
 	DropTCPLimit = "tcp-limit"
 	// DropWrite counts responses that could not be sent.
 	DropWrite = "write-error"
+	// DropNeighbour counts UDP responses not sent because their
+	// destination does not answer Neighbor Discovery (package udpio).
+	DropNeighbour = "neighbour-unresolved"
+	// DropSendBuffer counts UDP responses dropped because the socket's
+	// send buffer was full; the server never waits for room.
+	DropSendBuffer = "send-buffer-full"
+	// DropReceiveQueue counts queries the kernel dropped because the
+	// socket's receive queue was full (SO_RXQ_OVFL).
+	DropReceiveQueue = "receive-queue-full"
 )
 
 // dropReasons lists every drop reason, to pre-create the series.
-var dropReasons = []string{DropMalformed, DropResponse, DropTCPLimit, DropWrite}
+var dropReasons = []string{DropMalformed, DropResponse, DropTCPLimit, DropWrite, DropNeighbour, DropSendBuffer, DropReceiveQueue}
 
 // queryTypes are the query types counted by name; others count as "other"
 // so that a client cannot grow the label set.
@@ -86,7 +95,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"interface", "rcode"}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "dns_dropped_total",
-			Help: "DNS messages or connections dropped unanswered by the lab DNS responder, by interface and reason (malformed, response, tcp-limit, write-error).",
+			Help: "DNS messages or connections dropped unanswered by the lab DNS responder, by interface and reason (malformed, response, tcp-limit, write-error, neighbour-unresolved, send-buffer-full, receive-queue-full).",
 		}, []string{"interface", "reason"}),
 		truncated: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Name: "dns_truncated_total",
@@ -194,12 +203,15 @@ func (c *counters) answered(client netip.Addr, t Transport, res Result, now time
 }
 
 // drop counts one unanswered message or connection.
-func (c *counters) drop(reason string) {
+func (c *counters) drop(reason string) { c.dropN(reason, 1) }
+
+// dropN counts n unanswered messages.
+func (c *counters) dropN(reason string, n uint64) {
 	c.mu.Lock()
-	c.s.Dropped[reason]++
+	c.s.Dropped[reason] += n
 	c.mu.Unlock()
 	if c.m != nil {
-		c.m.dropped.WithLabelValues(c.iface, reason).Inc()
+		c.m.dropped.WithLabelValues(c.iface, reason).Add(float64(n))
 	}
 }
 

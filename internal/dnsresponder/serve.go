@@ -44,7 +44,28 @@ type ServeConfig struct {
 	Metrics *Metrics
 	// OnQuery, when not nil, is called for every answered query.
 	OnQuery QueryFunc
+	// Journal, when not nil, records every address and route before
+	// Serve adds it and forgets it once removed, so that a later start
+	// can remove what a crashed run left (package hoststate).
+	Journal HostJournal
 }
+
+// HostJournal records the addresses and routes Serve adds; package
+// hoststate's *Journal is one.
+type HostJournal interface {
+	AddAddr(ifname string, a netip.Addr) error
+	ForgetAddr(ifname string, a netip.Addr) error
+	AddRoute(ifname string, p netip.Prefix) error
+	ForgetRoute(ifname string, p netip.Prefix) error
+}
+
+// noJournal is the HostJournal that records nothing.
+type noJournal struct{}
+
+func (noJournal) AddAddr(string, netip.Addr) error       { return nil }
+func (noJournal) ForgetAddr(string, netip.Addr) error    { return nil }
+func (noJournal) AddRoute(string, netip.Prefix) error    { return nil }
+func (noJournal) ForgetRoute(string, netip.Prefix) error { return nil }
 
 // Serve runs the lab DNS responder of interface cfg.Interface until ctx
 // ends. It waits for the interface to exist, adds each of cfg.Addrs that
@@ -110,8 +131,13 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		return fmt.Errorf("dnsresponder: netlink: %w", err)
 	}
 	defer nl.Close()
+	journal := cfg.Journal
+	if journal == nil {
+		journal = noJournal{}
+	}
 	r := &runner{
 		nl:          nl,
+		journal:     journal,
 		name:        cfg.Interface,
 		addrs:       want,
 		onLink:      onLink,
@@ -150,6 +176,8 @@ type runner struct {
 	addrs  []netip.Addr
 	onLink []netip.Prefix
 	log    *slog.Logger
+	// journal records additions before they are made.
+	journal HostJournal
 	// added and addedRoutes map each address and route Serve added to
 	// the index of the interface it added it to.
 	added       map[netip.Addr]int
@@ -214,7 +242,11 @@ func (r *runner) ensureAddrs(index int) error {
 		// answer on it even if a client claims it too (RFC 4862 §5.4
 		// would make it tentative, then unusable).
 		na := &netlink.Addr{IPNet: addrNet(a), Flags: unix.IFA_F_NODAD}
+		r.record(r.journal.AddAddr(r.name, a))
 		err := r.nl.AddrAdd(link, na)
+		if err != nil {
+			r.record(r.journal.ForgetAddr(r.name, a))
+		}
 		if errors.Is(err, unix.EEXIST) {
 			continue // Added by someone else since the list: not ours.
 		}
@@ -248,7 +280,11 @@ func (r *runner) ensureRoutes(link netlink.Link) error {
 		if have[p] {
 			continue
 		}
+		r.record(r.journal.AddRoute(r.name, p))
 		err := r.nl.RouteAdd(routeTo(index, p))
+		if err != nil {
+			r.record(r.journal.ForgetRoute(r.name, p))
+		}
 		switch {
 		case errors.Is(err, unix.ENETDOWN):
 			// Linux refuses routes through a link that is down; try
@@ -339,6 +375,14 @@ func (r *runner) serve(ctx context.Context, s *Server, index int) (again bool, e
 	}
 }
 
+// record logs a failure to update the journal, which only costs crash
+// recovery.
+func (r *runner) record(err error) {
+	if err != nil {
+		r.log.Warn("cannot update the crash recovery record", "err", err)
+	}
+}
+
 // removeAdded removes the addresses and routes Serve added that are still
 // there.
 func (r *runner) removeAdded() {
@@ -352,6 +396,7 @@ func (r *runner) removeAdded() {
 		default:
 			r.log.Warn("cannot remove route", "prefix", p, "err", err)
 		}
+		r.record(r.journal.ForgetRoute(r.name, p))
 		delete(r.addedRoutes, p)
 	}
 	for a, index := range r.added {
@@ -365,6 +410,7 @@ func (r *runner) removeAdded() {
 		default:
 			r.log.Warn("cannot remove DNS responder address", "addr", a, "err", err)
 		}
+		r.record(r.journal.ForgetAddr(r.name, a))
 		delete(r.added, a)
 	}
 }

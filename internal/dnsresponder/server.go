@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/ralab/ralab/internal/udpio"
 	"golang.org/x/sys/unix"
 )
 
@@ -92,11 +93,21 @@ type Server struct {
 	udp []*net.UDPConn
 	tcp []*net.TCPListener
 
+	// ifname is the zone of link-local clients; guard and nt keep replies
+	// to unresolved neighbours from filling the send buffers (nil without
+	// an interface).
+	ifname   string
+	guard    *udpio.Guard
+	nt       *udpio.NeighbourTable
+	sendLogs logLimiter
+
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closing   chan struct{}
 	mu        sync.Mutex
 	conns     map[*net.TCPConn]struct{}
+	// rxDrops is the last SO_RXQ_OVFL count of each UDP reader.
+	rxDrops map[*udpio.Reader]uint32
 }
 
 // Listen opens the UDP and TCP sockets of cfg and returns a Server ready
@@ -113,12 +124,18 @@ func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		log = slog.Default()
 	}
 	s := &Server{
-		h:       cfg.Handler,
-		log:     log.With("component", "dnsresponder", "interface", cfg.Interface),
-		onQuery: cfg.OnQuery,
-		c:       newCounters(cfg.Interface, cfg.Metrics),
-		closing: make(chan struct{}),
-		conns:   make(map[*net.TCPConn]struct{}),
+		h:        cfg.Handler,
+		log:      log.With("component", "dnsresponder", "interface", cfg.Interface),
+		onQuery:  cfg.OnQuery,
+		c:        newCounters(cfg.Interface, cfg.Metrics),
+		closing:  make(chan struct{}),
+		conns:    make(map[*net.TCPConn]struct{}),
+		rxDrops:  make(map[*udpio.Reader]uint32),
+		ifname:   cfg.Interface,
+		sendLogs: logLimiter{perSecond: sendLogsPerSecond},
+	}
+	if err := s.openGuard(); err != nil {
+		return nil, err
 	}
 	lc := net.ListenConfig{Control: control(cfg.Interface)}
 	for _, ap := range cfg.Addrs {
@@ -152,6 +169,34 @@ func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	return s, nil
 }
 
+// openGuard opens the neighbour table of the server's interface, if it
+// has one.
+func (s *Server) openGuard() error {
+	if s.ifname == "" {
+		return nil
+	}
+	ifi, err := net.InterfaceByName(s.ifname)
+	if err != nil {
+		return fmt.Errorf("%w: interface %s: %w", ErrAddr, s.ifname, err)
+	}
+	nt, err := udpio.OpenNeighbourTable(ifi.Index)
+	if err != nil {
+		return err
+	}
+	s.nt, s.guard = nt, udpio.NewGuard(nt.Lookup)
+	return nil
+}
+
+// tune prepares a UDP socket for udpio (receive-queue drop counts, a
+// larger send buffer).
+func tune(u *net.UDPConn) error {
+	rc, err := u.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return udpio.Tune(rc)
+}
+
 // listen opens the UDP and TCP sockets of ap.
 func (s *Server) listen(ctx context.Context, lc *net.ListenConfig, ap netip.AddrPort) error {
 	var err error
@@ -162,6 +207,10 @@ func (s *Server) listen(ctx context.Context, lc *net.ListenConfig, ap netip.Addr
 			return fmt.Errorf("%w: udp %v: %w", ErrAddr, ap, err)
 		}
 		udp := pc.(*net.UDPConn)
+		if err := tune(udp); err != nil {
+			udp.Close()
+			return err
+		}
 		port := udp.LocalAddr().(*net.UDPAddr).AddrPort().Port()
 		var ln net.Listener
 		ln, err = lc.Listen(ctx, "tcp", netip.AddrPortFrom(ap.Addr(), port).String())
@@ -263,30 +312,116 @@ func (s *Server) Close() error {
 			c.Close()
 		}
 		s.mu.Unlock()
+		if s.nt != nil {
+			s.nt.Close()
+		}
 	})
 	return nil
 }
 
-// serveUDP answers the queries arriving on u until it is closed.
+// UDP batch sizes.
+const (
+	// udpBatch is how many datagrams serveUDP reads and sends per system
+	// call.
+	udpBatch = 16
+	// udpReadSize is the largest query read over UDP; a longer one is
+	// dropped as malformed (EDNS requestors stay under 4096 bytes, RFC
+	// 6891 §6.2.5).
+	udpReadSize = 4096
+)
+
+// serveUDP answers the queries arriving on u until it is closed. It reads
+// and sends in batches and never waits to send (package udpio): a reply
+// that does not fit the send buffer, or whose destination does not
+// answer Neighbor Discovery, is dropped and counted, so that spoofed
+// on-link sources cannot hold back the answers to real clients.
 func (s *Server) serveUDP(u *net.UDPConn) error {
-	buf := make([]byte, 65535)
+	rc, err := u.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("DNS over UDP on %v: %w", u.LocalAddr(), err)
+	}
+	r := udpio.NewReader(rc, udpBatch, udpReadSize, s.ifname)
+	w := udpio.NewWriter(rc, udpBatch)
 	for {
-		n, from, err := u.ReadFromUDPAddrPort(buf)
+		n, err := r.Read()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
 			return fmt.Errorf("reading DNS over UDP on %v: %w", u.LocalAddr(), err)
 		}
-		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		out, ok := s.handle(buf[:n], UDP, from)
-		if !ok {
-			continue
+		s.countRxDrops(r)
+		now := time.Now()
+		for i := range n {
+			m := &r.Msgs[i]
+			from := netip.AddrPortFrom(m.Src.Addr().Unmap(), m.Src.Port())
+			if m.Truncated {
+				s.c.drop(DropMalformed)
+				continue
+			}
+			out, ok := s.handle(m.Buf[:m.N], UDP, from)
+			if !ok {
+				continue
+			}
+			if !s.guard.Allow(from.Addr(), now) {
+				s.notSent(DropNeighbour, from, now, nil)
+				continue
+			}
+			w.Add(out, from, m.Scope)
 		}
-		if _, err := u.WriteToUDPAddrPort(out, from); err != nil {
-			s.c.drop(DropWrite)
-			s.log.Debug("cannot send DNS response", "client", from, "error", err)
+		s.flush(w, now)
+	}
+}
+
+// flush sends the responses w holds and counts those not sent.
+func (s *Server) flush(w *udpio.Writer, now time.Time) {
+	n := w.Len()
+	if n == 0 {
+		return
+	}
+	if _, err := w.Flush(); err != nil {
+		return // closed
+	}
+	for _, err := range w.Errs[:n] {
+		switch {
+		case err == nil:
+		case errors.Is(err, udpio.ErrWouldBlock):
+			s.notSent(DropSendBuffer, netip.AddrPort{}, now, err)
+		default:
+			s.notSent(DropWrite, netip.AddrPort{}, now, err)
 		}
+	}
+}
+
+// countRxDrops counts the growth of the socket's SO_RXQ_OVFL counter as
+// DropReceiveQueue.
+func (s *Server) countRxDrops(r *udpio.Reader) {
+	v, ok := r.Drops()
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	last := s.rxDrops[r]
+	s.rxDrops[r] = v
+	s.mu.Unlock()
+	if v > last {
+		s.c.dropN(DropReceiveQueue, uint64(v-last))
+	}
+}
+
+// notSent counts a response not sent for reason and logs it, at most
+// sendLogsPerSecond times a second with the number suppressed since.
+func (s *Server) notSent(reason string, to netip.AddrPort, now time.Time, err error) {
+	s.c.drop(reason)
+	if n, ok := s.sendLogs.allow(now); ok {
+		args := []any{"reason", reason, "suppressed", n}
+		if to.IsValid() {
+			args = append(args, "client", to)
+		}
+		if err != nil {
+			args = append(args, "error", err)
+		}
+		s.log.Warn("DNS response not sent", args...)
 	}
 }
 
@@ -400,4 +535,35 @@ func (s *Server) handle(b []byte, t Transport, client netip.AddrPort) ([]byte, b
 		s.onQuery(client, res.Question, res.Rcode)
 	}
 	return out, true
+}
+
+// sendLogsPerSecond bounds the "DNS response not sent" log records.
+const sendLogsPerSecond = 10
+
+// logLimiter lets through at most perSecond log records a second and
+// counts the rest.
+type logLimiter struct {
+	mu         sync.Mutex
+	perSecond  int
+	window     time.Time
+	n          int
+	suppressed int
+}
+
+// allow reports whether a record may be logged now and, if so, how many
+// were suppressed since the last one logged.
+func (l *logLimiter) allow(now time.Time) (int, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.window) >= time.Second || now.Before(l.window) {
+		l.window, l.n = now, 0
+	}
+	if l.n >= l.perSecond {
+		l.suppressed++
+		return 0, false
+	}
+	l.n++
+	s := l.suppressed
+	l.suppressed = 0
+	return s, true
 }

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
@@ -18,6 +20,7 @@ import (
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
 	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
 )
 
 // floodConfig serves metrics on the router namespace's loopback and
@@ -317,4 +320,175 @@ func TestRSFlood(t *testing.T) {
 			t.Errorf("%s's RS after the flood answered after %v, want at most %v (+%v)", p.h.Name, d, maxRADelay, answerSlack)
 		}
 	}
+}
+
+// TestRSFloodManySources floods ralab with 10,000 RS from 1,000
+// addresses, 10 from each, as a flooding tool sends them (round after
+// round), and checks that a host that solicits during the flood with
+// rdisc6 is answered within 1.5 s: the flood's sources soon send more RS
+// than a host does and only get the part of the unicast budget that is
+// not kept for hosts (advertiser.ReasonNoisySource). The unicast RAs stay
+// within the global token bucket.
+func TestRSFloodManySources(t *testing.T) {
+	netlabtest.RequireTool(t, "rdisc6", "ndisc6")
+	t.Parallel()
+	const sources = 1000
+	l := newLab(t, floodConfig)
+	// The kernel of a forwarding interface creates a neighbor entry for
+	// the source of every RS it receives, option or not (Linux
+	// ndisc_recv_rs). A thousand sources would overflow the neighbor
+	// table, which all namespaces share (gc_thresh3, default 1024), and
+	// every namespace's sends to new neighbors, the host's included, would
+	// fail with EINVAL for a while. ralab does not need forwarding.
+	if err := l.Router().Sysctl(t.Context(), "net.ipv6.conf."+netlab.BridgeName+".forwarding", "0"); err != nil {
+		t.Fatal(err)
+	}
+	c2 := l.Host(t, "c2", mac2)
+	created := time.Now()
+	c3 := l.Host(t, "c3", "02:00:00:00:02:03")
+	// The new host's own start-up RS (up to 3, 4 s apart) lie behind it
+	// when it runs rdisc6, as for a host that joined a while ago.
+	time.Sleep(time.Until(created.Add(advertiser.NoisyWindow + time.Second)))
+
+	floodStart := time.Now()
+	floodErr := make(chan error, 1)
+	go func() { floodErr <- spoofRS(c3, sources, floodCount, floodSpread) }()
+	// Midway: every flood source has sent 5 RS.
+	time.Sleep(floodSpread / 2)
+	probe := time.Now()
+	out, err := c2.Run(t.Context(), "rdisc6", "-1", "-r", "1", "-w", "1500", c2.IfName)
+	took := time.Since(probe)
+	if err != nil {
+		t.Errorf("rdisc6 during the flood got no RA within 1.5 s: %v\n%s", err, out)
+	}
+	t.Logf("rdisc6 during the flood returned after %v", took)
+	if err := <-floodErr; err != nil {
+		t.Fatal(err)
+	}
+	floodEnd := time.Now()
+	t.Logf("sent %d RS from %d addresses in %v", floodCount, sources, floodEnd.Sub(floodStart))
+	if l.ralab.Exited() {
+		t.Fatalf("ralab exited: %v", l.ralab.Err())
+	}
+
+	noisy := `ralab_rs_answers_suppressed_total{interface="lab0",reason="noisy-source"}`
+	drops := `ralab_socket_receive_drops_total{interface="lab0",socket="ndp"}`
+	received := `ralab_rs_received_total{interface="lab0"}`
+	m, err := metric(t.Context(), l.Router(), []string{noisy, drops, received})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m[noisy] == 0 {
+		t.Errorf("%s is 0 after the flood", noisy)
+	}
+	for _, s := range []string{noisy, drops, received} {
+		t.Logf("%s %v", s, m[s])
+	}
+	// The flood is counted, not logged line by line.
+	if b, err := os.ReadFile(l.ralab.Stderr); err != nil || bytes.Count(b, []byte("\n")) > 100 {
+		t.Errorf("ralab logged %d lines by the end of the flood, want at most 100 (%v)", bytes.Count(b, []byte("\n")), err)
+	}
+
+	_, pkts := l.stopCapture(t)
+	ras := routerAds(t, pkts)
+	var rs []packet
+	for _, x := range solicitations(pkts, c2.LinkLocal()) {
+		if !x.At.Before(probe) {
+			rs = append(rs, x)
+		}
+	}
+	if len(rs) == 0 {
+		t.Fatal("the host's RS during the flood was not captured")
+	}
+	a, ok := answer(ras, rs[0])
+	if !ok {
+		t.Fatal("the host's RS during the flood got no RA")
+	}
+	d := a.At.Sub(rs[0].At)
+	t.Logf("the host's RS during the flood answered by an RA to %s after %v", a.Dst, d)
+	if d > maxRADelay+answerSlack {
+		t.Errorf("the host's RS during the flood answered after %v, want at most %v (+%v)", d, maxRADelay, answerSlack)
+	}
+	unicast := 0
+	for _, r := range between(ras, floodStart, floodEnd.Add(time.Second)) {
+		if r.Dst != allNodes {
+			unicast++
+		}
+	}
+	lim := advertiser.DefaultLimits
+	window := floodEnd.Add(time.Second).Sub(floodStart)
+	if limit := lim.UnicastBurst + int(lim.UnicastRate*window.Seconds()); unicast > limit {
+		t.Errorf("%d unicast RAs in the %v of the flood, want at most %d", unicast, window, limit)
+	}
+	t.Logf("%d unicast RAs during the flood", unicast)
+}
+
+// spoofRS sends n Router Solicitations from h to all-routers, round robin
+// from the link-local addresses fe80::1:0 to fe80::1:<sources-1>, as a
+// flooding tool forges them, spread evenly over spread. It writes whole
+// IPv6 packets on a raw socket (IPV6_HDRINCL), so the addresses need not
+// be h's. The RS carry no Source Link-Layer Address option, which would
+// name h's MAC address for every source.
+func spoofRS(h *netlab.Host, sources, n int, spread time.Duration) error {
+	var (
+		fd  int
+		ifi *net.Interface
+	)
+	err := h.Do(func() error {
+		var err error
+		if ifi, err = net.InterfaceByName(h.IfName); err != nil {
+			return err
+		}
+		fd, err = unix.Socket(unix.AF_INET6, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("raw socket in %s: %w", h.Namespace, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_HDRINCL, 1); err != nil {
+		return fmt.Errorf("IPV6_HDRINCL: %w", err)
+	}
+	to := &unix.SockaddrInet6{Addr: allRouter.As16(), ZoneId: uint32(ifi.Index)}
+	start := time.Now()
+	for i := range n {
+		if i%20 == 0 {
+			time.Sleep(time.Until(start.Add(spread * time.Duration(i) / time.Duration(n))))
+		}
+		j := i % sources
+		src := netip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80, 13: 1, 14: byte(j >> 8), 15: byte(j)})
+		if err := unix.Sendto(fd, rsPacket(src), 0, to); err != nil {
+			return fmt.Errorf("RS %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// rsPacket returns an IPv6 packet from src to all-routers with hop limit
+// 255 carrying a Router Solicitation without options (RFC 4861 §4.1) and
+// its ICMPv6 checksum (RFC 4443 §2.3).
+func rsPacket(src netip.Addr) []byte {
+	const ip6, icmp = 40, 8
+	b := make([]byte, ip6+icmp)
+	b[0] = 0x60
+	binary.BigEndian.PutUint16(b[4:], icmp)
+	b[6], b[7] = 58, 255
+	s, d := src.As16(), allRouter.As16()
+	copy(b[8:], s[:])
+	copy(b[24:], d[:])
+	m := b[ip6:]
+	m[0] = 133
+	// Pseudo-header (addresses, length, next header), then the message.
+	var sum uint32
+	for _, p := range [][]byte{b[8:40], m} {
+		for i := 0; i+1 < len(p); i += 2 {
+			sum += uint32(binary.BigEndian.Uint16(p[i:]))
+		}
+	}
+	sum += icmp + 58
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	binary.BigEndian.PutUint16(m[2:], ^uint16(sum))
+	return b
 }

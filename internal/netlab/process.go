@@ -30,7 +30,8 @@ type Process struct {
 // Start runs name with args in the host's namespace as a tracked
 // process. Its standard output and standard error go to
 // "<label>.stdout" and "<label>.stderr" in the host's state directory (a
-// numeric suffix is added to label if taken). When ctx is done, or the lab
+// numeric suffix is added to label if taken). $STATE_DIRECTORY names the
+// host's state directory. When ctx is done, or the lab
 // is closed, the process gets SIGTERM, then SIGKILL after the grace period.
 func (h *Host) Start(ctx context.Context, label, name string, args ...string) (*Process, error) {
 	l := h.lab
@@ -67,6 +68,9 @@ func (h *Host) Start(ctx context.Context, label, name string, args ...string) (*
 	p.cmd = exec.Command("ip", append([]string{"netns", "exec", h.Namespace, name}, args...)...)
 	p.cmd.Stdout = stdout
 	p.cmd.Stderr = stderr
+	// State goes to the host's state directory (systemd's convention,
+	// which ralab serve follows), never to the machine's /var/lib.
+	p.cmd.Env = append(os.Environ(), "STATE_DIRECTORY="+h.dir)
 	// Its own process group: a Ctrl-C on the terminal reaches only ralab,
 	// which then stops the lab's processes in order.
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -110,10 +109,15 @@ func (s *Scenario) At(t time.Duration) (Phase, bool) {
 	return s.Phases[i-1], true
 }
 
-// Load reads and validates the scenario file at path.
+// Load reads (with config.ReadFile: a regular file of at most
+// config.MaxFileBytes) and validates the scenario file at path.
 func Load(path string) (*Scenario, error) {
-	b, err := os.ReadFile(path)
+	b, err := config.ReadFile(path)
 	if err != nil {
+		var e *config.Error
+		if errors.As(err, &e) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("scenario: %w", err)
 	}
 	return Parse(path, b)
@@ -133,7 +137,7 @@ var topKeys = []string{"name", "fids", "description", "realistic", "duration", "
 type parser struct {
 	file  string
 	lines map[string]int
-	errs  []*config.Error
+	errs  config.Problems
 	// invalid are impairments defined with errors already reported, so
 	// that phases naming them raise no second error.
 	invalid map[string]bool
@@ -145,7 +149,7 @@ func (p *parser) fail(key string, raw any, sentinel error, format string, args .
 	if raw != nil {
 		e.Value = config.EchoValue(raw)
 	}
-	p.errs = append(p.errs, e)
+	p.errs.Add(e)
 }
 
 // line finds the line of key or of its nearest known parent.
@@ -164,7 +168,9 @@ func (p *parser) line(key string) int {
 }
 
 // Parse decodes and validates a scenario; name is used in messages. On
-// failure the error joins one *config.Error per problem, in line order.
+// failure the error joins one *config.Error per problem, in line order, at
+// most config.MaxReportedErrors of them and then one with
+// config.ErrMoreProblems.
 func Parse(name string, data []byte) (*Scenario, error) {
 	tree, lines, err := config.DecodeDocument(name, data)
 	if err != nil {
@@ -172,13 +178,8 @@ func Parse(name string, data []byte) (*Scenario, error) {
 	}
 	p := &parser{file: name, lines: lines, invalid: map[string]bool{}}
 	s := p.scenario(tree)
-	if len(p.errs) > 0 {
-		slices.SortStableFunc(p.errs, func(a, b *config.Error) int { return a.Line - b.Line })
-		errs := make([]error, len(p.errs))
-		for i, e := range p.errs {
-			errs[i] = e
-		}
-		return nil, errors.Join(errs...)
+	if err := p.errs.Err(name); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -468,7 +469,7 @@ func (p *parser) adopt(key string, err error) {
 		c.File = p.file
 		c.Key = config.JoinKey(key, c.Key)
 		c.Line = p.line(c.Key)
-		p.errs = append(p.errs, &c)
+		p.errs.Add(&c)
 	}
 }
 

@@ -1,0 +1,32 @@
+package main
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// serveMetrics are the collectors of ralab serve itself, beside those of
+// the advertisers, DHCPv6 servers and DNS responders.
+type serveMetrics struct {
+	// reloads counts SIGHUP reloads by result: applied, or rejected (the
+	// running configuration stays).
+	reloads *prometheus.CounterVec
+	// observer is 1 while an interface's observer runs, 0 when it is
+	// configured but could not start (its directory, its socket).
+	observer *prometheus.GaugeVec
+}
+
+// newServeMetrics creates the collectors and registers them with reg.
+func newServeMetrics(reg prometheus.Registerer) *serveMetrics {
+	m := &serveMetrics{
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "ralab", Name: "config_reloads_total",
+			Help: "Configuration reloads (SIGHUP) by result: applied, or rejected (unreadable, too large or invalid file; the running configuration stays).",
+		}, []string{"result"}),
+		observer: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "ralab", Name: "observer_running",
+			Help: "1 while the [interface.observe] observer of an interface runs, 0 when it is configured but could not start (see the log); the interface advertises either way.",
+		}, []string{"interface"}),
+	}
+	m.reloads.WithLabelValues("applied")
+	m.reloads.WithLabelValues("rejected")
+	reg.MustRegister(m.reloads, m.observer)
+	return m
+}
