@@ -12,8 +12,9 @@ import (
 // TestCentralRules pins the rules scripts/mutation-check breaks: a DHCPv6
 // Reply configures a client only in answer to its own request (RFC 8415
 // §16.10, §18.2.10), an RDNSS lifetime 0 withdraws the server at once and
-// a lifetime runs out (RFC 8106 §5.1, §5.3.1). Each case states what the
-// client holds at the end, by channel.
+// a lifetime runs out (RFC 8106 §5.1, §5.3.1), also for a client that
+// keeps each router's offer apart (dhcpcd, F15). Each case states what
+// the client holds at the end, by channel.
 func TestCentralRules(t *testing.T) {
 	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
 	cid := opt6(opt6ClientID, duidLL(clientMAC)...)
@@ -137,6 +138,34 @@ func TestCentralRules(t *testing.T) {
 			},
 			end:  100,
 			want: got{Verdict: VerdictDNSLost},
+		},
+		{
+			name: "dhcpcd keeps servers per router: one router's offer runs out, the other's lifetime 0 ends the last",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(40*time.Second, dnsServer)})),
+					at(1.5, dhcpcdIR(5)), at(1.51, reply(clientMAC, clientLL, 5, sid, cid)),
+					at(20, ra(t, raSpec{from: router2MAC, src: router2LL, lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(60, ra(t, raSpec{from: router2MAC, src: router2LL, lifetime: 1800 * time.Second, rdnss: rdnss(0, dnsServer)})),
+				}
+			},
+			end:  70,
+			want: got{Verdict: VerdictDNSLost, LostAt: 60, Reason: []string{"withdrawn"}},
+		},
+		{
+			name: "dhcpcd keeps servers per router: another router's lifetime 0 leaves a running offer",
+			frames: func(t *testing.T) []tf {
+				return []tf{
+					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
+					at(1.1, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(1.5, dhcpcdIR(5)), at(1.51, reply(clientMAC, clientLL, 5, sid, cid)),
+					at(20, ra(t, raSpec{from: router2MAC, src: router2LL, lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
+					at(60, ra(t, raSpec{from: router2MAC, src: router2LL, lifetime: 1800 * time.Second, rdnss: rdnss(0, dnsServer)})),
+				}
+			},
+			end:  70,
+			want: got{Verdict: VerdictDNSOK, Sources: []string{ViaRA}},
 		},
 	}
 	for _, tt := range tests {
