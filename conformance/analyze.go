@@ -1,44 +1,41 @@
 package conformance
 
 import (
-	"bufio"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"time"
-
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // ErrUnknownFormat is returned for input that is neither pcap nor pcapng.
 var ErrUnknownFormat = errors.New("not a pcap or pcapng capture")
 
-// ErrUnsupportedLinkType is returned for captures whose link type is
-// neither Ethernet nor Linux "cooked" capture (tcpdump -i any).
+// CheckCapture is the Finding ID of what the capture file itself says
+// about the report: packets on interfaces of a link type the observer
+// cannot read, MACs it had to synthesise.
+const CheckCapture = "CAPTURE"
+
+// ErrUnsupportedLinkType is returned for captures none of whose packets
+// is on a link the observer reads: Ethernet, Linux cooked capture (SLL,
+// SLL2: tcpdump -i any) or raw IP.
 var ErrUnsupportedLinkType = errors.New("unsupported capture link type (capture on an Ethernet interface)")
 
-// packetReader is what pcapgo's pcap and pcapng readers share.
-type packetReader interface {
-	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
-	LinkType() layers.LinkType
-}
-
-// Analyze reads a pcap or pcapng capture of Ethernet frames or Linux
-// cooked records (the format is detected from its magic number) and returns the report as of its last
-// packet. It is the offline counterpart of feeding a live Tracker: the
-// report is the same. A capture cut short (a truncated last packet) still
-// gives a report, with a link-level finding saying so.
+// Analyze reads a pcap or pcapng capture, gzip-compressed or not (the
+// format is detected from its magic number), of Ethernet, Linux cooked
+// (SLL, SLL2) or raw IP packets, and returns the report as of the end of
+// the capture: the latest isb_endtime its interfaces record, else its
+// last packet. It is the offline counterpart of feeding a live Tracker:
+// the report is the same. Packets on interfaces of other link types are
+// counted, skipped and reported as a CheckCapture finding per
+// interface. A capture cut short (a truncated last packet) still gives a
+// report, with a link-level finding saying so.
 func Analyze(r io.Reader) (*Report, error) {
 	return AnalyzeAt(r, time.Time{})
 }
 
 // AnalyzeAt is Analyze as of time at: frames captured after at are
 // ignored, and verdicts are those at that moment (Report.End is at). A
-// zero at means the capture's last packet, as Analyze.
+// zero at means the end of the capture, as Analyze.
 func AnalyzeAt(r io.Reader, at time.Time) (*Report, error) {
 	return AnalyzeWith(r, AnalyzeOptions{At: at})
 }
@@ -56,63 +53,112 @@ func AnalyzeWith(r io.Reader, o AnalyzeOptions) (*Report, error) {
 	to := o.Tracker
 	to.Source.Kind = SourceFile
 	t := NewTracker(to)
-	if err := t.readCapture(r, o.At); err != nil {
+	end, err := t.readCapture(r, o.At)
+	if err != nil {
 		return nil, err
+	}
+	if o.At.IsZero() {
+		o.At = end
 	}
 	return t.Report(o.At), nil
 }
 
-// ReadCapture feeds every frame of a pcap or pcapng capture to t.
-func (t *Tracker) ReadCapture(r io.Reader) error {
-	return t.readCapture(r, time.Time{})
+// capLink is the state of one capture interface.
+type capLink struct {
+	conv             *linkConverter
+	packets, skipped int
 }
 
-// readCapture is ReadCapture that stops at the first frame after until
-// (zero: none).
-func (t *Tracker) readCapture(r io.Reader, until time.Time) error {
-	br := bufio.NewReaderSize(r, 1<<16)
-	magic, err := br.Peek(4)
+// readCapture feeds every frame of a pcap or pcapng capture to t, up to
+// the first frame after until (zero: none). It returns the end of the
+// capture: the latest isb_endtime when it is after the last packet, else
+// the last packet (zero for an empty capture).
+func (t *Tracker) readCapture(r io.Reader, until time.Time) (time.Time, error) {
+	cr, err := newCapReader(r)
 	if err != nil {
-		return fmt.Errorf("conformance: reading capture header: %w", ErrUnknownFormat)
+		return time.Time{}, err
 	}
-	var pr packetReader
-	switch binary.LittleEndian.Uint32(magic) {
-	case 0x0a0d0d0a: // pcapng Section Header Block (same in both byte orders)
-		pr, err = pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
-	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1: // pcap, µs or ns, either byte order
-		pr, err = pcapgo.NewReader(br)
-	default:
-		return fmt.Errorf("conformance: magic %x: %w", magic, ErrUnknownFormat)
+	if !cr.ng && newLinkConverter(cr.ifaces[0].LinkType, true) == nil {
+		return time.Time{}, fmt.Errorf("conformance: %s: %w", linkTypeName(cr.ifaces[0].LinkType), ErrUnsupportedLinkType)
 	}
-	if err != nil {
-		return fmt.Errorf("conformance: %w: %w", ErrUnknownFormat, err)
-	}
-	lt := pr.LinkType()
-	var cooked *sllConverter
-	switch lt {
-	case layers.LinkTypeEthernet:
-	case layers.LinkTypeLinuxSLL, linkTypeLinuxSLL2:
-		cooked = newSLLConverter(lt == linkTypeLinuxSLL2)
-	default:
-		return fmt.Errorf("conformance: link type %s: %w", lt, ErrUnsupportedLinkType)
-	}
+	var links []capLink
+	var last time.Time
 	for {
-		data, ci, err := pr.ZeroCopyReadPacketData()
+		rec, err := cr.next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			break
 		}
 		if err != nil {
 			t.truncated(err)
-			return nil
+			break
 		}
-		if !until.IsZero() && ci.Timestamp.After(until) {
-			return nil
+		if !until.IsZero() && rec.Time.After(until) {
+			break
 		}
-		if cooked != nil {
-			data = cooked.convert(data)
+		for len(links) <= rec.Iface {
+			i := len(links)
+			links = append(links, capLink{conv: newLinkConverter(cr.ifaces[i].LinkType, !cr.ng)})
 		}
-		t.ObserveFrame(data, ci.Timestamp)
+		if rec.Time.After(last) {
+			last = rec.Time
+		}
+		l := &links[rec.Iface]
+		l.packets++
+		if l.conv == nil {
+			l.skipped++
+			t.Observe(Packet{Time: rec.Time, Length: len(rec.Data)})
+			continue
+		}
+		t.ObserveFrame(l.conv.frame(rec.Data), rec.Time)
 	}
+	if err := t.linkFindings(cr, links); err != nil {
+		return time.Time{}, err
+	}
+	if end := cr.end(); end.After(last) {
+		return end, nil
+	}
+	return last, nil
+}
+
+// linkFindings reports, per interface, the packets skipped and the MACs
+// synthesised; it fails when every packet was skipped.
+func (t *Tracker) linkFindings(cr *capReader, links []capLink) error {
+	total, skipped := 0, 0
+	var first string
+	for i, l := range links {
+		total += l.packets
+		skipped += l.skipped
+		ifc := cr.ifaces[i]
+		what := fmt.Sprintf("interface %d", i)
+		if ifc.Name != "" {
+			what += " (" + ifc.Name + ")"
+		}
+		switch {
+		case l.skipped > 0:
+			msg := fmt.Sprintf("%s: %d packets skipped: link type %s is not one the observer reads (Ethernet, Linux cooked SLL/SLL2, raw IP)",
+				what, l.skipped, linkTypeName(ifc.LinkType))
+			if first == "" {
+				first = msg
+			}
+			t.linkFinding(SeverityWarning, msg)
+		case l.conv.raw() && l.packets > 0:
+			t.linkFinding(SeverityInfo, what+": raw IP, no link-layer header: clients are keyed by the link-layer "+
+				"address of their Neighbor Discovery options, else the MAC of an EUI-64 interface identifier, else a "+
+				"locally administered MAC hashed from the interface identifier; one host's addresses with different "+
+				"interface identifiers (temporary or RFC 7217 stable-privacy addresses) show as separate clients")
+		}
+	}
+	if total > 0 && skipped == total {
+		return fmt.Errorf("conformance: %s: %w", first, ErrUnsupportedLinkType)
+	}
+	return nil
+}
+
+// linkFinding adds a CheckCapture finding about the capture file.
+func (t *Tracker) linkFinding(severity, msg string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.linkFind.add(Finding{ID: CheckCapture, Severity: severity, Time: t.start, Message: msg}, "capture:"+msg)
 }
 
 // truncated records that the capture ended in a damaged packet.
@@ -121,70 +167,4 @@ func (t *Tracker) truncated(err error) {
 	defer t.mu.Unlock()
 	t.linkFind.add(Finding{ID: CheckDecode, Severity: SeverityWarning, Time: t.last,
 		Message: fmt.Sprintf("capture ends in a damaged record after packet %d: %v", t.packets, err)}, "truncated")
-}
-
-// linkTypeLinuxSLL2 is LINKTYPE_LINUX_SLL2 (tcpdump.org link types).
-const linkTypeLinuxSLL2 layers.LinkType = 276
-
-// maxLearned bounds the IPv6-to-MAC map of an sllConverter.
-const maxLearned = 1 << 16
-
-// sllConverter turns Linux "cooked" capture records (SLL, SLL2) into
-// Ethernet frames. The cooked header has the sender's MAC but not the
-// destination's: that is the group MAC for multicast (RFC 2464 §7) and,
-// for unicast, the MAC learned from earlier packets from that address
-// (zero when unknown).
-type sllConverter struct {
-	v2      bool
-	learned map[netip.Addr]MAC
-	buf     []byte
-}
-
-func newSLLConverter(v2 bool) *sllConverter {
-	return &sllConverter{v2: v2, learned: make(map[netip.Addr]MAC)}
-}
-
-// convert returns an Ethernet frame for cooked record b, or b itself when
-// it is too short to convert (the decoder then reports it).
-func (s *sllConverter) convert(b []byte) []byte {
-	var proto uint16
-	var halen int
-	var addr, payload []byte
-	if s.v2 {
-		// SLL2: protocol(2) reserved(2) ifindex(4) hatype(2) pkttype(1)
-		// halen(1) address(8).
-		if len(b) < 20 {
-			return b
-		}
-		proto, halen, addr, payload = binary.BigEndian.Uint16(b[0:2]), int(b[11]), b[12:20], b[20:]
-	} else {
-		// SLL: pkttype(2) hatype(2) halen(2) address(8) protocol(2).
-		if len(b) < 16 {
-			return b
-		}
-		halen, addr, proto, payload = int(binary.BigEndian.Uint16(b[4:6])), b[6:14], binary.BigEndian.Uint16(b[14:16]), b[16:]
-	}
-	var src, dst MAC
-	if halen == 6 {
-		copy(src[:], addr[:6])
-	}
-	if proto == 0x86dd && len(payload) >= 40 {
-		sip := netip.AddrFrom16([16]byte(payload[8:24]))
-		dip := netip.AddrFrom16([16]byte(payload[24:40]))
-		if halen == 6 && !sip.IsUnspecified() && (len(s.learned) < maxLearned || s.learned[sip] != (MAC{})) {
-			s.learned[sip] = src
-		}
-		if dip.IsMulticast() {
-			d := dip.As16()
-			dst = MAC{0x33, 0x33, d[12], d[13], d[14], d[15]}
-		} else {
-			dst = s.learned[dip]
-		}
-	} else if proto == 0x0800 {
-		dst = MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
-	}
-	s.buf = append(s.buf[:0], dst[:]...)
-	s.buf = append(s.buf, src[:]...)
-	s.buf = binary.BigEndian.AppendUint16(s.buf, proto)
-	return append(s.buf, payload...)
 }

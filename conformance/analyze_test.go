@@ -119,7 +119,7 @@ func TestAnalyzeAt(t *testing.T) {
 func TestAnalyzeErrors(t *testing.T) {
 	var raw bytes.Buffer
 	w := pcapgo.NewWriter(&raw)
-	if err := w.WriteFileHeader(65536, layers.LinkTypeRaw); err != nil {
+	if err := w.WriteFileHeader(65536, layers.LinkTypeIEEE802_11); err != nil {
 		t.Fatal(err)
 	}
 	full := pcapBytes(t, scenarioFrames(t), false)
@@ -131,7 +131,7 @@ func TestAnalyzeErrors(t *testing.T) {
 		{name: "empty", in: nil, want: ErrUnknownFormat},
 		{name: "text", in: []byte("hello world"), want: ErrUnknownFormat},
 		{name: "pcap header cut", in: full[:10], want: ErrUnknownFormat},
-		{name: "raw IP", in: raw.Bytes(), want: ErrUnsupportedLinkType},
+		{name: "802.11", in: raw.Bytes(), want: ErrUnsupportedLinkType},
 		{name: "truncated last packet", in: full[:len(full)-5], want: nil},
 	}
 	for _, tt := range tests {
@@ -147,68 +147,9 @@ func TestAnalyzeErrors(t *testing.T) {
 	}
 }
 
-func TestAnalyzeCooked(t *testing.T) {
-	frames := scenarioFrames(t)
-	want := run(frames, 0)
-	for _, v2 := range []bool{false, true} {
-		t.Run(fmt.Sprintf("sll2=%v", v2), func(t *testing.T) {
-			var buf bytes.Buffer
-			w := pcapgo.NewWriter(&buf)
-			lt := layers.LinkTypeLinuxSLL
-			if v2 {
-				lt = linkTypeLinuxSLL2
-			}
-			if err := w.WriteFileHeader(65536, lt); err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range frames {
-				src, proto, payload := f.b[6:12], f.b[12:14], f.b[14:]
-				var hdr []byte
-				if v2 {
-					hdr = append(append([]byte{}, proto...), 0, 0, 0, 0, 0, 2, 0, 1, 0, 6)
-					hdr = append(append(hdr, src...), 0, 0)
-				} else {
-					hdr = append([]byte{0, 0, 0, 1, 0, 6}, src...)
-					hdr = append(append(hdr, 0, 0), proto...)
-				}
-				rec := append(hdr, payload...)
-				if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: t0.Add(f.at), CaptureLength: len(rec), Length: len(rec)}, rec); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, err := Analyze(&buf)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(viewOf(want), viewOf(got)); diff != "" {
-				t.Errorf("verdicts from a cooked capture (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(want.Clients[0].Reason, got.Clients[0].Reason); diff != "" {
-				t.Errorf("reason (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-// pcapOf returns a pcap file of frames.
-func pcapOf(t testing.TB, frames []tf) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	w := pcapgo.NewWriter(&buf)
-	if err := w.WriteFileHeader(65536, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
-	for _, fr := range frames {
-		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: t0.Add(fr.at), CaptureLength: len(fr.b), Length: len(fr.b)}, fr.b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return buf.Bytes()
-}
-
 // FuzzAnalyze checks that no capture file makes Analyze panic.
 func FuzzAnalyze(f *testing.F) {
-	f.Add(pcapOf(f, scenarioFrames(f)))
+	f.Add(pcapOf(f, linkTypeEthernet, scenarioFrames(f)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if r, err := Analyze(bytes.NewReader(b)); err == nil && r == nil {
 			t.Fatal("Analyze returned neither a report nor an error")
@@ -218,7 +159,7 @@ func FuzzAnalyze(f *testing.F) {
 
 // benchCapture builds a synthetic capture: clients joining, soliciting,
 // asking DHCPv6 and querying DNS, with periodic RAs.
-func benchCapture(b *testing.B, clients int) []tf {
+func benchCapture(b testing.TB, clients int) []tf {
 	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
 	var frames []tf
 	ts := 0.0
@@ -260,7 +201,7 @@ func BenchmarkTrack(b *testing.B) {
 // BenchmarkAnalyze measures a whole pcap file: read, decode, track, report.
 func BenchmarkAnalyze(b *testing.B) {
 	frames := benchCapture(b, 2000)
-	capture := pcapOf(b, frames)
+	capture := pcapOf(b, linkTypeEthernet, frames)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {

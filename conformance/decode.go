@@ -91,10 +91,11 @@ const (
 
 // ICMPv6 Neighbor Discovery message types (RFC 4861 §4).
 const (
-	icmpRS = 133
-	icmpRA = 134
-	icmpNS = 135
-	icmpNA = 136
+	icmpRS       = 133
+	icmpRA       = 134
+	icmpNS       = 135
+	icmpNA       = 136
+	icmpRedirect = 137
 )
 
 // Packet is one decoded frame. Only the parts the observer models are
@@ -287,11 +288,13 @@ func (p *Packet) decodeIPv6(b []byte) {
 	p.Proto = next
 	switch next {
 	case protoICMPv6:
-		if complete {
+		if complete && len(payload) > 0 && payload[0] >= icmpRS && payload[0] <= icmpRedirect {
+			// Only Neighbor Discovery is modelled: other ICMPv6
+			// messages are not checked.
 			p.verifyChecksum6(payload, protoICMPv6, "ICMPv6")
 		}
 		p.decodeICMPv6(payload)
-		if p.Fragmented && p.ICMPType >= icmpRS && p.ICMPType <= 137 && p.ICMPType != icmpRA {
+		if p.Fragmented && p.ICMPType >= icmpRS && p.ICMPType <= icmpRedirect && p.ICMPType != icmpRA {
 			// RAs get their own finding (R8); RFC 6980 §5 covers all ND.
 			p.problem(CheckDecode, "RFC 6980 §5", "fragmented Neighbor Discovery message (ICMPv6 type %d): receivers MUST drop it", p.ICMPType)
 		}
@@ -348,21 +351,20 @@ func (p *Packet) verifyChecksum6(b []byte, proto uint8, what string) {
 	if fold(sum16(ph, b)) == 0xffff {
 		return
 	}
-	pr := Problem{ID: CheckDecode, RFC: "RFC 8200 §8.1", Message: what + " checksum is wrong"}
+	warning := false
 	if proto == protoICMPv6 {
 		p.ICMPChecksumBad = true
 	} else {
 		// A frame captured on the sending host before checksum offload
 		// holds only the pseudo-header sum (Linux CHECKSUM_PARTIAL): that
 		// is not a wire error.
-		off := 6
-		field := uint16(b[off])<<8 | uint16(b[off+1])
+		field := uint16(b[6])<<8 | uint16(b[7])
 		if f := uint16(fold(ph)); field == f || field == ^f {
 			return
 		}
-		pr.Warning = true
+		warning = true
 	}
-	p.Problems = append(p.Problems, pr)
+	p.Problems = append(p.Problems, Problem{ID: CheckDecode, RFC: "RFC 8200 §8.1", Message: what + " checksum is wrong", Warning: warning})
 }
 
 // sum16 adds b to a ones' complement sum as 16-bit big-endian words.
@@ -384,6 +386,29 @@ func fold(sum uint32) uint32 {
 	return sum
 }
 
+// UDP payloads the observer models.
+const (
+	udpOther = iota
+	udpDNS
+	udpDHCPv6
+	udpDHCPv4
+)
+
+// udpKind classifies a datagram by its ports.
+func (p *Packet) udpKind() int {
+	switch {
+	case p.SrcPort == 53 || p.DstPort == 53:
+		return udpDNS
+	case p.IPVersion == 6 && (p.SrcPort == 546 || p.SrcPort == 547 || p.DstPort == 546 || p.DstPort == 547):
+		return udpDHCPv6
+	case p.IPVersion == 4 && (p.SrcPort == 67 || p.SrcPort == 68) && (p.DstPort == 67 || p.DstPort == 68):
+		return udpDHCPv4
+	}
+	return udpOther
+}
+
+// decodeUDP decodes a datagram on a port the observer models; others
+// are not checked (their checksum and length do not matter to it).
 func (p *Packet) decodeUDP(b []byte, complete bool) {
 	if len(b) < 8 {
 		p.problem(CheckDecode, "RFC 768", "UDP header truncated: %d of 8 bytes", len(b))
@@ -391,6 +416,10 @@ func (p *Packet) decodeUDP(b []byte, complete bool) {
 	}
 	p.SrcPort = binary.BigEndian.Uint16(b[0:2])
 	p.DstPort = binary.BigEndian.Uint16(b[2:4])
+	kind := p.udpKind()
+	if kind == udpOther {
+		return
+	}
 	ul := int(binary.BigEndian.Uint16(b[4:6]))
 	if p.IPVersion == 6 && complete {
 		if binary.BigEndian.Uint16(b[6:8]) == 0 {
@@ -405,12 +434,12 @@ func (p *Packet) decodeUDP(b []byte, complete bool) {
 		p.problem(CheckDecode, "RFC 768", "UDP length %d exceeds the %d bytes carried", ul, len(b))
 	}
 	payload := b[8:]
-	switch {
-	case p.SrcPort == 53 || p.DstPort == 53:
+	switch kind {
+	case udpDNS:
 		p.DNS = p.decodeDNS(payload)
-	case p.IPVersion == 6 && (p.SrcPort == 546 || p.SrcPort == 547 || p.DstPort == 546 || p.DstPort == 547):
+	case udpDHCPv6:
 		p.DHCPv6 = p.decodeDHCPv6(payload, 0)
-	case p.IPVersion == 4 && (p.SrcPort == 67 || p.SrcPort == 68) && (p.DstPort == 67 || p.DstPort == 68):
+	case udpDHCPv4:
 		p.DHCPv4 = p.decodeDHCPv4(payload)
 	}
 }

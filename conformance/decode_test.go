@@ -193,6 +193,14 @@ func TestDecodeOther(t *testing.T) {
 	udp[4], udp[5] = byte((8+len(dhcp4))>>8), byte(8+len(dhcp4))
 	frame4 := append(append(append(append([]byte{}, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), clientMAC[:]...), 8, 0), append(append(ip4, udp...), dhcp4...)...)
 
+	udpBad := func(port uint16) []byte {
+		f := append([]byte{}, udp6(clientMAC, routerMAC, clientLL, dnsServer, 40000, port, make([]byte, 40))...)
+		f[14+40+6] ^= 0xff // the UDP checksum
+		return f
+	}
+	echo := append([]byte{}, ip6(clientMAC, routerMAC, clientLL, dnsServer, protoICMPv6, []byte{128, 0, 0, 0, 0, 1, 0, 1, 'p', 'i', 'n', 'g'}, ip6opts{})...)
+	echo[14+40+2] ^= 0xff // the ICMPv6 checksum
+
 	type want struct {
 		DNSID    uint16
 		DNSName  string
@@ -212,6 +220,11 @@ func TestDecodeOther(t *testing.T) {
 		{name: "dns garbage", frame: udp6(clientMAC, routerMAC, clientLL, dnsServer, 4000, 53, []byte{0, 1, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 5}), want: want{DNSID: 1, Problems: 1}},
 		{name: "dhcpv4 discover", frame: frame4, want: want{Hostname: "pho", PRL: []uint8{1, 6, 108}}},
 		{name: "runt", frame: []byte{1, 2, 3}, want: want{Problems: 1}},
+		// Only what the observer models is checked: a wrong checksum on
+		// other traffic costs nothing and says nothing.
+		{name: "unmodelled UDP, wrong checksum", frame: udpBad(443), want: want{}},
+		{name: "ICMPv6 echo, wrong checksum", frame: echo, want: want{}},
+		{name: "DNS port, wrong checksum", frame: udpBad(53), want: want{Problems: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,7 +7,10 @@
 // Decode turns one frame into a Packet, tolerantly: malformed pieces are
 // recorded and the rest is kept. A Tracker consumes Packets (from a file
 // through Analyze, or live) and produces a Report, whose JSON form is the
-// versioned schema in SCHEMA.md.
+// versioned schema in SCHEMA.md. Analyze reads pcap and pcapng files,
+// gzip-compressed or not, of Ethernet, Linux cooked (SLL, SLL2) and raw
+// IP links with a reader of its own that does not copy or allocate per
+// packet, and evaluates them at the end of the capture.
 //
 // A false "dns-ok" is the worst error the observer can make: that verdict
 // needs positive evidence, and where the wire cannot tell, the verdict is

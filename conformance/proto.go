@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-
-	"github.com/miekg/dns"
 )
 
 // DHCPv6 message types (RFC 8415 §7.3).
@@ -281,8 +279,8 @@ func (p *Packet) decodeDHCPv6Option(code uint16, d []byte, m *DHCPv6, depth int)
 	}
 }
 
-// DNSMessage is a decoded DNS message (RFC 1035 §4.1), parsed with
-// github.com/miekg/dns.
+// DNSMessage is a decoded DNS message (RFC 1035 §4.1): the parts the
+// observer uses (see dnsWalker).
 type DNSMessage struct {
 	// ID is the query id.
 	ID uint16
@@ -296,29 +294,6 @@ type DNSMessage struct {
 	Type uint16
 	// Answers counts answer records.
 	Answers int
-}
-
-func (p *Packet) decodeDNS(b []byte) *DNSMessage {
-	if len(b) < 12 {
-		p.problem(CheckDecode, "RFC 1035 §4.1.1", "DNS message of %d bytes is shorter than its header", len(b))
-		return nil
-	}
-	d := &DNSMessage{
-		ID:       binary.BigEndian.Uint16(b[0:2]),
-		Response: b[2]&0x80 != 0,
-		Rcode:    int(b[3] & 0x0f),
-	}
-	var m dns.Msg
-	if err := m.Unpack(b); err != nil {
-		p.problem(CheckDecode, "RFC 1035 §4.1", "DNS message does not parse: %v", err)
-		return d
-	}
-	d.Rcode = m.Rcode
-	d.Answers = len(m.Answer)
-	if len(m.Question) > 0 {
-		d.Name, d.Type = m.Question[0].Name, m.Question[0].Qtype
-	}
-	return d
 }
 
 // DHCPv4 message types (RFC 2132 §9.6).

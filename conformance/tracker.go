@@ -358,7 +358,11 @@ func (t *Tracker) observeRS(p *Packet) {
 		c.rs = c.rs[1:]
 	}
 	c.rs = append(c.rs, ev(p, ""))
+	known := c.earlyRS != nil
 	c.noteRS(p)
+	if !known && c.earlyRS != nil {
+		t.follow(c, p.Time, p) // It may identify the client (NetworkManager).
+	}
 	c.event(EventRS, p, "")
 	c.problems(p)
 	checkRS(c, p)
@@ -480,6 +484,9 @@ func (t *Tracker) observeDHCPv4(p *Packet) {
 		}
 		c.event(EventDHCPv4, p, dhcp4TypeName(m.MessageType))
 		checkDHCPv4Request(c, p)
+		if c.sentIPv6 {
+			t.follow(c, p.Time, p) // Its Vendor Class may identify it (Android).
+		}
 		return
 	}
 	if c, ok := t.clients[m.ClientMAC]; ok {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -16,7 +15,8 @@ func init() {
 	commands["analyze"] = command{
 		summary:  "analyse a pcap or pcapng capture: per client, did it get DNS?",
 		synopsis: []string{"FILE [--format json|md|html] [-o OUT] [--at TIME] [--outage-grace D] [--fail-on VERDICT,...]"},
-		description: "Reads a pcap or pcapng capture (Ethernet; FILE - is standard input) and\n" +
+		description: "Reads a pcap or pcapng capture, gzip-compressed or not (Ethernet, Linux\n" +
+			"cooked SLL/SLL2 or raw IP; FILE - is standard input) and\n" +
 			"reports, per client, how it got DNS and whether it kept it, with the failure\n" +
 			"ids (F1-F17) and checks (R, C, N) of docs/field-guide.md and the packet\n" +
 			"numbers of the evidence.\n\n" +
@@ -42,7 +42,7 @@ func runAnalyze(_ context.Context, args []string) error {
 	fs := newFlagSet("analyze")
 	rf := addReportFlags(fs)
 	grace := fs.Duration("outage-grace", conformance.DefaultOutageGrace, "a lapse of a client's DNS shorter than this `duration` is no outage (0s: every lapse counts)")
-	atFlag := fs.String("at", "", "report as of `time`: RFC 3339, a UTC time of day on the capture's date (10:02:00) or an offset from the first packet (+75s); later packets are ignored (default: the last packet)")
+	atFlag := fs.String("at", "", "report as of `time`: RFC 3339, a UTC time of day on the capture's date (10:02:00) or an offset from the first packet (+75s); later packets are ignored (default: the end of the capture, as its interface statistics record it, else its last packet)")
 	failOn := fs.String("fail-on", "", "exit with status 1 when a client's verdict is one of `verdicts` (comma-separated: dns-lost, no-dns, inconclusive)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -77,10 +77,15 @@ func runAnalyze(_ context.Context, args []string) error {
 		defer f.Close()
 		src = f
 	}
-	r, err := conformance.AnalyzeWith(bufio.NewReader(src), conformance.AnalyzeOptions{At: at,
+	r, err := conformance.AnalyzeWith(src, conformance.AnalyzeOptions{At: at,
 		Tracker: conformance.Options{OutageGrace: graceOption(*grace)}})
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, f := range r.Findings {
+		if f.ID == conformance.CheckCapture && f.Severity == conformance.SeverityWarning {
+			fmt.Fprintf(os.Stderr, "ralab analyze: %s: warning: %s\n", path, f.Message)
+		}
 	}
 	if r.Source.Name == "" {
 		name := path
