@@ -149,15 +149,11 @@ func TestAnalyzeErrors(t *testing.T) {
 
 // FuzzAnalyze checks that no capture file makes Analyze panic.
 func FuzzAnalyze(f *testing.F) {
-	var buf bytes.Buffer
-	w := pcapgo.NewWriter(&buf)
-	_ = w.WriteFileHeader(65536, layers.LinkTypeEthernet)
-	for _, fr := range scenarioFrames(f) {
-		_ = w.WritePacket(gopacket.CaptureInfo{Timestamp: t0.Add(fr.at), CaptureLength: len(fr.b), Length: len(fr.b)}, fr.b)
-	}
-	f.Add(buf.Bytes())
+	f.Add(pcapOf(f, linkTypeEthernet, scenarioFrames(f)))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = Analyze(bytes.NewReader(b))
+		if r, err := Analyze(bytes.NewReader(b)); err == nil && r == nil {
+			t.Fatal("Analyze returned neither a report nor an error")
+		}
 	})
 }
 
@@ -205,16 +201,11 @@ func BenchmarkTrack(b *testing.B) {
 // BenchmarkAnalyze measures a whole pcap file: read, decode, track, report.
 func BenchmarkAnalyze(b *testing.B) {
 	frames := benchCapture(b, 2000)
-	var buf bytes.Buffer
-	w := pcapgo.NewWriter(&buf)
-	_ = w.WriteFileHeader(65536, layers.LinkTypeEthernet)
-	for _, fr := range frames {
-		_ = w.WritePacket(gopacket.CaptureInfo{Timestamp: t0.Add(fr.at), CaptureLength: len(fr.b), Length: len(fr.b)}, fr.b)
-	}
+	capture := pcapOf(b, linkTypeEthernet, frames)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := Analyze(bytes.NewReader(buf.Bytes())); err != nil {
+		if _, err := Analyze(bytes.NewReader(capture)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -293,8 +293,12 @@ func TestAnalyzeLinkTypes(t *testing.T) {
 	want := linkViewOf(run(frames, 0))
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	_, _ = zw.Write(ngOf(linkTypeEthernet, frames))
-	_ = zw.Close()
+	if _, err := zw.Write(ngOf(linkTypeEthernet, frames)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		file []byte

@@ -3,10 +3,12 @@ package conformance
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -122,6 +124,11 @@ type labResult struct {
 	// cannotTell names the clients allowed to be inconclusive before
 	// they query DNS, with why (wireCannotTell and the scenario's).
 	cannotTell map[string]string
+	// want is what each client had to come to hold, by MAC, and
+	// holdsNothing the scenario's verdict for a client that ends up
+	// holding nothing, by client name.
+	want         map[string][]netip.Addr
+	holdsNothing map[string]Verdict
 }
 
 // labScenario is one lab run.
@@ -131,13 +138,19 @@ type labScenario struct {
 	// clients are the clients to run, one host each; nil means
 	// labclient.All.
 	clients []*labclient.Client
-	// want returns the servers a client should come to hold; nil means
+	// want returns the servers a client must come to hold; nil means
 	// expectedServers. A client expected to hold nothing is given
 	// settle to show on the wire what it does instead.
 	want   func(*labclient.Client) []netip.Addr
 	settle time.Duration
+	// holdsNothing names, by client name, each client allowed to hold
+	// no server at the end, with the verdict it must get. A client
+	// that holds nothing and is not named here fails the test: the
+	// router gave it no DNS.
+	holdsNothing map[string]Verdict
 	// after, if set, runs once the clients have queried DNS, before the
-	// observer stops.
+	// observer stops; it may change what the clients hold. Without it,
+	// a client that changes its servers while querying fails the test.
 	after func(t *testing.T, lab *netlabtest.Lab, insts []*labclient.Instance)
 	// cannotTell adds to wireCannotTell for this scenario.
 	cannotTell map[string]string
@@ -150,7 +163,7 @@ type labScenario struct {
 // resolver state.
 func runLab(t *testing.T, sc labScenario) labResult {
 	if testing.Short() {
-		t.Skip("lab test skipped in -short mode")
+		netlabtest.SkipOrFail(t, "lab test skipped in -short mode")
 	}
 	lab := netlabtest.New(t)
 	netlabtest.RequireTool(t, "dig", "bind9-dnsutils")
@@ -179,7 +192,8 @@ func runLab(t *testing.T, sc labScenario) labResult {
 	if want == nil {
 		want = expectedServers
 	}
-	res := labResult{held: map[string]labclient.Resolver{}, names: map[string]string{}, cannotTell: maps.Clone(wireCannotTell)}
+	res := labResult{held: map[string]labclient.Resolver{}, names: map[string]string{}, cannotTell: maps.Clone(wireCannotTell),
+		want: map[string][]netip.Addr{}, holdsNothing: sc.holdsNothing}
 	maps.Copy(res.cannotTell, sc.cannotTell)
 	insts := make([]*labclient.Instance, len(clients))
 	for i, c := range clients {
@@ -188,6 +202,7 @@ func runLab(t *testing.T, sc labScenario) labResult {
 		}
 		h := lab.Host(t, fmt.Sprintf("c%d", i+1), labMAC(i))
 		res.names[labMAC(i)] = c.Name
+		res.want[labMAC(i)] = want(c)
 		in, err := c.Start(ctx, h, netlab.HostIfName)
 		if err != nil {
 			t.Fatalf("starting %s: %v", c.Name, err)
@@ -202,7 +217,7 @@ func runLab(t *testing.T, sc labScenario) labResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			want := want(in.Client)
+			want := res.want[in.Host.MAC.String()]
 			if len(want) == 0 {
 				time.Sleep(sc.settle)
 				return
@@ -210,7 +225,7 @@ func runLab(t *testing.T, sc labScenario) labResult {
 			wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 			defer cancel()
 			if _, err := in.WaitResolver(wctx, labclient.HasServers(want...)); err != nil {
-				t.Logf("%s did not come to hold %v (the verdict is checked against what it holds): %v", in.Client.Name, want, err)
+				t.Errorf("%s did not come to hold %v: %v", in.Client.Name, want, err)
 			}
 		}()
 	}
@@ -225,14 +240,17 @@ func runLab(t *testing.T, sc labScenario) labResult {
 		res.heldBefore[in.Host.MAC.String()] = rv
 	}
 	// Each client queries every server it holds, twice (a retry after 1 s
-	// without an answer); dig exits non-zero without an answer: the
-	// queries on the wire are what counts.
+	// without an answer); the lab has no DNS server, so dig exits 9 (no
+	// reply): the queries on the wire are what counts.
 	for _, in := range insts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for _, a := range res.heldBefore[in.Host.MAC.String()].Addrs() {
-				_, _ = in.Host.Run(ctx, "dig", "+time=1", "+tries=2", "+notcp", "@"+a.String(), "lab.example", "AAAA")
+				_, err := in.Host.Run(ctx, "dig", "+time=1", "+tries=2", "+notcp", "@"+a.String(), "lab.example", "AAAA")
+				if ee := (*exec.ExitError)(nil); err != nil && (!errors.As(err, &ee) || ee.ExitCode() != 9) {
+					t.Errorf("%s: dig @%s: %v", in.Client.Name, a, err)
+				}
 			}
 		}()
 	}
@@ -246,15 +264,15 @@ func runLab(t *testing.T, sc labScenario) labResult {
 		if err != nil {
 			t.Fatalf("%s: reading resolver state: %v", in.Client.Name, err)
 		}
-		if !slices.Equal(rv.Addrs(), res.heldBefore[in.Host.MAC.String()].Addrs()) {
-			t.Logf("%s changed its servers while querying: %v then %v", in.Client.Name, res.heldBefore[in.Host.MAC.String()].Addrs(), rv.Addrs())
+		if sc.after == nil && !slices.Equal(rv.Addrs(), res.heldBefore[in.Host.MAC.String()].Addrs()) {
+			t.Errorf("%s changed its servers while querying: %v then %v", in.Client.Name, res.heldBefore[in.Host.MAC.String()].Addrs(), rv.Addrs())
 		}
 		res.held[in.Host.MAC.String()] = rv
 	}
 	// The last dig reply timeout plus the capture's flush.
 	time.Sleep(1500 * time.Millisecond)
-	if err := obs.Stop(); err != nil && !strings.Contains(err.Error(), "terminated") {
-		t.Logf("stopping ralab observe: %v", err)
+	if err := obs.Stop(); err != nil {
+		t.Errorf("stopping ralab observe: %v", err)
 	}
 	b, err := os.ReadFile(liveJSON)
 	if err != nil {
@@ -279,7 +297,7 @@ func runLab(t *testing.T, sc labScenario) labResult {
 			err = os.WriteFile(filepath.Join(dir, t.Name()+".pcapng"), b, 0o644)
 		}
 		if err != nil {
-			t.Logf("keeping the capture: %v", err)
+			t.Errorf("keeping the capture: %v", err)
 		}
 	}
 	return res
@@ -379,24 +397,28 @@ func checkLab(t *testing.T, res labResult) {
 			t.Logf("router %s %s %s: %s", rt.MAC, f.ID, f.Severity, f.Message)
 		}
 	}
+	// Every client holds what the router offered it and is dns-ok from
+	// the channels it holds servers from; one that holds nothing gets the
+	// verdict its scenario names, and fails the test when not named.
 	var want []labView
 	for mac, rv := range res.held {
 		v := labView{MAC: mac, Verdict: VerdictDNSOK, Sources: sourcesOf(rv)}
 		if len(rv.Addrs()) == 0 {
-			v.Verdict = ""
+			verdict, ok := res.holdsNothing[res.names[mac]]
+			if !ok {
+				t.Errorf("%s (%s) holds no DNS server at the end; the router gave it none", mac, res.names[mac])
+			}
+			v.Verdict = verdict
 		}
 		want = append(want, v)
 	}
-	slices.SortFunc(want, func(a, b labView) int { return strings.Compare(a.MAC, b.MAC) })
-	got := labViews(res.live)
-	for i := range got {
-		// A client holding nothing must not be dns-ok; any other
-		// verdict with its reason is acceptable.
-		if i < len(want) && want[i].Verdict == "" && got[i].Verdict != VerdictDNSOK {
-			want[i].Verdict = got[i].Verdict
+	for mac, w := range res.want {
+		if len(w) > 0 && !labclient.HasServers(w...)(res.heldBefore[mac]) {
+			t.Errorf("%s (%s) held %v before the queries, want %v", mac, res.names[mac], res.heldBefore[mac].Addrs(), w)
 		}
 	}
-	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+	slices.SortFunc(want, func(a, b labView) int { return strings.Compare(a.MAC, b.MAC) })
+	if diff := cmp.Diff(want, labViews(res.live), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("live report against the clients' own resolver state (-want +got):\n%s", diff)
 	}
 	// Before any DNS query: dns-ok exactly for the clients holding
@@ -462,9 +484,10 @@ func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() boo
 
 // TestLabDHCPv6Dropped reproduces F9 live: radvd and dnsmasq as in
 // TestLabRadvdDnsmasq, but an nftables rule in the router namespace drops
-// every Information-Request. ISC dhclient, which ignores RDNSS, must be
-// no-dns with F9 and an N1 finding, never dns-ok from the RDNSS the RAs
-// carry; dhcpcd keeps the RDNSS server and is dns-ok from RA only.
+// every Information-Request. ISC dhclient, which ignores RDNSS, must hold
+// nothing and be no-dns with F9 and an N1 finding, never dns-ok from the
+// RDNSS the RAs carry; dhcpcd holds the RDNSS server only and is dns-ok
+// from RA only.
 func TestLabDHCPv6Dropped(t *testing.T) {
 	netlabtest.RequireTool(t, "nft", "nftables")
 	res := runLab(t, labScenario{
@@ -483,12 +506,24 @@ func TestLabDHCPv6Dropped(t *testing.T) {
 		},
 		// dhclient retransmits after about 1, 2 and 4 s (RFC 8415 §15).
 		settle: 10 * time.Second,
+		// dhclient ignores RDNSS and its DHCPv6 is dropped.
+		holdsNothing: map[string]Verdict{"dhclient": VerdictNoDNS},
 	})
 	checkLab(t, res)
+	if got := res.held[labMAC(0)].Addrs(); len(got) != 0 {
+		t.Errorf("dhclient holds %v, want nothing: its Information-Requests are dropped", got)
+	}
+	if got := res.held[labMAC(1)].Addrs(); !slices.Equal(got, []netip.Addr{labRAServer}) {
+		t.Errorf("dhcpcd holds %v, want only %s: its DHCPv6 is dropped, the RDNSS server stays", got, labRAServer)
+	}
 	for _, r := range []*Report{res.live, res.offline} {
 		c := clientByMAC(t, r, labMAC(0))
 		if c.Verdict != VerdictNoDNS || !strings.Contains(c.Reason, "F9") || !hasFinding(c, "N1") {
 			t.Errorf("%s dhclient: want no-dns with F9 and an N1 finding, got %s: %s", r.Source.Kind, c.Verdict, c.Reason)
+		}
+		d := clientByMAC(t, r, labMAC(1))
+		if d.Verdict != VerdictDNSOK || !slices.Equal(d.DNSSources, []string{ViaRA}) {
+			t.Errorf("%s dhcpcd: want dns-ok from RA only, got %s from %v: %s", r.Source.Kind, d.Verdict, d.DNSSources, d.Reason)
 		}
 	}
 }
@@ -496,10 +531,11 @@ func TestLabDHCPv6Dropped(t *testing.T) {
 // TestLabRDNSSWithdrawn loses DNS live: radvd alone serves RDNSS to
 // rdnssd, dhcpcd and systemd-networkd, then stops, and its final RAs
 // withdraw the server (router lifetime 0, RDNSS lifetime 0). Every client
-// must be dns-lost at the moment of the withdrawal, agreeing with its
-// own resolver, which then holds nothing.
+// held the server before and must hold nothing after, and be dns-lost by
+// the withdrawal, at or after it, agreeing with its own resolver.
 func TestLabRDNSSWithdrawn(t *testing.T) {
 	var radvd *netlab.Process
+	var withdrawn time.Time
 	res := runLab(t, labScenario{
 		start: func(t *testing.T, lab *netlabtest.Lab) {
 			netlabtest.RequireTool(t, "radvd", "radvd")
@@ -516,30 +552,36 @@ func TestLabRDNSSWithdrawn(t *testing.T) {
 		clients: []*labclient.Client{labclient.RDNSSD(), labclient.DHCPCD(), labclient.Networkd()},
 		want:    func(*labclient.Client) []netip.Addr { return []netip.Addr{labRAServer} },
 		// Without O=1 they send no DHCPv6, so nothing identifies them.
-		cannotTell: map[string]string{"dhcpcd": "no DHCPv6 without O=1: unidentified", "networkd": "no DHCPv6 without O=1: unidentified"},
+		cannotTell:   map[string]string{"dhcpcd": "no DHCPv6 without O=1: unidentified", "networkd": "no DHCPv6 without O=1: unidentified"},
+		holdsNothing: map[string]Verdict{"rdnssd": VerdictDNSLost, "dhcpcd": VerdictDNSLost, "networkd": VerdictDNSLost},
 		after: func(t *testing.T, _ *netlabtest.Lab, insts []*labclient.Instance) {
+			withdrawn = time.Now()
 			// radvd sends its final RAs on SIGTERM (radvd(8)).
 			if err := radvd.Stop(); err != nil {
-				t.Logf("stopping radvd: %v", err)
+				t.Errorf("stopping radvd: %v", err)
 			}
 			for _, in := range insts {
 				wctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 				if _, err := in.WaitResolver(wctx, func(r labclient.Resolver) bool { return len(r.Addrs()) == 0 }); err != nil {
-					t.Logf("%s still holds servers: %v", in.Client.Name, err)
+					t.Errorf("%s still holds servers after the withdrawal: %v", in.Client.Name, err)
 				}
 				cancel()
 			}
 		},
 	})
 	checkLab(t, res)
-	for mac, rv := range res.held {
-		if len(rv.Addrs()) > 0 {
-			continue
+	for mac := range res.names {
+		if got := res.heldBefore[mac].Addrs(); !slices.Contains(got, labRAServer) {
+			t.Errorf("%s (%s) held %v before the withdrawal, want %s: the withdrawal withdrew nothing", mac, res.names[mac], got, labRAServer)
+		}
+		if got := res.held[mac].Addrs(); len(got) != 0 {
+			t.Errorf("%s (%s) holds %v after the withdrawal, want nothing", mac, res.names[mac], got)
 		}
 		for _, r := range []*Report{res.live, res.offline} {
 			c := clientByMAC(t, r, mac)
-			if c.Verdict != VerdictDNSLost || c.LostAt == nil || !strings.Contains(c.Reason, "withdrawn") {
-				t.Errorf("%s %s (%s): want dns-lost by withdrawal with lost_at, got %s: %s", r.Source.Kind, mac, res.names[mac], c.Verdict, c.Reason)
+			if c.Verdict != VerdictDNSLost || c.Recovered || c.LostAt == nil || c.LostAt.Before(withdrawn) || !strings.Contains(c.Reason, "withdrawn") {
+				t.Errorf("%s %s (%s): want dns-lost, not recovered, by the withdrawal at %s or later, got %s (recovered %v, lost_at %v): %s",
+					r.Source.Kind, mac, res.names[mac], withdrawn.Format(time.StampMilli), c.Verdict, c.Recovered, c.LostAt, c.Reason)
 			}
 		}
 	}

@@ -83,7 +83,9 @@ func TestReportJSON(t *testing.T) {
 		t.Errorf("JSON round trip (-want +got):\n%s", diff)
 	}
 	var raw map[string]any
-	_ = json.Unmarshal(b, &raw)
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
 	if raw["schema"] != SchemaVersion {
 		t.Errorf("schema = %v", raw["schema"])
 	}

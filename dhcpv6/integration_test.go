@@ -308,7 +308,9 @@ func TestIntegrationDhclient(t *testing.T) {
 	if err := server.stop(syscall.SIGTERM); err != nil {
 		t.Errorf("server helper: %v\n%s", err, server.output())
 	}
-	_ = tshark.stop(syscall.SIGINT)
+	if err := tshark.stop(syscall.SIGINT); err != nil {
+		t.Errorf("stopping tshark: %v\n%s", err, tshark.output())
+	}
 	checkCapture(t, pcap)
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/insomniacslk/dhcp/dhcpv6"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
@@ -149,11 +150,24 @@ func TestServerLoopback(t *testing.T) {
 	if dns := reply.Options.DNS(); len(dns) != 1 || !dns[0].Equal(net.ParseIP("2001:db8::99")) {
 		t.Errorf("DNS after Update: %v", dns)
 	}
-	if got := testutil.ToFloat64(m.Replies.WithLabelValues("eth0", "reply")); got != 2 {
-		t.Errorf("replies_sent{type=reply} = %v, want 2", got)
+	// The server counts a reply after sending it: the client may read
+	// it before the count.
+	waitCount(t, "replies_sent{type=reply}", m.Replies.WithLabelValues("eth0", "reply"), 2)
+	waitCount(t, "replies_sent{type=advertise}", m.Replies.WithLabelValues("eth0", "advertise"), 1)
+}
+
+// waitCount waits up to 2 s for counter c to reach want, failing t if it
+// does not or goes beyond.
+func waitCount(t *testing.T, name string, c prometheus.Collector, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	got := testutil.ToFloat64(c)
+	for got < want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		got = testutil.ToFloat64(c)
 	}
-	if got := testutil.ToFloat64(m.Replies.WithLabelValues("eth0", "advertise")); got != 1 {
-		t.Errorf("replies_sent{type=advertise} = %v, want 1", got)
+	if got != want {
+		t.Errorf("%s = %v, want %v", name, got, want)
 	}
 }
 

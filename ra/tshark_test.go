@@ -16,21 +16,8 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
-
-// needTool returns the path of a tool, skipping the test when it is
-// missing, or failing it when CI=true (CI has every tool installed).
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s is not installed: %v", name, err)
-	}
-	return p
-}
 
 // writePcap writes the RA m as one Ethernet frame from mac's link-local
 // address to ff02::1, with a correct ICMPv6 checksum, and returns the file.
@@ -70,7 +57,11 @@ func writePcap(t *testing.T, m *ndp.RouterAdvertisement, mac net.HardwareAddr) s
 
 // TestTshark checks Build's bytes with an independent decoder, tshark.
 func TestTshark(t *testing.T) {
-	tshark := needTool(t, "tshark")
+	netlabtest.RequireTool(t, "tshark", "tshark")
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ifc := fullInterface()
 	ifc.Routes = append(ifc.Routes,
 		config.Route{Prefix: pfx("::/0"), Preference: config.High, Lifetime: sec(600)},

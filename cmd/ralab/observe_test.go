@@ -15,27 +15,21 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/internal/netlab/netlabtest"
 	"github.com/vishvananda/netns"
 )
 
-// needLab skips a test that needs root and tools, or fails it when CI=true,
-// where a skip would hide a broken environment.
+// observeToolPackage names the Debian package of each program
+// TestObserveNamespaces needs.
+var observeToolPackage = map[string]string{"sysctl": "procps", "rdisc6": "ndisc6", "dig": "bind9-dnsutils", "tshark": "tshark"}
+
+// needLab skips a test that needs root and tools through netlabtest, which
+// fails it instead when CI=true.
 func needLab(t *testing.T, tools ...string) {
 	t.Helper()
-	missing := func(reason string) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %s", reason)
-		}
-		t.Skip(reason)
-	}
-	if os.Geteuid() != 0 {
-		missing("needs root to create network namespaces")
-	}
-	for _, tool := range append([]string{"ip", "sysctl"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing("needs " + tool + " in PATH")
-		}
+	netlabtest.RequireLab(t)
+	for _, tool := range append([]string{"sysctl"}, tools...) {
+		netlabtest.RequireTool(t, tool, observeToolPackage[tool])
 	}
 }
 

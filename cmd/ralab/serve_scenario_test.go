@@ -154,8 +154,9 @@ func TestServeScenarioUsage(t *testing.T) {
 // TestServeScenario runs "ralab serve --scenario" with a shortened copy of
 // configs/scenarios/F6-rdnss-omit.toml (normal for 6 s, then every second
 // RA without RDNSS until 16 s) and checks from the capture that RAs carry
-// RDNSS before the second phase and that some lack it after, and that
-// ralab exits 0 after the scenario with final RAs.
+// RDNSS before the second phase and that after it they alternate, one
+// with RDNSS and one without, and that ralab exits 0 after the scenario
+// with final RAs.
 func TestServeScenario(t *testing.T) {
 	requireServeLab(t, "tcpdump")
 	b, err := os.ReadFile("../../configs/scenarios/F6-rdnss-omit.toml")
@@ -196,6 +197,7 @@ func TestServeScenario(t *testing.T) {
 	// phase change (timer and capture latency on a loaded machine).
 	const slack = 500 * time.Millisecond
 	var before, after, afterWithout, final int
+	var omitPhase []bool // per RA of the omit phase: it carries RDNSS
 	for _, r := range serveRAs(t, pcap) {
 		off := r.At.Sub(start)
 		has := len(serveRDNSS(r.Msg)) > 0
@@ -212,11 +214,18 @@ func TestServeScenario(t *testing.T) {
 			if !has {
 				afterWithout++
 			}
+			omitPhase = append(omitPhase, has)
 		}
 	}
 	t.Logf("%d RAs before the omit phase, %d after (%d without RDNSS), %d final", before, after, afterWithout, final)
 	if before < 2 || after < 2 {
 		t.Errorf("want at least 2 RAs in each phase")
+	}
+	for i := 1; i < len(omitPhase); i++ {
+		if omitPhase[i] == omitPhase[i-1] {
+			t.Errorf("RAs of the omit phase with RDNSS (in order): %v; want every second without", omitPhase)
+			break
+		}
 	}
 	if afterWithout == 0 || afterWithout == after {
 		t.Errorf("%d of %d RAs in the omit phase lack RDNSS, want every second", afterWithout, after)

@@ -339,7 +339,7 @@ var toolPackage = map[string]string{"rdisc6": "ndisc6", "tcpdump": "tcpdump", "t
 func requireIntegration(t *testing.T, tools ...string) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("integration test")
+		netlabtest.SkipOrFail(t, "integration test skipped in -short mode")
 	}
 	netlabtest.RequireLab(t)
 	for _, tool := range tools {

@@ -81,3 +81,27 @@ func TestParseControl(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseControl checks that any control data from recvmsg(2) gives
+// what it holds or nothing, never a panic: a timestamp only if it is a
+// valid one, auxdata only from a PACKET_AUXDATA message.
+func FuzzParseControl(f *testing.F) {
+	ts := time.Unix(1795000000, 123456789)
+	f.Add(append(cmsg(unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS, rawTimespec(ts.Unix(), int64(ts.Nanosecond()))),
+		cmsg(unix.SOL_PACKET, unix.PACKET_AUXDATA, rawAuxdata(unix.TP_STATUS_VLAN_VALID, 42, 0x88a8))...))
+	f.Add(cmsg(unix.SOL_PACKET, unix.PACKET_AUXDATA, make([]byte, 8)))
+	f.Add(cmsg(unix.SOL_SOCKET, unix.SCM_TIMESTAMPNS, rawTimespec(-1, 2e9)))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 1, 2, 3})
+	f.Fuzz(func(t *testing.T, oob []byte) {
+		c := parseControl(oob)
+		if !c.time.IsZero() && (c.time.Unix() <= 0 || c.time.Nanosecond() >= 1e9) {
+			t.Fatalf("timestamp %v accepted", c.time)
+		}
+		if c.hasAux && len(oob) < unix.CmsgLen(sizeofAuxdata) {
+			t.Fatalf("auxdata %+v from %d bytes of control data", c.aux, len(oob))
+		}
+		if !c.hasAux && c.aux != (auxdata{}) {
+			t.Fatalf("auxdata %+v without hasAux", c.aux)
+		}
+	})
+}

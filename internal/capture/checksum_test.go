@@ -21,6 +21,14 @@ func serialize(t testing.TB, ls ...gopacket.SerializableLayer) []byte {
 	return bytes.Clone(buf.Bytes())
 }
 
+// must fails t on err.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // goodFrames returns frames with correct checksums and the offset of the
 // checksum in each.
 func goodFrames(t testing.TB) map[string]struct {
@@ -38,18 +46,18 @@ func goodFrames(t testing.TB) map[string]struct {
 
 	udp6 := &layers.UDP{SrcPort: 546, DstPort: 547}
 	v6 := ip6(layers.IPProtocolUDP)
-	_ = udp6.SetNetworkLayerForChecksum(v6)
+	must(t, udp6.SetNetworkLayerForChecksum(v6))
 	tcp6 := &layers.TCP{SrcPort: 40000, DstPort: 53, SYN: true, Window: 1000}
 	v6t := ip6(layers.IPProtocolTCP)
-	_ = tcp6.SetNetworkLayerForChecksum(v6t)
+	must(t, tcp6.SetNetworkLayerForChecksum(v6t))
 	icmp := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(133, 0)}
 	v6i := ip6(layers.IPProtocolICMPv6)
-	_ = icmp.SetNetworkLayerForChecksum(v6i)
+	must(t, icmp.SetNetworkLayerForChecksum(v6i))
 	udp4 := &layers.UDP{SrcPort: 68, DstPort: 67}
-	_ = udp4.SetNetworkLayerForChecksum(ip4)
+	must(t, udp4.SetNetworkLayerForChecksum(ip4))
 	udpv := &layers.UDP{SrcPort: 546, DstPort: 547}
 	v6v := ip6(layers.IPProtocolUDP)
-	_ = udpv.SetNetworkLayerForChecksum(v6v)
+	must(t, udpv.SetNetworkLayerForChecksum(v6v))
 	vlan := &layers.Dot1Q{VLANIdentifier: 42, Type: layers.EthernetTypeIPv6}
 
 	return map[string]struct {

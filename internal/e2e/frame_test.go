@@ -78,19 +78,3 @@ func TestDecodeFrame(t *testing.T) {
 		})
 	}
 }
-
-// FuzzDecodeFrame checks that the frame decoder never panics and that
-// what it returns lies within the frame.
-func FuzzDecodeFrame(f *testing.F) {
-	f.Add(rsFrame)
-	f.Add(rsFrame[:58])
-	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := decodeFrame(b, time.Time{})
-		if err != nil {
-			return
-		}
-		if len(p.ICMP) < 4 || len(p.ICMP) > len(b)-54 || p.Type != p.ICMP[0] {
-			t.Fatalf("decoded %d ICMP bytes of type %d from a %d-byte frame", len(p.ICMP), p.Type, len(b))
-		}
-	})
-}

@@ -212,14 +212,21 @@ func legitDNS(t *testing.T, c *netlab.Host, exchanges int) int {
 		q := new(dns.Msg)
 		q.SetQuestion("www.lab.example.", dns.TypeAAAA)
 		q.Id = uint16(0x4000 + i)
-		b, _ := q.Pack()
+		b, err := q.Pack()
+		if err != nil {
+			t.Errorf("packing DNS query %d: %v", i, err)
+			continue
+		}
 		if _, err := conn.WriteToUDPAddrPort(b, netip.AddrPortFrom(dnsServer, 53)); err != nil {
 			t.Errorf("legitimate DNS query %d: %v", i, err)
 			continue
 		}
 		deadline := time.Now().Add(legitWait)
 		for {
-			_ = conn.SetReadDeadline(deadline)
+			if err := conn.SetReadDeadline(deadline); err != nil {
+				t.Errorf("DNS client socket: %v", err)
+				return answered
+			}
 			n, err := conn.Read(buf)
 			if err != nil {
 				break

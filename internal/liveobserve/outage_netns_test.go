@@ -107,7 +107,7 @@ report_every = "1s"
 	time.Sleep(2500 * time.Millisecond)
 	rep := readLiveReport(t, filepath.Join(dir, lab.Router().IfName+".report.json"))
 	if err := srv.Stop(); err != nil {
-		t.Logf("ralab serve: %v", err)
+		t.Errorf("ralab serve did not stop on SIGTERM: %v", err)
 	}
 	grace := time.Duration(rep.OutageGraceSeconds * float64(time.Second))
 	lost := 0

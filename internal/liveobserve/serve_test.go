@@ -2,13 +2,16 @@ package liveobserve
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,9 +26,13 @@ import (
 // TestServeWiring runs "ralab serve" with [interface.observe] in a lab:
 // the daemon's own observer writes the pcapng and the reports, serves the
 // live report over HTTP, and records what the daemon meant to send next to
-// what the wire carried.
+// what the wire carried: every RA and Reply it sent is matched to a
+// captured packet, tshark counts the same RAs and Replies, and the client
+// that asked is dns-ok in the live and the final report.
 func TestServeWiring(t *testing.T) {
 	lab := netlabtest.New(t)
+	netlabtest.RequireTool(t, "rdisc6", "ndisc6")
+	netlabtest.RequireTool(t, "tshark", "tshark")
 	rtr := lab.Router()
 	c1 := lab.Host(t, "c1", "02:00:00:00:02:01")
 	ctx := t.Context()
@@ -68,14 +75,15 @@ report_every = "1s"
 		if err != nil {
 			return err
 		}
-		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if err := conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+			return err
+		}
 		b := make([]byte, 1500)
 		n, _, err := conn.ReadFromUDP(b)
 		if err != nil {
 			return fmt.Errorf("no reply: %w", err)
 		}
-		t.Logf("reply of %d bytes", n)
-		return nil
+		return checkReply(b[:n])
 	})
 	// The live report over HTTP.
 	var live *conformance.Report
@@ -109,17 +117,17 @@ report_every = "1s"
 		return string(b), err
 	}
 	inNetns(t, rtr.Namespace, func() error {
-		resp, err := get("/report/lab0")
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("status %s", resp.Status)
-		}
-		live, err = conformance.DecodeJSON(resp.Body)
-		if err != nil {
-			return err
+		// The live report is rebuilt every second (report_every): poll
+		// until it shows the Information-Request and its Reply.
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			var err error
+			if live, err = getReport(get, "/report/lab0?format=json"); err != nil {
+				return err
+			}
+			if c, ok := clientOf(live, c1.MAC.String()); ok && c.Counts.Replies > 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 		for path, want := range map[string]int{"/report/nope0": 404, "/ra": 200, "/metrics": 200} {
 			resp, err := get(path)
@@ -133,6 +141,13 @@ report_every = "1s"
 		}
 		return nil
 	})
+	checkWiredClient(t, "live", live, c1.MAC.String())
+	if n := countSent(live, "ra"); n == 0 {
+		t.Errorf("the live report records no RA sent")
+	}
+	if n := countSent(live, "dhcpv6-reply"); n != 1 {
+		t.Errorf("the live report records %d DHCPv6 Replies sent, want 1", n)
+	}
 	// The index, the HTML report and the observer's series, once the
 	// observer has taken its first report (report_every).
 	inNetns(t, rtr.Namespace, func() error {
@@ -166,7 +181,6 @@ report_every = "1s"
 		}
 		return nil
 	})
-	t.Logf("live: %d clients, %d sent", len(live.Clients), len(live.Sent))
 	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -182,20 +196,20 @@ report_every = "1s"
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen, unseen := 0, 0
+	checkWiredClient(t, "final", r, c1.MAC.String())
 	for _, s := range r.Sent {
-		if s.SeenPacket != 0 {
-			seen++
-		} else {
-			unseen++
+		if s.SeenPacket == 0 {
+			t.Errorf("sent %s to %s (%s) never seen on the wire", s.Kind, s.Destination, s.Summary)
 		}
-		t.Logf("sent %s %s %s seen=%d", s.Kind, s.Destination, s.Summary, s.SeenPacket)
 	}
-	if seen == 0 {
-		t.Errorf("no sent RA matched the wire")
+	final := 0
+	for _, s := range r.Sent {
+		if s.Kind == "ra" && strings.Contains(s.Summary, "(final)") && strings.Contains(s.Summary, "router lifetime 0s") {
+			final++
+		}
 	}
-	for _, c := range r.Clients {
-		t.Logf("client %s verdict %s counts %+v", c.MAC, c.Verdict, c.Counts)
+	if final == 0 {
+		t.Errorf("no final RA with router lifetime 0 recorded: %+v", r.Sent)
 	}
 	for _, ext := range []string{".report.md", ".report.html"} {
 		if _, err := os.Stat(filepath.Join(dir, "lab0"+ext)); err != nil {
@@ -211,10 +225,97 @@ report_every = "1s"
 	if n := strings.Count(string(finals), "\n"); n < advertiser.MaxFinalRtrAdvertisements {
 		t.Errorf("the capture holds %d final RAs (router lifetime 0), want %d", n, advertiser.MaxFinalRtrAdvertisements)
 	}
-	out, err := exec.Command("tshark", "-n", "-r", filepath.Join(dir, "lab0.pcapng"), "-T", "fields", "-e", "icmpv6.type", "-e", "dhcpv6.msgtype").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tshark: %v\n%s", err, out)
+	// tshark, an independent decoder, sees as many RAs and Replies in
+	// the daemon's pcapng as the daemon says it sent.
+	ras, replies := tsharkCounts(t, filepath.Join(dir, "lab0.pcapng"))
+	if want := countSent(r, "ra"); ras != want {
+		t.Errorf("tshark finds %d RAs in the pcapng, the report records %d sent", ras, want)
 	}
-	t.Logf("tshark: %d lines; RA lines %d, Reply lines %d", strings.Count(string(out), "\n"), strings.Count(string(out), "134\t"), strings.Count(string(out), "\t7"))
-	t.Logf("log tail:\n%s", netlabtest.Tail(filepath.Join(rtr.Dir(), "ralab.log"), 3000))
+	if want := countSent(r, "dhcpv6-reply"); replies != want || replies != 1 {
+		t.Errorf("tshark finds %d DHCPv6 Replies in the pcapng, the report records %d sent, want 1", replies, want)
+	}
+}
+
+// getReport fetches and decodes a JSON report over HTTP.
+func getReport(get func(string) (*http.Response, error), path string) (*conformance.Report, error) {
+	resp, err := get(path)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("%s: status %s", path, resp.Status)
+	}
+	return conformance.DecodeJSON(resp.Body)
+}
+
+// checkReply checks that b is the Reply to informationRequest: the same
+// transaction id and the configured DNS server.
+func checkReply(b []byte) error {
+	dns := netip.MustParseAddr("2001:db8:1::53").AsSlice()
+	if len(b) < 4 || b[0] != 7 || !bytes.Equal(b[1:4], []byte{0x12, 0x34, 0x56}) || !bytes.Contains(b, dns) {
+		return fmt.Errorf("not a Reply to xid 123456 with DNS 2001:db8:1::53: % x", b)
+	}
+	return nil
+}
+
+// clientOf returns r's entry for mac.
+func clientOf(r *conformance.Report, mac string) (conformance.Client, bool) {
+	for _, c := range r.Clients {
+		if c.MAC == mac {
+			return c, true
+		}
+	}
+	return conformance.Client{}, false
+}
+
+// checkWiredClient checks that r names exactly the client mac, which sent
+// one Information-Request, got one Reply with DNS and is dns-ok.
+func checkWiredClient(t *testing.T, which string, r *conformance.Report, mac string) {
+	t.Helper()
+	if len(r.Clients) != 1 {
+		t.Errorf("%s report: %d clients, want 1 (%s)", which, len(r.Clients), mac)
+	}
+	c, ok := clientOf(r, mac)
+	if !ok {
+		t.Errorf("%s report names no client %s", which, mac)
+		return
+	}
+	if c.Counts.InformationRequests != 1 || c.Counts.Replies != 1 || c.Counts.RAsReceived == 0 {
+		t.Errorf("%s report: client %s counts %+v, want 1 Information-Request, 1 Reply and RAs", which, mac, c.Counts)
+	}
+	if c.Verdict != conformance.VerdictDNSOK || !slices.Contains(c.DNSSources, conformance.ViaDHCPv6) {
+		t.Errorf("%s report: client %s is %s from %v, want dns-ok from DHCPv6: %s", which, mac, c.Verdict, c.DNSSources, c.Reason)
+	}
+}
+
+// countSent counts r's sent records of kind.
+func countSent(r *conformance.Report, kind string) int {
+	n := 0
+	for _, s := range r.Sent {
+		if s.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// tsharkCounts returns how many RAs and DHCPv6 Replies tshark decodes in
+// the capture file name.
+func tsharkCounts(t *testing.T, name string) (ras, replies int) {
+	t.Helper()
+	out, err := exec.Command("tshark", "-n", "-r", name, "-T", "fields", "-e", "icmpv6.type", "-e", "dhcpv6.msgtype").Output()
+	if err != nil {
+		t.Fatalf("tshark -r %s: %v", name, err)
+	}
+	for line := range strings.Lines(string(out)) {
+		icmp, dhcp, _ := strings.Cut(strings.TrimRight(line, "\n"), "\t")
+		if icmp == "134" {
+			ras++
+		}
+		if dhcp == "7" {
+			replies++
+		}
+	}
+	return ras, replies
 }
