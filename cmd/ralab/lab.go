@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/ralab/ralab/configs"
 	"github.com/ralab/ralab/internal/lab"
+	"github.com/ralab/ralab/internal/labclient"
 	"github.com/ralab/ralab/internal/netlab"
 )
 
@@ -41,18 +43,20 @@ func runLab(ctx context.Context, args []string) error {
 	file := fs.String("c", "", "configuration `file` to serve (default: the built-in lab.toml)")
 	var names scenarioFlags
 	fs.Var(&names, "scenario", "run scenario `name` (repeatable; default: every built-in scenario)")
+	var extra scenarioFlags
+	fs.Var(&extra, "client", "also run client `name` outside the default set: "+extraNames()+" (repeatable)")
 	parallel := fs.Int("parallel", lab.DefaultParallel, "run `n` scenario labs at once")
 	once := fs.Bool("once", false, "no scenarios: serve the configuration once and print which clients got an address and DNS")
 	dur := fs.Duration("duration", lab.DefaultDuration, "with --once, wait at most `d` for the clients")
 	clean := fs.Bool("clean", false, "remove what killed lab runs left behind, then exit")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: ralab lab [-o DIR] [-c FILE] [--scenario NAME]... [--parallel N]\n"+
+		fmt.Fprintln(fs.Output(), "usage: ralab lab [-o DIR] [-c FILE] [--scenario NAME]... [--client NAME]... [--parallel N]\n"+
 			"       ralab lab --once [-o DIR] [-c FILE] [--duration D]\n       ralab lab --clean\n\n"+
 			"Runs each scenario (default: all built-in ones) in a fresh lab of network\n"+
 			"namespaces: \"ralab serve --scenario\" in the router namespace (bridge "+netlab.BridgeName+"),\n"+
 			"every installed client (rdnssd, dhcpcd, systemd-networkd, dhclient, WIDE dhcp6c,\n"+
-			"dibbler) in its own namespace resolving names through the DNS it holds. Writes the\n"+
-			"client × scenario matrix (observer verdict from the capture, the client's real\n"+
+			"dibbler; with --client also NetworkManager or ConnMan) in its own namespace\n"+
+			"resolving names through the DNS it holds. Writes the client × scenario matrix (observer verdict from the capture, the client's real\n"+
 			"resolver state, agreement, failure ids and packets) as matrix.json, matrix.md and\n"+
 			"matrix.html, and each scenario's pcapng and report. Needs root.\n\nflags:")
 		fs.PrintDefaults()
@@ -60,9 +64,13 @@ func runLab(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *dur <= 0 || *parallel <= 0 || (*once && len(names) > 0) {
+	if fs.NArg() > 0 || *dur <= 0 || *parallel <= 0 || (*once && (len(names) > 0 || len(extra) > 0)) {
 		fs.Usage()
 		return errUsage
+	}
+	extraClients, err := lookupExtra(extra)
+	if err != nil {
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if *clean {
@@ -97,7 +105,7 @@ func runLab(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "ralab lab: writing the matrix to %s\n", dir)
 	m, err := lab.RunMatrix(ctx, lab.MatrixOptions{
 		Config: cfg, ConfigName: name, Executable: exe, OutDir: dir,
-		Scenarios: names, Parallel: *parallel, Logger: log, Progress: os.Stderr,
+		Scenarios: names, Extra: extraClients, Parallel: *parallel, Logger: log, Progress: os.Stderr,
 	})
 	if m != nil {
 		if werr := m.WriteMarkdown(os.Stdout); werr != nil && err == nil {
@@ -110,6 +118,31 @@ func runLab(ctx context.Context, args []string) error {
 		return fmt.Errorf("interrupted, labs removed: %w", err)
 	}
 	return err
+}
+
+// extraNames lists the clients --client accepts.
+func extraNames() string {
+	var names []string
+	for _, c := range labclient.Extra() {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// lookupExtra returns the drivers of the --client names, which must be
+// among labclient.Extra.
+func lookupExtra(names []string) ([]*labclient.Client, error) {
+	var out []*labclient.Client
+	for _, n := range names {
+		i := slices.IndexFunc(labclient.Extra(), func(c *labclient.Client) bool { return c.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("%w: --client %q: want one of %s", errUsage, n, extraNames())
+		}
+		if !slices.ContainsFunc(out, func(c *labclient.Client) bool { return c.Name == n }) {
+			out = append(out, labclient.Extra()[i])
+		}
+	}
+	return out, nil
 }
 
 // runLabOnce runs lab.Run: one lab serving cfg, no scenario.

@@ -145,6 +145,9 @@ type MatrixOptions struct {
 	OutDir string
 	// Scenarios are the names of the scenarios to run; empty runs all.
 	Scenarios []string
+	// Extra are clients run beside the default ones (labclient.All),
+	// such as labclient.Extra's NetworkManager and ConnMan.
+	Extra []*labclient.Client
 	// Parallel is how many labs run at once; zero means DefaultParallel.
 	Parallel int
 	// Logger receives log messages; nil discards them.
@@ -205,7 +208,7 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 
 	m := &matrix.Matrix{Schema: matrix.Schema, Config: opts.ConfigName, Clients: []string{}, Cells: []matrix.Cell{}}
 	var clients []*labclient.Client
-	for _, c := range labclient.All() {
+	for _, c := range append(labclient.All(), opts.Extra...) {
 		if c.Available() != nil {
 			m.Missing = append(m.Missing, matrix.Missing{Name: c.Name, Package: c.Package})
 			log.Warn("client not installed", "client", c.Name, "package", c.Package)
