@@ -56,9 +56,10 @@ func runLab(ctx context.Context, args []string) error {
 			"namespaces: \"ralab serve --scenario\" in the router namespace (bridge "+netlab.BridgeName+"),\n"+
 			"every installed client (rdnssd, dhcpcd, systemd-networkd, dhclient, WIDE dhcp6c,\n"+
 			"dibbler; with --client also NetworkManager or ConnMan) in its own namespace\n"+
-			"resolving names through the DNS it holds. Writes the client × scenario matrix (observer verdict from the capture, the client's real\n"+
-			"resolver state, agreement, failure ids and packets) as matrix.json, matrix.md and\n"+
-			"matrix.html, and each scenario's pcapng and report. Needs root.\n\nflags:")
+			"resolving names through the DNS it holds. Writes the client × scenario matrix\n"+
+			"(observer verdict from the capture, the client's real resolver state, agreement,\n"+
+			"failure ids and packets) as matrix.json, matrix.md and matrix.html, and each\n"+
+			"scenario's pcapng and report. Needs root.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
