@@ -54,14 +54,16 @@ const (
 var ErrUnknownScenario = errors.New("lab: unknown scenario")
 
 // classes maps a labclient name to its client class in the field guide
-// §1 and the scenario files' [expect] tables; dibbler has none.
+// §1 and the scenario files' [expect] tables; dibbler and ConnMan have
+// none.
 var classes = map[string]string{
-	"rdnssd":   "rdnssd",
-	"dhcpcd":   "dhcpcd",
-	"networkd": "systemd-networkd",
-	"dhclient": "dhclient",
-	"dhcp6c":   "wide-dhcp6c",
-	"dhcp6c-i": "wide-dhcp6c",
+	"networkmanager": "networkmanager",
+	"rdnssd":         "rdnssd",
+	"dhcpcd":         "dhcpcd",
+	"networkd":       "systemd-networkd",
+	"dhclient":       "dhclient",
+	"dhcp6c":         "wide-dhcp6c",
+	"dhcp6c-i":       "wide-dhcp6c",
 }
 
 // expectedVerdicts maps a scenario outcome to the verdict it means at the
