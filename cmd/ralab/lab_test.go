@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestLabFlags(t *testing.T) {
@@ -15,6 +18,8 @@ func TestLabFlags(t *testing.T) {
 		{"zero duration", []string{"lab", "--once", "--duration", "0s"}, 2},
 		{"zero parallel", []string{"lab", "--parallel", "0"}, 2},
 		{"once with a scenario", []string{"lab", "--once", "--scenario", "baseline"}, 2},
+		{"once with a client", []string{"lab", "--once", "--client", "connman"}, 2},
+		{"unknown client", []string{"lab", "--client", "rdnssd"}, 2},
 		{"bad flag", []string{"lab", "--nope"}, 2},
 		{"missing config", []string{"lab", "-c", filepath.Join(t.TempDir(), "none.toml")}, 1},
 		{"unknown scenario", []string{"lab", "-o", t.TempDir(), "--scenario", "F99-nothing"}, 1},
@@ -35,5 +40,22 @@ func TestScenarioFlags(t *testing.T) {
 	}
 	if got, want := s.String(), "baseline,F1-ra-throttle"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
+
+func TestLookupExtra(t *testing.T) {
+	got, err := lookupExtra([]string{"connman", "networkmanager", "connman"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range got {
+		names = append(names, c.Name)
+	}
+	if diff := cmp.Diff([]string{"connman", "networkmanager"}, names); diff != "" {
+		t.Errorf("lookupExtra (-want +got):\n%s", diff)
+	}
+	if _, err := lookupExtra([]string{"nm"}); !errors.Is(err, errUsage) {
+		t.Errorf("lookupExtra(nm) = %v, want errUsage", err)
 	}
 }
