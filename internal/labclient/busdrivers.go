@@ -57,7 +57,8 @@ const busScript = `dbus-daemon --config-file="$1" --fork --nopidfile >/dev/null`
 // NetworkManager returns the driver for NetworkManager 1.42: its own RA
 // handling (libndp) and its internal DHCPv6 client, started on a private
 // D-Bus bus and managing only the lab interface, from a keyfile profile
-// with IPv4 disabled and IPv6 "auto". It reports what its device's IPv6
+// with IPv4 disabled and IPv6 "auto" (the keyfile default addr-gen-mode,
+// EUI-64). It reports what its device's IPv6
 // configuration holds (nmcli), servers and domains in the DHCPv6 lease as
 // from DHCPv6 and the others as from RAs, the only other IPv6 source the
 // profile leaves.
@@ -188,7 +189,11 @@ func randomIDs() (uuid, machineID string, err error) {
 // DHCPv6 code, started on a private D-Bus bus with only its ethernet
 // plugin, on the lab interface only, IPv4 off, and without its DNS proxy
 // (-r), so it writes the servers it holds to its resolv.conf. That file
-// does not say where a server came from.
+// does not say where a server came from. Observed in the lab: it solicits
+// from the unspecified address and again when RDNSS lifetimes run low, and
+// applies the DNS of a stateless DHCPv6 Reply only in some runs (its
+// service, already "ready" from SLAAC, may fall back to "configuration"
+// for the exchange and stay there).
 func ConnMan() *Client {
 	return &Client{
 		Name: "connman", Package: "connman",
