@@ -42,10 +42,14 @@ const busConf = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Confi
 `
 
 // busFiles returns the configuration of a private bus with its socket in
-// dir, the socket's path, and the bus address for DBUS_SYSTEM_BUS_ADDRESS.
-func busFiles(dir string) (conf, socket, addr string) {
-	socket = filepath.Join(dir, "bus")
-	return fmt.Sprintf(busConf, socket), socket, "unix:path=" + socket
+// dir and the bus address for DBUS_SYSTEM_BUS_ADDRESS, or an error
+// wrapping ErrMissing if dbus-daemon is not installed.
+func busFiles(dir string) (conf, addr string, err error) {
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		return "", "", fmt.Errorf("%w: needs dbus-daemon (Debian package dbus-daemon)", ErrMissing)
+	}
+	socket := filepath.Join(dir, "bus")
+	return fmt.Sprintf(busConf, socket), "unix:path=" + socket, nil
 }
 
 // busScript starts the private bus from the configuration file in $1 and
@@ -115,7 +119,10 @@ method=auto
 `
 
 func startNetworkManager(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error) {
-	bus, _, addr := busFiles(dir)
+	bus, addr, err := busFiles(dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	conns, confd := filepath.Join(dir, "system-connections"), filepath.Join(dir, "conf.d")
 	run, varlib := filepath.Join(dir, "run"), filepath.Join(dir, "var-lib")
 	uuid, machineID, err := randomIDs()
@@ -226,7 +233,10 @@ IPv6 = auto
 `
 
 func startConnMan(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error) {
-	bus, _, addr := busFiles(dir)
+	bus, addr, err := busFiles(dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	run, varlib := filepath.Join(dir, "run"), filepath.Join(dir, "var-lib")
 	if err := writeFiles(map[string]string{
 		filepath.Join(dir, "bus.conf"):                   bus,
