@@ -14,6 +14,7 @@ import (
 	"github.com/ralab/ralab/configs"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/lab"
+	"github.com/ralab/ralab/internal/labclient"
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/scenario"
 )
@@ -22,7 +23,7 @@ func init() {
 	commands["lab"] = command{
 		summary: "run the scenarios against real clients in throwaway namespaces; write the compatibility matrix",
 		synopsis: []string{
-			"[-o DIR] [-c FILE] [--scenario NAME]... [--parallel N]",
+			"[-o DIR] [-c FILE] [--scenario NAME]... [--client NAME]... [--parallel N]",
 			"--once [-o DIR] [-c FILE] [--duration D]",
 			"--clean",
 		},
@@ -67,6 +68,8 @@ func runLab(ctx context.Context, args []string) error {
 	file := fs.String("c", "", "configuration `file` to serve (default: the built-in lab.toml)")
 	var names scenarioFlags
 	fs.Var(&names, "scenario", "run scenario `name` (repeatable; default: every built-in scenario)")
+	var extra scenarioFlags
+	fs.Var(&extra, "client", "also run client `name` outside the default set: "+extraNames()+" (repeatable)")
 	parallel := fs.Int("parallel", lab.DefaultParallel, "run `n` scenario labs at once")
 	once := fs.Bool("once", false, "no scenarios: serve the configuration once and print which clients got an address and DNS")
 	dur := fs.Duration("duration", lab.DefaultDuration, "with --once, wait at most `d` for the clients")
@@ -74,13 +77,17 @@ func runLab(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *dur <= 0 || *parallel <= 0 || (*once && len(names) > 0) {
-		fmt.Fprintln(os.Stderr, "ralab lab: no arguments are accepted; --duration and --parallel must be positive; --once runs no scenario")
+	if fs.NArg() > 0 || *dur <= 0 || *parallel <= 0 || (*once && (len(names) > 0 || len(extra) > 0)) {
+		fmt.Fprintln(os.Stderr, "ralab lab: no arguments are accepted; --duration and --parallel must be positive; --once runs no scenario and no extra client")
 		return errUsage
 	}
 	if err := checkScenarioNames(names); err != nil {
 		fmt.Fprintf(os.Stderr, "ralab lab: %v\n", err)
 		return errUsage
+	}
+	extraClients, err := lookupExtra(extra)
+	if err != nil {
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if *clean {
@@ -115,7 +122,7 @@ func runLab(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "ralab lab: writing the matrix to %s\n", dir)
 	m, err := lab.RunMatrix(ctx, lab.MatrixOptions{
 		Config: cfg, ConfigName: name, Executable: exe, OutDir: dir,
-		Scenarios: names, Parallel: *parallel, Logger: log, Progress: os.Stderr,
+		Scenarios: names, Extra: extraClients, Parallel: *parallel, Logger: log, Progress: os.Stderr,
 		Generator: readBuildInfo().String(),
 	})
 	if m != nil {
@@ -129,6 +136,31 @@ func runLab(ctx context.Context, args []string) error {
 		return fmt.Errorf("interrupted, labs removed: %w", err)
 	}
 	return err
+}
+
+// extraNames lists the clients --client accepts.
+func extraNames() string {
+	var names []string
+	for _, c := range labclient.Extra() {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// lookupExtra returns the drivers of the --client names, which must be
+// among labclient.Extra.
+func lookupExtra(names []string) ([]*labclient.Client, error) {
+	var out []*labclient.Client
+	for _, n := range names {
+		i := slices.IndexFunc(labclient.Extra(), func(c *labclient.Client) bool { return c.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("%w: --client %q: want one of %s", errUsage, n, extraNames())
+		}
+		if !slices.ContainsFunc(out, func(c *labclient.Client) bool { return c.Name == n }) {
+			out = append(out, labclient.Extra()[i])
+		}
+	}
+	return out, nil
 }
 
 // runLabOnce runs lab.Run: one lab serving cfg, no scenario.

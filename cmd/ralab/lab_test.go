@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestLabFlags(t *testing.T) {
@@ -17,6 +19,8 @@ func TestLabFlags(t *testing.T) {
 		{"zero duration", []string{"lab", "--once", "--duration", "0s"}, 2},
 		{"zero parallel", []string{"lab", "--parallel", "0"}, 2},
 		{"once with a scenario", []string{"lab", "--once", "--scenario", "baseline"}, 2},
+		{"once with a client", []string{"lab", "--once", "--client", "connman"}, 2},
+		{"unknown client", []string{"lab", "--client", "rdnssd"}, 2},
 		{"bad flag", []string{"lab", "--nope"}, 2},
 		{"missing config", []string{"lab", "-c", filepath.Join(t.TempDir(), "none.toml")}, 1},
 		{"unknown scenario", []string{"lab", "-o", t.TempDir(), "--scenario", "F99-nothing"}, 2},
@@ -54,5 +58,22 @@ func TestLoadScenario(t *testing.T) {
 	}
 	if _, err = loadScenario("missing.toml"); err == nil || errors.Is(err, errScenarioName) {
 		t.Errorf("missing file: %v, want a file error", err)
+	}
+}
+
+func TestLookupExtra(t *testing.T) {
+	got, err := lookupExtra([]string{"connman", "networkmanager", "connman"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range got {
+		names = append(names, c.Name)
+	}
+	if diff := cmp.Diff([]string{"connman", "networkmanager"}, names); diff != "" {
+		t.Errorf("lookupExtra (-want +got):\n%s", diff)
+	}
+	if _, err := lookupExtra([]string{"nm"}); !errors.Is(err, errUsage) {
+		t.Errorf("lookupExtra(nm) = %v, want errUsage", err)
 	}
 }

@@ -151,20 +151,47 @@ func TestServeScenarioUsage(t *testing.T) {
 	}
 }
 
-// TestServeScenario runs "ralab serve --scenario" with a shortened copy of
-// configs/scenarios/F6-rdnss-omit.toml (normal for 6 s, then every second
-// RA without RDNSS until 16 s) and checks from the capture that RAs carry
+// omitScenario is a short F6 scenario: normal for 6 s, then every second
+// RA without RDNSS until 16 s, with RAs at most 4 s apart.
+const omitScenario = `
+name = "F6-short"
+fids = ["F6"]
+description = "every second RA without RDNSS"
+duration = "16s"
+seed = 1
+
+[override]
+max_interval = "4s"
+router_lifetime = "1800s"
+rdnss_lifetime = "12s"
+dnssl_lifetime = "12s"
+other_config = false
+dhcpv6 = false
+
+[impairment.omit]
+type = "rdnss-omit"
+mode = "every"
+every = 2
+
+[[phase]]
+name = "normal"
+start = "0s"
+impairments = []
+
+[[phase]]
+name = "every 2nd RA without RDNSS"
+start = "6s"
+impairments = ["omit"]
+`
+
+// TestServeScenario runs "ralab serve --scenario" with omitScenario
+// (normal for 6 s, then every second RA without RDNSS until 16 s) and checks from the capture that RAs carry
 // RDNSS before the second phase and that after it they alternate, one
 // with RDNSS and one without, and that ralab exits 0 after the scenario
 // with final RAs.
 func TestServeScenario(t *testing.T) {
 	requireServeLab(t, "tcpdump")
-	b, err := os.ReadFile("../../configs/scenarios/F6-rdnss-omit.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := strings.Replace(string(b), `duration = "80s"`, `duration = "16s"`, 1)
-	sc = strings.Replace(sc, `start = "20s"`, `start = "6s"`, 1)
+	sc := omitScenario
 	const phase2, duration = 6 * time.Second, 16 * time.Second
 
 	l := newServeLab(t)

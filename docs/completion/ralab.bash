@@ -32,6 +32,9 @@ _ralab() {
     "lab -c"|"lab --c")
         COMPREPLY=($(compgen -f -- "$cur"))
         return ;;
+    "lab --client")
+        COMPREPLY=()
+        return ;;
     "lab --duration")
         COMPREPLY=()
         return ;;
@@ -132,7 +135,7 @@ _ralab() {
         fi ;;
     lab)
         if [[ $cur == -* || -z "" ]]; then
-            COMPREPLY=($(compgen -W "-c --clean --duration -o --once --parallel --scenario --help" -- "$cur"))
+            COMPREPLY=($(compgen -W "-c --clean --client --duration -o --once --parallel --scenario --help" -- "$cur"))
         else
             COMPREPLY=()
         fi ;;

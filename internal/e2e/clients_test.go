@@ -280,3 +280,50 @@ func TestReloadSwitchesServers(t *testing.T) {
 		}
 	}
 }
+
+// TestBusClientsGetDNS runs NetworkManager and ConnMan (issue 14) against
+// "ralab serve" with RDNSS and DNSSL and the O flag off: each ends up with
+// ralab's servers and domains (NetworkManager knows they came from the
+// RA; ConnMan's resolv.conf does not say), forms its SLAAC address from
+// the prefix and its MAC (NetworkManager's keyfile default is EUI-64,
+// ConnMan leaves SLAAC to the kernel) and has a default route via the
+// router.
+func TestBusClientsGetDNS(t *testing.T) {
+	clients := []*labclient.Client{labclient.NetworkManager(), labclient.ConnMan()}
+	for _, c := range clients {
+		if err := c.Available(); err != nil {
+			netlabtest.SkipOrFail(t, err.Error())
+		}
+	}
+	t.Parallel()
+	l := newLab(t, clientConfig(dns1, dns2))
+	hosts := []*netlab.Host{l.Host(t, "nmgr", "02:00:00:00:02:07"), l.Host(t, "conn", "02:00:00:00:02:08")}
+	srcs := []labclient.Source{labclient.SourceRA, labclient.SourceUnknown}
+	for i, c := range clients {
+		inst, err := c.Start(t.Context(), hosts[i], hosts[i].IfName)
+		if err != nil {
+			t.Fatalf("starting %s: %v", c.Name, err)
+		}
+		want := labclient.Resolver{Servers: []labclient.Server{{Addr: dns1, Source: srcs[i]}, {Addr: dns2, Source: srcs[i]}}}
+		for _, d := range testDomains {
+			want.Domains = append(want.Domains, labclient.Domain{Name: d, Source: srcs[i]})
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+		got, err := inst.WaitResolver(ctx, func(r labclient.Resolver) bool { return len(r.Servers) >= 2 && len(r.Domains) >= 2 })
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got, equateAddr); diff != "" {
+			t.Errorf("%s resolver (-want +got):\n%s", c.Name, diff)
+		}
+	}
+	for _, h := range hosts {
+		waitFor(t, h.Name+"'s SLAAC address "+slaacAddr(h).String(), 60*time.Second, func() (bool, string) {
+			return hasAddress(t.Context(), h, slaacAddr(h))
+		})
+		waitFor(t, h.Name+"'s default route via "+routerLL.String(), 60*time.Second, func() (bool, string) {
+			return hasDefaultVia(t.Context(), h, routerLL)
+		})
+	}
+}

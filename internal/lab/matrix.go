@@ -63,14 +63,16 @@ const (
 var ErrUnknownScenario = errors.New("lab: unknown scenario")
 
 // classes maps a labclient name to its client class in the field guide
-// §1 and the scenario files' [expect] tables; dibbler has none.
+// §1 and the scenario files' [expect] tables; dibbler and ConnMan have
+// none.
 var classes = map[string]string{
-	"rdnssd":   "rdnssd",
-	"dhcpcd":   "dhcpcd",
-	"networkd": "systemd-networkd",
-	"dhclient": "dhclient",
-	"dhcp6c":   "wide-dhcp6c",
-	"dhcp6c-i": "wide-dhcp6c",
+	"networkmanager": "networkmanager",
+	"rdnssd":         "rdnssd",
+	"dhcpcd":         "dhcpcd",
+	"networkd":       "systemd-networkd",
+	"dhclient":       "dhclient",
+	"dhcp6c":         "wide-dhcp6c",
+	"dhcp6c-i":       "wide-dhcp6c",
 }
 
 // embeddedScenario is one scenario file of configs/scenarios.
@@ -144,6 +146,9 @@ type MatrixOptions struct {
 	OutDir string
 	// Scenarios are the names of the scenarios to run; empty runs all.
 	Scenarios []string
+	// Extra are clients run beside the default ones (labclient.All),
+	// such as labclient.Extra's NetworkManager and ConnMan.
+	Extra []*labclient.Client
 	// Parallel is how many labs run at once; zero means DefaultParallel.
 	Parallel int
 	// Logger receives log messages; nil discards them.
@@ -204,7 +209,7 @@ func RunMatrix(ctx context.Context, opts MatrixOptions) (*matrix.Matrix, error) 
 
 	m := &matrix.Matrix{Schema: matrix.Schema, Config: opts.ConfigName, Clients: []string{}, Cells: []matrix.Cell{}}
 	var clients []*labclient.Client
-	for _, c := range labclient.All() {
+	for _, c := range append(labclient.All(), opts.Extra...) {
 		if c.Available() != nil {
 			m.Missing = append(m.Missing, matrix.Missing{Name: c.Name, Package: c.Package})
 			log.Warn("client not installed", "client", c.Name, "package", c.Package)

@@ -152,14 +152,22 @@ func (c *Client) Start(ctx context.Context, h *netlab.Host, ifname string) (*Ins
 	return &Instance{Client: c, Host: h, IfName: ifname, Dir: dir, Process: p, resolver: res}, nil
 }
 
-// All returns drivers for every supported client, in a fixed order.
+// All returns drivers for every client of the default lab, in a fixed
+// order.
 func All() []*Client {
 	return []*Client{RDNSSD(), DHCPCD(), Networkd(), DHClient(), DHCP6C(), DHCP6CInfo(), Dibbler()}
 }
 
-// Lookup returns the driver named name.
+// Extra returns drivers for the supported clients outside the default
+// lab, in a fixed order: NetworkManager and ConnMan, which the lab runs
+// only when asked to.
+func Extra() []*Client {
+	return []*Client{NetworkManager(), ConnMan()}
+}
+
+// Lookup returns the driver named name, from All or Extra.
 func Lookup(name string) (*Client, error) {
-	for _, c := range All() {
+	for _, c := range append(All(), Extra()...) {
 		if c.Name == name {
 			return c, nil
 		}

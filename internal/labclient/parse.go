@@ -151,3 +151,77 @@ func writeHook(dir string) (string, error) {
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// parseNMCLI parses "nmcli --terse --fields
+// IP6.DNS,IP6.DOMAIN,IP6.SEARCHES,DHCP6 device show IF": the servers and
+// domains (DOMAIN) and search domains (SEARCHES, where DNSSL and DHCPv6
+// domains go) of the device's IPv6 configuration, each from DHCPv6 if the DHCPv6 lease's options
+// (dhcp6_name_servers, dhcp6_domain_search) carry it and from RAs
+// otherwise. Terse output escapes ':' and '\' in values with '\'.
+func parseNMCLI(b []byte) (Resolver, error) {
+	var servers, domains []string
+	dhcp := map[string]bool{}
+	for i, line := range strings.Split(string(b), "\n") {
+		key, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		value = unescapeNMCLI(value)
+		name, _, _ := strings.Cut(key, "[")
+		switch name {
+		case "IP6.DNS":
+			servers = append(servers, value)
+		case "IP6.DOMAIN", "IP6.SEARCHES":
+			domains = append(domains, value)
+		case "DHCP6.OPTION":
+			opt, v, ok := strings.Cut(value, " = ")
+			if !ok {
+				return Resolver{}, fmt.Errorf("%w: nmcli line %d: DHCP6 option without value", ErrState, i+1)
+			}
+			if opt == "dhcp6_name_servers" || opt == "dhcp6_domain_search" {
+				for _, f := range strings.Fields(v) {
+					if a, err := netip.ParseAddr(f); err == nil {
+						f = a.String()
+					}
+					dhcp[strings.TrimSuffix(f, ".")] = true
+				}
+			}
+		}
+	}
+	var r Resolver
+	for _, s := range servers {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return Resolver{}, fmt.Errorf("%w: nmcli: %w", ErrState, err)
+		}
+		r.Servers = append(r.Servers, Server{Addr: a, Source: nmSource(dhcp[a.String()])})
+	}
+	for _, d := range domains {
+		d = strings.TrimSuffix(d, ".")
+		r.Domains = append(r.Domains, Domain{Name: d, Source: nmSource(dhcp[d])})
+	}
+	return r, nil
+}
+
+// nmSource returns the source of a NetworkManager IPv6 entry.
+func nmSource(fromDHCPv6 bool) Source {
+	if fromDHCPv6 {
+		return SourceDHCPv6
+	}
+	return SourceRA
+}
+
+// unescapeNMCLI undoes nmcli's terse-mode escaping of ':' and '\'.
+func unescapeNMCLI(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

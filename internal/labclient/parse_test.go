@@ -166,6 +166,11 @@ func TestLookup(t *testing.T) {
 		names = append(names, c.Name)
 	}
 	want := []string{"rdnssd", "dhcpcd", "networkd", "dhclient", "dhcp6c", "dhcp6c-i", "dibbler"}
+	for _, c := range Extra() {
+		if got, err := Lookup(c.Name); err != nil || got.Package != c.Package {
+			t.Errorf("Lookup(%q) = %+v, %v", c.Name, got, err)
+		}
+	}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("All (-want +got):\n%s", diff)
 	}
@@ -293,6 +298,75 @@ func FuzzReadDHCPCDState(f *testing.F) {
 			}
 			if s.Source != want || !s.Addr.IsValid() {
 				t.Fatalf("server %d %v from %s, want a valid address from %s", i, s.Addr, s.Source, want)
+			}
+		}
+	})
+}
+
+// nmcliRA is nmcli's terse output for a device with DNS from RAs (RDNSS,
+// DNSSL) and a DHCPv6 lease with other servers, escaped as nmcli does.
+const nmcliRA = `IP6.DNS[1]:2001\:db8\:1\:\:53
+IP6.DNS[2]:2001\:db8\:1\:\:153
+IP6.SEARCHES[1]:lab.example
+IP6.SEARCHES[2]:dhcp.example
+DHCP6.OPTION[1]:dhcp6_client_id = 00\:04\:aa
+DHCP6.OPTION[2]:dhcp6_domain_search = dhcp.example.
+DHCP6.OPTION[3]:dhcp6_name_servers = 2001\:db8\:1\:\:153 2001:db8:1:0::154
+`
+
+func TestParseNMCLI(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    Resolver
+		wantErr bool
+	}{
+		{
+			name: "RA and DHCPv6",
+			in:   nmcliRA,
+			want: Resolver{
+				Servers: []Server{srv("2001:db8:1::53", SourceRA), srv("2001:db8:1::153", SourceDHCPv6)},
+				Domains: []Domain{{"lab.example", SourceRA}, {"dhcp.example", SourceDHCPv6}},
+			},
+		},
+		{
+			name: "domain without DHCPv6",
+			in:   "IP6.DNS[1]:fe80\\:\\:1\nIP6.DOMAIN[1]:a.example.\nIP6.GATEWAY:fe80\\:\\:1\n",
+			want: Resolver{Servers: []Server{srv("fe80::1", SourceRA)}, Domains: []Domain{{"a.example", SourceRA}}},
+		},
+		{name: "empty"},
+		{name: "bad address", in: "IP6.DNS[1]:2001\\:db8\\:\\:zz\n", wantErr: true},
+		{name: "option without value", in: "DHCP6.OPTION[1]:dhcp6_name_servers\n", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseNMCLI([]byte(tt.in))
+			if tt.wantErr {
+				if !errors.Is(err, ErrState) {
+					t.Fatalf("err = %v, want ErrState", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, addrCmp); diff != "" {
+				t.Errorf("parseNMCLI (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func FuzzParseNMCLI(f *testing.F) {
+	f.Add([]byte(nmcliRA))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := parseNMCLI(b)
+		if err != nil && !errors.Is(err, ErrState) {
+			t.Fatalf("error %v does not wrap ErrState", err)
+		}
+		for _, s := range r.Servers {
+			if !s.Addr.IsValid() || (s.Source != SourceRA && s.Source != SourceDHCPv6) {
+				t.Fatalf("server %+v accepted", s)
 			}
 		}
 	})
