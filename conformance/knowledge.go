@@ -3,6 +3,7 @@ package conformance
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -96,6 +97,17 @@ func identify(c *client) *profile {
 	case c.hasORO && uint16Set(c.oro, []uint16{23, 24, 32}) && len(c.oro) == 3 && c.oro[0] == 32:
 		return &profile{name: "dibbler", basis: "DHCPv6 ORO 32,23,24", source: labRecipes,
 			rdnss: no, behaviour: "stateless DHCPv6 client; takes no DNS from RDNSS (F12)"}
+	case c.hasORO && containsAll(c.oro, []uint16{23, 24, 31, 32, 56, 83}) && c.duidType() == duidUUID:
+		// NetworkManager's internal DHCPv6 client is systemd's
+		// sd-dhcp6-client too; NetworkManager 1.42 in the lab asked
+		// 23,24,31,32,56,83 with a DUID-UUID from the machine id.
+		return &profile{name: "NetworkManager", basis: "DHCPv6 ORO 23,24,31,32,56,83 with a DUID-UUID (type 4)", source: labRecipes,
+			rdnss: yes,
+			behaviour: "uses RDNSS and applies DHCPv6 DNS beside it (O=1); NetworkManager 1.42 sent no RS after joining, so RA throttling costs it DNS (F1)"}
+	case c.hasORO && uint16Set(c.oro, []uint16{23, 24, 31}) && len(c.oro) == 3 && c.duidType() == duidLLT:
+		return &profile{name: "ConnMan", basis: "DHCPv6 ORO 23,24,31 with a DUID-LLT (type 1)", source: labRecipes,
+			rdnss: yes, dhcpv6DNSUnseen: true,
+			behaviour: "uses RDNSS and re-solicits while RA-learned lifetimes run low; ConnMan 1.41 applied the DNS of a DHCPv6 Reply only in some lab runs, so a Reply alone is not proof"}
 	case c.hasORO && containsAll(c.oro, []uint16{23, 31, 32, 56, 83}):
 		// systemd's sd-dhcp6-client; networkd 252 in the lab asked
 		// 23,31,32,56,83 (24 only with DHCPv6 UseDomains).
@@ -113,9 +125,9 @@ func identify(c *client) *profile {
 		return &profile{name: "WIDE dhcp6c or busybox udhcpc6", basis: "DHCPv6 ORO 23,24 only", source: fieldGuide + "; " + labRecipes,
 			rdnss: no, behaviour: "information-only DHCPv6 client; takes no DNS from RDNSS (F12)"}
 	case c.earlyRS != nil:
-		return &profile{name: "NetworkManager", basis: fmt.Sprintf("RS %s before its RA-learned lifetimes ran out, long after it joined (packet %d)", seconds(c.earlyRSLead), c.earlyRS.Packet),
-			source: fieldGuide, rdnss: yes,
-			behaviour: "uses RDNSS; re-solicits about 60 s before any RA-learned item expires, so it survives RA throttling (F1)"}
+		return &profile{name: "re-soliciting client", basis: fmt.Sprintf("RS %s before its RA-learned lifetimes ran out, long after it joined (packet %d)", seconds(c.earlyRSLead), c.earlyRS.Packet),
+			source: fieldGuide + "; " + labRecipes, rdnss: yes,
+			behaviour: "uses RDNSS and re-solicits before RA-learned items expire, so an answered RS keeps its DNS under RA throttling (F1); the field guide names NetworkManager, but in the lab NetworkManager 1.42 did not re-solicit and ConnMan 1.41 did"}
 	case strings.Contains(vc, "msft") || strings.HasPrefix(strings.ToLower(c.dhcp4VendorClass), "msft"):
 		return &profile{name: "Windows", basis: "Vendor Class \"MSFT\" (DHCPv6 option 16 or DHCPv4 option 60)", source: fieldGuide,
 			rdnss: unknown, behaviour: "Windows 10 1703 and later use RDNSS, earlier versions do not (F12): the version cannot be seen"}
@@ -125,6 +137,24 @@ func identify(c *client) *profile {
 			behaviour: "takes DNS only from RDNSS (never DHCPv6) and ignores non-zero RDNSS lifetimes below 120 s (F5, F11)"}
 	}
 	return nil
+}
+
+// DUID types (RFC 8415 §11.1).
+const (
+	duidLLT  = 1
+	duidUUID = 4
+)
+
+// duidType returns the type of the client's first DUID, 0 if none.
+func (c *client) duidType() uint16 {
+	if len(c.duids) == 0 || len(c.duids[0]) < 4 {
+		return 0
+	}
+	v, err := strconv.ParseUint(c.duids[0][:4], 16, 16)
+	if err != nil {
+		return 0
+	}
+	return uint16(v)
 }
 
 // knowledge returns the report form of p.

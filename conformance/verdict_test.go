@@ -487,7 +487,7 @@ func TestVerdicts(t *testing.T) {
 			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"came without it after that query", "(F6)"}},
 		},
 		{
-			name: "NetworkManager identified by its RS before expiry: dns-ok by knowledge",
+			name: "a client that re-solicits before expiry: dns-ok by knowledge",
 			frames: func(t *testing.T) []tf {
 				return []tf{
 					at(0, dad(t, clientMAC, clientLL)), at(1, rs(t, clientMAC, clientLL)),
@@ -496,7 +496,7 @@ func TestVerdicts(t *testing.T) {
 					at(241.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(300*time.Second, dnsServer)})),
 				}
 			},
-			want: got{Verdict: VerdictDNSOK, Identified: "NetworkManager", Knowledge: 1, Reason: []string{"NetworkManager takes DNS from RDNSS"}},
+			want: got{Verdict: VerdictDNSOK, Identified: "re-soliciting client", Knowledge: 1, Reason: []string{"re-soliciting client takes DNS from RDNSS"}},
 		},
 		{
 			name: "an RS after a link flap (DAD) does not identify NetworkManager",
