@@ -51,7 +51,7 @@ type dnsHistory struct {
 	// lastDoubt the last such span that ended held: evidence seen later
 	// may show it was an outage (doubtWasOutage).
 	doubt, lastDoubt *doubtSpan
-	open *outageRec
+	open             *outageRec
 	// pending is the last closed outage, not yet recorded: one that
 	// begins again within the grace continues it, and later lookups may
 	// still show the client did not have it (see settle).
