@@ -102,7 +102,7 @@ func identify(c *client) *profile {
 		// sd-dhcp6-client too; NetworkManager 1.42 in the lab asked
 		// 23,24,31,32,56,83 with a DUID-UUID from the machine id.
 		return &profile{name: "NetworkManager", basis: "DHCPv6 ORO 23,24,31,32,56,83 with a DUID-UUID (type 4)", source: labRecipes,
-			rdnss: yes,
+			rdnss:     yes,
 			behaviour: "uses RDNSS and applies DHCPv6 DNS beside it (O=1); NetworkManager 1.42 sent no RS after joining, so RA throttling costs it DNS (F1)"}
 	case c.hasORO && uint16Set(c.oro, []uint16{23, 24, 31}) && len(c.oro) == 3 && c.duidType() == duidLLT:
 		return &profile{name: "ConnMan", basis: "DHCPv6 ORO 23,24,31 with a DUID-LLT (type 1)", source: labRecipes,
