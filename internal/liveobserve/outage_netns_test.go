@@ -11,50 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ralab/ralab/configs/scenarios"
 	"github.com/ralab/ralab/conformance"
 	"github.com/ralab/ralab/internal/labclient"
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
+	"github.com/ralab/ralab/internal/scenario"
 )
-
-// outageScenario is F5 made plain: RDNSS lifetime 3 s while RAs are 6 to
-// 8 s apart, from 15 s to 45 s, then normal again, so RA clients lose DNS
-// for 3 to 5 s several times and get it back.
-const outageScenario = `
-name = "live-outages"
-fids = ["F5"]
-description = "RDNSS lifetime 3 s under RAs 6-8 s apart from 15 s to 45 s, then normal"
-duration = "60s"
-seed = 1
-
-[override]
-max_interval = "8s"
-router_lifetime = "1800s"
-rdnss_lifetime = "24s"
-dnssl_lifetime = "24s"
-other_config = false
-dhcpv6 = false
-
-[impairment.short]
-type = "rdnss-lifetime"
-lifetime = "3s"
-dnssl = true
-
-[[phase]]
-name = "normal"
-start = "0s"
-impairments = []
-
-[[phase]]
-name = "short lifetime"
-start = "15s"
-impairments = ["short"]
-
-[[phase]]
-name = "normal again"
-start = "45s"
-impairments = []
-`
 
 // sampled is one client's resolver, read every sampleEvery.
 type sampled struct {
@@ -66,21 +29,39 @@ type sampled struct {
 
 const sampleEvery = 250 * time.Millisecond
 
-// TestLiveReportOutages runs "ralab serve" with the observer on and an
-// F5 scenario against rdnssd, dhcpcd and systemd-networkd, reads each
-// client's resolver four times a second, and requires the live report
-// that serve keeps writing to say dns-lost, with recovered, for every
-// client whose resolver lost DNS for longer than the grace, and dns-ok
-// for one that never did.
+// TestLiveReportOutages runs "ralab serve" with the observer on and each
+// of the shipped F1, F2 and F5 scenarios (in parallel, one lab each)
+// against rdnssd, dhcpcd and systemd-networkd, reads each client's
+// resolver four times a second, and requires the live report that serve
+// keeps writing to say dns-lost, with recovered, for every client whose
+// resolver lost DNS for longer than the grace, and dns-ok for one that
+// never did.
 func TestLiveReportOutages(t *testing.T) {
+	for _, name := range []string{"F1-ra-throttle", "F2-ra-replay", "F5-rdnss-lifetime"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b, err := scenarios.Files.ReadFile(name + ".toml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc, err := scenario.Parse(name+".toml", b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			liveOutages(t, name, sc.Duration)
+		})
+	}
+}
+
+// liveOutages runs built-in scenario name, of the given duration, and
+// compares the live report with the clients' resolvers.
+func liveOutages(t *testing.T, name string, duration time.Duration) {
 	lab := netlabtest.New(t)
 	ctx := t.Context()
 	dir := t.TempDir()
-	scen := filepath.Join(dir, "scenario.toml")
-	if err := os.WriteFile(scen, []byte(outageScenario), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	cfg := filepath.Join(lab.Router().Dir(), "ralab.toml")
+	// The server is off-link, so the clients' queries go to the router
+	// and are on the wire (an on-link one would only be looked up).
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, `
 [[interface]]
 name = %q
@@ -95,19 +76,21 @@ report_every = "1s"
 `, lab.Router().IfName, dir), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := lab.Router().Start(ctx, "ralab", netlabtest.RalabBinary(t), "serve", "-c", cfg, "--scenario", scen, "--scenario-hold")
+	begin := time.Now()
+	srv, err := lab.Router().Start(ctx, "ralab", netlabtest.RalabBinary(t), "serve", "-c", cfg, "--scenario", name, "--scenario-hold")
 	if err != nil {
 		t.Fatal(err)
 	}
 	clients := startOutageClients(t, lab)
-	end := time.Now().Add(58 * time.Second)
-	sampleUntil(ctx, t, clients, end)
+	// Past the scenario's end, where ralab serves the configuration
+	// again, so that the clients that lost DNS are seen to recover.
+	sampleUntil(ctx, t, clients, begin.Add(duration+6*time.Second))
 	// The report file is rewritten every second: wait for one written
 	// after the last sample.
 	time.Sleep(2500 * time.Millisecond)
 	rep := readLiveReport(t, filepath.Join(dir, lab.Router().IfName+".report.json"))
 	if err := srv.Stop(); err != nil {
-		t.Errorf("ralab serve did not stop on SIGTERM: %v", err)
+		t.Errorf("stopping ralab serve: %v", err)
 	}
 	grace := time.Duration(rep.OutageGraceSeconds * float64(time.Second))
 	lost := 0

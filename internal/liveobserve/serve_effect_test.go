@@ -9,12 +9,41 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ralab/ralab/configs/scenarios"
 	"github.com/ralab/ralab/conformance"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
-// TestServeEffects runs "ralab serve --scenario" with the F6 scenario and
+// effectScenario is a short F6 scenario: after 1 s, every second RA
+// without RDNSS, with RAs at most 4 s apart.
+const effectScenario = `
+name = "F6-short"
+fids = ["F6"]
+description = "every second RA without RDNSS"
+duration = "60s"
+seed = 1
+
+[override]
+max_interval = "4s"
+rdnss_lifetime = "12s"
+dnssl_lifetime = "12s"
+
+[impairment.omit]
+type = "rdnss-omit"
+mode = "every"
+every = 2
+
+[[phase]]
+name = "normal"
+start = "0s"
+impairments = []
+
+[[phase]]
+name = "every 2nd RA without RDNSS"
+start = "1s"
+impairments = ["omit"]
+`
+
+// TestServeEffects runs "ralab serve --scenario" with an F6 scenario and
 // the observer on: what the impairment did to the daemon's RAs appears in
 // the report as an F6 finding.
 func TestServeEffects(t *testing.T) {
@@ -38,18 +67,11 @@ report_every = "1s"
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// The scenario as this checkout ships it (embedded), not a file of
-	// some other tree.
-	sc, err := scenarios.Files.ReadFile("F6-rdnss-omit.toml")
-	if err != nil {
+	scPath := filepath.Join(rtr.Dir(), "F6-short.toml")
+	if err := os.WriteFile(scPath, []byte(effectScenario), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	scPath := filepath.Join(rtr.Dir(), "F6-rdnss-omit.toml")
-	if err := os.WriteFile(scPath, sc, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now().Add(-19 * time.Second).UTC().Format(time.RFC3339Nano)
-	p, err := rtr.Start(ctx, "ralab", netlabtest.RalabBinary(t), "serve", "-c", path, "--scenario", scPath, "--scenario-start", start)
+	p, err := rtr.Start(ctx, "ralab", netlabtest.RalabBinary(t), "serve", "-c", path, "--scenario", scPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,9 +91,8 @@ report_every = "1s"
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The scenario is 19 s into its normal phase at the start, so the
-	// omission phase begins a second later: the periodic RAs sent from
-	// then on alternate with and without RDNSS.
+	// The omission phase begins a second after the start: the RAs sent
+	// from then on alternate with and without RDNSS.
 	with, without := 0, 0
 	for _, s := range r.Sent {
 		if s.Kind != "ra" || strings.Contains(s.Summary, "(final)") {
