@@ -98,6 +98,10 @@ type client struct {
 
 	// hist follows its DNS over the whole observation.
 	hist dnsHistory
+	// profile is what identify last matched, for identifiedBy.
+	profile      *profile
+	identified   bool
+	identifiedBy identityKey
 
 	find findingSet
 }
@@ -337,7 +341,8 @@ type raTemplate struct {
 
 // newRATemplate prepares RA p from router from.
 func newRATemplate(p *Packet, from MAC) *raTemplate {
-	t := &raTemplate{p: p, ra: p.RA, from: from, in: make(map[netip.Addr]bool),
+	cp := *p // Kept past this packet (the router's last multicast RA).
+	t := &raTemplate{p: &cp, ra: p.RA, from: from, in: make(map[netip.Addr]bool),
 		detail: map[string]string{
 			ReachedMulticast: "from " + from.String() + " (" + ReachedMulticast + ")",
 			ReachedUnicast:   "from " + from.String() + " (" + ReachedUnicast + ")",
@@ -674,6 +679,14 @@ func (c *client) checkPrecedence(p *Packet, srv netip.Addr) {
 	if (n == 0 || len(c.dhcpDNS) == 0) && n+len(c.dhcpDNS) <= 3 {
 		return // One source, at most three servers: nothing to judge.
 	}
+	if j := slices.Index(c.dhcpDNS, srv); j >= 0 && j < 3 {
+		// One of the first three DHCPv6-learned servers, which come
+		// first: the check applies, and it passes.
+		if prof := identify(c); (n > 0 && (prof == nil || !prof.dhcpv6DNSUnseen)) || n+len(c.dhcpDNS) > 3 {
+			c.find.check("C10")
+		}
+		return
+	}
 	// Valid servers, DHCPv6 first, then RA by age.
 	offered := slices.Clone(c.dhcpDNS)
 	ras := make([]*serverState, 0, n)
@@ -713,6 +726,15 @@ func (c *client) checkPrecedence(p *Packet, srv netip.Addr) {
 				"C10:kept", ev(p, ""))
 		}
 	}
+}
+
+// serverText formats DNS server a, reusing the text of a server the
+// client already queried.
+func (c *client) serverText(a netip.Addr) string {
+	if u, ok := c.dns[a]; ok {
+		return u.Server
+	}
+	return a.String()
 }
 
 // queriedWithin reports whether the client queried one of servers in

@@ -25,7 +25,9 @@ func (s *findingSet) check(ids ...string) {
 		s.checked = make(map[string]bool)
 	}
 	for _, id := range ids {
-		s.checked[id] = true
+		if !s.checked[id] { // A read is cheaper than a write, and most are repeats.
+			s.checked[id] = true
+		}
 	}
 }
 

@@ -81,6 +81,37 @@ func identify(c *client) *profile {
 	if c.opts.NoKnowledge {
 		return nil
 	}
+	key := c.identityKey()
+	if c.identified && key == c.identifiedBy {
+		return c.profile
+	}
+	c.identified, c.identifiedBy, c.profile = true, key, matchProfile(c)
+	return c.profile
+}
+
+// identityKey sums up everything identify reads, so a client is matched
+// again only when one of them changed.
+func (c *client) identityKey() identityKey {
+	k := identityKey{vendorClass: len(c.vendorClass), hasORO: c.hasORO, duids: len(c.duids),
+		dhcpv6: c.sentDHCPv6Client, infoRequests: c.infoRequests > 0, dhcp4: c.dhcp4VendorClass, earlyRS: c.earlyRS != nil}
+	if len(c.oro) > 0 {
+		k.oro = &c.oro[0]
+	}
+	k.oroLen = len(c.oro)
+	return k
+}
+
+// identityKey is what identify's result depends on.
+type identityKey struct {
+	vendorClass, duids, oroLen   int
+	oro                          *uint16
+	hasORO, dhcpv6, infoRequests bool
+	earlyRS                      bool
+	dhcp4                        string
+}
+
+// matchProfile is identify without the cache.
+func matchProfile(c *client) *profile {
 	vc := strings.ToLower(strings.Join(c.vendorClass, " "))
 	switch {
 	case strings.Contains(vc, "dhcpcd"):

@@ -444,7 +444,7 @@ func (t *Tracker) observeDNS(p *Packet) {
 		c.clientRole = true
 		c.problems(p)
 		c.counts.DNSQueries++
-		c.event(EventDNSQuery, p, p.Dst.String()+" "+d.Name)
+		c.event(EventDNSQuery, p, c.serverText(p.Dst)+" "+d.Name)
 		c.query(p)
 		t.followUse(c, p)
 		return
@@ -452,7 +452,7 @@ func (t *Tracker) observeDNS(p *Packet) {
 	if d.Response && p.SrcPort == 53 {
 		if c, ok := t.clients[p.DstMAC]; ok {
 			c.counts.DNSAnswers++
-			c.event(EventDNSAnswer, p, p.Src.String()+" "+d.Name)
+			c.event(EventDNSAnswer, p, c.serverText(p.Src)+" "+d.Name)
 			if u, ok := c.dns[p.Src]; ok {
 				u.Answers++
 				t.followUse(c, p)
