@@ -81,19 +81,38 @@ func (t *Tracker) readCapture(r io.Reader, until time.Time) (time.Time, error) {
 	if !cr.ng && newLinkConverter(cr.ifaces[0].LinkType, true) == nil {
 		return time.Time{}, fmt.Errorf("conformance: %s: %w", linkTypeName(cr.ifaces[0].LinkType), ErrUnsupportedLinkType)
 	}
+	p := newPipeline(t)
+	links, last, err := t.decodeCapture(cr, until, p)
+	p.close()
+	if err != nil {
+		t.truncated(err)
+	}
+	if err := t.linkFindings(cr, links); err != nil {
+		return time.Time{}, err
+	}
+	if end := cr.end(); end.After(last) {
+		return end, nil
+	}
+	return last, nil
+}
+
+// decodeCapture reads and decodes cr's records up to until (zero: all)
+// and hands the packets to p in capture order, numbered as Wireshark
+// numbers frames. It returns each interface's counts, the last packet's
+// time, and the error that cut the capture short, if any.
+func (t *Tracker) decodeCapture(cr *capReader, until time.Time, p *pipeline) ([]capLink, time.Time, error) {
 	var links []capLink
 	var last time.Time
-	for {
+	for n := 1; ; n++ {
 		rec, err := cr.next()
 		if errors.Is(err, io.EOF) {
-			break
+			return links, last, nil
 		}
 		if err != nil {
-			t.truncated(err)
-			break
+			return links, last, err
 		}
 		if !until.IsZero() && rec.Time.After(until) {
-			break
+			return links, last, nil
 		}
 		for len(links) <= rec.Iface {
 			i := len(links)
@@ -106,18 +125,76 @@ func (t *Tracker) readCapture(r io.Reader, until time.Time) (time.Time, error) {
 		l.packets++
 		if l.conv == nil {
 			l.skipped++
-			t.Observe(Packet{Time: rec.Time, Length: len(rec.Data)})
+			p.send(Packet{N: n, Time: rec.Time, Length: len(rec.Data)})
 			continue
 		}
-		t.ObserveFrame(l.conv.frame(rec.Data), rec.Time)
+		pkt, _ := Decode(l.conv.frame(rec.Data), rec.Time, n) // Problems are in pkt.
+		p.send(pkt)
 	}
-	if err := t.linkFindings(cr, links); err != nil {
-		return time.Time{}, err
+}
+
+// pipelineBatch is how many decoded packets go to the tracker at once.
+const pipelineBatch = 512
+
+// pipeline hands decoded packets to the tracker on another goroutine, in
+// batches: reading and decoding (which copies what it keeps out of the
+// frame) overlap with tracking, and the order is kept.
+type pipeline struct {
+	t     *Tracker
+	batch []Packet
+	full  chan []Packet
+	free  chan []Packet
+	done  chan struct{}
+}
+
+func newPipeline(t *Tracker) *pipeline {
+	p := &pipeline{t: t, full: make(chan []Packet, 4), free: make(chan []Packet, 6), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		for b := range p.full {
+			t.observeAll(b)
+			clear(b)
+			select {
+			case p.free <- b[:0]:
+			default: // Enough spare batches already.
+			}
+		}
+	}()
+	return p
+}
+
+// send queues pkt for the tracker.
+func (p *pipeline) send(pkt Packet) {
+	if p.batch == nil {
+		select {
+		case p.batch = <-p.free:
+		default:
+			p.batch = make([]Packet, 0, pipelineBatch)
+		}
 	}
-	if end := cr.end(); end.After(last) {
-		return end, nil
+	p.batch = append(p.batch, pkt)
+	if len(p.batch) == pipelineBatch {
+		p.full <- p.batch
+		p.batch = nil
 	}
-	return last, nil
+}
+
+// close hands over the last packets and waits until all are tracked.
+func (p *pipeline) close() {
+	if len(p.batch) > 0 {
+		p.full <- p.batch
+	}
+	close(p.full)
+	<-p.done
+}
+
+// observeAll adds decoded packets in order under one lock.
+func (t *Tracker) observeAll(ps []Packet) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range ps {
+		t.observe(ps[i])
+	}
 }
 
 // linkFindings reports, per interface, the packets skipped and the MACs

@@ -212,3 +212,21 @@ func BenchmarkAnalyze(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(frames)), "ns/packet")
 }
+
+// TestAnalyzeBatches checks that a capture of many pipeline batches gives
+// the same report as feeding the frames to a tracker one by one.
+func TestAnalyzeBatches(t *testing.T) {
+	frames := cycles(t, 4.05, 600, 4*time.Second)
+	if len(frames) <= 2*pipelineBatch {
+		t.Fatalf("%d frames: want several batches", len(frames))
+	}
+	want := run(frames, 0)
+	got, err := Analyze(bytes.NewReader(pcapBytes(t, frames, true)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignore := cmpopts.IgnoreFields(Report{}, "GeneratedAt", "Source")
+	if diff := cmp.Diff(want, got, ignore, cmpopts.EquateComparable(netip.Addr{})); diff != "" {
+		t.Errorf("Analyze differs from the tracker fed frame by frame (-want +got):\n%s", diff)
+	}
+}
