@@ -129,9 +129,6 @@ func (c *capped[T]) items() []T {
 	return append(out, c.ring[:c.next]...)
 }
 
-// count returns how many items were ever added.
-func (c *capped[T]) count() int { return c.n }
-
 // elided returns the report's summary of the dropped items, nil when none
 // was dropped or the items carry no time (added with add).
 func (c *capped[T]) elided() *Elided {

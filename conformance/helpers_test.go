@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
@@ -356,16 +355,6 @@ func findingIDs(r *Report, ids ...string) []string {
 
 // hw converts a MAC for ndp options.
 func hw(m MAC) net.HardwareAddr { return net.HardwareAddr(m[:]) }
-
-// contains reports whether s contains every part.
-func containsAll2(s string, parts ...string) bool {
-	for _, p := range parts {
-		if !strings.Contains(s, p) {
-			return false
-		}
-	}
-	return true
-}
 
 // ndpNA is a solicited NA for the client's link-local address.
 var ndpNA = ndp.NeighborAdvertisement{Solicited: true, TargetAddress: clientLL}

@@ -75,6 +75,11 @@ func sortedAddrs[V any](m map[netip.Addr]V) []netip.Addr {
 	return out
 }
 
+// usedIPv4DNS reports whether the client queried an IPv4 DNS server.
+func (c *client) usedIPv4DNS() bool {
+	return slices.ContainsFunc(c.dnsOrder, netip.Addr.Is4)
+}
+
 // ipv4DNS returns the client's DNS traffic to IPv4 servers, never nil.
 func (c *client) ipv4DNS() []DNSUse {
 	out := []DNSUse{}
@@ -136,17 +141,13 @@ func unreachableNote(us []UnreachableServer) string {
 
 // readiness says what the client would have on an IPv6-only network.
 func (c *client) readiness(cr *Client) Readiness {
-	r := Readiness{IPv6DNSHeld: slices.Clone(c.hist.vias), IPv4DNSUsed: len(cr.IPv4DNS) > 0,
+	r := Readiness{IPv6DNSHeld: slices.Clone(c.hist.vias), IPv4DNSUsed: c.usedIPv4DNS(),
 		Option108Requested: slices.Contains(c.prl, 108), PREF64Offered: !c.pref64Until.IsZero()}
 	if r.IPv6DNSHeld == nil {
 		r.IPv6DNSHeld = []string{}
 	}
 	slices.Sort(r.IPv6DNSHeld)
-	for _, a := range c.dnsOrder {
-		if a.Is6() {
-			r.IPv6DNSUsed = true
-		}
-	}
+	r.IPv6DNSUsed = slices.ContainsFunc(c.dnsOrder, netip.Addr.Is6)
 	r.Summary = readinessSummary(cr, &r)
 	return r
 }

@@ -80,6 +80,16 @@ type Options struct {
 // DefaultOutageGrace is Options.OutageGrace when left zero.
 const DefaultOutageGrace = 2 * time.Second
 
+// GraceOption returns the Options.OutageGrace for a grace d that an
+// operator set, in which 0 means no grace at all (Options takes 0 for the
+// default).
+func GraceOption(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
+}
+
 // Sent describes something ralab itself sent, told to the observer by
 // "ralab serve" through Tracker.NoteSent. It is kept apart from what the
 // wire showed: the report lists it with the packet that matched, if any.

@@ -17,8 +17,8 @@ func TestCapped(t *testing.T) {
 	if diff := cmp.Diff([]int{0, 13, 14, 15, 16, 17, 18, 19}, c.items()); diff != "" {
 		t.Errorf("items (-want +got):\n%s", diff)
 	}
-	if c.dropped != 12 || c.count() != 20 || c.last != 19 {
-		t.Errorf("dropped %d count %d last %d", c.dropped, c.count(), c.last)
+	if c.dropped != 12 || c.n != 20 || c.last != 19 {
+		t.Errorf("dropped %d count %d last %d", c.dropped, c.n, c.last)
 	}
 }
 

@@ -524,9 +524,7 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		case rdnss == no && len(validNow) > 0:
 			v.reason += "; " + prof.name + " takes no DNS from the RDNSS the RAs carry (F12)"
 		}
-		for _, s := range tx.sends {
-			v.evidence = append(v.evidence, s)
-		}
+		v.evidence = append(v.evidence, tx.sends...)
 		if len(v.evidence) > maxEvidence {
 			v.evidence = v.evidence[:maxEvidence]
 		}
@@ -573,7 +571,7 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 		v.evidence = append(v.evidence, c.rs[len(c.rs)-1])
 		return v
 	}
-	if seen := now.Sub(c.first); link.routers == 0 && len(c.ipv4DNS()) > 0 && (c.counts.RS > 0 || seen >= maxRtrAdvIntervalMax) {
+	if seen := now.Sub(c.first); link.routers == 0 && c.usedIPv4DNS() && (c.counts.RS > 0 || seen >= maxRtrAdvIntervalMax) {
 		v.verdict = VerdictNoDNS
 		v.reason = fmt.Sprintf("no IPv6 router was seen on the link in the %s observed (longer than any RA interval, or after its RS) and no DHCPv6 Reply reached it", seconds(seen))
 		return v

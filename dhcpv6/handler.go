@@ -9,11 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/lograte"
 )
 
 // Status messages sent with the status codes, for the user (RFC 8415
@@ -34,7 +34,7 @@ type Handler struct {
 	m      *Metrics
 	pol    atomic.Pointer[policy]
 	lim    *limiter
-	logs   logLimiter
+	logs   lograte.Limiter
 	opts   handlerOptions
 }
 
@@ -79,7 +79,7 @@ func NewHandler(ifc config.Interface, hw net.HardwareAddr, logger *slog.Logger, 
 		log:    logger.With("interface", ifc.Name),
 		m:      m,
 		lim:    newLimiter(o.maxClients),
-		logs:   logLimiter{perSecond: 10},
+		logs:   lograte.Limiter{PerSecond: 10},
 		opts:   o,
 	}
 	if err := h.Update(ifc, hw); err != nil {
@@ -149,7 +149,7 @@ func outerType(msg []byte) MessageType {
 func (h *Handler) discard(msg []byte, src netip.AddrPort, now time.Time, err error) {
 	reason := Reason(err)
 	h.m.discarded(h.ifname, reason)
-	if n, ok := h.logs.allow(now); ok {
+	if n, ok := h.logs.Allow(now); ok {
 		h.log.Info("dhcpv6 message discarded", "reason", reason, "type", outerType(msg).String(),
 			"source", src.String(), "error", err.Error(), "suppressed", n)
 	}
@@ -452,32 +452,4 @@ func innerType(b []byte) MessageType {
 		return 0
 	}
 	return MessageType(b[0])
-}
-
-// logLimiter lets through at most perSecond log records a second and
-// counts the rest.
-type logLimiter struct {
-	mu         sync.Mutex
-	perSecond  int
-	window     time.Time
-	n          int
-	suppressed int
-}
-
-// allow reports whether a record may be logged now and, if so, how many
-// were suppressed since the last one logged.
-func (l *logLimiter) allow(now time.Time) (int, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.window) >= time.Second || now.Before(l.window) {
-		l.window, l.n = now, 0
-	}
-	if l.n >= l.perSecond {
-		l.suppressed++
-		return 0, false
-	}
-	l.n++
-	s := l.suppressed
-	l.suppressed = 0
-	return s, true
 }

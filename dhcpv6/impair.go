@@ -119,7 +119,7 @@ func (s *Server) effects(now time.Time, es []impair.Effect) {
 		if s.opts.onEffect != nil {
 			s.opts.onEffect(e)
 		}
-		if n, ok := s.effLogs.allow(now); ok {
+		if n, ok := s.effLogs.Allow(now); ok {
 			s.log.Info("impairment", "name", e.Impairment, "fid", e.FID, "action", e.Action, "detail", e.Detail, "suppressed_since_last", n)
 		}
 	}

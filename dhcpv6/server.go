@@ -12,6 +12,7 @@ import (
 
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
+	"github.com/ralab/ralab/internal/lograte"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -46,8 +47,8 @@ type Server struct {
 
 	// effLogs rate-limits the logging of impairment effects, sendLogs
 	// that of replies not sent.
-	effLogs  logLimiter
-	sendLogs logLimiter
+	effLogs  lograte.Limiter
+	sendLogs lograte.Limiter
 }
 
 // An Option changes how a Server binds its socket; the defaults are right
@@ -111,7 +112,7 @@ func NewServer(ifc config.Interface, logger *slog.Logger, m *Metrics, opts ...Op
 	}
 	base := logger.With("component", "dhcpv6")
 	return &Server{base: base, log: base.With("interface", ifc.Name), m: m, opts: o, ifc: ifc,
-		effLogs: logLimiter{perSecond: 10}, sendLogs: logLimiter{perSecond: 10}}, nil
+		effLogs: lograte.Limiter{PerSecond: 10}, sendLogs: lograte.Limiter{PerSecond: 10}}, nil
 }
 
 // Update installs a new configuration (on SIGHUP); it takes effect for the

@@ -303,7 +303,7 @@ func (s *Server) sendLater(ctx context.Context, sk *sock, h *Handler, reply []by
 // rate-limited.
 func (s *Server) notSent(h *Handler, to netip.AddrPort, now time.Time, err error) {
 	h.m.discarded(h.ifname, Reason(err))
-	if n, ok := s.sendLogs.allow(now); ok {
+	if n, ok := s.sendLogs.Allow(now); ok {
 		args := []any{"reason", Reason(err), "error", err.Error(), "suppressed", n}
 		if to.IsValid() {
 			args = append(args, "to", to.String())

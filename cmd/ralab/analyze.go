@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"time"
 
 	"github.com/ralab/ralab/conformance"
 )
@@ -82,7 +81,7 @@ func runAnalyze(_ context.Context, args []string) error {
 	// less garbage collection cuts its CPU time by about a sixth.
 	debug.SetGCPercent(analyzeGCPercent)
 	r, err := conformance.AnalyzeWith(src, conformance.AnalyzeOptions{At: at,
-		Tracker: conformance.Options{OutageGrace: graceOption(*grace)}})
+		Tracker: conformance.Options{OutageGrace: conformance.GraceOption(*grace)}})
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -109,15 +108,6 @@ func runAnalyze(_ context.Context, args []string) error {
 // reads a capture (runtime/debug.SetGCPercent; the default is 100): the
 // tracker's memory is bounded by clients, so this bounds the heap too.
 const analyzeGCPercent = 400
-
-// graceOption turns an --outage-grace flag into conformance.Options'
-// form, where 0 means the default: "0s" becomes negative (no grace).
-func graceOption(d time.Duration) time.Duration {
-	if d <= 0 {
-		return -1
-	}
-	return d
-}
 
 // parseInterspersed parses flags that may come before or after positional
 // arguments ("analyze FILE --format json"), and returns the positional

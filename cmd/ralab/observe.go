@@ -116,7 +116,7 @@ func observe(ctx context.Context, o observeOptions) error {
 		ReportEvery: o.every,
 		Progress:    progress,
 		MaxClients:  o.clients,
-		OutageGrace: graceOption(o.grace),
+		OutageGrace: conformance.GraceOption(o.grace),
 		Logger:      o.log,
 	}
 	c.Generator = readBuildInfo().String()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/ralab/ralab/internal/lograte"
 	"github.com/ralab/ralab/internal/udpio"
 	"golang.org/x/sys/unix"
 )
@@ -99,7 +100,7 @@ type Server struct {
 	ifname   string
 	guard    *udpio.Guard
 	nt       *udpio.NeighbourTable
-	sendLogs logLimiter
+	sendLogs lograte.Limiter
 
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -132,7 +133,7 @@ func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		conns:    make(map[*net.TCPConn]struct{}),
 		rxDrops:  make(map[*udpio.Reader]uint32),
 		ifname:   cfg.Interface,
-		sendLogs: logLimiter{perSecond: sendLogsPerSecond},
+		sendLogs: lograte.Limiter{PerSecond: sendLogsPerSecond},
 	}
 	if err := s.openGuard(); err != nil {
 		return nil, err
@@ -413,7 +414,7 @@ func (s *Server) countRxDrops(r *udpio.Reader) {
 // sendLogsPerSecond times a second with the number suppressed since.
 func (s *Server) notSent(reason string, to netip.AddrPort, now time.Time, err error) {
 	s.c.drop(reason)
-	if n, ok := s.sendLogs.allow(now); ok {
+	if n, ok := s.sendLogs.Allow(now); ok {
 		args := []any{"reason", reason, "suppressed", n}
 		if to.IsValid() {
 			args = append(args, "client", to)
@@ -539,31 +540,3 @@ func (s *Server) handle(b []byte, t Transport, client netip.AddrPort) ([]byte, b
 
 // sendLogsPerSecond bounds the "DNS response not sent" log records.
 const sendLogsPerSecond = 10
-
-// logLimiter lets through at most perSecond log records a second and
-// counts the rest.
-type logLimiter struct {
-	mu         sync.Mutex
-	perSecond  int
-	window     time.Time
-	n          int
-	suppressed int
-}
-
-// allow reports whether a record may be logged now and, if so, how many
-// were suppressed since the last one logged.
-func (l *logLimiter) allow(now time.Time) (int, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.window) >= time.Second || now.Before(l.window) {
-		l.window, l.n = now, 0
-	}
-	if l.n >= l.perSecond {
-		l.suppressed++
-		return 0, false
-	}
-	l.n++
-	s := l.suppressed
-	l.suppressed = 0
-	return s, true
-}

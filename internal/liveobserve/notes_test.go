@@ -159,7 +159,7 @@ func TestWithCaptureFindings(t *testing.T) {
 		t.Fatalf("findings without drops: %+v", r.Findings)
 	}
 	r := WithCaptureFindings(tr.Report(now), capture.Stats{Packets: 10, KernelDrops: 3}, now)
-	if len(r.Findings) != 1 || r.Findings[0].ID != CheckCapture || !strings.Contains(r.Findings[0].Message, "dropped 3 frames") {
+	if len(r.Findings) != 1 || r.Findings[0].ID != conformance.CheckCapture || !strings.Contains(r.Findings[0].Message, "dropped 3 frames") {
 		t.Fatalf("findings %+v, want one CAPTURE finding about 3 drops", r.Findings)
 	}
 }

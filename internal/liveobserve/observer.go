@@ -113,19 +113,10 @@ func FromConfig(ifc config.Interface, log *slog.Logger) Config {
 		},
 		ReportEvery: ifc.Observe.ReportEvery,
 		MaxClients:  ifc.Observe.MaxClients,
-		OutageGrace: graceOf(ifc.Observe.OutageGrace),
+		OutageGrace: conformance.GraceOption(ifc.Observe.OutageGrace),
 		Wait:        true,
 		Logger:      log,
 	}
-}
-
-// graceOf turns a configured outage grace into conformance.Options'
-// form, where 0 means the default: an explicit "0s" becomes negative.
-func graceOf(d time.Duration) time.Duration {
-	if d == 0 {
-		return -1
-	}
-	return d
 }
 
 // An Observer captures on one interface and reports on its clients. Its
@@ -517,10 +508,6 @@ func (o *Observer) Stats() capture.Stats {
 	return st
 }
 
-// CheckCapture is the finding id for problems of the capture itself, such
-// as frames the kernel dropped.
-const CheckCapture = "CAPTURE"
-
 // Report returns the report at now: the tracker's, with the effects of
 // ralab's own impairments and a CAPTURE finding when the kernel dropped
 // frames (verdicts may then miss packets).
@@ -538,7 +525,7 @@ func (o *Observer) Report(now time.Time) *conformance.Report {
 func WithCaptureFindings(r *conformance.Report, st capture.Stats, now time.Time) *conformance.Report {
 	if st.KernelDrops > 0 {
 		r.Findings = append(r.Findings, conformance.Finding{
-			ID:       CheckCapture,
+			ID:       conformance.CheckCapture,
 			Severity: conformance.SeverityWarning,
 			Time:     now,
 			Evidence: []conformance.Evidence{},

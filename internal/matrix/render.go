@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance"
 )
 
 // maxPackets bounds the packet numbers shown in one rendered cell.
@@ -24,16 +26,6 @@ func packets(ev []int) string {
 		s = append(s, "#"+strconv.Itoa(p))
 	}
 	return strings.Join(s, ", ")
-}
-
-// wiresharkFilter is a Wireshark/tshark display filter that selects the
-// packets ev, so a reader can open exactly the evidence.
-func wiresharkFilter(ev []int) string {
-	n := make([]string, len(ev))
-	for i, p := range ev {
-		n[i] = strconv.Itoa(p)
-	}
-	return "frame.number in {" + strings.Join(n, " ") + "}"
 }
 
 // cellText is a cell's one-line summary: the verdict (with recovery,
@@ -265,7 +257,7 @@ var htmlText string
 // htmlTmpl renders WriteHTML.
 var htmlTmpl = template.Must(template.New("matrix").Funcs(template.FuncMap{
 	"packets": packets,
-	"filter":  wiresharkFilter,
+	"filter":  conformance.WiresharkFilter,
 	"clock":   func(t *time.Time) string { return clock(t) },
 	"colour":  colour,
 	"mark":    mark,
