@@ -123,7 +123,7 @@ func (h *dnsHistory) observe(c *client, at time.Time, v *verdictResult, p *Packe
 			h.open = o
 			break
 		}
-		h.open = newOutage(c, h, at, v)
+		h.open = h.newOutage(at, v)
 	}
 	h.state = st
 }
@@ -164,7 +164,7 @@ func (h *dnsHistory) doubtWasOutage(start, end time.Time, cause string, evidence
 
 // newOutage starts an outage at at (or when v says DNS was lost, if that
 // was after the last held instant).
-func newOutage(c *client, h *dnsHistory, at time.Time, v *verdictResult) *outageRec {
+func (h *dnsHistory) newOutage(at time.Time, v *verdictResult) *outageRec {
 	o := &outageRec{start: at, servers: h.heldServers, reason: v.reason}
 	if v.lostAt != nil && v.lostAt.After(h.lastHeld) && v.lostAt.Before(at) {
 		o.start = *v.lostAt
