@@ -202,6 +202,23 @@ func (p *parser) known(prefix string, m map[string]any, allowed []string) {
 func (p *parser) scenario(tree map[string]any) *Scenario {
 	p.known("", tree, topKeys)
 	s := &Scenario{File: p.file, Seed: 1, Impairments: map[string]impair.Spec{}, Expect: map[string]Expectation{}}
+	p.header(s, tree)
+	if t, ok := p.table("", tree, "override"); ok {
+		s.Override = p.override("override", t)
+	}
+	if t, ok := p.table("", tree, "impairment"); ok {
+		p.impairments(s, t)
+	}
+	p.phases(s, tree)
+	if t, ok := p.table("", tree, "expect"); ok {
+		p.expectations(s, t)
+	}
+	return s
+}
+
+// header checks the top-level keys: name, description, realistic, fids,
+// duration and seed.
+func (p *parser) header(s *Scenario, tree map[string]any) {
 	if v, ok := p.str("", tree, "name", true); ok {
 		if namePattern.MatchString(v) {
 			s.Name = v
@@ -212,21 +229,7 @@ func (p *parser) scenario(tree map[string]any) *Scenario {
 	s.Description, _ = p.str("", tree, "description", true)
 	s.Realistic, _ = p.str("", tree, "realistic", false)
 	if raw, ok := tree["fids"]; ok {
-		list, ok := raw.([]any)
-		if !ok {
-			p.fail("fids", raw, config.ErrWrongType, `must be an array of field guide ids such as ["F9"]`)
-		}
-		for i, x := range list {
-			f, _ := x.(string)
-			switch {
-			case !fidPattern.MatchString(f):
-				p.fail("fids", raw, config.ErrInvalidValue, "element %d: %s is not a field guide id F1 to F17", i, config.EchoValue(x))
-			case slices.Contains(s.FIDs, f):
-				p.fail("fids", raw, config.ErrDuplicate, "%s is listed twice", f)
-			default:
-				s.FIDs = append(s.FIDs, f)
-			}
-		}
+		s.FIDs = p.fids(raw)
 	}
 	if d, ok := p.duration("", tree, "duration", true); ok {
 		if d <= 0 || d > MaxDuration {
@@ -242,64 +245,85 @@ func (p *parser) scenario(tree map[string]any) *Scenario {
 			p.fail("seed", raw, config.ErrWrongType, "must be a non-negative integer")
 		}
 	}
-	if t, ok := p.table("", tree, "override"); ok {
-		s.Override = p.override("override", t)
+}
+
+// fids checks the fids array: field guide ids, each once.
+func (p *parser) fids(raw any) []string {
+	list, ok := raw.([]any)
+	if !ok {
+		p.fail("fids", raw, config.ErrWrongType, `must be an array of field guide ids such as ["F9"]`)
 	}
-	if t, ok := p.table("", tree, "impairment"); ok {
-		names := make([]string, 0, len(t))
-		for n := range t {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			key := "impairment." + n
-			if !namePattern.MatchString(n) {
-				p.fail(key, nil, config.ErrInvalidValue, "impairment names are 1 to 64 letters, digits, '-' or '_'")
-				p.invalid[n] = true
-				continue
-			}
-			body, ok := t[n].(map[string]any)
-			if !ok {
-				p.fail(key, t[n], config.ErrWrongType, "must be a table: [impairment.%s] with type = \"...\"", n)
-				p.invalid[n] = true
-				continue
-			}
-			sp, err := impair.NewSpec(n, body)
-			if err != nil {
-				p.adopt(key, err)
-				p.invalid[n] = true
-				continue
-			}
-			s.Impairments[n] = sp
+	var fids []string
+	for i, x := range list {
+		f, _ := x.(string)
+		switch {
+		case !fidPattern.MatchString(f):
+			p.fail("fids", raw, config.ErrInvalidValue, "element %d: %s is not a field guide id F1 to F17", i, config.EchoValue(x))
+		case slices.Contains(fids, f):
+			p.fail("fids", raw, config.ErrDuplicate, "%s is listed twice", f)
+		default:
+			fids = append(fids, f)
 		}
 	}
-	p.phases(s, tree)
-	if t, ok := p.table("", tree, "expect"); ok {
-		p.known("expect", t, ClientClasses)
-		for class, raw := range t {
-			if !slices.Contains(ClientClasses, class) {
-				continue
-			}
-			key := "expect." + class
-			body, ok := raw.(map[string]any)
-			if !ok {
-				p.fail(key, raw, config.ErrWrongType, `must be a table with outcome = "dns" and an optional note`)
-				continue
-			}
-			p.known(key, body, []string{"outcome", "note"})
-			var e Expectation
-			if o, ok := p.str(key, body, "outcome", true); ok {
-				if slices.Contains(Outcomes, Outcome(o)) {
-					e.Outcome = Outcome(o)
-				} else {
-					p.fail(key+".outcome", o, config.ErrInvalidValue, `must be "dns", "no-dns", "loses-dns", "flaps" or "late-dns"`)
-				}
-			}
-			e.Note, _ = p.str(key, body, "note", false)
-			s.Expect[class] = e
-		}
+	return fids
+}
+
+// impairments checks the [impairment.NAME] tables in name order; a name
+// that fails is remembered so that phases naming it do not fail twice.
+func (p *parser) impairments(s *Scenario, t map[string]any) {
+	names := make([]string, 0, len(t))
+	for n := range t {
+		names = append(names, n)
 	}
-	return s
+	sort.Strings(names)
+	for _, n := range names {
+		key := "impairment." + n
+		if !namePattern.MatchString(n) {
+			p.fail(key, nil, config.ErrInvalidValue, "impairment names are 1 to 64 letters, digits, '-' or '_'")
+			p.invalid[n] = true
+			continue
+		}
+		body, ok := t[n].(map[string]any)
+		if !ok {
+			p.fail(key, t[n], config.ErrWrongType, "must be a table: [impairment.%s] with type = \"...\"", n)
+			p.invalid[n] = true
+			continue
+		}
+		sp, err := impair.NewSpec(n, body)
+		if err != nil {
+			p.adopt(key, err)
+			p.invalid[n] = true
+			continue
+		}
+		s.Impairments[n] = sp
+	}
+}
+
+// expectations checks the [expect.CLASS] tables.
+func (p *parser) expectations(s *Scenario, t map[string]any) {
+	p.known("expect", t, ClientClasses)
+	for class, raw := range t {
+		if !slices.Contains(ClientClasses, class) {
+			continue
+		}
+		key := "expect." + class
+		body, ok := raw.(map[string]any)
+		if !ok {
+			p.fail(key, raw, config.ErrWrongType, `must be a table with outcome = "dns" and an optional note`)
+			continue
+		}
+		p.known(key, body, []string{"outcome", "note"})
+		var e Expectation
+		if o, ok := p.str(key, body, "outcome", true); ok {
+			if slices.Contains(Outcomes, Outcome(o)) {
+				e.Outcome = Outcome(o)
+			} else {
+				p.fail(key+".outcome", o, config.ErrInvalidValue, `must be "dns", "no-dns", "loses-dns", "flaps" or "late-dns"`)
+			}
+		}
+		e.Note, _ = p.str(key, body, "note", false)
+		s.Expect[class] = e
+	}
 }
 
 // phases checks the [[phase]] array.
