@@ -171,22 +171,45 @@ func (d *Dialer) Dial(st advertiser.LinkState) (advertiser.Conn, error) {
 	return c, nil
 }
 
-// Conns returns the Conns dialled so far, oldest first.
-func (d *Dialer) Conns() []*Conn {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]*Conn(nil), d.conns...)
-}
-
 // WaitConn returns the n-th Conn (from 1) once it is dialled, failing t
 // after timeout.
 func (d *Dialer) WaitConn(t testing.TB, n int, timeout time.Duration) *Conn {
 	t.Helper()
+	return d.wait(t, fmt.Sprintf("connection %d", n), timeout, func(cs []*Conn) *Conn {
+		if len(cs) >= n {
+			return cs[n-1]
+		}
+		return nil
+	})
+}
+
+// WaitLink returns the n-th Conn (from 1) dialled for the link of the
+// given index, failing t after timeout; a Dialer shared by several
+// advertisers tells them apart by index.
+func (d *Dialer) WaitLink(t testing.TB, index, n int, timeout time.Duration) *Conn {
+	t.Helper()
+	return d.wait(t, fmt.Sprintf("connection %d to link %d", n, index), timeout, func(cs []*Conn) *Conn {
+		seen := 0
+		for _, c := range cs {
+			if c.Link.Index != index {
+				continue
+			}
+			if seen++; seen == n {
+				return c
+			}
+		}
+		return nil
+	})
+}
+
+// wait returns what pick finds among the Conns dialled, once it finds
+// one.
+func (d *Dialer) wait(t testing.TB, what string, timeout time.Duration, pick func([]*Conn) *Conn) *Conn {
+	t.Helper()
 	deadline := time.After(timeout)
 	for {
 		d.mu.Lock()
-		if len(d.conns) >= n {
-			c := d.conns[n-1]
+		if c := pick(d.conns); c != nil {
 			d.mu.Unlock()
 			return c
 		}
@@ -198,7 +221,7 @@ func (d *Dialer) WaitConn(t testing.TB, n int, timeout time.Duration) *Conn {
 		select {
 		case <-ch:
 		case <-deadline:
-			t.Fatalf("advertisertest: connection %d not dialled within %v", n, timeout)
+			t.Fatalf("advertisertest: %s not dialled within %v", what, timeout)
 		}
 	}
 }
