@@ -143,6 +143,7 @@ func newServeDaemon(f *serveFlags) (*serveDaemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	supervisor.LogWarnings(f.log, cfg)
 	d := &serveDaemon{serveFlags: f, cfg: cfg}
 	if f.scenario != "" {
 		sc, err := loadScenario(f.scenario)

@@ -129,12 +129,12 @@ func New(o Options) *Supervisor {
 
 // Start starts every interface of cfg; the parts run until ctx ends. The
 // errors are of DHCPv6 servers that could not be created; their
-// interfaces advertise.
+// interfaces advertise. The caller has logged cfg's warnings
+// (LogWarnings).
 func (s *Supervisor) Start(ctx context.Context, cfg *config.Config) []error {
 	s.mu.Lock()
 	s.cfg = cfg
 	s.mu.Unlock()
-	logWarnings(s.log, cfg)
 	return s.apply(ctx, s.effective(cfg), true)
 }
 
@@ -153,7 +153,7 @@ func (s *Supervisor) Reload(ctx context.Context, next *config.Config, loadErr er
 			return false
 		}
 	}
-	logWarnings(s.log, next)
+	LogWarnings(s.log, next)
 	s.mu.Lock()
 	prev := s.cfg
 	s.cfg = next
@@ -205,8 +205,8 @@ func (s *Supervisor) Fatal() <-chan error { return s.fatal }
 // final RAs sent, sysctls and addresses restored, reports written.
 func (s *Supervisor) Wait() { s.wg.Wait() }
 
-// logWarnings logs the configuration's non-fatal warnings.
-func logWarnings(log *slog.Logger, cfg *config.Config) {
+// LogWarnings logs the configuration's non-fatal warnings.
+func LogWarnings(log *slog.Logger, cfg *config.Config) {
 	for _, w := range cfg.Warnings {
 		log.Warn("configuration", "warning", w)
 	}
