@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,12 +41,18 @@ type lab struct {
 // interfaces names, all usable.
 func newLab(t *testing.T, names ...string) *lab {
 	t.Helper()
+	return newLabOverlay(t, nil, names...)
+}
+
+// newLabOverlay is newLab with an overlay (nil: none).
+func newLabOverlay(t *testing.T, o supervisor.Overlay, names ...string) *lab {
+	t.Helper()
 	l := &lab{t: t, reg: prometheus.NewRegistry(), links: &advertisertest.Links{}, dialer: &advertisertest.Dialer{},
 		file: filepath.Join(t.TempDir(), "ralab.toml")}
 	for i, n := range names {
 		l.links.Link(n).Set(advertisertest.Usable(i + 1))
 	}
-	l.sup = supervisor.New(supervisor.Options{Registerer: l.reg, Advertiser: advertiser.Options{
+	l.sup = supervisor.New(supervisor.Options{Registerer: l.reg, Overlay: o, Advertiser: advertiser.Options{
 		Sysctl: advertisertest.Sysctls(t, names...), Watch: l.links.Watch, Dial: l.dialer.Dial}})
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	t.Cleanup(l.stop)
@@ -316,4 +323,50 @@ func TestShutdown(t *testing.T) {
 
 	l.stop()
 	finals(c0)
+}
+
+// lifetimeOverlay sets every interface's router lifetime, as a scenario
+// phase's override does, and refuses configurations of more than one
+// interface.
+type lifetimeOverlay struct{ lifetime time.Duration }
+
+func (o *lifetimeOverlay) Check(cfg *config.Config) error {
+	if len(cfg.Interfaces) > 1 {
+		return errors.New("one interface only")
+	}
+	return nil
+}
+
+func (o *lifetimeOverlay) Apply(cfg *config.Config) *config.Config {
+	out := *cfg
+	out.Interfaces = slices.Clone(cfg.Interfaces)
+	for i := range out.Interfaces {
+		out.Interfaces[i].RouterLifetime = o.lifetime
+	}
+	return &out
+}
+
+// TestOverlay checks that the overlay shapes what is advertised from the
+// start, that a reload it does not fit is rejected, and that Refresh
+// announces its change at once.
+func TestOverlay(t *testing.T) {
+	t.Parallel()
+	o := &lifetimeOverlay{lifetime: 1234 * time.Second}
+	l := newLabOverlay(t, o, "lab0")
+	l.start(iface("lab0", "2001:db8::53"))
+	c := l.dialer.WaitLink(t, 1, 1, 5*time.Second)
+	if ra, _ := nextRA(t, c, slack); ra.RouterLifetime != o.lifetime {
+		t.Errorf("router lifetime %v, want the overlay's %v", ra.RouterLifetime, o.lifetime)
+	}
+	if l.reload(iface("lab0", "2001:db8::53") + iface("lab1", "2001:db8::54")) {
+		t.Error("Reload of a configuration the overlay refuses = true")
+	}
+	if got := l.reloads("rejected"); got != 1 {
+		t.Errorf("%v rejected reloads counted, want 1", got)
+	}
+	o.lifetime = 600 * time.Second
+	l.sup.Refresh(l.ctx)
+	if ra, _ := nextRA(t, c, advertiser.MinDelayBetweenRAs+slack); ra.RouterLifetime != o.lifetime {
+		t.Errorf("router lifetime after Refresh %v, want %v", ra.RouterLifetime, o.lifetime)
+	}
 }
