@@ -223,10 +223,11 @@ func TestLoopUnsolicitedAndShutdown(t *testing.T) {
 }
 
 // TestLoopSolicited checks the receive side: a valid RS gets a unicast
-// answer (unicast_solicited) within MAX_RA_DELAY_TIME, a second one from
-// the same source within MIN_DELAY_BETWEEN_RAS is suppressed (per-source
-// rate), and an invalid one (hop limit not 255) is counted and not
-// answered.
+// answer (unicast_solicited) within MAX_RA_DELAY_TIME; a second one from
+// the same source within MIN_DELAY_BETWEEN_RAS gets no second unicast
+// answer (per-source rate) but the rate-limited multicast one, no sooner
+// than MIN_DELAY_BETWEEN_RAS after the last multicast RA; an invalid one
+// (hop limit not 255) is counted and not answered.
 func TestLoopSolicited(t *testing.T) {
 	t.Parallel()
 	ifc := loopInterface("2001:db8::53")
@@ -234,23 +235,29 @@ func TestLoopSolicited(t *testing.T) {
 	ifc.UnicastSolicited = true
 	l := startLoop(t, ifc)
 	c := l.dialer.WaitConn(t, 1, 5*time.Second)
-	nextRA(t, c, slack) // the first initial RA
+	first := nextRA(t, c, slack)
 	host := netip.MustParseAddr("fe80::99")
 	mac := net.HardwareAddr{2, 0, 0, 0, 0, 0x99}
 
 	c.Receive(advertisertest.RS(mac), 255, host)
-	r := nextRA(t, c, advertiser.MaxRADelayTime+slack)
-	if r.Addr != host {
+	if r := nextRA(t, c, advertiser.MaxRADelayTime+slack); r.Addr != host {
 		t.Errorf("answer to %v, want unicast to %v", r.Addr, host)
 	}
 	c.Receive(advertisertest.RS(mac), 255, host)
 	c.Receive(advertisertest.RS(mac), 64, host)
+	r := nextRA(t, c, advertiser.MinDelayBetweenRAs+advertiser.MaxRADelayTime+slack)
+	if r.Addr != allNodes {
+		t.Errorf("answer to the second RS to %v, want %v", r.Addr, allNodes)
+	}
+	if gap := r.At.Sub(first.At); gap < advertiser.MinDelayBetweenRAs {
+		t.Errorf("multicast answer %v after the last multicast RA, want at least %v", gap, advertiser.MinDelayBetweenRAs)
+	}
 	noRA(t, c, advertiser.MaxRADelayTime+slack)
 
 	got := l.a.Status().Counters
 	want := advertiser.Counters{
 		RSReceived: 2,
-		Sent:       map[string]uint64{"initial": 1, "solicited-unicast": 1},
+		Sent:       map[string]uint64{"initial": 1, "solicited-unicast": 1, "solicited-multicast": 1},
 		Invalid:    map[string]uint64{"hop-limit": 1},
 		Suppressed: map[string]uint64{advertiser.ReasonPerSource: 1},
 	}
