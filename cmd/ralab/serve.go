@@ -200,7 +200,7 @@ func (d *serveDaemon) start(ctx context.Context) error {
 		d.sup.SetImpairments(run.phaseImpairments(run.cur))
 		d.phaseTimer = time.NewTimer(time.Until(run.next(now)))
 		d.phaseC = d.phaseTimer.C
-		d.log.Info("scenario", "name", run.sc.Name, "file", d.scenario, "fids", run.sc.FIDs, "phases", len(run.sc.Phases),
+		d.log.Info("scenario", "scenario", run.sc.Name, "scenario_file", d.scenario, "fids", run.sc.FIDs, "phases", len(run.sc.Phases),
 			"start", run.start.Format(time.RFC3339Nano), "duration", run.sc.Duration, "hold", d.hold)
 		run.logPhase(d.log, now)
 	}
