@@ -108,12 +108,6 @@ type LinkWatcher interface {
 // re-checking at least every recheck.
 type WatchFunc func(ctx context.Context, name string, recheck time.Duration, log *slog.Logger) LinkWatcher
 
-// WatchNetlink is the WatchFunc of production: the kernel's view of the
-// interface, from netlink.
-func WatchNetlink(ctx context.Context, name string, recheck time.Duration, log *slog.Logger) LinkWatcher {
-	return watchLink(ctx, name, recheck, log)
-}
-
 // linkWatcher tracks the state of one interface from netlink link and
 // address notifications, re-checking every recheck interval in case a
 // notification is lost or the subscription fails.
@@ -127,8 +121,9 @@ type linkWatcher struct {
 	changed chan struct{}
 }
 
-// watchLink starts a linkWatcher that runs until ctx ends.
-func watchLink(ctx context.Context, name string, recheck time.Duration, log *slog.Logger) *linkWatcher {
+// WatchNetlink is the WatchFunc of production: the kernel's view of the
+// interface, from netlink notifications and a re-check every recheck.
+func WatchNetlink(ctx context.Context, name string, recheck time.Duration, log *slog.Logger) LinkWatcher {
 	w := &linkWatcher{
 		name:    name,
 		recheck: recheck,
