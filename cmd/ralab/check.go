@@ -11,6 +11,7 @@ import (
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/dhcpv6"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/supervisor"
 	"github.com/ralab/ralab/ra"
 )
 
@@ -51,12 +52,8 @@ func checkMain(stdout io.Writer, args []string) error {
 		fmt.Fprintln(os.Stderr, "ralab check: -c FILE is required and no arguments are accepted (see ralab check --help)")
 		return errUsage
 	}
-	cfg, err := config.Load(*file)
+	cfg, err := loadConfig(*file)
 	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) {
-			return fmt.Errorf("invalid configuration:\n%w", err)
-		}
 		return err
 	}
 	return check(stdout, cfg, *hex, hostMAC)
@@ -120,7 +117,7 @@ func checkInterface(w io.Writer, ifc config.Interface, hex bool, macOf func(stri
 	}
 
 	if ifc.Observe.Enabled {
-		if err := observeDirProblem(ifc.Observe.Dir); err != nil {
+		if err := supervisor.ObserveDirProblem(ifc.Observe.Dir); err != nil {
 			fmt.Fprintf(w, "  WARNING: the observer will not start: %v\n", err)
 		} else {
 			fmt.Fprintf(w, "  observer writes to %s\n", ifc.Observe.Dir)

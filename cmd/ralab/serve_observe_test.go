@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,43 +11,6 @@ import (
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
-
-// TestObserveDirProblem checks what ralab check says about an observe
-// directory, without creating anything.
-func TestObserveDirProblem(t *testing.T) {
-	t.Parallel()
-	tmp := t.TempDir()
-	file := filepath.Join(tmp, "file")
-	if err := os.WriteFile(file, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name, dir string
-		err       error
-	}{
-		{"existing", tmp, nil},
-		{"missing under a writable parent", filepath.Join(tmp, "a", "b"), nil},
-		{"a file", file, errObserveDir},
-		{"under a file", filepath.Join(file, "observe"), errObserveDir},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := observeDirProblem(tt.dir)
-			if !errors.Is(err, tt.err) {
-				t.Errorf("observeDirProblem(%q) = %v, want %v", tt.dir, err, tt.err)
-			}
-		})
-	}
-	if _, err := os.Stat(filepath.Join(tmp, "a")); err == nil {
-		t.Error("observeDirProblem created a directory")
-	}
-	if err := prepareObserveDir(filepath.Join(tmp, "a", "b")); err != nil {
-		t.Errorf("prepareObserveDir of a missing directory: %v", err)
-	}
-	if err := prepareObserveDir(filepath.Join(file, "observe")); err == nil {
-		t.Error("prepareObserveDir under a file succeeded")
-	}
-}
 
 // TestServeObserveDir runs "ralab serve" with an [interface.observe] dir
 // that is missing (ralab creates it and observes) and with one that cannot

@@ -63,6 +63,22 @@ func (r *scenarioRun) check(cfg *config.Config) error {
 	return errors.Join(errs...)
 }
 
+// Check implements supervisor.Overlay: until the scenario ends, every
+// phase's overrides must fit a reloaded configuration.
+func (r *scenarioRun) Check(cfg *config.Config) error {
+	if r.ended(time.Now()) {
+		return nil
+	}
+	return r.check(cfg)
+}
+
+// Apply implements supervisor.Overlay: cfg with the override of the
+// phase in force. Check or newScenarioRun accepted cfg.
+func (r *scenarioRun) Apply(cfg *config.Config) *config.Config {
+	out, _ := r.effective(cfg, r.cur)
+	return out
+}
+
 // effective returns cfg with the override of phase i applied to every
 // interface; i outside the phases returns cfg.
 func (r *scenarioRun) effective(cfg *config.Config, i int) (*config.Config, error) {

@@ -16,9 +16,9 @@ import (
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
+	"github.com/ralab/ralab/internal/lograte"
 	"github.com/ralab/ralab/internal/sysctl"
 	"github.com/ralab/ralab/ra"
-	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 )
 
@@ -57,6 +57,10 @@ type Options struct {
 	// before the advertiser changes it, so that a later start can
 	// restore it after a crash (package hoststate).
 	Journal SysctlJournal
+	// Watch follows the interface's state; nil is WatchNetlink.
+	Watch WatchFunc
+	// Dial opens the NDP socket on the usable link; nil is DialNDP.
+	Dial DialFunc
 }
 
 // SysctlJournal records sysctl changes before they are made; package
@@ -77,15 +81,17 @@ type Advertiser struct {
 	sysctl  *sysctl.FS
 	sched   *Scheduler
 	recheck time.Duration
-	invLog  *logLimiter
-	errLog  *logLimiter
-	effLog  *logLimiter
+	invLog  *lograte.Limiter
+	errLog  *lograte.Limiter
+	effLog  *lograte.Limiter
 	// rsLog limits the per-RS debug lines, linkLog the lines of a
 	// flapping link, dropLog the warnings about socket drops.
-	rsLog   *logLimiter
-	linkLog *logLimiter
-	dropLog *logLimiter
+	rsLog   *lograte.Limiter
+	linkLog *lograte.Limiter
+	dropLog *lograte.Limiter
 	journal SysctlJournal
+	watch   WatchFunc
+	dial    DialFunc
 
 	onEffect func(impair.Effect)
 	onSent   func(Sent)
@@ -124,6 +130,12 @@ func New(ifc config.Interface, o Options) *Advertiser {
 	if o.Recheck == 0 {
 		o.Recheck = 2 * time.Second
 	}
+	if o.Watch == nil {
+		o.Watch = WatchNetlink
+	}
+	if o.Dial == nil {
+		o.Dial = DialNDP
+	}
 	a := &Advertiser{
 		name:    ifc.Name,
 		log:     o.Logger.With("interface", ifc.Name),
@@ -138,6 +150,8 @@ func New(ifc config.Interface, o Options) *Advertiser {
 		linkLog: newLogLimiter(10, 10*time.Second),
 		dropLog: newLogLimiter(1, 10*time.Second),
 		journal: o.Journal,
+		watch:   o.Watch,
+		dial:    o.Dial,
 		reloadC: make(chan struct{}, 1),
 		impC:    make(chan struct{}, 1),
 
@@ -208,7 +222,7 @@ func (a *Advertiser) applyReload(now time.Time) {
 }
 
 // setState records the link state for Status and metrics.
-func (a *Advertiser) setState(state string, st linkState) {
+func (a *Advertiser) setState(state string, st LinkState) {
 	a.mu.Lock()
 	a.status.State, a.status.Reason = state, st.Reason
 	a.status.NextRA = nil
@@ -238,13 +252,13 @@ func (a *Advertiser) count(f func(c *Counters)) {
 // error only for conditions that retrying cannot fix, such as
 // ErrPermission.
 func (a *Advertiser) Run(ctx context.Context) error {
-	defer a.setState("stopped", linkState{})
+	defer a.setState("stopped", LinkState{})
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w := watchLink(wctx, a.name, a.recheck, a.log)
+	w := a.watch(wctx, a.name, a.recheck, a.log)
 	waitingLogged := ""
 	for {
-		st := w.get()
+		st := w.State()
 		if !st.Usable {
 			if st.Reason != waitingLogged {
 				a.limited(a.linkLog, slog.LevelInfo, "waiting for interface", "reason", st.Reason)
@@ -254,7 +268,7 @@ func (a *Advertiser) Run(ctx context.Context) error {
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-w.changed:
+			case <-w.Changed():
 			case <-a.reloadC:
 				a.applyReload(time.Now())
 			}
@@ -280,7 +294,7 @@ func (a *Advertiser) Run(ctx context.Context) error {
 
 // serve advertises on one usable incarnation of the link until it changes
 // (nil) or ctx ends (nil, after the final RAs).
-func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) error {
+func (a *Advertiser) serve(ctx context.Context, w LinkWatcher, st LinkState) error {
 	saved, err := a.applySysctls()
 	switch {
 	case errors.Is(err, os.ErrPermission):
@@ -312,63 +326,69 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 	a.sched.Start(time.Now())
 	defer a.sched.Stop()
 
-	rsC := make(chan rsEvent, 64)
-	readErr := make(chan error, 1)
+	in := a.startReading(ctx, conn, st)
+	defer in.stop()
+	return a.loop(ctx, w, st, lw, in)
+}
+
+// reading is the goroutines that read the NDP socket of one link.
+type reading struct {
+	// rs receives the valid RS, err the error that ended reading.
+	rs  chan rsEvent
+	err chan error
+	// stop ends reading and waits for the goroutines.
+	stop func()
+}
+
+// startReading reads RS from conn, and watches the kernel's drops at it,
+// until the returned reading is stopped.
+func (a *Advertiser) startReading(ctx context.Context, conn Conn, st LinkState) reading {
+	in := reading{rs: make(chan rsEvent, 64), err: make(chan error, 1)}
 	readCtx, stopRead := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		readErr <- a.read(readCtx, conn, st, rsC)
+		in.err <- a.read(readCtx, conn, st, in.rs)
 	}()
-	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		a.watchDrops(readCtx, st.LinkLocal)
 	}()
-	defer func() {
+	in.stop = func() {
 		stopRead()
 		// Unblock ReadRaw.
 		_ = conn.SetReadDeadline(time.Unix(1, 0))
 		wg.Wait()
-	}()
+	}
+	return in
+}
 
-	next := a.nextImpaired(a.sched.Next())
-	timer := time.NewTimer(time.Until(next))
+// loop sends the scheduled RAs and answers the RS of in on the link st
+// until it changes (nil), reading fails (the error) or ctx ends (nil,
+// after the final RAs).
+func (a *Advertiser) loop(ctx context.Context, w LinkWatcher, st LinkState, lw wire, in reading) error {
+	timer := time.NewTimer(0)
 	defer timer.Stop()
-	a.mu.Lock()
-	a.status.NextRA = &next
-	a.mu.Unlock()
+	a.scheduleNext(timer)
 	for {
 		select {
 		case <-ctx.Done():
 			a.sendFinal(lw, st)
 			return nil
-		case <-w.changed:
-			if now := w.get(); !now.same(st) {
+		case <-w.Changed():
+			if now := w.State(); !now.same(st) {
 				a.limited(a.linkLog, slog.LevelInfo, "interface changed; restarting", "reason", now.Reason)
 				return nil
 			}
 			continue
-		case err := <-readErr:
+		case err := <-in.err:
 			return fmt.Errorf("reading: %w", err)
-		case ev := <-rsC:
+		case ev := <-in.rs:
 			if !a.answerRS(ev.at, ev.src) {
 				continue
 			}
-			a.mu.Lock()
-			unicast := a.cfg.UnicastSolicited
-			a.mu.Unlock()
-			d := a.sched.Solicit(ev.at, ev.src, unicast)
-			for _, r := range d.Suppressed {
-				a.m.suppressed.WithLabelValues(a.name, r).Inc()
-				a.count(func(c *Counters) { c.Suppressed[r]++ })
-			}
-			if d.Scheduled {
-				a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", ev.src, "answer", d.Send.Kind, "in", d.Send.At.Sub(ev.at), "suppressed", d.Suppressed)
-			} else {
-				a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", ev.src, "suppressed", d.Suppressed)
-			}
+			a.solicited(ev)
 		case <-a.reloadC:
 			a.applyReload(time.Now())
 		case <-a.impC:
@@ -379,12 +399,36 @@ func (a *Advertiser) serve(ctx context.Context, w *linkWatcher, st linkState) er
 			}
 			a.flush(now, lw, st)
 		}
-		// Since Go 1.23, Reset discards a pending expiry.
-		next := a.nextImpaired(a.sched.Next())
-		timer.Reset(time.Until(next))
-		a.mu.Lock()
-		a.status.NextRA = &next
-		a.mu.Unlock()
+		a.scheduleNext(timer)
+	}
+}
+
+// scheduleNext sets timer to the next RA or impaired send, and tells
+// Status when that is.
+func (a *Advertiser) scheduleNext(timer *time.Timer) {
+	next := a.nextImpaired(a.sched.Next())
+	// Since Go 1.23, Reset discards a pending expiry.
+	timer.Reset(time.Until(next))
+	a.mu.Lock()
+	a.status.NextRA = &next
+	a.mu.Unlock()
+}
+
+// solicited hands the RS ev to the scheduler and counts the answers it
+// suppressed.
+func (a *Advertiser) solicited(ev rsEvent) {
+	a.mu.Lock()
+	unicast := a.cfg.UnicastSolicited
+	a.mu.Unlock()
+	d := a.sched.Solicit(ev.at, ev.src, unicast)
+	for _, r := range d.Suppressed {
+		a.m.suppressed.WithLabelValues(a.name, r).Inc()
+		a.count(func(c *Counters) { c.Suppressed[r]++ })
+	}
+	if d.Scheduled {
+		a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", ev.src, "answer", d.Send.Kind, "in", d.Send.At.Sub(ev.at), "suppressed", d.Suppressed)
+	} else {
+		a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", ev.src, "suppressed", d.Suppressed)
 	}
 }
 
@@ -428,10 +472,10 @@ func (a *Advertiser) restoreSysctls(saved *sysctl.Saved) {
 // listen opens the NDP socket, retrying while the link-local address is
 // not yet bindable. It returns a nil Conn when ctx ends or the link
 // changes first.
-func (a *Advertiser) listen(ctx context.Context, w *linkWatcher, st linkState) (*ndp.Conn, error) {
+func (a *Advertiser) listen(ctx context.Context, w LinkWatcher, st LinkState) (Conn, error) {
 	backoff := 100 * time.Millisecond
 	for {
-		conn, err := a.open(st)
+		conn, err := a.dial(st)
 		if err == nil {
 			return conn, nil
 		}
@@ -442,47 +486,20 @@ func (a *Advertiser) listen(ctx context.Context, w *linkWatcher, st linkState) (
 		// once it persists.
 		if backoff < 2*time.Second {
 			a.log.Debug("cannot open NDP socket yet; retrying", "err", err, "in", backoff)
-		} else if ok, dropped := a.errLog.allow(time.Now()); ok {
+		} else if dropped, ok := a.errLog.Allow(time.Now()); ok {
 			a.log.Warn("cannot open NDP socket; retrying", "err", err, "in", backoff, "suppressed_since_last", dropped)
 		}
 		select {
 		case <-ctx.Done():
 			return nil, nil
-		case <-w.changed:
-			if !w.get().same(st) {
+		case <-w.Changed():
+			if !w.State().same(st) {
 				return nil, nil
 			}
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 2*time.Second)
 	}
-}
-
-// open opens and configures the NDP socket on the link.
-func (a *Advertiser) open(st linkState) (*ndp.Conn, error) {
-	ifi := indexedInterface(st)
-	// An address, not ndp.LinkLocal: ndp picks the first link-local
-	// address without checking that it is not tentative.
-	conn, _, err := ndp.Listen(ifi, ndp.Addr(st.LinkLocal.WithZone("").String()))
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", st.LinkLocal, err)
-	}
-	var f ipv6.ICMPFilter
-	f.SetAll(true)
-	f.Accept(ipv6.ICMPTypeRouterSolicitation)
-	steps := []func() error{
-		// All-routers, where hosts send RS (RFC 4861 §6.3.7).
-		func() error { return conn.JoinGroup(netip.MustParseAddr("ff02::2")) },
-		func() error { return conn.SetICMPFilter(&f) },
-		func() error { return conn.SetControlMessage(ipv6.FlagHopLimit|ipv6.FlagInterface, true) },
-	}
-	for _, s := range steps {
-		if err := s(); err != nil {
-			_ = conn.Close()
-			return nil, fmt.Errorf("configuring NDP socket: %w", err)
-		}
-	}
-	return conn, nil
 }
 
 // rsEvent is one valid RS, stamped on receipt.
@@ -493,7 +510,7 @@ type rsEvent struct {
 
 // read reads RS from conn, validates them and passes the valid ones on,
 // until ctx ends.
-func (a *Advertiser) read(ctx context.Context, conn *ndp.Conn, st linkState, rsC chan<- rsEvent) error {
+func (a *Advertiser) read(ctx context.Context, conn Conn, st LinkState, rsC chan<- rsEvent) error {
 	b := make([]byte, max(st.MTU, 1280))
 	for {
 		n, cm, src, err := conn.ReadRaw(b)
@@ -521,7 +538,7 @@ func (a *Advertiser) read(ctx context.Context, conn *ndp.Conn, st linkState, rsC
 			r := InvalidReason(err)
 			a.m.invalid.WithLabelValues(a.name, r).Inc()
 			a.count(func(c *Counters) { c.Invalid[r]++ })
-			if ok, dropped := a.invLog.allow(now); ok {
+			if dropped, ok := a.invLog.Allow(now); ok {
 				a.log.Warn("invalid router solicitation", "src", src, "err", err, "suppressed_since_last", dropped)
 			}
 			continue
@@ -549,7 +566,7 @@ func (a *Advertiser) current() config.Interface {
 // send builds one RA of kind k to dst (zero: all-nodes) at now and puts
 // it on the wire, through the impairments when there are any: their
 // ConfigFor is called once before building, their RA after.
-func (a *Advertiser) send(now time.Time, w wire, st linkState, k Kind, dst netip.Addr) {
+func (a *Advertiser) send(now time.Time, w wire, st LinkState, k Kind, dst netip.Addr) {
 	base := a.current()
 	ifc := base
 	set := a.imp.Load()
@@ -594,7 +611,7 @@ func (a *Advertiser) send(now time.Time, w wire, st linkState, k Kind, dst netip
 }
 
 // build builds the RA for ifc and checks that it fits the link MTU.
-func build(ifc config.Interface, st linkState) (*ndp.RouterAdvertisement, []byte, error) {
+func build(ifc config.Interface, st LinkState) (*ndp.RouterAdvertisement, []byte, error) {
 	msg, err := ra.Build(ifc, st.MAC)
 	if err != nil {
 		return nil, nil, fmt.Errorf("building: %w", err)
@@ -644,7 +661,7 @@ func checkSize(n, mtu int) error {
 }
 
 // sendFinal sends the final RAs of RFC 4861 §6.2.5.
-func (a *Advertiser) sendFinal(w wire, st linkState) {
+func (a *Advertiser) sendFinal(w wire, st LinkState) {
 	for i := range MaxFinalRtrAdvertisements {
 		if i > 0 {
 			time.Sleep(DefaultFinalSpacing)

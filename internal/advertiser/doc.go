@@ -20,6 +20,15 @@
 // final RAs of §6.2.5 on shutdown. Metrics holds the Prometheus collectors
 // shared by every Advertiser; Status is the JSON view of one.
 //
+// The link and the socket are seams, as CoreRAD's system.Dialer is:
+// Options.Watch (a WatchFunc, by default WatchNetlink) reports the
+// interface's LinkState, and Options.Dial (a DialFunc, by default
+// DialNDP) opens a Conn, the NDP socket, for each usable incarnation of
+// the link. Package advertisertest fills both in memory, so that the
+// whole loop (schedule, RS answers, reload, shutdown, a link that goes
+// away and comes back) runs in unit tests without root; the namespace
+// tests run the real ones.
+//
 // SetImpairments puts an impair.Set on the send path, as ralab serve
 // --scenario does: ConfigFor is called once before each RA is built, RA
 // after it, and what RA returns goes on the wire at its times (delayed

@@ -160,7 +160,7 @@ func (a *Advertiser) watchDrops(ctx context.Context, ll netip.Addr) {
 		if err == nil && n > last {
 			c.Add(float64(n - last))
 			a.count(func(c *Counters) { c.SocketDrops += n - last })
-			if ok, dropped := a.dropLog.allow(time.Now()); ok {
+			if dropped, ok := a.dropLog.Allow(time.Now()); ok {
 				a.log.Warn("the kernel dropped packets at the NDP socket (receive queue full)", "dropped", n-last, "suppressed_since_last", dropped)
 			}
 			last = n

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mdlayher/ndp"
-	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
@@ -20,16 +19,15 @@ func TestNamespaceSocketDrops(t *testing.T) {
 	requireIntegration(t)
 	l := netlabtest.New(t)
 	rtr, cli := l.Router(), l.Host(t, "c1", "02:00:00:00:02:01")
-	a := New(config.Interface{Name: rtr.IfName}, Options{})
 	var (
-		conn  *ndp.Conn
-		st    linkState
+		conn  Conn
+		st    LinkState
 		inode uint64
 	)
 	if err := rtr.Do(func() error {
 		st = probeLink(rtr.IfName)
 		var err error
-		if conn, err = a.open(st); err != nil {
+		if conn, err = DialNDP(st); err != nil {
 			return err
 		}
 		inode, err = ndpSocketInode(st.LinkLocal)

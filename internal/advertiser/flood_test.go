@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -159,26 +160,13 @@ func TestNamespaceFlood(t *testing.T) {
 	t.Logf("advertiser counters: %s", lastLine(processOutput(helper), "helper: Run returned"))
 }
 
-func lastLine(s, prefix string) string {
-	i := len(s)
-	for {
-		j := lastIndex(s[:i], prefix)
-		if j < 0 {
-			return ""
-		}
-		end := j
-		for end < len(s) && s[end] != '\n' {
-			end++
-		}
-		return s[j:end]
+// lastLine returns the last line of s that contains sub, from sub on, or
+// "" when none does.
+func lastLine(s, sub string) string {
+	j := strings.LastIndex(s, sub)
+	if j < 0 {
+		return ""
 	}
-}
-
-func lastIndex(s, sub string) int {
-	for i := len(s) - len(sub); i >= 0; i-- {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
+	line, _, _ := strings.Cut(s[j:], "\n")
+	return line
 }

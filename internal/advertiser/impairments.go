@@ -93,7 +93,7 @@ func (a *Advertiser) answerRS(now time.Time, src netip.Addr) bool {
 func (a *Advertiser) effects(now time.Time, es []impair.Effect) {
 	for _, e := range es {
 		a.m.impaired.WithLabelValues(a.name, e.Impairment, e.FID, string(e.Action)).Inc()
-		if ok, dropped := a.effLog.allow(now); ok {
+		if dropped, ok := a.effLog.Allow(now); ok {
 			a.log.Info("impairment", "name", e.Impairment, "fid", e.FID, "action", e.Action, "detail", e.Detail, "suppressed_since_last", dropped)
 		}
 		if a.onEffect != nil {
@@ -121,14 +121,14 @@ func allNodes(dst netip.Addr) netip.Addr {
 func (a *Advertiser) sendErr(now time.Time, kind string, dst netip.Addr, err error) {
 	a.m.raSendErrors.WithLabelValues(a.name).Inc()
 	a.count(func(c *Counters) { c.SendErrors++ })
-	if ok, dropped := a.errLog.allow(now); ok {
+	if dropped, ok := a.errLog.Allow(now); ok {
 		a.log.Error("sending router advertisement", "kind", kind, "dst", dst, "err", err, "suppressed_since_last", dropped)
 	}
 }
 
 // put writes one impaired send to the wire: as IPv6 fragments when
 // FragmentMTU asks for it, else through the NDP socket.
-func (a *Advertiser) put(now time.Time, w wire, st linkState, s impair.Send) {
+func (a *Advertiser) put(now time.Time, w wire, st LinkState, s impair.Send) {
 	dst := allNodes(s.Dst)
 	kind := s.Kind.String()
 	if s.FragmentMTU > 0 {
@@ -171,7 +171,7 @@ func (a *Advertiser) put(now time.Time, w wire, st linkState, s impair.Send) {
 }
 
 // dispatch puts the sends due at now on the wire and queues later ones.
-func (a *Advertiser) dispatch(now time.Time, w wire, st linkState, sends []impair.Send) {
+func (a *Advertiser) dispatch(now time.Time, w wire, st LinkState, sends []impair.Send) {
 	for _, s := range sends {
 		if s.At.After(now) {
 			i, _ := slices.BinarySearchFunc(a.pending, s.At, func(e impair.Send, t time.Time) int { return e.At.Compare(t) })
@@ -187,7 +187,7 @@ func (a *Advertiser) dispatch(now time.Time, w wire, st linkState, sends []impai
 
 // flush sends the queued sends and the impairments' own sends (replays)
 // that are due at now.
-func (a *Advertiser) flush(now time.Time, w wire, st linkState) {
+func (a *Advertiser) flush(now time.Time, w wire, st LinkState) {
 	n := 0
 	for n < len(a.pending) && !a.pending[n].At.After(now) {
 		n++

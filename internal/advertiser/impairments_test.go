@@ -76,7 +76,7 @@ type step struct {
 	flush bool
 }
 
-var testLink = linkState{
+var testLink = LinkState{
 	Usable:    true,
 	Index:     7,
 	MTU:       1500,

@@ -14,8 +14,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// linkState is what the advertiser needs to know about its interface.
-type linkState struct {
+// LinkState is what the advertiser needs to know about its interface.
+type LinkState struct {
 	// Usable reports whether the interface exists, is up with carrier and
 	// has a non-tentative link-local address.
 	Usable bool
@@ -31,7 +31,7 @@ type linkState struct {
 
 // same reports whether a and b describe the same usable link, so that the
 // advertiser need not restart.
-func (a linkState) same(b linkState) bool {
+func (a LinkState) same(b LinkState) bool {
 	return a.Usable == b.Usable && a.Reason == b.Reason && a.Index == b.Index &&
 		a.MTU == b.MTU && a.LinkLocal == b.LinkLocal && a.MAC.String() == b.MAC.String()
 }
@@ -47,22 +47,22 @@ func (a linkState) same(b linkState) bool {
 // reported for this incarnation of the link. (An interface literally
 // named with the decimal index of another would take precedence; Linux
 // allows such names but nothing creates them.)
-func indexedInterface(st linkState) *net.Interface {
+func indexedInterface(st LinkState) *net.Interface {
 	return &net.Interface{Index: st.Index, MTU: st.MTU, Name: strconv.Itoa(st.Index), HardwareAddr: st.MAC, Flags: net.FlagUp | net.FlagMulticast}
 }
 
 // probeLink reads the state of the interface name from the kernel.
-func probeLink(name string) linkState {
+func probeLink(name string) LinkState {
 	l, err := netlink.LinkByName(name)
 	if err != nil {
 		var nf netlink.LinkNotFoundError
 		if errors.As(err, &nf) {
-			return linkState{Reason: "interface does not exist"}
+			return LinkState{Reason: "interface does not exist"}
 		}
-		return linkState{Reason: "netlink: " + err.Error()}
+		return LinkState{Reason: "netlink: " + err.Error()}
 	}
 	at := l.Attrs()
-	st := linkState{Index: at.Index, MTU: at.MTU, MAC: at.HardwareAddr}
+	st := LinkState{Index: at.Index, MTU: at.MTU, MAC: at.HardwareAddr}
 	switch {
 	case at.Flags&net.FlagUp == 0:
 		st.Reason = "interface is down"
@@ -94,6 +94,20 @@ func probeLink(name string) linkState {
 	return st
 }
 
+// A LinkWatcher reports the state of one interface. The advertiser reads
+// State when Changed receives, and starts over (a new NDP socket, the
+// initial RAs) when the state is no longer the same usable link.
+type LinkWatcher interface {
+	// State returns the latest state.
+	State() LinkState
+	// Changed receives when the state may have changed.
+	Changed() <-chan struct{}
+}
+
+// WatchFunc starts watching the interface name until ctx ends,
+// re-checking at least every recheck.
+type WatchFunc func(ctx context.Context, name string, recheck time.Duration, log *slog.Logger) LinkWatcher
+
 // linkWatcher tracks the state of one interface from netlink link and
 // address notifications, re-checking every recheck interval in case a
 // notification is lost or the subscription fails.
@@ -103,12 +117,13 @@ type linkWatcher struct {
 	log     *slog.Logger
 
 	mu      sync.Mutex
-	state   linkState
+	state   LinkState
 	changed chan struct{}
 }
 
-// watchLink starts a linkWatcher that runs until ctx ends.
-func watchLink(ctx context.Context, name string, recheck time.Duration, log *slog.Logger) *linkWatcher {
+// WatchNetlink is the WatchFunc of production: the kernel's view of the
+// interface, from netlink notifications and a re-check every recheck.
+func WatchNetlink(ctx context.Context, name string, recheck time.Duration, log *slog.Logger) LinkWatcher {
 	w := &linkWatcher{
 		name:    name,
 		recheck: recheck,
@@ -120,8 +135,8 @@ func watchLink(ctx context.Context, name string, recheck time.Duration, log *slo
 	return w
 }
 
-// get returns the latest state.
-func (w *linkWatcher) get() linkState {
+// State returns the latest state.
+func (w *linkWatcher) State() LinkState {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.state
@@ -143,6 +158,10 @@ func (w *linkWatcher) update(why string) {
 	}
 }
 
+// Changed receives after the state changed.
+func (w *linkWatcher) Changed() <-chan struct{} { return w.changed }
+
+// run follows netlink notifications until ctx ends.
 func (w *linkWatcher) run(ctx context.Context) {
 	t := time.NewTicker(w.recheck)
 	defer t.Stop()

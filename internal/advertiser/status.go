@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mdlayher/ndp"
+	"github.com/ralab/ralab/ra"
 )
 
 // Status is a snapshot of one Advertiser, served as JSON at /ra.
@@ -117,88 +117,64 @@ func seconds(d time.Duration) *uint32 {
 }
 
 // decodeRA decodes the ICMPv6 bytes b of an RA that was sent. It parses
-// the bytes rather than trusting the message they were marshalled from, so
-// that what /ra shows is what went on the wire.
+// the bytes with ra.Decode, which keeps every field as sent, rather than
+// trusting the message they were marshalled from, so that what /ra shows
+// is what went on the wire.
 func decodeRA(b []byte) *RAStatus {
 	st := &RAStatus{Size: len(b), Options: []OptionStatus{}}
-	m, err := ndp.ParseMessage(b)
+	m, err := ra.Decode(b)
 	if err != nil {
 		st.DecodeError = err.Error()
 		return st
 	}
-	ra, ok := m.(*ndp.RouterAdvertisement)
-	if !ok {
-		st.DecodeError = fmt.Sprintf("not a router advertisement: %T", m)
-		return st
+	st.Managed, st.Other = m.Managed, m.OtherConfig
+	st.Preference = m.Preference.String()
+	if m.PreferenceReserved {
+		st.Preference = "reserved"
 	}
-	st.Managed, st.Other = ra.ManagedConfiguration, ra.OtherConfiguration
-	st.Preference = prefString(ra.RouterSelectionPreference)
-	st.HopLimit = ra.CurrentHopLimit
-	st.RouterLifetime = *seconds(ra.RouterLifetime)
-	st.ReachableTime = uint32(ra.ReachableTime / time.Millisecond)
-	st.RetransmitTimer = uint32(ra.RetransmitTimer / time.Millisecond)
-	for _, o := range ra.Options {
+	st.HopLimit = m.HopLimit
+	st.RouterLifetime = *seconds(m.RouterLifetime)
+	st.ReachableTime = uint32(m.ReachableTime / time.Millisecond)
+	st.RetransmitTimer = uint32(m.RetransmitTimer / time.Millisecond)
+	if m.Err != nil {
+		st.DecodeError = m.Err.Error()
+	}
+	for _, o := range m.Options {
+		if o.Err != nil && st.DecodeError == "" {
+			st.DecodeError = fmt.Sprintf("option %d: %v", o.Type, o.Err)
+		}
 		st.Options = append(st.Options, decodeOption(o))
 	}
 	return st
 }
 
-func prefString(p ndp.Preference) string {
-	switch p {
-	case ndp.High:
-		return "high"
-	case ndp.Low:
-		return "low"
-	case ndp.Medium:
-		return "medium"
-	default:
-		return "reserved"
-	}
-}
-
-func decodeOption(o ndp.Option) OptionStatus {
-	switch o := o.(type) {
-	case *ndp.MTU:
+// decodeOption returns the status of one option as ra.Decode found it.
+func decodeOption(o ra.Option) OptionStatus {
+	switch {
+	case o.Type == ra.TypeMTU && o.Err == nil:
 		return OptionStatus{Type: "mtu", Value: fmt.Sprint(o.MTU)}
-	case *ndp.LinkLayerAddress:
-		t := "source-lla"
-		if o.Direction == ndp.Target {
-			t = "target-lla"
-		}
-		return OptionStatus{Type: t, Value: o.Addr.String()}
-	case *ndp.PrefixInformation:
-		onLink, auto := o.OnLink, o.AutonomousAddressConfiguration
-		return OptionStatus{
-			Type:              "prefix",
-			Prefix:            fmt.Sprintf("%s/%d", o.Prefix, o.PrefixLength),
-			OnLink:            &onLink,
-			Autonomous:        &auto,
-			Lifetime:          seconds(o.ValidLifetime),
-			PreferredLifetime: seconds(o.PreferredLifetime),
-		}
-	case *ndp.RouteInformation:
-		return OptionStatus{
-			Type:       "route",
-			Prefix:     fmt.Sprintf("%s/%d", o.Prefix, o.PrefixLength),
-			Preference: prefString(o.Preference),
-			Lifetime:   seconds(o.RouteLifetime),
-		}
-	case *ndp.RecursiveDNSServer:
-		s := OptionStatus{Type: "rdnss", Lifetime: seconds(o.Lifetime), Servers: []string{}}
-		for _, a := range o.Servers {
+	case o.LinkLayerAddress != nil:
+		return OptionStatus{Type: "source-lla", Value: o.LinkLayerAddress.String()}
+	case o.Prefix != nil:
+		p := o.Prefix
+		return OptionStatus{Type: "prefix", Prefix: p.Prefix.String(), OnLink: &p.OnLink, Autonomous: &p.Autonomous,
+			Lifetime: seconds(p.ValidLifetime), PreferredLifetime: seconds(p.PreferredLifetime)}
+	case o.Route != nil:
+		return OptionStatus{Type: "route", Prefix: o.Route.Prefix.String(), Preference: o.Route.Preference.String(), Lifetime: seconds(o.Route.Lifetime)}
+	case o.RDNSS != nil:
+		s := OptionStatus{Type: "rdnss", Lifetime: seconds(o.RDNSS.Lifetime), Servers: []string{}}
+		for _, a := range o.RDNSS.Servers {
 			s.Servers = append(s.Servers, a.String())
 		}
 		return s
-	case *ndp.DNSSearchList:
-		return OptionStatus{Type: "dnssl", Lifetime: seconds(o.Lifetime), Domains: append([]string{}, o.DomainNames...)}
-	case *ndp.PREF64:
-		return OptionStatus{Type: "pref64", Prefix: o.Prefix.String(), Lifetime: seconds(o.Lifetime)}
-	case *ndp.CaptivePortal:
-		return OptionStatus{Type: "captive-portal", Value: o.URI}
-	case *ndp.RawOption:
-		return OptionStatus{Type: fmt.Sprintf("raw-%d", o.Type), Value: fmt.Sprintf("%x", o.Value)}
+	case o.DNSSL != nil:
+		return OptionStatus{Type: "dnssl", Lifetime: seconds(o.DNSSL.Lifetime), Domains: append([]string{}, o.DNSSL.Domains...)}
+	case o.PREF64 != nil:
+		return OptionStatus{Type: "pref64", Prefix: o.PREF64.Prefix.String(), Lifetime: seconds(o.PREF64.Lifetime)}
+	case o.Type == ra.TypeCaptivePortal && o.Err == nil:
+		return OptionStatus{Type: "captive-portal", Value: o.CaptivePortal}
 	default:
-		return OptionStatus{Type: fmt.Sprintf("option-%d", o.Code())}
+		return OptionStatus{Type: fmt.Sprintf("raw-%d", o.Type), Value: fmt.Sprintf("%x", o.Bytes[min(2, len(o.Bytes)):])}
 	}
 }
 

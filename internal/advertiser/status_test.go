@@ -9,6 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/ndp"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/ra"
 )
 
 func u32(v uint32) *uint32 { return &v }
@@ -143,5 +145,32 @@ func TestMetricsSeries(t *testing.T) {
 	m.forget("eth0")
 	if diff := cmp.Diff(map[string]int{}, count()); diff != "" {
 		t.Errorf("series after forget (-want +got):\n%s", diff)
+	}
+}
+
+// TestDecodeRARoute60 checks that /ra shows a Route Information prefix
+// whose length is not a multiple of 8 as it went on the wire: package
+// ndp's parser keeps only prefix-length/8 bytes of it, so a /60 lost its
+// last 4 bits there.
+func TestDecodeRARoute60(t *testing.T) {
+	ifc := testInterface("eth0", "2001:db8::53")
+	ifc.Routes = []config.Route{{Prefix: netip.MustParsePrefix("2001:db8:abcd:ef0::/60"), Preference: config.High, Lifetime: 600 * time.Second}}
+	msg, err := ra.Build(ifc, net.HardwareAddr{2, 0, 0, 0, 1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ndp.MarshalMessage(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []OptionStatus
+	for _, o := range decodeRA(b).Options {
+		if o.Type == "route" {
+			got = append(got, o)
+		}
+	}
+	want := []OptionStatus{{Type: "route", Prefix: "2001:db8:abcd:ef0::/60", Preference: "high", Lifetime: u32(600)}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("route options (-want +got):\n%s", diff)
 	}
 }

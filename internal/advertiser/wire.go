@@ -33,8 +33,8 @@ var ErrFrame = errors.New("advertiser: frame shorter than an Ethernet header")
 // socket. The raw sockets are opened on first use, since only some
 // impairments need them.
 type linkWire struct {
-	conn *ndp.Conn
-	st   linkState
+	conn Conn
+	st   LinkState
 	name string
 	// raw is the IPPROTO_RAW socket, or -1.
 	raw int
@@ -42,7 +42,7 @@ type linkWire struct {
 }
 
 // newLinkWire returns a linkWire writing RAs to conn.
-func newLinkWire(conn *ndp.Conn, name string, st linkState) *linkWire {
+func newLinkWire(conn Conn, name string, st LinkState) *linkWire {
 	return &linkWire{conn: conn, st: st, name: name, raw: -1}
 }
 

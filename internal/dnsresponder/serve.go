@@ -88,37 +88,9 @@ func (noJournal) ForgetRoute(string, netip.Prefix) error { return nil }
 // invalid configuration, a netlink failure such as a missing
 // CAP_NET_ADMIN, or a socket error.
 func Serve(ctx context.Context, cfg ServeConfig) error {
-	if cfg.Interface == "" {
-		return ErrNoInterface
-	}
-	h, err := NewHandler(cfg.Zone)
+	v, err := checkServeConfig(cfg)
 	if err != nil {
-		return fmt.Errorf("dnsresponder: %w", err)
-	}
-	if len(cfg.Addrs) == 0 {
-		return ErrNoAddrs
-	}
-	if cfg.Port == 0 {
-		return fmt.Errorf("%w: port 0", ErrAddr)
-	}
-	var onLink []netip.Prefix
-	for _, p := range cfg.OnLink {
-		if !p.IsValid() || !p.Addr().Is6() || p.Addr().Is4In6() || p.Masked() != p {
-			return fmt.Errorf("%w: on-link prefix %v", ErrAddr, p)
-		}
-		if !slices.Contains(onLink, p) {
-			onLink = append(onLink, p)
-		}
-	}
-	want := make([]netip.Addr, 0, len(cfg.Addrs))
-	for _, a := range cfg.Addrs {
-		a = a.WithZone("")
-		if !a.Is6() || a.Is4In6() || a.IsUnspecified() || a.IsMulticast() {
-			return fmt.Errorf("%w: %v: want a unicast IPv6 address", ErrAddr, a)
-		}
-		if !slices.Contains(want, a) {
-			want = append(want, a)
-		}
+		return err
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -139,17 +111,70 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		nl:          nl,
 		journal:     journal,
 		name:        cfg.Interface,
-		addrs:       want,
-		onLink:      onLink,
+		addrs:       v.addrs,
+		onLink:      v.onLink,
 		log:         logger.With("component", "dnsresponder", "interface", cfg.Interface),
 		added:       make(map[netip.Addr]int),
 		addedRoutes: make(map[netip.Prefix]int),
 	}
 	defer r.removeAdded()
-	scfg := ServerConfig{Handler: h, Interface: cfg.Interface, Logger: logger, Metrics: cfg.Metrics, OnQuery: cfg.OnQuery}
-	for _, a := range want {
+	scfg := ServerConfig{Handler: v.handler, Interface: cfg.Interface, Logger: logger, Metrics: cfg.Metrics, OnQuery: cfg.OnQuery}
+	for _, a := range v.addrs {
 		scfg.Addrs = append(scfg.Addrs, netip.AddrPortFrom(a, cfg.Port))
 	}
+	return r.run(ctx, scfg)
+}
+
+// checkedServeConfig is what Serve takes from a ServeConfig it checked.
+type checkedServeConfig struct {
+	handler *Handler
+	// addrs are the responder's addresses and onLink the on-link
+	// prefixes, without zones or duplicates.
+	addrs  []netip.Addr
+	onLink []netip.Prefix
+}
+
+// checkServeConfig checks cfg and builds its handler.
+func checkServeConfig(cfg ServeConfig) (checkedServeConfig, error) {
+	var v checkedServeConfig
+	if cfg.Interface == "" {
+		return v, ErrNoInterface
+	}
+	h, err := NewHandler(cfg.Zone)
+	if err != nil {
+		return v, fmt.Errorf("dnsresponder: %w", err)
+	}
+	v.handler = h
+	if len(cfg.Addrs) == 0 {
+		return v, ErrNoAddrs
+	}
+	if cfg.Port == 0 {
+		return v, fmt.Errorf("%w: port 0", ErrAddr)
+	}
+	for _, p := range cfg.OnLink {
+		if !p.IsValid() || !p.Addr().Is6() || p.Addr().Is4In6() || p.Masked() != p {
+			return v, fmt.Errorf("%w: on-link prefix %v", ErrAddr, p)
+		}
+		if !slices.Contains(v.onLink, p) {
+			v.onLink = append(v.onLink, p)
+		}
+	}
+	v.addrs = make([]netip.Addr, 0, len(cfg.Addrs))
+	for _, a := range cfg.Addrs {
+		a = a.WithZone("")
+		if !a.Is6() || a.Is4In6() || a.IsUnspecified() || a.IsMulticast() {
+			return v, fmt.Errorf("%w: %v: want a unicast IPv6 address", ErrAddr, a)
+		}
+		if !slices.Contains(v.addrs, a) {
+			v.addrs = append(v.addrs, a)
+		}
+	}
+	return v, nil
+}
+
+// run serves scfg on every usable incarnation of the interface, adding
+// the addresses first, until ctx ends (nil) or an error stops it.
+func (r *runner) run(ctx context.Context, scfg ServerConfig) error {
 	for {
 		index, err := r.waitLink(ctx)
 		if err != nil || ctx.Err() != nil {

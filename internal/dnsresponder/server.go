@@ -415,12 +415,12 @@ func (s *Server) countRxDrops(r *udpio.Reader) {
 func (s *Server) notSent(reason string, to netip.AddrPort, now time.Time, err error) {
 	s.c.drop(reason)
 	if n, ok := s.sendLogs.Allow(now); ok {
-		args := []any{"reason", reason, "suppressed", n}
+		args := []any{"reason", reason, "suppressed_since_last", n}
 		if to.IsValid() {
 			args = append(args, "client", to)
 		}
 		if err != nil {
-			args = append(args, "error", err)
+			args = append(args, "err", err)
 		}
 		s.log.Warn("DNS response not sent", args...)
 	}
@@ -435,7 +435,7 @@ func (s *Server) serveTCP(l *net.TCPListener) error {
 				return nil
 			}
 			// Such as EMFILE: keep serving the connections we have.
-			s.log.Warn("cannot accept DNS TCP connection", "error", err)
+			s.log.Warn("cannot accept DNS TCP connection", "err", err)
 			select {
 			case <-s.closing:
 				return nil
@@ -509,7 +509,7 @@ func (s *Server) serveConn(c *net.TCPConn) {
 		}
 		if _, err := c.Write(frame); err != nil {
 			s.c.drop(DropWrite)
-			s.log.Debug("cannot send DNS response", "client", from, "error", err)
+			s.log.Debug("cannot send DNS response", "client", from, "err", err)
 			return
 		}
 	}
@@ -525,7 +525,7 @@ func (s *Server) handle(b []byte, t Transport, client netip.AddrPort) ([]byte, b
 			reason = DropResponse
 		}
 		s.c.drop(reason)
-		s.log.Debug("dropped DNS message", "client", client, "transport", t, "reason", reason, "error", err)
+		s.log.Debug("dropped DNS message", "client", client, "transport", t, "reason", reason, "err", err)
 		return nil, false
 	}
 	s.c.answered(client.Addr().WithZone(""), t, res, time.Now())

@@ -158,7 +158,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	errC := make(chan error, 1)
 	go func() { errC <- srv.Serve(ln) }()
-	log.Info("HTTP status listening", "address", ln.Addr().String())
+	log.Info("HTTP status listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errC:
 		return fmt.Errorf("httpstatus: %w", err)

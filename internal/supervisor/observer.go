@@ -1,4 +1,4 @@
-package main
+package supervisor
 
 import (
 	"context"
@@ -19,16 +19,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// errObserveDir reports an [interface.observe] dir that is not a
+// ErrObserveDir reports an [interface.observe] dir that is not a
 // directory.
-var errObserveDir = errors.New("not a directory")
+var ErrObserveDir = errors.New("not a directory")
 
-// serveObserver is the conformance observer of one served interface
+// observer is the conformance observer of one served interface
 // ([interface.observe]). The advertiser's goroutine starts it once an
 // earlier instance of the interface has stopped, so p is nil until then,
 // and whenever the observer is disabled or failed to start; the
 // advertiser's callbacks read it.
-type serveObserver struct {
+type observer struct {
 	p atomic.Pointer[liveobserve.Observer]
 	// cfg is the [interface.observe] table it was started with; changes
 	// need a restart.
@@ -38,7 +38,7 @@ type serveObserver struct {
 // onSent tells the observer about an RA the advertiser meant to send. Wire
 // RAs are told only when no meant RA precedes them (replays and the fake
 // second router, field guide F2 and F15); fragments (F13) are not RAs.
-func (o *serveObserver) onSent(s advertiser.Sent) {
+func (o *observer) onSent(s advertiser.Sent) {
 	obs := o.p.Load()
 	if obs == nil || s.Fragment {
 		return
@@ -52,14 +52,14 @@ func (o *serveObserver) onSent(s advertiser.Sent) {
 // onReply tells the observer about a DHCPv6 answer the server built, even
 // one an impairment then drops (F9), so the report can tell "sent, lost
 // on the way" from "never answered".
-func (o *serveObserver) onReply(at time.Time, to netip.AddrPort, msg []byte) {
+func (o *observer) onReply(at time.Time, to netip.AddrPort, msg []byte) {
 	if obs := o.p.Load(); obs != nil {
 		obs.NoteDHCPv6Reply(at, to.Addr().WithZone(""), msg)
 	}
 }
 
 // onEffect tells the observer what an impairment did.
-func (o *serveObserver) onEffect(e impair.Effect) {
+func (o *observer) onEffect(e impair.Effect) {
 	if obs := o.p.Load(); obs != nil {
 		obs.NoteEffect(e)
 	}
@@ -80,11 +80,11 @@ func prepareObserveDir(dir string) error {
 	return os.Remove(f.Name())
 }
 
-// observeDirProblem returns why the observer could not use dir, without
+// ObserveDirProblem returns why the observer could not use dir, without
 // changing anything: dir, or its nearest existing parent when it is
 // missing, must be a directory this process may write to. ralab check
 // reports it as a warning, since serve only runs without the observer.
-func observeDirProblem(dir string) error {
+func ObserveDirProblem(dir string) error {
 	p := filepath.Clean(dir)
 	for {
 		fi, err := os.Stat(p)
@@ -95,7 +95,7 @@ func observeDirProblem(dir string) error {
 		case err != nil:
 			return err
 		case !fi.IsDir():
-			return fmt.Errorf("%s: %w", p, errObserveDir)
+			return fmt.Errorf("%s: %w", p, ErrObserveDir)
 		}
 		if err := unix.Access(p, unix.W_OK|unix.X_OK); err != nil {
 			what := "create " + dir + " in"
@@ -113,7 +113,7 @@ func observeDirProblem(dir string) error {
 // directory it cannot create or write is logged; the interface keeps
 // advertising without an observer, as it does whenever the observer
 // fails.
-func (s *serveSupervisor) startObserver(ctx context.Context, so *serveObserver, ifc config.Interface) {
+func (s *Supervisor) startObserver(ctx context.Context, so *observer, ifc config.Interface) {
 	if !ifc.Observe.Enabled {
 		return
 	}
@@ -125,7 +125,7 @@ func (s *serveSupervisor) startObserver(ctx context.Context, so *serveObserver, 
 	}
 	c := liveobserve.FromConfig(ifc, s.log)
 	c.Metrics = s.om
-	c.Generator = readBuildInfo().String()
+	c.Generator = s.gen
 	obs, err := liveobserve.Start(context.WithoutCancel(ctx), c)
 	if err != nil {
 		s.log.Error("observer not started; serving without it", "interface", ifc.Name, "err", err)
@@ -136,7 +136,7 @@ func (s *serveSupervisor) startObserver(ctx context.Context, so *serveObserver, 
 }
 
 // stopObserver completes the pcapng file and writes the final reports.
-func (s *serveSupervisor) stopObserver(name string, so *serveObserver) {
+func (s *Supervisor) stopObserver(name string, so *observer) {
 	obs := so.p.Load()
 	if obs == nil {
 		s.sm.observer.DeleteLabelValues(name)
@@ -153,8 +153,9 @@ func (s *serveSupervisor) stopObserver(name string, so *serveObserver) {
 		"no_dns", r.Summary.NoDNS, "inconclusive", r.Summary.Inconclusive)
 }
 
-// observed returns the interfaces whose observer runs.
-func (s *serveSupervisor) observed() []string {
+// Observed returns the interfaces whose observer runs, for the index of
+// the live reports.
+func (s *Supervisor) Observed() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var names []string
@@ -166,9 +167,9 @@ func (s *serveSupervisor) observed() []string {
 	return names
 }
 
-// serveReport serves GET /report/{interface}: the live report of that
+// ServeReport serves GET /report/{interface}: the live report of that
 // interface's observer (liveobserve.Observer.ServeHTTP).
-func (s *serveSupervisor) serveReport(w http.ResponseWriter, r *http.Request) {
+func (s *Supervisor) ServeReport(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("interface")
 	s.mu.Lock()
 	si, ok := s.ifcs[name]

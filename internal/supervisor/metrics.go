@@ -1,10 +1,10 @@
-package main
+package supervisor
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// serveMetrics are the collectors of ralab serve itself, beside those of
-// the advertisers, DHCPv6 servers and DNS responders.
-type serveMetrics struct {
+// metrics are the supervisor's own collectors, beside those of the
+// advertisers, DHCPv6 servers and DNS responders.
+type metrics struct {
 	// reloads counts SIGHUP reloads by result: applied, or rejected (the
 	// running configuration stays).
 	reloads *prometheus.CounterVec
@@ -13,9 +13,9 @@ type serveMetrics struct {
 	observer *prometheus.GaugeVec
 }
 
-// newServeMetrics creates the collectors and registers them with reg.
-func newServeMetrics(reg prometheus.Registerer) *serveMetrics {
-	m := &serveMetrics{
+// newMetrics creates the collectors and registers them with reg.
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "ralab", Name: "config_reloads_total",
 			Help: "Configuration reloads (SIGHUP) by result: applied, or rejected (unreadable, too large or invalid file; the running configuration stays).",
