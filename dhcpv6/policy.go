@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/dnsname"
 )
 
 // DUID type codes, RFC 8415 §11.1 and RFC 6355 §4.
@@ -159,8 +160,8 @@ func newPolicy(ifc config.Interface, hw net.HardwareAddr) (*policy, error) {
 	// Option 24, RFC 3646 §4: uncompressed RFC 1035 names.
 	var domains []byte
 	for _, d := range c.Domains {
-		if domains, err = encodeDomain(domains, d); err != nil {
-			return nil, err
+		if domains, err = dnsname.Append(domains, d); err != nil {
+			return nil, fmt.Errorf("%w: domain %w", ErrConfig, err)
 		}
 	}
 	if err := add(optDomainList, domains); err != nil {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"encoding/hex"
 	"fmt"
 	"math"
@@ -9,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/internal/dnsname"
 )
 
 // intervals validates max_interval and min_interval.
@@ -294,30 +297,25 @@ func (v *validator) domains(p keyPath, list []string) []string {
 }
 
 // domainProblem says what is wrong with the domain name d (no trailing
-// dot), or returns "" if it is a valid host name: letters, digits and
-// hyphens (RFC 1123 §2.1), labels of 1 to 63 and names of at most 253
-// characters (RFC 1035 §2.3.4).
+// dot), or returns "" if it is a valid host name (dnsname.CheckHost).
 func domainProblem(d string) string {
-	if d == "" {
+	err := dnsname.CheckHost(d)
+	he, ok := errors.AsType[*dnsname.HostError](err)
+	if !ok {
+		return ""
+	}
+	switch he.Problem {
+	case dnsname.HostEmpty:
 		return "must be a domain name such as \"lab.example\", not empty or the root"
+	case dnsname.HostTooLong:
+		return fmt.Sprintf("is %d characters long; a domain name has at most %d (RFC 1035 §2.3.4)", len(d), dnsname.MaxTextLen)
+	case dnsname.HostLabelLen:
+		return fmt.Sprintf("each label (between dots) must be 1 to %d characters long (RFC 1035 §2.3.4)", dnsname.MaxLabelLen)
+	case dnsname.HostHyphen:
+		return fmt.Sprintf("label %s must not start or end with a hyphen (RFC 1123 §2.1)", quote(he.Label))
+	default:
+		return fmt.Sprintf("label %s may hold only letters, digits and hyphens (RFC 1123 §2.1; write IDNs as xn-- A-labels)", quote(he.Label))
 	}
-	if len(d) > 253 {
-		return fmt.Sprintf("is %d characters long; a domain name has at most 253 (RFC 1035 §2.3.4)", len(d))
-	}
-	for _, label := range strings.Split(d, ".") {
-		if label == "" || len(label) > 63 {
-			return "each label (between dots) must be 1 to 63 characters long (RFC 1035 §2.3.4)"
-		}
-		if label[0] == '-' || label[len(label)-1] == '-' {
-			return fmt.Sprintf("label %s must not start or end with a hyphen (RFC 1123 §2.1)", quote(label))
-		}
-		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return fmt.Sprintf("label %s may hold only letters, digits and hyphens (RFC 1123 §2.1; write IDNs as xn-- A-labels)", quote(label))
-			}
-		}
-	}
-	return ""
 }
 
 // dnssl validates one [[interface.dnssl]] table.
@@ -331,11 +329,9 @@ func (v *validator) dnssl(p keyPath, r *rawDNSSL, maxInt time.Duration) DNSSL {
 		v.fail(dp, "[]", ErrInvalidValue, "must list at least one domain (RFC 8106 §5.2)")
 	default:
 		x.Domains = v.domains(dp, *r.Domains)
-		// Each name is encoded as labels plus a length byte each and a
-		// final zero: len(name) + 2 bytes (RFC 1035 §3.1).
 		n := 0
 		for _, d := range x.Domains {
-			n += len(d) + 2
+			n += dnsname.WireLen(d)
 		}
 		if n > maxDNSSLNameBytes {
 			v.fail(dp, stringList(*r.Domains), ErrOutOfRange,
