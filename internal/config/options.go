@@ -1,8 +1,8 @@
 package config
 
 import (
-	"errors"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
