@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/internal/dnsname"
+	"github.com/ralab/ralab/ra/limits"
 )
 
 // intervals validates max_interval and min_interval.
@@ -257,10 +258,10 @@ func (v *validator) rdnss(p keyPath, r *rawRDNSS, maxInt time.Duration) RDNSS {
 		v.missing(sp, `servers = ["2001:db8::53"]`)
 	case len(*r.Servers) == 0:
 		v.fail(sp, "[]", ErrInvalidValue, "must list at least one server (RFC 8106 §5.1)")
-	case len(*r.Servers) > maxRDNSSServers:
+	case len(*r.Servers) > limits.MaxRDNSSServers:
 		v.fail(sp, stringList(*r.Servers), ErrOutOfRange,
 			"lists %d servers; one RDNSS option holds at most %d (8 + 16 × n bytes must stay under %d, which mdlayher/ndp cannot encode): split them over several [[interface.rdnss]]",
-			len(*r.Servers), maxRDNSSServers, maxOptionBytes)
+			len(*r.Servers), limits.MaxRDNSSServers, ndpOptionBytes)
 	default:
 		x.Servers = v.addresses(sp, *r.Servers, true)
 	}
@@ -333,10 +334,10 @@ func (v *validator) dnssl(p keyPath, r *rawDNSSL, maxInt time.Duration) DNSSL {
 		for _, d := range x.Domains {
 			n += dnsname.WireLen(d)
 		}
-		if n > maxDNSSLNameBytes {
+		if n > limits.MaxDNSSLNameBytes {
 			v.fail(dp, stringList(*r.Domains), ErrOutOfRange,
 				"encode to %d bytes; one DNSSL option holds at most %d bytes of names (the option must stay under %d bytes, which mdlayher/ndp cannot encode): split them over several [[interface.dnssl]]",
-				n, maxDNSSLNameBytes, maxOptionBytes)
+				n, limits.MaxDNSSLNameBytes, ndpOptionBytes)
 		}
 	}
 	x.Lifetime = v.dnsLifetime(p.key("lifetime"), r.Lifetime, maxInt)
@@ -350,11 +351,10 @@ func (v *validator) pref64(p keyPath, r *rawPREF64, maxInt time.Duration) (PREF6
 	if r.Prefix == nil {
 		v.missing(p.key("prefix"), `prefix = "64:ff9b::/96"`)
 	} else if pfx, good := v.ipv6Prefix(p.key("prefix"), *r.Prefix); good {
-		switch pfx.Bits() {
-		case 96, 64, 56, 48, 40, 32:
+		if _, good := limits.PREF64Code(pfx.Bits()); good {
 			x.Prefix = pfx
 			ok = true
-		default:
+		} else {
 			v.fail(p.key("prefix"), quote(*r.Prefix), ErrInvalidValue,
 				"prefix length must be 96, 64, 56, 48, 40 or 32 (RFC 8781 §4, RFC 6052 §2.2)")
 		}
@@ -362,8 +362,8 @@ func (v *validator) pref64(p keyPath, r *rawPREF64, maxInt time.Duration) (PREF6
 	auto := autoPREF64Lifetime(maxInt)
 	x.Lifetime = auto
 	if r.Lifetime != nil {
-		lo := min(ceilUnit(maxInt, pref64Unit), MaxPREF64Lifetime)
-		spec := durationSpec{auto: true, unit: pref64Unit, allowed: fmt.Sprintf(
+		lo := min(ceilUnit(maxInt, limits.PREF64Unit), MaxPREF64Lifetime)
+		spec := durationSpec{auto: true, unit: limits.PREF64Unit, allowed: fmt.Sprintf(
 			`must be "auto" (%s), 0, or a multiple of 8s from %s (max_interval rounded up to 8s) to %s; the field has no "infinite" (RFC 8781 §4)`,
 			secs(auto), secs(lo), secs(MaxPREF64Lifetime))}
 		d, kind, ok := v.parseDuration(p.key("lifetime"), *r.Lifetime, spec)
