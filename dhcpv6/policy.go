@@ -4,10 +4,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
-	"time"
 
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/dnsname"
+	"github.com/ralab/ralab/ra/limits"
 )
 
 // DUID type codes, RFC 8415 §11.1 and RFC 6355 §4.
@@ -98,16 +98,6 @@ type policy struct {
 	burstTotal int
 }
 
-// seconds32 converts d to whole seconds, saturating at 0xffffffff, which
-// RFC 8415 §7.7 defines as infinity.
-func seconds32(d time.Duration) uint32 {
-	s := d / time.Second
-	if s >= 0xffffffff {
-		return 0xffffffff
-	}
-	return uint32(s)
-}
-
 // newPolicy encodes the configuration of ifc with hw as the link-layer
 // address for DUID-LL and DUID-LLT.
 func newPolicy(ifc config.Interface, hw net.HardwareAddr) (*policy, error) {
@@ -172,7 +162,7 @@ func newPolicy(ifc config.Interface, hw net.HardwareAddr) (*policy, error) {
 	// range unless lab_override asks for out-of-range values on purpose, to
 	// see what clients do with them.
 	if c.InformationRefreshTime > 0 {
-		if err := add(optInfoRefresh, binary.BigEndian.AppendUint32(nil, seconds32(c.InformationRefreshTime))); err != nil {
+		if err := add(optInfoRefresh, binary.BigEndian.AppendUint32(nil, limits.Seconds32(c.InformationRefreshTime))); err != nil {
 			return nil, err
 		}
 	}
@@ -188,12 +178,12 @@ func newPolicy(ifc config.Interface, hw net.HardwareAddr) (*policy, error) {
 		return nil, err
 	}
 	if c.SolMaxRT > 0 {
-		if err := add(optSolMaxRT, binary.BigEndian.AppendUint32(nil, seconds32(c.SolMaxRT))); err != nil {
+		if err := add(optSolMaxRT, binary.BigEndian.AppendUint32(nil, limits.Seconds32(c.SolMaxRT))); err != nil {
 			return nil, err
 		}
 	}
 	if c.InfMaxRT > 0 {
-		if err := add(optInfMaxRT, binary.BigEndian.AppendUint32(nil, seconds32(c.InfMaxRT))); err != nil {
+		if err := add(optInfMaxRT, binary.BigEndian.AppendUint32(nil, limits.Seconds32(c.InfMaxRT))); err != nil {
 			return nil, err
 		}
 	}

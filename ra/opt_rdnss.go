@@ -72,7 +72,11 @@ func (rdnssOption) describe(o *Option) (string, bool) {
 	if o.RDNSS == nil {
 		return "", false
 	}
-	return fmt.Sprintf("%s lifetime %s", joinAddrs(o.RDNSS.Servers, " "), lifetime(o.RDNSS.Lifetime)), true
+	addrs := make([]string, len(o.RDNSS.Servers))
+	for i, a := range o.RDNSS.Servers {
+		addrs[i] = a.String()
+	}
+	return fmt.Sprintf("%s lifetime %s", strings.Join(addrs, " "), lifetime(o.RDNSS.Lifetime)), true
 }
 
 // final withdraws the servers when ifc.WithdrawOnStop is set: lifetime 0
@@ -104,13 +108,4 @@ func (rdnssOption) withdraw(old config.Interface, out *config.Interface) {
 	for c := range slices.Chunk(servers, limits.MaxRDNSSServers) {
 		out.RDNSS = append(out.RDNSS, config.RDNSS{Servers: c})
 	}
-}
-
-// joinAddrs formats addresses separated by sep.
-func joinAddrs(as []netip.Addr, sep string) string {
-	s := make([]string, len(as))
-	for i, a := range as {
-		s[i] = a.String()
-	}
-	return strings.Join(s, sep)
 }
