@@ -1,0 +1,29 @@
+package ra
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/ralab/ralab/internal/config"
+)
+
+func TestCaptivePortalRoundTrip(t *testing.T) {
+	uri := "https://portal.example/api"
+	testRoundTrip(t, captivePortalOption{}, []optionTest{
+		{name: "none", ifc: config.Interface{}},
+		{
+			name:     "URI padded with NUL bytes",
+			ifc:      config.Interface{CaptivePortal: uri},
+			want:     []Option{{Type: TypeCaptivePortal, Length: 4, CaptivePortal: uri}},
+			wire:     "25 04 " + fmt.Sprintf("%x", uri) + "00000000",
+			describe: []string{uri},
+		},
+		{
+			name:     "unrestricted",
+			ifc:      config.Interface{CaptivePortal: "urn:ietf:params:capport:unrestricted"},
+			want:     []Option{{Type: TypeCaptivePortal, Length: 5, CaptivePortal: "urn:ietf:params:capport:unrestricted"}},
+			wire:     "25 05 " + fmt.Sprintf("%x", "urn:ietf:params:capport:unrestricted") + "00 00",
+			describe: []string{"urn:ietf:params:capport:unrestricted"},
+		},
+	})
+}

@@ -1,0 +1,51 @@
+package ra
+
+import (
+	"testing"
+
+	"github.com/mdlayher/ndp"
+	"github.com/ralab/ralab/internal/config"
+)
+
+func TestDNSSLRoundTrip(t *testing.T) {
+	two := config.DNSSL{Domains: []string{"lab.example", "example.com"}, Lifetime: sec(1800)}
+	asWritten := config.DNSSL{Domains: []string{"Lab.Example", "_srv.example", "xn--zz"}, Lifetime: config.Infinite}
+	testRoundTrip(t, dnsslOption{}, []optionTest{
+		{name: "none", ifc: config.Interface{}},
+		{
+			name:     "two names",
+			ifc:      config.Interface{DNSSL: []config.DNSSL{two}},
+			want:     []Option{{Type: TypeDNSSL, Length: 5, DNSSL: &two}},
+			wire:     "1f 05 0000 00000708 036c6162 076578616d706c65 00 076578616d706c65 03636f6d 00 000000000000",
+			describe: []string{"lab.example example.com lifetime 1800s (30m0s)"},
+		},
+		{
+			name:     "trailing dots are dropped",
+			ifc:      config.Interface{DNSSL: []config.DNSSL{{Domains: []string{"lab.example.", "example.com."}, Lifetime: sec(1800)}}},
+			want:     []Option{{Type: TypeDNSSL, Length: 5, DNSSL: &two}},
+			wire:     "1f 05 0000 00000708 036c6162 076578616d706c65 00 076578616d706c65 03636f6d 00 000000000000",
+			describe: []string{"lab.example example.com lifetime 1800s (30m0s)"},
+		},
+		{
+			name:     "names go out as written, without IDNA processing",
+			ifc:      config.Interface{DNSSL: []config.DNSSL{asWritten}},
+			want:     []Option{{Type: TypeDNSSL, Length: 6, DNSSL: &asWritten}},
+			wire:     "1f 06 0000 ffffffff 034c6162 074578616d706c65 00 045f737276 076578616d706c65 00 06786e2d2d7a7a 00 0000000000",
+			describe: []string{"Lab.Example _srv.example xn--zz lifetime infinite"},
+		},
+	})
+}
+
+// TestDNSSLNDPBugs: ndp v1.1.0 turns a trailing dot into an empty label
+// that swallows the next name, which is why dnsslOption encodes the
+// option itself; the wire check must catch it.
+func TestDNSSLNDPBugs(t *testing.T) {
+	testNDPBugs(t, []ndpBugTest{{
+		name: "DNSSL trailing dot loses the next name",
+		ifc:  config.Interface{DNSSL: []config.DNSSL{{Domains: []string{"lab.example", "example.com"}, Lifetime: sec(60)}}},
+		build: func() ndp.Option {
+			return &ndp.DNSSearchList{DomainNames: []string{"lab.example.", "example.com"}, Lifetime: sec(60)}
+		},
+		field: "option 1: malformed: option 31: non-zero byte after the padding started",
+	}})
+}

@@ -1,0 +1,27 @@
+package ra
+
+import (
+	"testing"
+
+	"github.com/ralab/ralab/internal/config"
+)
+
+func TestMTURoundTrip(t *testing.T) {
+	testRoundTrip(t, mtuOption{}, []optionTest{
+		{name: "none", ifc: config.Interface{}},
+		{
+			name:     "minimum",
+			ifc:      config.Interface{MTU: 1280},
+			want:     []Option{{Type: TypeMTU, Length: 1, MTU: 1280}},
+			wire:     "05 01 0000 00000500",
+			describe: []string{"1280"},
+		},
+		{
+			name:     "jumbo",
+			ifc:      config.Interface{MTU: 9000},
+			want:     []Option{{Type: TypeMTU, Length: 1, MTU: 9000}},
+			wire:     "05 01 0000 00002328",
+			describe: []string{"9000"},
+		},
+	})
+}

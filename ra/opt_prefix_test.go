@@ -1,0 +1,33 @@
+package ra
+
+import (
+	"testing"
+
+	"github.com/ralab/ralab/internal/config"
+)
+
+func TestPrefixRoundTrip(t *testing.T) {
+	slaac := config.Prefix{Prefix: pfx("2001:db8:1::/64"), OnLink: true, Autonomous: true, ValidLifetime: sec(86400), PreferredLifetime: sec(14400)}
+	onLink := config.Prefix{Prefix: pfx("2001:db8:2::/48"), OnLink: true, ValidLifetime: config.Infinite, PreferredLifetime: config.Infinite}
+	withdrawn := config.Prefix{Prefix: pfx("2001:db8:3::/64"), Autonomous: true}
+	testRoundTrip(t, prefixOption{}, []optionTest{
+		{name: "none", ifc: config.Interface{}},
+		{
+			name: "SLAAC, on-link with infinite lifetimes, withdrawn",
+			ifc:  config.Interface{Prefixes: []config.Prefix{slaac, onLink, withdrawn}},
+			want: []Option{
+				{Type: TypePrefixInformation, Length: 4, Prefix: &slaac},
+				{Type: TypePrefixInformation, Length: 4, Prefix: &onLink},
+				{Type: TypePrefixInformation, Length: 4, Prefix: &withdrawn},
+			},
+			wire: "03 04 40 c0 00015180 00003840 00000000 20010db8000100000000000000000000" +
+				"03 04 30 80 ffffffff ffffffff 00000000 20010db8000200000000000000000000" +
+				"03 04 40 40 00000000 00000000 00000000 20010db8000300000000000000000000",
+			describe: []string{
+				"2001:db8:1::/64 on-link yes autonomous yes valid 86400s (24h0m0s) preferred 14400s (4h0m0s)",
+				"2001:db8:2::/48 on-link yes autonomous no valid infinite preferred infinite",
+				"2001:db8:3::/64 on-link no autonomous yes valid 0 (withdrawn) preferred 0 (withdrawn)",
+			},
+		},
+	})
+}

@@ -1,0 +1,47 @@
+package ra
+
+import (
+	"testing"
+
+	"github.com/mdlayher/ndp"
+	"github.com/ralab/ralab/internal/config"
+)
+
+func TestRouteRoundTrip(t *testing.T) {
+	def := config.Route{Prefix: pfx("::/0"), Lifetime: sec(1800)}
+	r60 := config.Route{Prefix: pfx("2001:db8:ff:f0::/60"), Preference: config.Low, Lifetime: config.Infinite}
+	host := config.Route{Prefix: pfx("2001:db8::1/128"), Preference: config.High, Lifetime: sec(45)}
+	testRoundTrip(t, routeOption{}, []optionTest{
+		{name: "none", ifc: config.Interface{}},
+		{
+			name: "lengths 1, 2 and 3",
+			ifc:  config.Interface{Routes: []config.Route{def, r60, host}},
+			want: []Option{
+				{Type: TypeRouteInformation, Length: 1, Route: &def},
+				{Type: TypeRouteInformation, Length: 2, Route: &r60},
+				{Type: TypeRouteInformation, Length: 3, Route: &host},
+			},
+			wire: "18 01 00 00 00000708" +
+				"18 02 3c 18 ffffffff 20010db800ff00f0" +
+				"18 03 80 08 0000002d 20010db8000000000000000000000001",
+			describe: []string{
+				"::/0 preference medium lifetime 1800s (30m0s)",
+				"2001:db8:ff:f0::/60 preference low lifetime infinite",
+				"2001:db8::1/128 preference high lifetime 45s",
+			},
+		},
+	})
+}
+
+// TestRouteNDPBugs: ndp v1.1.0 encodes routes itself when asked; the wire
+// check must catch any difference from the configuration.
+func TestRouteNDPBugs(t *testing.T) {
+	testNDPBugs(t, []ndpBugTest{{
+		name: "route lifetime changed",
+		ifc:  config.Interface{Routes: []config.Route{{Prefix: pfx("2001:db8::/48"), Lifetime: sec(60)}}},
+		build: func() ndp.Option {
+			return &ndp.RouteInformation{PrefixLength: 48, Prefix: addr("2001:db8::"), RouteLifetime: sec(61)}
+		},
+		field: "option 1 (route information) lifetime: config has 1m0s, wire has 1m1s",
+	}})
+}
