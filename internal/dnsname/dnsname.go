@@ -19,7 +19,20 @@ const (
 )
 
 // ErrMalformed reports bytes that are not a list of uncompressed names.
+// Decode's errors match it with errors.Is; their text says only what is
+// wrong, for callers that add their own context.
 var ErrMalformed = errors.New("malformed DNS name")
+
+// malformed is an error of Decode.
+type malformed string
+
+func (e malformed) Error() string { return string(e) }
+
+// Is makes a malformed match ErrMalformed.
+func (malformed) Is(target error) bool { return target == ErrMalformed }
+
+// malformedf returns a malformed error.
+func malformedf(format string, a ...any) error { return malformed(fmt.Sprintf(format, a...)) }
 
 // WireLen returns the length of the text name (without a trailing dot) in
 // wire form: a length byte per label, the label bytes and the final zero.
@@ -87,11 +100,11 @@ func Decode(b []byte, padded bool) ([]string, error) {
 	for len(b) > 0 {
 		if b[0] == 0 {
 			if !padded {
-				return names, fmt.Errorf("%w: empty name", ErrMalformed)
+				return names, malformed("empty name")
 			}
 			for _, c := range b {
 				if c != 0 {
-					return names, fmt.Errorf("%w: non-zero byte after the padding started (empty label?)", ErrMalformed)
+					return names, malformed("non-zero byte after the padding started (empty label?)")
 				}
 			}
 			return names, nil
@@ -112,7 +125,7 @@ func decodeName(b []byte) (string, int, error) {
 	var labels []string
 	for i := 0; ; {
 		if i == len(b) {
-			return "", 0, fmt.Errorf("%w: last name is not terminated", ErrMalformed)
+			return "", 0, malformed("last name is not terminated")
 		}
 		n := int(b[i])
 		i++
@@ -121,13 +134,13 @@ func decodeName(b []byte) (string, int, error) {
 			return strings.Join(labels, "."), i, nil
 		case n > MaxLabelLen:
 			// Compression pointers (0xc0) are not allowed here.
-			return "", 0, fmt.Errorf("%w: label length byte %#x: compressed or over %d", ErrMalformed, n, MaxLabelLen)
+			return "", 0, malformedf("label length byte %#x: compressed or over %d", n, MaxLabelLen)
 		case i+n > len(b):
-			return "", 0, fmt.Errorf("%w: label of %d bytes runs past the end", ErrMalformed, n)
+			return "", 0, malformedf("label of %d bytes runs past the end", n)
 		}
 		l := string(b[i : i+n])
 		if strings.ContainsAny(l, ". ") {
-			return "", 0, fmt.Errorf("%w: label %q contains a dot or space", ErrMalformed, l)
+			return "", 0, malformedf("label %q contains a dot or space", l)
 		}
 		labels = append(labels, l)
 		i += n
