@@ -403,30 +403,7 @@ func (v *validator) captivePortal(p keyPath, s string, maxLen int, why string) s
 // dhcpv6 validates the [interface.dhcpv6] table; DNS servers, domains and
 // the captive portal default to the interface's RA values.
 func (v *validator) dhcpv6(p keyPath, r *rawDHCPv6, ifc *Interface) DHCPv6 {
-	x := DHCPv6{
-		CaptivePortal:  ifc.CaptivePortal,
-		DUID:           DUID{Type: DUIDLL},
-		OptionPolicy:   PolicyIncludeDNS,
-		Solicit:        SolicitNoAddrsAvail,
-		RatePerClient:  defaultRatePerClient,
-		BurstPerClient: defaultBurstPerClient,
-		RateTotal:      defaultRateTotal,
-		BurstTotal:     defaultBurstTotal,
-	}
-	for _, o := range ifc.RDNSS {
-		for _, a := range o.Servers {
-			if !contains(x.DNSServers, a) {
-				x.DNSServers = append(x.DNSServers, a)
-			}
-		}
-	}
-	for _, o := range ifc.DNSSL {
-		for _, d := range o.Domains {
-			if !contains(x.Domains, d) {
-				x.Domains = append(x.Domains, d)
-			}
-		}
-	}
+	x := dhcpv6Defaults(ifc)
 	if r == nil {
 		return x
 	}
@@ -457,6 +434,45 @@ func (v *validator) dhcpv6(p keyPath, r *rawDHCPv6, ifc *Interface) DHCPv6 {
 	if r.DUID != nil {
 		x.DUID = v.duid(p.key("duid"), r.DUID)
 	}
+	v.dhcpv6Policies(p, r, &x)
+	v.totalLimit(p, r, &x)
+	return x
+}
+
+// dhcpv6Defaults returns the DHCPv6 configuration of ifc before its
+// [interface.dhcpv6] table: the RA's DNS servers, domains and captive
+// portal, a DUID-LL and the default policies and limits.
+func dhcpv6Defaults(ifc *Interface) DHCPv6 {
+	x := DHCPv6{
+		CaptivePortal:  ifc.CaptivePortal,
+		DUID:           DUID{Type: DUIDLL},
+		OptionPolicy:   PolicyIncludeDNS,
+		Solicit:        SolicitNoAddrsAvail,
+		RatePerClient:  defaultRatePerClient,
+		BurstPerClient: defaultBurstPerClient,
+		RateTotal:      defaultRateTotal,
+		BurstTotal:     defaultBurstTotal,
+	}
+	for _, o := range ifc.RDNSS {
+		for _, a := range o.Servers {
+			if !contains(x.DNSServers, a) {
+				x.DNSServers = append(x.DNSServers, a)
+			}
+		}
+	}
+	for _, o := range ifc.DNSSL {
+		for _, d := range o.Domains {
+			if !contains(x.Domains, d) {
+				x.Domains = append(x.Domains, d)
+			}
+		}
+	}
+	return x
+}
+
+// dhcpv6Policies validates option_policy, solicit and the per-client
+// rate limit of [interface.dhcpv6].
+func (v *validator) dhcpv6Policies(p keyPath, r *rawDHCPv6, x *DHCPv6) {
 	if r.OptionPolicy != nil {
 		switch pol := OptionPolicy(*r.OptionPolicy); pol {
 		case PolicyIncludeDNS, PolicyStrict:
@@ -490,8 +506,6 @@ func (v *validator) dhcpv6(p keyPath, r *rawDHCPv6, ifc *Interface) DHCPv6 {
 			x.BurstPerClient = int(n)
 		}
 	}
-	v.totalLimit(p, r, &x)
-	return x
 }
 
 // totalLimit validates rate_total and burst_total, the interface-wide cap

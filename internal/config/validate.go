@@ -296,6 +296,24 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 	setBool(&ifc.SourceLLA, r.SourceLLA)
 	setBool(&ifc.WithdrawOnStop, r.WithdrawOnStop)
 
+	v.raHeader(p, r, &ifc)
+	v.intervals(p, r, &ifc)
+	v.routerLifetime(p, r, &ifc)
+
+	v.raOptions(p, r, &ifc)
+	ifc.DHCPv6 = v.dhcpv6(p.key("dhcpv6"), r.DHCPv6, &ifc)
+	ifc.DNSResponder = v.dnsResponder(p.key("dns_responder"), r.DNSResponder, r, &ifc)
+	ifc.Observe = v.observe(p.key("observe"), r.Observe)
+	if ifc.DHCPv6.Enabled && !ifc.OtherConfig && !ifc.Managed {
+		v.warn(p.key("dhcpv6").key("enabled"), "true",
+			"other_config and managed are false, so clients are not told to ask DHCPv6 (RFC 4861 §4.2)")
+	}
+	return ifc
+}
+
+// raHeader validates the RA header fields of an [[interface]] table and
+// its MTU and captive portal options.
+func (v *validator) raHeader(p keyPath, r *rawInterface, ifc *Interface) {
 	if r.HopLimit != nil {
 		if *r.HopLimit < 0 || *r.HopLimit > 255 {
 			v.fail(p.key("hop_limit"), strconv.FormatInt(*r.HopLimit, 10), ErrOutOfRange,
@@ -338,10 +356,11 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 		ifc.CaptivePortal = v.captivePortal(p.key("captive_portal"), *r.CaptivePortal, limits.MaxCaptivePortalURI,
 			"one RA option must stay under 256 bytes (mdlayher/ndp cannot encode more)")
 	}
+}
 
-	v.intervals(p, r, &ifc)
-	v.routerLifetime(p, r, &ifc)
-
+// raOptions validates the arrays of RA option tables of an [[interface]]
+// table; max_interval is already set.
+func (v *validator) raOptions(p keyPath, r *rawInterface, ifc *Interface) {
 	prefixes := newDupCheck[netip.Prefix](v, p.key("prefix"), "prefix")
 	for i := range r.Prefix {
 		if x, ok := v.prefix(p.key("prefix").index(i), &r.Prefix[i]); ok && prefixes.unique(i, x.Prefix) {
@@ -366,14 +385,6 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 			ifc.PREF64 = append(ifc.PREF64, x)
 		}
 	}
-	ifc.DHCPv6 = v.dhcpv6(p.key("dhcpv6"), r.DHCPv6, &ifc)
-	ifc.DNSResponder = v.dnsResponder(p.key("dns_responder"), r.DNSResponder, r, &ifc)
-	ifc.Observe = v.observe(p.key("observe"), r.Observe)
-	if ifc.DHCPv6.Enabled && !ifc.OtherConfig && !ifc.Managed {
-		v.warn(p.key("dhcpv6").key("enabled"), "true",
-			"other_config and managed are false, so clients are not told to ask DHCPv6 (RFC 4861 §4.2)")
-	}
-	return ifc
 }
 
 // setBool copies *src to *dst when the key was present.
