@@ -2,6 +2,7 @@ package ra
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ralab/ralab/internal/config"
@@ -25,5 +26,12 @@ func TestCaptivePortalRoundTrip(t *testing.T) {
 			wire:     "25 05 " + fmt.Sprintf("%x", "urn:ietf:params:capport:unrestricted") + "00 00",
 			describe: []string{"urn:ietf:params:capport:unrestricted"},
 		},
+	})
+}
+
+func TestCaptivePortalErrors(t *testing.T) {
+	testBuildErrors(t, []buildErrorTest{
+		{name: "captive portal NUL", ifc: config.Interface{CaptivePortal: "https://a\x00b"}, want: "NUL"},
+		{name: "captive portal too long", ifc: config.Interface{CaptivePortal: "https://" + strings.Repeat("p", 240)}, want: "captive portal option would be 256 bytes"},
 	})
 }

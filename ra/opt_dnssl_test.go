@@ -1,6 +1,7 @@
 package ra
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/mdlayher/ndp"
@@ -48,4 +49,21 @@ func TestDNSSLNDPBugs(t *testing.T) {
 		},
 		field: "option 1: malformed: option 31: non-zero byte after the padding started",
 	}})
+}
+
+func TestDNSSLErrors(t *testing.T) {
+	long := strings.Repeat("a", 60) + "." + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60)
+	withDomains := func(d ...string) config.Interface {
+		return config.Interface{DNSSL: []config.DNSSL{{Domains: d, Lifetime: sec(600)}}}
+	}
+	testBuildErrors(t, []buildErrorTest{
+		{name: "DNSSL without domains", ifc: config.Interface{DNSSL: []config.DNSSL{{Lifetime: sec(60)}}}, want: "no domains"},
+		{name: "DNSSL empty name", ifc: withDomains("."), want: "empty"},
+		{name: "DNSSL empty label", ifc: withDomains("lab..example"), want: "label of 0 bytes"},
+		{name: "DNSSL label over 63", ifc: withDomains(strings.Repeat("x", 64) + ".example"), want: "label of 64 bytes"},
+		{name: "DNSSL name over 255", ifc: withDomains(long + "." + long), want: "more than 255"},
+		{name: "DNSSL space", ifc: withDomains("lab example"), want: "byte 0x20"},
+		{name: "DNSSL unicode", ifc: withDomains("bücher.example"), want: "A-labels"},
+		{name: "DNSSL option over 248 bytes", ifc: withDomains(long, "x"+long), want: "cannot encode options over 248 bytes"},
+	})
 }

@@ -25,3 +25,9 @@ func TestMTURoundTrip(t *testing.T) {
 		},
 	})
 }
+
+func TestMTUErrors(t *testing.T) {
+	testBuildErrors(t, []buildErrorTest{
+		{name: "MTU below 1280", ifc: config.Interface{MTU: 1279}, want: "MTU 1279"},
+	})
+}

@@ -55,3 +55,14 @@ func TestPREF64NDPBugs(t *testing.T) {
 		},
 	})
 }
+
+func TestPREF64Errors(t *testing.T) {
+	withPREF64 := func(p config.PREF64) config.Interface { return config.Interface{PREF64: []config.PREF64{p}} }
+	testBuildErrors(t, []buildErrorTest{
+		{name: "PREF64 65536 s", ifc: withPREF64(config.PREF64{Prefix: pfx("64:ff9b::/96"), Lifetime: sec(65536)}), want: "above the maximum 18h12m8s"},
+		{name: "PREF64 524288 s (wraps to 0 in ndp)", ifc: withPREF64(config.PREF64{Prefix: pfx("64:ff9b::/96"), Lifetime: sec(524288)}), want: "above the maximum"},
+		{name: "PREF64 infinite (encodes 0 in ndp)", ifc: withPREF64(config.PREF64{Prefix: pfx("64:ff9b::/96"), Lifetime: config.Infinite}), want: "PREF64 64:ff9b::/96 lifetime"},
+		{name: "PREF64 not a multiple of 8 s", ifc: withPREF64(config.PREF64{Prefix: pfx("64:ff9b::/96"), Lifetime: sec(601)}), want: "whole number of 8s"},
+		{name: "PREF64 /60", ifc: withPREF64(config.PREF64{Prefix: pfx("2001:db8::/60"), Lifetime: sec(600)}), want: "/60 is not one of"},
+	})
+}

@@ -2,6 +2,7 @@ package ra
 
 import (
 	"testing"
+	"time"
 
 	"github.com/ralab/ralab/internal/config"
 )
@@ -29,5 +30,16 @@ func TestPrefixRoundTrip(t *testing.T) {
 				"2001:db8:3::/64 on-link no autonomous yes valid 0 (withdrawn) preferred 0 (withdrawn)",
 			},
 		},
+	})
+}
+
+func TestPrefixErrors(t *testing.T) {
+	withPrefix := func(p config.Prefix) config.Interface { return config.Interface{Prefixes: []config.Prefix{p}} }
+	testBuildErrors(t, []buildErrorTest{
+		{name: "prefix with host bits", ifc: withPrefix(config.Prefix{Prefix: pfx("2001:db8::1/64")}), want: "did you mean 2001:db8::/64"},
+		{name: "prefix IPv4", ifc: withPrefix(config.Prefix{Prefix: pfx("192.0.2.0/24")}), want: "not an IPv6 prefix"},
+		{name: "prefix zero value", ifc: withPrefix(config.Prefix{}), want: "not an IPv6 prefix"},
+		{name: "prefix preferred above valid", ifc: withPrefix(config.Prefix{Prefix: pfx("2001:db8::/64"), ValidLifetime: sec(60), PreferredLifetime: sec(61)}), want: "exceeds valid"},
+		{name: "prefix lifetime above 32 bits", ifc: withPrefix(config.Prefix{Prefix: pfx("2001:db8::/64"), ValidLifetime: config.Infinite + time.Second}), want: "valid lifetime"},
 	})
 }

@@ -3,6 +3,7 @@ package ra
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/ralab/ralab/internal/config"
 )
@@ -26,5 +27,23 @@ func TestRDNSSRoundTrip(t *testing.T) {
 				"2001:db8::54 lifetime infinite",
 			},
 		},
+	})
+}
+
+func TestRDNSSErrors(t *testing.T) {
+	sixteen := make([]netip.Addr, 16)
+	for i := range sixteen {
+		sixteen[i] = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(i + 1)})
+	}
+	withRDNSS := func(r config.RDNSS) config.Interface { return config.Interface{RDNSS: []config.RDNSS{r}} }
+	server := []netip.Addr{addr("2001:db8::53")}
+	testBuildErrors(t, []buildErrorTest{
+		{name: "RDNSS with 16 servers", ifc: withRDNSS(config.RDNSS{Servers: sixteen, Lifetime: sec(600)}), want: "16 servers"},
+		{name: "RDNSS without servers", ifc: withRDNSS(config.RDNSS{Lifetime: sec(600)}), want: "no servers"},
+		{name: "RDNSS IPv4 server", ifc: withRDNSS(config.RDNSS{Servers: []netip.Addr{addr("192.0.2.53")}}), want: "not an IPv6 address"},
+		{name: "RDNSS IPv4-mapped server", ifc: withRDNSS(config.RDNSS{Servers: []netip.Addr{addr("::ffff:192.0.2.53")}}), want: "not an IPv6 address"},
+		{name: "RDNSS zoned server", ifc: withRDNSS(config.RDNSS{Servers: []netip.Addr{addr("fe80::53%eth0")}}), want: "zone"},
+		{name: "RDNSS multicast server", ifc: withRDNSS(config.RDNSS{Servers: []netip.Addr{addr("ff02::1")}}), want: "multicast"},
+		{name: "RDNSS lifetime above 32 bits", ifc: withRDNSS(config.RDNSS{Servers: server, Lifetime: config.Infinite + time.Second}), want: "RDNSS 1 lifetime"},
 	})
 }

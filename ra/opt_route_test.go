@@ -45,3 +45,10 @@ func TestRouteNDPBugs(t *testing.T) {
 		field: "option 1 (route information) lifetime: config has 1m0s, wire has 1m1s",
 	}})
 }
+
+func TestRouteErrors(t *testing.T) {
+	testBuildErrors(t, []buildErrorTest{
+		{name: "route with host bits", ifc: config.Interface{Routes: []config.Route{{Prefix: pfx("2001:db8:ff:f8::/60")}}}, want: "did you mean 2001:db8:ff:f0::/60"},
+		{name: "route bad preference", ifc: config.Interface{Routes: []config.Route{{Prefix: pfx("::/0"), Preference: -1}}}, want: "preference -1"},
+	})
+}

@@ -1,6 +1,7 @@
 package ra
 
 import (
+	"net"
 	"testing"
 
 	"github.com/ralab/ralab/internal/config"
@@ -16,5 +17,12 @@ func TestSourceLLARoundTrip(t *testing.T) {
 			wire:     "01 01 02005e005301",
 			describe: []string{"02:00:5e:00:53:01"},
 		},
+	})
+}
+
+func TestSourceLLAErrors(t *testing.T) {
+	testBuildErrors(t, []buildErrorTest{
+		{name: "source LLA without MAC", ifc: config.Interface{SourceLLA: true}, want: "source link-layer address"},
+		{name: "source LLA with EUI-64", ifc: config.Interface{SourceLLA: true}, mac: net.HardwareAddr{1, 2, 3, 4, 5, 6, 7, 8}, want: "6-byte"},
 	})
 }

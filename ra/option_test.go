@@ -2,6 +2,7 @@ package ra
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -145,5 +146,30 @@ func TestKinds(t *testing.T) {
 	}
 	if diff := cmp.Diff("type 99", optionName(99)); diff != "" {
 		t.Errorf("optionName(99) (-want +got):\n%s", diff)
+	}
+}
+
+// buildErrorTest is a configuration Build must refuse.
+type buildErrorTest struct {
+	name string
+	ifc  config.Interface
+	mac  net.HardwareAddr
+	want string // substring of the error
+}
+
+// testBuildErrors checks that Build refuses each of tests with ErrInvalid
+// and says why.
+func testBuildErrors(t *testing.T, tests []buildErrorTest) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Build(tt.ifc, tt.mac)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Build: got %v (message %v), want ErrInvalid", err, m)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q does not contain %q", err, tt.want)
+			}
+		})
 	}
 }
