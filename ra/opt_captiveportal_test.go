@@ -35,3 +35,23 @@ func TestCaptivePortalErrors(t *testing.T) {
 		{name: "captive portal too long", ifc: config.Interface{CaptivePortal: "https://" + strings.Repeat("p", 240)}, want: "captive portal option would be 256 bytes"},
 	})
 }
+
+func TestCaptivePortalDecode(t *testing.T) {
+	testDecode(t, []decodeTest{
+		{
+			name: "captive portal",
+			b:    hdr + "25 01 61 62 63 00 00 00",
+			want: withOptions(Option{Type: 37, Length: 1, CaptivePortal: "abc"}),
+		},
+		{
+			name: "captive portal with NUL inside",
+			b:    hdr + "25 01 61 00 63 00 00 00",
+			want: withOptions(Option{Type: 37, Length: 1, CaptivePortal: "a\x00c", Err: ErrMalformed}),
+		},
+		{
+			name: "empty captive portal",
+			b:    hdr + "25 01 00 00 00 00 00 00",
+			want: withOptions(Option{Type: 37, Length: 1, Err: ErrMalformed}),
+		},
+	})
+}

@@ -67,3 +67,38 @@ func TestDNSSLErrors(t *testing.T) {
 		{name: "DNSSL option over 248 bytes", ifc: withDomains(long, "x"+long), want: "cannot encode options over 248 bytes"},
 	})
 }
+
+func TestDNSSLDecode(t *testing.T) {
+	testDecode(t, []decodeTest{
+		{
+			name: "DNSSL",
+			b:    hdr + "1f 05 0000 00000708 036c6162 076578616d706c65 00 076578616d706c65 03636f6d 00 000000000000",
+			want: withOptions(Option{Type: 31, Length: 5, DNSSL: &config.DNSSL{Domains: []string{"lab.example", "example.com"}, Lifetime: sec(1800)}}),
+		},
+		{
+			name: "DNSSL as ndp encodes a trailing dot",
+			b:    hdr + "1f 05 0000 00000708 036c6162 076578616d706c65 00 00 076578616d706c65 03636f6d 00 0000000000",
+			want: withOptions(Option{Type: 31, Length: 5, Err: ErrMalformed, DNSSL: &config.DNSSL{Domains: []string{"lab.example"}, Lifetime: sec(1800)}}),
+		},
+		{
+			name: "DNSSL compression pointer",
+			b:    hdr + "1f 02 0000 00000708 036c6162 c00c0000",
+			want: withOptions(Option{Type: 31, Length: 2, Err: ErrMalformed, DNSSL: &config.DNSSL{Lifetime: sec(1800)}}),
+		},
+		{
+			name: "DNSSL label past the end",
+			b:    hdr + "1f 02 0000 00000708 0a6c6162 00000000",
+			want: withOptions(Option{Type: 31, Length: 2, Err: ErrMalformed, DNSSL: &config.DNSSL{Lifetime: sec(1800)}}),
+		},
+		{
+			name: "DNSSL name not terminated",
+			b:    hdr + "1f 02 0000 00000708 036c6162 01610161",
+			want: withOptions(Option{Type: 31, Length: 2, Err: ErrMalformed, DNSSL: &config.DNSSL{Lifetime: sec(1800)}}),
+		},
+		{
+			name: "DNSSL of length 1",
+			b:    hdr + "1f 01 0000 00000708",
+			want: withOptions(Option{Type: 31, Length: 1, Err: ErrMalformed}),
+		},
+	})
+}

@@ -31,3 +31,13 @@ func TestMTUErrors(t *testing.T) {
 		{name: "MTU below 1280", ifc: config.Interface{MTU: 1279}, want: "MTU 1279"},
 	})
 }
+
+func TestMTUDecode(t *testing.T) {
+	testDecode(t, []decodeTest{
+		{
+			name: "MTU of wrong length",
+			b:    hdr + "05 02 0000 000005dc 0000000000000000",
+			want: withOptions(Option{Type: 5, Length: 2, Err: ErrMalformed}),
+		},
+	})
+}

@@ -66,3 +66,23 @@ func TestPREF64Errors(t *testing.T) {
 		{name: "PREF64 /60", ifc: withPREF64(config.PREF64{Prefix: pfx("2001:db8::/60"), Lifetime: sec(600)}), want: "/60 is not one of"},
 	})
 }
+
+func TestPREF64Decode(t *testing.T) {
+	testDecode(t, []decodeTest{
+		{
+			name: "PREF64",
+			b:    hdr + "26 02 fff8 0064ff9b 00000000 00000000",
+			want: withOptions(Option{Type: 38, Length: 2, PREF64: &config.PREF64{Prefix: pfx("64:ff9b::/96"), Lifetime: sec(65528)}}),
+		},
+		{
+			name: "PREF64 with PLC 7",
+			b:    hdr + "26 02 0007 0064ff9b 00000000 00000000",
+			want: withOptions(Option{Type: 38, Length: 2, Err: ErrMalformed, PREF64: &config.PREF64{}}),
+		},
+		{
+			name: "PREF64 of length 3",
+			b:    hdr + "26 03 fff8 0064ff9b 00000000 00000000 0000000000000000",
+			want: withOptions(Option{Type: 38, Length: 3, Err: ErrMalformed}),
+		},
+	})
+}

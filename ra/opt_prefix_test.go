@@ -43,3 +43,28 @@ func TestPrefixErrors(t *testing.T) {
 		{name: "prefix lifetime above 32 bits", ifc: withPrefix(config.Prefix{Prefix: pfx("2001:db8::/64"), ValidLifetime: config.Infinite + time.Second}), want: "valid lifetime"},
 	})
 }
+
+func TestPrefixDecode(t *testing.T) {
+	testDecode(t, []decodeTest{
+		{
+			name: "prefix",
+			b:    hdr + "03 04 40 c0 ffffffff 00003840 00000000 20010db8000100000000000000000000",
+			want: withOptions(Option{Type: 3, Length: 4, Prefix: &config.Prefix{
+				Prefix: pfx("2001:db8:1::/64"), OnLink: true, Autonomous: true,
+				ValidLifetime: config.Infinite, PreferredLifetime: sec(14400),
+			}}),
+		},
+		{
+			name: "prefix of wrong length",
+			b:    hdr + "03 03 40 c0 ffffffff 00003840 00000000 20010db800010000",
+			want: withOptions(Option{Type: 3, Length: 3, Err: ErrMalformed}),
+		},
+		{
+			name: "prefix length over 128",
+			b:    hdr + "03 04 81 c0 ffffffff 00003840 00000000 20010db8000100000000000000000000",
+			want: withOptions(Option{Type: 3, Length: 4, Err: ErrMalformed, Prefix: &config.Prefix{
+				OnLink: true, Autonomous: true, ValidLifetime: config.Infinite, PreferredLifetime: sec(14400),
+			}}),
+		},
+	})
+}

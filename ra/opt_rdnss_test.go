@@ -47,3 +47,18 @@ func TestRDNSSErrors(t *testing.T) {
 		{name: "RDNSS lifetime above 32 bits", ifc: withRDNSS(config.RDNSS{Servers: server, Lifetime: config.Infinite + time.Second}), want: "RDNSS 1 lifetime"},
 	})
 }
+
+func TestRDNSSDecode(t *testing.T) {
+	testDecode(t, []decodeTest{
+		{
+			name: "RDNSS",
+			b:    hdr + "19 05 0000 ffffffff 20010db8000000000000000000000053 20010db8000000000000000000000054",
+			want: withOptions(Option{Type: 25, Length: 5, RDNSS: &config.RDNSS{Servers: []netip.Addr{addr("2001:db8::53"), addr("2001:db8::54")}, Lifetime: config.Infinite}}),
+		},
+		{
+			name: "RDNSS of even length",
+			b:    hdr + "19 02 0000 00000708 20010db800000000",
+			want: withOptions(Option{Type: 25, Length: 2, Err: ErrMalformed}),
+		},
+	})
+}

@@ -52,3 +52,38 @@ func TestRouteErrors(t *testing.T) {
 		{name: "route bad preference", ifc: config.Interface{Routes: []config.Route{{Prefix: pfx("::/0"), Preference: -1}}}, want: "preference -1"},
 	})
 }
+
+func TestRouteDecode(t *testing.T) {
+	testDecode(t, []decodeTest{
+		{
+			name: "route /60",
+			b:    hdr + "18 02 3c 08 00000708 20010db800ff00f0",
+			want: withOptions(Option{Type: 24, Length: 2, Route: &config.Route{Prefix: pfx("2001:db8:ff:f0::/60"), Preference: config.High, Lifetime: sec(1800)}}),
+		},
+		{
+			name: "route /48 in length 3 is allowed",
+			b:    hdr + "18 03 30 18 00000708 20010db8000100000000000000000000",
+			want: withOptions(Option{Type: 24, Length: 3, Route: &config.Route{Prefix: pfx("2001:db8:1::/48"), Preference: config.Low, Lifetime: sec(1800)}}),
+		},
+		{
+			name: "route with bits beyond its length",
+			b:    hdr + "18 02 3c 00 00000708 20010db800ff00ff",
+			want: withOptions(Option{Type: 24, Length: 2, Err: ErrMalformed, Route: &config.Route{Prefix: pfx("2001:db8:ff:ff::/60"), Lifetime: sec(1800)}}),
+		},
+		{
+			name: "route /65 in length 2",
+			b:    hdr + "18 02 41 00 00000708 20010db800000000",
+			want: withOptions(Option{Type: 24, Length: 2, Err: ErrMalformed, Route: &config.Route{Prefix: pfx("2001:db8::/65"), Lifetime: sec(1800)}}),
+		},
+		{
+			name: "route /1 in length 1",
+			b:    hdr + "18 01 01 00 00000708",
+			want: withOptions(Option{Type: 24, Length: 1, Err: ErrMalformed, Route: &config.Route{Prefix: pfx("::/1"), Lifetime: sec(1800)}}),
+		},
+		{
+			name: "route with reserved preference",
+			b:    hdr + "18 01 00 10 00000708",
+			want: withOptions(Option{Type: 24, Length: 1, Err: ErrMalformed, Route: &config.Route{Prefix: pfx("::/0"), Lifetime: sec(1800)}}),
+		},
+	})
+}

@@ -26,3 +26,13 @@ func TestSourceLLAErrors(t *testing.T) {
 		{name: "source LLA with EUI-64", ifc: config.Interface{SourceLLA: true}, mac: net.HardwareAddr{1, 2, 3, 4, 5, 6, 7, 8}, want: "6-byte"},
 	})
 }
+
+func TestSourceLLADecode(t *testing.T) {
+	testDecode(t, []decodeTest{
+		{
+			name: "source link-layer address",
+			b:    hdr + "01 01 02005e005301",
+			want: withOptions(Option{Type: 1, Length: 1, LinkLayerAddress: testMAC}),
+		},
+	})
+}
