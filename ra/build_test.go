@@ -2,7 +2,6 @@ package ra
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -55,126 +54,6 @@ func TestBuildHeader(t *testing.T) {
 			b := mustMarshal(t, tt.ifc)
 			if diff := cmp.Diff(unhex(t, tt.want), b); diff != "" {
 				t.Fatalf("unexpected RA bytes (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestBuildOptions(t *testing.T) {
-	var fifteen []netip.Addr
-	fifteenHex := "19 1f 0000 00000708"
-	for i := range 15 {
-		fifteen = append(fifteen, netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(i + 1)}))
-		fifteenHex += fmt.Sprintf(" 20010db8 00000000 00000000 000000%02x", i+1)
-	}
-
-	tests := []struct {
-		name string
-		ifc  config.Interface
-		want string // the option bytes after the 16-byte header
-	}{
-		{
-			name: "source link-layer address",
-			ifc:  config.Interface{SourceLLA: true},
-			want: "01 01 02005e005301",
-		},
-		{
-			name: "MTU",
-			ifc:  config.Interface{MTU: 1500},
-			want: "05 01 0000 000005dc",
-		},
-		{
-			name: "prefix",
-			ifc: config.Interface{Prefixes: []config.Prefix{{
-				Prefix: pfx("2001:db8:1::/64"), OnLink: true, Autonomous: true,
-				ValidLifetime: sec(86400), PreferredLifetime: sec(14400),
-			}}},
-			want: "03 04 40 c0 00015180 00003840 00000000 20010db8000100000000000000000000",
-		},
-		{
-			name: "prefix with infinite lifetimes encodes all ones",
-			ifc: config.Interface{Prefixes: []config.Prefix{{
-				Prefix: pfx("2001:db8:2::/64"), OnLink: true,
-				ValidLifetime: config.Infinite, PreferredLifetime: config.Infinite,
-			}}},
-			want: "03 04 40 80 ffffffff ffffffff 00000000 20010db8000200000000000000000000",
-		},
-		{
-			name: "route /60 keeps its 4 bits past the byte boundary",
-			ifc:  config.Interface{Routes: []config.Route{{Prefix: pfx("2001:db8:ff:f0::/60"), Preference: config.Low, Lifetime: config.Infinite}}},
-			want: "18 02 3c 18 ffffffff 20010db800ff00f0",
-		},
-		{
-			name: "route /0 has length 1 and no prefix bytes",
-			ifc:  config.Interface{Routes: []config.Route{{Prefix: pfx("::/0"), Lifetime: sec(1800)}}},
-			want: "18 01 00 00 00000708",
-		},
-		{
-			name: "route /128 has length 3",
-			ifc:  config.Interface{Routes: []config.Route{{Prefix: pfx("2001:db8::1/128"), Preference: config.High, Lifetime: sec(600)}}},
-			want: "18 03 80 08 00000258 20010db8000000000000000000000001",
-		},
-		{
-			name: "route /65 has length 3",
-			ifc:  config.Interface{Routes: []config.Route{{Prefix: pfx("2001:db8:5:0:8000::/65"), Lifetime: 0}}},
-			want: "18 03 41 00 00000000 20010db8000500008000000000000000",
-		},
-		{
-			name: "RDNSS",
-			ifc:  config.Interface{RDNSS: []config.RDNSS{{Servers: []netip.Addr{addr("2001:db8::53")}, Lifetime: sec(1800)}}},
-			want: "19 03 0000 00000708 20010db8000000000000000000000053",
-		},
-		{
-			name: "RDNSS with 15 servers, the most ndp encodes",
-			ifc:  config.Interface{RDNSS: []config.RDNSS{{Servers: fifteen, Lifetime: sec(1800)}}},
-			want: fifteenHex,
-		},
-		{
-			name: "RDNSS infinite lifetime",
-			ifc:  config.Interface{RDNSS: []config.RDNSS{{Servers: []netip.Addr{addr("fe80::1")}, Lifetime: config.Infinite}}},
-			want: "19 03 0000 ffffffff fe800000000000000000000000000001",
-		},
-		{
-			name: "DNSSL",
-			ifc:  config.Interface{DNSSL: []config.DNSSL{{Domains: []string{"lab.example", "example.com"}, Lifetime: sec(1800)}}},
-			want: "1f 05 0000 00000708 036c6162 076578616d706c65 00 076578616d706c65 03636f6d 00 000000000000",
-		},
-		{
-			name: "DNSSL trailing dots are dropped, not sent as an empty label",
-			ifc:  config.Interface{DNSSL: []config.DNSSL{{Domains: []string{"lab.example.", "example.com."}, Lifetime: sec(1800)}}},
-			want: "1f 05 0000 00000708 036c6162 076578616d706c65 00 076578616d706c65 03636f6d 00 000000000000",
-		},
-		{
-			name: "DNSSL names go out as written, without IDNA processing",
-			ifc:  config.Interface{DNSSL: []config.DNSSL{{Domains: []string{"Lab.Example", "_srv.example", "xn--zz"}, Lifetime: config.Infinite}}},
-			want: "1f 06 0000 ffffffff 034c6162 074578616d706c65 00 045f737276 076578616d706c65 00 06786e2d2d7a7a 00 0000000000",
-		},
-		{
-			name: "PREF64 65528 s is scaled lifetime 8191",
-			ifc:  config.Interface{PREF64: []config.PREF64{{Prefix: pfx("64:ff9b::/96"), Lifetime: sec(65528)}}},
-			want: "26 02 fff8 0064ff9b 00000000 00000000",
-		},
-		{
-			name: "PREF64 /48 600 s",
-			ifc:  config.Interface{PREF64: []config.PREF64{{Prefix: pfx("2001:db8:64::/48"), Lifetime: sec(600)}}},
-			want: "26 02 025b 20010db8 00640000 00000000",
-		},
-		{
-			name: "PREF64 /32 withdrawn",
-			ifc:  config.Interface{PREF64: []config.PREF64{{Prefix: pfx("2001:db8::/32")}}},
-			want: "26 02 0005 20010db8 00000000 00000000",
-		},
-		{
-			name: "captive portal",
-			ifc:  config.Interface{CaptivePortal: "https://portal.example/api"},
-			want: "25 04 " + fmt.Sprintf("%x", "https://portal.example/api") + "00000000",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			b := mustMarshal(t, tt.ifc)
-			if diff := cmp.Diff(unhex(t, tt.want), b[headerLen:]); diff != "" {
-				t.Fatalf("unexpected option bytes (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -233,6 +112,27 @@ func TestBuildErrors(t *testing.T) {
 		{name: "RA larger than the minimum MTU", ifc: config.Interface{Prefixes: many}, want: "1336 bytes"},
 		{name: "RA larger than the MTU option", ifc: config.Interface{MTU: 1300, Prefixes: many}, want: "1300-byte MTU"},
 	})
+}
+
+// buildOptionsTest is a configuration and the option bytes Build makes
+// of it.
+type buildOptionsTest struct {
+	name string
+	ifc  config.Interface
+	want string // the option bytes after the 16-byte header
+}
+
+// testBuildOptions checks the option bytes Build makes of each test.
+func testBuildOptions(t *testing.T, tests []buildOptionsTest) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := mustMarshal(t, tt.ifc)
+			if diff := cmp.Diff(unhex(t, tt.want), b[headerLen:]); diff != "" {
+				t.Fatalf("unexpected option bytes (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
 
 // TestHeaderNDPBugs feeds the wire check the header ndp v1.1.0 produces

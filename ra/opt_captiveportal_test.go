@@ -55,3 +55,13 @@ func TestCaptivePortalDecode(t *testing.T) {
 		},
 	})
 }
+
+func TestCaptivePortalBuild(t *testing.T) {
+	testBuildOptions(t, []buildOptionsTest{
+		{
+			name: "captive portal",
+			ifc:  config.Interface{CaptivePortal: "https://portal.example/api"},
+			want: "25 04 " + fmt.Sprintf("%x", "https://portal.example/api") + "00000000",
+		},
+	})
+}

@@ -102,3 +102,23 @@ func TestDNSSLDecode(t *testing.T) {
 		},
 	})
 }
+
+func TestDNSSLBuild(t *testing.T) {
+	testBuildOptions(t, []buildOptionsTest{
+		{
+			name: "DNSSL",
+			ifc:  config.Interface{DNSSL: []config.DNSSL{{Domains: []string{"lab.example", "example.com"}, Lifetime: sec(1800)}}},
+			want: "1f 05 0000 00000708 036c6162 076578616d706c65 00 076578616d706c65 03636f6d 00 000000000000",
+		},
+		{
+			name: "DNSSL trailing dots are dropped, not sent as an empty label",
+			ifc:  config.Interface{DNSSL: []config.DNSSL{{Domains: []string{"lab.example.", "example.com."}, Lifetime: sec(1800)}}},
+			want: "1f 05 0000 00000708 036c6162 076578616d706c65 00 076578616d706c65 03636f6d 00 000000000000",
+		},
+		{
+			name: "DNSSL names go out as written, without IDNA processing",
+			ifc:  config.Interface{DNSSL: []config.DNSSL{{Domains: []string{"Lab.Example", "_srv.example", "xn--zz"}, Lifetime: config.Infinite}}},
+			want: "1f 06 0000 ffffffff 034c6162 074578616d706c65 00 045f737276 076578616d706c65 00 06786e2d2d7a7a 00 0000000000",
+		},
+	})
+}

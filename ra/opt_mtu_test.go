@@ -41,3 +41,13 @@ func TestMTUDecode(t *testing.T) {
 		},
 	})
 }
+
+func TestMTUBuild(t *testing.T) {
+	testBuildOptions(t, []buildOptionsTest{
+		{
+			name: "MTU",
+			ifc:  config.Interface{MTU: 1500},
+			want: "05 01 0000 000005dc",
+		},
+	})
+}

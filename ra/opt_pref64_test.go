@@ -86,3 +86,23 @@ func TestPREF64Decode(t *testing.T) {
 		},
 	})
 }
+
+func TestPREF64Build(t *testing.T) {
+	testBuildOptions(t, []buildOptionsTest{
+		{
+			name: "PREF64 65528 s is scaled lifetime 8191",
+			ifc:  config.Interface{PREF64: []config.PREF64{{Prefix: pfx("64:ff9b::/96"), Lifetime: sec(65528)}}},
+			want: "26 02 fff8 0064ff9b 00000000 00000000",
+		},
+		{
+			name: "PREF64 /48 600 s",
+			ifc:  config.Interface{PREF64: []config.PREF64{{Prefix: pfx("2001:db8:64::/48"), Lifetime: sec(600)}}},
+			want: "26 02 025b 20010db8 00640000 00000000",
+		},
+		{
+			name: "PREF64 /32 withdrawn",
+			ifc:  config.Interface{PREF64: []config.PREF64{{Prefix: pfx("2001:db8::/32")}}},
+			want: "26 02 0005 20010db8 00000000 00000000",
+		},
+	})
+}

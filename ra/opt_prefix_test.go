@@ -68,3 +68,24 @@ func TestPrefixDecode(t *testing.T) {
 		},
 	})
 }
+
+func TestPrefixBuild(t *testing.T) {
+	testBuildOptions(t, []buildOptionsTest{
+		{
+			name: "prefix",
+			ifc: config.Interface{Prefixes: []config.Prefix{{
+				Prefix: pfx("2001:db8:1::/64"), OnLink: true, Autonomous: true,
+				ValidLifetime: sec(86400), PreferredLifetime: sec(14400),
+			}}},
+			want: "03 04 40 c0 00015180 00003840 00000000 20010db8000100000000000000000000",
+		},
+		{
+			name: "prefix with infinite lifetimes encodes all ones",
+			ifc: config.Interface{Prefixes: []config.Prefix{{
+				Prefix: pfx("2001:db8:2::/64"), OnLink: true,
+				ValidLifetime: config.Infinite, PreferredLifetime: config.Infinite,
+			}}},
+			want: "03 04 40 80 ffffffff ffffffff 00000000 20010db8000200000000000000000000",
+		},
+	})
+}

@@ -1,6 +1,7 @@
 package ra
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -59,6 +60,33 @@ func TestRDNSSDecode(t *testing.T) {
 			name: "RDNSS of even length",
 			b:    hdr + "19 02 0000 00000708 20010db800000000",
 			want: withOptions(Option{Type: 25, Length: 2, Err: ErrMalformed}),
+		},
+	})
+}
+
+func TestRDNSSBuild(t *testing.T) {
+	var fifteen []netip.Addr
+	fifteenHex := "19 1f 0000 00000708"
+	for i := range 15 {
+		fifteen = append(fifteen, netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(i + 1)}))
+		fifteenHex += fmt.Sprintf(" 20010db8 00000000 00000000 000000%02x", i+1)
+	}
+
+	testBuildOptions(t, []buildOptionsTest{
+		{
+			name: "RDNSS",
+			ifc:  config.Interface{RDNSS: []config.RDNSS{{Servers: []netip.Addr{addr("2001:db8::53")}, Lifetime: sec(1800)}}},
+			want: "19 03 0000 00000708 20010db8000000000000000000000053",
+		},
+		{
+			name: "RDNSS with 15 servers, the most ndp encodes",
+			ifc:  config.Interface{RDNSS: []config.RDNSS{{Servers: fifteen, Lifetime: sec(1800)}}},
+			want: fifteenHex,
+		},
+		{
+			name: "RDNSS infinite lifetime",
+			ifc:  config.Interface{RDNSS: []config.RDNSS{{Servers: []netip.Addr{addr("fe80::1")}, Lifetime: config.Infinite}}},
+			want: "19 03 0000 ffffffff fe800000000000000000000000000001",
 		},
 	})
 }

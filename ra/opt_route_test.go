@@ -87,3 +87,28 @@ func TestRouteDecode(t *testing.T) {
 		},
 	})
 }
+
+func TestRouteBuild(t *testing.T) {
+	testBuildOptions(t, []buildOptionsTest{
+		{
+			name: "route /60 keeps its 4 bits past the byte boundary",
+			ifc:  config.Interface{Routes: []config.Route{{Prefix: pfx("2001:db8:ff:f0::/60"), Preference: config.Low, Lifetime: config.Infinite}}},
+			want: "18 02 3c 18 ffffffff 20010db800ff00f0",
+		},
+		{
+			name: "route /0 has length 1 and no prefix bytes",
+			ifc:  config.Interface{Routes: []config.Route{{Prefix: pfx("::/0"), Lifetime: sec(1800)}}},
+			want: "18 01 00 00 00000708",
+		},
+		{
+			name: "route /128 has length 3",
+			ifc:  config.Interface{Routes: []config.Route{{Prefix: pfx("2001:db8::1/128"), Preference: config.High, Lifetime: sec(600)}}},
+			want: "18 03 80 08 00000258 20010db8000000000000000000000001",
+		},
+		{
+			name: "route /65 has length 3",
+			ifc:  config.Interface{Routes: []config.Route{{Prefix: pfx("2001:db8:5:0:8000::/65"), Lifetime: 0}}},
+			want: "18 03 41 00 00000000 20010db8000500008000000000000000",
+		},
+	})
+}

@@ -36,3 +36,13 @@ func TestSourceLLADecode(t *testing.T) {
 		},
 	})
 }
+
+func TestSourceLLABuild(t *testing.T) {
+	testBuildOptions(t, []buildOptionsTest{
+		{
+			name: "source link-layer address",
+			ifc:  config.Interface{SourceLLA: true},
+			want: "01 01 02005e005301",
+		},
+	})
+}
