@@ -13,6 +13,7 @@ import (
 	"github.com/ralab/ralab/internal/dnsname"
 	"github.com/ralab/ralab/internal/impair"
 	"github.com/ralab/ralab/ra"
+	"github.com/ralab/ralab/ra/limits"
 )
 
 // NoteSent records what ralab meant to send; the report lists it with
@@ -172,7 +173,7 @@ func joinAddrs(as []netip.Addr) string {
 // seconds formats a lifetime as "600s", or "infinite" for all ones
 // (RFC 4861 §4.6.2, RFC 8106 §5.1).
 func seconds(d time.Duration) string {
-	if d == time.Duration(0xffffffff)*time.Second {
+	if d == limits.Infinite {
 		return "infinite"
 	}
 	return fmt.Sprintf("%ds", int64(d/time.Second))
