@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/dnsname"
 )
 
 // typicalORO is what DescribeReply's sample client asks for: every option
@@ -153,25 +154,10 @@ func joinAddrs(b []byte) string {
 	return strings.Join(s, ", ")
 }
 
-// decodeDomains decodes uncompressed RFC 1035 names as encodeDomain wrote
-// them.
+// decodeDomains decodes uncompressed RFC 1035 names as newPolicy wrote
+// them, as far as they are well formed.
 func decodeDomains(b []byte) []string {
-	var names []string
-	var labels []string
-	for len(b) > 0 {
-		n := int(b[0])
-		b = b[1:]
-		if n == 0 {
-			names = append(names, strings.Join(labels, "."))
-			labels = nil
-			continue
-		}
-		if n > len(b) {
-			break
-		}
-		labels = append(labels, string(b[:n]))
-		b = b[n:]
-	}
+	names, _ := dnsname.Decode(b, false)
 	return names
 }
 

@@ -170,64 +170,17 @@ func (h *Handler) handle(p *policy, msg []byte, src netip.AddrPort, dst netip.Ad
 		// RFC 8415 §18.3.10: the answer is unicast to the source address.
 		return nil, netip.AddrPort{}, cm, fmt.Errorf("%w: source %s cannot be answered", ErrDiscardMalformed, src)
 	}
-
-	// Unwrap relays (RFC 8415 §19.2 seen from the server). A chain of
-	// relays that obey HOP_COUNT_LIMIT (§7.6, §19.1.1) wraps a message at
-	// most HOP_COUNT_LIMIT+1 times.
-	var relays []relayMsg
-	b := msg
-	for MessageType(b[0]) == RelayForward {
-		if len(relays) > hopCountLimit {
-			return nil, netip.AddrPort{}, cm, fmt.Errorf("%w: more than %d nested relay-forward messages", ErrDiscardRelayDepth, hopCountLimit+1)
-		}
-		r, err := parseRelayMsg(b)
-		if err != nil {
-			return nil, netip.AddrPort{}, cm, err
-		}
-		if len(r.inner) == 0 {
-			return nil, netip.AddrPort{}, cm, fmt.Errorf("%w: empty relay message option", ErrDiscardMalformed)
-		}
-		relays = append(relays, r)
-		b = r.inner
-	}
-
-	client := srcAddr
-	to := src
-	if to.Port() == 0 {
-		to = netip.AddrPortFrom(src.Addr(), clientPort)
-	}
-	if len(relays) > 0 {
-		client = netip.AddrFrom16(relays[len(relays)-1].peerAddr).Unmap()
-		// RFC 8415 §19.3: the Relay-reply goes to the relay agent on the
-		// server port, unless the relay asked to be answered on its
-		// source port (RFC 8357 §5.2).
-		if !relays[0].hasSourcePort || src.Port() == 0 {
-			to = netip.AddrPortFrom(src.Addr(), serverPort)
-		}
-	}
-	if !h.lim.allowClient(client, p.rate, p.burst, now) {
-		return nil, netip.AddrPort{}, cm, ErrDiscardRateLimited
-	}
-
-	switch MessageType(b[0]) {
-	case Solicit, Request, Confirm, Renew, Rebind, Release, Decline, InformationRequest:
-	default:
-		// Advertise, Reply, Reconfigure and Relay-reply go to clients and
-		// relays only (RFC 8415 §16.3, §16.10, §16.11, §16.14); other
-		// types are not defined by RFC 8415 §7.3.
-		return nil, netip.AddrPort{}, cm, fmt.Errorf("%w: message type %d (%s)", ErrDiscardNotForServer, b[0], MessageType(b[0]))
-	}
-	cm, err := parseClientMsg(b)
+	relays, inner, err := unwrapRelays(msg)
 	if err != nil {
 		return nil, netip.AddrPort{}, cm, err
 	}
-	if len(relays) == 0 && dst.IsValid() && !dst.IsMulticast() {
-		switch cm.typ {
-		case Solicit, Confirm, Rebind, InformationRequest:
-			// RFC 8415 §16: servers MUST discard these when they arrive
-			// with a Layer 3 unicast destination address.
-			return nil, netip.AddrPort{}, cm, fmt.Errorf("%w: %s sent to %s", ErrDiscardUnicast, cm.typ, dst)
-		}
+	client, to := replyTarget(src, relays)
+	if !h.lim.allowClient(client, p.rate, p.burst, now) {
+		return nil, netip.AddrPort{}, cm, ErrDiscardRateLimited
+	}
+	cm, err = parseForServer(inner, len(relays) > 0, dst)
+	if err != nil {
+		return nil, netip.AddrPort{}, cm, err
 	}
 	if buf == nil {
 		buf = make([]byte, 0, replySizeHint(p, relays))
@@ -243,6 +196,76 @@ func (h *Handler) handle(p *policy, msg []byte, src netip.AddrPort, dst netip.Ad
 		return nil, netip.AddrPort{}, cm, fmt.Errorf("%w: %d bytes", ErrDiscardTooLarge, len(reply))
 	}
 	return reply, to, cm, nil
+}
+
+// unwrapRelays unwraps the Relay-forward messages around msg (RFC 8415
+// §19.2 seen from the server), outermost first, and returns them with the
+// client message inside. A chain of relays that obey HOP_COUNT_LIMIT
+// (§7.6, §19.1.1) wraps a message at most HOP_COUNT_LIMIT+1 times.
+func unwrapRelays(msg []byte) ([]relayMsg, []byte, error) {
+	var relays []relayMsg
+	b := msg
+	for MessageType(b[0]) == RelayForward {
+		if len(relays) > hopCountLimit {
+			return nil, nil, fmt.Errorf("%w: more than %d nested relay-forward messages", ErrDiscardRelayDepth, hopCountLimit+1)
+		}
+		r, err := parseRelayMsg(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(r.inner) == 0 {
+			return nil, nil, fmt.Errorf("%w: empty relay message option", ErrDiscardMalformed)
+		}
+		relays = append(relays, r)
+		b = r.inner
+	}
+	return relays, b, nil
+}
+
+// replyTarget returns the client a message from src came from, for rate
+// limiting, and where its answer goes.
+func replyTarget(src netip.AddrPort, relays []relayMsg) (client netip.Addr, to netip.AddrPort) {
+	client = src.Addr().Unmap()
+	to = src
+	if to.Port() == 0 {
+		to = netip.AddrPortFrom(src.Addr(), clientPort)
+	}
+	if len(relays) > 0 {
+		client = netip.AddrFrom16(relays[len(relays)-1].peerAddr).Unmap()
+		// RFC 8415 §19.3: the Relay-reply goes to the relay agent on the
+		// server port, unless the relay asked to be answered on its
+		// source port (RFC 8357 §5.2).
+		if !relays[0].hasSourcePort || src.Port() == 0 {
+			to = netip.AddrPortFrom(src.Addr(), serverPort)
+		}
+	}
+	return client, to
+}
+
+// parseForServer parses b, a client message that came relayed or to dst,
+// and checks that a server takes it.
+func parseForServer(b []byte, relayed bool, dst netip.Addr) (clientMsg, error) {
+	switch MessageType(b[0]) {
+	case Solicit, Request, Confirm, Renew, Rebind, Release, Decline, InformationRequest:
+	default:
+		// Advertise, Reply, Reconfigure and Relay-reply go to clients and
+		// relays only (RFC 8415 §16.3, §16.10, §16.11, §16.14); other
+		// types are not defined by RFC 8415 §7.3.
+		return clientMsg{}, fmt.Errorf("%w: message type %d (%s)", ErrDiscardNotForServer, b[0], MessageType(b[0]))
+	}
+	cm, err := parseClientMsg(b)
+	if err != nil {
+		return cm, err
+	}
+	if !relayed && dst.IsValid() && !dst.IsMulticast() {
+		switch cm.typ {
+		case Solicit, Confirm, Rebind, InformationRequest:
+			// RFC 8415 §16: servers MUST discard these when they arrive
+			// with a Layer 3 unicast destination address.
+			return cm, fmt.Errorf("%w: %s sent to %s", ErrDiscardUnicast, cm.typ, dst)
+		}
+	}
+	return cm, nil
 }
 
 // globalRate returns the interface-wide cap in force with p.
@@ -280,90 +303,105 @@ func replySizeHint(p *policy, relays []relayMsg) int {
 func answer(p *policy, cm *clientMsg, b []byte) ([]byte, error) {
 	switch cm.typ {
 	case InformationRequest:
-		// RFC 8415 §16.12. A Client Identifier is optional here.
-		if len(cm.ias) > 0 {
-			return nil, fmt.Errorf("%w: option %d", ErrDiscardIAInInformationRequest, cm.ias[0].code)
-		}
-		if cm.serverID != nil && !bytes.Equal(cm.serverID, p.duid) {
-			return nil, fmt.Errorf("%w: %x", ErrDiscardOtherServer, cm.serverID)
-		}
-		// RFC 8415 §18.3.6: Reply with the requested configuration.
-		b = appendHeader(b, Reply, cm, p)
-		return appendConfig(b, p, cm), nil
-
+		return answerInformationRequest(p, cm, b)
 	case Solicit:
-		// RFC 8415 §16.2.
-		if cm.clientID == nil {
-			return nil, ErrDiscardNoClientID
-		}
-		if cm.serverID != nil {
-			return nil, ErrDiscardServerIDPresent
-		}
-		if p.ignoreSolicit {
-			return nil, ErrDiscardSolicitIgnored
-		}
-		// RFC 8415 §18.3.9: each IA comes back empty with NoAddrsAvail
-		// (IA_NA, IA_TA) or NoPrefixAvail (IA_PD) inside it; a Solicit
-		// without IAs gets the status at the top level (as RFC 3315
-		// §17.2.2 put it). The configured options go along (the client
-		// must still honour SOL_MAX_RT, RFC 8415 §18.2.9).
-		b = appendHeader(b, Advertise, cm, p)
-		b = appendIAs(b, cm, statusNoAddrsAvail, msgNoAddrs, statusNoPrefixAvail, msgNoPrefix)
-		return appendConfig(b, p, cm), nil
-
+		return answerSolicit(p, cm, b)
 	case Request, Renew, Decline, Release:
-		// RFC 8415 §16.4, §16.6, §16.8, §16.9.
-		if cm.serverID == nil {
-			return nil, ErrDiscardNoServerID
-		}
-		if !bytes.Equal(cm.serverID, p.duid) {
-			return nil, fmt.Errorf("%w: %x", ErrDiscardOtherServer, cm.serverID)
-		}
-		if cm.clientID == nil {
-			return nil, ErrDiscardNoClientID
-		}
-		b = appendHeader(b, Reply, cm, p)
-		switch cm.typ {
-		case Request:
-			// RFC 8415 §18.3.2: NoAddrsAvail / NoPrefixAvail in each IA.
-			b = appendIAs(b, cm, statusNoAddrsAvail, msgNoAddrs, statusNoPrefixAvail, msgNoPrefix)
-			return appendConfig(b, p, cm), nil
-		case Renew:
-			// RFC 8415 §18.3.4: NoBinding in each IA we have no entry for.
-			b = appendIAs(b, cm, statusNoBinding, msgNoBinding, statusNoBinding, msgNoBinding)
-			return appendConfig(b, p, cm), nil
-		default:
-			// RFC 8415 §18.3.7, §18.3.8: Success at the top level and
-			// NoBinding in each IA.
-			b = appendStatus(b, statusSuccess, msgSuccess)
-			for _, x := range cm.ias {
-				b = appendIAStatus(b, x, statusNoBinding, msgNoBinding)
-			}
-			return b, nil
-		}
-
+		return answerForServer(p, cm, b)
 	case Confirm, Rebind:
-		// RFC 8415 §16.5, §16.7.
-		if cm.clientID == nil {
-			return nil, ErrDiscardNoClientID
-		}
-		if cm.serverID != nil {
-			return nil, ErrDiscardServerIDPresent
-		}
-		if cm.typ == Confirm {
-			// RFC 8415 §18.3.3: a server that cannot tell whether the
-			// addresses are on link MUST NOT reply.
-			return nil, ErrDiscardConfirm
-		}
-		// RFC 8415 §18.3.5: a server without a binding for the IAs and
-		// without knowledge of the link's prefixes sends no IA back, and
-		// with nothing to say it does not send a Reply at all.
-		return nil, ErrDiscardRebind
-
+		return nil, checkConfirmRebind(cm)
 	default:
 		// Types a server does not receive; handle filters them earlier.
 		return nil, fmt.Errorf("%w: message type %d (%s)", ErrDiscardNotForServer, uint8(cm.typ), cm.typ)
 	}
+}
+
+// answerInformationRequest answers an Information-request (RFC 8415
+// §16.12, §18.3.6). A Client Identifier is optional here.
+func answerInformationRequest(p *policy, cm *clientMsg, b []byte) ([]byte, error) {
+	if len(cm.ias) > 0 {
+		return nil, fmt.Errorf("%w: option %d", ErrDiscardIAInInformationRequest, cm.ias[0].code)
+	}
+	if cm.serverID != nil && !bytes.Equal(cm.serverID, p.duid) {
+		return nil, fmt.Errorf("%w: %x", ErrDiscardOtherServer, cm.serverID)
+	}
+	// RFC 8415 §18.3.6: Reply with the requested configuration.
+	b = appendHeader(b, Reply, cm, p)
+	return appendConfig(b, p, cm), nil
+}
+
+// answerSolicit answers a Solicit (RFC 8415 §16.2, §18.3.9).
+func answerSolicit(p *policy, cm *clientMsg, b []byte) ([]byte, error) {
+	if cm.clientID == nil {
+		return nil, ErrDiscardNoClientID
+	}
+	if cm.serverID != nil {
+		return nil, ErrDiscardServerIDPresent
+	}
+	if p.ignoreSolicit {
+		return nil, ErrDiscardSolicitIgnored
+	}
+	// RFC 8415 §18.3.9: each IA comes back empty with NoAddrsAvail
+	// (IA_NA, IA_TA) or NoPrefixAvail (IA_PD) inside it; a Solicit
+	// without IAs gets the status at the top level (as RFC 3315 §17.2.2
+	// put it). The configured options go along (the client must still
+	// honour SOL_MAX_RT, RFC 8415 §18.2.9).
+	b = appendHeader(b, Advertise, cm, p)
+	b = appendIAs(b, cm, statusNoAddrsAvail, msgNoAddrs, statusNoPrefixAvail, msgNoPrefix)
+	return appendConfig(b, p, cm), nil
+}
+
+// answerForServer answers the messages addressed to one server: Request,
+// Renew, Decline and Release (RFC 8415 §16.4, §16.6, §16.8, §16.9).
+func answerForServer(p *policy, cm *clientMsg, b []byte) ([]byte, error) {
+	if cm.serverID == nil {
+		return nil, ErrDiscardNoServerID
+	}
+	if !bytes.Equal(cm.serverID, p.duid) {
+		return nil, fmt.Errorf("%w: %x", ErrDiscardOtherServer, cm.serverID)
+	}
+	if cm.clientID == nil {
+		return nil, ErrDiscardNoClientID
+	}
+	b = appendHeader(b, Reply, cm, p)
+	switch cm.typ {
+	case Request:
+		// RFC 8415 §18.3.2: NoAddrsAvail / NoPrefixAvail in each IA.
+		b = appendIAs(b, cm, statusNoAddrsAvail, msgNoAddrs, statusNoPrefixAvail, msgNoPrefix)
+		return appendConfig(b, p, cm), nil
+	case Renew:
+		// RFC 8415 §18.3.4: NoBinding in each IA we have no entry for.
+		b = appendIAs(b, cm, statusNoBinding, msgNoBinding, statusNoBinding, msgNoBinding)
+		return appendConfig(b, p, cm), nil
+	default:
+		// RFC 8415 §18.3.7, §18.3.8: Success at the top level and
+		// NoBinding in each IA.
+		b = appendStatus(b, statusSuccess, msgSuccess)
+		for _, x := range cm.ias {
+			b = appendIAStatus(b, x, statusNoBinding, msgNoBinding)
+		}
+		return b, nil
+	}
+}
+
+// checkConfirmRebind returns why a Confirm or Rebind (RFC 8415 §16.5,
+// §16.7) gets no answer from a stateless server.
+func checkConfirmRebind(cm *clientMsg) error {
+	if cm.clientID == nil {
+		return ErrDiscardNoClientID
+	}
+	if cm.serverID != nil {
+		return ErrDiscardServerIDPresent
+	}
+	if cm.typ == Confirm {
+		// RFC 8415 §18.3.3: a server that cannot tell whether the
+		// addresses are on link MUST NOT reply.
+		return ErrDiscardConfirm
+	}
+	// RFC 8415 §18.3.5: a server without a binding for the IAs and
+	// without knowledge of the link's prefixes sends no IA back, and with
+	// nothing to say it does not send a Reply at all.
+	return ErrDiscardRebind
 }
 
 // appendHeader appends the message header and the identifiers every

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/dnsname"
+	"github.com/ralab/ralab/ra/limits"
 )
 
 // DUID type codes, RFC 8415 §11.1 and RFC 6355 §4.
@@ -97,16 +99,6 @@ type policy struct {
 	burstTotal int
 }
 
-// seconds32 converts d to whole seconds, saturating at 0xffffffff, which
-// RFC 8415 §7.7 defines as infinity.
-func seconds32(d time.Duration) uint32 {
-	s := d / time.Second
-	if s >= 0xffffffff {
-		return 0xffffffff
-	}
-	return uint32(s)
-}
-
 // newPolicy encodes the configuration of ifc with hw as the link-layer
 // address for DUID-LL and DUID-LLT.
 func newPolicy(ifc config.Interface, hw net.HardwareAddr) (*policy, error) {
@@ -115,92 +107,125 @@ func newPolicy(ifc config.Interface, hw net.HardwareAddr) (*policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &policy{
+	if err := checkPolicies(c); err != nil {
+		return nil, err
+	}
+	opts, err := encodeOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	return &policy{
 		duid:          duid,
+		options:       opts,
 		strict:        c.OptionPolicy == config.PolicyStrict,
 		ignoreSolicit: c.Solicit == config.SolicitIgnore,
 		rate:          c.RatePerClient,
 		burst:         c.BurstPerClient,
 		rateTotal:     c.RateTotal,
 		burstTotal:    c.BurstTotal,
-	}
+	}, nil
+}
+
+// checkPolicies checks the option and Solicit policies of c.
+func checkPolicies(c config.DHCPv6) error {
 	switch c.OptionPolicy {
 	case "", config.PolicyIncludeDNS, config.PolicyStrict:
 	default:
-		return nil, fmt.Errorf("%w: unknown option policy %q", ErrConfig, c.OptionPolicy)
+		return fmt.Errorf("%w: unknown option policy %q", ErrConfig, c.OptionPolicy)
 	}
 	switch c.Solicit {
 	case "", config.SolicitNoAddrsAvail, config.SolicitIgnore:
 	default:
-		return nil, fmt.Errorf("%w: unknown solicit policy %q", ErrConfig, c.Solicit)
+		return fmt.Errorf("%w: unknown solicit policy %q", ErrConfig, c.Solicit)
 	}
-	add := func(code uint16, body []byte) error {
+	return nil
+}
+
+// optionEncoders encode the body of each option the server may send, in
+// the order it sends them; an empty body means the option is not sent.
+//
+// Options 32, 82 and 83 (RFC 8415 §21.23-§21.25) are sent exactly as
+// configured: package config enforces IRT_MINIMUM and the 60..86400 s
+// range unless lab_override asks for out-of-range values on purpose, to
+// see what clients do with them.
+var optionEncoders = []struct {
+	code uint16
+	body func(c *config.DHCPv6) ([]byte, error)
+}{
+	{optDNSServers, dnsServersBody},
+	{optDomainList, domainListBody},
+	{optInfoRefresh, func(c *config.DHCPv6) ([]byte, error) { return secondsBody(c.InformationRefreshTime), nil }},
+	{optNTPServer, ntpServersBody},
+	{optSolMaxRT, func(c *config.DHCPv6) ([]byte, error) { return secondsBody(c.SolMaxRT), nil }},
+	{optInfMaxRT, func(c *config.DHCPv6) ([]byte, error) { return secondsBody(c.InfMaxRT), nil }},
+	// Option 103, RFC 8910 §2.2: the URI, not NUL-terminated.
+	{optCaptivePortal, func(c *config.DHCPv6) ([]byte, error) { return []byte(c.CaptivePortal), nil }},
+}
+
+// encodeOptions encodes the options of c that the server sends.
+func encodeOptions(c config.DHCPv6) ([]encodedOption, error) {
+	var opts []encodedOption
+	for _, e := range optionEncoders {
+		body, err := e.body(&c)
+		if err != nil {
+			return nil, err
+		}
 		if len(body) == 0 {
-			return nil
+			continue
 		}
 		if len(body) > maxOptionLen {
-			return fmt.Errorf("%w: option %d would be %d bytes, more than fits", ErrConfig, code, len(body))
+			return nil, fmt.Errorf("%w: option %d would be %d bytes, more than fits", ErrConfig, e.code, len(body))
 		}
-		p.options = append(p.options, encodedOption{code: code, wire: appendOption(nil, code, body)})
-		return nil
+		opts = append(opts, encodedOption{code: e.code, wire: appendOption(nil, e.code, body)})
 	}
+	return opts, nil
+}
 
-	// Option 23, RFC 3646 §3: a list of 16-octet addresses.
-	var dns []byte
+// dnsServersBody encodes option 23 (RFC 3646 §3): a list of 16-octet
+// addresses.
+func dnsServersBody(c *config.DHCPv6) ([]byte, error) {
+	var b []byte
 	for _, a := range c.DNSServers {
 		if !a.Is6() || a.Is4In6() {
 			return nil, fmt.Errorf("%w: DNS server %s is not an IPv6 address", ErrConfig, a)
 		}
-		dns = append(dns, addr16(a)...)
+		b = append(b, addr16(a)...)
 	}
-	if err := add(optDNSServers, dns); err != nil {
-		return nil, err
-	}
-	// Option 24, RFC 3646 §4: uncompressed RFC 1035 names.
-	var domains []byte
+	return b, nil
+}
+
+// domainListBody encodes option 24 (RFC 3646 §4): uncompressed RFC 1035
+// names.
+func domainListBody(c *config.DHCPv6) ([]byte, error) {
+	var b []byte
 	for _, d := range c.Domains {
-		if domains, err = encodeDomain(domains, d); err != nil {
-			return nil, err
+		var err error
+		if b, err = dnsname.Append(b, d); err != nil {
+			return nil, fmt.Errorf("%w: domain %w", ErrConfig, err)
 		}
 	}
-	if err := add(optDomainList, domains); err != nil {
-		return nil, err
-	}
-	// Options 32, 82 and 83 (RFC 8415 §21.23-§21.25) are sent exactly as
-	// configured: package config enforces IRT_MINIMUM and the 60..86400 s
-	// range unless lab_override asks for out-of-range values on purpose, to
-	// see what clients do with them.
-	if c.InformationRefreshTime > 0 {
-		if err := add(optInfoRefresh, binary.BigEndian.AppendUint32(nil, seconds32(c.InformationRefreshTime))); err != nil {
-			return nil, err
-		}
-	}
-	// Option 56, RFC 5908 §4: one NTP_SUBOPTION_SRV_ADDR per server.
-	var ntp []byte
+	return b, nil
+}
+
+// ntpServersBody encodes option 56 (RFC 5908 §4): one
+// NTP_SUBOPTION_SRV_ADDR per server.
+func ntpServersBody(c *config.DHCPv6) ([]byte, error) {
+	var b []byte
 	for _, a := range c.NTPServers {
 		if !a.Is6() || a.Is4In6() {
 			return nil, fmt.Errorf("%w: NTP server %s is not an IPv6 address", ErrConfig, a)
 		}
-		ntp = appendOption(ntp, ntpSuboptionSrvAddr, addr16(a))
+		b = appendOption(b, ntpSuboptionSrvAddr, addr16(a))
 	}
-	if err := add(optNTPServer, ntp); err != nil {
-		return nil, err
+	return b, nil
+}
+
+// secondsBody encodes a 32-bit seconds option, or nothing for 0.
+func secondsBody(d time.Duration) []byte {
+	if d <= 0 {
+		return nil
 	}
-	if c.SolMaxRT > 0 {
-		if err := add(optSolMaxRT, binary.BigEndian.AppendUint32(nil, seconds32(c.SolMaxRT))); err != nil {
-			return nil, err
-		}
-	}
-	if c.InfMaxRT > 0 {
-		if err := add(optInfMaxRT, binary.BigEndian.AppendUint32(nil, seconds32(c.InfMaxRT))); err != nil {
-			return nil, err
-		}
-	}
-	// Option 103, RFC 8910 §2.2: the URI, not NUL-terminated.
-	if err := add(optCaptivePortal, []byte(c.CaptivePortal)); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return binary.BigEndian.AppendUint32(nil, limits.Seconds32(d))
 }
 
 // wants reports whether the reply to a message of type t with Option

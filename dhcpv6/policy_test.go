@@ -105,26 +105,6 @@ func TestPolicyErrors(t *testing.T) {
 	}
 }
 
-func TestEncodeDomain(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []byte
-	}{
-		{"lab.example", []byte("\x03lab\x07example\x00")},
-		{"lab.example.", []byte("\x03lab\x07example\x00")},
-		{"x", []byte("\x01x\x00")},
-	}
-	for _, tt := range tests {
-		got, err := encodeDomain(nil, tt.in)
-		if err != nil {
-			t.Fatalf("encodeDomain(%q): %v", tt.in, err)
-		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("encodeDomain(%q) (-want +got):\n%s", tt.in, diff)
-		}
-	}
-}
-
 func TestDescribeReply(t *testing.T) {
 	var buf bytes.Buffer
 	if err := DescribeReply(&buf, testIfc(), serverMAC); err != nil {

@@ -103,8 +103,6 @@ const (
 	iaNAFixedLen               = 12  // IAID, T1, T2, RFC 8415 §21.4
 	iaTAFixedLen               = 4   // IAID, RFC 8415 §21.5
 	iaPDFixedLen               = 12  // IAID, T1, T2, RFC 8415 §21.21
-	maxDomainNameLen           = 255 // RFC 1035 §2.3.4
-	maxLabelLen                = 63  // RFC 1035 §2.3.4
 	maxOptionLen               = 0xffff
 	maxUDPPayload              = 0xffff - 8 // RFC 768 length field minus the UDP header
 )
@@ -311,38 +309,6 @@ func appendIAStatus(b []byte, x ia, code uint16, msg string) []byte {
 		b = append(b, 0)
 	}
 	return appendStatus(b, code, msg)
-}
-
-// encodeDomain appends name in RFC 1035 §3.1 wire format, uncompressed
-// as RFC 3646 §4 and RFC 8415 §10 require. A trailing dot is accepted.
-func encodeDomain(b []byte, name string) ([]byte, error) {
-	if name == "" || name == "." {
-		return nil, fmt.Errorf("%w: empty domain name", ErrConfig)
-	}
-	if name[len(name)-1] == '.' {
-		name = name[:len(name)-1]
-	}
-	start := len(b)
-	for len(name) > 0 {
-		i := 0
-		for i < len(name) && name[i] != '.' {
-			i++
-		}
-		if i == 0 || i > maxLabelLen {
-			return nil, fmt.Errorf("%w: domain %q has a label of length %d", ErrConfig, name, i)
-		}
-		b = append(b, byte(i))
-		b = append(b, name[:i]...)
-		if i < len(name) {
-			i++
-		}
-		name = name[i:]
-	}
-	b = append(b, 0)
-	if len(b)-start > maxDomainNameLen {
-		return nil, fmt.Errorf("%w: domain name longer than %d octets", ErrConfig, maxDomainNameLen)
-	}
-	return b, nil
 }
 
 // addr16 returns a as 16 bytes (IPv4 addresses in IPv4-mapped form).

@@ -55,33 +55,8 @@ func compareOption(c *comparer, name string, w, g *Option) {
 		c.err = fmt.Errorf("%w: %s: %w", ErrWireMismatch, name, g.Err)
 		return
 	}
-	name += " (" + optionName(w.Type) + ")"
-	switch w.Type {
-	case TypeSourceLLA:
-		field(c, name+" address", w.LinkLayerAddress.String(), g.LinkLayerAddress.String())
-	case TypeMTU:
-		field(c, name+" MTU", w.MTU, g.MTU)
-	case TypePrefixInformation:
-		field(c, name+" prefix", w.Prefix.Prefix, g.Prefix.Prefix)
-		field(c, name+" L flag", w.Prefix.OnLink, g.Prefix.OnLink)
-		field(c, name+" A flag", w.Prefix.Autonomous, g.Prefix.Autonomous)
-		field(c, name+" valid lifetime", w.Prefix.ValidLifetime, g.Prefix.ValidLifetime)
-		field(c, name+" preferred lifetime", w.Prefix.PreferredLifetime, g.Prefix.PreferredLifetime)
-	case TypeRouteInformation:
-		field(c, name+" prefix", w.Route.Prefix, g.Route.Prefix)
-		field(c, name+" preference", w.Route.Preference, g.Route.Preference)
-		field(c, name+" lifetime", w.Route.Lifetime, g.Route.Lifetime)
-	case TypeRDNSS:
-		field(c, name+" lifetime", w.RDNSS.Lifetime, g.RDNSS.Lifetime)
-		list(c, name+" server", w.RDNSS.Servers, g.RDNSS.Servers)
-	case TypeDNSSL:
-		field(c, name+" lifetime", w.DNSSL.Lifetime, g.DNSSL.Lifetime)
-		list(c, name+" domain", w.DNSSL.Domains, g.DNSSL.Domains)
-	case TypePREF64:
-		field(c, name+" prefix", w.PREF64.Prefix, g.PREF64.Prefix)
-		field(c, name+" lifetime", w.PREF64.Lifetime, g.PREF64.Lifetime)
-	case TypeCaptivePortal:
-		field(c, name+" URI", w.CaptivePortal, g.CaptivePortal)
+	if k := kindOf(w.Type); k != nil {
+		k.compare(c, name+" ("+k.name()+")", w, g)
 	}
 }
 
@@ -90,29 +65,5 @@ func list[T comparable](c *comparer, name string, want, got []T) {
 	field(c, name+" count", len(want), len(got))
 	for i := 0; c.err == nil && i < len(want); i++ {
 		field(c, fmt.Sprintf("%s %d", name, i+1), want[i], got[i])
-	}
-}
-
-// optionName returns a short name for an option type.
-func optionName(t uint8) string {
-	switch t {
-	case TypeSourceLLA:
-		return "source link-layer address"
-	case TypePrefixInformation:
-		return "prefix information"
-	case TypeMTU:
-		return "MTU"
-	case TypeRouteInformation:
-		return "route information"
-	case TypeRDNSS:
-		return "RDNSS"
-	case TypeDNSSL:
-		return "DNSSL"
-	case TypeCaptivePortal:
-		return "captive portal"
-	case TypePREF64:
-		return "PREF64"
-	default:
-		return fmt.Sprintf("type %d", t)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/netip"
 	"testing"
 	"time"
 
@@ -19,23 +18,7 @@ import (
 const hdr = "86 00 0000 00 00 0708 00000000 00000000 "
 
 func TestDecode(t *testing.T) {
-	base := Message{RouterLifetime: sec(1800)}
-	with := func(opts ...Option) *Message {
-		m := base
-		m.Options = opts
-		return &m
-	}
-	withErr := func(err error, opts ...Option) *Message {
-		m := with(opts...)
-		m.Err = err
-		return m
-	}
-
-	tests := []struct {
-		name string
-		b    string
-		want *Message
-	}{
+	testDecode(t, []decodeTest{
 		{
 			name: "header",
 			b:    "86 00 1234 40 c8 0708 00007530 000005dc",
@@ -71,141 +54,36 @@ func TestDecode(t *testing.T) {
 			want: withErr(ErrMalformed),
 		},
 		{
-			name: "source link-layer address",
-			b:    hdr + "01 01 02005e005301",
-			want: with(Option{Type: 1, Length: 1, LinkLayerAddress: testMAC}),
-		},
-		{
-			name: "MTU of wrong length",
-			b:    hdr + "05 02 0000 000005dc 0000000000000000",
-			want: with(Option{Type: 5, Length: 2, Err: ErrMalformed}),
-		},
-		{
-			name: "prefix",
-			b:    hdr + "03 04 40 c0 ffffffff 00003840 00000000 20010db8000100000000000000000000",
-			want: with(Option{Type: 3, Length: 4, Prefix: &config.Prefix{
-				Prefix: pfx("2001:db8:1::/64"), OnLink: true, Autonomous: true,
-				ValidLifetime: config.Infinite, PreferredLifetime: sec(14400),
-			}}),
-		},
-		{
-			name: "prefix of wrong length",
-			b:    hdr + "03 03 40 c0 ffffffff 00003840 00000000 20010db800010000",
-			want: with(Option{Type: 3, Length: 3, Err: ErrMalformed}),
-		},
-		{
-			name: "prefix length over 128",
-			b:    hdr + "03 04 81 c0 ffffffff 00003840 00000000 20010db8000100000000000000000000",
-			want: with(Option{Type: 3, Length: 4, Err: ErrMalformed, Prefix: &config.Prefix{
-				OnLink: true, Autonomous: true, ValidLifetime: config.Infinite, PreferredLifetime: sec(14400),
-			}}),
-		},
-		{
-			name: "route /60",
-			b:    hdr + "18 02 3c 08 00000708 20010db800ff00f0",
-			want: with(Option{Type: 24, Length: 2, Route: &config.Route{Prefix: pfx("2001:db8:ff:f0::/60"), Preference: config.High, Lifetime: sec(1800)}}),
-		},
-		{
-			name: "route /48 in length 3 is allowed",
-			b:    hdr + "18 03 30 18 00000708 20010db8000100000000000000000000",
-			want: with(Option{Type: 24, Length: 3, Route: &config.Route{Prefix: pfx("2001:db8:1::/48"), Preference: config.Low, Lifetime: sec(1800)}}),
-		},
-		{
-			name: "route with bits beyond its length",
-			b:    hdr + "18 02 3c 00 00000708 20010db800ff00ff",
-			want: with(Option{Type: 24, Length: 2, Err: ErrMalformed, Route: &config.Route{Prefix: pfx("2001:db8:ff:ff::/60"), Lifetime: sec(1800)}}),
-		},
-		{
-			name: "route /65 in length 2",
-			b:    hdr + "18 02 41 00 00000708 20010db800000000",
-			want: with(Option{Type: 24, Length: 2, Err: ErrMalformed, Route: &config.Route{Prefix: pfx("2001:db8::/65"), Lifetime: sec(1800)}}),
-		},
-		{
-			name: "route /1 in length 1",
-			b:    hdr + "18 01 01 00 00000708",
-			want: with(Option{Type: 24, Length: 1, Err: ErrMalformed, Route: &config.Route{Prefix: pfx("::/1"), Lifetime: sec(1800)}}),
-		},
-		{
-			name: "route with reserved preference",
-			b:    hdr + "18 01 00 10 00000708",
-			want: with(Option{Type: 24, Length: 1, Err: ErrMalformed, Route: &config.Route{Prefix: pfx("::/0"), Lifetime: sec(1800)}}),
-		},
-		{
-			name: "RDNSS",
-			b:    hdr + "19 05 0000 ffffffff 20010db8000000000000000000000053 20010db8000000000000000000000054",
-			want: with(Option{Type: 25, Length: 5, RDNSS: &config.RDNSS{Servers: []netip.Addr{addr("2001:db8::53"), addr("2001:db8::54")}, Lifetime: config.Infinite}}),
-		},
-		{
-			name: "RDNSS of even length",
-			b:    hdr + "19 02 0000 00000708 20010db800000000",
-			want: with(Option{Type: 25, Length: 2, Err: ErrMalformed}),
-		},
-		{
-			name: "DNSSL",
-			b:    hdr + "1f 05 0000 00000708 036c6162 076578616d706c65 00 076578616d706c65 03636f6d 00 000000000000",
-			want: with(Option{Type: 31, Length: 5, DNSSL: &config.DNSSL{Domains: []string{"lab.example", "example.com"}, Lifetime: sec(1800)}}),
-		},
-		{
-			name: "DNSSL as ndp encodes a trailing dot",
-			b:    hdr + "1f 05 0000 00000708 036c6162 076578616d706c65 00 00 076578616d706c65 03636f6d 00 0000000000",
-			want: with(Option{Type: 31, Length: 5, Err: ErrMalformed, DNSSL: &config.DNSSL{Domains: []string{"lab.example"}, Lifetime: sec(1800)}}),
-		},
-		{
-			name: "DNSSL compression pointer",
-			b:    hdr + "1f 02 0000 00000708 036c6162 c00c0000",
-			want: with(Option{Type: 31, Length: 2, Err: ErrMalformed, DNSSL: &config.DNSSL{Lifetime: sec(1800)}}),
-		},
-		{
-			name: "DNSSL label past the end",
-			b:    hdr + "1f 02 0000 00000708 0a6c6162 00000000",
-			want: with(Option{Type: 31, Length: 2, Err: ErrMalformed, DNSSL: &config.DNSSL{Lifetime: sec(1800)}}),
-		},
-		{
-			name: "DNSSL name not terminated",
-			b:    hdr + "1f 02 0000 00000708 036c6162 01610161",
-			want: with(Option{Type: 31, Length: 2, Err: ErrMalformed, DNSSL: &config.DNSSL{Lifetime: sec(1800)}}),
-		},
-		{
-			name: "DNSSL of length 1",
-			b:    hdr + "1f 01 0000 00000708",
-			want: with(Option{Type: 31, Length: 1, Err: ErrMalformed}),
-		},
-		{
-			name: "PREF64",
-			b:    hdr + "26 02 fff8 0064ff9b 00000000 00000000",
-			want: with(Option{Type: 38, Length: 2, PREF64: &config.PREF64{Prefix: pfx("64:ff9b::/96"), Lifetime: sec(65528)}}),
-		},
-		{
-			name: "PREF64 with PLC 7",
-			b:    hdr + "26 02 0007 0064ff9b 00000000 00000000",
-			want: with(Option{Type: 38, Length: 2, Err: ErrMalformed, PREF64: &config.PREF64{}}),
-		},
-		{
-			name: "PREF64 of length 3",
-			b:    hdr + "26 03 fff8 0064ff9b 00000000 00000000 0000000000000000",
-			want: with(Option{Type: 38, Length: 3, Err: ErrMalformed}),
-		},
-		{
-			name: "captive portal",
-			b:    hdr + "25 01 61 62 63 00 00 00",
-			want: with(Option{Type: 37, Length: 1, CaptivePortal: "abc"}),
-		},
-		{
-			name: "captive portal with NUL inside",
-			b:    hdr + "25 01 61 00 63 00 00 00",
-			want: with(Option{Type: 37, Length: 1, CaptivePortal: "a\x00c", Err: ErrMalformed}),
-		},
-		{
-			name: "empty captive portal",
-			b:    hdr + "25 01 00 00 00 00 00 00",
-			want: with(Option{Type: 37, Length: 1, Err: ErrMalformed}),
-		},
-		{
 			name: "unknown option",
 			b:    hdr + "63 01 000000000000",
-			want: with(Option{Type: 99, Length: 1}),
+			want: withOptions(Option{Type: 99, Length: 1}),
 		},
-	}
+	})
+}
+
+// decodeTest is an RA as bytes and as Decode must return it.
+type decodeTest struct {
+	name string
+	b    string
+	want *Message
+}
+
+// withOptions returns the message of hdr with opts.
+func withOptions(opts ...Option) *Message {
+	return &Message{RouterLifetime: sec(1800), Options: opts}
+}
+
+// withErr returns the message of hdr with opts, whose walk stopped with err.
+func withErr(err error, opts ...Option) *Message {
+	m := withOptions(opts...)
+	m.Err = err
+	return m
+}
+
+// testDecode checks that Decode returns each test's message and that the
+// options' bytes tile the message.
+func testDecode(t *testing.T, tests []decodeTest) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := unhex(t, tt.b)

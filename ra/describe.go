@@ -3,11 +3,10 @@ package ra
 import (
 	"fmt"
 	"io"
-	"net/netip"
 	"strings"
 	"time"
 
-	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/ra/limits"
 )
 
 // Describe writes a human decoding of the Router Advertisement b (from its
@@ -58,31 +57,11 @@ func Describe(w io.Writer, b []byte) error {
 
 // describeOption returns the one-line description of an option's value.
 func describeOption(o *Option) string {
-	var s string
-	switch {
-	case o.Type == TypeSourceLLA:
-		s = o.LinkLayerAddress.String()
-	case o.Type == TypeMTU && o.Err == nil:
-		s = fmt.Sprint(o.MTU)
-	case o.Prefix != nil:
-		p := o.Prefix
-		s = fmt.Sprintf("%s on-link %s autonomous %s valid %s preferred %s",
-			showPrefix(p.Prefix), yesNo(p.OnLink), yesNo(p.Autonomous), lifetime(p.ValidLifetime), lifetime(p.PreferredLifetime))
-	case o.Route != nil:
-		s = fmt.Sprintf("%s preference %v lifetime %s", showPrefix(o.Route.Prefix), o.Route.Preference, lifetime(o.Route.Lifetime))
-	case o.RDNSS != nil:
-		var addrs []string
-		for _, a := range o.RDNSS.Servers {
-			addrs = append(addrs, a.String())
-		}
-		s = fmt.Sprintf("%s lifetime %s", strings.Join(addrs, " "), lifetime(o.RDNSS.Lifetime))
-	case o.DNSSL != nil:
-		s = fmt.Sprintf("%s lifetime %s", strings.Join(o.DNSSL.Domains, " "), lifetime(o.DNSSL.Lifetime))
-	case o.PREF64 != nil:
-		s = fmt.Sprintf("%s lifetime %s", showPrefix(o.PREF64.Prefix), lifetime(o.PREF64.Lifetime))
-	case o.Type == TypeCaptivePortal:
-		s = o.CaptivePortal
-	default:
+	s, ok := "", false
+	if k := kindOf(o.Type); k != nil {
+		s, ok = k.describe(o)
+	}
+	if !ok {
 		s = fmt.Sprintf("length %d (%d bytes)", o.Length, len(o.Bytes))
 	}
 	if o.Err != nil {
@@ -95,7 +74,7 @@ func describeOption(o *Option) string {
 // a duration.
 func lifetime(d time.Duration) string {
 	switch {
-	case d == config.Infinite:
+	case d == limits.Infinite:
 		return "infinite"
 	case d == 0:
 		return "0 (withdrawn)"
@@ -104,14 +83,6 @@ func lifetime(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%ds (%v)", d/time.Second, d)
 	}
-}
-
-// showPrefix formats a decoded prefix, "?" when it could not be decoded.
-func showPrefix(p netip.Prefix) string {
-	if !p.IsValid() {
-		return "?"
-	}
-	return p.String()
 }
 
 // unspecified returns "unspecified" when v is 0 (RFC 4861 §4.2), else s.

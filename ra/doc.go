@@ -8,6 +8,13 @@
 // the wire with the configuration. A value that would reach the wire
 // differently from the configuration is an error, never a silent change.
 //
+// Each option is one type in its own file (opt_*.go) that holds all this
+// package knows about it: the checks of its values, its encoding (and the
+// guard against the ndp bug that makes ralab encode it itself, if any), its
+// decoding, comparison and description, and what Final and Withdrawn do
+// with it. The limits of fields and options come from package limits
+// (ra/limits), which internal/config enforces too.
+//
 // Final and Withdrawn derive the configuration of the RAs sent at shutdown
 // and after a reload, so that clients drop what is no longer offered.
 // Describe and Hex render an RA for humans, as radvdump and rdisc6 do.

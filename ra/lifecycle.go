@@ -1,9 +1,7 @@
 package ra
 
 import (
-	"net/netip"
 	"slices"
-	"strings"
 
 	"github.com/ralab/ralab/internal/config"
 )
@@ -47,18 +45,9 @@ func Final(ifc config.Interface) config.Interface {
 	ifc = clone(ifc)
 	ifc.RouterLifetime = 0
 	ifc.Preference = config.Medium
-	for i := range ifc.Routes {
-		ifc.Routes[i].Lifetime = 0
-	}
-	if ifc.WithdrawOnStop {
-		for i := range ifc.RDNSS {
-			ifc.RDNSS[i].Lifetime = 0
-		}
-		for i := range ifc.DNSSL {
-			ifc.DNSSL[i].Lifetime = 0
-		}
-		for i := range ifc.PREF64 {
-			ifc.PREF64[i].Lifetime = 0
+	for _, k := range kinds {
+		if f, ok := k.(finalizer); ok {
+			f.final(&ifc)
 		}
 	}
 	return ifc
@@ -91,75 +80,10 @@ func Final(ifc config.Interface) config.Interface {
 // Withdrawn(Withdrawn(a, b), c) does not carry withdrawals forever.
 func Withdrawn(old, next config.Interface) config.Interface {
 	out := clone(next)
-
-	var servers []netip.Addr
-	for _, r := range old.RDNSS {
-		for _, s := range r.Servers {
-			if r.Lifetime != 0 && !slices.ContainsFunc(next.RDNSS, func(n config.RDNSS) bool { return slices.Contains(n.Servers, s) }) && !slices.Contains(servers, s) {
-				servers = append(servers, s)
-			}
+	for _, k := range kinds {
+		if w, ok := k.(withdrawer); ok {
+			w.withdraw(old, &out)
 		}
-	}
-	for c := range slices.Chunk(servers, maxRDNSSServers) {
-		out.RDNSS = append(out.RDNSS, config.RDNSS{Servers: c})
-	}
-
-	var domains []string
-	for _, d := range old.DNSSL {
-		for _, name := range d.Domains {
-			if d.Lifetime != 0 && !slices.ContainsFunc(next.DNSSL, func(n config.DNSSL) bool { return containsDomain(n.Domains, name) }) && !containsDomain(domains, name) {
-				domains = append(domains, name)
-			}
-		}
-	}
-	out.DNSSL = append(out.DNSSL, dnsslChunks(domains)...)
-
-	for _, p := range old.Prefixes {
-		if p.ValidLifetime != 0 && !slices.ContainsFunc(next.Prefixes, func(n config.Prefix) bool { return n.Prefix == p.Prefix }) {
-			p.ValidLifetime, p.PreferredLifetime = 0, 0
-			out.Prefixes = append(out.Prefixes, p)
-		}
-	}
-	for _, r := range old.Routes {
-		if r.Lifetime != 0 && !slices.ContainsFunc(next.Routes, func(n config.Route) bool { return n.Prefix == r.Prefix }) {
-			r.Lifetime = 0
-			out.Routes = append(out.Routes, r)
-		}
-	}
-	for _, p := range old.PREF64 {
-		if p.Lifetime != 0 && !slices.ContainsFunc(next.PREF64, func(n config.PREF64) bool { return n.Prefix == p.Prefix }) {
-			p.Lifetime = 0
-			out.PREF64 = append(out.PREF64, p)
-		}
-	}
-	return out
-}
-
-// containsDomain reports whether names holds name, ignoring a trailing dot
-// and ASCII case (RFC 4343).
-func containsDomain(names []string, name string) bool {
-	return slices.ContainsFunc(names, func(n string) bool { return sameDomain(n, name) })
-}
-
-// sameDomain reports whether a and b name the same domain.
-func sameDomain(a, b string) bool {
-	return strings.EqualFold(strings.TrimSuffix(a, "."), strings.TrimSuffix(b, "."))
-}
-
-// dnsslChunks packs names into lifetime-0 DNSSL options that each fit
-// within maxOptionLen. A name that does not fit even alone is kept in an
-// option of its own, for Build to reject with a clear message.
-func dnsslChunks(names []string) []config.DNSSL {
-	var out []config.DNSSL
-	size := maxOptionLen // forces a new option for the first name
-	for _, name := range names {
-		n := len(strings.TrimSuffix(name, ".")) + 2
-		if padded(size+n) > maxOptionLen {
-			out = append(out, config.DNSSL{})
-			size = 8
-		}
-		out[len(out)-1].Domains = append(out[len(out)-1].Domains, name)
-		size += n
 	}
 	return out
 }

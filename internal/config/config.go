@@ -3,11 +3,13 @@ package config
 import (
 	"net/netip"
 	"time"
+
+	"github.com/ralab/ralab/ra/limits"
 )
 
 // Infinite is the lifetime value that RFC 4861 and RFC 8106 encode as
 // 0xffffffff seconds. It is written "infinite" in a configuration file.
-const Infinite = time.Duration(0xffffffff) * time.Second
+const Infinite = limits.Infinite
 
 // RFC 4861 §6.2.1 and RFC 8106 §5.1 defaults and limits used by validation.
 const (
@@ -22,10 +24,10 @@ const (
 	MinMinInterval = 3 * time.Second
 	// MaxRouterLifetime is the largest router lifetime the 16-bit RA field
 	// carries (RFC 8319 §4).
-	MaxRouterLifetime = 65535 * time.Second
+	MaxRouterLifetime = limits.MaxRouterLifetime
 	// MaxPREF64Lifetime is the largest PREF64 lifetime: 8191 units of 8 s
 	// (RFC 8781 §4).
-	MaxPREF64Lifetime = 65528 * time.Second
+	MaxPREF64Lifetime = limits.MaxPREF64Lifetime
 )
 
 // Preference is a default router or route preference (RFC 4191 §2.1).

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -9,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/internal/dnsname"
+	"github.com/ralab/ralab/ra/limits"
 )
 
 // intervals validates max_interval and min_interval.
@@ -254,10 +258,10 @@ func (v *validator) rdnss(p keyPath, r *rawRDNSS, maxInt time.Duration) RDNSS {
 		v.missing(sp, `servers = ["2001:db8::53"]`)
 	case len(*r.Servers) == 0:
 		v.fail(sp, "[]", ErrInvalidValue, "must list at least one server (RFC 8106 §5.1)")
-	case len(*r.Servers) > maxRDNSSServers:
+	case len(*r.Servers) > limits.MaxRDNSSServers:
 		v.fail(sp, stringList(*r.Servers), ErrOutOfRange,
 			"lists %d servers; one RDNSS option holds at most %d (8 + 16 × n bytes must stay under %d, which mdlayher/ndp cannot encode): split them over several [[interface.rdnss]]",
-			len(*r.Servers), maxRDNSSServers, maxOptionBytes)
+			len(*r.Servers), limits.MaxRDNSSServers, ndpOptionBytes)
 	default:
 		x.Servers = v.addresses(sp, *r.Servers, true)
 	}
@@ -294,30 +298,25 @@ func (v *validator) domains(p keyPath, list []string) []string {
 }
 
 // domainProblem says what is wrong with the domain name d (no trailing
-// dot), or returns "" if it is a valid host name: letters, digits and
-// hyphens (RFC 1123 §2.1), labels of 1 to 63 and names of at most 253
-// characters (RFC 1035 §2.3.4).
+// dot), or returns "" if it is a valid host name (dnsname.CheckHost).
 func domainProblem(d string) string {
-	if d == "" {
+	err := dnsname.CheckHost(d)
+	he, ok := errors.AsType[*dnsname.HostError](err)
+	if !ok {
+		return ""
+	}
+	switch he.Problem {
+	case dnsname.HostEmpty:
 		return "must be a domain name such as \"lab.example\", not empty or the root"
+	case dnsname.HostTooLong:
+		return fmt.Sprintf("is %d characters long; a domain name has at most %d (RFC 1035 §2.3.4)", len(d), dnsname.MaxTextLen)
+	case dnsname.HostLabelLen:
+		return fmt.Sprintf("each label (between dots) must be 1 to %d characters long (RFC 1035 §2.3.4)", dnsname.MaxLabelLen)
+	case dnsname.HostHyphen:
+		return fmt.Sprintf("label %s must not start or end with a hyphen (RFC 1123 §2.1)", quote(he.Label))
+	default:
+		return fmt.Sprintf("label %s may hold only letters, digits and hyphens (RFC 1123 §2.1; write IDNs as xn-- A-labels)", quote(he.Label))
 	}
-	if len(d) > 253 {
-		return fmt.Sprintf("is %d characters long; a domain name has at most 253 (RFC 1035 §2.3.4)", len(d))
-	}
-	for _, label := range strings.Split(d, ".") {
-		if label == "" || len(label) > 63 {
-			return "each label (between dots) must be 1 to 63 characters long (RFC 1035 §2.3.4)"
-		}
-		if label[0] == '-' || label[len(label)-1] == '-' {
-			return fmt.Sprintf("label %s must not start or end with a hyphen (RFC 1123 §2.1)", quote(label))
-		}
-		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return fmt.Sprintf("label %s may hold only letters, digits and hyphens (RFC 1123 §2.1; write IDNs as xn-- A-labels)", quote(label))
-			}
-		}
-	}
-	return ""
 }
 
 // dnssl validates one [[interface.dnssl]] table.
@@ -331,16 +330,14 @@ func (v *validator) dnssl(p keyPath, r *rawDNSSL, maxInt time.Duration) DNSSL {
 		v.fail(dp, "[]", ErrInvalidValue, "must list at least one domain (RFC 8106 §5.2)")
 	default:
 		x.Domains = v.domains(dp, *r.Domains)
-		// Each name is encoded as labels plus a length byte each and a
-		// final zero: len(name) + 2 bytes (RFC 1035 §3.1).
 		n := 0
 		for _, d := range x.Domains {
-			n += len(d) + 2
+			n += dnsname.WireLen(d)
 		}
-		if n > maxDNSSLNameBytes {
+		if n > limits.MaxDNSSLNameBytes {
 			v.fail(dp, stringList(*r.Domains), ErrOutOfRange,
 				"encode to %d bytes; one DNSSL option holds at most %d bytes of names (the option must stay under %d bytes, which mdlayher/ndp cannot encode): split them over several [[interface.dnssl]]",
-				n, maxDNSSLNameBytes, maxOptionBytes)
+				n, limits.MaxDNSSLNameBytes, ndpOptionBytes)
 		}
 	}
 	x.Lifetime = v.dnsLifetime(p.key("lifetime"), r.Lifetime, maxInt)
@@ -354,11 +351,10 @@ func (v *validator) pref64(p keyPath, r *rawPREF64, maxInt time.Duration) (PREF6
 	if r.Prefix == nil {
 		v.missing(p.key("prefix"), `prefix = "64:ff9b::/96"`)
 	} else if pfx, good := v.ipv6Prefix(p.key("prefix"), *r.Prefix); good {
-		switch pfx.Bits() {
-		case 96, 64, 56, 48, 40, 32:
+		if _, good := limits.PREF64Code(pfx.Bits()); good {
 			x.Prefix = pfx
 			ok = true
-		default:
+		} else {
 			v.fail(p.key("prefix"), quote(*r.Prefix), ErrInvalidValue,
 				"prefix length must be 96, 64, 56, 48, 40 or 32 (RFC 8781 §4, RFC 6052 §2.2)")
 		}
@@ -366,8 +362,8 @@ func (v *validator) pref64(p keyPath, r *rawPREF64, maxInt time.Duration) (PREF6
 	auto := autoPREF64Lifetime(maxInt)
 	x.Lifetime = auto
 	if r.Lifetime != nil {
-		lo := min(ceilUnit(maxInt, pref64Unit), MaxPREF64Lifetime)
-		spec := durationSpec{auto: true, unit: pref64Unit, allowed: fmt.Sprintf(
+		lo := min(ceilUnit(maxInt, limits.PREF64Unit), MaxPREF64Lifetime)
+		spec := durationSpec{auto: true, unit: limits.PREF64Unit, allowed: fmt.Sprintf(
 			`must be "auto" (%s), 0, or a multiple of 8s from %s (max_interval rounded up to 8s) to %s; the field has no "infinite" (RFC 8781 §4)`,
 			secs(auto), secs(lo), secs(MaxPREF64Lifetime))}
 		d, kind, ok := v.parseDuration(p.key("lifetime"), *r.Lifetime, spec)
@@ -407,30 +403,7 @@ func (v *validator) captivePortal(p keyPath, s string, maxLen int, why string) s
 // dhcpv6 validates the [interface.dhcpv6] table; DNS servers, domains and
 // the captive portal default to the interface's RA values.
 func (v *validator) dhcpv6(p keyPath, r *rawDHCPv6, ifc *Interface) DHCPv6 {
-	x := DHCPv6{
-		CaptivePortal:  ifc.CaptivePortal,
-		DUID:           DUID{Type: DUIDLL},
-		OptionPolicy:   PolicyIncludeDNS,
-		Solicit:        SolicitNoAddrsAvail,
-		RatePerClient:  defaultRatePerClient,
-		BurstPerClient: defaultBurstPerClient,
-		RateTotal:      defaultRateTotal,
-		BurstTotal:     defaultBurstTotal,
-	}
-	for _, o := range ifc.RDNSS {
-		for _, a := range o.Servers {
-			if !contains(x.DNSServers, a) {
-				x.DNSServers = append(x.DNSServers, a)
-			}
-		}
-	}
-	for _, o := range ifc.DNSSL {
-		for _, d := range o.Domains {
-			if !contains(x.Domains, d) {
-				x.Domains = append(x.Domains, d)
-			}
-		}
-	}
+	x := dhcpv6Defaults(ifc)
 	if r == nil {
 		return x
 	}
@@ -461,6 +434,45 @@ func (v *validator) dhcpv6(p keyPath, r *rawDHCPv6, ifc *Interface) DHCPv6 {
 	if r.DUID != nil {
 		x.DUID = v.duid(p.key("duid"), r.DUID)
 	}
+	v.dhcpv6Policies(p, r, &x)
+	v.totalLimit(p, r, &x)
+	return x
+}
+
+// dhcpv6Defaults returns the DHCPv6 configuration of ifc before its
+// [interface.dhcpv6] table: the RA's DNS servers, domains and captive
+// portal, a DUID-LL and the default policies and limits.
+func dhcpv6Defaults(ifc *Interface) DHCPv6 {
+	x := DHCPv6{
+		CaptivePortal:  ifc.CaptivePortal,
+		DUID:           DUID{Type: DUIDLL},
+		OptionPolicy:   PolicyIncludeDNS,
+		Solicit:        SolicitNoAddrsAvail,
+		RatePerClient:  defaultRatePerClient,
+		BurstPerClient: defaultBurstPerClient,
+		RateTotal:      defaultRateTotal,
+		BurstTotal:     defaultBurstTotal,
+	}
+	for _, o := range ifc.RDNSS {
+		for _, a := range o.Servers {
+			if !contains(x.DNSServers, a) {
+				x.DNSServers = append(x.DNSServers, a)
+			}
+		}
+	}
+	for _, o := range ifc.DNSSL {
+		for _, d := range o.Domains {
+			if !contains(x.Domains, d) {
+				x.Domains = append(x.Domains, d)
+			}
+		}
+	}
+	return x
+}
+
+// dhcpv6Policies validates option_policy, solicit and the per-client
+// rate limit of [interface.dhcpv6].
+func (v *validator) dhcpv6Policies(p keyPath, r *rawDHCPv6, x *DHCPv6) {
 	if r.OptionPolicy != nil {
 		switch pol := OptionPolicy(*r.OptionPolicy); pol {
 		case PolicyIncludeDNS, PolicyStrict:
@@ -494,8 +506,6 @@ func (v *validator) dhcpv6(p keyPath, r *rawDHCPv6, ifc *Interface) DHCPv6 {
 			x.BurstPerClient = int(n)
 		}
 	}
-	v.totalLimit(p, r, &x)
-	return x
 }
 
 // totalLimit validates rate_total and burst_total, the interface-wide cap

@@ -8,17 +8,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/ra/limits"
 )
 
-// Defaults and limits taken from the RFCs; each names its source.
+// Defaults and limits taken from the RFCs; each names its source. The
+// limits of RA fields and options are package limits' (ra/limits), which
+// package ra enforces on the wire.
 const (
+	// ndpOptionBytes is the first NDP option size mdlayher/ndp cannot
+	// encode: it computes the byte length in a uint8.
+	ndpOptionBytes = limits.MaxOptionLen + 8
 	// defaultHopLimit is the Cur Hop Limit ralab advertises by default, the
 	// IANA default IPv6 hop limit (RFC 8200 §3, as radvd and CoreRAD).
 	defaultHopLimit = 64
-	// maxReachableTime is MAX_REACHABLE_TIME (RFC 4861 §10).
-	maxReachableTime = 3600000 * time.Millisecond
-	// maxRetransTimer is the largest 32-bit Retrans Timer, in ms.
-	maxRetransTimer = math.MaxUint32 * time.Millisecond
 	// rfc4861MaxRouterLifetime is the upper bound of AdvDefaultLifetime in
 	// RFC 4861 §6.2.1, which ralab's "auto" keeps to for old hosts.
 	rfc4861MaxRouterLifetime = 9000 * time.Second
@@ -30,29 +33,11 @@ const (
 	// defaultPreferredLifetime is AdvPreferredLifetime's default
 	// (RFC 4861 §6.2.1).
 	defaultPreferredLifetime = 604800 * time.Second
-	// minLinkMTU is the IPv6 minimum link MTU (RFC 8200 §5).
-	minLinkMTU = 1280
 	// maxMTU is the largest MTU option ralab accepts.
 	maxMTU = 65535
-	// maxOptionBytes is the first NDP option size mdlayher/ndp cannot
-	// encode: it computes the byte length in a uint8.
-	maxOptionBytes = 256
-	// maxRDNSSServers is the most servers one RDNSS option (8 + 16n bytes,
-	// RFC 8106 §5.1) can carry while staying under maxOptionBytes.
-	maxRDNSSServers = (maxOptionBytes - 1 - 8) / 16
-	// maxDNSSLNameBytes is the most encoded name bytes one DNSSL option
-	// (8 bytes of header plus names padded to 8, RFC 8106 §5.2) can carry
-	// while staying under maxOptionBytes.
-	maxDNSSLNameBytes = 240
-	// maxRACaptivePortalBytes is the longest URI whose captive portal
-	// option (2 + URI padded to 8 bytes, RFC 8910 §2.3) stays under
-	// maxOptionBytes.
-	maxRACaptivePortalBytes = 246
 	// maxDHCPv6CaptivePortalBytes is the longest URI a 16-bit DHCPv6
 	// option length carries (RFC 8415 §21.1).
 	maxDHCPv6CaptivePortalBytes = math.MaxUint16
-	// pref64Unit is the PREF64 lifetime unit (RFC 8781 §4).
-	pref64Unit = 8 * time.Second
 	// irtMinimum is IRT_MINIMUM (RFC 8415 §7.6, §21.23).
 	irtMinimum = 600 * time.Second
 	// minMaxRT and maxMaxRT bound SOL_MAX_RT and INF_MAX_RT
@@ -311,6 +296,24 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 	setBool(&ifc.SourceLLA, r.SourceLLA)
 	setBool(&ifc.WithdrawOnStop, r.WithdrawOnStop)
 
+	v.raHeader(p, r, &ifc)
+	v.intervals(p, r, &ifc)
+	v.routerLifetime(p, r, &ifc)
+
+	v.raOptions(p, r, &ifc)
+	ifc.DHCPv6 = v.dhcpv6(p.key("dhcpv6"), r.DHCPv6, &ifc)
+	ifc.DNSResponder = v.dnsResponder(p.key("dns_responder"), r.DNSResponder, r, &ifc)
+	ifc.Observe = v.observe(p.key("observe"), r.Observe)
+	if ifc.DHCPv6.Enabled && !ifc.OtherConfig && !ifc.Managed {
+		v.warn(p.key("dhcpv6").key("enabled"), "true",
+			"other_config and managed are false, so clients are not told to ask DHCPv6 (RFC 4861 §4.2)")
+	}
+	return ifc
+}
+
+// raHeader validates the RA header fields of an [[interface]] table and
+// its MTU and captive portal options.
+func (v *validator) raHeader(p keyPath, r *rawInterface, ifc *Interface) {
 	if r.HopLimit != nil {
 		if *r.HopLimit < 0 || *r.HopLimit > 255 {
 			v.fail(p.key("hop_limit"), strconv.FormatInt(*r.HopLimit, 10), ErrOutOfRange,
@@ -323,7 +326,7 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 		spec := durationSpec{unit: time.Millisecond,
 			allowed: "must be 0 (unspecified) to 3600000ms (1h) (RFC 4861 §6.2.1)"}
 		if d, _, ok := v.parseDuration(p.key("reachable_time"), *r.ReachableTime, spec); ok {
-			if d > maxReachableTime {
+			if d > limits.MaxReachableTime {
 				v.fail(p.key("reachable_time"), quote(string(*r.ReachableTime)), ErrOutOfRange, "%s", spec.allowed)
 			} else {
 				ifc.ReachableTime = d
@@ -334,7 +337,7 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 		spec := durationSpec{unit: time.Millisecond,
 			allowed: "must be 0 (unspecified) to 4294967295ms, the 32-bit field (RFC 4861 §4.2)"}
 		if d, _, ok := v.parseDuration(p.key("retransmit_timer"), *r.RetransmitTimer, spec); ok {
-			if d > maxRetransTimer {
+			if d > limits.MaxRetransmitTimer {
 				v.fail(p.key("retransmit_timer"), quote(string(*r.RetransmitTimer)), ErrOutOfRange, "%s", spec.allowed)
 			} else {
 				ifc.RetransmitTimer = d
@@ -342,21 +345,22 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 		}
 	}
 	if r.MTU != nil {
-		if n := *r.MTU; n != 0 && (n < minLinkMTU || n > maxMTU) {
+		if n := *r.MTU; n != 0 && (n < limits.MinMTU || n > maxMTU) {
 			v.fail(p.key("mtu"), strconv.FormatInt(n, 10), ErrOutOfRange,
-				"must be 0 (no MTU option) or %d to %d (RFC 8200 §5 minimum link MTU)", minLinkMTU, maxMTU)
+				"must be 0 (no MTU option) or %d to %d (RFC 8200 §5 minimum link MTU)", limits.MinMTU, maxMTU)
 		} else {
 			ifc.MTU = uint32(n)
 		}
 	}
 	if r.CaptivePortal != nil {
-		ifc.CaptivePortal = v.captivePortal(p.key("captive_portal"), *r.CaptivePortal, maxRACaptivePortalBytes,
+		ifc.CaptivePortal = v.captivePortal(p.key("captive_portal"), *r.CaptivePortal, limits.MaxCaptivePortalURI,
 			"one RA option must stay under 256 bytes (mdlayher/ndp cannot encode more)")
 	}
+}
 
-	v.intervals(p, r, &ifc)
-	v.routerLifetime(p, r, &ifc)
-
+// raOptions validates the arrays of RA option tables of an [[interface]]
+// table; max_interval is already set.
+func (v *validator) raOptions(p keyPath, r *rawInterface, ifc *Interface) {
 	prefixes := newDupCheck[netip.Prefix](v, p.key("prefix"), "prefix")
 	for i := range r.Prefix {
 		if x, ok := v.prefix(p.key("prefix").index(i), &r.Prefix[i]); ok && prefixes.unique(i, x.Prefix) {
@@ -381,14 +385,6 @@ func (v *validator) iface(p keyPath, r *rawInterface) Interface {
 			ifc.PREF64 = append(ifc.PREF64, x)
 		}
 	}
-	ifc.DHCPv6 = v.dhcpv6(p.key("dhcpv6"), r.DHCPv6, &ifc)
-	ifc.DNSResponder = v.dnsResponder(p.key("dns_responder"), r.DNSResponder, r, &ifc)
-	ifc.Observe = v.observe(p.key("observe"), r.Observe)
-	if ifc.DHCPv6.Enabled && !ifc.OtherConfig && !ifc.Managed {
-		v.warn(p.key("dhcpv6").key("enabled"), "true",
-			"other_config and managed are false, so clients are not told to ask DHCPv6 (RFC 4861 §4.2)")
-	}
-	return ifc
 }
 
 // setBool copies *src to *dst when the key was present.
@@ -452,7 +448,7 @@ func autoRouterLifetime(maxInt time.Duration) time.Duration {
 // autoPREF64Lifetime is the default PREF64 lifetime: 3 × maxInt rounded up
 // to the 8 s unit, capped at 65528 s (RFC 8781 §4).
 func autoPREF64Lifetime(maxInt time.Duration) time.Duration {
-	return min(ceilUnit(3*maxInt, pref64Unit), MaxPREF64Lifetime)
+	return min(ceilUnit(3*maxInt, limits.PREF64Unit), MaxPREF64Lifetime)
 }
 
 // ceilUnit rounds d up to a multiple of unit.

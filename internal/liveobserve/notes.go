@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/internal/dnsname"
 	"github.com/ralab/ralab/internal/impair"
 	"github.com/ralab/ralab/ra"
+	"github.com/ralab/ralab/ra/limits"
 )
 
 // NoteSent records what ralab meant to send; the report lists it with
@@ -135,7 +137,7 @@ func SummarizeDHCPv6(msg []byte) string {
 			}
 			parts = append(parts, "DNS "+joinAddrs(as))
 		case dhcp6OptDomainList:
-			parts = append(parts, "domains "+strings.Join(domains(body), " "))
+			parts = append(parts, "domains "+strings.Join(decodedNames(body), " "))
 		case dhcp6OptRefresh:
 			if n == 4 {
 				parts = append(parts, "refresh "+seconds(time.Duration(binary.BigEndian.Uint32(body))*time.Second))
@@ -152,26 +154,11 @@ func SummarizeDHCPv6(msg []byte) string {
 	return parts[0] + ": " + strings.Join(parts[1:], "; ")
 }
 
-// domains decodes a DNS wire-format name list (RFC 1035 §3.1), stopping at
-// the first malformed name.
-func domains(b []byte) []string {
-	var out []string
-	var labels []string
-	for len(b) > 0 {
-		n := int(b[0])
-		if n == 0 {
-			out = append(out, strings.Join(labels, "."))
-			labels = nil
-			b = b[1:]
-			continue
-		}
-		if n > 63 || len(b) < 1+n {
-			break
-		}
-		labels = append(labels, string(b[1:1+n]))
-		b = b[1+n:]
-	}
-	return out
+// decodedNames decodes a DNS wire-format name list (RFC 1035 §3.1),
+// stopping at the first malformed name.
+func decodedNames(b []byte) []string {
+	names, _ := dnsname.Decode(b, false)
+	return names
 }
 
 // joinAddrs formats addresses separated by commas.
@@ -186,7 +173,7 @@ func joinAddrs(as []netip.Addr) string {
 // seconds formats a lifetime as "600s", or "infinite" for all ones
 // (RFC 4861 §4.6.2, RFC 8106 §5.1).
 func seconds(d time.Duration) string {
-	if d == time.Duration(0xffffffff)*time.Second {
+	if d == limits.Infinite {
 		return "infinite"
 	}
 	return fmt.Sprintf("%ds", int64(d/time.Second))
