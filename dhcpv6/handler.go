@@ -151,7 +151,7 @@ func (h *Handler) discard(msg []byte, src netip.AddrPort, now time.Time, err err
 	h.m.discarded(h.ifname, reason)
 	if n, ok := h.logs.Allow(now); ok {
 		h.log.Info("dhcpv6 message discarded", "reason", reason, "type", outerType(msg).String(),
-			"source", src.String(), "error", err.Error(), "suppressed", n)
+			"src", src.String(), "err", err.Error(), "suppressed_since_last", n)
 	}
 }
 

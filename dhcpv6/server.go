@@ -128,7 +128,7 @@ func (s *Server) Update(ifc config.Interface) {
 		_, err = newPolicy(ifc, placeholderHW(s.opts.hw))
 	}
 	if err != nil {
-		s.log.Error("dhcpv6 configuration not applied", "error", err)
+		s.log.Error("dhcpv6 configuration not applied", "err", err)
 		return
 	}
 	s.ifc = ifc
@@ -207,10 +207,10 @@ func (s *Server) Run(ctx context.Context) error {
 			if same(ifi) {
 				return fmt.Errorf("dhcpv6 on %s: %w", ifi.Name, err)
 			}
-			s.log.Info("dhcpv6 interface went away while binding", "error", err)
+			s.log.Info("dhcpv6 interface went away while binding", "err", err)
 			continue
 		}
-		s.log.Info("dhcpv6 server listening", "address", "[::]:547", "duid", fmt.Sprintf("%x", h.DUID()))
+		s.log.Info("dhcpv6 server listening", "addr", "[::]:547", "duid", fmt.Sprintf("%x", h.DUID()))
 		err = s.serve(ctx, sk, h)
 		sk.close()
 		if ctx.Err() != nil {

@@ -304,7 +304,7 @@ func (s *Server) sendLater(ctx context.Context, sk *sock, h *Handler, reply []by
 func (s *Server) notSent(h *Handler, to netip.AddrPort, now time.Time, err error) {
 	h.m.discarded(h.ifname, Reason(err))
 	if n, ok := s.sendLogs.Allow(now); ok {
-		args := []any{"reason", Reason(err), "error", err.Error(), "suppressed", n}
+		args := []any{"reason", Reason(err), "err", err.Error(), "suppressed_since_last", n}
 		if to.IsValid() {
 			args = append(args, "to", to.String())
 		}

@@ -154,7 +154,7 @@ func TestNotSentLogLimited(t *testing.T) {
 	if len(lines) != 11 {
 		t.Fatalf("%d records logged, want 11:\n%s", len(lines), buf.String())
 	}
-	if last := lines[10]; !strings.Contains(last, "suppressed=90") || !strings.Contains(last, "reason=send-buffer-full") {
+	if last := lines[10]; !strings.Contains(last, "suppressed_since_last=90") || !strings.Contains(last, "reason=send-buffer-full") {
 		t.Errorf("record after the suppressed ones: %s", last)
 	}
 	if got := testutil.ToFloat64(m.Discards.WithLabelValues("eth0", "neighbour-unresolved")); got != 100 {
