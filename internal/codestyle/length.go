@@ -27,11 +27,18 @@ type LongFunc struct {
 
 func (f LongFunc) String() string { return fmt.Sprintf("%s: %s is %d lines", f.Pos, f.Name, f.Lines) }
 
-// LongFuncs walks root and returns the long functions of its non-test Go
-// files. Tests are left out: a table test is long by nature and reads as a
-// table. Hidden directories and testdata are skipped.
-func LongFuncs(root string) ([]LongFunc, error) {
-	var found []LongFunc
+// Findings are what Check found in a module.
+type Findings struct {
+	LongFuncs  []LongFunc
+	BadLogKeys []BadLogKey
+}
+
+// Check walks root and returns the long functions and the log keys of
+// LogKeys in its non-test Go files. Tests are left out: a table test is
+// long by nature and reads as a table. Hidden directories and testdata are
+// skipped.
+func Check(root string) (Findings, error) {
+	var found Findings
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -54,7 +61,8 @@ func LongFuncs(root string) ([]LongFunc, error) {
 		if err != nil {
 			return fmt.Errorf("parsing %s: %w", rel, err)
 		}
-		found = append(found, longFuncsIn(fset, f, rel)...)
+		found.LongFuncs = append(found.LongFuncs, longFuncsIn(fset, f, rel)...)
+		found.BadLogKeys = append(found.BadLogKeys, badLogKeysIn(fset, f, rel)...)
 		return nil
 	})
 	return found, err

@@ -10,15 +10,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestModuleFunctionLength fails on every function of the module that is
-// over MaxFuncLines without a documented reason.
-func TestModuleFunctionLength(t *testing.T) {
-	found, err := LongFuncs("../..")
+// TestModule fails on every function of the module that is over
+// MaxFuncLines without a documented reason, and on every log key of
+// LogKeys.
+func TestModule(t *testing.T) {
+	found, err := Check("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range found {
+	for _, f := range found.LongFuncs {
 		t.Errorf("%v (limit %d; split it, or say %q in its doc comment)", f, MaxFuncLines, ReasonMarker+" ...")
+	}
+	for _, k := range found.BadLogKeys {
+		t.Error(k)
 	}
 }
 
@@ -62,6 +66,34 @@ func TestLongFuncsIn(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, longFuncsIn(fset, f, "x.go")); diff != "" {
 				t.Errorf("long functions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestBadLogKeysIn(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []BadLogKey
+	}{
+		{name: "good keys", src: `log.Info("msg", "err", err, "src", a, "addr", b)`},
+		{name: "error key", src: `log.Warn("msg", "n", 1, "error", err)`, want: []BadLogKey{{Pos: "x.go:4", Key: "error", Use: "err"}}},
+		{name: "a value is no key", src: `log.Info("msg", "kind", "error")`},
+		{name: "the message is no key", src: `log.Error("error", "err", err)`},
+		{name: "With", src: `log.With("source", a)`, want: []BadLogKey{{Pos: "x.go:4", Key: "source", Use: "src"}}},
+		{name: "Context form", src: `log.InfoContext(ctx, "msg", "address", a)`, want: []BadLogKey{{Pos: "x.go:4", Key: "address", Use: "addr"}}},
+		{name: "not a log call", src: `f("msg", "error", err)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fset := token.NewFileSet()
+			f, err := parser.ParseFile(fset, "x.go", "package p\n\nfunc g() {\n\t"+tt.src+"\n}\n", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := badLogKeysIn(fset, f, "x.go")
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("bad log keys (-want +got):\n%s", diff)
 			}
 		})
 	}
