@@ -132,7 +132,7 @@ func TestInformationRequestReply(t *testing.T) {
 			if diff := cmp.Diff(tt.want, summarize(t, reply)); diff != "" {
 				t.Errorf("reply (-want +got):\n%s", diff)
 			}
-			if got := testutil.ToFloat64(m.Received.WithLabelValues("eth0", "information-request")); got != 1 {
+			if got := testutil.ToFloat64(m.messagesReceived.WithLabelValues("eth0", "information-request")); got != 1 {
 				t.Errorf("received counter = %v, want 1", got)
 			}
 		})
@@ -305,7 +305,7 @@ func TestDiscards(t *testing.T) {
 			if reply != nil {
 				t.Errorf("discard returned a reply %x", reply)
 			}
-			if got := testutil.ToFloat64(m.Discards.WithLabelValues("eth0", tt.reason.Reason)); got != 1 {
+			if got := testutil.ToFloat64(m.discards.WithLabelValues("eth0", tt.reason.Reason)); got != 1 {
 				t.Errorf("discards{reason=%q} = %v, want 1", tt.reason.Reason, got)
 			}
 		})
@@ -418,10 +418,10 @@ func TestRateLimit(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("answered (-want +got):\n%s", diff)
 	}
-	if got := testutil.ToFloat64(m.RateLimited.WithLabelValues("eth0", "client")); got != 3 {
+	if got := testutil.ToFloat64(m.rateLimited.WithLabelValues("eth0", "client")); got != 3 {
 		t.Errorf("rate_limited{scope=client} = %v, want 3", got)
 	}
-	if got := testutil.ToFloat64(m.Discards.WithLabelValues("eth0", "rate-limited")); got != 3 {
+	if got := testutil.ToFloat64(m.discards.WithLabelValues("eth0", "rate-limited")); got != 3 {
 		t.Errorf("discards{reason=rate-limited} = %v, want 3", got)
 	}
 }
@@ -459,7 +459,7 @@ func TestGlobalCap(t *testing.T) {
 	if answered != 5 {
 		t.Errorf("answered %d of a burst of 20, want 5", answered)
 	}
-	if got := testutil.ToFloat64(m.RateLimited.WithLabelValues("eth0", "global")); got != 15 {
+	if got := testutil.ToFloat64(m.rateLimited.WithLabelValues("eth0", "global")); got != 15 {
 		t.Errorf("rate_limited{scope=global} = %v, want 15", got)
 	}
 }

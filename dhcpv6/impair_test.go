@@ -132,14 +132,14 @@ func TestServerImpairments(t *testing.T) {
 			}
 			discards := map[string]float64{}
 			for _, r := range []string{"impaired", "malformed"} {
-				if v := testutil.ToFloat64(m.Discards.WithLabelValues("eth0", r)); v != 0 {
+				if v := testutil.ToFloat64(m.discards.WithLabelValues("eth0", r)); v != 0 {
 					discards[r] = v
 				}
 			}
 			if diff := cmp.Diff(tt.discards, discards, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("discards (-want +got):\n%s", diff)
 			}
-			if got := testutil.ToFloat64(m.Received.WithLabelValues("eth0", "information-request")); got != 1 {
+			if got := testutil.ToFloat64(m.messagesReceived.WithLabelValues("eth0", "information-request")); got != 1 {
 				t.Errorf("received = %v, want 1", got)
 			}
 			if noted != tt.noted {

@@ -10,23 +10,23 @@ import (
 // Metrics are the DHCPv6 server's Prometheus counters. A nil *Metrics is
 // valid and counts nothing.
 type Metrics struct {
-	// Received counts messages received, by interface and outermost
+	// messagesReceived counts messages received, by interface and outermost
 	// message type.
-	Received *prometheus.CounterVec
-	// Replies counts Advertise and Reply messages sent, by interface and
+	messagesReceived *prometheus.CounterVec
+	// replies counts Advertise and Reply messages sent, by interface and
 	// the type of the (innermost) message sent.
-	Replies *prometheus.CounterVec
-	// Discards counts messages not answered, by interface and reason (see
+	replies *prometheus.CounterVec
+	// discards counts messages not answered, by interface and reason (see
 	// DiscardError). Rate-limited drops and replies that could not be
 	// sent are counted here too.
-	Discards *prometheus.CounterVec
-	// RateLimited counts messages dropped by a rate limiter, by interface
+	discards *prometheus.CounterVec
+	// rateLimited counts messages dropped by a rate limiter, by interface
 	// and scope ("client" or "global").
-	RateLimited *prometheus.CounterVec
-	// KernelDrops counts datagrams the kernel dropped before the server
+	rateLimited *prometheus.CounterVec
+	// kernelDrops counts datagrams the kernel dropped before the server
 	// could read them because the socket's receive queue was full
 	// (SO_RXQ_OVFL), by interface.
-	KernelDrops *prometheus.CounterVec
+	kernelDrops *prometheus.CounterVec
 
 	// recvSeries and replySeries cache the series of each interface and
 	// message type, so that counting a message does not allocate.
@@ -36,41 +36,32 @@ type Metrics struct {
 // NewMetrics creates the counters and registers them with reg; a nil reg
 // skips registration.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
+	const ns, sub = "ralab", "dhcpv6"
 	m := &Metrics{
-		Received: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "ralab",
-			Subsystem: "dhcpv6",
-			Name:      "messages_received_total",
-			Help:      "DHCPv6 messages received, by interface and message type.",
+		messagesReceived: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "messages_received_total",
+			Help: "DHCPv6 messages received, by interface and message type.",
 		}, []string{"interface", "type"}),
-		Replies: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "ralab",
-			Subsystem: "dhcpv6",
-			Name:      "replies_sent_total",
-			Help:      "DHCPv6 Advertise and Reply messages sent, by interface and message type.",
+		replies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "replies_sent_total",
+			Help: "DHCPv6 Advertise and Reply messages sent, by interface and message type.",
 		}, []string{"interface", "type"}),
-		Discards: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "ralab",
-			Subsystem: "dhcpv6",
-			Name:      "discards_total",
-			Help:      "DHCPv6 messages discarded without an answer, or answers not sent, by interface and reason.",
+		discards: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "discards_total",
+			Help: "DHCPv6 messages discarded without an answer, or answers not sent, by interface and reason.",
 		}, []string{"interface", "reason"}),
-		RateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "ralab",
-			Subsystem: "dhcpv6",
-			Name:      "rate_limited_total",
-			Help:      "DHCPv6 messages dropped by a rate limiter, by interface and scope (client or global).",
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "rate_limited_total",
+			Help: "DHCPv6 messages dropped by a rate limiter, by interface and scope (client or global).",
 		}, []string{"interface", "scope"}),
-		KernelDrops: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "ralab",
-			Subsystem: "dhcpv6",
-			Name:      "kernel_receive_drops_total",
-			Help:      "DHCPv6 datagrams the kernel dropped because the server's socket receive queue was full (SO_RXQ_OVFL), by interface.",
+		kernelDrops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "kernel_receive_drops_total",
+			Help: "DHCPv6 datagrams the kernel dropped because the server's socket receive queue was full (SO_RXQ_OVFL), by interface.",
 		}, []string{"interface"}),
 	}
-	m.recvSeries.vec, m.replySeries.vec = m.Received, m.Replies
+	m.recvSeries.vec, m.replySeries.vec = m.messagesReceived, m.replies
 	if reg != nil {
-		reg.MustRegister(m.Received, m.Replies, m.Discards, m.RateLimited, m.KernelDrops)
+		reg.MustRegister(m.messagesReceived, m.replies, m.discards, m.rateLimited, m.kernelDrops)
 	}
 	return m
 }
@@ -136,7 +127,7 @@ func (m *Metrics) replied(ifname string, t MessageType) {
 // kernelDropped counts n datagrams dropped by the kernel.
 func (m *Metrics) kernelDropped(ifname string, n uint32) {
 	if m != nil {
-		m.KernelDrops.WithLabelValues(ifname).Add(float64(n))
+		m.kernelDrops.WithLabelValues(ifname).Add(float64(n))
 	}
 }
 
@@ -145,11 +136,11 @@ func (m *Metrics) discarded(ifname, reason string) {
 	if m == nil {
 		return
 	}
-	m.Discards.WithLabelValues(ifname, reason).Inc()
+	m.discards.WithLabelValues(ifname, reason).Inc()
 	switch reason {
 	case ErrDiscardRateLimited.Reason:
-		m.RateLimited.WithLabelValues(ifname, "client").Inc()
+		m.rateLimited.WithLabelValues(ifname, "client").Inc()
 	case ErrDiscardOverloaded.Reason:
-		m.RateLimited.WithLabelValues(ifname, "global").Inc()
+		m.rateLimited.WithLabelValues(ifname, "global").Inc()
 	}
 }

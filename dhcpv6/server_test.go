@@ -152,8 +152,8 @@ func TestServerLoopback(t *testing.T) {
 	}
 	// The server counts a reply after sending it: the client may read
 	// it before the count.
-	waitCount(t, "replies_sent{type=reply}", m.Replies.WithLabelValues("eth0", "reply"), 2)
-	waitCount(t, "replies_sent{type=advertise}", m.Replies.WithLabelValues("eth0", "advertise"), 1)
+	waitCount(t, "replies_sent{type=reply}", m.replies.WithLabelValues("eth0", "reply"), 2)
+	waitCount(t, "replies_sent{type=advertise}", m.replies.WithLabelValues("eth0", "advertise"), 1)
 }
 
 // waitCount waits up to 2 s for counter c to reach want, failing t if it

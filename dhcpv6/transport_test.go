@@ -47,10 +47,10 @@ func TestGlobalCapFromConfig(t *testing.T) {
 			if answered != tt.want {
 				t.Errorf("answered %d of 20 at once, want %d", answered, tt.want)
 			}
-			if got := testutil.ToFloat64(m.RateLimited.WithLabelValues("eth0", "global")); got != float64(tt.global) {
+			if got := testutil.ToFloat64(m.rateLimited.WithLabelValues("eth0", "global")); got != float64(tt.global) {
 				t.Errorf("rate_limited{scope=global} = %v, want %d", got, tt.global)
 			}
-			if got := testutil.ToFloat64(m.Discards.WithLabelValues("eth0", ErrDiscardOverloaded.Reason)); got != float64(tt.global) {
+			if got := testutil.ToFloat64(m.discards.WithLabelValues("eth0", ErrDiscardOverloaded.Reason)); got != float64(tt.global) {
 				t.Errorf("discards{reason=overloaded} = %v, want %d", got, tt.global)
 			}
 		})
@@ -115,7 +115,7 @@ func TestServerKernelDrops(t *testing.T) {
 		}
 	}()
 	deadline := time.Now().Add(20 * time.Second)
-	for testutil.ToFloat64(m.KernelDrops.WithLabelValues("eth0")) == 0 {
+	for testutil.ToFloat64(m.kernelDrops.WithLabelValues("eth0")) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("no kernel receive-queue drops counted")
 		}
@@ -126,7 +126,7 @@ func TestServerKernelDrops(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if got := testutil.ToFloat64(m.Replies.WithLabelValues("eth0", "reply")); got == 0 {
+	if got := testutil.ToFloat64(m.replies.WithLabelValues("eth0", "reply")); got == 0 {
 		t.Error("no Reply sent while flooded")
 	}
 }
@@ -157,7 +157,7 @@ func TestNotSentLogLimited(t *testing.T) {
 	if last := lines[10]; !strings.Contains(last, "suppressed_since_last=90") || !strings.Contains(last, "reason=send-buffer-full") {
 		t.Errorf("record after the suppressed ones: %s", last)
 	}
-	if got := testutil.ToFloat64(m.Discards.WithLabelValues("eth0", "neighbour-unresolved")); got != 100 {
+	if got := testutil.ToFloat64(m.discards.WithLabelValues("eth0", "neighbour-unresolved")); got != 100 {
 		t.Errorf("discards{reason=neighbour-unresolved} = %v, want 100", got)
 	}
 }

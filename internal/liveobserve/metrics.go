@@ -48,29 +48,33 @@ type Metrics struct {
 	last map[string]time.Time
 }
 
-// NewMetrics registers the observer series with reg.
+// NewMetrics creates the observer series and registers them with reg; a
+// nil reg leaves them unregistered (tests).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
+	const ns = "ralab"
 	m := &Metrics{
 		clients: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "ralab_clients",
+			Namespace: ns, Name: "clients",
 			Help: "Clients the observer tracks on the interface, by verdict (dns-ok, dns-lost, no-dns, inconclusive).",
 		}, []string{"interface", "verdict"}),
 		outages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ralab_dns_outages_total",
+			Namespace: ns, Name: "dns_outages_total",
 			Help: "DNS outages that started on the interface (a client stopped holding IPv6 DNS), by cause: the first failure id (F1-F17) of the outage, or unknown.",
 		}, []string{"interface", "cause"}),
 		ongoing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "ralab_dns_outages_ongoing",
+			Namespace: ns, Name: "dns_outages_ongoing",
 			Help: "Clients on the interface without IPv6 DNS now after having held it (outages not yet ended).",
 		}, []string{"interface"}),
 		lastSeen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "ralab_dns_last_outage_timestamp_seconds",
+			Namespace: ns, Name: "dns_last_outage_timestamp_seconds",
 			Help: "Unix time at which the latest DNS outage on the interface started; absent before the first. Alert on time() minus it.",
 		}, []string{"interface"}),
 		counted: map[string]map[string]time.Time{},
 		last:    map[string]time.Time{},
 	}
-	reg.MustRegister(m.clients, m.outages, m.ongoing, m.lastSeen)
+	if reg != nil {
+		reg.MustRegister(m.clients, m.outages, m.ongoing, m.lastSeen)
+	}
 	return m
 }
 
