@@ -13,20 +13,24 @@ type metrics struct {
 	observer *prometheus.GaugeVec
 }
 
-// newMetrics creates the collectors and registers them with reg.
+// newMetrics creates the collectors and registers them with reg; a nil reg
+// leaves them unregistered (tests).
 func newMetrics(reg prometheus.Registerer) *metrics {
+	const ns = "ralab"
 	m := &metrics{
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "ralab", Name: "config_reloads_total",
+			Namespace: ns, Name: "config_reloads_total",
 			Help: "Configuration reloads (SIGHUP) by result: applied, or rejected (unreadable, too large or invalid file; the running configuration stays).",
 		}, []string{"result"}),
 		observer: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: "ralab", Name: "observer_running",
+			Namespace: ns, Name: "observer_running",
 			Help: "1 while the [interface.observe] observer of an interface runs, 0 when it is configured but could not start (see the log); the interface advertises either way.",
 		}, []string{"interface"}),
 	}
 	m.reloads.WithLabelValues("applied")
 	m.reloads.WithLabelValues("rejected")
-	reg.MustRegister(m.reloads, m.observer)
+	if reg != nil {
+		reg.MustRegister(m.reloads, m.observer)
+	}
 	return m
 }
