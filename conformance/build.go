@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // Report returns the report as of now, the evaluation time: pass the
@@ -40,11 +42,11 @@ func (t *Tracker) Report(now time.Time) *Report {
 	r.OutageGraceSeconds = t.opts.OutageGrace.Seconds()
 	r.IPv4OnlyHosts = []IPv4Host{}
 
-	macs := make([]MAC, 0, len(t.clients))
+	macs := make([]wire.MAC, 0, len(t.clients))
 	for m := range t.clients {
 		macs = append(macs, m)
 	}
-	slices.SortFunc(macs, func(a, b MAC) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(macs, func(a, b wire.MAC) int { return bytes.Compare(a[:], b[:]) })
 	seenK := map[string]bool{}
 	for _, m := range macs {
 		c := t.clients[m]
@@ -68,11 +70,11 @@ func (t *Tracker) Report(now time.Time) *Report {
 		r.Clients = append(r.Clients, cr)
 	}
 
-	rmacs := make([]MAC, 0, len(t.routers))
+	rmacs := make([]wire.MAC, 0, len(t.routers))
 	for m := range t.routers {
 		rmacs = append(rmacs, m)
 	}
-	slices.SortFunc(rmacs, func(a, b MAC) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(rmacs, func(a, b wire.MAC) int { return bytes.Compare(a[:], b[:]) })
 	var routers []*router
 	for _, m := range rmacs {
 		rt := t.routers[m]
@@ -101,7 +103,7 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	v, ov := c.judge(now, t.link(), t.opts.OutageGrace)
 	cr := Client{
 		MAC:              c.mac.String(),
-		Vendor:           Vendor(c.mac),
+		Vendor:           wire.Vendor(c.mac),
 		Randomized:       c.mac.LocallyAdministered(),
 		Addresses:        make([]Address, 0, len(c.addrOrder)),
 		AddressesDropped: c.addrDropped,
@@ -194,7 +196,7 @@ func reportRouter(rt *router, start, now time.Time) Router {
 	find := rt.find.clone()
 	finishRouter(rt, start, now, &find)
 	out := Router{
-		MAC: rt.mac.String(), Vendor: Vendor(rt.mac), LinkLocal: addrString(rt.ll),
+		MAC: rt.mac.String(), Vendor: wire.Vendor(rt.mac), LinkLocal: addrString(rt.ll),
 		RAs: rt.ras, Unsolicited: rt.unsolicited, Solicited: rt.solicited, Unicast: rt.unicast,
 		FirstSeen: rt.first, LastSeen: rt.last, LastRA: rt.lastRA,
 		Findings: sortFindings(find.findings()),

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // This file holds the wire checks of field guide §3. Each check names its
@@ -18,7 +20,7 @@ var allDHCPAgents = netip.MustParseAddr("ff02::1:2")
 
 // checkRA runs the per-RA router checks and reports whether hosts accept
 // the RA (RFC 4861 §6.1.2, RFC 6980 §5).
-func checkRA(r *router, p *Packet) bool {
+func checkRA(r *router, p *wire.Packet) bool {
 	ra := p.RA
 	rm := r.mac.String()
 	add := func(id, sev, rfc, key, msg string) {
@@ -127,7 +129,7 @@ func checkRA(r *router, p *Packet) bool {
 
 // checkMulticastGap checks spacing of multicast RAs (R2) and whether a
 // gap exceeded the RDNSS lifetime of the RA before it (N2).
-func checkMulticastGap(r *router, p *Packet) {
+func checkMulticastGap(r *router, p *wire.Packet) {
 	if len(r.initial) < maxInitialRAs {
 		r.initial = append(r.initial, ev(p, ""))
 	} else {
@@ -184,7 +186,7 @@ func millis(d time.Duration) string {
 
 // minRDNSS returns the smallest non-zero, finite RDNSS lifetime of ra, 0
 // when none.
-func minRDNSS(ra *RouterAdvertisement) uint32 {
+func minRDNSS(ra *wire.RouterAdvertisement) uint32 {
 	var m uint32
 	for _, o := range ra.Options.RDNSS {
 		if o.Lifetime != 0 && o.Lifetime != infiniteLifetime && len(o.Servers) > 0 && (m == 0 || o.Lifetime < m) {
@@ -311,7 +313,7 @@ func checkConsistency(rs []*router, set *findingSet) {
 }
 
 // rdnssSet returns the sorted non-withdrawn RDNSS servers of ra.
-func rdnssSet(ra *RouterAdvertisement) []string {
+func rdnssSet(ra *wire.RouterAdvertisement) []string {
 	var out []string
 	for _, o := range ra.Options.RDNSS {
 		if o.Lifetime == 0 {
@@ -326,7 +328,7 @@ func rdnssSet(ra *RouterAdvertisement) []string {
 }
 
 // checkRS runs C1 on a Router Solicitation.
-func checkRS(c *client, p *Packet) {
+func checkRS(c *client, p *wire.Packet) {
 	cm := c.mac.String()
 	c.find.check("C1")
 	add := func(sev, rfc, key, msg string, e ...Evidence) {
@@ -352,7 +354,7 @@ func checkRS(c *client, p *Packet) {
 }
 
 // checkDAD runs C2 on a Neighbor Solicitation from ::.
-func checkDAD(c *client, p *Packet) {
+func checkDAD(c *client, p *wire.Packet) {
 	cm := c.mac.String()
 	c.find.check("C2")
 	t := p.NS.Target.As16()
@@ -374,7 +376,7 @@ func checkDAD(c *client, p *Packet) {
 
 // checkExchangeChoice runs C3: whether the RA flags call for this DHCPv6
 // exchange, and its delay after the RA.
-func checkExchangeChoice(c *client, p *Packet, m *DHCPv6) {
+func checkExchangeChoice(c *client, p *wire.Packet, m *wire.DHCPv6) {
 	cm := c.mac.String()
 	add := func(key, rfc, msg string, e ...Evidence) {
 		c.find.add(Finding{ID: "C3", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, "C3:"+key, e...)
@@ -384,16 +386,16 @@ func checkExchangeChoice(c *client, p *Packet, m *DHCPv6) {
 	}
 	c.find.check("C3")
 	switch {
-	case m.Type == dhcp6InfoRequest && c.sawM:
+	case m.Type == wire.DHCPv6InfoRequest && c.sawM:
 		add("ir-m", "RFC 4861 §4.2", "sends Information-Request although an RA set M=1 (stateful DHCPv6 expected)", ev(p, ""))
-	case m.Type == dhcp6InfoRequest && !c.sawO:
+	case m.Type == wire.DHCPv6InfoRequest && !c.sawO:
 		add("ir-o", "RFC 4861 §4.2", "sends Information-Request although no RA it received set O=1", ev(p, ""))
-	case m.Type == dhcp6Solicit && !c.sawM:
+	case m.Type == wire.DHCPv6Solicit && !c.sawM:
 		add("sol-m", "RFC 4861 §4.2", "sends Solicit although no RA it received set M=1", ev(p, ""))
 	}
 	// RFC 8415 §18.2.6: the first Information-Request is delayed by a
 	// random amount up to INF_MAX_DELAY (1 s).
-	if m.Type == dhcp6InfoRequest && c.infoRequests == 1 && c.firstO != nil {
+	if m.Type == wire.DHCPv6InfoRequest && c.infoRequests == 1 && c.firstO != nil {
 		if d := p.Time.Sub(c.firstO.Time); d > 1100*time.Millisecond {
 			add("delay", "RFC 8415 §18.2.6", "first Information-Request "+seconds(d)+" after the first RA with O=1 (INF_MAX_DELAY is 1 s)", *c.firstO, ev(p, ""))
 		}
@@ -402,7 +404,7 @@ func checkExchangeChoice(c *client, p *Packet, m *DHCPv6) {
 
 // checkInfoRequest runs C4 (format) and the per-message part of C5
 // (retransmission) on an Information-Request.
-func checkInfoRequest(c *client, p *Packet, m *DHCPv6, tx, prev *transaction) {
+func checkInfoRequest(c *client, p *wire.Packet, m *wire.DHCPv6, tx, prev *transaction) {
 	cm := c.mac.String()
 	add := func(id, sev, rfc, key, msg string, e ...Evidence) {
 		c.find.add(Finding{ID: id, Severity: sev, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, id+":"+key, e...)
@@ -429,15 +431,15 @@ func checkInfoRequest(c *client, p *Packet, m *DHCPv6, tx, prev *transaction) {
 	switch {
 	case !m.HasORO:
 		add("C4", SeverityError, "RFC 8415 §18.2.6", "oro", "Information-Request without Option Request option (MUST): servers such as Kea then send no DNS", e)
-	case !slices.Contains(m.ORO, opt6DNS):
+	case !slices.Contains(m.ORO, wire.Opt6DNS):
 		add("C4", SeverityWarning, "RFC 3646 §5", "oro23", "Information-Request does not ask for DNS servers (option 23)", e)
 	}
 	if m.HasORO {
 		var missing []string
-		if !slices.Contains(m.ORO, opt6IRT) {
+		if !slices.Contains(m.ORO, wire.Opt6IRT) {
 			missing = append(missing, "Information Refresh Time (32)")
 		}
-		if !slices.Contains(m.ORO, opt6InfMaxRT) {
+		if !slices.Contains(m.ORO, wire.Opt6InfMaxRT) {
 			missing = append(missing, "INF_MAX_RT (83)")
 		}
 		if len(missing) > 0 {
@@ -457,7 +459,7 @@ func checkInfoRequest(c *client, p *Packet, m *DHCPv6, tx, prev *transaction) {
 	// the previous Information-Request is unanswered, sooner than the
 	// RFC 3315 cap of 120 s plus jitter, looks like a retransmission that
 	// changed it.
-	if prev != nil && prev.typ == dhcp6InfoRequest && !prev.answered && len(prev.sends) > 0 {
+	if prev != nil && prev.typ == wire.DHCPv6InfoRequest && !prev.answered && len(prev.sends) > 0 {
 		if gap := p.Time.Sub(prev.sends[len(prev.sends)-1].Time); gap < 135*time.Second {
 			add("C5", SeverityWarning, "RFC 8415 §15", "xid", fmt.Sprintf("unanswered Information-Request retransmitted with a new transaction id (%06x, was %06x)", tx.xid, prev.xid),
 				prev.sends[len(prev.sends)-1], e)
@@ -466,7 +468,7 @@ func checkInfoRequest(c *client, p *Packet, m *DHCPv6, tx, prev *transaction) {
 }
 
 // checkInfoReply runs N1 on a Reply to an Information-Request.
-func checkInfoReply(c *client, p *Packet, m *DHCPv6, tx *transaction) {
+func checkInfoReply(c *client, p *wire.Packet, m *wire.DHCPv6, tx *transaction) {
 	cm := c.mac.String()
 	add := func(sev, rfc, key, msg string) {
 		c.find.add(Finding{ID: "N1", Severity: sev, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, "N1:"+key, ev(p, ""))
@@ -478,7 +480,7 @@ func checkInfoReply(c *client, p *Packet, m *DHCPv6, tx *transaction) {
 	if tx.clientID != nil && !bytes.Equal(m.ClientID, tx.clientID) {
 		add(SeverityError, "RFC 8415 §16.10", "cid", "Reply does not echo the client's Client Identifier: clients discard it")
 	}
-	if tx.hasORO && slices.Contains(tx.oro, opt6DNS) && len(m.DNS) == 0 && !(m.HasStatus && m.StatusCode != 0) {
+	if tx.hasORO && slices.Contains(tx.oro, wire.Opt6DNS) && len(m.DNS) == 0 && !(m.HasStatus && m.StatusCode != 0) {
 		add(SeverityWarning, "RFC 3646 §3", "dns", "Reply carries no DNS servers although the Information-Request asked for option 23")
 	}
 	if m.HasIA {
@@ -493,10 +495,10 @@ func checkInfoReply(c *client, p *Packet, m *DHCPv6, tx *transaction) {
 }
 
 // checkDHCPv4Request runs C12 on a DHCPv4 client message.
-func checkDHCPv4Request(c *client, p *Packet) {
+func checkDHCPv4Request(c *client, p *wire.Packet) {
 	m := p.DHCPv4
 	o := c.v6only
-	if o == nil || !slices.Contains(c.prl, 108) || (m.MessageType != dhcp4Request && m.MessageType != dhcp4Discover) {
+	if o == nil || !slices.Contains(c.prl, 108) || (m.MessageType != wire.DHCPv4Request && m.MessageType != wire.DHCPv4Discover) {
 		return
 	}
 	c.find.check("C12")
@@ -513,7 +515,7 @@ func checkDHCPv4Request(c *client, p *Packet) {
 func finishClient(c *client, now time.Time, linkReplies int, set *findingSet) {
 	cm := c.mac.String()
 	for _, tx := range c.txs {
-		if tx.typ != dhcp6InfoRequest || len(tx.sends) == 0 {
+		if tx.typ != wire.DHCPv6InfoRequest || len(tx.sends) == 0 {
 			continue
 		}
 		last := tx.sends[len(tx.sends)-1]
@@ -615,7 +617,7 @@ func checkRetransmission(c *client, tx *transaction, set *findingSet) {
 // after ts.
 func (c *client) requestedAfter(ts time.Time) bool {
 	for _, tx := range c.txs {
-		if tx.typ == dhcp6InfoRequest && len(tx.sends) > 0 && tx.sends[len(tx.sends)-1].Time.After(ts) {
+		if tx.typ == wire.DHCPv6InfoRequest && len(tx.sends) > 0 && tx.sends[len(tx.sends)-1].Time.After(ts) {
 			return true
 		}
 	}

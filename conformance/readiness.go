@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // spanStats counts spans at least as long as a grace.
@@ -183,7 +185,7 @@ func readinessSummary(cr *Client, r *Readiness) string {
 
 // reportIPv4Host reports a host that sent no IPv6.
 func reportIPv4Host(c *client) IPv4Host {
-	return IPv4Host{MAC: c.mac.String(), Vendor: Vendor(c.mac), Hostname: c.hostname, FirstSeen: c.first, LastSeen: c.last,
+	return IPv4Host{MAC: c.mac.String(), Vendor: wire.Vendor(c.mac), Hostname: c.hostname, FirstSeen: c.first, LastSeen: c.last,
 		IPv4DNS: c.ipv4DNS(), Option108Requested: slices.Contains(c.prl, 108), Findings: sortFindings(c.find.findings())}
 }
 

@@ -3,11 +3,13 @@ package conformance
 import (
 	"net/netip"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // router is the tracker's model of one host sending RAs.
 type router struct {
-	mac                                  MAC
+	mac                                  wire.MAC
 	ll                                   netip.Addr
 	ras, unsolicited, solicited, unicast int
 	first, last                          time.Time
@@ -27,7 +29,7 @@ type router struct {
 	minRDNSS               uint32
 	minRDNSSEv             Evidence
 	lastRA                 *RA
-	lastParsed             *RouterAdvertisement
+	lastParsed             *wire.RouterAdvertisement
 	find                   findingSet
 
 	// initial are its first multicast RAs (up to maxInitialRAs), and
@@ -66,7 +68,7 @@ type raEvent struct {
 	at     time.Time
 	packet int
 	// dst is the destination MAC of a unicast RA; zero for multicast.
-	dst MAC
+	dst wire.MAC
 	// solicited: it answered a Router Solicitation.
 	solicited bool
 	// fragmented: it came as IPv6 fragments, which hosts drop.
@@ -87,7 +89,7 @@ func (r *router) remember(e raEvent) {
 // raSeen is an RA and the packet that carried it.
 type raSeen = raTemplate
 
-func (t *Tracker) observeRA(p *Packet) {
+func (t *Tracker) observeRA(p *wire.Packet) {
 	r, ok := t.routers[p.SrcMAC]
 	if !ok {
 		if len(t.routers) >= maxRouters {
@@ -199,7 +201,7 @@ func prfName(v uint8) string {
 }
 
 // reportRA converts a decoded RA to its report form.
-func reportRA(p *Packet) *RA {
+func reportRA(p *wire.Packet) *RA {
 	ra := p.RA
 	o := &RA{
 		Time: p.Time, Packet: p.N, Source: addrString(p.Src), Destination: addrString(p.Dst),

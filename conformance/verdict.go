@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // linkState is what verdicts need to know about the whole link.
@@ -15,7 +17,7 @@ type linkState struct {
 	// routers counts hosts seen sending RAs.
 	routers int
 	// byMAC are those routers, by MAC address.
-	byMAC map[MAC]*router
+	byMAC map[wire.MAC]*router
 }
 
 // verdictResult is a client's verdict with its explanation.
@@ -226,7 +228,7 @@ func (c *client) pending(now time.Time) (*transaction, bool) {
 		return nil, false
 	}
 	tx := c.txs[len(c.txs)-1]
-	if tx.answered || (tx.typ != dhcp6InfoRequest && tx.typ != dhcp6Solicit) || len(tx.sends) == 0 {
+	if tx.answered || (tx.typ != wire.DHCPv6InfoRequest && tx.typ != wire.DHCPv6Solicit) || len(tx.sends) == 0 {
 		return nil, false
 	}
 	last := tx.sends[len(tx.sends)-1]
@@ -294,7 +296,7 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	waitNote := ""
 	if waiting {
 		what := "Information-Request(s)"
-		if tx.typ == dhcp6Solicit {
+		if tx.typ == wire.DHCPv6Solicit {
 			what = "Solicit(s)"
 		}
 		waitNote = fmt.Sprintf("%d %s since %s got no Reply", tx.count, what, stamp(tx.sends[0].Time))
@@ -600,11 +602,11 @@ func (c *client) lossReason(l *raServer, rs bool, link linkState) string {
 	switch l.why {
 	case "withdrawn":
 		msg := fmt.Sprintf("RDNSS %s withdrawn (lifetime 0) by RA %s", s.addr, pkt(l.whyEv.Packet))
-		if l.whyEv.Packet == s.last.Packet && s.router != (MAC{}) {
+		if l.whyEv.Packet == s.last.Packet && s.router != (wire.MAC{}) {
 			msg += " from " + s.router.String()
 		}
 		msg += " and no other server offered"
-		if s.withdrawnFrom != (MAC{}) {
+		if s.withdrawnFrom != (wire.MAC{}) {
 			msg += "; it was withdrawn by another router than the one that offered it (" + s.withdrawnFrom.String() + "): on a client that keeps servers by address, one router's lifetime 0 removes a server learned from another (F15)"
 		}
 		return msg
