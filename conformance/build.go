@@ -88,7 +88,7 @@ func (t *Tracker) Report(now time.Time) *Report {
 		for i, rt := range routers {
 			if rt.lastParsed != nil {
 				r.Routers[i].Checked = append(r.Routers[i].Checked, "R9")
-				slices.SortFunc(r.Routers[i].Checked, compareIDs)
+				slices.SortFunc(r.Routers[i].Checked, CompareIDs)
 			}
 		}
 	}

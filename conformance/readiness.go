@@ -189,8 +189,8 @@ func reportIPv4Host(c *client) IPv4Host {
 		IPv4DNS: c.ipv4DNS(), Option108Requested: slices.Contains(c.prl, 108), Findings: sortFindings(c.find.findings())}
 }
 
-// ipv4Servers lists IPv4 DNS servers with their query counts.
-func ipv4Servers(us []DNSUse) string {
+// IPv4Servers lists IPv4 DNS servers with their query counts.
+func IPv4Servers(us []DNSUse) string {
 	parts := make([]string, 0, len(us))
 	for _, u := range us {
 		parts = append(parts, fmt.Sprintf("%s (%d queries, %d answered)", u.Server, u.Queries, u.Answers))

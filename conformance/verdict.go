@@ -248,7 +248,7 @@ func (c *client) evaluate(now time.Time, link linkState) verdictResult {
 	}
 	if v.verdict != VerdictDNSOK {
 		if v4 := c.ipv4DNS(); len(v4) > 0 {
-			v.reason += fmt.Sprintf("; it resolves names through IPv4 server(s) %s: on an IPv6-only network it would have no DNS", ipv4Servers(v4))
+			v.reason += fmt.Sprintf("; it resolves names through IPv4 server(s) %s: on an IPv6-only network it would have no DNS", IPv4Servers(v4))
 		}
 	}
 	// A client silent for long may have left: say so, whatever the verdict.

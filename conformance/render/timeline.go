@@ -1,4 +1,4 @@
-package conformance
+package render
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance"
 )
 
 // Geometry of a client's SVG timeline, in SVG user units.
@@ -98,21 +100,21 @@ type svgOutage struct {
 
 // Lanes of the timeline for each event kind, and the mark shape.
 var laneOfEvent = map[string]struct{ lane, shape, class string }{
-	EventRS:             {"RS", "req", "k-rs"},
-	EventRA:             {"RA", "rsp", "k-ra"},
-	EventRDNSSExpired:   {"RA", "derived", "k-lost"},
-	EventRDNSSWithdrawn: {"RA", "derived", "k-lost"},
-	EventInfoRequest:    {"DHCPv6", "req", "k-dhcp"},
-	EventSolicit:        {"DHCPv6", "req", "k-dhcp"},
-	EventDHCPv6Client:   {"DHCPv6", "req", "k-dhcp"},
-	EventReply:          {"DHCPv6", "rsp", "k-dhcp"},
-	EventDHCPv6Server:   {"DHCPv6", "rsp", "k-dhcp"},
-	EventDNSQuery:       {"DNS", "req", "k-dns"},
-	EventDNSAnswer:      {"DNS", "rsp", "k-dns"},
-	EventDAD:            {"ND", "req", "k-nd"},
-	EventNS:             {"ND", "req", "k-nd"},
-	EventNA:             {"ND", "rsp", "k-nd"},
-	EventDHCPv4:         {"DHCPv4", "req", "k-dhcp"},
+	conformance.EventRS:             {"RS", "req", "k-rs"},
+	conformance.EventRA:             {"RA", "rsp", "k-ra"},
+	conformance.EventRDNSSExpired:   {"RA", "derived", "k-lost"},
+	conformance.EventRDNSSWithdrawn: {"RA", "derived", "k-lost"},
+	conformance.EventInfoRequest:    {"DHCPv6", "req", "k-dhcp"},
+	conformance.EventSolicit:        {"DHCPv6", "req", "k-dhcp"},
+	conformance.EventDHCPv6Client:   {"DHCPv6", "req", "k-dhcp"},
+	conformance.EventReply:          {"DHCPv6", "rsp", "k-dhcp"},
+	conformance.EventDHCPv6Server:   {"DHCPv6", "rsp", "k-dhcp"},
+	conformance.EventDNSQuery:       {"DNS", "req", "k-dns"},
+	conformance.EventDNSAnswer:      {"DNS", "rsp", "k-dns"},
+	conformance.EventDAD:            {"ND", "req", "k-nd"},
+	conformance.EventNS:             {"ND", "req", "k-nd"},
+	conformance.EventNA:             {"ND", "rsp", "k-nd"},
+	conformance.EventDHCPv4:         {"DHCPv4", "req", "k-dhcp"},
 }
 
 // alwaysLanes are drawn even when empty: an empty DHCPv6 or DNS lane is
@@ -127,7 +129,7 @@ func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
 // buildTimeline lays out client c's timeline over the report's span. It
 // returns nil when the report has no time span (no packets).
-func buildTimeline(r *Report, c Client) *svgTimeline {
+func buildTimeline(r *conformance.Report, c conformance.Client) *svgTimeline {
 	if r.Start.IsZero() {
 		return nil
 	}
@@ -181,7 +183,7 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 
 	for _, v := range c.DNSValidity {
 		name := "RDNSS "
-		if v.Via == ViaDHCPv6 {
+		if v.Via == conformance.ViaDHCPv6 {
 			name = "DHCPv6 "
 		}
 		label := truncate(name+v.Server, tlMaxLabel)
@@ -194,7 +196,7 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 		}
 		x0, x1 := x(v.From), x(to)
 		class := "band-ra"
-		if v.Via == ViaDHCPv6 {
+		if v.Via == conformance.ViaDHCPv6 {
 			class = "band-dhcp"
 		}
 		tl.Bands = append(tl.Bands, svgBand{
@@ -300,7 +302,7 @@ const tlCharW = 6.2
 // how often; and under the axis a bracket over the whole span. A lane
 // with no dropped event keeps its true emptiness; without a breakdown by
 // kind, every event lane is hatched.
-func (tl *svgTimeline) elideEvents(e *Elided, laneY map[string]float64, eventLanes int, x func(time.Time) float64, start time.Time) {
+func (tl *svgTimeline) elideEvents(e *conformance.Elided, laneY map[string]float64, eventLanes int, x func(time.Time) float64, start time.Time) {
 	if e == nil || e.Count == 0 {
 		return
 	}
@@ -377,7 +379,7 @@ func (tl *svgTimeline) addElided(x0, x1, y, h float64, title string, labels ...s
 
 // kindSummary describes the dropped events of one kind, e.g. "RA ×24
 // every 3.3 s".
-func kindSummary(k ElidedKind) string {
+func kindSummary(k conformance.ElidedKind) string {
 	s := fmt.Sprintf("%s ×%d", k.Kind, k.Count)
 	if k.EverySeconds > 0 {
 		s += " every " + fmtSpacing(k.EverySeconds)
@@ -389,7 +391,7 @@ func kindSummary(k ElidedKind) string {
 }
 
 // elisionSummary describes all dropped events in one line.
-func elisionSummary(e *Elided, start time.Time) string {
+func elisionSummary(e *conformance.Elided, start time.Time) string {
 	parts := make([]string, 0, len(e.Kinds))
 	for _, k := range e.Kinds {
 		parts = append(parts, kindSummary(k))
@@ -470,7 +472,7 @@ type timelineRow struct {
 
 // timelineRows lists client c's kept events with, between the first
 // ones and the most recent ones, a row for those not kept.
-func timelineRows(r *Report, c Client) []timelineRow {
+func timelineRows(r *conformance.Report, c conformance.Client) []timelineRow {
 	rows := make([]timelineRow, 0, len(c.Timeline)+1)
 	e := c.TimelineElided
 	at := elidedIndex(e, len(c.Timeline))
@@ -491,7 +493,7 @@ func timelineRows(r *Report, c Client) []timelineRow {
 }
 
 // elidedRow is the event table's row for the events e summarises.
-func elidedRow(r *Report, e *Elided) timelineRow {
+func elidedRow(r *conformance.Report, e *conformance.Elided) timelineRow {
 	parts := make([]string, 0, len(e.Kinds)+1)
 	for _, k := range e.Kinds {
 		parts = append(parts, kindSummary(k))
@@ -509,7 +511,7 @@ func elidedRow(r *Report, e *Elided) timelineRow {
 // elidedCells is a table row of cols cells standing for the entries e
 // summarises: how many of what in the first cell, their span in cell at,
 // "…" elsewhere.
-func elidedCells(r *Report, e *Elided, what string, cols, at int) []string {
+func elidedCells(r *conformance.Report, e *conformance.Elided, what string, cols, at int) []string {
 	row := make([]string, cols)
 	for i := range row {
 		row[i] = "…"
@@ -521,7 +523,7 @@ func elidedCells(r *Report, e *Elided, what string, cols, at int) []string {
 
 // insertElided returns rows with, where the entries e summarises sat,
 // their elidedCells row; rows itself when e is nil.
-func insertElided(rows [][]string, r *Report, e *Elided, what string, at int) [][]string {
+func insertElided(rows [][]string, r *conformance.Report, e *conformance.Elided, what string, at int) [][]string {
 	if e == nil || len(rows) == 0 {
 		return rows
 	}
@@ -531,7 +533,7 @@ func insertElided(rows [][]string, r *Report, e *Elided, what string, at int) []
 // elidedIndex is where, in a list of n kept entries, the row for the
 // entries e summarises goes (0 to n; a report read from JSON may say
 // anything); -1 when e is nil.
-func elidedIndex(e *Elided, n int) int {
+func elidedIndex(e *conformance.Elided, n int) int {
 	if e == nil {
 		return -1
 	}
