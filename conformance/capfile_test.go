@@ -77,8 +77,8 @@ func TestAnalyzeCaptureEnd(t *testing.T) {
 			w.Epb(0, uint64(t0.Add(f.at).UnixNano()), f.b)
 		}
 		us := func(s float64) uint64 { return uint64(t0.Add(time.Duration(s * float64(time.Second))).UnixMicro()) }
-		b := w.Ts(w.Order().AppendUint32(nil, 0), us(end))
-		return w.Block(frametest.BlockISB, append(b, w.Opts(w.Opt(frametest.OptIsbStart, w.Ts(nil, us(start))), w.Opt(frametest.OptIsbEnd, w.Ts(nil, us(end))))...)).B
+		b := w.TS(w.Order().AppendUint32(nil, 0), us(end))
+		return w.Block(frametest.BlockISB, append(b, w.Opts(w.Opt(frametest.OptIsbStart, w.TS(nil, us(start))), w.Opt(frametest.OptIsbEnd, w.TS(nil, us(end))))...)).B
 	}
 	tests := []struct {
 		name string

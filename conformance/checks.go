@@ -582,7 +582,7 @@ func (c *client) checkExpiry(s *serverState) {
 	c.find.add(Finding{ID: "C9", Severity: SeverityWarning, Client: c.mac.String(), Time: s.expires,
 		Message: fmt.Sprintf("RDNSS %s expired at %s, %s after the last RA that carried it (%s); the client sent no RS before it ran out",
 			s.addr, stamp(s.expires), seconds(s.expires.Sub(s.last.Time)), pkt(s.last.Packet))},
-		"C9:"+s.addr.String(), s.last, Evidence{Time: s.expires, Note: "expired"})
+		"C9:"+s.addr.String(), s.last, Evidence{Time: s.expires, Note: string(lossExpired)})
 }
 
 // checkRetransmission runs C5 on the timing of one transaction: the first

@@ -135,7 +135,7 @@ type serverState struct {
 
 	ended     time.Time
 	endedEv   Evidence
-	endReason string // "expired" or "withdrawn"
+	endReason lossCause // lossExpired or lossWithdrawn
 	// fragOffer is the last fragmented RA that offered the server with a
 	// non-zero lifetime: hosts must drop it (RFC 6980 §5), so a client
 	// that keeps using the server after it ran out evidently did not.
@@ -218,6 +218,20 @@ func (o *routerOffer) offer(p *wire.Packet, lt uint32) {
 		o.expires = p.Time.Add(time.Duration(lt) * time.Second)
 	}
 }
+
+// lossCause is how an RA-learned DNS server stopped being valid.
+type lossCause string
+
+// Loss causes.
+const (
+	// lossExpired: its RDNSS lifetime ran out with no RA refreshing it.
+	lossExpired lossCause = "expired"
+	// lossWithdrawn: an RA gave it lifetime 0.
+	lossWithdrawn lossCause = "withdrawn"
+	// lossOmitted: an RA from the same router came without it, on a
+	// client that drops DNS at once (F6).
+	lossOmitted lossCause = "omitted"
+)
 
 // transaction is one DHCPv6 client transaction (same xid and type).
 type transaction struct {
@@ -313,18 +327,19 @@ func (c *client) expire(now time.Time) {
 	for _, s := range c.servers {
 		if s.valid && !s.expires.IsZero() && !s.expires.After(now) {
 			c.checkExpiry(s)
-			c.endServer(s, s.expires, "expired", Evidence{Time: s.expires, Note: "lifetime from packet " + strconv.Itoa(s.last.Packet) + " ended"})
+			c.endServer(s, s.expires, lossExpired, Evidence{Time: s.expires, Note: "lifetime from packet " + strconv.Itoa(s.last.Packet) + " ended"})
 		}
 	}
 }
 
-func (c *client) endServer(s *serverState, at time.Time, reason string, e Evidence) {
+// endServer ends s at at: its RDNSS ran out or was withdrawn.
+func (c *client) endServer(s *serverState, at time.Time, reason lossCause, e Evidence) {
 	s.valid = false
 	s.ended, s.endedEv, s.endReason = at, e, reason
 	to := at
 	c.intervals.addStamped(Interval{Server: s.addr.String(), Via: ViaRA, From: s.from, To: &to}, c.opts.MaxOffers, intervalStamp)
 	kind := EventRDNSSExpired
-	if reason == "withdrawn" {
+	if reason == lossWithdrawn {
 		kind = EventRDNSSWithdrawn
 	}
 	c.eventAt(kind, at, e.Packet, s.addr.String())
@@ -444,7 +459,7 @@ func (c *client) offerRA(p *wire.Packet, lt uint32, a netip.Addr, from wire.MAC,
 			if prev != from && prev != (wire.MAC{}) {
 				s.withdrawnFrom = prev
 			}
-			c.endServer(s, p.Time, "withdrawn", ev(p, "RDNSS lifetime 0"))
+			c.endServer(s, p.Time, lossWithdrawn, ev(p, "RDNSS lifetime 0"))
 		}
 		s.androidValid = false
 		return
@@ -638,18 +653,18 @@ func (c *client) query(p *wire.Packet) {
 	u.Stale++
 	if s, ok := c.servers[srv]; ok && !s.ended.IsZero() && !s.valid {
 		s.noteStale(p.Time)
-		if c.perRouter == nil && s.keptAt(p.Time) && s.endReason == "withdrawn" && s.withdrawnFrom != (wire.MAC{}) && perRouterView(s, p.Time, false).valid {
+		if c.perRouter == nil && s.keptAt(p.Time) && s.endReason == lossWithdrawn && s.withdrawnFrom != (wire.MAC{}) && perRouterView(s, p.Time, false).valid {
 			e := ev(p, "query to "+srv.String()+" after another router withdrew it")
 			c.perRouter = &e
 		}
-		if fe, ok := s.fragmentedOnly(); ok && s.endReason == "expired" {
+		if fe, ok := s.fragmentedOnly(); ok && s.endReason == lossExpired {
 			c.find.add(Finding{ID: "C8", Severity: SeverityError, Client: c.mac.String(), Time: p.Time, RFC: "RFC 6980 §5",
 				Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime expired at " + stamp(s.ended) + ", when only fragmented RAs had offered it since (last " + pkt(fe.Packet) + "): it evidently accepts fragmented Neighbor Discovery, which hosts must drop (F13)"},
 				"C8frag:"+srv.String(), fe, ev(p, "query after only fragmented offers"))
 			return
 		}
 		c.find.add(Finding{ID: "C8", Severity: SeverityWarning, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8106 §5.3.1",
-			Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime " + s.endReason + " at " + stamp(s.ended)},
+			Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime " + string(s.endReason) + " at " + stamp(s.ended)},
 			"C8:"+srv.String(), ev(p, "stale query"))
 		return
 	}

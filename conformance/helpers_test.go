@@ -24,7 +24,6 @@ var (
 	clientLL   = frametest.ClientLL
 	client2LL  = frametest.Client2LL
 	allNodes   = frametest.AllNodes
-	allRouters = frametest.AllRouters
 	dnsServer  = frametest.DNSServer
 	dnsServer2 = frametest.DNSServer2
 	unspec     = frametest.Unspec
@@ -40,7 +39,6 @@ var (
 	oro6          = frametest.ORO6
 	elapsed6      = frametest.Elapsed6
 	dns6          = frametest.DNS6
-	msg6          = frametest.Msg6
 )
 
 func rs(t testing.TB, mac wire.MAC, src netip.Addr, opts ...ndp.Option) []byte {
@@ -48,9 +46,6 @@ func rs(t testing.TB, mac wire.MAC, src netip.Addr, opts ...ndp.Option) []byte {
 }
 func dad(t testing.TB, mac wire.MAC, target netip.Addr) []byte { return frametest.DAD(t, mac, target) }
 func duidLL(mac wire.MAC) []byte                               { return frametest.DUIDLL(mac) }
-func udp6(src, dst wire.MAC, sip, dip netip.Addr, sport, dport uint16, payload []byte) []byte {
-	return frametest.UDP6(src, dst, sip, dip, sport, dport, payload)
-}
 func ir(mac wire.MAC, src netip.Addr, xid uint32, opts ...[]byte) []byte {
 	return frametest.IR(mac, src, xid, opts...)
 }

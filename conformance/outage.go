@@ -253,7 +253,7 @@ func (o *outageRec) kept(c *client, now time.Time) bool {
 // keptPerRouter reports whether o began with another router's withdrawal
 // of a server that the client was seen, after that, to keep per router.
 func (o *outageRec) keptPerRouter(c *client) bool {
-	return o.loss != nil && o.loss.view.why == "withdrawn" && o.loss.srv.withdrawnFrom != (wire.MAC{}) &&
+	return o.loss != nil && o.loss.view.why == lossWithdrawn && o.loss.srv.withdrawnFrom != (wire.MAC{}) &&
 		c.perRouter != nil && c.perRouter.Time.After(o.start)
 }
 

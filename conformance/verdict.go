@@ -130,7 +130,7 @@ type raServer struct {
 	s       *serverState
 	valid   bool
 	end     time.Time
-	why     string // for ended servers: how it ended, in words with F-ids
+	why     lossCause // for ended servers: how it ended
 	whyEv   Evidence
 	ignored bool // never valid for this client (Android, lifetime < 120 s)
 }
@@ -148,7 +148,7 @@ func (c *client) raView(now time.Time, prof *profile) []raServer {
 		v := raServer{s: s, valid: s.rfcValidAt(now)}
 		switch {
 		case !v.valid && s.valid: // expires exactly now
-			v.end, v.why, v.whyEv = s.expires, "expired", s.last
+			v.end, v.why, v.whyEv = s.expires, lossExpired, s.last
 		case !v.valid:
 			v.end, v.why, v.whyEv = s.ended, s.endReason, s.endedEv
 		}
@@ -156,9 +156,9 @@ func (c *client) raView(now time.Time, prof *profile) []raServer {
 			if !s.androidEver {
 				v.ignored, v.valid = true, false
 			} else if v.valid && !s.androidValid {
-				v.valid, v.end, v.why, v.whyEv = false, s.last.Time, "withdrawn", s.last
+				v.valid, v.end, v.why, v.whyEv = false, s.last.Time, lossWithdrawn, s.last
 			} else if v.valid && !s.androidExpires.IsZero() && !s.androidExpires.After(now) {
-				v.valid, v.end, v.why, v.whyEv = false, s.androidExpires, "expired", s.last
+				v.valid, v.end, v.why, v.whyEv = false, s.androidExpires, lossExpired, s.last
 			}
 		}
 		if prof != nil && prof.ignoreRL0 {
@@ -168,12 +168,12 @@ func (c *client) raView(now time.Time, prof *profile) []raServer {
 			case !s.nzEver:
 				v.ignored = true
 			case !v.valid && s.nzValid:
-				v.end, v.why, v.whyEv = s.nzExpires, "expired", s.last
+				v.end, v.why, v.whyEv = s.nzExpires, lossExpired, s.last
 			case !v.valid:
-				v.end, v.why, v.whyEv = s.nzEnded, "withdrawn", s.nzEndedEv
+				v.end, v.why, v.whyEv = s.nzEnded, lossWithdrawn, s.nzEndedEv
 			}
 			if prof.replaceOnRA && v.valid && !s.nzOmitted.IsZero() {
-				v.valid, v.end, v.why, v.whyEv = false, s.nzOmitted, "omitted", s.nzOmittedEv
+				v.valid, v.end, v.why, v.whyEv = false, s.nzOmitted, lossOmitted, s.nzOmittedEv
 			}
 		} else if prof != nil && prof.replaceOnRA {
 			v = perRouterView(s, now, true)
@@ -200,14 +200,14 @@ type unsettledUse struct {
 func perRouterView(s *serverState, now time.Time, omission bool) raServer {
 	v := raServer{s: s}
 	for _, o := range s.byRouter {
-		end, why, whyEv := o.ended, "withdrawn", o.endedEv
+		end, why, whyEv := o.ended, lossWithdrawn, o.endedEv
 		switch {
 		case o.valid && omission && !o.omitted.IsZero():
-			end, why, whyEv = o.omitted, "omitted", o.omittedEv
+			end, why, whyEv = o.omitted, lossOmitted, o.omittedEv
 		case o.runningAt(now):
 			v.valid = true
 		case o.valid:
-			end, why, whyEv = o.expires, "expired", o.last
+			end, why, whyEv = o.expires, lossExpired, o.last
 		}
 		if !v.valid && end.After(v.end) {
 			v.end, v.why, v.whyEv = end, why, whyEv
@@ -274,7 +274,7 @@ func (c *client) decide(now time.Time, link linkState) verdictResult {
 	v.ra = ra
 	if prof != nil && (prof.minRDNSSLifetime > 0 || prof.replaceOnRA || prof.ignoreRL0) {
 		for _, s := range ra {
-			if s.ignored || s.why == "omitted" || s.valid != s.s.rfcValidAt(now) {
+			if s.ignored || s.why == lossOmitted || s.valid != s.s.rfcValidAt(now) {
 				useKnowledge()
 			}
 		}
@@ -600,7 +600,7 @@ func (s *serverState) end() time.Time {
 func (c *client) lossReason(l *raServer, rs bool, link linkState) string {
 	s := l.s
 	switch l.why {
-	case "withdrawn":
+	case lossWithdrawn:
 		msg := fmt.Sprintf("RDNSS %s withdrawn (lifetime 0) by RA %s", s.addr, pkt(l.whyEv.Packet))
 		if l.whyEv.Packet == s.last.Packet && s.router != (wire.MAC{}) {
 			msg += " from " + s.router.String()
@@ -610,7 +610,7 @@ func (c *client) lossReason(l *raServer, rs bool, link linkState) string {
 			msg += "; it was withdrawn by another router than the one that offered it (" + s.withdrawnFrom.String() + "): on a client that keeps servers by address, one router's lifetime 0 removes a server learned from another (F15)"
 		}
 		return msg
-	case "omitted":
+	case lossOmitted:
 		return fmt.Sprintf("RA %s from the same router came without RDNSS %s, and this client drops DNS at once (F6)", pkt(l.whyEv.Packet), s.addr)
 	}
 	after := l.end.Sub(s.last.Time)
@@ -676,7 +676,7 @@ func (c *client) describeHold(a netip.Addr, ra []raServer) string {
 	if !c.offered(a) {
 		return "no offer of it was seen (learned before the capture, or configured)"
 	}
-	if s, ok := c.servers[a]; ok && s.endReason == "expired" {
+	if s, ok := c.servers[a]; ok && s.endReason == lossExpired {
 		if fe, ok := s.fragmentedOnly(); ok {
 			return "its offer expired and only fragmented RAs offered it since (last " + pkt(fe.Packet) + "), yet it still uses it: it evidently accepts fragmented Neighbor Discovery, which RFC 6980 §5 forbids (F13, C8)"
 		}

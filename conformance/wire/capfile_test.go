@@ -76,8 +76,8 @@ func FuzzCapReader(f *testing.F) {
 	big := (&frametest.NgFile{Big: true}).Shb().Idb(linkTypeIPv6, "tun0", 6, 100).Epb(0, 5, frametest.LinkRecord(linkTypeIPv6, frames[0].Frame)).Isb(0, 6, 9)
 	f.Add(big.Shb().Idb(linkTypeEthernet, "", 0x80|10, 0).Block(blockSPB, append([]byte{0, 0, 0, 60}, frames[1].Frame...)).B)
 	dc := (&frametest.NgFile{}).Shb().Idb(linkTypeEthernet, "lab0", 9, 0).Epb(0, 5e9, frames[0].Frame)
-	f.Add(dc.Block(blockISB, append(dc.Ts(dc.Order().AppendUint32(nil, 0), 9e6),
-		dc.Opts(dc.Opt(optIsbStart, dc.Ts(nil, 4e6)), dc.Opt(optIsbEnd, dc.Ts(nil, 9e6)))...)).B)
+	f.Add(dc.Block(blockISB, append(dc.TS(dc.Order().AppendUint32(nil, 0), 9e6),
+		dc.Opts(dc.Opt(optIsbStart, dc.TS(nil, 4e6)), dc.Opt(optIsbEnd, dc.TS(nil, 9e6)))...)).B)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _, err := readAll(b)
 		if err != nil && !errors.Is(err, ErrUnknownFormat) && !errors.Is(err, ErrDamagedCapture) && !errors.Is(err, io.ErrUnexpectedEOF) {

@@ -360,7 +360,7 @@ func (w *NgFile) Order() binary.AppendByteOrder {
 	return binary.LittleEndian
 }
 
-// block appends a block of type typ around body (padded to 4 bytes).
+// Block appends a block of type typ around body (padded to 4 bytes).
 func (w *NgFile) Block(typ uint32, body []byte) *NgFile {
 	for len(body)%4 != 0 {
 		body = append(body, 0)
@@ -373,7 +373,7 @@ func (w *NgFile) Block(typ uint32, body []byte) *NgFile {
 	return w
 }
 
-// opt encodes one option; opts ends a list.
+// Opt encodes one option; Opts ends a list.
 func (w *NgFile) Opt(code uint16, v []byte) []byte {
 	b := w.Order().AppendUint16(nil, code)
 	b = w.Order().AppendUint16(b, uint16(len(v)))
@@ -398,7 +398,7 @@ func (w *NgFile) Shb() *NgFile {
 	return w.Block(BlockSHB, b)
 }
 
-// idb adds an interface; tsresol 0 leaves the default (µs).
+// Idb adds an interface; tsresol 0 leaves the default (µs).
 func (w *NgFile) Idb(lt uint16, name string, tsresol uint8, tsoffset int64) *NgFile {
 	b := w.Order().AppendUint16(nil, lt)
 	b = w.Order().AppendUint16(b, 0)
@@ -416,8 +416,8 @@ func (w *NgFile) Idb(lt uint16, name string, tsresol uint8, tsoffset int64) *NgF
 	return w.Block(BlockIDB, append(b, w.Opts(o...)...))
 }
 
-// Ts appends a 64-bit timestamp as two 32-bit halves.
-func (w *NgFile) Ts(b []byte, ts uint64) []byte {
+// TS appends a 64-bit timestamp as two 32-bit halves.
+func (w *NgFile) TS(b []byte, ts uint64) []byte {
 	b = w.Order().AppendUint32(b, uint32(ts>>32))
 	return w.Order().AppendUint32(b, uint32(ts))
 }
@@ -425,7 +425,7 @@ func (w *NgFile) Ts(b []byte, ts uint64) []byte {
 // Epb adds an Enhanced Packet Block.
 func (w *NgFile) Epb(iface uint32, ts uint64, data []byte) *NgFile {
 	b := w.Order().AppendUint32(nil, iface)
-	b = w.Ts(b, ts)
+	b = w.TS(b, ts)
 	b = w.Order().AppendUint32(b, uint32(len(data)))
 	b = w.Order().AppendUint32(b, uint32(len(data)))
 	return w.Block(BlockEPB, append(b, data...))
@@ -433,8 +433,8 @@ func (w *NgFile) Epb(iface uint32, ts uint64, data []byte) *NgFile {
 
 // Isb adds an Interface Statistics Block with isb_endtime end.
 func (w *NgFile) Isb(iface uint32, ts, end uint64) *NgFile {
-	b := w.Ts(w.Order().AppendUint32(nil, iface), ts)
-	return w.Block(BlockISB, append(b, w.Opts(w.Opt(OptIsbEnd, w.Ts(nil, end)))...))
+	b := w.TS(w.Order().AppendUint32(nil, iface), ts)
+	return w.Block(BlockISB, append(b, w.Opts(w.Opt(OptIsbEnd, w.TS(nil, end)))...))
 }
 
 // LinkRecord converts an Ethernet frame to a record of link type lt.
