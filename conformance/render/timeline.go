@@ -127,6 +127,35 @@ var niceSteps = []float64{0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600,
 // f1 formats an SVG coordinate.
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
+// timelineBuilder lays out one client's timeline.
+type timelineBuilder struct {
+	tl         *svgTimeline
+	start, end time.Time
+	span       float64
+	laneY      map[string]float64
+}
+
+// x maps t to its abscissa, clamped to the plot.
+func (b *timelineBuilder) x(t time.Time) float64 {
+	s := t.Sub(b.start).Seconds()
+	s = max(0, min(b.span, s))
+	return tlPlotStart + s/b.span*(tlPlotEnd-tlPlotStart)
+}
+
+// addLane returns the ordinate of lane key, adding the lane if new.
+func (b *timelineBuilder) addLane(key, label, title string) float64 {
+	if y, ok := b.laneY[key]; ok {
+		return y
+	}
+	tl := b.tl
+	y := float64(tlTopPad + len(tl.Lanes)*tlLaneH)
+	b.laneY[key] = y
+	tl.Lanes = append(tl.Lanes, svgLane{
+		Label: label, Title: title, Y: f1(y), TextY: f1(y + tlLaneH/2 + 4), Stripe: len(tl.Lanes)%2 == 0,
+	})
+	return y
+}
+
 // buildTimeline lays out client c's timeline over the report's span. It
 // returns nil when the report has no time span (no packets).
 func buildTimeline(r *conformance.Report, c conformance.Client) *svgTimeline {
@@ -137,28 +166,33 @@ func buildTimeline(r *conformance.Report, c conformance.Client) *svgTimeline {
 	if !end.After(start) {
 		end = start.Add(time.Second)
 	}
-	span := end.Sub(start).Seconds()
-	x := func(t time.Time) float64 {
-		s := t.Sub(start).Seconds()
-		s = max(0, min(span, s))
-		return tlPlotStart + s/span*(tlPlotEnd-tlPlotStart)
+	b := &timelineBuilder{start: start, end: end, span: end.Sub(start).Seconds(), laneY: map[string]float64{},
+		tl: &svgTimeline{Width: tlWidth, MarkR: tlMarkR, PlotX0: f1(tlPlotStart), PlotX1: f1(tlPlotEnd)}}
+	tl := b.tl
+	b.eventLanes(c)
+	eventLanes := len(tl.Lanes)
+	b.validityBands(c)
+	b.marks(c)
+	lanesH := len(tl.Lanes) * tlLaneH
+	tl.Height = tlTopPad + lanesH + tlAxisH
+	tl.AxisY = f1(float64(tlTopPad + lanesH))
+	b.ticks()
+	b.outages(r, c)
+	tl.Hatch = "hatch-" + idSafe(c.MAC)
+	tl.elideEvents(c.TimelineElided, b.laneY, eventLanes, b.x, start)
+	if e := c.DNSValidityElided; e != nil && len(tl.Lanes) > eventLanes {
+		y0 := float64(tlTopPad + eventLanes*tlLaneH)
+		tl.addElided(b.x(e.From), b.x(e.To), y0, float64(tlTopPad+len(tl.Lanes)*tlLaneH)-y0,
+			fmt.Sprintf("%d DNS validity intervals not kept (memory cap), from %s to %s", e.Count, fmtRel(start, e.From), fmtRel(start, e.To)))
 	}
+	return tl
+}
 
-	tl := &svgTimeline{Width: tlWidth, MarkR: tlMarkR, PlotX0: f1(tlPlotStart), PlotX1: f1(tlPlotEnd)}
-	laneY := map[string]float64{}
-	addLane := func(key, label, title string) float64 {
-		if y, ok := laneY[key]; ok {
-			return y
-		}
-		y := float64(tlTopPad + len(tl.Lanes)*tlLaneH)
-		laneY[key] = y
-		tl.Lanes = append(tl.Lanes, svgLane{
-			Label: label, Title: title, Y: f1(y), TextY: f1(y + tlLaneH/2 + 4), Stripe: len(tl.Lanes)%2 == 0,
-		})
-		return y
-	}
+// eventLanes adds the event lanes, the always-shown ones first, labelled
+// with their event counts (elided events included).
+func (b *timelineBuilder) eventLanes(c conformance.Client) {
 	for _, l := range alwaysLanes {
-		addLane(l, l, l+" events")
+		b.addLane(l, l, l+" events")
 	}
 	count := map[string]int{}
 	note := func(kind string, n int) {
@@ -166,7 +200,7 @@ func buildTimeline(r *conformance.Report, c conformance.Client) *svgTimeline {
 		if k.shape != "derived" {
 			count[k.lane] += n
 		}
-		addLane(k.lane, k.lane, k.lane+" events")
+		b.addLane(k.lane, k.lane, k.lane+" events")
 	}
 	for _, e := range c.Timeline {
 		note(e.Kind, 1)
@@ -176,50 +210,57 @@ func buildTimeline(r *conformance.Report, c conformance.Client) *svgTimeline {
 			note(k.Kind, k.Count)
 		}
 	}
-	for i, l := range tl.Lanes {
-		tl.Lanes[i].Label = fmt.Sprintf("%s (%d)", l.Label, count[l.Label])
+	for i, l := range b.tl.Lanes {
+		b.tl.Lanes[i].Label = fmt.Sprintf("%s (%d)", l.Label, count[l.Label])
 	}
-	eventLanes := len(tl.Lanes)
+}
 
+// validityBands adds a lane per DNS server with the bands it was valid.
+func (b *timelineBuilder) validityBands(c conformance.Client) {
+	start := b.start
 	for _, v := range c.DNSValidity {
 		name := "RDNSS "
 		if v.Via == conformance.ViaDHCPv6 {
 			name = "DHCPv6 "
 		}
 		label := truncate(name+v.Server, tlMaxLabel)
-		y := addLane("valid "+v.Via+" "+v.Server, label, "DNS server "+v.Server+" valid via "+v.Via)
-		to := end
+		y := b.addLane("valid "+v.Via+" "+v.Server, label, "DNS server "+v.Server+" valid via "+v.Via)
+		to := b.end
 		toText := "past the end of the capture"
 		if v.To != nil {
 			to = *v.To
 			toText = "until " + fmtRel(start, to)
 		}
-		x0, x1 := x(v.From), x(to)
+		x0, x1 := b.x(v.From), b.x(to)
 		class := "band-ra"
 		if v.Via == conformance.ViaDHCPv6 {
 			class = "band-dhcp"
 		}
-		tl.Bands = append(tl.Bands, svgBand{
+		b.tl.Bands = append(b.tl.Bands, svgBand{
 			X: f1(x0), Y: f1(y + 3), W: f1(max(x1-x0, 1.5)), H: f1(tlLaneH - 6), Class: class,
 			Title: fmt.Sprintf("%s via %s valid from %s %s", v.Server, v.Via, fmtRel(start, v.From), toText),
 		})
 	}
+}
 
-	// Marks that would overlap (closer than one mark's width) in the same
-	// lane with the same look are drawn once, their titles joined: a lane
-	// holds at most a hundred marks however many events a client has.
+// marks adds a mark per event. Marks that would overlap (closer than one
+// mark's width) in the same lane with the same look are drawn once, their
+// titles joined: a lane holds at most a hundred marks however many events
+// a client has.
+func (b *timelineBuilder) marks(c conformance.Client) {
 	type markKey struct {
 		x           int
 		lane, shape string
 		class       string
 	}
+	tl := b.tl
 	merged := map[markKey]int{}
 	extra := map[int]int{}
 	for _, e := range c.Timeline {
 		k := eventLane(e.Kind)
-		ex := x(e.Time)
-		ey := laneY[k.lane] + tlLaneH/2
-		title := e.Kind + " at " + fmtRel(start, e.Time)
+		ex := b.x(e.Time)
+		ey := b.laneY[k.lane] + tlLaneH/2
+		title := e.Kind + " at " + fmtRel(b.start, e.Time)
 		if e.Packet != 0 {
 			title += ", packet #" + strconv.Itoa(e.Packet)
 		}
@@ -244,13 +285,12 @@ func buildTimeline(r *conformance.Report, c conformance.Client) *svgTimeline {
 	for i, n := range extra {
 		tl.Marks[i].Title += fmt.Sprintf("\n… and %d more", n)
 	}
+}
 
-	lanesH := len(tl.Lanes) * tlLaneH
-	tl.Height = tlTopPad + lanesH + tlAxisH
-	tl.AxisY = f1(float64(tlTopPad + lanesH))
-
-	// Beyond the largest nice step, whole days: the tick count stays
-	// bounded whatever the span.
+// ticks adds the time axis ticks at a nice step. Beyond the largest nice
+// step, whole days: the tick count stays bounded whatever the span.
+func (b *timelineBuilder) ticks() {
+	span := b.span
 	step := math.Ceil(span/tlMaxTicks/86400) * 86400
 	for _, s := range niceSteps {
 		if span/s <= tlMaxTicks {
@@ -260,29 +300,24 @@ func buildTimeline(r *conformance.Report, c conformance.Client) *svgTimeline {
 	}
 	for i := 0; float64(i)*step <= span+1e-9; i++ {
 		s := float64(i) * step
-		tl.Ticks = append(tl.Ticks, svgTick{
+		b.tl.Ticks = append(b.tl.Ticks, svgTick{
 			X:     f1(tlPlotStart + s/span*(tlPlotEnd-tlPlotStart)),
 			Label: fmtTick(s, step),
 		})
 	}
+}
 
+// outages adds a shaded span per outage of c.
+func (b *timelineBuilder) outages(r *conformance.Report, c conformance.Client) {
 	for _, o := range c.Outages {
 		end, until := r.End, "the end"
 		if o.End != nil {
-			end, until = *o.End, fmtRel(start, *o.End)
+			end, until = *o.End, fmtRel(b.start, *o.End)
 		}
-		x0 := x(o.Start)
-		tl.Outages = append(tl.Outages, svgOutage{X: f1(x0), W: f1(max(x(end)-x0, 1)),
-			Title: fmt.Sprintf("no DNS from %s to %s (%s): %s", fmtRel(start, o.Start), until, fmtSeconds(round3(o.DurationSeconds)), o.Cause)})
+		x0 := b.x(o.Start)
+		b.tl.Outages = append(b.tl.Outages, svgOutage{X: f1(x0), W: f1(max(b.x(end)-x0, 1)),
+			Title: fmt.Sprintf("no DNS from %s to %s (%s): %s", fmtRel(b.start, o.Start), until, fmtSeconds(round3(o.DurationSeconds)), o.Cause)})
 	}
-	tl.Hatch = "hatch-" + idSafe(c.MAC)
-	tl.elideEvents(c.TimelineElided, laneY, eventLanes, x, start)
-	if e := c.DNSValidityElided; e != nil && len(tl.Lanes) > eventLanes {
-		y0 := float64(tlTopPad + eventLanes*tlLaneH)
-		tl.addElided(x(e.From), x(e.To), y0, float64(tlTopPad+len(tl.Lanes)*tlLaneH)-y0,
-			fmt.Sprintf("%d DNS validity intervals not kept (memory cap), from %s to %s", e.Count, fmtRel(start, e.From), fmtRel(start, e.To)))
-	}
-	return tl
 }
 
 // eventLane returns the lane, shape and class of an event kind.
