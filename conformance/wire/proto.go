@@ -165,95 +165,42 @@ func (p *Packet) decodeDHCPv6Options(b []byte, m *DHCPv6, depth int, top bool) {
 	}
 }
 
+// decodeDHCPv6Option decodes option code, with data d, of m.
 func (p *Packet) decodeDHCPv6Option(code uint16, d []byte, m *DHCPv6, depth int) {
-	bad := func(what string) {
-		p.problem(CheckDecode, "RFC 8415 §21", "DHCPv6 %s: option %d %s", DHCPv6TypeName(m.Type), code, what)
-	}
 	switch code {
 	case Opt6ClientID:
 		m.ClientID = append([]byte{}, d...)
 	case Opt6ServerID:
 		m.ServerID = append([]byte{}, d...)
 	case Opt6ORO:
-		if len(d)%2 != 0 {
-			bad("has an odd length")
-		}
-		m.HasORO = true
-		m.ORO = make([]uint16, 0, len(d)/2)
-		for i := 0; i+1 < len(d); i += 2 {
-			m.ORO = append(m.ORO, binary.BigEndian.Uint16(d[i:]))
-		}
+		p.decodeORO(d, m)
 	case Opt6Elapsed:
 		if len(d) != 2 {
-			bad("is not 2 bytes")
+			p.badOption(m, code, "is not 2 bytes")
 			return
 		}
 		m.ElapsedTime, m.HasElapsedTime = binary.BigEndian.Uint16(d), true
 	case Opt6IANA, Opt6IATA, Opt6IAPD:
-		m.HasIA = true
-		hdr := 12
-		if code == Opt6IATA {
-			hdr = 4
-		}
-		if len(d) < hdr {
-			bad("is truncated")
-			return
-		}
-		for s := d[hdr:]; len(s) >= 4; {
-			sc := binary.BigEndian.Uint16(s[0:2])
-			sl := int(binary.BigEndian.Uint16(s[2:4]))
-			if 4+sl > len(s) {
-				bad("has a truncated sub-option")
-				return
-			}
-			if sc == Opt6IAAddr && sl >= 24 {
-				m.IAAddresses = append(m.IAAddresses, netip.AddrFrom16([16]byte(s[4:20])))
-			}
-			s = s[4+sl:]
-		}
+		p.decodeIA(code, d, m)
 	case Opt6RelayMsg:
 		if depth >= 8 {
-			bad("nests relay messages too deep")
+			p.badOption(m, code, "nests relay messages too deep")
 			return
 		}
 		m.Relayed = p.decodeDHCPv6(d, depth+1)
 	case Opt6Status:
 		if len(d) < 2 {
-			bad("is truncated")
+			p.badOption(m, code, "is truncated")
 			return
 		}
 		m.StatusCode, m.StatusMessage, m.HasStatus = binary.BigEndian.Uint16(d), string(d[2:]), true
 	case Opt6VendorClass:
-		if len(d) < 4 {
-			bad("is truncated")
-			return
-		}
-		for s := d[4:]; len(s) >= 2; {
-			sl := int(binary.BigEndian.Uint16(s))
-			if 2+sl > len(s) {
-				bad("has a truncated vendor-class-data")
-				return
-			}
-			m.VendorClass = append(m.VendorClass, string(s[2:2+sl]))
-			s = s[2+sl:]
-		}
-	case Opt6DNS:
-		if len(d)%16 != 0 {
-			bad("length is not a multiple of 16")
-		}
-		m.HasDNS = true
-		for s := d; len(s) >= 16; s = s[16:] {
-			m.DNS = append(m.DNS, netip.AddrFrom16([16]byte(s[:16])))
-		}
-	case Opt6Domains:
-		names, err := decodeDNSNames(d, false)
-		if err != "" {
-			bad(err)
-		}
-		m.Domains = names
+		p.decodeVendorClass(d, m)
+	case Opt6DNS, Opt6Domains:
+		p.decodeDNSOption(code, d, m)
 	case Opt6IRT:
 		if len(d) != 4 {
-			bad("is not 4 bytes")
+			p.badOption(m, code, "is not 4 bytes")
 			return
 		}
 		m.RefreshTime, m.HasRefreshTime = binary.BigEndian.Uint32(d), true
@@ -262,21 +209,106 @@ func (p *Packet) decodeDHCPv6Option(code uint16, d []byte, m *DHCPv6, depth int)
 			m.InfMaxRT, m.HasInfMaxRT = binary.BigEndian.Uint32(d), true
 		}
 	case Opt6FQDN:
-		// RFC 4704 §4.1: flags then a possibly partial domain name.
-		if len(d) < 1 {
+		m.FQDN = decodeFQDN(d)
+	}
+}
+
+// badOption records a malformed option code of m.
+func (p *Packet) badOption(m *DHCPv6, code uint16, what string) {
+	p.problem(CheckDecode, "RFC 8415 §21", "DHCPv6 %s: option %d %s", DHCPv6TypeName(m.Type), code, what)
+}
+
+// decodeORO decodes an Option Request option (RFC 8415 §21.7).
+func (p *Packet) decodeORO(d []byte, m *DHCPv6) {
+	if len(d)%2 != 0 {
+		p.badOption(m, Opt6ORO, "has an odd length")
+	}
+	m.HasORO = true
+	m.ORO = make([]uint16, 0, len(d)/2)
+	for i := 0; i+1 < len(d); i += 2 {
+		m.ORO = append(m.ORO, binary.BigEndian.Uint16(d[i:]))
+	}
+}
+
+// decodeIA decodes an IA_NA, IA_TA or IA_PD option, keeping the addresses
+// of its IA Address sub-options (RFC 8415 §21.4-§21.6, §21.21).
+func (p *Packet) decodeIA(code uint16, d []byte, m *DHCPv6) {
+	m.HasIA = true
+	hdr := 12
+	if code == Opt6IATA {
+		hdr = 4
+	}
+	if len(d) < hdr {
+		p.badOption(m, code, "is truncated")
+		return
+	}
+	for s := d[hdr:]; len(s) >= 4; {
+		sc := binary.BigEndian.Uint16(s[0:2])
+		sl := int(binary.BigEndian.Uint16(s[2:4]))
+		if 4+sl > len(s) {
+			p.badOption(m, code, "has a truncated sub-option")
 			return
 		}
-		var labels []string
-		for s := d[1:]; len(s) > 0; {
-			n := int(s[0])
-			if n == 0 || n >= 64 || 1+n > len(s) {
-				break
-			}
-			labels = append(labels, string(s[1:1+n]))
-			s = s[1+n:]
+		if sc == Opt6IAAddr && sl >= 24 {
+			m.IAAddresses = append(m.IAAddresses, netip.AddrFrom16([16]byte(s[4:20])))
 		}
-		m.FQDN = strings.Join(labels, ".")
+		s = s[4+sl:]
 	}
+}
+
+// decodeVendorClass decodes a Vendor Class option (RFC 8415 §21.16).
+func (p *Packet) decodeVendorClass(d []byte, m *DHCPv6) {
+	if len(d) < 4 {
+		p.badOption(m, Opt6VendorClass, "is truncated")
+		return
+	}
+	for s := d[4:]; len(s) >= 2; {
+		sl := int(binary.BigEndian.Uint16(s))
+		if 2+sl > len(s) {
+			p.badOption(m, Opt6VendorClass, "has a truncated vendor-class-data")
+			return
+		}
+		m.VendorClass = append(m.VendorClass, string(s[2:2+sl]))
+		s = s[2+sl:]
+	}
+}
+
+// decodeDNSOption decodes the DNS Recursive Name Server and Domain Search
+// List options (RFC 3646).
+func (p *Packet) decodeDNSOption(code uint16, d []byte, m *DHCPv6) {
+	if code == Opt6Domains {
+		names, err := decodeDNSNames(d, false)
+		if err != "" {
+			p.badOption(m, code, err)
+		}
+		m.Domains = names
+		return
+	}
+	if len(d)%16 != 0 {
+		p.badOption(m, code, "length is not a multiple of 16")
+	}
+	m.HasDNS = true
+	for s := d; len(s) >= 16; s = s[16:] {
+		m.DNS = append(m.DNS, netip.AddrFrom16([16]byte(s[:16])))
+	}
+}
+
+// decodeFQDN decodes the domain name of a Client FQDN option: RFC 4704
+// §4.1, flags then a possibly partial domain name.
+func decodeFQDN(d []byte) string {
+	if len(d) < 1 {
+		return ""
+	}
+	var labels []string
+	for s := d[1:]; len(s) > 0; {
+		n := int(s[0])
+		if n == 0 || n >= 64 || 1+n > len(s) {
+			break
+		}
+		labels = append(labels, string(s[1:1+n]))
+		s = s[1+n:]
+	}
+	return strings.Join(labels, ".")
 }
 
 // DNSMessage is a decoded DNS message (RFC 1035 §4.1): the parts the
