@@ -42,6 +42,17 @@ func (t *Tracker) Report(now time.Time) *Report {
 	r.OutageGraceSeconds = t.opts.OutageGrace.Seconds()
 	r.IPv4OnlyHosts = []IPv4Host{}
 
+	t.reportClients(r, now)
+	link := t.reportRouters(r, now)
+	r.Findings = sortFindings(link.findings())
+	r.Sent = slices.Clone(t.sent)
+	return r
+}
+
+// reportClients adds the clients, in MAC order, to r: IPv6 clients with
+// their verdicts, hosts that sent no IPv6 apart; the knowledge the
+// verdicts rest on goes to r once.
+func (t *Tracker) reportClients(r *Report, now time.Time) {
 	macs := make([]wire.MAC, 0, len(t.clients))
 	for m := range t.clients {
 		macs = append(macs, m)
@@ -69,7 +80,11 @@ func (t *Tracker) Report(now time.Time) *Report {
 		}
 		r.Clients = append(r.Clients, cr)
 	}
+}
 
+// reportRouters adds the routers, in MAC order, to r and returns the
+// link-level findings with the consistency checks between routers.
+func (t *Tracker) reportRouters(r *Report, now time.Time) findingSet {
 	rmacs := make([]wire.MAC, 0, len(t.routers))
 	for m := range t.routers {
 		rmacs = append(rmacs, m)
@@ -92,11 +107,10 @@ func (t *Tracker) Report(now time.Time) *Report {
 			}
 		}
 	}
-	r.Findings = sortFindings(link.findings())
-	r.Sent = slices.Clone(t.sent)
-	return r
+	return link
 }
 
+// reportClient reports client c as of now.
 func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	find := c.find.clone()
 	finishClient(c, now, t.replies, &find)
@@ -140,7 +154,16 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 		IPv4DNS:         c.ipv4DNS(),
 		Unreachable:     c.unreachable(now, t.naSeen),
 	}
-	cr.Readiness = c.readiness(&cr)
+	c.annotate(&cr)
+	c.reportDNS(&cr)
+	return cr
+}
+
+// annotate completes cr with what is derived from it: readiness,
+// unreachable servers, the identified profile, the elided records and
+// empty lists where JSON wants [] rather than null.
+func (c *client) annotate(cr *Client) {
+	cr.Readiness = c.readiness(cr)
 	if len(cr.Unreachable) > 0 {
 		cr.Reason += "; " + unreachableNote(cr.Unreachable)
 	}
@@ -162,6 +185,11 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	if cr.DNSSources == nil {
 		cr.DNSSources = []string{}
 	}
+}
+
+// reportDNS adds c's addresses, its IPv6 DNS queries, and the validity
+// intervals still open, to cr.
+func (c *client) reportDNS(cr *Client) {
 	for _, a := range c.addrOrder {
 		cr.Addresses = append(cr.Addresses, *c.addrs[a])
 	}
@@ -189,7 +217,6 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	}
 	slices.SortStableFunc(cr.DNSValidity, func(a, b Interval) int { return a.From.Compare(b.From) })
 	slices.SortStableFunc(cr.Timeline, func(a, b Event) int { return a.Time.Compare(b.Time) })
-	return cr
 }
 
 func reportRouter(rt *router, start, now time.Time) Router {
