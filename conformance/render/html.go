@@ -262,12 +262,21 @@ func newHTMLClient(r *conformance.Report, i int, c conformance.Client) htmlClien
 		row := outageRow(r, o)
 		hc.Outages = append(hc.Outages, htmlOutage{Cells: append(row[:4:4], row[5:]...), FIDs: o.FIDs, Filter: evidenceFilter(o.Evidence)})
 	}
+	hc.Facts = clientFacts(hc.Vendor, c)
+	hc.addTables(r, c)
+	return hc
+}
+
+// clientFacts lists the facts of client c's section that it has, with
+// vendor its vendor text.
+func clientFacts(vendor string, c conformance.Client) []htmlFact {
+	var facts []htmlFact
 	add := func(label, value string) {
 		if value != "" {
-			hc.Facts = append(hc.Facts, htmlFact{label, value})
+			facts = append(facts, htmlFact{label, value})
 		}
 	}
-	add("Vendor", hc.Vendor)
+	add("Vendor", vendor)
 	add("Identified as", c.Identified)
 	add("Hostname", c.Hostname)
 	add("DUIDs", strings.Join(c.DUIDs, ", "))
@@ -288,7 +297,12 @@ func newHTMLClient(r *conformance.Report, i int, c conformance.Client) htmlClien
 	if len(c.IPv4DNS) > 0 {
 		add("IPv4 DNS (no evidence of IPv6 DNS)", conformance.IPv4Servers(c.IPv4DNS))
 	}
+	return facts
+}
 
+// addTables adds the tables of client c's section: DNS offers, queries,
+// validity intervals and events.
+func (hc *htmlClient) addTables(r *conformance.Report, c conformance.Client) {
 	for _, o := range c.DNSOffered.ByRA {
 		exp := "never"
 		if o.ExpiresAt != nil {
@@ -334,7 +348,6 @@ func newHTMLClient(r *conformance.Report, i int, c conformance.Client) htmlClien
 		hc.Events = append(hc.Events, row)
 	}
 	hc.EventsOmitted = len(c.Timeline) - shown
-	return hc
 }
 
 // newHTMLRouter formats router rt for its section.

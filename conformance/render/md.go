@@ -176,6 +176,20 @@ func (m *mdWriter) matrix(title, subject string, cm checkMatrix) {
 // client writes the section of client c.
 func (m *mdWriter) client(r *conformance.Report, c conformance.Client) {
 	m.printf("## Client %s\n\n", md(c.MAC))
+	m.clientFacts(r, c)
+	m.printf("\n")
+	m.outages(r, c)
+	m.addresses(r, c)
+	m.printf("### Findings\n\n")
+	m.findings(r, c.Findings, false)
+	m.evidence(r, c.Evidence)
+	m.offers(r, c)
+	m.knowledge(c.Knowledge)
+	m.timeline(r, c)
+}
+
+// clientFacts writes the verdict and what identifies client c.
+func (m *mdWriter) clientFacts(r *conformance.Report, c conformance.Client) {
 	m.printf("- Verdict: **%s**", md(verdictText(c)))
 	if c.LostAt != nil {
 		m.printf(", lost at %s", md(fmtLostAt(r.Start, c)))
@@ -210,9 +224,10 @@ func (m *mdWriter) client(r *conformance.Report, c conformance.Client) {
 	if len(c.IPv4DNS) > 0 {
 		m.printf("- IPv4 DNS (no evidence of IPv6 DNS): %s\n", md(conformance.IPv4Servers(c.IPv4DNS)))
 	}
-	m.printf("\n")
-	m.outages(r, c)
+}
 
+// addresses writes client c's addresses table.
+func (m *mdWriter) addresses(r *conformance.Report, c conformance.Client) {
 	if len(c.Addresses) > 0 {
 		m.printf("### Addresses\n\n")
 		m.tableHead("Address", "Kind", "Learned from", "First seen", "Last seen")
@@ -224,26 +239,26 @@ func (m *mdWriter) client(r *conformance.Report, c conformance.Client) {
 		}
 		m.printf("\n")
 	}
+}
 
-	m.printf("### Findings\n\n")
-	m.findings(r, c.Findings, false)
-
-	if len(c.Evidence) > 0 {
+// evidence writes the evidence list of a verdict.
+func (m *mdWriter) evidence(r *conformance.Report, ev []conformance.Evidence) {
+	if len(ev) > 0 {
 		m.printf("### Evidence\n\n")
-		for _, e := range c.Evidence {
+		for _, e := range ev {
 			m.printf("- %s at %s", md(fmtPackets([]conformance.Evidence{e})), md(fmtRel(r.Start, e.Time)))
 			if e.Note != "" {
 				m.printf(": %s", md(e.Note))
 			}
 			m.printf("\n")
 		}
-		m.filter(c.Evidence)
+		m.filter(ev)
 		m.printf("\n")
 	}
+}
 
-	m.offers(r, c)
-	m.knowledge(c.Knowledge)
-
+// timeline writes client c's event table.
+func (m *mdWriter) timeline(r *conformance.Report, c conformance.Client) {
 	if len(c.Timeline) > 0 {
 		m.printf("### Timeline\n\n")
 		m.tableHead("Time", "Packet", "Event", "Detail")
