@@ -18,35 +18,28 @@ import (
 // allDHCPAgents is All_DHCP_Relay_Agents_and_Servers (RFC 8415 §7.1).
 var allDHCPAgents = netip.MustParseAddr("ff02::1:2")
 
-// raCheck is one RA under the per-RA router checks.
-type raCheck struct {
-	r  *router
-	p  *wire.Packet
-	ra *wire.RouterAdvertisement
-	rm string
-}
-
-// add records a finding about the RA.
-func (c raCheck) add(id, sev, rfc, key, msg string) {
-	c.r.find.add(Finding{ID: id, Severity: sev, Router: c.rm, Time: c.p.Time, RFC: rfc, Message: msg}, id+":"+key, ev(c.p, ""))
+// raFinding records a finding of router r about its RA p. (The checks
+// take r and p apart, not in one struct: escape analysis is not field
+// sensitive, and p, on the caller's stack, must not leak.)
+func raFinding(r *router, p *wire.Packet, id, sev, rfc, key, msg string) {
+	r.find.add(Finding{ID: id, Severity: sev, Router: r.mac.String(), Time: p.Time, RFC: rfc, Message: msg}, id+":"+key, ev(p, ""))
 }
 
 // checkRA runs the per-RA router checks and reports whether hosts accept
 // the RA (RFC 4861 §6.1.2, RFC 6980 §5).
 func checkRA(r *router, p *wire.Packet) bool {
-	c := raCheck{r: r, p: p, ra: p.RA, rm: r.mac.String()}
-	c.noteChecked()
-	accepted := c.accepted()
-	c.checkSize()
-	c.checkLifetime()
-	c.checkRDNSS()
-	c.checkOtherOptions()
+	noteRAChecks(r, p.RA)
+	accepted := raAccepted(r, p)
+	checkRASize(r, p)
+	checkRALifetime(r, p)
+	checkRARDNSS(r, p)
+	checkRAOptions(r, p)
 	return accepted
 }
 
-// noteChecked records which checks this RA exercised.
-func (c raCheck) noteChecked() {
-	ra, find := c.ra, &c.r.find
+// noteRAChecks records which checks this RA exercised.
+func noteRAChecks(r *router, ra *wire.RouterAdvertisement) {
+	find := &r.find
 	find.check("R1", "R4", "R8")
 	if len(ra.Options.RDNSS) > 0 {
 		find.check("R5")
@@ -65,106 +58,106 @@ func (c raCheck) noteChecked() {
 	}
 }
 
-// accepted checks what makes hosts discard the RA (R1, R8) and reports
+// raAccepted checks what makes hosts discard the RA (R1, R8) and reports
 // whether they accept it.
-func (c raCheck) accepted() bool {
-	p, ra := c.p, c.ra
+func raAccepted(r *router, p *wire.Packet) bool {
+	ra := p.RA
 	accepted := true
 	if p.HopLimit != 255 {
-		c.add("R1", SeverityError, "RFC 4861 §6.1.2", "hop", fmt.Sprintf("RA with IPv6 hop limit %d, not 255: hosts discard it", p.HopLimit))
+		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "hop", fmt.Sprintf("RA with IPv6 hop limit %d, not 255: hosts discard it", p.HopLimit))
 		accepted = false
 	}
 	if !p.Src.IsLinkLocalUnicast() {
-		c.add("R1", SeverityError, "RFC 4861 §6.1.2", "src", "RA from "+addrString(p.Src)+", not a link-local address: hosts discard it")
+		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "src", "RA from "+addrString(p.Src)+", not a link-local address: hosts discard it")
 		accepted = false
 	}
 	if p.ICMPCode != 0 {
-		c.add("R1", SeverityError, "RFC 4861 §6.1.2", "code", fmt.Sprintf("RA with ICMP code %d, not 0: hosts discard it", p.ICMPCode))
+		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "code", fmt.Sprintf("RA with ICMP code %d, not 0: hosts discard it", p.ICMPCode))
 		accepted = false
 	}
 	if ra.Options.ZeroLength || p.ICMPChecksumBad {
 		accepted = false // Already a finding from the decoder.
 	}
 	if p.Fragmented {
-		c.add("R8", SeverityError, "RFC 6980 §5", "frag", "RA is fragmented: hosts MUST drop fragmented ND (F13)")
+		raFinding(r, p, "R8", SeverityError, "RFC 6980 §5", "frag", "RA is fragmented: hosts MUST drop fragmented ND (F13)")
 		accepted = false
 	}
 	return accepted
 }
 
-// checkSize checks the RA against the link MTU (R8) and its reserved
+// checkRASize checks the RA against the link MTU (R8) and its reserved
 // preference (R1).
-func (c raCheck) checkSize() {
-	p, ra := c.p, c.ra
+func checkRASize(r *router, p *wire.Packet) {
+	ra := p.RA
 	mtu := 1500
 	if ra.Options.HasMTU && ra.Options.MTU >= 1280 {
 		mtu = int(ra.Options.MTU)
 	}
 	if p.IPLength > mtu {
-		c.add("R8", SeverityError, "RFC 4861 §6.2.3", "size", fmt.Sprintf("RA of %d bytes exceeds the link MTU %d: it must be fragmented or split (F13, F6)", p.IPLength, mtu))
+		raFinding(r, p, "R8", SeverityError, "RFC 4861 §6.2.3", "size", fmt.Sprintf("RA of %d bytes exceeds the link MTU %d: it must be fragmented or split (F13, F6)", p.IPLength, mtu))
 	}
 	if ra.Preference == 2 {
-		c.add("R1", SeverityInfo, "RFC 4191 §2.2", "prf", "RA default router preference is the reserved value 10; hosts treat it as medium")
+		raFinding(r, p, "R1", SeverityInfo, "RFC 4191 §2.2", "prf", "RA default router preference is the reserved value 10; hosts treat it as medium")
 	}
 }
 
-// checkLifetime checks the router lifetime (R4, F8).
-func (c raCheck) checkLifetime() {
-	lt := c.ra.RouterLifetime
+// checkRALifetime checks the router lifetime (R4, F8).
+func checkRALifetime(r *router, p *wire.Packet) {
+	lt := p.RA.RouterLifetime
 	switch {
 	case lt == 0:
 	case lt < 4:
-		c.add("R4", SeverityError, "RFC 4861 §6.2.1", "lt-min", fmt.Sprintf("router lifetime %d s is below the smallest MaxRtrAdvInterval (4 s)", lt))
+		raFinding(r, p, "R4", SeverityError, "RFC 4861 §6.2.1", "lt-min", fmt.Sprintf("router lifetime %d s is below the smallest MaxRtrAdvInterval (4 s)", lt))
 	case lt < 180:
-		c.add("F8", SeverityWarning, "RFC 4861 §6.2.1", "lt-180", fmt.Sprintf("router lifetime %d s is under 180 s: Android 14+ ignores the default route (F8)", lt))
+		raFinding(r, p, "F8", SeverityWarning, "RFC 4861 §6.2.1", "lt-180", fmt.Sprintf("router lifetime %d s is under 180 s: Android 14+ ignores the default route (F8)", lt))
 	case lt > 9000:
-		c.add("R4", SeverityInfo, "RFC 8319 §4", "lt-9000", fmt.Sprintf("router lifetime %d s exceeds RFC 4861's 9000 s (RFC 8319 allows up to 65535 s; older hosts may not)", lt))
+		raFinding(r, p, "R4", SeverityInfo, "RFC 8319 §4", "lt-9000", fmt.Sprintf("router lifetime %d s exceeds RFC 4861's 9000 s (RFC 8319 allows up to 65535 s; older hosts may not)", lt))
 	}
 }
 
-// checkRDNSS checks the RDNSS options (R5, F7) and notes the router's
+// checkRARDNSS checks the RDNSS options (R5, F7) and notes the router's
 // shortest RDNSS lifetime.
-func (c raCheck) checkRDNSS() {
-	r, lt := c.r, c.ra.RouterLifetime
+func checkRARDNSS(r *router, p *wire.Packet) {
+	lt := p.RA.RouterLifetime
 	servers := 0
-	for _, o := range c.ra.Options.RDNSS {
+	for _, o := range p.RA.Options.RDNSS {
 		servers += len(o.Servers)
 		if lt == 0 && o.Lifetime != 0 {
-			c.add("F7", SeverityWarning, "RFC 8106 §5.1", "lt0", "RA with router lifetime 0 carries RDNSS: Apple ignores the whole RA and Android never provisions (F7)")
+			raFinding(r, p, "F7", SeverityWarning, "RFC 8106 §5.1", "lt0", "RA with router lifetime 0 carries RDNSS: Apple ignores the whole RA and Android never provisions (F7)")
 		}
 		if o.Lifetime != 0 && o.Lifetime < 120 {
-			c.add("R5", SeverityWarning, "RFC 8106 §5.1", "lt120", fmt.Sprintf("RDNSS lifetime %d s: Android ignores non-zero lifetimes under 120 s (F5)", o.Lifetime))
+			raFinding(r, p, "R5", SeverityWarning, "RFC 8106 §5.1", "lt120", fmt.Sprintf("RDNSS lifetime %d s: Android ignores non-zero lifetimes under 120 s (F5)", o.Lifetime))
 		}
 		for _, a := range o.Servers {
 			if a.IsLinkLocalUnicast() {
-				c.add("R5", SeverityInfo, "RFC 8106 §5.1", "ll", "RDNSS server "+a.String()+" is link-local: older Android rejects it (F14)")
+				raFinding(r, p, "R5", SeverityInfo, "RFC 8106 §5.1", "ll", "RDNSS server "+a.String()+" is link-local: older Android rejects it (F14)")
 			}
 			if a.IsMulticast() || a.IsUnspecified() || a.IsLoopback() {
-				c.add("R5", SeverityError, "RFC 8106 §5.1", "bad", "RDNSS server "+a.String()+" is not a unicast address")
+				raFinding(r, p, "R5", SeverityError, "RFC 8106 §5.1", "bad", "RDNSS server "+a.String()+" is not a unicast address")
 			}
 		}
 		if o.Lifetime != 0 && o.Lifetime != infiniteLifetime && (r.minRDNSS == 0 || o.Lifetime < r.minRDNSS) {
-			r.minRDNSS, r.minRDNSSEv = o.Lifetime, ev(c.p, "")
+			r.minRDNSS, r.minRDNSSEv = o.Lifetime, ev(p, "")
 		}
 	}
 	if servers > 3 {
-		c.add("R5", SeverityInfo, "RFC 8106 §5.3.1", "n", fmt.Sprintf("RA carries %d DNS servers: glibc, rdnssd and Android use only 3 (F16)", servers))
+		raFinding(r, p, "R5", SeverityInfo, "RFC 8106 §5.3.1", "n", fmt.Sprintf("RA carries %d DNS servers: glibc, rdnssd and Android use only 3 (F16)", servers))
 	}
 }
 
-// checkOtherOptions checks PREF64 (R7), the captive portal (R10) and
+// checkRAOptions checks PREF64 (R7), the captive portal (R10) and
 // whether the RA leaves clients without DNS (R11).
-func (c raCheck) checkOtherOptions() {
-	ra, lt := c.ra, c.ra.RouterLifetime
+func checkRAOptions(r *router, p *wire.Packet) {
+	ra, lt := p.RA, p.RA.RouterLifetime
 	for _, o := range ra.Options.PREF64 {
 		if o.Lifetime != 0 && lt != 0 && o.Lifetime < uint32(lt) {
-			c.add("R7", SeverityWarning, "RFC 8781 §4", "lt", fmt.Sprintf("PREF64 %s lifetime %d s is shorter than the router lifetime %d s (F17)", o.Prefix, o.Lifetime, lt))
+			raFinding(r, p, "R7", SeverityWarning, "RFC 8781 §4", "lt", fmt.Sprintf("PREF64 %s lifetime %d s is shorter than the router lifetime %d s (F17)", o.Prefix, o.Lifetime, lt))
 		}
 	}
 	if ra.Options.HasCaptivePortal {
 		u := ra.Options.CaptivePortal
 		if u != "urn:ietf:params:capport:unrestricted" && !strings.HasPrefix(strings.ToLower(u), "https://") {
-			c.add("R10", SeverityWarning, "RFC 8908 §2", "https", fmt.Sprintf("captive portal API URI %q is not https (RFC 8910 §2 carries the RFC 8908 API URI)", u))
+			raFinding(r, p, "R10", SeverityWarning, "RFC 8908 §2", "https", fmt.Sprintf("captive portal API URI %q is not https (RFC 8910 §2 carries the RFC 8908 API URI)", u))
 		}
 	}
 	hasDNS := false
@@ -172,7 +165,7 @@ func (c raCheck) checkOtherOptions() {
 		hasDNS = hasDNS || (o.Lifetime != 0 && len(o.Servers) > 0)
 	}
 	if lt != 0 && !hasDNS && !ra.Other && !ra.Managed {
-		c.add("R11", SeverityWarning, "RFC 8106 §1", "nodns", "RA has no RDNSS and O=0, M=0: clients get no DNS from it (F11, F12)")
+		raFinding(r, p, "R11", SeverityWarning, "RFC 8106 §1", "nodns", "RA has no RDNSS and O=0, M=0: clients get no DNS from it (F11, F12)")
 	}
 }
 
