@@ -304,7 +304,7 @@ func (c *client) addAddress(a netip.Addr, source string, ts time.Time) {
 		if ts.After(e.LastSeen) {
 			e.LastSeen = ts
 		}
-		if source == "dhcpv6-ia" {
+		if source == LearnedDHCPv6IA {
 			e.Kind, e.Source = AddrDHCPv6, source
 		}
 		return
@@ -314,7 +314,7 @@ func (c *client) addAddress(a netip.Addr, source string, ts time.Time) {
 		return
 	}
 	kind := classify(a, c.mac)
-	if source == "dhcpv6-ia" {
+	if source == LearnedDHCPv6IA {
 		kind = AddrDHCPv6
 	}
 	c.addrs[a] = &Address{Address: a.String(), Kind: kind, Source: source, FirstSeen: ts, LastSeen: ts}

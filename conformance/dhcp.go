@@ -175,7 +175,7 @@ func (c *client) serverMessage(p *wire.Packet, m *wire.DHCPv6) {
 	}
 	c.event(EventReply, p, fmt.Sprintf("xid %06x DNS [%s]", m.TransactionID, strings.Join(dns, " ")))
 	for _, a := range m.IAAddresses {
-		c.addAddress(a, "dhcpv6-ia", p.Time)
+		c.addAddress(a, LearnedDHCPv6IA, p.Time)
 	}
 	if tx != nil && tx.typ == wire.DHCPv6InfoRequest {
 		checkInfoReply(c, p, m, tx)

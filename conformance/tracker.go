@@ -334,7 +334,7 @@ func (c *client) touch(p *wire.Packet) {
 		c.sentIPv6 = true
 	}
 	if p.Src.IsValid() && !p.Src.IsUnspecified() && p.IPVersion == 6 {
-		c.addAddress(p.Src, "source", p.Time)
+		c.addAddress(p.Src, LearnedSource, p.Time)
 	}
 }
 
@@ -419,7 +419,7 @@ func (t *Tracker) observeNS(p *wire.Packet) {
 		c.counts.DAD++
 		c.lastDAD = p.Time
 		c.clientRole = true
-		c.addAddress(p.NS.Target, "dad", p.Time)
+		c.addAddress(p.NS.Target, LearnedDAD, p.Time)
 		c.event(EventDAD, p, p.NS.Target.String())
 		checkDAD(c, p)
 		return
@@ -441,7 +441,7 @@ func (t *Tracker) observeNA(p *wire.Packet) {
 	}
 	c.touch(p)
 	c.problems(p)
-	c.addAddress(p.NA.Target, "na", p.Time)
+	c.addAddress(p.NA.Target, LearnedNA, p.Time)
 	c.event(EventNA, p, p.NA.Target.String())
 }
 
