@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"io"
 	"time"
-)
 
-// ErrUnknownFormat is returned for input that is neither pcap nor pcapng.
-var ErrUnknownFormat = errors.New("not a pcap or pcapng capture")
+	"github.com/ralab/ralab/conformance/wire"
+)
 
 // CheckCapture is the Finding ID of what the capture file itself says
 // about the report: packets on interfaces of a link type the observer
@@ -65,7 +64,7 @@ func AnalyzeWith(r io.Reader, o AnalyzeOptions) (*Report, error) {
 
 // capLink is the state of one capture interface.
 type capLink struct {
-	conv             *linkConverter
+	conv             *wire.LinkConverter
 	packets, skipped int
 }
 
@@ -74,12 +73,12 @@ type capLink struct {
 // capture: the latest isb_endtime when it is after the last packet, else
 // the last packet (zero for an empty capture).
 func (t *Tracker) readCapture(r io.Reader, until time.Time) (time.Time, error) {
-	cr, err := newCapReader(r)
+	cr, err := wire.NewCaptureReader(r)
 	if err != nil {
 		return time.Time{}, err
 	}
-	if !cr.ng && newLinkConverter(cr.ifaces[0].LinkType, true) == nil {
-		return time.Time{}, fmt.Errorf("conformance: %s: %w", linkTypeName(cr.ifaces[0].LinkType), ErrUnsupportedLinkType)
+	if !cr.PcapNG() && cr.Converter(0) == nil {
+		return time.Time{}, fmt.Errorf("conformance: %s: %w", wire.LinkTypeName(cr.Interface(0).LinkType), ErrUnsupportedLinkType)
 	}
 	p := newPipeline(t)
 	links, last, err := t.decodeCapture(cr, until, p)
@@ -90,7 +89,7 @@ func (t *Tracker) readCapture(r io.Reader, until time.Time) (time.Time, error) {
 	if err := t.linkFindings(cr, links); err != nil {
 		return time.Time{}, err
 	}
-	if end := cr.end(); end.After(last) {
+	if end := cr.End(); end.After(last) {
 		return end, nil
 	}
 	return last, nil
@@ -100,11 +99,11 @@ func (t *Tracker) readCapture(r io.Reader, until time.Time) (time.Time, error) {
 // and hands the packets to p in capture order, numbered as Wireshark
 // numbers frames. It returns each interface's counts, the last packet's
 // time, and the error that cut the capture short, if any.
-func (t *Tracker) decodeCapture(cr *capReader, until time.Time, p *pipeline) ([]capLink, time.Time, error) {
+func (t *Tracker) decodeCapture(cr *wire.CaptureReader, until time.Time, p *pipeline) ([]capLink, time.Time, error) {
 	var links []capLink
 	var last time.Time
 	for n := 1; ; n++ {
-		rec, err := cr.next()
+		rec, err := cr.Next()
 		if errors.Is(err, io.EOF) {
 			return links, last, nil
 		}
@@ -116,7 +115,7 @@ func (t *Tracker) decodeCapture(cr *capReader, until time.Time, p *pipeline) ([]
 		}
 		for len(links) <= rec.Iface {
 			i := len(links)
-			links = append(links, capLink{conv: newLinkConverter(cr.ifaces[i].LinkType, !cr.ng)})
+			links = append(links, capLink{conv: cr.Converter(i)})
 		}
 		if rec.Time.After(last) {
 			last = rec.Time
@@ -125,10 +124,10 @@ func (t *Tracker) decodeCapture(cr *capReader, until time.Time, p *pipeline) ([]
 		l.packets++
 		if l.conv == nil {
 			l.skipped++
-			p.send(Packet{N: n, Time: rec.Time, Length: len(rec.Data)})
+			p.send(wire.Packet{N: n, Time: rec.Time, Length: len(rec.Data)})
 			continue
 		}
-		pkt, _ := Decode(l.conv.frame(rec.Data), rec.Time, n) // Problems are in pkt.
+		pkt, _ := wire.Decode(l.conv.Frame(rec.Data), rec.Time, n) // Problems are in pkt.
 		p.send(pkt)
 	}
 }
@@ -141,14 +140,14 @@ const pipelineBatch = 512
 // frame) overlap with tracking, and the order is kept.
 type pipeline struct {
 	t     *Tracker
-	batch []Packet
-	full  chan []Packet
-	free  chan []Packet
+	batch []wire.Packet
+	full  chan []wire.Packet
+	free  chan []wire.Packet
 	done  chan struct{}
 }
 
 func newPipeline(t *Tracker) *pipeline {
-	p := &pipeline{t: t, full: make(chan []Packet, 4), free: make(chan []Packet, 6), done: make(chan struct{})}
+	p := &pipeline{t: t, full: make(chan []wire.Packet, 4), free: make(chan []wire.Packet, 6), done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
 		for b := range p.full {
@@ -164,12 +163,12 @@ func newPipeline(t *Tracker) *pipeline {
 }
 
 // send queues pkt for the tracker.
-func (p *pipeline) send(pkt Packet) {
+func (p *pipeline) send(pkt wire.Packet) {
 	if p.batch == nil {
 		select {
 		case p.batch = <-p.free:
 		default:
-			p.batch = make([]Packet, 0, pipelineBatch)
+			p.batch = make([]wire.Packet, 0, pipelineBatch)
 		}
 	}
 	p.batch = append(p.batch, pkt)
@@ -189,7 +188,7 @@ func (p *pipeline) close() {
 }
 
 // observeAll adds decoded packets in order under one lock.
-func (t *Tracker) observeAll(ps []Packet) {
+func (t *Tracker) observeAll(ps []wire.Packet) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for i := range ps {
@@ -199,13 +198,13 @@ func (t *Tracker) observeAll(ps []Packet) {
 
 // linkFindings reports, per interface, the packets skipped and the MACs
 // synthesised; it fails when every packet was skipped.
-func (t *Tracker) linkFindings(cr *capReader, links []capLink) error {
+func (t *Tracker) linkFindings(cr *wire.CaptureReader, links []capLink) error {
 	total, skipped := 0, 0
 	var first string
 	for i, l := range links {
 		total += l.packets
 		skipped += l.skipped
-		ifc := cr.ifaces[i]
+		ifc := cr.Interface(i)
 		what := fmt.Sprintf("interface %d", i)
 		if ifc.Name != "" {
 			what += " (" + ifc.Name + ")"
@@ -213,12 +212,12 @@ func (t *Tracker) linkFindings(cr *capReader, links []capLink) error {
 		switch {
 		case l.skipped > 0:
 			msg := fmt.Sprintf("%s: %d packets skipped: link type %s is not one the observer reads (Ethernet, Linux cooked SLL/SLL2, raw IP)",
-				what, l.skipped, linkTypeName(ifc.LinkType))
+				what, l.skipped, wire.LinkTypeName(ifc.LinkType))
 			if first == "" {
 				first = msg
 			}
 			t.linkFinding(SeverityWarning, msg)
-		case l.conv.raw() && l.packets > 0:
+		case l.conv.Raw() && l.packets > 0:
 			t.linkFinding(SeverityInfo, what+": raw IP, no link-layer header: clients are keyed by the link-layer "+
 				"address of their Neighbor Discovery options, else the MAC of an EUI-64 interface identifier, else a "+
 				"locally administered MAC hashed from the interface identifier; one host's addresses with different "+
@@ -242,6 +241,6 @@ func (t *Tracker) linkFinding(severity, msg string) {
 func (t *Tracker) truncated(err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.linkFind.add(Finding{ID: CheckDecode, Severity: SeverityWarning, Time: t.last,
+	t.linkFind.add(Finding{ID: wire.CheckDecode, Severity: SeverityWarning, Time: t.last,
 		Message: fmt.Sprintf("capture ends in a damaged record after packet %d: %v", t.packets, err)}, "truncated")
 }

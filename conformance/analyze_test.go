@@ -13,12 +13,14 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/ralab/ralab/conformance/internal/frametest"
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // scenarioFrames is a small exchange with two clients.
 func scenarioFrames(t testing.TB) []tf {
-	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
-	cid := opt6(opt6ClientID, duidLL(clientMAC)...)
+	sid := opt6(wire.Opt6ServerID, duidLL(routerMAC)...)
+	cid := opt6(wire.Opt6ClientID, duidLL(clientMAC)...)
 	return []tf{
 		at(0, dad(t, clientMAC, clientLL)), at(0.5, rs(t, clientMAC, clientLL)),
 		at(0.7, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(60*time.Second, dnsServer)})),
@@ -128,9 +130,9 @@ func TestAnalyzeErrors(t *testing.T) {
 		in   []byte
 		want error
 	}{
-		{name: "empty", in: nil, want: ErrUnknownFormat},
-		{name: "text", in: []byte("hello world"), want: ErrUnknownFormat},
-		{name: "pcap header cut", in: full[:10], want: ErrUnknownFormat},
+		{name: "empty", in: nil, want: wire.ErrUnknownFormat},
+		{name: "text", in: []byte("hello world"), want: wire.ErrUnknownFormat},
+		{name: "pcap header cut", in: full[:10], want: wire.ErrUnknownFormat},
 		{name: "802.11", in: raw.Bytes(), want: ErrUnsupportedLinkType},
 		{name: "truncated last packet", in: full[:len(full)-5], want: nil},
 	}
@@ -140,8 +142,8 @@ func TestAnalyzeErrors(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
-			if tt.want == nil && len(findingIDs(r, CheckDecode)) != 1 {
-				t.Errorf("truncated capture: want one DECODE finding, got %v", findingIDs(r, CheckDecode))
+			if tt.want == nil && len(findingIDs(r, wire.CheckDecode)) != 1 {
+				t.Errorf("truncated capture: want one DECODE finding, got %v", findingIDs(r, wire.CheckDecode))
 			}
 		})
 	}
@@ -149,7 +151,7 @@ func TestAnalyzeErrors(t *testing.T) {
 
 // FuzzAnalyze checks that no capture file makes Analyze panic.
 func FuzzAnalyze(f *testing.F) {
-	f.Add(pcapOf(f, linkTypeEthernet, scenarioFrames(f)))
+	f.Add(pcapOf(f, frametest.LinkTypeEthernet, scenarioFrames(f)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if r, err := Analyze(bytes.NewReader(b)); err == nil && r == nil {
 			t.Fatal("Analyze returned neither a report nor an error")
@@ -157,29 +159,14 @@ func FuzzAnalyze(f *testing.F) {
 	})
 }
 
-// benchCapture builds a synthetic capture: clients joining, soliciting,
-// asking DHCPv6 and querying DNS, with periodic RAs.
+// benchCapture is frametest.Clients: clients joining, soliciting, asking
+// DHCPv6 and querying DNS, with periodic RAs.
 func benchCapture(b testing.TB, clients int) []tf {
-	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
-	var frames []tf
-	ts := 0.0
-	for i := 0; i < clients; i++ {
-		mac := MAC{0x02, 0, 0, byte(i >> 16), byte(i >> 8), byte(i)}
-		ll := netip.AddrFrom16([16]byte{0xfe, 0x80, 11: 0xff, 12: 0xfe, 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)})
-		cid := opt6(opt6ClientID, duidLL(mac)...)
-		frames = append(frames,
-			at(ts, dad(b, mac, ll)), at(ts+0.1, rs(b, mac, ll)),
-			at(ts+0.2, ir(mac, ll, uint32(i), cid, elapsed6(0), oro6(23, 24, 32, 83))),
-			at(ts+0.21, udp6(routerMAC, mac, routerLL, ll, 547, 546, msg6(dhcp6Reply, uint32(i), sid, cid, dns6(dnsServer)))))
-		for q := 0; q < 8; q++ {
-			frames = append(frames, at(ts+0.3+float64(q), query(b, mac, ll, dnsServer, uint16(q))), at(ts+0.31+float64(q), answer(b, mac, ll, dnsServer, uint16(q))))
-		}
-		if i%10 == 0 {
-			frames = append(frames, at(ts+0.5, ra(b, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})))
-		}
-		ts += 4
+	var out []tf
+	for _, f := range frametest.Clients(b, clients) {
+		out = append(out, tf{at: f.At, b: f.Frame})
 	}
-	return frames
+	return out
 }
 
 // BenchmarkTrack measures decoding and tracking a capture from memory.
@@ -201,7 +188,7 @@ func BenchmarkTrack(b *testing.B) {
 // BenchmarkAnalyze measures a whole pcap file: read, decode, track, report.
 func BenchmarkAnalyze(b *testing.B) {
 	frames := benchCapture(b, 2000)
-	capture := pcapOf(b, linkTypeEthernet, frames)
+	capture := pcapOf(b, frametest.LinkTypeEthernet, frames)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {

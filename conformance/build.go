@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // Report returns the report as of now, the evaluation time: pass the
@@ -40,11 +42,22 @@ func (t *Tracker) Report(now time.Time) *Report {
 	r.OutageGraceSeconds = t.opts.OutageGrace.Seconds()
 	r.IPv4OnlyHosts = []IPv4Host{}
 
-	macs := make([]MAC, 0, len(t.clients))
+	t.reportClients(r, now)
+	link := t.reportRouters(r, now)
+	r.Findings = sortFindings(link.findings())
+	r.Sent = slices.Clone(t.sent)
+	return r
+}
+
+// reportClients adds the clients, in MAC order, to r: IPv6 clients with
+// their verdicts, hosts that sent no IPv6 apart; the knowledge the
+// verdicts rest on goes to r once.
+func (t *Tracker) reportClients(r *Report, now time.Time) {
+	macs := make([]wire.MAC, 0, len(t.clients))
 	for m := range t.clients {
 		macs = append(macs, m)
 	}
-	slices.SortFunc(macs, func(a, b MAC) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(macs, func(a, b wire.MAC) int { return bytes.Compare(a[:], b[:]) })
 	seenK := map[string]bool{}
 	for _, m := range macs {
 		c := t.clients[m]
@@ -67,12 +80,16 @@ func (t *Tracker) Report(now time.Time) *Report {
 		}
 		r.Clients = append(r.Clients, cr)
 	}
+}
 
-	rmacs := make([]MAC, 0, len(t.routers))
+// reportRouters adds the routers, in MAC order, to r and returns the
+// link-level findings with the consistency checks between routers.
+func (t *Tracker) reportRouters(r *Report, now time.Time) findingSet {
+	rmacs := make([]wire.MAC, 0, len(t.routers))
 	for m := range t.routers {
 		rmacs = append(rmacs, m)
 	}
-	slices.SortFunc(rmacs, func(a, b MAC) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(rmacs, func(a, b wire.MAC) int { return bytes.Compare(a[:], b[:]) })
 	var routers []*router
 	for _, m := range rmacs {
 		rt := t.routers[m]
@@ -86,22 +103,21 @@ func (t *Tracker) Report(now time.Time) *Report {
 		for i, rt := range routers {
 			if rt.lastParsed != nil {
 				r.Routers[i].Checked = append(r.Routers[i].Checked, "R9")
-				slices.SortFunc(r.Routers[i].Checked, compareIDs)
+				slices.SortFunc(r.Routers[i].Checked, CompareIDs)
 			}
 		}
 	}
-	r.Findings = sortFindings(link.findings())
-	r.Sent = slices.Clone(t.sent)
-	return r
+	return link
 }
 
+// reportClient reports client c as of now.
 func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	find := c.find.clone()
 	finishClient(c, now, t.replies, &find)
 	v, ov := c.judge(now, t.link(), t.opts.OutageGrace)
 	cr := Client{
 		MAC:              c.mac.String(),
-		Vendor:           Vendor(c.mac),
+		Vendor:           wire.Vendor(c.mac),
 		Randomized:       c.mac.LocallyAdministered(),
 		Addresses:        make([]Address, 0, len(c.addrOrder)),
 		AddressesDropped: c.addrDropped,
@@ -138,7 +154,16 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 		IPv4DNS:         c.ipv4DNS(),
 		Unreachable:     c.unreachable(now, t.naSeen),
 	}
-	cr.Readiness = c.readiness(&cr)
+	c.annotate(&cr)
+	c.reportDNS(&cr)
+	return cr
+}
+
+// annotate completes cr with what is derived from it: readiness,
+// unreachable servers, the identified profile, the elided records and
+// empty lists where JSON wants [] rather than null.
+func (c *client) annotate(cr *Client) {
+	cr.Readiness = c.readiness(cr)
 	if len(cr.Unreachable) > 0 {
 		cr.Reason += "; " + unreachableNote(cr.Unreachable)
 	}
@@ -160,6 +185,11 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	if cr.DNSSources == nil {
 		cr.DNSSources = []string{}
 	}
+}
+
+// reportDNS adds c's addresses, its IPv6 DNS queries, and the validity
+// intervals still open, to cr.
+func (c *client) reportDNS(cr *Client) {
 	for _, a := range c.addrOrder {
 		cr.Addresses = append(cr.Addresses, *c.addrs[a])
 	}
@@ -187,14 +217,13 @@ func (t *Tracker) reportClient(c *client, now time.Time) Client {
 	}
 	slices.SortStableFunc(cr.DNSValidity, func(a, b Interval) int { return a.From.Compare(b.From) })
 	slices.SortStableFunc(cr.Timeline, func(a, b Event) int { return a.Time.Compare(b.Time) })
-	return cr
 }
 
 func reportRouter(rt *router, start, now time.Time) Router {
 	find := rt.find.clone()
 	finishRouter(rt, start, now, &find)
 	out := Router{
-		MAC: rt.mac.String(), Vendor: Vendor(rt.mac), LinkLocal: addrString(rt.ll),
+		MAC: rt.mac.String(), Vendor: wire.Vendor(rt.mac), LinkLocal: addrString(rt.ll),
 		RAs: rt.ras, Unsolicited: rt.unsolicited, Solicited: rt.solicited, Unicast: rt.unicast,
 		FirstSeen: rt.first, LastSeen: rt.last, LastRA: rt.lastRA,
 		Findings: sortFindings(find.findings()),

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // This file holds the wire checks of field guide §3. Each check names its
@@ -16,85 +18,122 @@ import (
 // allDHCPAgents is All_DHCP_Relay_Agents_and_Servers (RFC 8415 §7.1).
 var allDHCPAgents = netip.MustParseAddr("ff02::1:2")
 
+// raFinding records a finding of router r about its RA p. (The checks
+// take r and p apart, not in one struct: escape analysis is not field
+// sensitive, and p, on the caller's stack, must not leak.)
+func raFinding(r *router, p *wire.Packet, id, sev, rfc, key, msg string) {
+	r.find.add(Finding{ID: id, Severity: sev, Router: r.mac.String(), Time: p.Time, RFC: rfc, Message: msg}, id+":"+key, ev(p, ""))
+}
+
 // checkRA runs the per-RA router checks and reports whether hosts accept
 // the RA (RFC 4861 §6.1.2, RFC 6980 §5).
-func checkRA(r *router, p *Packet) bool {
-	ra := p.RA
-	rm := r.mac.String()
-	add := func(id, sev, rfc, key, msg string) {
-		r.find.add(Finding{ID: id, Severity: sev, Router: rm, Time: p.Time, RFC: rfc, Message: msg}, id+":"+key, ev(p, ""))
-	}
-	accepted := true
-	r.find.check("R1", "R4", "R8")
+func checkRA(r *router, p *wire.Packet) bool {
+	noteRAChecks(r, p.RA)
+	accepted := raAccepted(r, p)
+	checkRASize(r, p)
+	checkRALifetime(r, p)
+	checkRARDNSS(r, p)
+	checkRAOptions(r, p)
+	return accepted
+}
+
+// noteRAChecks records which checks this RA exercised.
+func noteRAChecks(r *router, ra *wire.RouterAdvertisement) {
+	find := &r.find
+	find.check("R1", "R4", "R8")
 	if len(ra.Options.RDNSS) > 0 {
-		r.find.check("R5")
+		find.check("R5")
 	}
 	if len(ra.Options.DNSSL) > 0 {
-		r.find.check("R6")
+		find.check("R6")
 	}
 	if len(ra.Options.PREF64) > 0 {
-		r.find.check("R7")
+		find.check("R7")
 	}
 	if ra.Options.HasCaptivePortal {
-		r.find.check("R10")
+		find.check("R10")
 	}
 	if ra.RouterLifetime != 0 {
-		r.find.check("R11")
+		find.check("R11")
 	}
+}
+
+// raAccepted checks what makes hosts discard the RA (R1, R8) and reports
+// whether they accept it.
+func raAccepted(r *router, p *wire.Packet) bool {
+	ra := p.RA
+	accepted := true
 	if p.HopLimit != 255 {
-		add("R1", SeverityError, "RFC 4861 §6.1.2", "hop", fmt.Sprintf("RA with IPv6 hop limit %d, not 255: hosts discard it", p.HopLimit))
+		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "hop", fmt.Sprintf("RA with IPv6 hop limit %d, not 255: hosts discard it", p.HopLimit))
 		accepted = false
 	}
 	if !p.Src.IsLinkLocalUnicast() {
-		add("R1", SeverityError, "RFC 4861 §6.1.2", "src", "RA from "+addrString(p.Src)+", not a link-local address: hosts discard it")
+		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "src", "RA from "+addrString(p.Src)+", not a link-local address: hosts discard it")
 		accepted = false
 	}
 	if p.ICMPCode != 0 {
-		add("R1", SeverityError, "RFC 4861 §6.1.2", "code", fmt.Sprintf("RA with ICMP code %d, not 0: hosts discard it", p.ICMPCode))
+		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "code", fmt.Sprintf("RA with ICMP code %d, not 0: hosts discard it", p.ICMPCode))
 		accepted = false
 	}
 	if ra.Options.ZeroLength || p.ICMPChecksumBad {
 		accepted = false // Already a finding from the decoder.
 	}
 	if p.Fragmented {
-		add("R8", SeverityError, "RFC 6980 §5", "frag", "RA is fragmented: hosts MUST drop fragmented ND (F13)")
+		raFinding(r, p, "R8", SeverityError, "RFC 6980 §5", "frag", "RA is fragmented: hosts MUST drop fragmented ND (F13)")
 		accepted = false
 	}
+	return accepted
+}
+
+// checkRASize checks the RA against the link MTU (R8) and its reserved
+// preference (R1).
+func checkRASize(r *router, p *wire.Packet) {
+	ra := p.RA
 	mtu := 1500
 	if ra.Options.HasMTU && ra.Options.MTU >= 1280 {
 		mtu = int(ra.Options.MTU)
 	}
 	if p.IPLength > mtu {
-		add("R8", SeverityError, "RFC 4861 §6.2.3", "size", fmt.Sprintf("RA of %d bytes exceeds the link MTU %d: it must be fragmented or split (F13, F6)", p.IPLength, mtu))
+		raFinding(r, p, "R8", SeverityError, "RFC 4861 §6.2.3", "size", fmt.Sprintf("RA of %d bytes exceeds the link MTU %d: it must be fragmented or split (F13, F6)", p.IPLength, mtu))
 	}
 	if ra.Preference == 2 {
-		add("R1", SeverityInfo, "RFC 4191 §2.2", "prf", "RA default router preference is the reserved value 10; hosts treat it as medium")
+		raFinding(r, p, "R1", SeverityInfo, "RFC 4191 §2.2", "prf", "RA default router preference is the reserved value 10; hosts treat it as medium")
 	}
-	lt := ra.RouterLifetime
+}
+
+// checkRALifetime checks the router lifetime (R4, F8).
+func checkRALifetime(r *router, p *wire.Packet) {
+	lt := p.RA.RouterLifetime
 	switch {
 	case lt == 0:
 	case lt < 4:
-		add("R4", SeverityError, "RFC 4861 §6.2.1", "lt-min", fmt.Sprintf("router lifetime %d s is below the smallest MaxRtrAdvInterval (4 s)", lt))
+		raFinding(r, p, "R4", SeverityError, "RFC 4861 §6.2.1", "lt-min", fmt.Sprintf("router lifetime %d s is below the smallest MaxRtrAdvInterval (4 s)", lt))
 	case lt < 180:
-		add("F8", SeverityWarning, "RFC 4861 §6.2.1", "lt-180", fmt.Sprintf("router lifetime %d s is under 180 s: Android 14+ ignores the default route (F8)", lt))
+		raFinding(r, p, "F8", SeverityWarning, "RFC 4861 §6.2.1", "lt-180", fmt.Sprintf("router lifetime %d s is under 180 s: Android 14+ ignores the default route (F8)", lt))
 	case lt > 9000:
-		add("R4", SeverityInfo, "RFC 8319 §4", "lt-9000", fmt.Sprintf("router lifetime %d s exceeds RFC 4861's 9000 s (RFC 8319 allows up to 65535 s; older hosts may not)", lt))
+		raFinding(r, p, "R4", SeverityInfo, "RFC 8319 §4", "lt-9000", fmt.Sprintf("router lifetime %d s exceeds RFC 4861's 9000 s (RFC 8319 allows up to 65535 s; older hosts may not)", lt))
 	}
+}
+
+// checkRARDNSS checks the RDNSS options (R5, F7) and notes the router's
+// shortest RDNSS lifetime.
+func checkRARDNSS(r *router, p *wire.Packet) {
+	lt := p.RA.RouterLifetime
 	servers := 0
-	for _, o := range ra.Options.RDNSS {
+	for _, o := range p.RA.Options.RDNSS {
 		servers += len(o.Servers)
 		if lt == 0 && o.Lifetime != 0 {
-			add("F7", SeverityWarning, "RFC 8106 §5.1", "lt0", "RA with router lifetime 0 carries RDNSS: Apple ignores the whole RA and Android never provisions (F7)")
+			raFinding(r, p, "F7", SeverityWarning, "RFC 8106 §5.1", "lt0", "RA with router lifetime 0 carries RDNSS: Apple ignores the whole RA and Android never provisions (F7)")
 		}
 		if o.Lifetime != 0 && o.Lifetime < 120 {
-			add("R5", SeverityWarning, "RFC 8106 §5.1", "lt120", fmt.Sprintf("RDNSS lifetime %d s: Android ignores non-zero lifetimes under 120 s (F5)", o.Lifetime))
+			raFinding(r, p, "R5", SeverityWarning, "RFC 8106 §5.1", "lt120", fmt.Sprintf("RDNSS lifetime %d s: Android ignores non-zero lifetimes under 120 s (F5)", o.Lifetime))
 		}
 		for _, a := range o.Servers {
 			if a.IsLinkLocalUnicast() {
-				add("R5", SeverityInfo, "RFC 8106 §5.1", "ll", "RDNSS server "+a.String()+" is link-local: older Android rejects it (F14)")
+				raFinding(r, p, "R5", SeverityInfo, "RFC 8106 §5.1", "ll", "RDNSS server "+a.String()+" is link-local: older Android rejects it (F14)")
 			}
 			if a.IsMulticast() || a.IsUnspecified() || a.IsLoopback() {
-				add("R5", SeverityError, "RFC 8106 §5.1", "bad", "RDNSS server "+a.String()+" is not a unicast address")
+				raFinding(r, p, "R5", SeverityError, "RFC 8106 §5.1", "bad", "RDNSS server "+a.String()+" is not a unicast address")
 			}
 		}
 		if o.Lifetime != 0 && o.Lifetime != infiniteLifetime && (r.minRDNSS == 0 || o.Lifetime < r.minRDNSS) {
@@ -102,17 +141,23 @@ func checkRA(r *router, p *Packet) bool {
 		}
 	}
 	if servers > 3 {
-		add("R5", SeverityInfo, "RFC 8106 §5.3.1", "n", fmt.Sprintf("RA carries %d DNS servers: glibc, rdnssd and Android use only 3 (F16)", servers))
+		raFinding(r, p, "R5", SeverityInfo, "RFC 8106 §5.3.1", "n", fmt.Sprintf("RA carries %d DNS servers: glibc, rdnssd and Android use only 3 (F16)", servers))
 	}
+}
+
+// checkRAOptions checks PREF64 (R7), the captive portal (R10) and
+// whether the RA leaves clients without DNS (R11).
+func checkRAOptions(r *router, p *wire.Packet) {
+	ra, lt := p.RA, p.RA.RouterLifetime
 	for _, o := range ra.Options.PREF64 {
 		if o.Lifetime != 0 && lt != 0 && o.Lifetime < uint32(lt) {
-			add("R7", SeverityWarning, "RFC 8781 §4", "lt", fmt.Sprintf("PREF64 %s lifetime %d s is shorter than the router lifetime %d s (F17)", o.Prefix, o.Lifetime, lt))
+			raFinding(r, p, "R7", SeverityWarning, "RFC 8781 §4", "lt", fmt.Sprintf("PREF64 %s lifetime %d s is shorter than the router lifetime %d s (F17)", o.Prefix, o.Lifetime, lt))
 		}
 	}
 	if ra.Options.HasCaptivePortal {
 		u := ra.Options.CaptivePortal
 		if u != "urn:ietf:params:capport:unrestricted" && !strings.HasPrefix(strings.ToLower(u), "https://") {
-			add("R10", SeverityWarning, "RFC 8908 §2", "https", fmt.Sprintf("captive portal API URI %q is not https (RFC 8910 §2 carries the RFC 8908 API URI)", u))
+			raFinding(r, p, "R10", SeverityWarning, "RFC 8908 §2", "https", fmt.Sprintf("captive portal API URI %q is not https (RFC 8910 §2 carries the RFC 8908 API URI)", u))
 		}
 	}
 	hasDNS := false
@@ -120,14 +165,13 @@ func checkRA(r *router, p *Packet) bool {
 		hasDNS = hasDNS || (o.Lifetime != 0 && len(o.Servers) > 0)
 	}
 	if lt != 0 && !hasDNS && !ra.Other && !ra.Managed {
-		add("R11", SeverityWarning, "RFC 8106 §1", "nodns", "RA has no RDNSS and O=0, M=0: clients get no DNS from it (F11, F12)")
+		raFinding(r, p, "R11", SeverityWarning, "RFC 8106 §1", "nodns", "RA has no RDNSS and O=0, M=0: clients get no DNS from it (F11, F12)")
 	}
-	return accepted
 }
 
 // checkMulticastGap checks spacing of multicast RAs (R2) and whether a
 // gap exceeded the RDNSS lifetime of the RA before it (N2).
-func checkMulticastGap(r *router, p *Packet) {
+func checkMulticastGap(r *router, p *wire.Packet) {
 	if len(r.initial) < maxInitialRAs {
 		r.initial = append(r.initial, ev(p, ""))
 	} else {
@@ -184,7 +228,7 @@ func millis(d time.Duration) string {
 
 // minRDNSS returns the smallest non-zero, finite RDNSS lifetime of ra, 0
 // when none.
-func minRDNSS(ra *RouterAdvertisement) uint32 {
+func minRDNSS(ra *wire.RouterAdvertisement) uint32 {
 	var m uint32
 	for _, o := range ra.Options.RDNSS {
 		if o.Lifetime != 0 && o.Lifetime != infiniteLifetime && len(o.Servers) > 0 && (m == 0 || o.Lifetime < m) {
@@ -311,7 +355,7 @@ func checkConsistency(rs []*router, set *findingSet) {
 }
 
 // rdnssSet returns the sorted non-withdrawn RDNSS servers of ra.
-func rdnssSet(ra *RouterAdvertisement) []string {
+func rdnssSet(ra *wire.RouterAdvertisement) []string {
 	var out []string
 	for _, o := range ra.Options.RDNSS {
 		if o.Lifetime == 0 {
@@ -326,7 +370,7 @@ func rdnssSet(ra *RouterAdvertisement) []string {
 }
 
 // checkRS runs C1 on a Router Solicitation.
-func checkRS(c *client, p *Packet) {
+func checkRS(c *client, p *wire.Packet) {
 	cm := c.mac.String()
 	c.find.check("C1")
 	add := func(sev, rfc, key, msg string, e ...Evidence) {
@@ -352,7 +396,7 @@ func checkRS(c *client, p *Packet) {
 }
 
 // checkDAD runs C2 on a Neighbor Solicitation from ::.
-func checkDAD(c *client, p *Packet) {
+func checkDAD(c *client, p *wire.Packet) {
 	cm := c.mac.String()
 	c.find.check("C2")
 	t := p.NS.Target.As16()
@@ -374,7 +418,7 @@ func checkDAD(c *client, p *Packet) {
 
 // checkExchangeChoice runs C3: whether the RA flags call for this DHCPv6
 // exchange, and its delay after the RA.
-func checkExchangeChoice(c *client, p *Packet, m *DHCPv6) {
+func checkExchangeChoice(c *client, p *wire.Packet, m *wire.DHCPv6) {
 	cm := c.mac.String()
 	add := func(key, rfc, msg string, e ...Evidence) {
 		c.find.add(Finding{ID: "C3", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, "C3:"+key, e...)
@@ -384,16 +428,16 @@ func checkExchangeChoice(c *client, p *Packet, m *DHCPv6) {
 	}
 	c.find.check("C3")
 	switch {
-	case m.Type == dhcp6InfoRequest && c.sawM:
+	case m.Type == wire.DHCPv6InfoRequest && c.sawM:
 		add("ir-m", "RFC 4861 §4.2", "sends Information-Request although an RA set M=1 (stateful DHCPv6 expected)", ev(p, ""))
-	case m.Type == dhcp6InfoRequest && !c.sawO:
+	case m.Type == wire.DHCPv6InfoRequest && !c.sawO:
 		add("ir-o", "RFC 4861 §4.2", "sends Information-Request although no RA it received set O=1", ev(p, ""))
-	case m.Type == dhcp6Solicit && !c.sawM:
+	case m.Type == wire.DHCPv6Solicit && !c.sawM:
 		add("sol-m", "RFC 4861 §4.2", "sends Solicit although no RA it received set M=1", ev(p, ""))
 	}
 	// RFC 8415 §18.2.6: the first Information-Request is delayed by a
 	// random amount up to INF_MAX_DELAY (1 s).
-	if m.Type == dhcp6InfoRequest && c.infoRequests == 1 && c.firstO != nil {
+	if m.Type == wire.DHCPv6InfoRequest && c.infoRequests == 1 && c.firstO != nil {
 		if d := p.Time.Sub(c.firstO.Time); d > 1100*time.Millisecond {
 			add("delay", "RFC 8415 §18.2.6", "first Information-Request "+seconds(d)+" after the first RA with O=1 (INF_MAX_DELAY is 1 s)", *c.firstO, ev(p, ""))
 		}
@@ -402,7 +446,7 @@ func checkExchangeChoice(c *client, p *Packet, m *DHCPv6) {
 
 // checkInfoRequest runs C4 (format) and the per-message part of C5
 // (retransmission) on an Information-Request.
-func checkInfoRequest(c *client, p *Packet, m *DHCPv6, tx, prev *transaction) {
+func checkInfoRequest(c *client, p *wire.Packet, m *wire.DHCPv6, tx, prev *transaction) {
 	cm := c.mac.String()
 	add := func(id, sev, rfc, key, msg string, e ...Evidence) {
 		c.find.add(Finding{ID: id, Severity: sev, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, id+":"+key, e...)
@@ -429,15 +473,15 @@ func checkInfoRequest(c *client, p *Packet, m *DHCPv6, tx, prev *transaction) {
 	switch {
 	case !m.HasORO:
 		add("C4", SeverityError, "RFC 8415 §18.2.6", "oro", "Information-Request without Option Request option (MUST): servers such as Kea then send no DNS", e)
-	case !slices.Contains(m.ORO, opt6DNS):
+	case !slices.Contains(m.ORO, wire.Opt6DNS):
 		add("C4", SeverityWarning, "RFC 3646 §5", "oro23", "Information-Request does not ask for DNS servers (option 23)", e)
 	}
 	if m.HasORO {
 		var missing []string
-		if !slices.Contains(m.ORO, opt6IRT) {
+		if !slices.Contains(m.ORO, wire.Opt6IRT) {
 			missing = append(missing, "Information Refresh Time (32)")
 		}
-		if !slices.Contains(m.ORO, opt6InfMaxRT) {
+		if !slices.Contains(m.ORO, wire.Opt6InfMaxRT) {
 			missing = append(missing, "INF_MAX_RT (83)")
 		}
 		if len(missing) > 0 {
@@ -457,7 +501,7 @@ func checkInfoRequest(c *client, p *Packet, m *DHCPv6, tx, prev *transaction) {
 	// the previous Information-Request is unanswered, sooner than the
 	// RFC 3315 cap of 120 s plus jitter, looks like a retransmission that
 	// changed it.
-	if prev != nil && prev.typ == dhcp6InfoRequest && !prev.answered && len(prev.sends) > 0 {
+	if prev != nil && prev.typ == wire.DHCPv6InfoRequest && !prev.answered && len(prev.sends) > 0 {
 		if gap := p.Time.Sub(prev.sends[len(prev.sends)-1].Time); gap < 135*time.Second {
 			add("C5", SeverityWarning, "RFC 8415 §15", "xid", fmt.Sprintf("unanswered Information-Request retransmitted with a new transaction id (%06x, was %06x)", tx.xid, prev.xid),
 				prev.sends[len(prev.sends)-1], e)
@@ -466,7 +510,7 @@ func checkInfoRequest(c *client, p *Packet, m *DHCPv6, tx, prev *transaction) {
 }
 
 // checkInfoReply runs N1 on a Reply to an Information-Request.
-func checkInfoReply(c *client, p *Packet, m *DHCPv6, tx *transaction) {
+func checkInfoReply(c *client, p *wire.Packet, m *wire.DHCPv6, tx *transaction) {
 	cm := c.mac.String()
 	add := func(sev, rfc, key, msg string) {
 		c.find.add(Finding{ID: "N1", Severity: sev, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, "N1:"+key, ev(p, ""))
@@ -478,7 +522,7 @@ func checkInfoReply(c *client, p *Packet, m *DHCPv6, tx *transaction) {
 	if tx.clientID != nil && !bytes.Equal(m.ClientID, tx.clientID) {
 		add(SeverityError, "RFC 8415 §16.10", "cid", "Reply does not echo the client's Client Identifier: clients discard it")
 	}
-	if tx.hasORO && slices.Contains(tx.oro, opt6DNS) && len(m.DNS) == 0 && !(m.HasStatus && m.StatusCode != 0) {
+	if tx.hasORO && slices.Contains(tx.oro, wire.Opt6DNS) && len(m.DNS) == 0 && !(m.HasStatus && m.StatusCode != 0) {
 		add(SeverityWarning, "RFC 3646 §3", "dns", "Reply carries no DNS servers although the Information-Request asked for option 23")
 	}
 	if m.HasIA {
@@ -493,10 +537,10 @@ func checkInfoReply(c *client, p *Packet, m *DHCPv6, tx *transaction) {
 }
 
 // checkDHCPv4Request runs C12 on a DHCPv4 client message.
-func checkDHCPv4Request(c *client, p *Packet) {
+func checkDHCPv4Request(c *client, p *wire.Packet) {
 	m := p.DHCPv4
 	o := c.v6only
-	if o == nil || !slices.Contains(c.prl, 108) || (m.MessageType != dhcp4Request && m.MessageType != dhcp4Discover) {
+	if o == nil || !slices.Contains(c.prl, 108) || (m.MessageType != wire.DHCPv4Request && m.MessageType != wire.DHCPv4Discover) {
 		return
 	}
 	c.find.check("C12")
@@ -513,7 +557,7 @@ func checkDHCPv4Request(c *client, p *Packet) {
 func finishClient(c *client, now time.Time, linkReplies int, set *findingSet) {
 	cm := c.mac.String()
 	for _, tx := range c.txs {
-		if tx.typ != dhcp6InfoRequest || len(tx.sends) == 0 {
+		if tx.typ != wire.DHCPv6InfoRequest || len(tx.sends) == 0 {
 			continue
 		}
 		last := tx.sends[len(tx.sends)-1]
@@ -580,7 +624,7 @@ func (c *client) checkExpiry(s *serverState) {
 	c.find.add(Finding{ID: "C9", Severity: SeverityWarning, Client: c.mac.String(), Time: s.expires,
 		Message: fmt.Sprintf("RDNSS %s expired at %s, %s after the last RA that carried it (%s); the client sent no RS before it ran out",
 			s.addr, stamp(s.expires), seconds(s.expires.Sub(s.last.Time)), pkt(s.last.Packet))},
-		"C9:"+s.addr.String(), s.last, Evidence{Time: s.expires, Note: "expired"})
+		"C9:"+s.addr.String(), s.last, Evidence{Time: s.expires, Note: string(lossExpired)})
 }
 
 // checkRetransmission runs C5 on the timing of one transaction: the first
@@ -615,7 +659,7 @@ func checkRetransmission(c *client, tx *transaction, set *findingSet) {
 // after ts.
 func (c *client) requestedAfter(ts time.Time) bool {
 	for _, tx := range c.txs {
-		if tx.typ == dhcp6InfoRequest && len(tx.sends) > 0 && tx.sends[len(tx.sends)-1].Time.After(ts) {
+		if tx.typ == wire.DHCPv6InfoRequest && len(tx.sends) > 0 && tx.sends[len(tx.sends)-1].Time.After(ts) {
 			return true
 		}
 	}

@@ -7,12 +7,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/ndp"
+	"github.com/ralab/ralab/conformance/internal/frametest"
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 func TestChecks(t *testing.T) {
 	rm, cm := routerMAC.String(), clientMAC.String()
-	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
-	cid := opt6(opt6ClientID, duidLL(clientMAC)...)
+	sid := opt6(wire.Opt6ServerID, duidLL(routerMAC)...)
+	cid := opt6(wire.Opt6ClientID, duidLL(clientMAC)...)
 	good := func(t *testing.T, s float64) tf {
 		return at(s, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)}))
 	}
@@ -23,7 +25,7 @@ func TestChecks(t *testing.T) {
 		copy(b[236:], []byte{99, 130, 83, 99})
 		b = append(append(b, 53, 1, typ), opts...)
 		b = append(b, 255)
-		src, dst := clientMAC, MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+		src, dst := clientMAC, wire.MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 		sp, dp := uint16(68), uint16(67)
 		if op == 2 {
 			src, dst, sp, dp = routerMAC, clientMAC, 67, 68
@@ -225,7 +227,7 @@ func TestChecks(t *testing.T) {
 			name: "C2 DAD to the wrong group",
 			ids:  []string{"C2"},
 			frames: func(t *testing.T) []tf {
-				b := ip6(clientMAC, groupMAC(allNodes), unspec, allNodes, protoICMPv6, ndpMsg(t, &ndp.NeighborSolicitation{TargetAddress: clientLL}), ip6opts{})
+				b := ip6(clientMAC, groupMAC(allNodes), unspec, allNodes, frametest.ProtoICMPv6, ndpMsg(t, &ndp.NeighborSolicitation{TargetAddress: clientLL}), ip6opts{})
 				return []tf{at(0, b)}
 			},
 			want: []string{"C2 error " + cm},
@@ -245,7 +247,7 @@ func TestChecks(t *testing.T) {
 			name: "C4 Information-Request format",
 			ids:  []string{"C4"},
 			frames: func(t *testing.T) []tf {
-				ia := opt6(opt6IANA, make([]byte, 12)...)
+				ia := opt6(wire.Opt6IANA, make([]byte, 12)...)
 				return []tf{at(0, ir(clientMAC, clientLL, 1, ia)), at(0.1, reply(clientMAC, clientLL, 1, sid))}
 			},
 			want: []string{"C4 error " + cm, "C4 error " + cm, "C4 error " + cm, "C4 warning " + cm},
@@ -266,7 +268,7 @@ func TestChecks(t *testing.T) {
 			ids:  []string{"C6"},
 			frames: func(t *testing.T) []tf {
 				return []tf{
-					at(0, ir(clientMAC, clientLL, 1)), at(0.1, reply(clientMAC, clientLL, 1, sid, cid, dns6(dnsServer), opt6(opt6IRT, 0, 0, 0x02, 0x58))),
+					at(0, ir(clientMAC, clientLL, 1)), at(0.1, reply(clientMAC, clientLL, 1, sid, cid, dns6(dnsServer), opt6(wire.Opt6IRT, 0, 0, 0x02, 0x58))),
 					at(1000, query(t, clientMAC, clientLL, dnsServer, 1)),
 				}
 			},
@@ -286,26 +288,26 @@ func TestChecks(t *testing.T) {
 		},
 		{
 			name: "C11 RFC 7050 discovery despite PREF64, fragmented NS",
-			ids:  []string{"C11", CheckDecode},
+			ids:  []string{"C11", wire.CheckDecode},
 			frames: func(t *testing.T) []tf {
 				return []tf{
 					at(0, dad(t, clientMAC, clientLL)),
 					at(1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer),
 						extra: []ndp.Option{&ndp.PREF64{Lifetime: 1800 * time.Second, Prefix: netip96}}})),
 					at(2, queryName(t, clientMAC, clientLL, dnsServer, 1, "ipv4only.arpa.")),
-					at(3, ip6(clientMAC, groupMAC(allNodes), clientLL, allNodes, protoICMPv6, ndpMsg(t, &ndp.NeighborSolicitation{TargetAddress: routerLL}), ip6opts{fragment: true})),
+					at(3, ip6(clientMAC, groupMAC(allNodes), clientLL, allNodes, frametest.ProtoICMPv6, ndpMsg(t, &ndp.NeighborSolicitation{TargetAddress: routerLL}), ip6opts{fragment: true})),
 				}
 			},
-			want: []string{"C11 info " + cm, CheckDecode + " error " + cm},
+			want: []string{"C11 info " + cm, wire.CheckDecode + " error " + cm},
 		},
 		{
 			name: "C12 DHCPv4 after option 108",
 			ids:  []string{"C12"},
 			frames: func(t *testing.T) []tf {
 				return []tf{
-					at(0, dhcp4(1, dhcp4Discover, 55, 2, 1, 108)),
-					at(0.1, dhcp4(2, dhcp4Offer, 108, 4, 0, 0, 0x07, 0x08)),
-					at(1, dhcp4(1, dhcp4Request, 55, 2, 1, 108)),
+					at(0, dhcp4(1, wire.DHCPv4Discover, 55, 2, 1, 108)),
+					at(0.1, dhcp4(2, wire.DHCPv4Offer, 108, 4, 0, 0, 0x07, 0x08)),
+					at(1, dhcp4(1, wire.DHCPv4Request, 55, 2, 1, 108)),
 				}
 			},
 			want: []string{"C12 warning " + cm},
@@ -328,7 +330,7 @@ func TestChecks(t *testing.T) {
 		},
 		{
 			name: "clean exchange has no findings",
-			ids:  []string{"R1", "R2", "R3", "R4", "R5", "R8", "R11", "C1", "C2", "C3", "C4", "C5", "C8", "C9", "N1", "N2", "N3", CheckDecode},
+			ids:  []string{"R1", "R2", "R3", "R4", "R5", "R8", "R11", "C1", "C2", "C3", "C4", "C5", "C8", "C9", "N1", "N2", "N3", wire.CheckDecode},
 			frames: func(t *testing.T) []tf {
 				return []tf{
 					at(0, dad(t, clientMAC, clientLL)), at(0.5, rs(t, clientMAC, clientLL)), good(t, 0.7),
@@ -383,8 +385,8 @@ func allMessages(r *Report) []string {
 }
 
 func TestChecked(t *testing.T) {
-	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
-	cid := opt6(opt6ClientID, duidLL(clientMAC)...)
+	sid := opt6(wire.Opt6ServerID, duidLL(routerMAC)...)
+	cid := opt6(wire.Opt6ClientID, duidLL(clientMAC)...)
 	tests := []struct {
 		name        string
 		frames      func(t *testing.T) []tf

@@ -8,11 +8,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // client is the tracker's model of one client.
 type client struct {
-	mac         MAC
+	mac         wire.MAC
 	elem        *list.Element
 	first, last time.Time
 	opts        Options
@@ -49,7 +51,7 @@ type client struct {
 	intervals capped[Interval]
 	// lastRA is the last RA that reached the client (non-assumed).
 	lastRA     Evidence
-	lastRAFrom MAC
+	lastRAFrom wire.MAC
 	sawO, sawM bool
 	firstO     *Evidence
 	// pref64Until is when the last PREF64 that reached the client ends.
@@ -122,7 +124,7 @@ type v6onlyOffer struct {
 // rules and under the variants client knowledge may select.
 type serverState struct {
 	addr         netip.Addr
-	router       MAC
+	router       wire.MAC
 	valid        bool
 	from         time.Time
 	expires      time.Time // zero: infinite
@@ -133,7 +135,7 @@ type serverState struct {
 
 	ended     time.Time
 	endedEv   Evidence
-	endReason string // "expired" or "withdrawn"
+	endReason lossCause // lossExpired or lossWithdrawn
 	// fragOffer is the last fragmented RA that offered the server with a
 	// non-zero lifetime: hosts must drop it (RFC 6980 §5), so a client
 	// that keeps using the server after it ran out evidently did not.
@@ -146,7 +148,7 @@ type serverState struct {
 	lastStale    time.Time
 	// withdrawnFrom is the router that had offered the server when
 	// another one withdrew it (F15); zero otherwise.
-	withdrawnFrom MAC
+	withdrawnFrom wire.MAC
 
 	// queries are the spacings of the client's lookups of the server
 	// while no RA omitted it, and omissionEnded when a window after an
@@ -157,7 +159,7 @@ type serverState struct {
 	// store the whole last RA per router (dhcpcd): for them a lifetime 0
 	// or an omission from one router leaves another router's offer
 	// standing (field guide §2: F6, F15).
-	byRouter map[MAC]*routerOffer
+	byRouter map[wire.MAC]*routerOffer
 
 	// Android ignores non-zero lifetimes below 120 s (field guide §1).
 	androidValid   bool
@@ -203,7 +205,7 @@ func (o *routerOffer) runningAt(t time.Time) bool {
 
 // offer applies one RDNSS lifetime lt for the server from this router's
 // RA p.
-func (o *routerOffer) offer(p *Packet, lt uint32) {
+func (o *routerOffer) offer(p *wire.Packet, lt uint32) {
 	o.omitted, o.last = time.Time{}, ev(p, "")
 	if lt == 0 {
 		if o.valid {
@@ -216,6 +218,20 @@ func (o *routerOffer) offer(p *Packet, lt uint32) {
 		o.expires = p.Time.Add(time.Duration(lt) * time.Second)
 	}
 }
+
+// lossCause is how an RA-learned DNS server stopped being valid.
+type lossCause string
+
+// Loss causes.
+const (
+	// lossExpired: its RDNSS lifetime ran out with no RA refreshing it.
+	lossExpired lossCause = "expired"
+	// lossWithdrawn: an RA gave it lifetime 0.
+	lossWithdrawn lossCause = "withdrawn"
+	// lossOmitted: an RA from the same router came without it, on a
+	// client that drops DNS at once (F6).
+	lossOmitted lossCause = "omitted"
+)
 
 // transaction is one DHCPv6 client transaction (same xid and type).
 type transaction struct {
@@ -233,7 +249,7 @@ type transaction struct {
 	clientID  []byte
 }
 
-func newClient(m MAC, ts time.Time, o Options) *client {
+func newClient(m wire.MAC, ts time.Time, o Options) *client {
 	return &client{
 		mac: m, first: ts, last: ts, opts: o,
 		addrs:     make(map[netip.Addr]*Address),
@@ -245,7 +261,7 @@ func newClient(m MAC, ts time.Time, o Options) *client {
 }
 
 // event appends a timeline event (capped).
-func (c *client) event(kind string, p *Packet, detail string) {
+func (c *client) event(kind string, p *wire.Packet, detail string) {
 	c.eventAt(kind, p.Time, p.N, detail)
 }
 
@@ -254,7 +270,7 @@ func (c *client) eventAt(kind string, ts time.Time, n int, detail string) {
 }
 
 // problems turns p's malformed pieces into client findings.
-func (c *client) problems(p *Packet) {
+func (c *client) problems(p *wire.Packet) {
 	for _, pr := range p.Problems {
 		c.find.add(Finding{ID: pr.ID, Severity: problemSeverity(pr), Client: c.mac.String(), Time: p.Time,
 			RFC: pr.RFC, Message: pr.Message}, "problem:"+pr.ID+":"+pr.Message, ev(p, ""))
@@ -263,12 +279,12 @@ func (c *client) problems(p *Packet) {
 
 // eui64 returns the modified EUI-64 interface identifier of m (RFC 4291
 // appendix A).
-func eui64(m MAC) [8]byte {
+func eui64(m wire.MAC) [8]byte {
 	return [8]byte{m[0] ^ 0x02, m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]}
 }
 
 // classify returns the Address kind of a for a client with MAC m.
-func classify(a netip.Addr, m MAC) string {
+func classify(a netip.Addr, m wire.MAC) string {
 	if a.IsLinkLocalUnicast() {
 		return AddrLinkLocal
 	}
@@ -288,7 +304,7 @@ func (c *client) addAddress(a netip.Addr, source string, ts time.Time) {
 		if ts.After(e.LastSeen) {
 			e.LastSeen = ts
 		}
-		if source == "dhcpv6-ia" {
+		if source == LearnedDHCPv6IA {
 			e.Kind, e.Source = AddrDHCPv6, source
 		}
 		return
@@ -298,7 +314,7 @@ func (c *client) addAddress(a netip.Addr, source string, ts time.Time) {
 		return
 	}
 	kind := classify(a, c.mac)
-	if source == "dhcpv6-ia" {
+	if source == LearnedDHCPv6IA {
 		kind = AddrDHCPv6
 	}
 	c.addrs[a] = &Address{Address: a.String(), Kind: kind, Source: source, FirstSeen: ts, LastSeen: ts}
@@ -311,18 +327,19 @@ func (c *client) expire(now time.Time) {
 	for _, s := range c.servers {
 		if s.valid && !s.expires.IsZero() && !s.expires.After(now) {
 			c.checkExpiry(s)
-			c.endServer(s, s.expires, "expired", Evidence{Time: s.expires, Note: "lifetime from packet " + strconv.Itoa(s.last.Packet) + " ended"})
+			c.endServer(s, s.expires, lossExpired, Evidence{Time: s.expires, Note: "lifetime from packet " + strconv.Itoa(s.last.Packet) + " ended"})
 		}
 	}
 }
 
-func (c *client) endServer(s *serverState, at time.Time, reason string, e Evidence) {
+// endServer ends s at at: its RDNSS ran out or was withdrawn.
+func (c *client) endServer(s *serverState, at time.Time, reason lossCause, e Evidence) {
 	s.valid = false
 	s.ended, s.endedEv, s.endReason = at, e, reason
 	to := at
 	c.intervals.addStamped(Interval{Server: s.addr.String(), Via: ViaRA, From: s.from, To: &to}, c.opts.MaxOffers, intervalStamp)
 	kind := EventRDNSSExpired
-	if reason == "withdrawn" {
+	if reason == lossWithdrawn {
 		kind = EventRDNSSWithdrawn
 	}
 	c.eventAt(kind, at, e.Packet, s.addr.String())
@@ -331,16 +348,16 @@ func (c *client) endServer(s *serverState, at time.Time, reason string, e Eviden
 // raTemplate is what one RA offers, computed once and applied to every
 // client it reaches.
 type raTemplate struct {
-	p      *Packet
-	ra     *RouterAdvertisement
-	from   MAC
+	p      *wire.Packet
+	ra     *wire.RouterAdvertisement
+	from   wire.MAC
 	detail map[string]string // by reached
 	offers []RAOffer
 	in     map[netip.Addr]bool
 }
 
 // newRATemplate prepares RA p from router from.
-func newRATemplate(p *Packet, from MAC) *raTemplate {
+func newRATemplate(p *wire.Packet, from wire.MAC) *raTemplate {
 	cp := *p // Kept past this packet (the router's last multicast RA).
 	t := &raTemplate{p: &cp, ra: p.RA, from: from, in: make(map[netip.Addr]bool),
 		detail: map[string]string{
@@ -410,7 +427,7 @@ func (c *client) applyRA(t *raTemplate, reached string, assumed bool) {
 	}
 }
 
-func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached string, assumed bool) {
+func (c *client) offerRA(p *wire.Packet, lt uint32, a netip.Addr, from wire.MAC, reached string, assumed bool) {
 	s, ok := c.servers[a]
 	if !ok {
 		if len(c.servers) >= maxServers {
@@ -427,7 +444,7 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 	o := s.byRouter[from]
 	if o == nil && len(s.byRouter) < maxRoutersPerServer {
 		if s.byRouter == nil {
-			s.byRouter = make(map[MAC]*routerOffer)
+			s.byRouter = make(map[wire.MAC]*routerOffer)
 		}
 		o = &routerOffer{}
 		s.byRouter[from] = o
@@ -438,11 +455,11 @@ func (c *client) offerRA(p *Packet, lt uint32, a netip.Addr, from MAC, reached s
 	}
 	if lt == 0 {
 		if s.valid {
-			s.withdrawnFrom = MAC{}
-			if prev != from && prev != (MAC{}) {
+			s.withdrawnFrom = wire.MAC{}
+			if prev != from && prev != (wire.MAC{}) {
 				s.withdrawnFrom = prev
 			}
-			c.endServer(s, p.Time, "withdrawn", ev(p, "RDNSS lifetime 0"))
+			c.endServer(s, p.Time, lossWithdrawn, ev(p, "RDNSS lifetime 0"))
 		}
 		s.androidValid = false
 		return
@@ -501,7 +518,7 @@ const staleGrace = 2 * time.Second
 // client must drop it (RFC 6980 §5), so it changes nothing, but a client
 // that keeps using a server these alone kept offering evidently accepted
 // it (F13).
-func (c *client) noteFragmentedRA(p *Packet) {
+func (c *client) noteFragmentedRA(p *wire.Packet) {
 	for _, o := range p.RA.Options.RDNSS {
 		if o.Lifetime == 0 {
 			continue
@@ -535,7 +552,7 @@ const (
 
 // noteRS records whether the RS p re-solicits before the client's
 // RA-learned lifetimes run out.
-func (c *client) noteRS(p *Packet) {
+func (c *client) noteRS(p *wire.Packet) {
 	if c.earlyRS != nil || p.Time.Sub(c.first) < earlyRSAfterJoin || c.counts.RAsReceived == 0 ||
 		p.Time.Sub(c.lastRA.Time) < earlyRSQuiet || (!c.lastDAD.IsZero() && p.Time.Sub(c.lastDAD) < earlyRSQuiet) {
 		return
@@ -554,7 +571,7 @@ func (c *client) noteRS(p *Packet) {
 
 // offerRANonZero updates the view of server a that ignores RAs with
 // router lifetime 0 (rl), as Apple clients do (field guide §1).
-func (c *client) offerRANonZero(p *Packet, lt uint32, a netip.Addr, rl uint16) {
+func (c *client) offerRANonZero(p *wire.Packet, lt uint32, a netip.Addr, rl uint16) {
 	s, ok := c.servers[a]
 	if !ok || rl == 0 {
 		return
@@ -597,7 +614,7 @@ func (c *client) offered(a netip.Addr) bool {
 }
 
 // query records a DNS query from the client (checks C7, C8).
-func (c *client) query(p *Packet) {
+func (c *client) query(p *wire.Packet) {
 	srv := p.Dst
 	u, ok := c.dns[srv]
 	if !ok {
@@ -636,18 +653,18 @@ func (c *client) query(p *Packet) {
 	u.Stale++
 	if s, ok := c.servers[srv]; ok && !s.ended.IsZero() && !s.valid {
 		s.noteStale(p.Time)
-		if c.perRouter == nil && s.keptAt(p.Time) && s.endReason == "withdrawn" && s.withdrawnFrom != (MAC{}) && perRouterView(s, p.Time, false).valid {
+		if c.perRouter == nil && s.keptAt(p.Time) && s.endReason == lossWithdrawn && s.withdrawnFrom != (wire.MAC{}) && perRouterView(s, p.Time, false).valid {
 			e := ev(p, "query to "+srv.String()+" after another router withdrew it")
 			c.perRouter = &e
 		}
-		if fe, ok := s.fragmentedOnly(); ok && s.endReason == "expired" {
+		if fe, ok := s.fragmentedOnly(); ok && s.endReason == lossExpired {
 			c.find.add(Finding{ID: "C8", Severity: SeverityError, Client: c.mac.String(), Time: p.Time, RFC: "RFC 6980 §5",
 				Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime expired at " + stamp(s.ended) + ", when only fragmented RAs had offered it since (last " + pkt(fe.Packet) + "): it evidently accepts fragmented Neighbor Discovery, which hosts must drop (F13)"},
 				"C8frag:"+srv.String(), fe, ev(p, "query after only fragmented offers"))
 			return
 		}
 		c.find.add(Finding{ID: "C8", Severity: SeverityWarning, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8106 §5.3.1",
-			Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime " + s.endReason + " at " + stamp(s.ended)},
+			Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime " + string(s.endReason) + " at " + stamp(s.ended)},
 			"C8:"+srv.String(), ev(p, "stale query"))
 		return
 	}
@@ -666,7 +683,7 @@ func (c *client) query(p *Packet) {
 // the client holds DHCPv6-learned ones (no query to those within the
 // resolver timeout before) shows RA first; a query to the fourth or a
 // later server offered shows it keeps more than three (F16).
-func (c *client) checkPrecedence(p *Packet, srv netip.Addr) {
+func (c *client) checkPrecedence(p *wire.Packet, srv netip.Addr) {
 	raOnly := func(s *serverState) bool {
 		return s.rfcValidAt(p.Time) && !s.assumed && !slices.Contains(c.dhcpDNS, s.addr)
 	}
@@ -749,7 +766,7 @@ func (c *client) queriedWithin(servers []netip.Addr, from, to time.Time) bool {
 }
 
 // setDHCPDNS replaces the DHCPv6-learned servers (RFC 8415 §18.2.10.1).
-func (c *client) setDHCPDNS(servers []netip.Addr, p *Packet) {
+func (c *client) setDHCPDNS(servers []netip.Addr, p *wire.Packet) {
 	now := p.Time
 	for _, old := range c.dhcpDNS {
 		if !slices.Contains(servers, old) {
@@ -769,7 +786,7 @@ func (c *client) setDHCPDNS(servers []netip.Addr, p *Packet) {
 	}
 	if len(c.dhcpDNS) > 0 && len(servers) == 0 {
 		how := "DHCPv6 Reply " + pkt(p.N) + " replaced the DNS servers of Reply " + pkt(c.dhcpEv.Packet) + " with none"
-		if p.DHCPv6 == nil || p.DHCPv6.Type != dhcp6Reply {
+		if p.DHCPv6 == nil || p.DHCPv6.Type != wire.DHCPv6Reply {
 			how = "the client discarded Reply " + pkt(c.dhcpEv.Packet) + " and asked again (packet " + pkt(p.N) + ")"
 		}
 		l := ev(p, how)

@@ -5,19 +5,21 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // isClientMessage reports DHCPv6 message types clients send (RFC 8415
 // §7.3).
 func isClientMessage(t uint8) bool {
 	switch t {
-	case 1, 3, 4, 5, 6, 8, 9, dhcp6InfoRequest:
+	case 1, 3, 4, 5, 6, 8, 9, wire.DHCPv6InfoRequest:
 		return true
 	}
 	return false
 }
 
-func (t *Tracker) observeDHCPv6(p *Packet) {
+func (t *Tracker) observeDHCPv6(p *wire.Packet) {
 	m := p.DHCPv6
 	switch {
 	case isClientMessage(m.Type) && p.DstPort == 547:
@@ -32,7 +34,7 @@ func (t *Tracker) observeDHCPv6(p *Packet) {
 		}
 		c.clientMessage(p, m)
 		t.follow(c, p.Time, p)
-	case m.Type == dhcp6RelayForw:
+	case m.Type == wire.DHCPv6RelayForw:
 		// Relayed client traffic is seen only on the server's link; the
 		// client's own message, if on this link, was observed directly.
 		if c, ok := t.clients[p.SrcMAC]; ok {
@@ -40,14 +42,14 @@ func (t *Tracker) observeDHCPv6(p *Packet) {
 		}
 	default:
 		in := m.Inner()
-		if in == nil || (in.Type != dhcp6Reply && in.Type != dhcp6Advertise && in.Type != 10) {
+		if in == nil || (in.Type != wire.DHCPv6Reply && in.Type != wire.DHCPv6Advertise && in.Type != 10) {
 			return
 		}
 		if s, ok := t.clients[p.SrcMAC]; ok {
 			s.serverRole = true
 		}
 		var c *client
-		if m.Type != dhcp6RelayRepl && !p.DstMAC.Multicast() {
+		if m.Type != wire.DHCPv6RelayRepl && !p.DstMAC.Multicast() {
 			c = t.clients[p.DstMAC]
 		}
 		if c == nil && in.ClientID != nil {
@@ -55,7 +57,7 @@ func (t *Tracker) observeDHCPv6(p *Packet) {
 				c = t.clients[mac]
 			}
 		}
-		if in.Type == dhcp6Reply {
+		if in.Type == wire.DHCPv6Reply {
 			t.replies++
 			t.matchSent(p, SentDHCPv6Reply)
 		}
@@ -71,7 +73,7 @@ func (t *Tracker) observeDHCPv6(p *Packet) {
 }
 
 // clientMessage records a DHCPv6 message the client sent.
-func (c *client) clientMessage(p *Packet, m *DHCPv6) {
+func (c *client) clientMessage(p *wire.Packet, m *wire.DHCPv6) {
 	c.clientRole = true
 	c.sentDHCPv6Client = true
 	c.hasORO, c.oro = m.HasORO, m.ORO
@@ -89,11 +91,11 @@ func (c *client) clientMessage(p *Packet, m *DHCPv6) {
 	}
 	kind := EventDHCPv6Client
 	switch m.Type {
-	case dhcp6InfoRequest:
+	case wire.DHCPv6InfoRequest:
 		c.counts.InformationRequests++
 		c.infoRequests++
 		kind = EventInfoRequest
-	case dhcp6Solicit:
+	case wire.DHCPv6Solicit:
 		c.counts.Solicits++
 		kind = EventSolicit
 	default:
@@ -101,7 +103,7 @@ func (c *client) clientMessage(p *Packet, m *DHCPv6) {
 	}
 	detail := fmt.Sprintf("xid %06x", m.TransactionID)
 	if kind == EventDHCPv6Client {
-		detail = dhcp6TypeName(m.Type) + " " + detail
+		detail = wire.DHCPv6TypeName(m.Type) + " " + detail
 	}
 	c.event(kind, p, detail)
 
@@ -126,7 +128,7 @@ func (c *client) clientMessage(p *Packet, m *DHCPv6) {
 	if tx.answered && p.Time.After(tx.reply.Time) {
 		// Retransmitted after the Reply: the client discarded it.
 		c.find.add(Finding{ID: "N1", Severity: SeverityError, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8415 §16.10",
-			Message: fmt.Sprintf("client retransmitted %s %06x after the Reply %s: it discarded that Reply", dhcp6TypeName(m.Type), m.TransactionID, pkt(tx.reply.Packet))},
+			Message: fmt.Sprintf("client retransmitted %s %06x after the Reply %s: it discarded that Reply", wire.DHCPv6TypeName(m.Type), m.TransactionID, pkt(tx.reply.Packet))},
 			fmt.Sprintf("N1:discarded:%06x", tx.xid), tx.reply, ev(p, ""))
 		tx.answered, tx.discarded = false, true
 		if c.dhcpTx == tx {
@@ -139,19 +141,19 @@ func (c *client) clientMessage(p *Packet, m *DHCPv6) {
 		tx.sends = append(tx.sends, ev(p, ""))
 		tx.elapsed = append(tx.elapsed, m.ElapsedTime)
 	}
-	if m.Type == dhcp6InfoRequest {
+	if m.Type == wire.DHCPv6InfoRequest {
 		checkInfoRequest(c, p, m, tx, prev)
 	}
-	if m.Type == dhcp6Solicit || m.Type == dhcp6InfoRequest {
+	if m.Type == wire.DHCPv6Solicit || m.Type == wire.DHCPv6InfoRequest {
 		checkExchangeChoice(c, p, m)
 	}
 }
 
 // serverMessage records a DHCPv6 Reply or Advertise addressed to the
 // client.
-func (c *client) serverMessage(p *Packet, m *DHCPv6) {
-	if m.Type != dhcp6Reply {
-		c.event(EventDHCPv6Server, p, dhcp6TypeName(m.Type))
+func (c *client) serverMessage(p *wire.Packet, m *wire.DHCPv6) {
+	if m.Type != wire.DHCPv6Reply {
+		c.event(EventDHCPv6Server, p, wire.DHCPv6TypeName(m.Type))
 		return
 	}
 	c.counts.Replies++
@@ -173,9 +175,9 @@ func (c *client) serverMessage(p *Packet, m *DHCPv6) {
 	}
 	c.event(EventReply, p, fmt.Sprintf("xid %06x DNS [%s]", m.TransactionID, strings.Join(dns, " ")))
 	for _, a := range m.IAAddresses {
-		c.addAddress(a, "dhcpv6-ia", p.Time)
+		c.addAddress(a, LearnedDHCPv6IA, p.Time)
 	}
-	if tx != nil && tx.typ == dhcp6InfoRequest {
+	if tx != nil && tx.typ == wire.DHCPv6InfoRequest {
 		checkInfoReply(c, p, m, tx)
 	}
 	if m.HasStatus && m.StatusCode != 0 {

@@ -1,9 +1,11 @@
 package conformance
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -38,7 +40,7 @@ func (s *findingSet) checkedIDs() []string {
 	for id := range s.checked {
 		out = append(out, id)
 	}
-	slices.SortFunc(out, compareIDs)
+	slices.SortFunc(out, CompareIDs)
 	return out
 }
 
@@ -112,3 +114,29 @@ func stamp(t time.Time) string { return t.UTC().Format("15:04:05.000") }
 
 // pkt formats a packet reference for messages.
 func pkt(n int) string { return "#" + strconv.Itoa(n) }
+
+// CompareIDs orders check ids like "C2" < "C10" < "F1".
+func CompareIDs(a, b string) int {
+	pa, na := splitID(a)
+	pb, nb := splitID(b)
+	if c := cmp.Compare(pa, pb); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(na, nb); c != 0 {
+		return c
+	}
+	return cmp.Compare(a, b)
+}
+
+// splitID splits "C10" into "C" and 10.
+func splitID(id string) (string, int) {
+	i := strings.IndexFunc(id, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i < 0 {
+		return id, 0
+	}
+	n, err := strconv.Atoi(id[i:])
+	if err != nil {
+		return id, 0
+	}
+	return id[:i], n
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // gapCause explains, from what router r sent, why no RA refreshed an
@@ -16,7 +18,7 @@ import (
 // other hosts' Router Solicitations (F4), or no RA at all: a lifetime
 // under 3 × the router's RA interval (F5) or RAs throttled on the path
 // (F1). It returns "" when nothing is known of r.
-func gapCause(r *router, cm MAC, from, to time.Time, lifetimeSec uint32) string {
+func gapCause(r *router, cm wire.MAC, from, to time.Time, lifetimeSec uint32) string {
 	if r == nil {
 		return ""
 	}
@@ -34,17 +36,17 @@ func gapCause(r *router, cm MAC, from, to time.Time, lifetimeSec uint32) string 
 			continue
 		}
 		if e.at.After(to) {
-			if next == nil && e.accepted && (e.dst == MAC{} || e.dst == cm) {
+			if next == nil && e.accepted && (e.dst == wire.MAC{} || e.dst == cm) {
 				next = e
 			}
 			continue
 		}
 		switch {
-		case e.fragmented && (e.dst == MAC{} || e.dst == cm):
+		case e.fragmented && (e.dst == wire.MAC{} || e.dst == cm):
 			frag++
 			first(&fragEv, e.packet)
 		case !e.accepted:
-		case e.dst == MAC{} || e.dst == cm:
+		case e.dst == wire.MAC{} || e.dst == cm:
 			reached++
 			first(&reachedEv, e.packet)
 		case e.solicited:

@@ -1,68 +1,65 @@
 package conformance
 
 import (
-	"encoding/binary"
 	"net"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/mdlayher/ndp"
-	"github.com/miekg/dns"
+	"github.com/ralab/ralab/conformance/internal/frametest"
+	"github.com/ralab/ralab/conformance/wire"
 )
 
-// Test fixtures: one router, a few clients, fixed addresses.
+// Test fixtures: one router, a few clients, fixed addresses
+// (frametest's).
 var (
-	t0         = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	routerMAC  = MAC{0x02, 0, 0, 0, 0x01, 0x01}
-	router2MAC = MAC{0x02, 0, 0, 0, 0x01, 0x02}
-	clientMAC  = MAC{0x02, 0, 0, 0, 0x02, 0x01}
-	client2MAC = MAC{0x02, 0, 0, 0, 0x02, 0x02}
-	routerLL   = netip.MustParseAddr("fe80::ff:fe00:101")
-	router2LL  = netip.MustParseAddr("fe80::ff:fe00:102")
-	clientLL   = netip.MustParseAddr("fe80::ff:fe00:201")
-	client2LL  = netip.MustParseAddr("fe80::ff:fe00:202")
-	allNodes   = netip.MustParseAddr("ff02::1")
-	allRouters = netip.MustParseAddr("ff02::2")
-	dnsServer  = netip.MustParseAddr("2001:db8::53")
-	dnsServer2 = netip.MustParseAddr("2001:db8::54")
-	unspec     = netip.IPv6Unspecified()
+	t0         = frametest.T0
+	routerMAC  = wire.MAC(frametest.RouterMAC)
+	router2MAC = wire.MAC(frametest.Router2MAC)
+	clientMAC  = wire.MAC(frametest.ClientMAC)
+	client2MAC = wire.MAC(frametest.Client2MAC)
+	routerLL   = frametest.RouterLL
+	router2LL  = frametest.Router2LL
+	clientLL   = frametest.ClientLL
+	client2LL  = frametest.Client2LL
+	allNodes   = frametest.AllNodes
+	dnsServer  = frametest.DNSServer
+	dnsServer2 = frametest.DNSServer2
+	unspec     = frametest.Unspec
 )
 
-// groupMAC is the Ethernet group address of IPv6 multicast a (RFC 2464 §7).
-func groupMAC(a netip.Addr) MAC {
-	b := a.As16()
-	return MAC{0x33, 0x33, b[12], b[13], b[14], b[15]}
-}
+// The frame builders of frametest, under the names the tests use.
+var (
+	groupMAC      = func(a netip.Addr) wire.MAC { return frametest.GroupMAC(a) }
+	ndpMsg        = frametest.NDPMsg
+	rdnss         = frametest.RDNSS
+	solicitedNode = frametest.SolicitedNode
+	opt6          = frametest.Opt6
+	oro6          = frametest.ORO6
+	elapsed6      = frametest.Elapsed6
+	dns6          = frametest.DNS6
+)
 
-// macOf returns the destination MAC for a: the group MAC for multicast.
-func macOf(a netip.Addr, unicast MAC) MAC {
-	if a.IsMulticast() {
-		return groupMAC(a)
-	}
-	return unicast
+func rs(t testing.TB, mac wire.MAC, src netip.Addr, opts ...ndp.Option) []byte {
+	return frametest.RS(t, mac, src, opts...)
 }
-
-// cksum computes the IPv6 upper-layer checksum (RFC 8200 §8.1).
-func cksum(src, dst netip.Addr, proto uint8, b []byte) uint16 {
-	var sum uint32
-	add := func(buf []byte) {
-		for i := 0; i+1 < len(buf); i += 2 {
-			sum += uint32(buf[i])<<8 | uint32(buf[i+1])
-		}
-		if len(buf)%2 == 1 {
-			sum += uint32(buf[len(buf)-1]) << 8
-		}
-	}
-	s, d := src.As16(), dst.As16()
-	add(s[:])
-	add(d[:])
-	sum += uint32(len(b)) + uint32(proto)
-	add(b)
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return ^uint16(sum)
+func dad(t testing.TB, mac wire.MAC, target netip.Addr) []byte { return frametest.DAD(t, mac, target) }
+func duidLL(mac wire.MAC) []byte                               { return frametest.DUIDLL(mac) }
+func ir(mac wire.MAC, src netip.Addr, xid uint32, opts ...[]byte) []byte {
+	return frametest.IR(mac, src, xid, opts...)
+}
+func reply(mac wire.MAC, dst netip.Addr, xid uint32, opts ...[]byte) []byte {
+	return frametest.Reply(mac, dst, xid, opts...)
+}
+func query(t testing.TB, mac wire.MAC, src, server netip.Addr, id uint16) []byte {
+	return frametest.Query(t, mac, src, server, id)
+}
+func queryName(t testing.TB, mac wire.MAC, src, server netip.Addr, id uint16, name string) []byte {
+	return frametest.QueryName(t, mac, src, server, id, name)
+}
+func answer(t testing.TB, mac wire.MAC, dst, server netip.Addr, id uint16) []byte {
+	return frametest.Answer(t, mac, dst, server, id)
 }
 
 // ip6opts tweak a built frame.
@@ -73,63 +70,21 @@ type ip6opts struct {
 	vlan     uint16
 }
 
-// ip6 builds an Ethernet frame with an IPv6 packet carrying l4, filling
-// in the ICMPv6 or UDP checksum.
-func ip6(src, dst MAC, sip, dip netip.Addr, next uint8, l4 []byte, o ip6opts) []byte {
-	if o.hop == 0 {
-		o.hop = 255
-	}
-	l4 = append([]byte{}, l4...)
-	switch next {
-	case protoICMPv6:
-		binary.BigEndian.PutUint16(l4[2:4], 0)
-		binary.BigEndian.PutUint16(l4[2:4], cksum(sip, dip, next, l4))
-		if o.badSum {
-			l4[2] ^= 0xff
-		}
-	case protoUDP:
-		binary.BigEndian.PutUint16(l4[6:8], 0)
-		binary.BigEndian.PutUint16(l4[6:8], cksum(sip, dip, next, l4))
-	}
-	payload := l4
-	nh := next
-	if o.fragment {
-		payload = append([]byte{next, 0, 0, 1, 0, 0, 0, 42}, l4...) // offset 0, M=1
-		nh = protoFragment
-	}
-	b := make([]byte, 0, 14+4+40+len(payload))
-	b = append(b, dst[:]...)
-	b = append(b, src[:]...)
-	if o.vlan != 0 {
-		b = binary.BigEndian.AppendUint16(b, 0x8100)
-		b = binary.BigEndian.AppendUint16(b, o.vlan)
-	}
-	b = binary.BigEndian.AppendUint16(b, 0x86dd)
-	b = append(b, 0x60, 0, 0, 0)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(payload)))
-	b = append(b, nh, o.hop)
-	s, d := sip.As16(), dip.As16()
-	b = append(b, s[:]...)
-	b = append(b, d[:]...)
-	return append(b, payload...)
+func (o ip6opts) ft() frametest.IP6Opts {
+	return frametest.IP6Opts{Hop: o.hop, BadSum: o.badSum, Fragment: o.fragment, VLAN: o.vlan}
 }
 
-// ndpMsg marshals an ND message with mdlayher/ndp.
-func ndpMsg(t testing.TB, m ndp.Message) []byte {
-	t.Helper()
-	b, err := ndp.MarshalMessage(m)
-	if err != nil {
-		t.Fatalf("marshal %T: %v", m, err)
-	}
-	return b
+// ip6 builds an Ethernet frame with an IPv6 packet carrying l4.
+func ip6(src, dst wire.MAC, sip, dip netip.Addr, next uint8, l4 []byte, o ip6opts) []byte {
+	return frametest.IP6(src, dst, sip, dip, next, l4, o.ft())
 }
 
-// raSpec describes a test RA.
+// raSpec describes a test RA (frametest.RASpec).
 type raSpec struct {
-	from     MAC
+	from     wire.MAC
 	src      netip.Addr
 	dst      netip.Addr // default ff02::1
-	dstMAC   MAC        // for unicast
+	dstMAC   wire.MAC   // for unicast
 	lifetime time.Duration
 	m, o     bool
 	rdnss    []ndp.RecursiveDNSServer
@@ -140,147 +95,8 @@ type raSpec struct {
 
 // ra builds an RA frame.
 func ra(t testing.TB, s raSpec) []byte {
-	t.Helper()
-	if s.from == (MAC{}) {
-		s.from = routerMAC
-	}
-	if !s.src.IsValid() {
-		s.src = routerLL
-	}
-	if !s.dst.IsValid() {
-		s.dst = allNodes
-	}
-	m := &ndp.RouterAdvertisement{CurrentHopLimit: 64, ManagedConfiguration: s.m, OtherConfiguration: s.o, RouterLifetime: s.lifetime}
-	for i := range s.rdnss {
-		m.Options = append(m.Options, &s.rdnss[i])
-	}
-	m.Options = append(m.Options, s.extra...)
-	b := append(ndpMsg(t, m), s.raw...)
-	return ip6(s.from, macOf(s.dst, s.dstMAC), s.src, s.dst, protoICMPv6, b, s.opts)
-}
-
-// rdnss returns an RDNSS option list with one option.
-func rdnss(lt time.Duration, servers ...netip.Addr) []ndp.RecursiveDNSServer {
-	return []ndp.RecursiveDNSServer{{Lifetime: lt, Servers: servers}}
-}
-
-// rs builds a Router Solicitation from mac at src.
-func rs(t testing.TB, mac MAC, src netip.Addr, opts ...ndp.Option) []byte {
-	t.Helper()
-	return ip6(mac, groupMAC(allRouters), src, allRouters, protoICMPv6, ndpMsg(t, &ndp.RouterSolicitation{Options: opts}), ip6opts{})
-}
-
-// solicitedNode returns the solicited-node group of a (RFC 4291 §2.7.1).
-func solicitedNode(a netip.Addr) netip.Addr {
-	b := a.As16()
-	return netip.AddrFrom16([16]byte{0xff, 0x02, 11: 1, 12: 0xff, 13: b[13], 14: b[14], 15: b[15]})
-}
-
-// dad builds a DAD probe from mac for target.
-func dad(t testing.TB, mac MAC, target netip.Addr) []byte {
-	t.Helper()
-	g := solicitedNode(target)
-	return ip6(mac, groupMAC(g), unspec, g, protoICMPv6, ndpMsg(t, &ndp.NeighborSolicitation{TargetAddress: target}), ip6opts{})
-}
-
-// udp6 builds a UDP frame.
-func udp6(src, dst MAC, sip, dip netip.Addr, sport, dport uint16, payload []byte) []byte {
-	u := make([]byte, 8, 8+len(payload))
-	binary.BigEndian.PutUint16(u[0:2], sport)
-	binary.BigEndian.PutUint16(u[2:4], dport)
-	binary.BigEndian.PutUint16(u[4:6], uint16(8+len(payload)))
-	u = append(u, payload...)
-	return ip6(src, dst, sip, dip, protoUDP, u, ip6opts{})
-}
-
-// opt6 encodes one DHCPv6 option.
-func opt6(code uint16, data ...byte) []byte {
-	b := binary.BigEndian.AppendUint16(nil, code)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(data)))
-	return append(b, data...)
-}
-
-// oro6 encodes an ORO.
-func oro6(codes ...uint16) []byte {
-	var d []byte
-	for _, c := range codes {
-		d = binary.BigEndian.AppendUint16(d, c)
-	}
-	return opt6(opt6ORO, d...)
-}
-
-// duidLL is a DUID-LL for mac (RFC 8415 §11.4).
-func duidLL(mac MAC) []byte { return append([]byte{0, 3, 0, 1}, mac[:]...) }
-
-// elapsed6 encodes an Elapsed Time option.
-func elapsed6(cs uint16) []byte { return opt6(opt6Elapsed, byte(cs>>8), byte(cs)) }
-
-// dns6 encodes option 23.
-func dns6(servers ...netip.Addr) []byte {
-	var d []byte
-	for _, s := range servers {
-		b := s.As16()
-		d = append(d, b[:]...)
-	}
-	return opt6(opt6DNS, d...)
-}
-
-// msg6 encodes a DHCPv6 client/server message.
-func msg6(typ uint8, xid uint32, opts ...[]byte) []byte {
-	b := []byte{typ, byte(xid >> 16), byte(xid >> 8), byte(xid)}
-	for _, o := range opts {
-		b = append(b, o...)
-	}
-	return b
-}
-
-// ir builds an Information-Request from mac with the given options; nil
-// opts means a well-formed one with ORO 23,24,32,83.
-func ir(mac MAC, src netip.Addr, xid uint32, opts ...[]byte) []byte {
-	if opts == nil {
-		opts = [][]byte{opt6(opt6ClientID, duidLL(mac)...), elapsed6(0), oro6(23, 24, 32, 83)}
-	}
-	return udp6(mac, groupMAC(allDHCPAgents), src, allDHCPAgents, 546, 547, msg6(dhcp6InfoRequest, xid, opts...))
-}
-
-// reply builds a Reply from the router to mac.
-func reply(mac MAC, dst netip.Addr, xid uint32, opts ...[]byte) []byte {
-	return udp6(routerMAC, mac, routerLL, dst, 547, 546, msg6(dhcp6Reply, xid, opts...))
-}
-
-// query builds a DNS query from mac to server; answer the response.
-func query(t testing.TB, mac MAC, src, server netip.Addr, id uint16) []byte {
-	t.Helper()
-	return queryName(t, mac, src, server, id, "example.org.")
-}
-
-// queryName builds a DNS AAAA query for name.
-func queryName(t testing.TB, mac MAC, src, server netip.Addr, id uint16, name string) []byte {
-	t.Helper()
-	m := new(dns.Msg)
-	m.SetQuestion(name, dns.TypeAAAA)
-	m.Id = id
-	b, err := m.Pack()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return udp6(mac, routerMAC, src, server, 40000+id, 53, b)
-}
-
-func answer(t testing.TB, mac MAC, dst, server netip.Addr, id uint16) []byte {
-	t.Helper()
-	q := new(dns.Msg)
-	q.SetQuestion("example.org.", dns.TypeAAAA)
-	q.Id = id
-	m := new(dns.Msg)
-	m.SetReply(q)
-	rr, _ := dns.NewRR("example.org. 60 IN AAAA 2001:db8::1")
-	m.Answer = append(m.Answer, rr)
-	b, err := m.Pack()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return udp6(routerMAC, mac, server, dst, 53, 40000+id, b)
+	return frametest.RA(t, frametest.RASpec{From: s.from, Src: s.src, Dst: s.dst, DstMAC: s.dstMAC, Lifetime: s.lifetime,
+		M: s.m, O: s.o, RDNSS: s.rdnss, Extra: s.extra, Raw: s.raw, Opts: s.opts.ft()})
 }
 
 // tf is a frame at an offset from t0.
@@ -291,6 +107,15 @@ type tf struct {
 
 // at is shorthand for a frame at s seconds.
 func at(s float64, b []byte) tf { return tf{at: time.Duration(s * float64(time.Second)), b: b} }
+
+// frames converts tfs for frametest's capture writers.
+func frames(tfs []tf) []frametest.TF {
+	out := make([]frametest.TF, len(tfs))
+	for i, f := range tfs {
+		out[i] = frametest.TF{At: f.at, Frame: f.b}
+	}
+	return out
+}
 
 // run feeds frames to a new tracker and reports as of end (seconds after
 // t0; 0 means the last packet).
@@ -307,7 +132,7 @@ func run(frames []tf, end float64) *Report {
 }
 
 // clientOf returns the report entry of mac.
-func clientOf(t testing.TB, r *Report, mac MAC) Client {
+func clientOf(t testing.TB, r *Report, mac wire.MAC) Client {
 	t.Helper()
 	for _, c := range r.Clients {
 		if c.MAC == mac.String() {
@@ -354,7 +179,7 @@ func findingIDs(r *Report, ids ...string) []string {
 }
 
 // hw converts a MAC for ndp options.
-func hw(m MAC) net.HardwareAddr { return net.HardwareAddr(m[:]) }
+func hw(m wire.MAC) net.HardwareAddr { return net.HardwareAddr(m[:]) }
 
 // ndpNA is a solicited NA for the client's link-local address.
 var ndpNA = ndp.NeighborAdvertisement{Solicited: true, TargetAddress: clientLL}

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // Clients differ on an RA that comes from the router that offered a
@@ -99,7 +101,7 @@ type silentWindow struct {
 
 // noteQueryInOmission records a query at p to server s while routers'
 // offers of it stand omitted.
-func (c *client) noteQueryInOmission(p *Packet, s *serverState) {
+func (c *client) noteQueryInOmission(p *wire.Packet, s *serverState) {
 	omitted := s.omissionEnded.After(s.queries.last)
 	for _, o := range s.byRouter {
 		if !o.valid || o.omitted.IsZero() {
@@ -125,7 +127,7 @@ func (c *client) noteQueryInOmission(p *Packet, s *serverState) {
 // silent window closed: the client resumed at the re-offer, so it had
 // dropped the server at the omission (F6). The window then was an
 // outage, which the client's history records.
-func (c *client) noteResumption(p *Packet, s *serverState) {
+func (c *client) noteResumption(p *wire.Packet, s *serverState) {
 	w := c.omission.await
 	if w == nil || w.server != s.addr {
 		return

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // holdState is whether a client holds IPv6 DNS at one instant, by the
@@ -95,7 +97,7 @@ type lossSnapshot struct {
 
 // observe records the instant verdict v at time at, decided after packet
 // p (nil for a lifetime running out).
-func (h *dnsHistory) observe(c *client, at time.Time, v *verdictResult, p *Packet, grace time.Duration) {
+func (h *dnsHistory) observe(c *client, at time.Time, v *verdictResult, p *wire.Packet, grace time.Duration) {
 	if at.Before(h.lastEval) {
 		at = h.lastEval // A live report may have looked a little ahead.
 	}
@@ -185,7 +187,7 @@ func (h *dnsHistory) newOutage(at time.Time, v *verdictResult) *outageRec {
 // close ends the open outage at at: a lapse shorter than grace is no
 // outage; an outage the client was since seen not to have had (it kept
 // the server per router, F15) is dropped.
-func (h *dnsHistory) close(c *client, at time.Time, p *Packet, grace time.Duration) {
+func (h *dnsHistory) close(c *client, at time.Time, p *wire.Packet, grace time.Duration) {
 	o := h.open
 	h.open = nil
 	if o.keptPerRouter(c) || o.keptStale(c, p) {
@@ -251,14 +253,14 @@ func (o *outageRec) kept(c *client, now time.Time) bool {
 // keptPerRouter reports whether o began with another router's withdrawal
 // of a server that the client was seen, after that, to keep per router.
 func (o *outageRec) keptPerRouter(c *client) bool {
-	return o.loss != nil && o.loss.view.why == "withdrawn" && o.loss.srv.withdrawnFrom != (MAC{}) &&
+	return o.loss != nil && o.loss.view.why == lossWithdrawn && o.loss.srv.withdrawnFrom != (wire.MAC{}) &&
 		c.perRouter != nil && c.perRouter.Time.After(o.start)
 }
 
 // keptStale reports whether p, the packet that ends o, is a query to a
 // server o lost, sent while no offer of it was valid: the client evidently
 // kept the server all along (C8), so it had DNS throughout.
-func (o *outageRec) keptStale(c *client, p *Packet) bool {
+func (o *outageRec) keptStale(c *client, p *wire.Packet) bool {
 	if !o.staleUse(c, p) {
 		return false
 	}
@@ -268,7 +270,7 @@ func (o *outageRec) keptStale(c *client, p *Packet) bool {
 
 // staleUse reports whether p is a query to a server o lost while no offer
 // of it is valid.
-func (o *outageRec) staleUse(c *client, p *Packet) bool {
+func (o *outageRec) staleUse(c *client, p *wire.Packet) bool {
 	return p != nil && p.DNS != nil && !p.DNS.Response && slices.Contains(o.servers, p.Dst) && !c.validAt(p.Dst, p.Time)
 }
 
@@ -331,7 +333,7 @@ func (d *deadlines) Pop() any {
 // applyRA applies RA p (template tpl) to client c and follows the client
 // when the RA changed which of its servers are valid in any view: an RA
 // that only refreshes lifetimes changes no instant state.
-func (t *Tracker) applyRA(c *client, tpl *raTemplate, reached string, p *Packet) {
+func (t *Tracker) applyRA(c *client, tpl *raTemplate, reached string, p *wire.Packet) {
 	c.expire(p.Time)
 	before, first := c.raSignature(p.Time), c.counts.RAsReceived == 0
 	c.applyRA(tpl, reached, false)
@@ -379,7 +381,7 @@ func mix(a, b uint64) uint64 {
 // follow evaluates client c at time at, after packet p (nil when a
 // lifetime ran out), records the result in its history and schedules its
 // next deadline.
-func (t *Tracker) follow(c *client, at time.Time, p *Packet) {
+func (t *Tracker) follow(c *client, at time.Time, p *wire.Packet) {
 	v := c.decide(at, t.link())
 	c.hist.observe(c, at, &v, p, t.opts.OutageGrace)
 	t.schedule(c, at)
@@ -387,7 +389,7 @@ func (t *Tracker) follow(c *client, at time.Time, p *Packet) {
 
 // followUse follows client c after a DNS query or answer p: it only
 // adds evidence, so a client that holds DNS keeps holding it.
-func (t *Tracker) followUse(c *client, p *Packet) {
+func (t *Tracker) followUse(c *client, p *wire.Packet) {
 	if c.hist.state != holdHeld {
 		t.follow(c, p.Time, p)
 		return
@@ -447,7 +449,7 @@ func failureIDs(s string) []string {
 
 // lookup records a Neighbor Solicitation from the client for the address
 // of a DNS server offered to it.
-func (c *client) lookup(p *Packet) {
+func (c *client) lookup(p *wire.Packet) {
 	a := p.NS.Target
 	if !c.offered(a) {
 		return

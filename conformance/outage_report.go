@@ -69,7 +69,7 @@ func (c *client) outageView(now time.Time, final *verdictResult, link linkState,
 // only such a lapse is spared at the end of the observation while it is
 // shorter than the grace.
 func (o *outageRec) lapsed() bool {
-	return o.loss != nil && o.loss.view.why == "expired"
+	return o.loss != nil && o.loss.view.why == lossExpired
 }
 
 // reportOutage words one outage: its cause as the router's RAs up to now
@@ -163,7 +163,7 @@ func (c *client) lostVerdict(v *verdictResult, ov *outageView, now time.Time) {
 // began, unless that is under the grace before the end.
 func (c *client) lostUnproven(v *verdictResult, ov *outageView, now time.Time, grace time.Duration) {
 	d := now.Sub(*v.lostAt)
-	if d < grace && v.lost != nil && v.lost.why == "expired" {
+	if d < grace && v.lost != nil && v.lost.why == lossExpired {
 		v.verdict = VerdictInconclusive
 		v.settle = "a longer observation, or a DNS query from it"
 		v.reason = fmt.Sprintf("its DNS offer ended %s before the end of the observation, shorter than the %s grace: %s", seconds(d), seconds(grace), v.reason)

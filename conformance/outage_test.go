@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/ndp"
 	"github.com/miekg/dns"
+	"github.com/ralab/ralab/conformance/internal/frametest"
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // rdnssRA is an RA from the router with RDNSS dnsServer of lifetime lt.
@@ -44,8 +46,8 @@ type outageCase struct {
 }
 
 func TestOutages(t *testing.T) {
-	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
-	cid := opt6(opt6ClientID, duidLL(clientMAC)...)
+	sid := opt6(wire.Opt6ServerID, duidLL(routerMAC)...)
+	cid := opt6(wire.Opt6ClientID, duidLL(clientMAC)...)
 	tests := []struct {
 		name   string
 		frames func(t *testing.T) []tf
@@ -207,7 +209,7 @@ func checkOutages(t *testing.T, r *Report, c Client) {
 
 // query4 builds a DNS query from mac to 192.0.2.53 over IPv4, or the
 // answer to it.
-func query4(t *testing.T, mac MAC, id uint16, response bool) []byte {
+func query4(t *testing.T, mac wire.MAC, id uint16, response bool) []byte {
 	t.Helper()
 	m := new(dns.Msg)
 	m.SetQuestion("example.org.", dns.TypeA)
@@ -312,7 +314,7 @@ func TestUnreachableServer(t *testing.T) {
 	f := []tf{at(0, dad(t, clientMAC, clientLL)), at(0.1, rdnssRA(t, 1800*time.Second))}
 	ns := &ndp.NeighborSolicitation{TargetAddress: dnsServer}
 	for s := 1.0; s < 4; s++ {
-		f = append(f, at(s, ip6(clientMAC, groupMAC(solicitedNode(dnsServer)), clientLL, solicitedNode(dnsServer), protoICMPv6, ndpMsg(t, ns), ip6opts{})))
+		f = append(f, at(s, ip6(clientMAC, groupMAC(solicitedNode(dnsServer)), clientLL, solicitedNode(dnsServer), frametest.ProtoICMPv6, ndpMsg(t, ns), ip6opts{})))
 	}
 	c := clientOf(t, run(f, 6), clientMAC)
 	if len(c.Unreachable) != 1 || c.Unreachable[0].Lookups != 3 || c.Unreachable[0].Server != dnsServer.String() {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // spanStats counts spans at least as long as a grace.
@@ -183,12 +185,12 @@ func readinessSummary(cr *Client, r *Readiness) string {
 
 // reportIPv4Host reports a host that sent no IPv6.
 func reportIPv4Host(c *client) IPv4Host {
-	return IPv4Host{MAC: c.mac.String(), Vendor: Vendor(c.mac), Hostname: c.hostname, FirstSeen: c.first, LastSeen: c.last,
+	return IPv4Host{MAC: c.mac.String(), Vendor: wire.Vendor(c.mac), Hostname: c.hostname, FirstSeen: c.first, LastSeen: c.last,
 		IPv4DNS: c.ipv4DNS(), Option108Requested: slices.Contains(c.prl, 108), Findings: sortFindings(c.find.findings())}
 }
 
-// ipv4Servers lists IPv4 DNS servers with their query counts.
-func ipv4Servers(us []DNSUse) string {
+// IPv4Servers lists IPv4 DNS servers with their query counts.
+func IPv4Servers(us []DNSUse) string {
 	parts := make([]string, 0, len(us))
 	for _, u := range us {
 		parts = append(parts, fmt.Sprintf("%s (%d queries, %d answered)", u.Server, u.Queries, u.Answers))

@@ -418,14 +418,26 @@ const (
 	AddrDHCPv6 = "dhcpv6"
 )
 
+// How an address was learned (Address.Source).
+const (
+	// LearnedDAD: the target of the client's Duplicate Address Detection.
+	LearnedDAD = "dad"
+	// LearnedNA: the target of its Neighbor Advertisement.
+	LearnedNA = "na"
+	// LearnedSource: used as the source of a packet.
+	LearnedSource = "source"
+	// LearnedDHCPv6IA: assigned in a DHCPv6 Reply's IA.
+	LearnedDHCPv6IA = "dhcpv6-ia"
+)
+
 // Address is one IPv6 address of a client.
 type Address struct {
 	// Address is the IPv6 address.
 	Address string `json:"address"`
 	// Kind is one of AddrLinkLocal, AddrSLAAC, AddrTemporary, AddrDHCPv6.
 	Kind string `json:"kind"`
-	// Source says how it was learned: "dad", "na", "source" (used as a
-	// packet source) or "dhcpv6-ia".
+	// Source says how it was learned: one of LearnedDAD, LearnedNA,
+	// LearnedSource, LearnedDHCPv6IA.
 	Source string `json:"source"`
 	// FirstSeen is when the address was first seen.
 	FirstSeen time.Time `json:"first_seen"`

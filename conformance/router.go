@@ -3,11 +3,13 @@ package conformance
 import (
 	"net/netip"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // router is the tracker's model of one host sending RAs.
 type router struct {
-	mac                                  MAC
+	mac                                  wire.MAC
 	ll                                   netip.Addr
 	ras, unsolicited, solicited, unicast int
 	first, last                          time.Time
@@ -27,7 +29,7 @@ type router struct {
 	minRDNSS               uint32
 	minRDNSSEv             Evidence
 	lastRA                 *RA
-	lastParsed             *RouterAdvertisement
+	lastParsed             *wire.RouterAdvertisement
 	find                   findingSet
 
 	// initial are its first multicast RAs (up to maxInitialRAs), and
@@ -66,7 +68,7 @@ type raEvent struct {
 	at     time.Time
 	packet int
 	// dst is the destination MAC of a unicast RA; zero for multicast.
-	dst MAC
+	dst wire.MAC
 	// solicited: it answered a Router Solicitation.
 	solicited bool
 	// fragmented: it came as IPv6 fragments, which hosts drop.
@@ -87,21 +89,12 @@ func (r *router) remember(e raEvent) {
 // raSeen is an RA and the packet that carried it.
 type raSeen = raTemplate
 
-func (t *Tracker) observeRA(p *Packet) {
-	r, ok := t.routers[p.SrcMAC]
-	if !ok {
-		if len(t.routers) >= maxRouters {
-			t.ignored++
-			return
-		}
-		r = &router{mac: p.SrcMAC, first: p.Time, grace: t.opts.OutageGrace}
-		t.routers[p.SrcMAC] = r
-		if c, ok := t.clients[p.SrcMAC]; ok {
-			// It looked like a client (its own DAD, say) until it sent an RA.
-			r.sawDAD = c.counts.DAD > 0
-			t.lru.Remove(c.elem)
-			delete(t.clients, p.SrcMAC)
-		}
+// observeRA tracks an RA: its router's checks, counts and history, the
+// RS it answers, and what it offers the clients it reaches.
+func (t *Tracker) observeRA(p *wire.Packet) {
+	r := t.routerOf(p)
+	if r == nil {
+		return
 	}
 	r.ras++
 	r.last = p.Time
@@ -116,6 +109,43 @@ func (t *Tracker) observeRA(p *Packet) {
 	r.lastParsed = p.RA
 
 	multicast := p.DstMAC.Multicast() || p.Dst.IsMulticast()
+	solicited := t.answersRS(r, p, multicast)
+	r.count(p, multicast, solicited)
+	if multicast {
+		checkMulticastGap(r, p)
+	}
+	e := raEvent{at: p.Time, packet: p.N, solicited: solicited, fragmented: p.Fragmented, accepted: accepted}
+	if !multicast {
+		e.dst = p.DstMAC
+	}
+	r.remember(e)
+	t.deliverRA(r, p, multicast, accepted)
+}
+
+// routerOf returns the router that sent p, new or known, or nil when
+// there are too many routers already.
+func (t *Tracker) routerOf(p *wire.Packet) *router {
+	if r, ok := t.routers[p.SrcMAC]; ok {
+		return r
+	}
+	if len(t.routers) >= maxRouters {
+		t.ignored++
+		return nil
+	}
+	r := &router{mac: p.SrcMAC, first: p.Time, grace: t.opts.OutageGrace}
+	t.routers[p.SrcMAC] = r
+	if c, ok := t.clients[p.SrcMAC]; ok {
+		// It looked like a client (its own DAD, say) until it sent an RA.
+		r.sawDAD = c.counts.DAD > 0
+		t.lru.Remove(c.elem)
+		delete(t.clients, p.SrcMAC)
+	}
+	return r
+}
+
+// answersRS marks the pending Router Solicitations RA p answers (R3, N3)
+// and reports whether it answers any.
+func (t *Tracker) answersRS(r *router, p *wire.Packet, multicast bool) bool {
 	solicited := false
 	for i := range t.pendingRS {
 		rs := &t.pendingRS[i]
@@ -134,6 +164,12 @@ func (t *Tracker) observeRA(p *Packet) {
 				"R3", rs.ev, ev(p, "RA"))
 		}
 	}
+	return solicited
+}
+
+// count counts RA p as unicast, solicited or unsolicited, with the gaps
+// between unsolicited ones.
+func (r *router) count(p *wire.Packet, multicast, solicited bool) {
 	switch {
 	case !multicast:
 		r.unicast++
@@ -150,14 +186,11 @@ func (t *Tracker) observeRA(p *Packet) {
 		}
 		r.prevUnsol = p.Time
 	}
-	if multicast {
-		checkMulticastGap(r, p)
-	}
-	e := raEvent{at: p.Time, packet: p.N, solicited: solicited, fragmented: p.Fragmented, accepted: accepted}
-	if !multicast {
-		e.dst = p.DstMAC
-	}
-	r.remember(e)
+}
+
+// deliverRA applies RA p to the clients it reaches, all of them when
+// multicast; a fragmented RA hosts drop is noted instead.
+func (t *Tracker) deliverRA(r *router, p *wire.Packet, multicast, accepted bool) {
 	if !accepted && p.Fragmented && p.RA != nil {
 		if !multicast {
 			if c, ok := t.clients[p.DstMAC]; ok {
@@ -199,7 +232,7 @@ func prfName(v uint8) string {
 }
 
 // reportRA converts a decoded RA to its report form.
-func reportRA(p *Packet) *RA {
+func reportRA(p *wire.Packet) *RA {
 	ra := p.RA
 	o := &RA{
 		Time: p.Time, Packet: p.N, Source: addrString(p.Src), Destination: addrString(p.Dst),

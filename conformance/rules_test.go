@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // TestCentralRules pins the rules scripts/mutation-check breaks: a DHCPv6
@@ -16,9 +17,9 @@ import (
 // keeps each router's offer apart (dhcpcd, F15). Each case states what
 // the client holds at the end, by channel.
 func TestCentralRules(t *testing.T) {
-	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
-	cid := opt6(opt6ClientID, duidLL(clientMAC)...)
-	cid2 := opt6(opt6ClientID, duidLL(client2MAC)...)
+	sid := opt6(wire.Opt6ServerID, duidLL(routerMAC)...)
+	cid := opt6(wire.Opt6ClientID, duidLL(clientMAC)...)
+	cid2 := opt6(wire.Opt6ClientID, duidLL(client2MAC)...)
 	ir2 := func(xid uint32) []byte { return ir(client2MAC, client2LL, xid) }
 	type got struct {
 		Verdict Verdict

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // Default bounds of a Tracker (Options fields left zero).
@@ -99,7 +101,7 @@ type Sent struct {
 	// Kind is "ra" or "dhcpv6-reply".
 	Kind string
 	// From is the sending interface's MAC.
-	From MAC
+	From wire.MAC
 	// Destination is the IPv6 destination.
 	Destination netip.Addr
 	// Summary describes the content in words.
@@ -125,15 +127,15 @@ type Tracker struct {
 	packets, malformed, ignored, evictions int
 	start, last                            time.Time
 
-	clients map[MAC]*client
+	clients map[wire.MAC]*client
 	lru     *list.List // of *client, most recent first
-	routers map[MAC]*router
-	duids   map[string]MAC // client DUID (hex) to MAC
+	routers map[wire.MAC]*router
+	duids   map[string]wire.MAC // client DUID (hex) to MAC
 
 	pendingRS []pendingRS
 	linkFind  findingSet
 	sent      []SentRecord
-	sentFrom  []MAC
+	sentFrom  []wire.MAC
 	replies   int // DHCPv6 Replies seen on the link, to anyone
 	// deadlines are when clients' DNS may change with no packet.
 	deadlines deadlines
@@ -147,7 +149,7 @@ const maxNATargets = 1 << 14
 
 // pendingRS is an RS waiting for an RA (checks R3, N3).
 type pendingRS struct {
-	mac  MAC
+	mac  wire.MAC
 	ev   Evidence
 	done bool
 }
@@ -179,10 +181,10 @@ func NewTracker(o Options) *Tracker {
 	return &Tracker{
 		opts:    o,
 		log:     lg,
-		clients: make(map[MAC]*client),
+		clients: make(map[wire.MAC]*client),
 		lru:     list.New(),
-		routers: make(map[MAC]*router),
-		duids:   make(map[string]MAC),
+		routers: make(map[wire.MAC]*router),
+		duids:   make(map[string]wire.MAC),
 		naSeen:  make(map[netip.Addr]time.Time),
 	}
 }
@@ -191,23 +193,23 @@ func NewTracker(o Options) *Tracker {
 // (1-based, in call order) and observes it. It returns the decoded packet
 // and the decode error (a *MalformedError), which the tracker has already
 // counted and turned into findings.
-func (t *Tracker) ObserveFrame(frame []byte, ts time.Time) (Packet, error) {
+func (t *Tracker) ObserveFrame(frame []byte, ts time.Time) (wire.Packet, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p, err := Decode(frame, ts, t.packets+1)
+	p, err := wire.Decode(frame, ts, t.packets+1)
 	t.observe(p)
 	return p, err
 }
 
 // Observe adds one decoded packet. Packets must come in capture order;
 // p.N should number them from 1 (ObserveFrame does).
-func (t *Tracker) Observe(p Packet) {
+func (t *Tracker) Observe(p wire.Packet) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.observe(p)
 }
 
-func (t *Tracker) observe(p Packet) {
+func (t *Tracker) observe(p wire.Packet) {
 	t.packets++
 	if p.N == 0 {
 		p.N = t.packets
@@ -262,7 +264,7 @@ func (t *Tracker) NoteSent(s Sent) {
 
 // matchSent marks the oldest unmatched SentRecord of this kind from p's
 // source as seen in p.
-func (t *Tracker) matchSent(p *Packet, kind string) {
+func (t *Tracker) matchSent(p *wire.Packet, kind string) {
 	for i := range t.sent {
 		s := &t.sent[i]
 		if s.SeenPacket != 0 || s.Kind != kind || t.sentFrom[i] != p.SrcMAC {
@@ -281,7 +283,7 @@ func (t *Tracker) matchSent(p *Packet, kind string) {
 
 // client returns the client with MAC m, creating it at time ts. It
 // returns nil for routers and group addresses.
-func (t *Tracker) client(m MAC, ts time.Time) *client {
+func (t *Tracker) client(m wire.MAC, ts time.Time) *client {
 	if m.Multicast() {
 		return nil
 	}
@@ -309,13 +311,13 @@ func (t *Tracker) client(m MAC, ts time.Time) *client {
 	}
 	// Seed what the routers last multicast: it reached the client only if
 	// it was already on the link, so it is marked assumed.
-	rmacs := make([]MAC, 0, len(t.routers))
+	rmacs := make([]wire.MAC, 0, len(t.routers))
 	for m, r := range t.routers {
 		if r.lastMcast != nil && r.lastMcast.p.Time.Before(ts) {
 			rmacs = append(rmacs, m)
 		}
 	}
-	slices.SortFunc(rmacs, func(a, b MAC) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(rmacs, func(a, b wire.MAC) int { return bytes.Compare(a[:], b[:]) })
 	for _, m := range rmacs {
 		c.applyRA(t.routers[m].lastMcast, ReachedMulticast, true)
 	}
@@ -323,7 +325,7 @@ func (t *Tracker) client(m MAC, ts time.Time) *client {
 }
 
 // touch notes client activity at p.
-func (c *client) touch(p *Packet) {
+func (c *client) touch(p *wire.Packet) {
 	if p.Time.After(c.last) {
 		c.last = p.Time
 	}
@@ -332,18 +334,18 @@ func (c *client) touch(p *Packet) {
 		c.sentIPv6 = true
 	}
 	if p.Src.IsValid() && !p.Src.IsUnspecified() && p.IPVersion == 6 {
-		c.addAddress(p.Src, "source", p.Time)
+		c.addAddress(p.Src, LearnedSource, p.Time)
 	}
 }
 
-func (t *Tracker) linkProblems(p *Packet) {
+func (t *Tracker) linkProblems(p *wire.Packet) {
 	for _, pr := range p.Problems {
 		t.linkFind.add(Finding{ID: pr.ID, Severity: problemSeverity(pr), Time: p.Time, RFC: pr.RFC,
 			Message: pr.Message}, "problem:"+pr.ID+":"+pr.Message, ev(p, ""))
 	}
 }
 
-func problemSeverity(pr Problem) string {
+func problemSeverity(pr wire.Problem) string {
 	if pr.Warning {
 		return SeverityWarning
 	}
@@ -351,11 +353,11 @@ func problemSeverity(pr Problem) string {
 }
 
 // ev returns the evidence of packet p.
-func ev(p *Packet, note string) Evidence {
+func ev(p *wire.Packet, note string) Evidence {
 	return Evidence{Packet: p.N, Time: p.Time, Note: note}
 }
 
-func (t *Tracker) observeRS(p *Packet) {
+func (t *Tracker) observeRS(p *wire.Packet) {
 	c := t.client(p.SrcMAC, p.Time)
 	if c == nil {
 		t.linkProblems(p)
@@ -403,7 +405,7 @@ func (t *Tracker) expireRS(now time.Time) {
 	t.pendingRS = keep
 }
 
-func (t *Tracker) observeNS(p *Packet) {
+func (t *Tracker) observeNS(p *wire.Packet) {
 	if _, ok := t.routers[p.SrcMAC]; ok {
 		return
 	}
@@ -417,7 +419,7 @@ func (t *Tracker) observeNS(p *Packet) {
 		c.counts.DAD++
 		c.lastDAD = p.Time
 		c.clientRole = true
-		c.addAddress(p.NS.Target, "dad", p.Time)
+		c.addAddress(p.NS.Target, LearnedDAD, p.Time)
 		c.event(EventDAD, p, p.NS.Target.String())
 		checkDAD(c, p)
 		return
@@ -426,7 +428,7 @@ func (t *Tracker) observeNS(p *Packet) {
 	c.lookup(p)
 }
 
-func (t *Tracker) observeNA(p *Packet) {
+func (t *Tracker) observeNA(p *wire.Packet) {
 	if _, ok := t.naSeen[p.NA.Target]; ok || len(t.naSeen) < maxNATargets {
 		t.naSeen[p.NA.Target] = p.Time
 	}
@@ -439,11 +441,11 @@ func (t *Tracker) observeNA(p *Packet) {
 	}
 	c.touch(p)
 	c.problems(p)
-	c.addAddress(p.NA.Target, "na", p.Time)
+	c.addAddress(p.NA.Target, LearnedNA, p.Time)
 	c.event(EventNA, p, p.NA.Target.String())
 }
 
-func (t *Tracker) observeDNS(p *Packet) {
+func (t *Tracker) observeDNS(p *wire.Packet) {
 	d := p.DNS
 	if !d.Response && p.DstPort == 53 {
 		c := t.client(p.SrcMAC, p.Time)
@@ -474,7 +476,7 @@ func (t *Tracker) observeDNS(p *Packet) {
 	}
 }
 
-func (t *Tracker) observeDHCPv4(p *Packet) {
+func (t *Tracker) observeDHCPv4(p *wire.Packet) {
 	m := p.DHCPv4
 	if m.Op == 1 {
 		c := t.client(p.SrcMAC, p.Time)
@@ -501,7 +503,7 @@ func (t *Tracker) observeDHCPv4(p *Packet) {
 	}
 	if c, ok := t.clients[m.ClientMAC]; ok {
 		c.event(EventDHCPv4, p, dhcp4TypeName(m.MessageType))
-		if m.MessageType == dhcp4Offer && m.HasV6OnlyWait {
+		if m.MessageType == wire.DHCPv4Offer && m.HasV6OnlyWait {
 			c.v6only = &v6onlyOffer{ev: ev(p, "OFFER with option 108"), wait: m.V6OnlyWait}
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // linkState is what verdicts need to know about the whole link.
@@ -15,7 +17,7 @@ type linkState struct {
 	// routers counts hosts seen sending RAs.
 	routers int
 	// byMAC are those routers, by MAC address.
-	byMAC map[MAC]*router
+	byMAC map[wire.MAC]*router
 }
 
 // verdictResult is a client's verdict with its explanation.
@@ -128,7 +130,7 @@ type raServer struct {
 	s       *serverState
 	valid   bool
 	end     time.Time
-	why     string // for ended servers: how it ended, in words with F-ids
+	why     lossCause // for ended servers: how it ended
 	whyEv   Evidence
 	ignored bool // never valid for this client (Android, lifetime < 120 s)
 }
@@ -146,7 +148,7 @@ func (c *client) raView(now time.Time, prof *profile) []raServer {
 		v := raServer{s: s, valid: s.rfcValidAt(now)}
 		switch {
 		case !v.valid && s.valid: // expires exactly now
-			v.end, v.why, v.whyEv = s.expires, "expired", s.last
+			v.end, v.why, v.whyEv = s.expires, lossExpired, s.last
 		case !v.valid:
 			v.end, v.why, v.whyEv = s.ended, s.endReason, s.endedEv
 		}
@@ -154,9 +156,9 @@ func (c *client) raView(now time.Time, prof *profile) []raServer {
 			if !s.androidEver {
 				v.ignored, v.valid = true, false
 			} else if v.valid && !s.androidValid {
-				v.valid, v.end, v.why, v.whyEv = false, s.last.Time, "withdrawn", s.last
+				v.valid, v.end, v.why, v.whyEv = false, s.last.Time, lossWithdrawn, s.last
 			} else if v.valid && !s.androidExpires.IsZero() && !s.androidExpires.After(now) {
-				v.valid, v.end, v.why, v.whyEv = false, s.androidExpires, "expired", s.last
+				v.valid, v.end, v.why, v.whyEv = false, s.androidExpires, lossExpired, s.last
 			}
 		}
 		if prof != nil && prof.ignoreRL0 {
@@ -166,12 +168,12 @@ func (c *client) raView(now time.Time, prof *profile) []raServer {
 			case !s.nzEver:
 				v.ignored = true
 			case !v.valid && s.nzValid:
-				v.end, v.why, v.whyEv = s.nzExpires, "expired", s.last
+				v.end, v.why, v.whyEv = s.nzExpires, lossExpired, s.last
 			case !v.valid:
-				v.end, v.why, v.whyEv = s.nzEnded, "withdrawn", s.nzEndedEv
+				v.end, v.why, v.whyEv = s.nzEnded, lossWithdrawn, s.nzEndedEv
 			}
 			if prof.replaceOnRA && v.valid && !s.nzOmitted.IsZero() {
-				v.valid, v.end, v.why, v.whyEv = false, s.nzOmitted, "omitted", s.nzOmittedEv
+				v.valid, v.end, v.why, v.whyEv = false, s.nzOmitted, lossOmitted, s.nzOmittedEv
 			}
 		} else if prof != nil && prof.replaceOnRA {
 			v = perRouterView(s, now, true)
@@ -198,14 +200,14 @@ type unsettledUse struct {
 func perRouterView(s *serverState, now time.Time, omission bool) raServer {
 	v := raServer{s: s}
 	for _, o := range s.byRouter {
-		end, why, whyEv := o.ended, "withdrawn", o.endedEv
+		end, why, whyEv := o.ended, lossWithdrawn, o.endedEv
 		switch {
 		case o.valid && omission && !o.omitted.IsZero():
-			end, why, whyEv = o.omitted, "omitted", o.omittedEv
+			end, why, whyEv = o.omitted, lossOmitted, o.omittedEv
 		case o.runningAt(now):
 			v.valid = true
 		case o.valid:
-			end, why, whyEv = o.expires, "expired", o.last
+			end, why, whyEv = o.expires, lossExpired, o.last
 		}
 		if !v.valid && end.After(v.end) {
 			v.end, v.why, v.whyEv = end, why, whyEv
@@ -226,7 +228,7 @@ func (c *client) pending(now time.Time) (*transaction, bool) {
 		return nil, false
 	}
 	tx := c.txs[len(c.txs)-1]
-	if tx.answered || (tx.typ != dhcp6InfoRequest && tx.typ != dhcp6Solicit) || len(tx.sends) == 0 {
+	if tx.answered || (tx.typ != wire.DHCPv6InfoRequest && tx.typ != wire.DHCPv6Solicit) || len(tx.sends) == 0 {
 		return nil, false
 	}
 	last := tx.sends[len(tx.sends)-1]
@@ -246,339 +248,13 @@ func (c *client) evaluate(now time.Time, link linkState) verdictResult {
 	}
 	if v.verdict != VerdictDNSOK {
 		if v4 := c.ipv4DNS(); len(v4) > 0 {
-			v.reason += fmt.Sprintf("; it resolves names through IPv4 server(s) %s: on an IPv6-only network it would have no DNS", ipv4Servers(v4))
+			v.reason += fmt.Sprintf("; it resolves names through IPv4 server(s) %s: on an IPv6-only network it would have no DNS", IPv4Servers(v4))
 		}
 	}
 	// A client silent for long may have left: say so, whatever the verdict.
 	if gone := now.Sub(c.last); gone > 10*time.Minute {
 		v.reason += "; the client was last seen " + seconds(gone) + " before the end of the observation"
 	}
-	return v
-}
-
-// decide is evaluate without the absence note.
-func (c *client) decide(now time.Time, link linkState) verdictResult {
-	linkReplies := link.replies
-	var v verdictResult
-	prof := identify(c)
-	used := false
-	useKnowledge := func() {
-		if prof != nil && !used {
-			used = true
-			v.knowledge = append(v.knowledge, prof.knowledge())
-		}
-	}
-	ra := c.raView(now, prof)
-	v.ra = ra
-	if prof != nil && (prof.minRDNSSLifetime > 0 || prof.replaceOnRA || prof.ignoreRL0) {
-		for _, s := range ra {
-			if s.ignored || s.why == "omitted" || s.valid != s.s.rfcValidAt(now) {
-				useKnowledge()
-			}
-		}
-	}
-	if c.perRouter != nil && (prof == nil || !prof.replaceOnRA) {
-		for _, s := range ra {
-			if s.valid != s.s.rfcValidAt(now) {
-				v.knowledge = append(v.knowledge, Knowledge{Client: seenHere, Source: seenHere,
-					Basis:     fmt.Sprintf("DNS query %s to a server after another router withdrew it while the offering router's offer still ran", pkt(c.perRouter.Packet)),
-					Behaviour: "keeps RDNSS servers per router: one router's lifetime 0 does not remove another router's offer (F15)"})
-				break
-			}
-		}
-	}
-	if k := c.omissionKnowledge(); k != nil && prof == nil {
-		v.knowledge = append(v.knowledge, *k)
-	}
-	tx, waiting := c.pending(now)
-	waitNote := ""
-	if waiting {
-		what := "Information-Request(s)"
-		if tx.typ == dhcp6Solicit {
-			what = "Solicit(s)"
-		}
-		waitNote = fmt.Sprintf("%d %s since %s got no Reply", tx.count, what, stamp(tx.sends[0].Time))
-		switch {
-		case linkReplies > 0:
-			waitNote += " (F9)"
-		case c.counts.RAsReceived > 0 && !c.sawO && !c.sawM:
-			// No DHCPv6 is announced: the silence is no loss (not F9)
-			// and no broken promise (not F10).
-			waitNote += "; the RAs that reached it set neither O nor M, so no DHCPv6 service is announced, and no Reply was seen on the link"
-		default:
-			waitNote += "; no DHCPv6 Reply was seen on the link at all (F9, or F10 if there is no server)"
-		}
-		if tx.discarded {
-			waitNote = fmt.Sprintf("%d %s since %s got no Reply the client accepted (N1)", tx.count, what, stamp(tx.sends[0].Time))
-		}
-	}
-	rsOf := func(s *serverState) bool { return c.rsBetween(s.last.Time, s.end()) }
-
-	// 1. It queried a server. The query shows it holds the server; it
-	// shows valid DNS when the server is validly offered to it now (then
-	// even unanswered: the client holds valid configuration, and the
-	// unanswered queries are a C7 finding said in the reason), or when
-	// answers came back (DNS demonstrably works through a server learned
-	// before the capture, configured, or kept stale). Unanswered queries
-	// to a server not validly offered prove nothing (SCHEMA.md).
-	// The strongest use is reported: answered and valid, then answered,
-	// then valid; the most recent among equals.
-	var lastQ *DNSUse
-	var lastQAddr netip.Addr
-	lastValid, lastRank := false, 0
-	var unsettled map[netip.Addr]unsettledUse // few clients have any
-	for _, a := range c.dnsOrder {
-		if a.Is4() {
-			continue // IPv4 DNS is no evidence: Client.IPv4DNS shows it.
-		}
-		u := c.dns[a]
-		valid := c.heldValid(a, u, now, ra)
-		// A query before an RA that omitted the server shows nothing
-		// about now for a client whose treatment of omissions is
-		// unknown (F6).
-		if s, ok := c.servers[a]; ok && valid && prof == nil && !slices.Contains(c.dhcpDNS, a) {
-			if om, ok := c.unsettledOmission(s, u.Last.Add(-staleGrace)); ok {
-				if unsettled == nil {
-					unsettled = make(map[netip.Addr]unsettledUse)
-				}
-				unsettled[a] = unsettledUse{use: u, omitted: om}
-				continue
-			}
-		}
-		if !valid && u.Answers == 0 {
-			v.unproven = append(v.unproven, a)
-			continue
-		}
-		// Answered queries sent while the offer was valid, before it
-		// ended, show nothing about now: the client may have dropped
-		// the server when its lifetime ran out (F1, F15). Only queries
-		// after the end (kept stale, C8) or to a server never offered
-		// show that it still holds it.
-		if s, ok := c.servers[a]; ok && !valid && u.Answers > 0 && !slices.Contains(c.dhcpDNS, a) {
-			if end := s.end(); !end.IsZero() && end.Add(staleGrace).After(u.Last) {
-				continue
-			}
-		}
-		if gone, ok := c.dhcpGone[a]; ok && !valid && gone.Add(staleGrace).After(u.Last) {
-			continue // Likewise for a server a DHCPv6 Reply removed.
-		}
-		rank := 1
-		if u.Answers > 0 {
-			rank = 2
-			if valid {
-				rank = 3
-			}
-		}
-		if lastQ == nil || rank > lastRank || (rank == lastRank && u.Last.After(lastQ.Last)) {
-			lastQ, lastQAddr, lastValid, lastRank = u, a, valid, rank
-		}
-	}
-	if lastQ != nil {
-		v.verdict = VerdictDNSOK
-		v.via = c.viaOf(lastQAddr, ra)
-		how := c.describeHold(lastQAddr, ra)
-		v.reason = fmt.Sprintf("queried %s %d time(s) (%d answered), last at %s; %s", lastQAddr, lastQ.Queries, lastQ.Answers, stamp(lastQ.Last), how)
-		switch {
-		case unanswered(lastQ, now):
-			v.reason += "; queries unanswered: it holds the server but no answer from it was seen (C7)"
-		case lastQ.Answers == 0:
-			v.reason += "; no answer yet (the query is under " + seconds(dnsAnswerWait) + " old)"
-		}
-		if !lastValid {
-			v.reason += "; the answers show DNS works through it"
-		}
-		if lastQ.Stale > 0 && c.offered(lastQAddr) {
-			v.reason += fmt.Sprintf("; %d stale quer(ies) (C8)", lastQ.Stale)
-		}
-		if waiting {
-			v.reason += "; its " + waitNote
-		}
-		v.evidence = append(v.evidence, Evidence{Packet: lastQ.LastPacket, Time: lastQ.Last, Note: "DNS query to " + lastQAddr.String()})
-		return v
-	}
-
-	// 2. DHCPv6 gave it DNS in answer to its own request.
-	dhcpOK := c.sentDHCPv6Client && len(c.dhcpDNS) > 0 && c.dhcpEv != nil
-	if dhcpOK && prof != nil && prof.dhcpv6DNSUnseen {
-		useKnowledge()
-		dhcpOK = false
-	}
-	if dhcpOK {
-		v.verdict = VerdictDNSOK
-		v.via = ViaDHCPv6
-		v.reason = fmt.Sprintf("DHCPv6 Reply %s answered its request with DNS %s", pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS))
-		if waiting {
-			v.reason += "; its refresh is pending: " + waitNote
-		}
-		v.evidence = append(v.evidence, Evidence{Packet: c.dhcpEv.Packet, Time: c.dhcpEv.Time, Note: "DHCPv6 Reply with DNS"})
-		return v
-	}
-
-	// 3. RA offers valid now.
-	var validNow, assumedNow []raServer
-	for _, s := range ra {
-		if s.valid && s.s.assumed {
-			assumedNow = append(assumedNow, s)
-		} else if s.valid {
-			validNow = append(validNow, s)
-		}
-	}
-	rdnss := unknown
-	if prof != nil {
-		rdnss = prof.rdnss
-	}
-	if len(validNow) > 0 {
-		s := validNow[0]
-		offer := fmt.Sprintf("RDNSS %s valid %s (RA %s, %s)", s.s.addr, until(s.s.expires), pkt(s.s.last.Packet), s.s.reached)
-		v.evidence = append(v.evidence, Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA with RDNSS " + s.s.addr.String()})
-		switch rdnss {
-		case yes:
-			useKnowledge()
-			v.verdict = VerdictDNSOK
-			v.via = ViaRA
-			v.reason = offer + "; " + prof.name + " takes DNS from RDNSS"
-			if waiting {
-				v.reason += " (its " + waitNote + ")"
-			}
-			return v
-		case unknown:
-			v.verdict = VerdictInconclusive
-			if un, ok := unsettled[s.s.addr]; ok {
-				v.reason = fmt.Sprintf("%s, and it queried it (last %s), but RA %s from the same router came without it after that query: clients that store each router's last RA whole (dhcpcd, Apple) drop it at once (F6), others keep it until its lifetime ends, and its queries do not show yet which this client is",
-					offer, pkt(un.use.LastPacket), pkt(un.omitted.Packet))
-				v.settle = fmt.Sprintf("a DNS query from it to %s after RA %s (it keeps the server), or %d such RAs without one (it drops it)", s.s.addr, pkt(un.omitted.Packet), minSilentOmissions)
-				v.evidence = append(v.evidence, un.omitted, Evidence{Packet: un.use.LastPacket, Time: un.use.Last, Note: "last DNS query to " + s.s.addr.String()})
-				return v
-			}
-			if waiting {
-				v.reason = offer + ", but it is visibly still waiting for DHCPv6: " + waitNote + "; whether it uses RDNSS cannot be seen"
-				v.settle = "a DNS query from it to " + s.s.addr.String() + ", or a DHCPv6 Reply to its Information-Request"
-			} else {
-				v.reason = offer + ", but no DNS query was seen and whether this client uses RDNSS cannot be told from the wire (Windows before 10 1703 and DHCPv6-only stacks ignore it, F12)"
-				v.settle = "a DNS query from it to " + s.s.addr.String() + ", or identifying the client (DHCPv6 ORO or Vendor Class)"
-			}
-			return v
-		}
-		useKnowledge() // rdnss == no: the offer does not count.
-		v.evidence = nil
-	}
-	if len(assumedNow) > 0 && rdnss != no {
-		s := assumedNow[0]
-		v.verdict = VerdictInconclusive
-		v.reason = fmt.Sprintf("the only RDNSS offer (%s, RA %s at %s) came before the client's first packet: it holds it only if it was already on the link", s.s.addr, pkt(s.s.last.Packet), stamp(s.s.last.Time))
-		v.settle = "an RA after the client appeared (for example the answer to its RS), or a DNS query from it"
-		v.evidence = append(v.evidence, Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA before the client appeared"})
-		return v
-	}
-
-	// 4. Nothing valid now: lost, or never had it.
-	var lost *raServer
-	if rdnss != no {
-		for i := range ra {
-			s := &ra[i]
-			if s.ignored || s.valid || s.end.IsZero() || s.s.assumed {
-				continue
-			}
-			if lost == nil || s.end.After(lost.end) {
-				lost = s
-			}
-		}
-	}
-	hadDHCP := c.dhcpLost != nil && c.sentDHCPv6Client && !(prof != nil && prof.dhcpv6DNSUnseen)
-	if lost != nil {
-		v.verdict = VerdictDNSLost
-		at := lost.end
-		v.lostAt = &at
-		v.lost, v.lostRS = lost, rsOf(lost.s)
-		v.reason = c.lossReason(lost, v.lostRS, link)
-		v.evidence = append(v.evidence, Evidence{Packet: lost.s.last.Packet, Time: lost.s.last.Time, Note: "last RA with RDNSS " + lost.s.addr.String()})
-		if lost.whyEv.Packet != 0 && lost.whyEv.Packet != lost.s.last.Packet {
-			v.evidence = append(v.evidence, lost.whyEv)
-		}
-		if waiting {
-			v.reason += "; its " + waitNote
-		}
-		return v
-	}
-	if hadDHCP {
-		v.verdict = VerdictDNSLost
-		at := c.dhcpLost.Time
-		v.lostAt = &at
-		v.reason = c.dhcpLost.Note
-		if waiting {
-			v.reason += "; its " + waitNote
-		}
-		v.evidence = append(v.evidence, *c.dhcpLost)
-		return v
-	}
-	noRDNSS := !c.raHadRDNSS()
-	switch {
-	case waiting:
-		v.verdict = VerdictNoDNS
-		v.reason = waitNote
-		switch {
-		case noRDNSS && c.counts.RAsReceived > 0:
-			v.reason += "; the RAs that reached it carry no RDNSS"
-		case rdnss == no && c.raHadRDNSS() && linkReplies == 0:
-			v.reason += "; DNS is offered only by RDNSS, and " + prof.name + " takes no DNS from RDNSS (F12)"
-		case rdnss == no && len(validNow) > 0:
-			v.reason += "; " + prof.name + " takes no DNS from the RDNSS the RAs carry (F12)"
-		}
-		v.evidence = append(v.evidence, tx.sends...)
-		if len(v.evidence) > maxEvidence {
-			v.evidence = v.evidence[:maxEvidence]
-		}
-		return v
-	case c.lastReply != nil && c.sentDHCPv6Client:
-		v.verdict = VerdictNoDNS
-		v.reason = fmt.Sprintf("DHCPv6 Reply %s to its request carried no DNS servers", pkt(c.lastReply.Packet))
-		if len(c.dhcpDNS) > 0 && c.dhcpEv != nil && prof != nil && prof.dhcpv6DNSUnseen {
-			v.reason = fmt.Sprintf("DHCPv6 Reply %s gave it DNS %s, but %s is known not to apply DNS from DHCPv6 and it never queried those servers", pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS), prof.name)
-		}
-		if noRDNSS {
-			v.reason += "; the RAs carry no RDNSS (F11)"
-		} else if prof != nil && prof.ignoreRL0 && rdnssOnlyRL0(ra) {
-			v.reason += "; the RAs that carry RDNSS have router lifetime 0, and " + prof.name + " ignores such an RA entirely, its RDNSS too (F7)"
-		} else if rdnss == no {
-			v.reason += "; " + prof.name + " ignores the RDNSS the RAs carry (F12)"
-		}
-		v.evidence = append(v.evidence, *c.lastReply)
-		return v
-	case c.counts.RAsReceived > 0:
-		v.verdict = VerdictNoDNS
-		v.evidence = append(v.evidence, c.lastRA)
-		switch {
-		case !noRDNSS && rdnss == no:
-			v.reason = "the RAs carry RDNSS but " + prof.name + " ignores RDNSS, and it got no DNS by DHCPv6 (F12)"
-		case !noRDNSS && prof != nil && prof.ignoreRL0 && rdnssOnlyRL0(ra):
-			v.reason = "the RAs that carry RDNSS have router lifetime 0, and " + prof.name + " ignores such an RA entirely, its RDNSS too (F7)"
-		case !noRDNSS && prof != nil && prof.minRDNSSLifetime > 0:
-			v.reason = fmt.Sprintf("the RAs carry RDNSS only with lifetimes below %d s, which %s ignores (F5)", prof.minRDNSSLifetime, prof.name)
-		case c.sentDHCPv6Client:
-			v.reason = "RAs carry no RDNSS and its DHCPv6 exchange gave no DNS (F11)"
-		case c.sawO:
-			v.reason = "RAs carry no RDNSS and the client sent no Information-Request although O=1 (F11)"
-		default:
-			v.reason = "RAs carry no RDNSS and set neither O nor M, and the client sent no Information-Request (F11)"
-		}
-		return v
-	case c.counts.RS > 0 && c.counts.DAD > 0:
-		v.verdict = VerdictNoDNS
-		v.reason = fmt.Sprintf("it joined the link (DAD) and sent %d RS, but no RA reached it (F3)", c.counts.RS)
-		if link.routers == 0 {
-			v.reason = fmt.Sprintf("it joined the link (DAD) and sent %d RS, but no RA was seen on the link at all (no router, or RAs filtered)", c.counts.RS)
-		}
-		v.evidence = append(v.evidence, c.rs[len(c.rs)-1])
-		return v
-	}
-	if seen := now.Sub(c.first); link.routers == 0 && c.usedIPv4DNS() && (c.counts.RS > 0 || seen >= maxRtrAdvIntervalMax) {
-		v.verdict = VerdictNoDNS
-		v.reason = fmt.Sprintf("no IPv6 router was seen on the link in the %s observed (longer than any RA interval, or after its RS) and no DHCPv6 Reply reached it", seconds(seen))
-		return v
-	}
-	v.verdict = VerdictInconclusive
-	v.reason = fmt.Sprintf("no RA or DHCPv6 Reply reached it and it sent no IPv6 DNS query during the %s observed", seconds(now.Sub(c.first)))
-	v.settle = "a longer capture that includes an RA (unsolicited RAs may be up to MaxRtrAdvInterval apart) or its RS and the answer, or a DNS query from it"
 	return v
 }
 
@@ -598,17 +274,17 @@ func (s *serverState) end() time.Time {
 func (c *client) lossReason(l *raServer, rs bool, link linkState) string {
 	s := l.s
 	switch l.why {
-	case "withdrawn":
+	case lossWithdrawn:
 		msg := fmt.Sprintf("RDNSS %s withdrawn (lifetime 0) by RA %s", s.addr, pkt(l.whyEv.Packet))
-		if l.whyEv.Packet == s.last.Packet && s.router != (MAC{}) {
+		if l.whyEv.Packet == s.last.Packet && s.router != (wire.MAC{}) {
 			msg += " from " + s.router.String()
 		}
 		msg += " and no other server offered"
-		if s.withdrawnFrom != (MAC{}) {
+		if s.withdrawnFrom != (wire.MAC{}) {
 			msg += "; it was withdrawn by another router than the one that offered it (" + s.withdrawnFrom.String() + "): on a client that keeps servers by address, one router's lifetime 0 removes a server learned from another (F15)"
 		}
 		return msg
-	case "omitted":
+	case lossOmitted:
 		return fmt.Sprintf("RA %s from the same router came without RDNSS %s, and this client drops DNS at once (F6)", pkt(l.whyEv.Packet), s.addr)
 	}
 	after := l.end.Sub(s.last.Time)
@@ -674,7 +350,7 @@ func (c *client) describeHold(a netip.Addr, ra []raServer) string {
 	if !c.offered(a) {
 		return "no offer of it was seen (learned before the capture, or configured)"
 	}
-	if s, ok := c.servers[a]; ok && s.endReason == "expired" {
+	if s, ok := c.servers[a]; ok && s.endReason == lossExpired {
 		if fe, ok := s.fragmentedOnly(); ok {
 			return "its offer expired and only fragmented RAs offered it since (last " + pkt(fe.Packet) + "), yet it still uses it: it evidently accepts fragmented Neighbor Discovery, which RFC 6980 §5 forbids (F13, C8)"
 		}

@@ -6,19 +6,21 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ralab/ralab/conformance/internal/frametest"
+	"github.com/ralab/ralab/conformance/wire"
 )
 
 // dhcpcdVC is a DHCPv6 Vendor Class option as dhcpcd sends it.
-var dhcpcdVC = opt6(opt6VendorClass, append([]byte{0, 0, 0x9, 0x4b, 0, 10}, "dhcpcd-9.4"...)...)
+var dhcpcdVC = opt6(wire.Opt6VendorClass, append([]byte{0, 0, 0x9, 0x4b, 0, 10}, "dhcpcd-9.4"...)...)
 
 // dhcpcdIR is an Information-Request as dhcpcd sends it.
 func dhcpcdIR(xid uint32) []byte {
-	return ir(clientMAC, clientLL, xid, opt6(opt6ClientID, duidLL(clientMAC)...), elapsed6(0), oro6(23, 24, 32, 82, 83), dhcpcdVC)
+	return ir(clientMAC, clientLL, xid, opt6(wire.Opt6ClientID, duidLL(clientMAC)...), elapsed6(0), oro6(23, 24, 32, 82, 83), dhcpcdVC)
 }
 
 // dhclientIR is an Information-Request as ISC dhclient -6 -S sends it.
 func dhclientIR(xid uint32, cs uint16) []byte {
-	return ir(clientMAC, clientLL, xid, opt6(opt6ClientID, duidLL(clientMAC)...), elapsed6(cs), oro6(23, 24, 39, 31))
+	return ir(clientMAC, clientLL, xid, opt6(wire.Opt6ClientID, duidLL(clientMAC)...), elapsed6(cs), oro6(23, 24, 39, 31))
 }
 
 // withX is an RA from the router with RDNSS dnsServer (lifetime 30 s), or
@@ -42,8 +44,8 @@ func queries(t *testing.T, first, last float64) []tf {
 }
 
 func TestVerdicts(t *testing.T) {
-	sid := opt6(opt6ServerID, duidLL(routerMAC)...)
-	cid := opt6(opt6ClientID, duidLL(clientMAC)...)
+	sid := opt6(wire.Opt6ServerID, duidLL(routerMAC)...)
+	cid := opt6(wire.Opt6ClientID, duidLL(clientMAC)...)
 	type got struct {
 		Verdict    Verdict
 		Reason     []string // substrings
@@ -235,7 +237,7 @@ func TestVerdicts(t *testing.T) {
 			frames: func(t *testing.T) []tf {
 				return []tf{
 					at(0, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(1800*time.Second, dnsServer)})),
-					at(10, ip6(clientMAC, routerMAC, clientLL, routerLL, protoICMPv6, ndpMsg(t, &ndpNA), ip6opts{})),
+					at(10, ip6(clientMAC, routerMAC, clientLL, routerLL, frametest.ProtoICMPv6, ndpMsg(t, &ndpNA), ip6opts{})),
 				}
 			},
 			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"before the client's first packet"}},
@@ -312,7 +314,7 @@ func TestVerdicts(t *testing.T) {
 			frames: func(t *testing.T) []tf {
 				return []tf{
 					at(0, dad(t, clientMAC, clientLL)),
-					at(1, ir(clientMAC, clientLL, 8, opt6(opt6ClientID, duidLL(clientMAC)...), elapsed6(0), oro6(23, 24, 103))),
+					at(1, ir(clientMAC, clientLL, 8, opt6(wire.Opt6ClientID, duidLL(clientMAC)...), elapsed6(0), oro6(23, 24, 103))),
 					at(1.01, reply(clientMAC, clientLL, 8, sid, cid)),
 					at(2, ra(t, raSpec{lifetime: 0, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
 				}
@@ -324,7 +326,7 @@ func TestVerdicts(t *testing.T) {
 			frames: func(t *testing.T) []tf {
 				return []tf{
 					at(0, dad(t, clientMAC, clientLL)),
-					at(1, ir(clientMAC, clientLL, 8, opt6(opt6ClientID, duidLL(clientMAC)...), elapsed6(0), oro6(23, 24, 103))),
+					at(1, ir(clientMAC, clientLL, 8, opt6(wire.Opt6ClientID, duidLL(clientMAC)...), elapsed6(0), oro6(23, 24, 103))),
 					at(1.01, reply(clientMAC, clientLL, 8, sid, cid)),
 					at(2, ra(t, raSpec{lifetime: 1800 * time.Second, o: true, rdnss: rdnss(1800*time.Second, dnsServer)})),
 					at(30, ra(t, raSpec{lifetime: 0, o: true})),
@@ -524,7 +526,7 @@ func TestVerdicts(t *testing.T) {
 		{
 			name: "nothing seen: inconclusive",
 			frames: func(t *testing.T) []tf {
-				return []tf{at(0, ip6(clientMAC, routerMAC, clientLL, routerLL, protoICMPv6, ndpMsg(t, &ndpNA), ip6opts{}))}
+				return []tf{at(0, ip6(clientMAC, routerMAC, clientLL, routerLL, frametest.ProtoICMPv6, ndpMsg(t, &ndpNA), ip6opts{}))}
 			},
 			want: got{Verdict: VerdictInconclusive, Settle: true, Reason: []string{"no RA or DHCPv6 Reply reached it"}},
 		},
@@ -566,6 +568,6 @@ func dhcp4Vendor(t *testing.T, vendor string) []byte {
 	udp := append([]byte{0, 68, 0, 67, byte((8 + len(b)) >> 8), byte(8 + len(b)), 0, 0}, b...)
 	tot := 20 + len(udp)
 	ip := []byte{0x45, 0, byte(tot >> 8), byte(tot), 0, 0, 0, 0, 64, 17, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255}
-	bc := MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	bc := wire.MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 	return append(append(append(append([]byte{}, bc[:]...), clientMAC[:]...), 8, 0), append(ip, udp...)...)
 }

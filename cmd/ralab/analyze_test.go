@@ -18,6 +18,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/render"
 	"github.com/ralab/ralab/internal/capture"
 )
 
@@ -136,7 +137,7 @@ func readJSONReport(t *testing.T, path string) *conformance.Report {
 		t.Fatalf("report: %v", err)
 	}
 	defer f.Close()
-	r, err := conformance.DecodeJSON(f)
+	r, err := render.DecodeJSON(f)
 	if err != nil {
 		t.Fatalf("DecodeJSON %s: %v", path, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/render"
 )
 
 func init() {
@@ -68,11 +69,11 @@ func chooseFormat(format, out string) (string, error) {
 func renderReport(w io.Writer, format string, r *conformance.Report) error {
 	switch format {
 	case formatJSON:
-		return conformance.RenderJSON(w, r)
+		return render.JSON(w, r)
 	case formatHTML:
-		return conformance.RenderHTML(w, r)
+		return render.HTML(w, r)
 	default:
-		return conformance.RenderMarkdown(w, r)
+		return render.Markdown(w, r)
 	}
 }
 
@@ -167,7 +168,7 @@ func runReport(_ context.Context, args []string) error {
 		defer f.Close()
 		src = f
 	}
-	r, err := conformance.DecodeJSON(bufio.NewReader(&boundedReader{r: src, left: maxReportBytes}))
+	r, err := render.DecodeJSON(bufio.NewReader(&boundedReader{r: src, left: maxReportBytes}))
 	if err != nil {
 		return fmt.Errorf("%s: %w", *in, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/render"
 )
 
 func TestChooseFormat(t *testing.T) {
@@ -102,8 +103,8 @@ func testReport() *conformance.Report {
 func writeJSONReport(t *testing.T, dir string, r *conformance.Report) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := conformance.RenderJSON(&b, r); err != nil {
-		t.Fatalf("RenderJSON: %v", err)
+	if err := render.JSON(&b, r); err != nil {
+		t.Fatalf("render.JSON: %v", err)
 	}
 	path := filepath.Join(dir, "in.json")
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
@@ -118,8 +119,8 @@ func TestReportCommand(t *testing.T) {
 	future := testReport()
 	future.Schema = "ralab.report/v9"
 	var fb bytes.Buffer
-	if err := conformance.RenderJSON(&fb, future); err != nil {
-		t.Fatalf("RenderJSON: %v", err)
+	if err := render.JSON(&fb, future); err != nil {
+		t.Fatalf("render.JSON: %v", err)
 	}
 	futurePath := filepath.Join(dir, "future.json")
 	if err := os.WriteFile(futurePath, fb.Bytes(), 0o644); err != nil {
@@ -137,7 +138,7 @@ func TestReportCommand(t *testing.T) {
 		{name: "markdown", args: []string{"-i", in, "--format", "md"}, out: "r.md", want: []string{"# ralab report", "| 02:00:00:00:02:01 |", `\<b\>evil\</b\>`}},
 		{name: "html from extension", args: []string{"-i", in}, out: "r.html", want: []string{"<!DOCTYPE html>", "&lt;b&gt;evil&lt;/b&gt;", "<svg"}},
 		{name: "json", args: []string{"-i", in, "--format", "json"}, out: "r.out", want: []string{`"schema": "ralab.report/v1"`, `"hostname": "\u003cb\u003eevil\u003c/b\u003e"`}},
-		{name: "unknown schema", args: []string{"-i", futurePath, "--format", "md"}, out: "never.md", err: conformance.ErrUnknownSchema},
+		{name: "unknown schema", args: []string{"-i", futurePath, "--format", "md"}, out: "never.md", err: render.ErrUnknownSchema},
 		{name: "missing file", args: []string{"-i", filepath.Join(dir, "nope.json")}, out: "never.md", err: os.ErrNotExist},
 		{name: "no -i", args: []string{}, err: errUsage},
 		{name: "bad format", args: []string{"-i", in, "--format", "pdf"}, err: errUsage},
@@ -184,8 +185,8 @@ func TestReportUnknownSchemaMessage(t *testing.T) {
 	r := testReport()
 	r.Schema = "ralab.report/v2"
 	var b bytes.Buffer
-	if err := conformance.RenderJSON(&b, r); err != nil {
-		t.Fatalf("RenderJSON: %v", err)
+	if err := render.JSON(&b, r); err != nil {
+		t.Fatalf("render.JSON: %v", err)
 	}
 	path := filepath.Join(dir, "v2.json")
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {

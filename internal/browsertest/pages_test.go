@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/render"
 	"github.com/ralab/ralab/internal/httpstatus"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
@@ -86,7 +87,7 @@ func renderChecked(t *testing.T, html []byte, want ...string) string {
 // --format html" and /report/<if> serve it.
 func TestReportHTMLInBrowser(t *testing.T) {
 	var b bytes.Buffer
-	if err := conformance.RenderHTML(&b, sampleReport()); err != nil {
+	if err := render.HTML(&b, sampleReport()); err != nil {
 		t.Fatal(err)
 	}
 	renderChecked(t, b.Bytes(),

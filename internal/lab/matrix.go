@@ -20,6 +20,7 @@ import (
 
 	"github.com/ralab/ralab/configs/scenarios"
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/render"
 	"github.com/ralab/ralab/internal/labclient"
 	"github.com/ralab/ralab/internal/matrix"
 	"github.com/ralab/ralab/internal/netlab"
@@ -559,10 +560,10 @@ func (r *scenarioRun) evaluate(path string, ws []*watched) ([]matrix.Cell, error
 	}
 	var errs []error
 	r.report, r.htmlReport = name+".report.json", name+".report.html"
-	if err := writeReport(filepath.Join(r.opts.OutDir, r.report), rep, conformance.RenderJSON); err != nil {
+	if err := writeReport(filepath.Join(r.opts.OutDir, r.report), rep, render.JSON); err != nil {
 		errs = append(errs, err)
 	}
-	if err := writeReport(filepath.Join(r.opts.OutDir, r.htmlReport), rep, conformance.RenderHTML); err != nil {
+	if err := writeReport(filepath.Join(r.opts.OutDir, r.htmlReport), rep, render.HTML); err != nil {
 		errs = append(errs, err)
 	}
 	var cells []matrix.Cell

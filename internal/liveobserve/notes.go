@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/wire"
 	"github.com/ralab/ralab/internal/dnsname"
 	"github.com/ralab/ralab/internal/impair"
 	"github.com/ralab/ralab/ra"
@@ -22,7 +23,7 @@ import (
 // sender's goroutine may call it; call it before the packet goes out, so
 // that the capture matches it.
 func (o *Observer) NoteSent(s conformance.Sent) {
-	if s.From == (conformance.MAC{}) {
+	if s.From == (wire.MAC{}) {
 		o.mu.Lock()
 		copy(s.From[:], o.mac)
 		o.mu.Unlock()

@@ -16,6 +16,7 @@ import (
 	"github.com/mdlayher/ndp"
 
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/render"
 	"github.com/ralab/ralab/internal/capture"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
@@ -222,7 +223,7 @@ func TestWaitWithoutInterface(t *testing.T) {
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("GET: %d %q", rec.Code, rec.Header().Get("Content-Type"))
 	}
-	r, err := conformance.DecodeJSON(rec.Body)
+	r, err := render.DecodeJSON(rec.Body)
 	if err != nil {
 		t.Fatalf("DecodeJSON: %v", err)
 	}
@@ -282,7 +283,7 @@ func TestWaitWithoutInterface(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if r, err := conformance.DecodeJSON(f); err != nil || len(r.Sent) != 3 {
+	if r, err := render.DecodeJSON(f); err != nil || len(r.Sent) != 3 {
 		t.Errorf("report file: %v", err)
 	}
 }

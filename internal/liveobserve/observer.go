@@ -41,11 +41,11 @@ var (
 
 // Report formats of an Output.
 const (
-	// FormatJSON is the ralab.report/v1 JSON schema (conformance.RenderJSON).
+	// FormatJSON is the ralab.report/v1 JSON schema (render.JSON).
 	FormatJSON = "json"
-	// FormatMarkdown is Markdown (conformance.RenderMarkdown).
+	// FormatMarkdown is Markdown (render.Markdown).
 	FormatMarkdown = "md"
-	// FormatHTML is a standalone HTML page (conformance.RenderHTML).
+	// FormatHTML is a standalone HTML page (render.HTML).
 	FormatHTML = "html"
 )
 

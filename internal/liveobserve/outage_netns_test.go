@@ -13,6 +13,7 @@ import (
 
 	"github.com/ralab/ralab/configs/scenarios"
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/render"
 	"github.com/ralab/ralab/internal/labclient"
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
@@ -165,7 +166,7 @@ func readLiveReport(t *testing.T, path string) *conformance.Report {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r, err := conformance.DecodeJSON(f)
+	r, err := render.DecodeJSON(f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/render"
 	"github.com/ralab/ralab/internal/httpstatus"
 )
 
@@ -19,11 +20,11 @@ import (
 func Render(w io.Writer, format string, r *conformance.Report) error {
 	switch format {
 	case FormatJSON:
-		return conformance.RenderJSON(w, r)
+		return render.JSON(w, r)
 	case FormatMarkdown:
-		return conformance.RenderMarkdown(w, r)
+		return render.Markdown(w, r)
 	case FormatHTML:
-		return conformance.RenderHTML(w, r)
+		return render.HTML(w, r)
 	}
 	return fmt.Errorf("%w %q: want json, md or html", ErrFormat, format)
 }

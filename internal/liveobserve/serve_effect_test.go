@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/render"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
 )
 
@@ -87,7 +87,7 @@ report_every = "1s"
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r, err := conformance.DecodeJSON(f)
+	r, err := render.DecodeJSON(f)
 	if err != nil {
 		t.Fatal(err)
 	}

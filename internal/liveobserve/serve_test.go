@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/render"
 	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
@@ -192,7 +193,7 @@ report_every = "1s"
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r, err := conformance.DecodeJSON(f)
+	r, err := render.DecodeJSON(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +247,7 @@ func getReport(get func(string) (*http.Response, error), path string) (*conforma
 	if resp.StatusCode != 200 {
 		return nil, fmt.Errorf("%s: status %s", path, resp.Status)
 	}
-	return conformance.DecodeJSON(resp.Body)
+	return render.DecodeJSON(resp.Body)
 }
 
 // checkReply checks that b is the Reply to informationRequest: the same

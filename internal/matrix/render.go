@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ralab/ralab/conformance"
+	"github.com/ralab/ralab/conformance/render"
 )
 
 // maxPackets bounds the packet numbers shown in one rendered cell.
@@ -257,7 +257,7 @@ var htmlText string
 // htmlTmpl renders WriteHTML.
 var htmlTmpl = template.Must(template.New("matrix").Funcs(template.FuncMap{
 	"packets": packets,
-	"filter":  conformance.WiresharkFilter,
+	"filter":  render.WiresharkFilter,
 	"clock":   func(t *time.Time) string { return clock(t) },
 	"colour":  colour,
 	"mark":    mark,

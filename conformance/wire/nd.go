@@ -1,4 +1,4 @@
-package conformance
+package wire
 
 import (
 	"encoding/binary"
@@ -232,11 +232,12 @@ func (p *Packet) decodeNDOptions(b []byte, msg string, o *NDOptions) {
 	}
 }
 
+// decodeNDOption decodes one ND option of type typ at offset off of a
+// msg message into o.
 func (p *Packet) decodeNDOption(typ uint8, body []byte, msg string, off int, o *NDOptions) {
-	l := len(body)
 	switch typ {
 	case 1, 2: // Source/Target Link-Layer Address (RFC 4861 §4.6.1).
-		if l < 8 {
+		if len(body) < 8 {
 			return
 		}
 		var m MAC
@@ -246,97 +247,126 @@ func (p *Packet) decodeNDOption(typ uint8, body []byte, msg string, off int, o *
 		} else {
 			o.TargetLLA, o.HasTargetLLA = m, true
 		}
-	case 3: // Prefix Information (RFC 4861 §4.6.2): Length 4.
-		if l != 32 {
-			p.problem("R1", "RFC 4861 §4.6.2", "%s Prefix Information option at offset %d has length %d, not 32 bytes", msg, off, l)
-			return
-		}
-		plen := int(body[2])
-		pfx, err := netip.AddrFrom16([16]byte(body[16:32])).Prefix(min(plen, 128))
-		if plen > 128 || err != nil {
-			p.problem("R1", "RFC 4861 §4.6.2", "%s Prefix Information option at offset %d has prefix length %d", msg, off, plen)
-			return
-		}
-		o.Prefixes = append(o.Prefixes, NDPrefix{
-			Prefix:     pfx,
-			OnLink:     body[3]&0x80 != 0,
-			Autonomous: body[3]&0x40 != 0,
-			Valid:      binary.BigEndian.Uint32(body[4:8]),
-			Preferred:  binary.BigEndian.Uint32(body[8:12]),
-		})
+	case 3:
+		p.decodePrefixInfo(body, msg, off, o)
 	case 5: // MTU (RFC 4861 §4.6.4): Length 1.
-		if l != 8 {
-			p.problem("R1", "RFC 4861 §4.6.4", "%s MTU option at offset %d has length %d, not 8 bytes", msg, off, l)
+		if len(body) != 8 {
+			p.problem("R1", "RFC 4861 §4.6.4", "%s MTU option at offset %d has length %d, not 8 bytes", msg, off, len(body))
 			return
 		}
 		o.MTU, o.HasMTU = binary.BigEndian.Uint32(body[4:8]), true
-	case 24: // Route Information (RFC 4191 §2.3): Length 1, 2 or 3.
-		plen := int(body[2])
-		need := 8
-		switch {
-		case plen > 64:
-			need = 24
-		case plen > 0:
-			need = 16
-		}
-		if l > 24 || l < need || plen > 128 {
-			p.problem("R1", "RFC 4191 §2.3", "%s Route Information option at offset %d: length %d cannot carry a /%d", msg, off, l, plen)
-			return
-		}
-		var a [16]byte
-		copy(a[:], body[8:])
-		pfx, _ := netip.AddrFrom16(a).Prefix(plen)
-		o.Routes = append(o.Routes, NDRoute{
-			Prefix:     pfx,
-			Preference: body[3] >> 3 & 0x3,
-			Lifetime:   binary.BigEndian.Uint32(body[4:8]),
-		})
-	case 25: // RDNSS (RFC 8106 §5.1): Length odd and at least 3.
-		units := l / 8
-		if units < 3 || units%2 == 0 {
-			// RFC 8106 §5.3.1: a host MUST ignore the option then.
-			p.problem("R5", "RFC 8106 §5.1", "%s RDNSS option at offset %d has Length %d; it must be odd and at least 3, so hosts ignore it", msg, off, units)
-			return
-		}
-		r := NDRDNSS{Lifetime: binary.BigEndian.Uint32(body[4:8])}
-		for a := body[8:]; len(a) >= 16; a = a[16:] {
-			r.Servers = append(r.Servers, netip.AddrFrom16([16]byte(a[:16])))
-		}
-		o.RDNSS = append(o.RDNSS, r)
-	case 31: // DNSSL (RFC 8106 §5.2): Length at least 2.
-		if l < 16 {
-			p.problem("R6", "RFC 8106 §5.2", "%s DNSSL option at offset %d has Length %d; it must be at least 2", msg, off, l/8)
-			return
-		}
-		d := NDDNSSL{Lifetime: binary.BigEndian.Uint32(body[4:8])}
-		names, err := decodeDNSNames(body[8:], true)
-		if err != "" {
-			p.problem("R6", "RFC 8106 §5.2", "%s DNSSL option at offset %d: %s", msg, off, err)
-		}
-		d.Domains = names
-		o.DNSSL = append(o.DNSSL, d)
+	case 24:
+		p.decodeRouteInfo(body, msg, off, o)
+	case 25:
+		p.decodeRDNSS(body, msg, off, o)
+	case 31:
+		p.decodeDNSSL(body, msg, off, o)
 	case 37: // Captive portal (RFC 8910 §2.3).
 		o.CaptivePortal = strings.TrimRight(string(body[2:]), "\x00")
 		o.HasCaptivePortal = true
-	case 38: // PREF64 (RFC 8781 §4): Length 2.
-		if l != 16 {
-			p.problem("R7", "RFC 8781 §4", "%s PREF64 option at offset %d has Length %d, not 2", msg, off, l/8)
-			return
-		}
-		v := binary.BigEndian.Uint16(body[2:4])
-		plc := uint8(v & 0x7)
-		if int(plc) >= len(pref64Lengths) {
-			// RFC 8781 §4: receivers MUST ignore the option.
-			p.problem("R7", "RFC 8781 §4", "%s PREF64 option at offset %d has PLC %d (valid 0-5), so hosts ignore it", msg, off, plc)
-			return
-		}
-		var a [16]byte
-		copy(a[:], body[4:16])
-		pfx, _ := netip.AddrFrom16(a).Prefix(pref64Lengths[plc])
-		o.PREF64 = append(o.PREF64, NDPREF64{Prefix: pfx, Lifetime: uint32(v>>3) * 8, PLC: plc})
+	case 38:
+		p.decodePREF64(body, msg, off, o)
 	default:
 		o.Unknown = append(o.Unknown, typ)
 	}
+}
+
+// decodePrefixInfo decodes a Prefix Information option (RFC 4861
+// §4.6.2): Length 4.
+func (p *Packet) decodePrefixInfo(body []byte, msg string, off int, o *NDOptions) {
+	if l := len(body); l != 32 {
+		p.problem("R1", "RFC 4861 §4.6.2", "%s Prefix Information option at offset %d has length %d, not 32 bytes", msg, off, l)
+		return
+	}
+	plen := int(body[2])
+	pfx, err := netip.AddrFrom16([16]byte(body[16:32])).Prefix(min(plen, 128))
+	if plen > 128 || err != nil {
+		p.problem("R1", "RFC 4861 §4.6.2", "%s Prefix Information option at offset %d has prefix length %d", msg, off, plen)
+		return
+	}
+	o.Prefixes = append(o.Prefixes, NDPrefix{
+		Prefix:     pfx,
+		OnLink:     body[3]&0x80 != 0,
+		Autonomous: body[3]&0x40 != 0,
+		Valid:      binary.BigEndian.Uint32(body[4:8]),
+		Preferred:  binary.BigEndian.Uint32(body[8:12]),
+	})
+}
+
+// decodeRouteInfo decodes a Route Information option (RFC 4191 §2.3):
+// Length 1, 2 or 3.
+func (p *Packet) decodeRouteInfo(body []byte, msg string, off int, o *NDOptions) {
+	l := len(body)
+	plen := int(body[2])
+	need := 8
+	switch {
+	case plen > 64:
+		need = 24
+	case plen > 0:
+		need = 16
+	}
+	if l > 24 || l < need || plen > 128 {
+		p.problem("R1", "RFC 4191 §2.3", "%s Route Information option at offset %d: length %d cannot carry a /%d", msg, off, l, plen)
+		return
+	}
+	var a [16]byte
+	copy(a[:], body[8:])
+	pfx, _ := netip.AddrFrom16(a).Prefix(plen)
+	o.Routes = append(o.Routes, NDRoute{
+		Prefix:     pfx,
+		Preference: body[3] >> 3 & 0x3,
+		Lifetime:   binary.BigEndian.Uint32(body[4:8]),
+	})
+}
+
+// decodeRDNSS decodes an RDNSS option (RFC 8106 §5.1): Length odd and at
+// least 3.
+func (p *Packet) decodeRDNSS(body []byte, msg string, off int, o *NDOptions) {
+	units := len(body) / 8
+	if units < 3 || units%2 == 0 {
+		// RFC 8106 §5.3.1: a host MUST ignore the option then.
+		p.problem("R5", "RFC 8106 §5.1", "%s RDNSS option at offset %d has Length %d; it must be odd and at least 3, so hosts ignore it", msg, off, units)
+		return
+	}
+	r := NDRDNSS{Lifetime: binary.BigEndian.Uint32(body[4:8])}
+	for a := body[8:]; len(a) >= 16; a = a[16:] {
+		r.Servers = append(r.Servers, netip.AddrFrom16([16]byte(a[:16])))
+	}
+	o.RDNSS = append(o.RDNSS, r)
+}
+
+// decodeDNSSL decodes a DNSSL option (RFC 8106 §5.2): Length at least 2.
+func (p *Packet) decodeDNSSL(body []byte, msg string, off int, o *NDOptions) {
+	if l := len(body); l < 16 {
+		p.problem("R6", "RFC 8106 §5.2", "%s DNSSL option at offset %d has Length %d; it must be at least 2", msg, off, l/8)
+		return
+	}
+	d := NDDNSSL{Lifetime: binary.BigEndian.Uint32(body[4:8])}
+	names, err := decodeDNSNames(body[8:], true)
+	if err != "" {
+		p.problem("R6", "RFC 8106 §5.2", "%s DNSSL option at offset %d: %s", msg, off, err)
+	}
+	d.Domains = names
+	o.DNSSL = append(o.DNSSL, d)
+}
+
+// decodePREF64 decodes a PREF64 option (RFC 8781 §4): Length 2.
+func (p *Packet) decodePREF64(body []byte, msg string, off int, o *NDOptions) {
+	if l := len(body); l != 16 {
+		p.problem("R7", "RFC 8781 §4", "%s PREF64 option at offset %d has Length %d, not 2", msg, off, l/8)
+		return
+	}
+	v := binary.BigEndian.Uint16(body[2:4])
+	plc := uint8(v & 0x7)
+	if int(plc) >= len(pref64Lengths) {
+		// RFC 8781 §4: receivers MUST ignore the option.
+		p.problem("R7", "RFC 8781 §4", "%s PREF64 option at offset %d has PLC %d (valid 0-5), so hosts ignore it", msg, off, plc)
+		return
+	}
+	var a [16]byte
+	copy(a[:], body[4:16])
+	pfx, _ := netip.AddrFrom16(a).Prefix(pref64Lengths[plc])
+	o.PREF64 = append(o.PREF64, NDPREF64{Prefix: pfx, Lifetime: uint32(v>>3) * 8, PLC: plc})
 }
 
 // decodeDNSNames decodes a sequence of uncompressed DNS names in wire

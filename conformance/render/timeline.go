@@ -1,4 +1,4 @@
-package conformance
+package render
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance"
 )
 
 // Geometry of a client's SVG timeline, in SVG user units.
@@ -98,21 +100,21 @@ type svgOutage struct {
 
 // Lanes of the timeline for each event kind, and the mark shape.
 var laneOfEvent = map[string]struct{ lane, shape, class string }{
-	EventRS:             {"RS", "req", "k-rs"},
-	EventRA:             {"RA", "rsp", "k-ra"},
-	EventRDNSSExpired:   {"RA", "derived", "k-lost"},
-	EventRDNSSWithdrawn: {"RA", "derived", "k-lost"},
-	EventInfoRequest:    {"DHCPv6", "req", "k-dhcp"},
-	EventSolicit:        {"DHCPv6", "req", "k-dhcp"},
-	EventDHCPv6Client:   {"DHCPv6", "req", "k-dhcp"},
-	EventReply:          {"DHCPv6", "rsp", "k-dhcp"},
-	EventDHCPv6Server:   {"DHCPv6", "rsp", "k-dhcp"},
-	EventDNSQuery:       {"DNS", "req", "k-dns"},
-	EventDNSAnswer:      {"DNS", "rsp", "k-dns"},
-	EventDAD:            {"ND", "req", "k-nd"},
-	EventNS:             {"ND", "req", "k-nd"},
-	EventNA:             {"ND", "rsp", "k-nd"},
-	EventDHCPv4:         {"DHCPv4", "req", "k-dhcp"},
+	conformance.EventRS:             {"RS", "req", "k-rs"},
+	conformance.EventRA:             {"RA", "rsp", "k-ra"},
+	conformance.EventRDNSSExpired:   {"RA", "derived", "k-lost"},
+	conformance.EventRDNSSWithdrawn: {"RA", "derived", "k-lost"},
+	conformance.EventInfoRequest:    {"DHCPv6", "req", "k-dhcp"},
+	conformance.EventSolicit:        {"DHCPv6", "req", "k-dhcp"},
+	conformance.EventDHCPv6Client:   {"DHCPv6", "req", "k-dhcp"},
+	conformance.EventReply:          {"DHCPv6", "rsp", "k-dhcp"},
+	conformance.EventDHCPv6Server:   {"DHCPv6", "rsp", "k-dhcp"},
+	conformance.EventDNSQuery:       {"DNS", "req", "k-dns"},
+	conformance.EventDNSAnswer:      {"DNS", "rsp", "k-dns"},
+	conformance.EventDAD:            {"ND", "req", "k-nd"},
+	conformance.EventNS:             {"ND", "req", "k-nd"},
+	conformance.EventNA:             {"ND", "rsp", "k-nd"},
+	conformance.EventDHCPv4:         {"DHCPv4", "req", "k-dhcp"},
 }
 
 // alwaysLanes are drawn even when empty: an empty DHCPv6 or DNS lane is
@@ -125,9 +127,38 @@ var niceSteps = []float64{0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600,
 // f1 formats an SVG coordinate.
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
+// timelineBuilder lays out one client's timeline.
+type timelineBuilder struct {
+	tl         *svgTimeline
+	start, end time.Time
+	span       float64
+	laneY      map[string]float64
+}
+
+// x maps t to its abscissa, clamped to the plot.
+func (b *timelineBuilder) x(t time.Time) float64 {
+	s := t.Sub(b.start).Seconds()
+	s = max(0, min(b.span, s))
+	return tlPlotStart + s/b.span*(tlPlotEnd-tlPlotStart)
+}
+
+// addLane returns the ordinate of lane key, adding the lane if new.
+func (b *timelineBuilder) addLane(key, label, title string) float64 {
+	if y, ok := b.laneY[key]; ok {
+		return y
+	}
+	tl := b.tl
+	y := float64(tlTopPad + len(tl.Lanes)*tlLaneH)
+	b.laneY[key] = y
+	tl.Lanes = append(tl.Lanes, svgLane{
+		Label: label, Title: title, Y: f1(y), TextY: f1(y + tlLaneH/2 + 4), Stripe: len(tl.Lanes)%2 == 0,
+	})
+	return y
+}
+
 // buildTimeline lays out client c's timeline over the report's span. It
 // returns nil when the report has no time span (no packets).
-func buildTimeline(r *Report, c Client) *svgTimeline {
+func buildTimeline(r *conformance.Report, c conformance.Client) *svgTimeline {
 	if r.Start.IsZero() {
 		return nil
 	}
@@ -135,28 +166,33 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 	if !end.After(start) {
 		end = start.Add(time.Second)
 	}
-	span := end.Sub(start).Seconds()
-	x := func(t time.Time) float64 {
-		s := t.Sub(start).Seconds()
-		s = max(0, min(span, s))
-		return tlPlotStart + s/span*(tlPlotEnd-tlPlotStart)
+	b := &timelineBuilder{start: start, end: end, span: end.Sub(start).Seconds(), laneY: map[string]float64{},
+		tl: &svgTimeline{Width: tlWidth, MarkR: tlMarkR, PlotX0: f1(tlPlotStart), PlotX1: f1(tlPlotEnd)}}
+	tl := b.tl
+	b.eventLanes(c)
+	eventLanes := len(tl.Lanes)
+	b.validityBands(c)
+	b.marks(c)
+	lanesH := len(tl.Lanes) * tlLaneH
+	tl.Height = tlTopPad + lanesH + tlAxisH
+	tl.AxisY = f1(float64(tlTopPad + lanesH))
+	b.ticks()
+	b.outages(r, c)
+	tl.Hatch = "hatch-" + idSafe(c.MAC)
+	tl.elideEvents(c.TimelineElided, b.laneY, eventLanes, b.x, start)
+	if e := c.DNSValidityElided; e != nil && len(tl.Lanes) > eventLanes {
+		y0 := float64(tlTopPad + eventLanes*tlLaneH)
+		tl.addElided(b.x(e.From), b.x(e.To), y0, float64(tlTopPad+len(tl.Lanes)*tlLaneH)-y0,
+			fmt.Sprintf("%d DNS validity intervals not kept (memory cap), from %s to %s", e.Count, fmtRel(start, e.From), fmtRel(start, e.To)))
 	}
+	return tl
+}
 
-	tl := &svgTimeline{Width: tlWidth, MarkR: tlMarkR, PlotX0: f1(tlPlotStart), PlotX1: f1(tlPlotEnd)}
-	laneY := map[string]float64{}
-	addLane := func(key, label, title string) float64 {
-		if y, ok := laneY[key]; ok {
-			return y
-		}
-		y := float64(tlTopPad + len(tl.Lanes)*tlLaneH)
-		laneY[key] = y
-		tl.Lanes = append(tl.Lanes, svgLane{
-			Label: label, Title: title, Y: f1(y), TextY: f1(y + tlLaneH/2 + 4), Stripe: len(tl.Lanes)%2 == 0,
-		})
-		return y
-	}
+// eventLanes adds the event lanes, the always-shown ones first, labelled
+// with their event counts (elided events included).
+func (b *timelineBuilder) eventLanes(c conformance.Client) {
 	for _, l := range alwaysLanes {
-		addLane(l, l, l+" events")
+		b.addLane(l, l, l+" events")
 	}
 	count := map[string]int{}
 	note := func(kind string, n int) {
@@ -164,7 +200,7 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 		if k.shape != "derived" {
 			count[k.lane] += n
 		}
-		addLane(k.lane, k.lane, k.lane+" events")
+		b.addLane(k.lane, k.lane, k.lane+" events")
 	}
 	for _, e := range c.Timeline {
 		note(e.Kind, 1)
@@ -174,50 +210,57 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 			note(k.Kind, k.Count)
 		}
 	}
-	for i, l := range tl.Lanes {
-		tl.Lanes[i].Label = fmt.Sprintf("%s (%d)", l.Label, count[l.Label])
+	for i, l := range b.tl.Lanes {
+		b.tl.Lanes[i].Label = fmt.Sprintf("%s (%d)", l.Label, count[l.Label])
 	}
-	eventLanes := len(tl.Lanes)
+}
 
+// validityBands adds a lane per DNS server with the bands it was valid.
+func (b *timelineBuilder) validityBands(c conformance.Client) {
+	start := b.start
 	for _, v := range c.DNSValidity {
 		name := "RDNSS "
-		if v.Via == ViaDHCPv6 {
+		if v.Via == conformance.ViaDHCPv6 {
 			name = "DHCPv6 "
 		}
 		label := truncate(name+v.Server, tlMaxLabel)
-		y := addLane("valid "+v.Via+" "+v.Server, label, "DNS server "+v.Server+" valid via "+v.Via)
-		to := end
+		y := b.addLane("valid "+v.Via+" "+v.Server, label, "DNS server "+v.Server+" valid via "+v.Via)
+		to := b.end
 		toText := "past the end of the capture"
 		if v.To != nil {
 			to = *v.To
 			toText = "until " + fmtRel(start, to)
 		}
-		x0, x1 := x(v.From), x(to)
+		x0, x1 := b.x(v.From), b.x(to)
 		class := "band-ra"
-		if v.Via == ViaDHCPv6 {
+		if v.Via == conformance.ViaDHCPv6 {
 			class = "band-dhcp"
 		}
-		tl.Bands = append(tl.Bands, svgBand{
+		b.tl.Bands = append(b.tl.Bands, svgBand{
 			X: f1(x0), Y: f1(y + 3), W: f1(max(x1-x0, 1.5)), H: f1(tlLaneH - 6), Class: class,
 			Title: fmt.Sprintf("%s via %s valid from %s %s", v.Server, v.Via, fmtRel(start, v.From), toText),
 		})
 	}
+}
 
-	// Marks that would overlap (closer than one mark's width) in the same
-	// lane with the same look are drawn once, their titles joined: a lane
-	// holds at most a hundred marks however many events a client has.
+// marks adds a mark per event. Marks that would overlap (closer than one
+// mark's width) in the same lane with the same look are drawn once, their
+// titles joined: a lane holds at most a hundred marks however many events
+// a client has.
+func (b *timelineBuilder) marks(c conformance.Client) {
 	type markKey struct {
 		x           int
 		lane, shape string
 		class       string
 	}
+	tl := b.tl
 	merged := map[markKey]int{}
 	extra := map[int]int{}
 	for _, e := range c.Timeline {
 		k := eventLane(e.Kind)
-		ex := x(e.Time)
-		ey := laneY[k.lane] + tlLaneH/2
-		title := e.Kind + " at " + fmtRel(start, e.Time)
+		ex := b.x(e.Time)
+		ey := b.laneY[k.lane] + tlLaneH/2
+		title := e.Kind + " at " + fmtRel(b.start, e.Time)
 		if e.Packet != 0 {
 			title += ", packet #" + strconv.Itoa(e.Packet)
 		}
@@ -242,13 +285,12 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 	for i, n := range extra {
 		tl.Marks[i].Title += fmt.Sprintf("\n… and %d more", n)
 	}
+}
 
-	lanesH := len(tl.Lanes) * tlLaneH
-	tl.Height = tlTopPad + lanesH + tlAxisH
-	tl.AxisY = f1(float64(tlTopPad + lanesH))
-
-	// Beyond the largest nice step, whole days: the tick count stays
-	// bounded whatever the span.
+// ticks adds the time axis ticks at a nice step. Beyond the largest nice
+// step, whole days: the tick count stays bounded whatever the span.
+func (b *timelineBuilder) ticks() {
+	span := b.span
 	step := math.Ceil(span/tlMaxTicks/86400) * 86400
 	for _, s := range niceSteps {
 		if span/s <= tlMaxTicks {
@@ -258,29 +300,24 @@ func buildTimeline(r *Report, c Client) *svgTimeline {
 	}
 	for i := 0; float64(i)*step <= span+1e-9; i++ {
 		s := float64(i) * step
-		tl.Ticks = append(tl.Ticks, svgTick{
+		b.tl.Ticks = append(b.tl.Ticks, svgTick{
 			X:     f1(tlPlotStart + s/span*(tlPlotEnd-tlPlotStart)),
 			Label: fmtTick(s, step),
 		})
 	}
+}
 
+// outages adds a shaded span per outage of c.
+func (b *timelineBuilder) outages(r *conformance.Report, c conformance.Client) {
 	for _, o := range c.Outages {
 		end, until := r.End, "the end"
 		if o.End != nil {
-			end, until = *o.End, fmtRel(start, *o.End)
+			end, until = *o.End, fmtRel(b.start, *o.End)
 		}
-		x0 := x(o.Start)
-		tl.Outages = append(tl.Outages, svgOutage{X: f1(x0), W: f1(max(x(end)-x0, 1)),
-			Title: fmt.Sprintf("no DNS from %s to %s (%s): %s", fmtRel(start, o.Start), until, fmtSeconds(round3(o.DurationSeconds)), o.Cause)})
+		x0 := b.x(o.Start)
+		b.tl.Outages = append(b.tl.Outages, svgOutage{X: f1(x0), W: f1(max(b.x(end)-x0, 1)),
+			Title: fmt.Sprintf("no DNS from %s to %s (%s): %s", fmtRel(b.start, o.Start), until, fmtSeconds(round3(o.DurationSeconds)), o.Cause)})
 	}
-	tl.Hatch = "hatch-" + idSafe(c.MAC)
-	tl.elideEvents(c.TimelineElided, laneY, eventLanes, x, start)
-	if e := c.DNSValidityElided; e != nil && len(tl.Lanes) > eventLanes {
-		y0 := float64(tlTopPad + eventLanes*tlLaneH)
-		tl.addElided(x(e.From), x(e.To), y0, float64(tlTopPad+len(tl.Lanes)*tlLaneH)-y0,
-			fmt.Sprintf("%d DNS validity intervals not kept (memory cap), from %s to %s", e.Count, fmtRel(start, e.From), fmtRel(start, e.To)))
-	}
-	return tl
 }
 
 // eventLane returns the lane, shape and class of an event kind.
@@ -300,7 +337,7 @@ const tlCharW = 6.2
 // how often; and under the axis a bracket over the whole span. A lane
 // with no dropped event keeps its true emptiness; without a breakdown by
 // kind, every event lane is hatched.
-func (tl *svgTimeline) elideEvents(e *Elided, laneY map[string]float64, eventLanes int, x func(time.Time) float64, start time.Time) {
+func (tl *svgTimeline) elideEvents(e *conformance.Elided, laneY map[string]float64, eventLanes int, x func(time.Time) float64, start time.Time) {
 	if e == nil || e.Count == 0 {
 		return
 	}
@@ -377,7 +414,7 @@ func (tl *svgTimeline) addElided(x0, x1, y, h float64, title string, labels ...s
 
 // kindSummary describes the dropped events of one kind, e.g. "RA ×24
 // every 3.3 s".
-func kindSummary(k ElidedKind) string {
+func kindSummary(k conformance.ElidedKind) string {
 	s := fmt.Sprintf("%s ×%d", k.Kind, k.Count)
 	if k.EverySeconds > 0 {
 		s += " every " + fmtSpacing(k.EverySeconds)
@@ -389,7 +426,7 @@ func kindSummary(k ElidedKind) string {
 }
 
 // elisionSummary describes all dropped events in one line.
-func elisionSummary(e *Elided, start time.Time) string {
+func elisionSummary(e *conformance.Elided, start time.Time) string {
 	parts := make([]string, 0, len(e.Kinds))
 	for _, k := range e.Kinds {
 		parts = append(parts, kindSummary(k))
@@ -470,7 +507,7 @@ type timelineRow struct {
 
 // timelineRows lists client c's kept events with, between the first
 // ones and the most recent ones, a row for those not kept.
-func timelineRows(r *Report, c Client) []timelineRow {
+func timelineRows(r *conformance.Report, c conformance.Client) []timelineRow {
 	rows := make([]timelineRow, 0, len(c.Timeline)+1)
 	e := c.TimelineElided
 	at := elidedIndex(e, len(c.Timeline))
@@ -491,7 +528,7 @@ func timelineRows(r *Report, c Client) []timelineRow {
 }
 
 // elidedRow is the event table's row for the events e summarises.
-func elidedRow(r *Report, e *Elided) timelineRow {
+func elidedRow(r *conformance.Report, e *conformance.Elided) timelineRow {
 	parts := make([]string, 0, len(e.Kinds)+1)
 	for _, k := range e.Kinds {
 		parts = append(parts, kindSummary(k))
@@ -509,7 +546,7 @@ func elidedRow(r *Report, e *Elided) timelineRow {
 // elidedCells is a table row of cols cells standing for the entries e
 // summarises: how many of what in the first cell, their span in cell at,
 // "…" elsewhere.
-func elidedCells(r *Report, e *Elided, what string, cols, at int) []string {
+func elidedCells(r *conformance.Report, e *conformance.Elided, what string, cols, at int) []string {
 	row := make([]string, cols)
 	for i := range row {
 		row[i] = "…"
@@ -521,7 +558,7 @@ func elidedCells(r *Report, e *Elided, what string, cols, at int) []string {
 
 // insertElided returns rows with, where the entries e summarises sat,
 // their elidedCells row; rows itself when e is nil.
-func insertElided(rows [][]string, r *Report, e *Elided, what string, at int) [][]string {
+func insertElided(rows [][]string, r *conformance.Report, e *conformance.Elided, what string, at int) [][]string {
 	if e == nil || len(rows) == 0 {
 		return rows
 	}
@@ -531,7 +568,7 @@ func insertElided(rows [][]string, r *Report, e *Elided, what string, at int) []
 // elidedIndex is where, in a list of n kept entries, the row for the
 // entries e summarises goes (0 to n; a report read from JSON may say
 // anything); -1 when e is nil.
-func elidedIndex(e *Elided, n int) int {
+func elidedIndex(e *conformance.Elided, n int) int {
 	if e == nil {
 		return -1
 	}

@@ -1,4 +1,4 @@
-package conformance
+package wire
 
 import (
 	"encoding/binary"
@@ -26,18 +26,18 @@ var linkTypeNames = map[uint16]string{
 	228: "raw IPv4", 229: "raw IPv6", 276: "Linux cooked v2 (SLL2)",
 }
 
-// linkTypeName returns "NAME (LINKTYPE n)".
-func linkTypeName(lt uint16) string {
+// LinkTypeName returns "NAME (LINKTYPE n)".
+func LinkTypeName(lt uint16) string {
 	if n, ok := linkTypeNames[lt]; ok {
 		return fmt.Sprintf("%s (LINKTYPE %d)", n, lt)
 	}
 	return fmt.Sprintf("LINKTYPE %d", lt)
 }
 
-// maxLearned bounds the IP-to-MAC map of a linkConverter.
+// maxLearned bounds the IP-to-MAC map of a LinkConverter.
 const maxLearned = 1 << 16
 
-// linkConverter turns the records of one interface into Ethernet frames.
+// LinkConverter turns the records of one interface into Ethernet frames.
 // Linux "cooked" records (SLL, SLL2) carry the sender's MAC but not the
 // destination's; raw IP records carry neither. The destination of
 // multicast is its group MAC (RFC 2464 §7, RFC 1112 §6.4); unicast MACs
@@ -46,7 +46,7 @@ const maxLearned = 1 << 16
 // EUI-64 interface identifier (RFC 4291 §2.5.1), else a locally
 // administered MAC hashed from the interface identifier: stable per
 // address, not necessarily the host's.
-type linkConverter struct {
+type LinkConverter struct {
 	lt      uint16
 	learned map[netip.Addr]MAC
 	buf     []byte
@@ -55,7 +55,7 @@ type linkConverter struct {
 // newLinkConverter returns the converter of link type lt, or nil when it
 // is not supported; pcap says the file is pcap (where 12 and 14 are
 // DLT_RAW).
-func newLinkConverter(lt uint16, pcap bool) *linkConverter {
+func newLinkConverter(lt uint16, pcap bool) *LinkConverter {
 	switch lt {
 	case linkTypeEthernet, linkTypeLinuxSLL, linkTypeLinuxSLL2, linkTypeRaw, linkTypeIPv4, linkTypeIPv6:
 	case linkTypeDLTRaw12, linkTypeDLTRaw14:
@@ -66,16 +66,16 @@ func newLinkConverter(lt uint16, pcap bool) *linkConverter {
 	default:
 		return nil
 	}
-	return &linkConverter{lt: lt, learned: make(map[netip.Addr]MAC)}
+	return &LinkConverter{lt: lt, learned: make(map[netip.Addr]MAC)}
 }
 
-// raw reports a link without link-layer addresses.
-func (l *linkConverter) raw() bool {
+// Raw reports a link without link-layer addresses.
+func (l *LinkConverter) Raw() bool {
 	return l.lt == linkTypeRaw || l.lt == linkTypeIPv4 || l.lt == linkTypeIPv6
 }
 
-// frame returns record b as an Ethernet frame, valid until the next call.
-func (l *linkConverter) frame(b []byte) []byte {
+// Frame returns record b as an Ethernet frame, valid until the next call.
+func (l *LinkConverter) Frame(b []byte) []byte {
 	switch l.lt {
 	case linkTypeEthernet:
 		return b
@@ -93,7 +93,7 @@ func (l *linkConverter) frame(b []byte) []byte {
 	return l.build(dst, src, et, b)
 }
 
-func (l *linkConverter) build(dst, src MAC, et uint16, payload []byte) []byte {
+func (l *LinkConverter) build(dst, src MAC, et uint16, payload []byte) []byte {
 	l.buf = append(l.buf[:0], dst[:]...)
 	l.buf = append(l.buf, src[:]...)
 	l.buf = binary.BigEndian.AppendUint16(l.buf, et)
@@ -102,7 +102,7 @@ func (l *linkConverter) build(dst, src MAC, et uint16, payload []byte) []byte {
 
 // cooked converts a Linux cooked record, or returns b itself when it is
 // too short to convert (the decoder then reports it).
-func (l *linkConverter) cooked(b []byte) []byte {
+func (l *LinkConverter) cooked(b []byte) []byte {
 	var proto uint16
 	var halen int
 	var addr, payload []byte
@@ -148,7 +148,7 @@ func ipAddrs(et uint16, b []byte) (netip.Addr, netip.Addr) {
 // dstMAC returns the destination MAC of a packet to a: the group MAC for
 // multicast and broadcast, else the learned MAC (with derive, one derived
 // from a; without, zero when unknown).
-func (l *linkConverter) dstMAC(a netip.Addr, derive bool) MAC {
+func (l *LinkConverter) dstMAC(a netip.Addr, derive bool) MAC {
 	switch {
 	case !a.IsValid():
 		return MAC{}
@@ -168,7 +168,7 @@ func (l *linkConverter) dstMAC(a netip.Addr, derive bool) MAC {
 }
 
 // rawMACs returns the MACs a raw IP packet would have had.
-func (l *linkConverter) rawMACs(et uint16, b []byte) (MAC, MAC) {
+func (l *LinkConverter) rawMACs(et uint16, b []byte) (MAC, MAC) {
 	sip, dip := ipAddrs(et, b)
 	if !sip.IsValid() {
 		return MAC{}, MAC{}
@@ -184,7 +184,7 @@ func (l *linkConverter) rawMACs(et uint16, b []byte) (MAC, MAC) {
 // unspecifiedSender returns the MAC of a sender without an address: the
 // owner of the target of a Duplicate Address Detection NS (RFC 4862
 // §5.4.2), or a DHCPv4 client's chaddr (RFC 2131 §2).
-func (l *linkConverter) unspecifiedSender(et uint16, b []byte) MAC {
+func (l *LinkConverter) unspecifiedSender(et uint16, b []byte) MAC {
 	if et == 0x86dd {
 		if len(b) >= 64 && b[6] == protoICMPv6 && b[40] == icmpNS {
 			return l.macFor(netip.AddrFrom16([16]byte(b[48:64])), MAC{}, false)
@@ -238,7 +238,7 @@ func ndLinkAddress(b []byte, src netip.Addr) (MAC, bool) {
 
 // macFor returns the MAC of address a: learned, else hint when has,
 // else derived; the answer is remembered.
-func (l *linkConverter) macFor(a netip.Addr, hint MAC, has bool) MAC {
+func (l *LinkConverter) macFor(a netip.Addr, hint MAC, has bool) MAC {
 	if m, ok := l.learned[a]; ok {
 		return m
 	}

@@ -1,4 +1,4 @@
-package conformance
+package wire
 
 import (
 	"encoding/binary"
@@ -216,6 +216,7 @@ func (p *Packet) decodeEthernet(b []byte) {
 	}
 }
 
+// decodeIPv6 decodes an IPv6 packet (RFC 8200).
 func (p *Packet) decodeIPv6(b []byte) {
 	if len(b) < 40 {
 		p.problem(CheckDecode, "RFC 8200 §3", "IPv6 header truncated: %d of 40 bytes", len(b))
@@ -244,31 +245,42 @@ func (p *Packet) decodeIPv6(b []byte) {
 		p.problem(CheckDecode, "RFC 8200 §3", "IPv6 payload truncated: %d of %d bytes captured", len(payload), plen)
 		complete = false
 	}
-	// Walk extension headers (RFC 8200 §4).
+	next, payload, complete, ok := p.walkExtHeaders(next, payload, complete)
+	if !ok {
+		return
+	}
+	p.Proto = next
+	p.decodeUpper6(next, payload, complete)
+}
+
+// walkExtHeaders walks the IPv6 extension headers (RFC 8200 §4) from
+// next, returning the upper-layer protocol, its payload, whether the
+// payload is complete, and false when there is no upper-layer header to
+// decode (a malformed chain, or not the first fragment).
+func (p *Packet) walkExtHeaders(next uint8, payload []byte, complete bool) (uint8, []byte, bool, bool) {
 	for hops := 0; ; hops++ {
 		if hops > 16 {
 			p.problem(CheckDecode, "RFC 8200 §4", "more than 16 IPv6 extension headers")
-			return
+			return next, nil, false, false
 		}
 		switch next {
 		case protoHopByHop, protoRouting, protoDestOpts:
 			if len(payload) < 8 {
 				p.problem(CheckDecode, "RFC 8200 §4", "IPv6 extension header %d truncated", next)
-				return
+				return next, nil, false, false
 			}
 			l := (int(payload[1]) + 1) * 8
 			if l > len(payload) {
 				p.problem(CheckDecode, "RFC 8200 §4", "IPv6 extension header %d of %d bytes exceeds the packet", next, l)
-				return
+				return next, nil, false, false
 			}
 			p.ExtHeaders = append(p.ExtHeaders, next)
 			next = payload[0]
 			payload = payload[l:]
-			continue
 		case protoFragment:
 			if len(payload) < 8 {
 				p.problem(CheckDecode, "RFC 8200 §4.5", "IPv6 Fragment header truncated")
-				return
+				return next, nil, false, false
 			}
 			p.ExtHeaders = append(p.ExtHeaders, next)
 			p.Fragmented = true
@@ -279,13 +291,16 @@ func (p *Packet) decodeIPv6(b []byte) {
 			if p.FragmentOffset != 0 {
 				// Not the first fragment: no upper-layer header here.
 				p.Proto = next
-				return
+				return next, nil, false, false
 			}
-			continue
+		default:
+			return next, payload, complete, true
 		}
-		break
 	}
-	p.Proto = next
+}
+
+// decodeUpper6 decodes the upper-layer payload of protocol next.
+func (p *Packet) decodeUpper6(next uint8, payload []byte, complete bool) {
 	switch next {
 	case protoICMPv6:
 		if complete && len(payload) > 0 && payload[0] >= icmpRS && payload[0] <= icmpRedirect {
@@ -302,7 +317,6 @@ func (p *Packet) decodeIPv6(b []byte) {
 		p.decodeUDP(payload, complete)
 	case protoTCP:
 		p.decodeTCP(payload)
-	case protoNoNext:
 	}
 }
 

@@ -1,9 +1,10 @@
-package conformance
+package render
 
 import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ralab/ralab/conformance"
 )
 
 func TestCheckMatrices(t *testing.T) {
@@ -59,7 +60,7 @@ func TestCheckMatrices(t *testing.T) {
 
 func TestCompareIDs(t *testing.T) {
 	ids := []string{"F1", "C10", "N1", "C2", "X", "C1", "F17", "F2"}
-	got := extraIDs(nil, []Finding{{ID: ids[0]}, {ID: ids[1]}, {ID: ids[2]}, {ID: ids[3]}, {ID: ids[4]}, {ID: ids[5]}, {ID: ids[6]}, {ID: ids[7]}, {ID: "C2"}})
+	got := extraIDs(nil, []conformance.Finding{{ID: ids[0]}, {ID: ids[1]}, {ID: ids[2]}, {ID: ids[3]}, {ID: ids[4]}, {ID: ids[5]}, {ID: ids[6]}, {ID: ids[7]}, {ID: "C2"}})
 	want := []string{"C1", "C2", "C10", "F1", "F2", "F17", "N1", "X"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("order (-want +got):\n%s", diff)

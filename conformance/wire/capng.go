@@ -1,4 +1,4 @@
-package conformance
+package wire
 
 import (
 	"encoding/binary"
@@ -19,14 +19,14 @@ const (
 )
 
 // damaged returns an error about the block at the reader's offset.
-func (c *capReader) damaged(format string, args ...any) error {
+func (c *CaptureReader) damaged(format string, args ...any) error {
 	return fmt.Errorf("pcapng block at byte %d: %s: %w", c.blockStart, fmt.Sprintf(format, args...), ErrDamagedCapture)
 }
 
 // block reads the block at the reader's position, checking its length
 // fields, and returns its type and body (between the length fields), or
 // io.EOF at the end of the file.
-func (c *capReader) block() (uint32, []byte, error) {
+func (c *CaptureReader) block() (uint32, []byte, error) {
 	c.blockStart = c.offset
 	h, err := c.r.Peek(12)
 	if err != nil {
@@ -62,7 +62,7 @@ func (c *capReader) block() (uint32, []byte, error) {
 
 // readBlock reads one non-packet block; with first, it must be a
 // Section Header Block.
-func (c *capReader) readBlock(first bool) error {
+func (c *CaptureReader) readBlock(first bool) error {
 	typ, body, err := c.block()
 	if err != nil {
 		return err
@@ -74,22 +74,22 @@ func (c *capReader) readBlock(first bool) error {
 }
 
 // nextBlock reads one block and returns its packet, if it is one.
-func (c *capReader) nextBlock() (capRecord, bool, error) {
+func (c *CaptureReader) nextBlock() (Record, bool, error) {
 	typ, body, err := c.block()
 	if err != nil {
-		return capRecord{}, false, err
+		return Record{}, false, err
 	}
-	var rec capRecord
+	var rec Record
 	switch typ {
 	case blockEPB, blockPB:
 		rec, err = c.packet(typ, body)
 	case blockSPB:
 		rec, err = c.simplePacket(body)
 	default:
-		return capRecord{}, false, c.control(typ, body)
+		return Record{}, false, c.control(typ, body)
 	}
 	if err != nil {
-		return capRecord{}, false, err
+		return Record{}, false, err
 	}
 	c.last = rec.Time
 	c.ifaces[rec.Iface].seen(rec.Time)
@@ -98,7 +98,7 @@ func (c *capReader) nextBlock() (capRecord, bool, error) {
 
 // control handles a block that is not a packet: section headers,
 // interface descriptions and statistics; others are skipped.
-func (c *capReader) control(typ uint32, body []byte) error {
+func (c *CaptureReader) control(typ uint32, body []byte) error {
 	switch typ {
 	case blockSHB:
 		if len(body) < 16 {
@@ -117,7 +117,7 @@ func (c *capReader) control(typ uint32, body []byte) error {
 }
 
 // interfaceOf returns the interface with section-relative id.
-func (c *capReader) interfaceOf(id uint32) (int, error) {
+func (c *CaptureReader) interfaceOf(id uint32) (int, error) {
 	if int64(id) >= int64(len(c.ifaces)-c.base) {
 		return 0, c.damaged("interface %d not described in its section (%d are)", id, len(c.ifaces)-c.base)
 	}
@@ -125,9 +125,9 @@ func (c *capReader) interfaceOf(id uint32) (int, error) {
 }
 
 // packet decodes an Enhanced Packet Block or an obsolete Packet Block.
-func (c *capReader) packet(typ uint32, body []byte) (capRecord, error) {
+func (c *CaptureReader) packet(typ uint32, body []byte) (Record, error) {
 	if len(body) < 20 {
-		return capRecord{}, c.damaged("packet block of %d bytes", len(body))
+		return Record{}, c.damaged("packet block of %d bytes", len(body))
 	}
 	id := c.u32(body[0:4])
 	if typ == blockPB {
@@ -135,42 +135,42 @@ func (c *capReader) packet(typ uint32, body []byte) (capRecord, error) {
 	}
 	i, err := c.interfaceOf(id)
 	if err != nil {
-		return capRecord{}, err
+		return Record{}, err
 	}
 	caplen := c.u32(body[12:16])
 	if int64(caplen) > int64(len(body)-20) {
-		return capRecord{}, c.damaged("packet claims %d captured bytes, its block holds %d", caplen, len(body)-20)
+		return Record{}, c.damaged("packet claims %d captured bytes, its block holds %d", caplen, len(body)-20)
 	}
 	ts := uint64(c.u32(body[4:8]))<<32 | uint64(c.u32(body[8:12]))
-	return capRecord{Data: body[20 : 20+caplen], Time: c.ifaces[i].time(ts), Iface: i}, nil
+	return Record{Data: body[20 : 20+caplen], Time: c.ifaces[i].time(ts), Iface: i}, nil
 }
 
 // simplePacket decodes a Simple Packet Block: interface 0, no timestamp
 // (the previous packet's time is used).
-func (c *capReader) simplePacket(body []byte) (capRecord, error) {
+func (c *CaptureReader) simplePacket(body []byte) (Record, error) {
 	if len(body) < 4 {
-		return capRecord{}, c.damaged("simple packet block of %d bytes", len(body))
+		return Record{}, c.damaged("simple packet block of %d bytes", len(body))
 	}
 	i, err := c.interfaceOf(0)
 	if err != nil {
-		return capRecord{}, err
+		return Record{}, err
 	}
 	n := min(int64(c.u32(body[0:4])), int64(len(body)-4))
 	if s := c.ifaces[i].SnapLen; s > 0 {
 		n = min(n, int64(s))
 	}
-	return capRecord{Data: body[4 : 4+n], Time: c.last, Iface: i}, nil
+	return Record{Data: body[4 : 4+n], Time: c.last, Iface: i}, nil
 }
 
 // addInterface decodes an Interface Description Block.
-func (c *capReader) addInterface(body []byte) error {
+func (c *CaptureReader) addInterface(body []byte) error {
 	if len(body) < 8 {
 		return c.damaged("interface description of %d bytes", len(body))
 	}
 	if len(c.ifaces) >= maxInterfaces {
 		return c.damaged("more than %d interfaces", maxInterfaces)
 	}
-	ifc := capInterface{LinkType: c.u16(body[0:2]), SnapLen: c.u32(body[4:8]), units: 1e6}
+	ifc := Interface{LinkType: c.u16(body[0:2]), SnapLen: c.u32(body[4:8]), units: 1e6}
 	err := c.options(body[8:], func(code uint16, v []byte) error {
 		switch {
 		case code == optIfName:
@@ -216,7 +216,7 @@ func tsUnits(v uint8) (uint64, error) {
 }
 
 // statistics decodes an Interface Statistics Block for its isb_endtime.
-func (c *capReader) statistics(body []byte) error {
+func (c *CaptureReader) statistics(body []byte) error {
 	if len(body) < 12 {
 		return c.damaged("interface statistics of %d bytes", len(body))
 	}
@@ -243,7 +243,7 @@ func (c *capReader) statistics(body []byte) error {
 }
 
 // options walks a block's options (draft-ietf-opsawg-pcapng §3.5).
-func (c *capReader) options(b []byte, fn func(code uint16, v []byte) error) error {
+func (c *CaptureReader) options(b []byte, fn func(code uint16, v []byte) error) error {
 	for len(b) >= 4 {
 		code, l := c.u16(b[0:2]), int(c.u16(b[2:4]))
 		if code == optEnd {
@@ -261,9 +261,9 @@ func (c *capReader) options(b []byte, fn func(code uint16, v []byte) error) erro
 	return nil
 }
 
-// end returns the latest isb_endtime of the file's interfaces, zero when
+// End returns the latest isb_endtime of the file's interfaces, zero when
 // none recorded one.
-func (c *capReader) end() time.Time {
+func (c *CaptureReader) End() time.Time {
 	var t time.Time
 	for i := range c.ifaces {
 		if e := c.ifaces[i].end(); e.After(t) {

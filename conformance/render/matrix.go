@@ -1,11 +1,11 @@
-package conformance
+package render
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/ralab/ralab/conformance"
 )
 
 // States of one cell in a check matrix.
@@ -48,11 +48,11 @@ var (
 // severityRank orders severities; higher is worse.
 func severityRank(s string) int {
 	switch s {
-	case SeverityError:
+	case conformance.SeverityError:
 		return 3
-	case SeverityWarning:
+	case conformance.SeverityWarning:
 		return 2
-	case SeverityInfo:
+	case conformance.SeverityInfo:
 		return 1
 	}
 	return 0
@@ -61,7 +61,7 @@ func severityRank(s string) int {
 // cellFor builds the cell for one check from the subject's findings and
 // whether the observer evaluated the check on it (Client.Checked,
 // Router.Checked).
-func cellFor(id string, findings []Finding, checked bool) matrixCell {
+func cellFor(id string, findings []conformance.Finding, checked bool) matrixCell {
 	var worst string
 	var msgs []string
 	n := 0
@@ -79,9 +79,9 @@ func cellFor(id string, findings []Finding, checked bool) matrixCell {
 	case n > 0:
 		state := cellInfo
 		switch worst {
-		case SeverityError:
+		case conformance.SeverityError:
 			state = cellError
-		case SeverityWarning:
+		case conformance.SeverityWarning:
 			state = cellWarning
 		}
 		return matrixCell{State: state, Findings: n, Title: id + ": " + strings.Join(msgs, "; ")}
@@ -93,7 +93,7 @@ func cellFor(id string, findings []Finding, checked bool) matrixCell {
 
 // extraIDs returns ids of findings that are not in base, sorted by their
 // letter and number.
-func extraIDs(base []string, findings ...[]Finding) []string {
+func extraIDs(base []string, findings ...[]conformance.Finding) []string {
 	var out []string
 	for _, fs := range findings {
 		for _, f := range fs {
@@ -102,39 +102,13 @@ func extraIDs(base []string, findings ...[]Finding) []string {
 			}
 		}
 	}
-	slices.SortFunc(out, compareIDs)
+	slices.SortFunc(out, conformance.CompareIDs)
 	return out
 }
 
-// compareIDs orders check ids like "C2" < "C10" < "F1".
-func compareIDs(a, b string) int {
-	pa, na := splitID(a)
-	pb, nb := splitID(b)
-	if c := cmp.Compare(pa, pb); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(na, nb); c != 0 {
-		return c
-	}
-	return cmp.Compare(a, b)
-}
-
-// splitID splits "C10" into "C" and 10.
-func splitID(id string) (string, int) {
-	i := strings.IndexFunc(id, func(r rune) bool { return r >= '0' && r <= '9' })
-	if i < 0 {
-		return id, 0
-	}
-	n, err := strconv.Atoi(id[i:])
-	if err != nil {
-		return id, 0
-	}
-	return id[:i], n
-}
-
 // clientMatrix builds the client × check matrix of r.
-func clientMatrix(r *Report) checkMatrix {
-	var all [][]Finding
+func clientMatrix(r *conformance.Report) checkMatrix {
+	var all [][]conformance.Finding
 	for _, c := range r.Clients {
 		all = append(all, c.Findings, linkFindingsOf(r, c.MAC, ""))
 	}
@@ -151,8 +125,8 @@ func clientMatrix(r *Report) checkMatrix {
 }
 
 // routerMatrix builds the router × check matrix of r.
-func routerMatrix(r *Report) checkMatrix {
-	var all [][]Finding
+func routerMatrix(r *conformance.Report) checkMatrix {
+	var all [][]conformance.Finding
 	for _, rt := range r.Routers {
 		all = append(all, rt.Findings, linkFindingsOf(r, "", rt.MAC))
 	}
@@ -185,8 +159,8 @@ func cellSymbol(c matrixCell) string {
 
 // linkFindingsOf returns the link-level findings of r that name the client
 // or router MAC given (an empty MAC matches nothing).
-func linkFindingsOf(r *Report, client, router string) []Finding {
-	var out []Finding
+func linkFindingsOf(r *conformance.Report, client, router string) []conformance.Finding {
+	var out []conformance.Finding
 	for _, f := range r.Findings {
 		if (client != "" && f.Client == client) || (router != "" && f.Router == router) {
 			out = append(out, f)

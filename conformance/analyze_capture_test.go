@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
-	"io"
 	"net/netip"
 	"strings"
 	"testing"
@@ -13,97 +12,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/ralab/ralab/conformance/internal/frametest"
+	"github.com/ralab/ralab/conformance/wire"
 	"github.com/ralab/ralab/internal/capture"
 )
-
-// ngFile builds pcapng files block by block, in either byte order, with
-// the options the capture reader interprets.
-type ngFile struct {
-	b   []byte
-	big bool
-}
-
-func (w *ngFile) order() binary.AppendByteOrder {
-	if w.big {
-		return binary.BigEndian
-	}
-	return binary.LittleEndian
-}
-
-// block appends a block of type typ around body (padded to 4 bytes).
-func (w *ngFile) block(typ uint32, body []byte) *ngFile {
-	for len(body)%4 != 0 {
-		body = append(body, 0)
-	}
-	n := uint32(12 + len(body))
-	w.b = w.order().AppendUint32(w.b, typ)
-	w.b = w.order().AppendUint32(w.b, n)
-	w.b = append(w.b, body...)
-	w.b = w.order().AppendUint32(w.b, n)
-	return w
-}
-
-// opt encodes one option; opts ends a list.
-func (w *ngFile) opt(code uint16, v []byte) []byte {
-	b := w.order().AppendUint16(nil, code)
-	b = w.order().AppendUint16(b, uint16(len(v)))
-	b = append(b, v...)
-	for len(b)%4 != 0 {
-		b = append(b, 0)
-	}
-	return b
-}
-
-func (w *ngFile) opts(o ...[]byte) []byte {
-	return append(bytes.Join(o, nil), 0, 0, 0, 0)
-}
-
-func (w *ngFile) shb() *ngFile {
-	b := w.order().AppendUint32(nil, 0x1a2b3c4d)
-	b = w.order().AppendUint16(b, 1)
-	b = w.order().AppendUint16(b, 0)
-	b = w.order().AppendUint64(b, ^uint64(0))
-	return w.block(blockSHB, b)
-}
-
-// idb adds an interface; tsresol 0 leaves the default (µs).
-func (w *ngFile) idb(lt uint16, name string, tsresol uint8, tsoffset int64) *ngFile {
-	b := w.order().AppendUint16(nil, lt)
-	b = w.order().AppendUint16(b, 0)
-	b = w.order().AppendUint32(b, 262144)
-	var o [][]byte
-	if name != "" {
-		o = append(o, w.opt(optIfName, []byte(name)))
-	}
-	if tsresol != 0 {
-		o = append(o, w.opt(optIfTsresol, []byte{tsresol}))
-	}
-	if tsoffset != 0 {
-		o = append(o, w.opt(optIfTsoff, w.order().AppendUint64(nil, uint64(tsoffset))))
-	}
-	return w.block(blockIDB, append(b, w.opts(o...)...))
-}
-
-func (w *ngFile) ts(b []byte, ts uint64) []byte {
-	b = w.order().AppendUint32(b, uint32(ts>>32))
-	return w.order().AppendUint32(b, uint32(ts))
-}
-
-func (w *ngFile) epb(iface uint32, ts uint64, data []byte) *ngFile {
-	b := w.order().AppendUint32(nil, iface)
-	b = w.ts(b, ts)
-	b = w.order().AppendUint32(b, uint32(len(data)))
-	b = w.order().AppendUint32(b, uint32(len(data)))
-	return w.block(blockEPB, append(b, data...))
-}
-
-func (w *ngFile) isb(iface uint32, ts, end uint64) *ngFile {
-	b := w.ts(w.order().AppendUint32(nil, iface), ts)
-	return w.block(blockISB, append(b, w.opts(w.opt(optIsbEnd, w.ts(nil, end)))...))
-}
 
 // capWriter writes tf frames through internal/capture's pcapng writer,
 // with an interface statistics block ending at end when end is set.
@@ -147,26 +59,26 @@ func endFrames(t testing.TB) []tf {
 func TestAnalyzeCaptureEnd(t *testing.T) {
 	frames := endFrames(t)
 	custom := func(big bool, tsresol uint8, units uint64, offset int64, end float64) []byte {
-		w := &ngFile{big: big}
-		w.shb().idb(linkTypeEthernet, "eth0", tsresol, offset)
+		w := &ngFile{Big: big}
+		w.Shb().Idb(frametest.LinkTypeEthernet, "eth0", tsresol, offset)
 		tick := func(d time.Duration) uint64 {
 			at := t0.Add(d).Add(-time.Duration(offset) * time.Second)
 			return uint64(at.Unix())*units + uint64(at.Nanosecond())*units/1e9
 		}
 		for _, f := range frames {
-			w.epb(0, tick(f.at), f.b)
+			w.Epb(0, tick(f.at), f.b)
 		}
-		return w.isb(0, tick(time.Duration(end*float64(time.Second))), tick(time.Duration(end*float64(time.Second)))).b
+		return w.Isb(0, tick(time.Duration(end*float64(time.Second))), tick(time.Duration(end*float64(time.Second)))).B
 	}
 	// dumpcap writes ISB times in microseconds, whatever if_tsresol.
 	dumpcap := func(start, end float64) []byte {
-		w := (&ngFile{}).shb().idb(linkTypeEthernet, "lab0", 9, 0)
+		w := (&ngFile{}).Shb().Idb(frametest.LinkTypeEthernet, "lab0", 9, 0)
 		for _, f := range frames {
-			w.epb(0, uint64(t0.Add(f.at).UnixNano()), f.b)
+			w.Epb(0, uint64(t0.Add(f.at).UnixNano()), f.b)
 		}
 		us := func(s float64) uint64 { return uint64(t0.Add(time.Duration(s * float64(time.Second))).UnixMicro()) }
-		b := w.ts(w.order().AppendUint32(nil, 0), us(end))
-		return w.block(blockISB, append(b, w.opts(w.opt(optIsbStart, w.ts(nil, us(start))), w.opt(optIsbEnd, w.ts(nil, us(end))))...)).b
+		b := w.TS(w.Order().AppendUint32(nil, 0), us(end))
+		return w.Block(frametest.BlockISB, append(b, w.Opts(w.Opt(frametest.OptIsbStart, w.TS(nil, us(start))), w.Opt(frametest.OptIsbEnd, w.TS(nil, us(end))))...)).B
 	}
 	tests := []struct {
 		name string
@@ -218,47 +130,15 @@ func TestAnalyzeCaptureEnd(t *testing.T) {
 	}
 }
 
-// linkRecord converts an Ethernet frame to a record of link type lt.
-func linkRecord(lt uint16, f []byte) []byte {
-	src, proto, payload := f[6:12], f[12:14], f[14:]
-	switch lt {
-	case linkTypeLinuxSLL:
-		hdr := append([]byte{0, 0, 0, 1, 0, 6}, src...)
-		return append(append(append(hdr, 0, 0), proto...), payload...)
-	case linkTypeLinuxSLL2:
-		hdr := append(append([]byte{}, proto...), 0, 0, 0, 0, 0, 2, 0, 1, 0, 6)
-		return append(append(append(hdr, src...), 0, 0), payload...)
-	case linkTypeEthernet:
-		return f
-	}
-	return payload
-}
+// linkRecord, pcapOf and ngOf write frames as records and files of a
+// link type (frametest's).
+var linkRecord = frametest.LinkRecord
 
-// pcapOf writes frames as a pcap file of link type lt.
-func pcapOf(t testing.TB, lt uint16, frames []tf) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	w := pcapgo.NewWriterNanos(&buf)
-	if err := w.WriteFileHeader(65536, layers.LinkType(lt)); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range frames {
-		rec := linkRecord(lt, f.b)
-		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: t0.Add(f.at), CaptureLength: len(rec), Length: len(rec)}, rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return buf.Bytes()
-}
+func pcapOf(t testing.TB, lt uint16, fs []tf) []byte { return frametest.PcapOf(t, lt, frames(fs)) }
+func ngOf(lt uint16, fs []tf) []byte                 { return frametest.NgOf(lt, frames(fs)) }
 
-// ngOf writes frames as a pcapng file of one interface of link type lt.
-func ngOf(lt uint16, frames []tf) []byte {
-	w := (&ngFile{}).shb().idb(lt, "", 9, 0)
-	for _, f := range frames {
-		w.epb(0, uint64(t0.Add(f.at).UnixNano()), linkRecord(lt, f.b))
-	}
-	return w.b
-}
+// ngFile builds pcapng files block by block.
+type ngFile = frametest.NgFile
 
 // linkView is what must not depend on the link type of a capture.
 type linkView struct {
@@ -293,7 +173,7 @@ func TestAnalyzeLinkTypes(t *testing.T) {
 	want := linkViewOf(run(frames, 0))
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	if _, err := zw.Write(ngOf(linkTypeEthernet, frames)); err != nil {
+	if _, err := zw.Write(ngOf(frametest.LinkTypeEthernet, frames)); err != nil {
 		t.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {
@@ -304,12 +184,12 @@ func TestAnalyzeLinkTypes(t *testing.T) {
 		file []byte
 	}{
 		{name: "Ethernet pcapng, gzip", file: gz.Bytes()},
-		{name: "SLL pcap", file: pcapOf(t, linkTypeLinuxSLL, frames)},
-		{name: "SLL2 pcapng", file: ngOf(linkTypeLinuxSLL2, frames)},
-		{name: "raw IP (101) pcap", file: pcapOf(t, linkTypeRaw, frames)},
-		{name: "DLT_RAW 12 pcap", file: pcapOf(t, linkTypeDLTRaw12, frames)},
-		{name: "DLT_RAW 14 pcap", file: pcapOf(t, linkTypeDLTRaw14, frames)},
-		{name: "raw IPv6 (229) pcapng", file: ngOf(linkTypeIPv6, frames)},
+		{name: "SLL pcap", file: pcapOf(t, frametest.LinkTypeLinuxSLL, frames)},
+		{name: "SLL2 pcapng", file: ngOf(frametest.LinkTypeLinuxSLL2, frames)},
+		{name: "raw IP (101) pcap", file: pcapOf(t, frametest.LinkTypeRaw, frames)},
+		{name: "DLT_RAW 12 pcap", file: pcapOf(t, frametest.LinkTypeDLTRaw12, frames)},
+		{name: "DLT_RAW 14 pcap", file: pcapOf(t, frametest.LinkTypeDLTRaw14, frames)},
+		{name: "raw IPv6 (229) pcapng", file: ngOf(frametest.LinkTypeIPv6, frames)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,16 +209,16 @@ func TestAnalyzeLinkTypes(t *testing.T) {
 // unsupported one are counted, skipped and reported per interface.
 func TestAnalyzeInterfaces(t *testing.T) {
 	frames := scenarioFrames(t)
-	w := (&ngFile{}).shb().idb(linkTypeEthernet, "eth0", 9, 0).idb(linkTypeIPv6, "tun0", 9, 0).idb(105, "wlan0mon", 9, 0)
+	w := (&ngFile{}).Shb().Idb(frametest.LinkTypeEthernet, "eth0", 9, 0).Idb(frametest.LinkTypeIPv6, "tun0", 9, 0).Idb(105, "wlan0mon", 9, 0)
 	for i, f := range frames {
 		iface := uint32(i % 2)
 		ts := uint64(t0.Add(f.at).UnixNano())
-		w.epb(iface, ts, linkRecord(map[uint32]uint16{0: linkTypeEthernet, 1: linkTypeIPv6}[iface], f.b))
+		w.Epb(iface, ts, linkRecord(map[uint32]uint16{0: frametest.LinkTypeEthernet, 1: frametest.LinkTypeIPv6}[iface], f.b))
 		if i < 3 {
-			w.epb(2, ts, []byte("802.11 frame"))
+			w.Epb(2, ts, []byte("802.11 frame"))
 		}
 	}
-	got, err := Analyze(bytes.NewReader(w.b))
+	got, err := Analyze(bytes.NewReader(w.B))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +254,7 @@ func TestAnalyzeInterfaces(t *testing.T) {
 		t.Errorf("packet numbers of %s's events (-want +got):\n%s", clientMAC, diff)
 	}
 
-	only := (&ngFile{}).shb().idb(105, "", 0, 0).epb(0, 1, []byte("x")).b
+	only := (&ngFile{}).Shb().Idb(105, "", 0, 0).Epb(0, 1, []byte("x")).B
 	if _, err := Analyze(bytes.NewReader(only)); !errors.Is(err, ErrUnsupportedLinkType) || !strings.Contains(err.Error(), "1 packets skipped") {
 		t.Errorf("capture of only 802.11: err = %v, want ErrUnsupportedLinkType", err)
 	}
@@ -385,7 +265,7 @@ func TestAnalyzeInterfaces(t *testing.T) {
 // after the packets read before it.
 func TestCapReaderDamaged(t *testing.T) {
 	frame := query(t, clientMAC, clientLL, dnsServer, 1)
-	good := func() *ngFile { return (&ngFile{}).shb().idb(linkTypeEthernet, "", 0, 0).epb(0, 1, frame) }
+	good := func() *ngFile { return (&ngFile{}).Shb().Idb(frametest.LinkTypeEthernet, "", 0, 0).Epb(0, 1, frame) }
 	// patch sets the 32-bit field at off, from the start of the last
 	// record when off >= 0, from the end of the file when off < 0.
 	patch := func(b []byte, start, off int, v uint32) []byte {
@@ -396,23 +276,23 @@ func TestCapReaderDamaged(t *testing.T) {
 		binary.LittleEndian.PutUint32(b[start+off:], v)
 		return b
 	}
-	first := len(good().b)
-	last := good().epb(0, 2, frame).b
-	pcap := pcapOf(t, linkTypeEthernet, []tf{at(0, frame), at(1, frame)})
+	first := len(good().B)
+	last := good().Epb(0, 2, frame).B
+	pcap := pcapOf(t, frametest.LinkTypeEthernet, []tf{at(0, frame), at(1, frame)})
 	pcapFirst := len(pcap) - 16 - len(frame)
 	tests := []struct {
 		name    string
 		file    []byte
 		message string
 	}{
-		{name: "block length past the cap", file: patch(last, first, 4, maxBlock+4), message: "claims length 16777220"},
+		{name: "block length past the cap", file: patch(last, first, 4, 16<<20+4), message: "claims length 16777220"},
 		{name: "block length not a multiple of 4", file: patch(last, first, 4, 33), message: "claims length 33"},
 		{name: "trailing length differs", file: patch(last, first, -4, 8), message: "trailing length 8"},
 		{name: "captured length past the block", file: patch(last, first, 20, 9999), message: "claims 9999 captured bytes"},
 		{name: "unknown interface", file: patch(last, first, 8, 7), message: "interface 7 not described"},
 		{name: "cut short", file: last[:len(last)-10], message: "unexpected EOF"},
-		{name: "pcap record past the snaplen cap", file: patch(pcap, pcapFirst, 8, maxSnap+1), message: "more than the 262144"},
-		{name: "bad if_tsresol", file: (&ngFile{}).shb().idb(1, "", 0, 0).epb(0, 1, frame).idb(1, "", 20, 0).b, message: "if_tsresol 10^-20"},
+		{name: "pcap record past the snaplen cap", file: patch(pcap, pcapFirst, 8, 262144+1), message: "more than the 262144"},
+		{name: "bad if_tsresol", file: (&ngFile{}).Shb().Idb(1, "", 0, 0).Epb(0, 1, frame).Idb(1, "", 20, 0).B, message: "if_tsresol 10^-20"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -422,7 +302,7 @@ func TestCapReaderDamaged(t *testing.T) {
 			}
 			var msgs []string
 			for _, f := range r.Findings {
-				if f.ID == CheckDecode {
+				if f.ID == wire.CheckDecode {
 					msgs = append(msgs, f.Message)
 				}
 			}
@@ -430,51 +310,5 @@ func TestCapReaderDamaged(t *testing.T) {
 				t.Errorf("packets %d, findings %q; want 1 packet and one finding with %q", r.Packets, msgs, tt.message)
 			}
 		})
-	}
-}
-
-// readAll reads every record of a capture with the production reader.
-func readAll(b []byte) (n int, end time.Time, err error) {
-	cr, err := newCapReader(bytes.NewReader(b))
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	for {
-		_, err := cr.next()
-		if errors.Is(err, io.EOF) {
-			return n, cr.end(), nil
-		}
-		if err != nil {
-			return n, cr.end(), err
-		}
-		n++
-	}
-}
-
-// FuzzCapReader checks that no file makes the capture reader panic or
-// fail without one of its errors.
-func FuzzCapReader(f *testing.F) {
-	frames := scenarioFrames(f)
-	f.Add(capWriter(f, frames, 120*time.Second))
-	f.Add(pcapOf(f, linkTypeLinuxSLL2, frames))
-	f.Add(pcapOf(f, linkTypeRaw, frames[:3]))
-	big := (&ngFile{big: true}).shb().idb(linkTypeIPv6, "tun0", 6, 100).epb(0, 5, linkRecord(linkTypeIPv6, frames[0].b)).isb(0, 6, 9)
-	f.Add(big.shb().idb(linkTypeEthernet, "", 0x80|10, 0).block(blockSPB, append([]byte{0, 0, 0, 60}, frames[1].b...)).b)
-	dc := (&ngFile{}).shb().idb(linkTypeEthernet, "lab0", 9, 0).epb(0, 5e9, frames[0].b)
-	f.Add(dc.block(blockISB, append(dc.ts(dc.order().AppendUint32(nil, 0), 9e6),
-		dc.opts(dc.opt(optIsbStart, dc.ts(nil, 4e6)), dc.opt(optIsbEnd, dc.ts(nil, 9e6)))...)).b)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _, err := readAll(b)
-		if err != nil && !errors.Is(err, ErrUnknownFormat) && !errors.Is(err, ErrDamagedCapture) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			t.Fatalf("error %v wraps none of the reader's", err)
-		}
-		_, _ = Analyze(bytes.NewReader(b))
-	})
-}
-
-func TestLinkTypeName(t *testing.T) {
-	got := []string{linkTypeName(1), linkTypeName(4242)}
-	if diff := cmp.Diff([]string{"Ethernet (LINKTYPE 1)", "LINKTYPE 4242"}, got); diff != "" {
-		t.Error(diff)
 	}
 }

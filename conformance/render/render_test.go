@@ -1,4 +1,4 @@
-package conformance
+package render
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ralab/ralab/conformance"
 	"golang.org/x/net/html"
 )
 
@@ -28,117 +29,117 @@ const hostile = `<script>alert("x")</script>|**bold**` + "\n# heading"
 
 // sampleReport builds a report with one client per verdict, two routers
 // and findings of every severity.
-func sampleReport() *Report {
+func sampleReport() *conformance.Report {
 	t0 := time.Date(2026, 11, 27, 7, 0, 0, 0, time.UTC)
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
 	ptr := func(t time.Time) *time.Time { return &t }
 	u32 := func(v uint32) *uint32 { return &v }
-	ra := func(pkt int, s float64, life uint32) RAOffer {
-		o := RAOffer{Server: "2001:db8::53", Router: "02:00:00:00:01:01", LifetimeSeconds: life, OfferedAt: at(s), Packet: pkt, Reached: ReachedMulticast}
+	ra := func(pkt int, s float64, life uint32) conformance.RAOffer {
+		o := conformance.RAOffer{Server: "2001:db8::53", Router: "02:00:00:00:01:01", LifetimeSeconds: life, OfferedAt: at(s), Packet: pkt, Reached: conformance.ReachedMulticast}
 		if life != 0 && life != lifetimeInfinity {
 			o.ExpiresAt = ptr(at(s + float64(life)))
 		}
 		return o
 	}
-	return &Report{
-		Schema:             SchemaVersion,
+	return &conformance.Report{
+		Schema:             conformance.SchemaVersion,
 		GeneratedAt:        at(1300),
-		Source:             Source{Kind: SourceFile, Name: "lab.pcapng"},
+		Source:             conformance.Source{Kind: conformance.SourceFile, Name: "lab.pcapng"},
 		Start:              t0,
 		End:                at(1200),
 		DurationSeconds:    1200,
 		Packets:            240,
 		Malformed:          1,
 		Ignored:            7,
-		Summary:            Summary{DNSOK: 1, DNSLost: 1, NoDNS: 1, Inconclusive: 1, Outages: 1},
+		Summary:            conformance.Summary{DNSOK: 1, DNSLost: 1, NoDNS: 1, Inconclusive: 1, Outages: 1},
 		OutageGraceSeconds: 2,
-		Clients: []Client{
+		Clients: []conformance.Client{
 			{
 				MAC: "02:00:00:00:02:01", Randomized: true, Identified: "dhcpcd", Hostname: "laptop",
 				ORO: []uint16{23, 24, 32, 82, 83}, FirstSeen: at(1), LastSeen: at(1190),
-				Addresses: []Address{{Address: "fe80::ff:fe00:201", Kind: AddrLinkLocal, Source: "dad", FirstSeen: at(1), LastSeen: at(1190)}},
-				Counts:    ClientCounts{RS: 1, DAD: 2, InformationRequests: 1, Replies: 1, DNSQueries: 4, DNSAnswers: 4, RAsReceived: 3}, FirstDNS: ptr(at(5)),
-				DNSOffered: DNSOffered{
-					ByRA:     []RAOffer{ra(3, 2, 1800), ra(40, 600, 1800)},
-					ByDHCPv6: []DHCPv6Offer{{Servers: []string{"2001:db8::53"}, Domains: []string{"lab.example"}, ServerDUID: "00030001020000000101", ServerAddress: "fe80::ff:fe00:101", RefreshTimeSeconds: u32(600), At: at(3.1), Packet: 6, TransactionID: "a1b2c3"}},
+				Addresses: []conformance.Address{{Address: "fe80::ff:fe00:201", Kind: conformance.AddrLinkLocal, Source: "dad", FirstSeen: at(1), LastSeen: at(1190)}},
+				Counts:    conformance.ClientCounts{RS: 1, DAD: 2, InformationRequests: 1, Replies: 1, DNSQueries: 4, DNSAnswers: 4, RAsReceived: 3}, FirstDNS: ptr(at(5)),
+				DNSOffered: conformance.DNSOffered{
+					ByRA:     []conformance.RAOffer{ra(3, 2, 1800), ra(40, 600, 1800)},
+					ByDHCPv6: []conformance.DHCPv6Offer{{Servers: []string{"2001:db8::53"}, Domains: []string{"lab.example"}, ServerDUID: "00030001020000000101", ServerAddress: "fe80::ff:fe00:101", RefreshTimeSeconds: u32(600), At: at(3.1), Packet: 6, TransactionID: "a1b2c3"}},
 				},
-				DNSQueried:  []DNSUse{{Server: "2001:db8::53", Queries: 4, Answers: 4, First: at(5), Last: at(900), FirstPacket: 9, Offered: true}},
-				DNSValidity: []Interval{{Server: "2001:db8::53", Via: ViaRA, From: at(2)}, {Server: "2001:db8::53", Via: ViaDHCPv6, From: at(3.1), To: ptr(at(603.1))}},
-				Verdict:     VerdictDNSOK, Reason: "queried 2001:db8::53, offered by RA and DHCPv6 and still valid",
-				Evidence:   []Evidence{{Packet: 9, Time: at(5), Note: "first query to an offered server"}},
+				DNSQueried:  []conformance.DNSUse{{Server: "2001:db8::53", Queries: 4, Answers: 4, First: at(5), Last: at(900), FirstPacket: 9, Offered: true}},
+				DNSValidity: []conformance.Interval{{Server: "2001:db8::53", Via: conformance.ViaRA, From: at(2)}, {Server: "2001:db8::53", Via: conformance.ViaDHCPv6, From: at(3.1), To: ptr(at(603.1))}},
+				Verdict:     conformance.VerdictDNSOK, Reason: "queried 2001:db8::53, offered by RA and DHCPv6 and still valid",
+				Evidence:   []conformance.Evidence{{Packet: 9, Time: at(5), Note: "first query to an offered server"}},
 				Checked:    []string{"C1", "C2", "C3", "C4", "C6", "C7", "C8", "N1", "N3"},
-				DNSSources: []string{ViaRA, ViaDHCPv6},
-				Findings: []Finding{{ID: "C6", Severity: SeverityWarning, Client: "02:00:00:00:02:01", Time: at(603.1), RFC: "RFC 8415 §18.2.6",
-					Message: "no Information-Request after the 600 s refresh time", Evidence: []Evidence{{Packet: 6, Time: at(3.1)}}}},
-				Timeline: []Event{
-					{Kind: EventDAD, Time: at(1), Packet: 1}, {Kind: EventRS, Time: at(1.5), Packet: 2},
-					{Kind: EventRA, Time: at(2), Packet: 3, Detail: "O=1 RDNSS 1800 s"}, {Kind: EventInfoRequest, Time: at(2.5), Packet: 5},
-					{Kind: EventReply, Time: at(3.1), Packet: 6}, {Kind: EventDNSQuery, Time: at(5), Packet: 9}, {Kind: EventDNSAnswer, Time: at(5.01), Packet: 10},
-					{Kind: EventRA, Time: at(600), Packet: 40}, {Kind: EventDNSQuery, Time: at(900), Packet: 80},
+				DNSSources: []string{conformance.ViaRA, conformance.ViaDHCPv6},
+				Findings: []conformance.Finding{{ID: "C6", Severity: conformance.SeverityWarning, Client: "02:00:00:00:02:01", Time: at(603.1), RFC: "RFC 8415 §18.2.6",
+					Message: "no Information-Request after the 600 s refresh time", Evidence: []conformance.Evidence{{Packet: 6, Time: at(3.1)}}}},
+				Timeline: []conformance.Event{
+					{Kind: conformance.EventDAD, Time: at(1), Packet: 1}, {Kind: conformance.EventRS, Time: at(1.5), Packet: 2},
+					{Kind: conformance.EventRA, Time: at(2), Packet: 3, Detail: "O=1 RDNSS 1800 s"}, {Kind: conformance.EventInfoRequest, Time: at(2.5), Packet: 5},
+					{Kind: conformance.EventReply, Time: at(3.1), Packet: 6}, {Kind: conformance.EventDNSQuery, Time: at(5), Packet: 9}, {Kind: conformance.EventDNSAnswer, Time: at(5.01), Packet: 10},
+					{Kind: conformance.EventRA, Time: at(600), Packet: 40}, {Kind: conformance.EventDNSQuery, Time: at(900), Packet: 80},
 				},
 			},
 			{
 				MAC: "3c:22:fb:00:00:01", Vendor: "Apple, Inc.", FirstSeen: at(10), LastSeen: at(1100), ORO: []uint16{23, 24},
-				Counts:      ClientCounts{RS: 3, InformationRequests: 1, Replies: 1, DNSQueries: 3, RAsReceived: 1},
-				DNSOffered:  DNSOffered{ByRA: []RAOffer{ra(12, 11, 300)}},
-				DNSQueried:  []DNSUse{{Server: "2001:db8::53", Queries: 3, First: at(20), Last: at(1100), FirstPacket: 15, Offered: true, Stale: 1}},
-				DNSValidity: []Interval{{Server: "2001:db8::53", Via: ViaRA, From: at(11), To: ptr(at(311))}},
-				Verdict:     VerdictDNSLost, LostAt: ptr(at(311)), FirstDNS: ptr(at(20)),
-				Outages: []Outage{{Start: at(311), DurationSeconds: 889, Servers: []string{"2001:db8::53"}, FIDs: []string{"F1"},
-					Cause: "RDNSS expired 300 s after the last RA that reached it (F1)", Evidence: []Evidence{{Packet: 12, Time: at(11)}}}},
-				OutageStats: OutageStats{Count: 1, WithoutDNSSeconds: 889, LongestSeconds: 889, DNSShare: 0.248},
-				Readiness:   Readiness{IPv6DNSHeld: []string{ViaRA}, IPv6DNSUsed: true, Summary: "lost its IPv6 DNS and has none at the end"},
+				Counts:      conformance.ClientCounts{RS: 3, InformationRequests: 1, Replies: 1, DNSQueries: 3, RAsReceived: 1},
+				DNSOffered:  conformance.DNSOffered{ByRA: []conformance.RAOffer{ra(12, 11, 300)}},
+				DNSQueried:  []conformance.DNSUse{{Server: "2001:db8::53", Queries: 3, First: at(20), Last: at(1100), FirstPacket: 15, Offered: true, Stale: 1}},
+				DNSValidity: []conformance.Interval{{Server: "2001:db8::53", Via: conformance.ViaRA, From: at(11), To: ptr(at(311))}},
+				Verdict:     conformance.VerdictDNSLost, LostAt: ptr(at(311)), FirstDNS: ptr(at(20)),
+				Outages: []conformance.Outage{{Start: at(311), DurationSeconds: 889, Servers: []string{"2001:db8::53"}, FIDs: []string{"F1"},
+					Cause: "RDNSS expired 300 s after the last RA that reached it (F1)", Evidence: []conformance.Evidence{{Packet: 12, Time: at(11)}}}},
+				OutageStats: conformance.OutageStats{Count: 1, WithoutDNSSeconds: 889, LongestSeconds: 889, DNSShare: 0.248},
+				Readiness:   conformance.Readiness{IPv6DNSHeld: []string{conformance.ViaRA}, IPv6DNSUsed: true, Summary: "lost its IPv6 DNS and has none at the end"},
 				Reason:      "RDNSS expired 300 s after the last RA that reached it; it sent no RS (F1)",
-				Evidence:    []Evidence{{Packet: 12, Time: at(11), Note: "last RA with RDNSS"}, {Time: at(311), Note: "expiry"}},
-				Knowledge:   []Knowledge{{Client: "Apple", Basis: "OUI 3c:22:fb", Behaviour: "3 RS then passive", Source: "field guide §1"}},
+				Evidence:    []conformance.Evidence{{Packet: 12, Time: at(11), Note: "last RA with RDNSS"}, {Time: at(311), Note: "expiry"}},
+				Knowledge:   []conformance.Knowledge{{Client: "Apple", Basis: "OUI 3c:22:fb", Behaviour: "3 RS then passive", Source: "field guide §1"}},
 				Checked:     []string{"C1", "C4", "C7", "C8", "C9", "F1", "N1", "N3"},
-				Findings: []Finding{
-					{ID: "F1", Severity: SeverityError, Time: at(311), Message: "RA gap longer than the RDNSS lifetime", Evidence: []Evidence{{Packet: 12, Time: at(11)}}},
-					{ID: "C8", Severity: SeverityError, Time: at(1100), RFC: "RFC 8106 §5.1", Message: "queried 2001:db8::53 after it expired", Evidence: []Evidence{{Packet: 200, Time: at(1100)}}},
-					{ID: "C9", Severity: SeverityInfo, Time: at(311), Message: "no RS before the RDNSS lifetime ended"},
+				Findings: []conformance.Finding{
+					{ID: "F1", Severity: conformance.SeverityError, Time: at(311), Message: "RA gap longer than the RDNSS lifetime", Evidence: []conformance.Evidence{{Packet: 12, Time: at(11)}}},
+					{ID: "C8", Severity: conformance.SeverityError, Time: at(1100), RFC: "RFC 8106 §5.1", Message: "queried 2001:db8::53 after it expired", Evidence: []conformance.Evidence{{Packet: 200, Time: at(1100)}}},
+					{ID: "C9", Severity: conformance.SeverityInfo, Time: at(311), Message: "no RS before the RDNSS lifetime ended"},
 				},
-				Timeline: []Event{
-					{Kind: EventRS, Time: at(10), Packet: 11}, {Kind: EventRA, Time: at(11), Packet: 12},
-					{Kind: EventDNSQuery, Time: at(20), Packet: 15}, {Kind: EventRDNSSExpired, Time: at(311), Detail: "2001:db8::53"},
-					{Kind: EventDNSQuery, Time: at(1100), Packet: 200},
+				Timeline: []conformance.Event{
+					{Kind: conformance.EventRS, Time: at(10), Packet: 11}, {Kind: conformance.EventRA, Time: at(11), Packet: 12},
+					{Kind: conformance.EventDNSQuery, Time: at(20), Packet: 15}, {Kind: conformance.EventRDNSSExpired, Time: at(311), Detail: "2001:db8::53"},
+					{Kind: conformance.EventDNSQuery, Time: at(1100), Packet: 200},
 				},
 			},
 			{
 				MAC: "02:aa:bb:cc:dd:ee", Randomized: true, FirstSeen: at(30), LastSeen: at(90),
-				Counts: ClientCounts{InformationRequests: 4}, ORO: []uint16{23}, Checked: []string{"C4", "C5", "N1"},
-				Verdict: VerdictNoDNS, Reason: "4 Information-Requests without a Reply (F9)",
-				Findings: []Finding{{ID: "N1", Severity: SeverityError, Time: at(90), RFC: "RFC 8415 §18.2.6", Message: "Information-Request never answered",
-					Evidence: []Evidence{{Packet: 20, Time: at(30)}, {Packet: 25, Time: at(31)}, {Packet: 30, Time: at(33)}, {Packet: 41, Time: at(37)}}}},
-				Timeline: []Event{{Kind: EventInfoRequest, Time: at(30), Packet: 20}, {Kind: EventInfoRequest, Time: at(31), Packet: 25}, {Kind: EventInfoRequest, Time: at(33), Packet: 30}, {Kind: EventInfoRequest, Time: at(37), Packet: 41}},
+				Counts: conformance.ClientCounts{InformationRequests: 4}, ORO: []uint16{23}, Checked: []string{"C4", "C5", "N1"},
+				Verdict: conformance.VerdictNoDNS, Reason: "4 Information-Requests without a Reply (F9)",
+				Findings: []conformance.Finding{{ID: "N1", Severity: conformance.SeverityError, Time: at(90), RFC: "RFC 8415 §18.2.6", Message: "Information-Request never answered",
+					Evidence: []conformance.Evidence{{Packet: 20, Time: at(30)}, {Packet: 25, Time: at(31)}, {Packet: 30, Time: at(33)}, {Packet: 41, Time: at(37)}}}},
+				Timeline: []conformance.Event{{Kind: conformance.EventInfoRequest, Time: at(30), Packet: 20}, {Kind: conformance.EventInfoRequest, Time: at(31), Packet: 25}, {Kind: conformance.EventInfoRequest, Time: at(33), Packet: 30}, {Kind: conformance.EventInfoRequest, Time: at(37), Packet: 41}},
 			},
 			{
 				MAC: "00:11:22:33:44:55", Vendor: "Cimsys Inc", Hostname: hostile, VendorClass: []string{hostile},
-				FirstSeen: at(100), LastSeen: at(101), Counts: ClientCounts{DAD: 1},
-				Verdict: VerdictInconclusive, Reason: "sent only DAD", Settle: "a DNS query or a DHCPv6 exchange",
-				Timeline: []Event{{Kind: EventDAD, Time: at(100), Packet: 60, Detail: hostile}},
+				FirstSeen: at(100), LastSeen: at(101), Counts: conformance.ClientCounts{DAD: 1},
+				Verdict: conformance.VerdictInconclusive, Reason: "sent only DAD", Settle: "a DNS query or a DHCPv6 exchange",
+				Timeline: []conformance.Event{{Kind: conformance.EventDAD, Time: at(100), Packet: 60, Detail: hostile}},
 			},
 		},
-		Routers: []Router{
+		Routers: []conformance.Router{
 			{
 				MAC: "02:00:00:00:01:01", LinkLocal: "fe80::ff:fe00:101", RAs: 3, Unsolicited: 2, Solicited: 1,
-				FirstSeen: at(2), LastSeen: at(600), Intervals: IntervalStats{Count: 1, MinSeconds: 598, MaxSeconds: 598, MeanSeconds: 598},
-				LastRA: &RA{Time: at(600), Packet: 40, Source: "fe80::ff:fe00:101", Destination: "ff02::1", HopLimit: 255, CurHopLimit: 64,
+				FirstSeen: at(2), LastSeen: at(600), Intervals: conformance.IntervalStats{Count: 1, MinSeconds: 598, MaxSeconds: 598, MeanSeconds: 598},
+				LastRA: &conformance.RA{Time: at(600), Packet: 40, Source: "fe80::ff:fe00:101", Destination: "ff02::1", HopLimit: 255, CurHopLimit: 64,
 					Other: true, Preference: "medium", RouterLifetimeSeconds: 1800,
-					Prefixes:      []PrefixInfo{{Prefix: "2001:db8:1::/64", OnLink: true, Autonomous: true, ValidSeconds: 86400, PreferredSeconds: 14400}},
-					RDNSS:         []RDNSSInfo{{Servers: []string{"2001:db8::53"}, LifetimeSeconds: 1800}},
-					DNSSL:         []DNSSLInfo{{Domains: []string{"lab.example"}, LifetimeSeconds: 1800}},
-					PREF64:        []PREF64Info{{Prefix: "64:ff9b::/96", LifetimeSeconds: 1800}},
+					Prefixes:      []conformance.PrefixInfo{{Prefix: "2001:db8:1::/64", OnLink: true, Autonomous: true, ValidSeconds: 86400, PreferredSeconds: 14400}},
+					RDNSS:         []conformance.RDNSSInfo{{Servers: []string{"2001:db8::53"}, LifetimeSeconds: 1800}},
+					DNSSL:         []conformance.DNSSLInfo{{Domains: []string{"lab.example"}, LifetimeSeconds: 1800}},
+					PREF64:        []conformance.PREF64Info{{Prefix: "64:ff9b::/96", LifetimeSeconds: 1800}},
 					CaptivePortal: "https://portal.example/?a=1&b=<2>", MTU: 1500},
 				Checked: []string{"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10"},
-				Findings: []Finding{{ID: "R5", Severity: SeverityWarning, Router: "02:00:00:00:01:01", Time: at(2), RFC: "RFC 8106 §5.1",
-					Message: "RDNSS lifetime 300 s is under 3 × MaxRtrAdvInterval", Evidence: []Evidence{{Packet: 12, Time: at(11)}}}},
+				Findings: []conformance.Finding{{ID: "R5", Severity: conformance.SeverityWarning, Router: "02:00:00:00:01:01", Time: at(2), RFC: "RFC 8106 §5.1",
+					Message: "RDNSS lifetime 300 s is under 3 × MaxRtrAdvInterval", Evidence: []conformance.Evidence{{Packet: 12, Time: at(11)}}}},
 			},
-			{MAC: "00:00:5e:00:01:02", LinkLocal: "fe80::2", RAs: 1, Unsolicited: 1, FirstSeen: at(50), LastSeen: at(50), Findings: []Finding{},
+			{MAC: "00:00:5e:00:01:02", LinkLocal: "fe80::2", RAs: 1, Unsolicited: 1, FirstSeen: at(50), LastSeen: at(50), Findings: []conformance.Finding{},
 				Checked: []string{"R1", "R4", "R8", "R9", "R11"}},
 		},
-		Findings: []Finding{{ID: "R9", Severity: SeverityWarning, Router: "00:00:5e:00:01:02", Time: at(50), RFC: "RFC 4861 §6.2.7",
-			Message: "routers disagree on the O flag", Evidence: []Evidence{{Packet: 3, Time: at(2)}, {Packet: 50, Time: at(50)}}}},
-		Sent: []SentRecord{{Time: at(2), Kind: "ra", Destination: "ff02::1", Summary: "O=1, RDNSS", SeenPacket: 3}, {Time: at(300), Kind: "ra", Destination: "ff02::1"}},
+		Findings: []conformance.Finding{{ID: "R9", Severity: conformance.SeverityWarning, Router: "00:00:5e:00:01:02", Time: at(50), RFC: "RFC 4861 §6.2.7",
+			Message: "routers disagree on the O flag", Evidence: []conformance.Evidence{{Packet: 3, Time: at(2)}, {Packet: 50, Time: at(50)}}}},
+		Sent: []conformance.SentRecord{{Time: at(2), Kind: "ra", Destination: "ff02::1", Summary: "O=1, RDNSS", SeenPacket: 3}, {Time: at(300), Kind: "ra", Destination: "ff02::1"}},
 	}
 }
 
@@ -148,10 +149,10 @@ func TestRenderSample(t *testing.T) {
 		prefix = filepath.Join(t.TempDir(), "sample")
 	}
 	r := sampleReport()
-	for ext, render := range map[string]func(*bytes.Buffer, *Report) error{
-		".html": func(b *bytes.Buffer, r *Report) error { return RenderHTML(b, r) },
-		".md":   func(b *bytes.Buffer, r *Report) error { return RenderMarkdown(b, r) },
-		".json": func(b *bytes.Buffer, r *Report) error { return RenderJSON(b, r) },
+	for ext, render := range map[string]func(*bytes.Buffer, *conformance.Report) error{
+		".html": func(b *bytes.Buffer, r *conformance.Report) error { return HTML(b, r) },
+		".md":   func(b *bytes.Buffer, r *conformance.Report) error { return Markdown(b, r) },
+		".json": func(b *bytes.Buffer, r *conformance.Report) error { return JSON(b, r) },
 	} {
 		var b bytes.Buffer
 		if err := render(&b, r); err != nil {
@@ -165,8 +166,8 @@ func TestRenderSample(t *testing.T) {
 
 func TestRenderMarkdown(t *testing.T) {
 	var b bytes.Buffer
-	if err := RenderMarkdown(&b, sampleReport()); err != nil {
-		t.Fatalf("RenderMarkdown: %v", err)
+	if err := Markdown(&b, sampleReport()); err != nil {
+		t.Fatalf("Markdown: %v", err)
 	}
 	out := b.String()
 	tests := []struct {
@@ -240,8 +241,8 @@ func attr(n *html.Node, key string) string {
 func TestRenderHTML(t *testing.T) {
 	r := sampleReport()
 	var b bytes.Buffer
-	if err := RenderHTML(&b, r); err != nil {
-		t.Fatalf("RenderHTML: %v", err)
+	if err := HTML(&b, r); err != nil {
+		t.Fatalf("HTML: %v", err)
 	}
 	out := b.String()
 	doc, err := html.Parse(strings.NewReader(out))
@@ -331,11 +332,11 @@ func TestRenderHTML(t *testing.T) {
 }
 
 func TestRenderEmptyReport(t *testing.T) {
-	r := &Report{Schema: SchemaVersion}
-	for name, render := range map[string]func(*bytes.Buffer, *Report) error{
-		"html":     func(b *bytes.Buffer, r *Report) error { return RenderHTML(b, r) },
-		"markdown": func(b *bytes.Buffer, r *Report) error { return RenderMarkdown(b, r) },
-		"json":     func(b *bytes.Buffer, r *Report) error { return RenderJSON(b, r) },
+	r := &conformance.Report{Schema: conformance.SchemaVersion}
+	for name, render := range map[string]func(*bytes.Buffer, *conformance.Report) error{
+		"html":     func(b *bytes.Buffer, r *conformance.Report) error { return HTML(b, r) },
+		"markdown": func(b *bytes.Buffer, r *conformance.Report) error { return Markdown(b, r) },
+		"json":     func(b *bytes.Buffer, r *conformance.Report) error { return JSON(b, r) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -358,9 +359,9 @@ func (failWriter) Write([]byte) (int, error) { return 0, errWrite }
 
 func TestRenderNilReport(t *testing.T) {
 	for name, err := range map[string]error{
-		"html":     RenderHTML(io.Discard, nil),
-		"markdown": RenderMarkdown(io.Discard, nil),
-		"json":     RenderJSON(io.Discard, nil),
+		"html":     HTML(io.Discard, nil),
+		"markdown": Markdown(io.Discard, nil),
+		"json":     JSON(io.Discard, nil),
 	} {
 		if !errors.Is(err, errNilReport) {
 			t.Errorf("%s: error %v, want errNilReport", name, err)
@@ -371,9 +372,9 @@ func TestRenderNilReport(t *testing.T) {
 func TestRenderWriteErrors(t *testing.T) {
 	r := sampleReport()
 	for name, err := range map[string]error{
-		"html":     RenderHTML(failWriter{}, r),
-		"markdown": RenderMarkdown(failWriter{}, r),
-		"json":     RenderJSON(failWriter{}, r),
+		"html":     HTML(failWriter{}, r),
+		"markdown": Markdown(failWriter{}, r),
+		"json":     JSON(failWriter{}, r),
 	} {
 		if !errors.Is(err, errWrite) {
 			t.Errorf("%s: error %v, want one wrapping errWrite", name, err)
@@ -384,8 +385,8 @@ func TestRenderWriteErrors(t *testing.T) {
 func TestJSONRoundTrip(t *testing.T) {
 	want := sampleReport()
 	var b bytes.Buffer
-	if err := RenderJSON(&b, want); err != nil {
-		t.Fatalf("RenderJSON: %v", err)
+	if err := JSON(&b, want); err != nil {
+		t.Fatalf("JSON: %v", err)
 	}
 	got, err := DecodeJSON(&b)
 	if err != nil {
@@ -425,8 +426,8 @@ func TestDecodeJSONErrors(t *testing.T) {
 
 func FuzzDecodeJSON(f *testing.F) {
 	var b bytes.Buffer
-	if err := RenderJSON(&b, sampleReport()); err != nil {
-		f.Fatalf("RenderJSON: %v", err)
+	if err := JSON(&b, sampleReport()); err != nil {
+		f.Fatalf("JSON: %v", err)
 	}
 	f.Add(b.Bytes())
 	f.Add([]byte(`{"schema":"ralab.report/v1","start":"2026-01-01T00:00:00Z","end":"2025-01-01T00:00:00Z","clients":[{"mac":"x","timeline":[{"kind":"RA","time":"2030-01-01T00:00:00Z"}],"dns_validity":[{"server":"s","from":"2020-01-01T00:00:00Z"}]}]}`))
@@ -436,10 +437,10 @@ func FuzzDecodeJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, render := range []func(*bytes.Buffer, *Report) error{
-			func(b *bytes.Buffer, r *Report) error { return RenderHTML(b, r) },
-			func(b *bytes.Buffer, r *Report) error { return RenderMarkdown(b, r) },
-			func(b *bytes.Buffer, r *Report) error { return RenderJSON(b, r) },
+		for _, render := range []func(*bytes.Buffer, *conformance.Report) error{
+			func(b *bytes.Buffer, r *conformance.Report) error { return HTML(b, r) },
+			func(b *bytes.Buffer, r *conformance.Report) error { return Markdown(b, r) },
+			func(b *bytes.Buffer, r *conformance.Report) error { return JSON(b, r) },
 		} {
 			var out bytes.Buffer
 			if err := render(&out, r); err != nil {
@@ -456,7 +457,7 @@ func FuzzDecodeJSON(f *testing.F) {
 func BenchmarkRenderHTML(b *testing.B) {
 	r := sampleReport()
 	for b.Loop() {
-		if err := RenderHTML(io.Discard, r); err != nil {
+		if err := HTML(io.Discard, r); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -464,16 +465,16 @@ func BenchmarkRenderHTML(b *testing.B) {
 
 // largeReport is the sample with n copies of its first client, each with a
 // full default timeline of DNS queries two seconds apart.
-func largeReport(n int) *Report {
+func largeReport(n int) *conformance.Report {
 	r := sampleReport()
 	base := r.Clients[0]
 	r.Clients = nil
 	for i := range n {
 		c := base
 		c.MAC = fmt.Sprintf("02:00:00:01:%02x:%02x", i>>8, i&0xff)
-		c.Timeline = make([]Event, DefaultMaxEvents)
+		c.Timeline = make([]conformance.Event, conformance.DefaultMaxEvents)
 		for j := range c.Timeline {
-			c.Timeline[j] = Event{Kind: EventDNSQuery, Time: r.Start.Add(time.Duration(j) * 2 * time.Second), Packet: j + 1}
+			c.Timeline[j] = conformance.Event{Kind: conformance.EventDNSQuery, Time: r.Start.Add(time.Duration(j) * 2 * time.Second), Packet: j + 1}
 		}
 		r.Clients = append(r.Clients, c)
 	}
@@ -487,7 +488,7 @@ func BenchmarkRenderHTMLLarge(b *testing.B) {
 	var n int
 	for b.Loop() {
 		var buf bytes.Buffer
-		if err := RenderHTML(&buf, r); err != nil {
+		if err := HTML(&buf, r); err != nil {
 			b.Fatal(err)
 		}
 		n = buf.Len()
@@ -498,7 +499,7 @@ func BenchmarkRenderHTMLLarge(b *testing.B) {
 func BenchmarkRenderMarkdown(b *testing.B) {
 	r := sampleReport()
 	for b.Loop() {
-		if err := RenderMarkdown(io.Discard, r); err != nil {
+		if err := Markdown(io.Discard, r); err != nil {
 			b.Fatal(err)
 		}
 	}

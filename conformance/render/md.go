@@ -1,4 +1,4 @@
-package conformance
+package render
 
 import (
 	"fmt"
@@ -6,14 +6,16 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/ralab/ralab/conformance"
 )
 
-// RenderMarkdown writes r as a Markdown document (GitHub-flavoured tables):
+// Markdown writes r as a Markdown document (GitHub-flavoured tables):
 // a summary table of clients, a client × check matrix, a section per client
 // with findings, evidence, DNS offers and use, and a timeline, then the
 // routers and link-level findings. Every string from the report is escaped,
 // so a hostile hostname cannot inject Markdown or HTML.
-func RenderMarkdown(w io.Writer, r *Report) error {
+func Markdown(w io.Writer, r *conformance.Report) error {
 	if r == nil {
 		return errNilReport
 	}
@@ -102,7 +104,7 @@ func orDash(s string) string {
 }
 
 // header writes the title, the capture facts and the verdict counts.
-func (m *mdWriter) header(r *Report) {
+func (m *mdWriter) header(r *conformance.Report) {
 	m.printf("# ralab report\n\n")
 	m.printf("- Source: %s %s\n", md(r.Source.Kind), md(r.Source.Name))
 	m.printf("- Captured: %s to %s (%s)\n", fmtTime(r.Start), fmtTime(r.End), fmtSeconds(round3(r.DurationSeconds)))
@@ -126,7 +128,7 @@ func (m *mdWriter) header(r *Report) {
 }
 
 // summary writes one table row per client.
-func (m *mdWriter) summary(r *Report) {
+func (m *mdWriter) summary(r *conformance.Report) {
 	m.printf("## Clients\n\n")
 	if len(r.Clients) == 0 {
 		m.printf("No clients observed.\n\n")
@@ -172,8 +174,22 @@ func (m *mdWriter) matrix(title, subject string, cm checkMatrix) {
 }
 
 // client writes the section of client c.
-func (m *mdWriter) client(r *Report, c Client) {
+func (m *mdWriter) client(r *conformance.Report, c conformance.Client) {
 	m.printf("## Client %s\n\n", md(c.MAC))
+	m.clientFacts(r, c)
+	m.printf("\n")
+	m.outages(r, c)
+	m.addresses(r, c)
+	m.printf("### Findings\n\n")
+	m.findings(r, c.Findings, false)
+	m.evidence(r, c.Evidence)
+	m.offers(r, c)
+	m.knowledge(c.Knowledge)
+	m.timeline(r, c)
+}
+
+// clientFacts writes the verdict and what identifies client c.
+func (m *mdWriter) clientFacts(r *conformance.Report, c conformance.Client) {
 	m.printf("- Verdict: **%s**", md(verdictText(c)))
 	if c.LostAt != nil {
 		m.printf(", lost at %s", md(fmtLostAt(r.Start, c)))
@@ -206,11 +222,12 @@ func (m *mdWriter) client(r *Report, c Client) {
 	m.printf("- Sent: %s\n- Received: %s\n", md(fmtSent(c.Counts)), md(fmtReceived(c.Counts)))
 	m.printf("- IPv6-only readiness: %s\n", md(c.Readiness.Summary))
 	if len(c.IPv4DNS) > 0 {
-		m.printf("- IPv4 DNS (no evidence of IPv6 DNS): %s\n", md(ipv4Servers(c.IPv4DNS)))
+		m.printf("- IPv4 DNS (no evidence of IPv6 DNS): %s\n", md(conformance.IPv4Servers(c.IPv4DNS)))
 	}
-	m.printf("\n")
-	m.outages(r, c)
+}
 
+// addresses writes client c's addresses table.
+func (m *mdWriter) addresses(r *conformance.Report, c conformance.Client) {
 	if len(c.Addresses) > 0 {
 		m.printf("### Addresses\n\n")
 		m.tableHead("Address", "Kind", "Learned from", "First seen", "Last seen")
@@ -222,26 +239,26 @@ func (m *mdWriter) client(r *Report, c Client) {
 		}
 		m.printf("\n")
 	}
+}
 
-	m.printf("### Findings\n\n")
-	m.findings(r, c.Findings, false)
-
-	if len(c.Evidence) > 0 {
+// evidence writes the evidence list of a verdict.
+func (m *mdWriter) evidence(r *conformance.Report, ev []conformance.Evidence) {
+	if len(ev) > 0 {
 		m.printf("### Evidence\n\n")
-		for _, e := range c.Evidence {
-			m.printf("- %s at %s", md(fmtPackets([]Evidence{e})), md(fmtRel(r.Start, e.Time)))
+		for _, e := range ev {
+			m.printf("- %s at %s", md(fmtPackets([]conformance.Evidence{e})), md(fmtRel(r.Start, e.Time)))
 			if e.Note != "" {
 				m.printf(": %s", md(e.Note))
 			}
 			m.printf("\n")
 		}
-		m.filter(c.Evidence)
+		m.filter(ev)
 		m.printf("\n")
 	}
+}
 
-	m.offers(r, c)
-	m.knowledge(c.Knowledge)
-
+// timeline writes client c's event table.
+func (m *mdWriter) timeline(r *conformance.Report, c conformance.Client) {
 	if len(c.Timeline) > 0 {
 		m.printf("### Timeline\n\n")
 		m.tableHead("Time", "Packet", "Event", "Detail")
@@ -258,7 +275,7 @@ func (m *mdWriter) client(r *Report, c Client) {
 
 // findings writes a findings table; withSubject adds the client and
 // router columns (for link-level findings).
-func (m *mdWriter) findings(r *Report, fs []Finding, withSubject bool) {
+func (m *mdWriter) findings(r *conformance.Report, fs []conformance.Finding, withSubject bool) {
 	if len(fs) == 0 {
 		m.printf("None.\n\n")
 		return
@@ -281,7 +298,7 @@ func (m *mdWriter) findings(r *Report, fs []Finding, withSubject bool) {
 
 // offers writes the DNS servers offered to c, when they were valid, and
 // the servers it queried.
-func (m *mdWriter) offers(r *Report, c Client) {
+func (m *mdWriter) offers(r *conformance.Report, c conformance.Client) {
 	o := c.DNSOffered
 	m.printf("### DNS offered\n\n")
 	if len(o.ByRA) == 0 && len(o.ByDHCPv6) == 0 {
@@ -360,7 +377,7 @@ func yesNo(b bool) string {
 }
 
 // knowledge writes the client-behaviour knowledge a verdict used.
-func (m *mdWriter) knowledge(ks []Knowledge) {
+func (m *mdWriter) knowledge(ks []conformance.Knowledge) {
 	if len(ks) == 0 {
 		return
 	}
@@ -373,7 +390,7 @@ func (m *mdWriter) knowledge(ks []Knowledge) {
 }
 
 // routers writes the router matrix and one section per router.
-func (m *mdWriter) routers(r *Report) {
+func (m *mdWriter) routers(r *conformance.Report) {
 	m.printf("## Routers\n\n")
 	if len(r.Routers) == 0 {
 		m.printf("No Router Advertisements observed.\n\n")
@@ -413,7 +430,7 @@ func round3(s float64) float64 {
 }
 
 // linkFindings writes the findings that concern the whole link.
-func (m *mdWriter) linkFindings(r *Report) {
+func (m *mdWriter) linkFindings(r *conformance.Report) {
 	if len(r.Findings) == 0 {
 		return
 	}
@@ -422,7 +439,7 @@ func (m *mdWriter) linkFindings(r *Report) {
 }
 
 // sent writes what ralab itself sent and whether the wire showed it.
-func (m *mdWriter) sent(r *Report) {
+func (m *mdWriter) sent(r *conformance.Report) {
 	if len(r.Sent) == 0 {
 		return
 	}

@@ -1,4 +1,4 @@
-package conformance
+package wire
 
 import (
 	"encoding/binary"
@@ -9,34 +9,34 @@ import (
 
 // DHCPv6 message types (RFC 8415 §7.3).
 const (
-	dhcp6Solicit     = 1
-	dhcp6Advertise   = 2
-	dhcp6Request     = 3
-	dhcp6Reply       = 7
-	dhcp6InfoRequest = 11
-	dhcp6RelayForw   = 12
-	dhcp6RelayRepl   = 13
+	DHCPv6Solicit     = 1
+	DHCPv6Advertise   = 2
+	DHCPv6Request     = 3
+	DHCPv6Reply       = 7
+	DHCPv6InfoRequest = 11
+	DHCPv6RelayForw   = 12
+	DHCPv6RelayRepl   = 13
 )
 
 // DHCPv6 option codes (RFC 8415 §21, RFC 3646, RFC 4704, RFC 8415 §21.24).
 const (
-	opt6ClientID    = 1
-	opt6ServerID    = 2
-	opt6IANA        = 3
-	opt6IATA        = 4
-	opt6IAAddr      = 5
-	opt6ORO         = 6
-	opt6Elapsed     = 8
-	opt6RelayMsg    = 9
-	opt6Status      = 13
-	opt6VendorClass = 16
-	opt6DNS         = 23
-	opt6Domains     = 24
-	opt6IAPD        = 25
-	opt6IRT         = 32
-	opt6FQDN        = 39
-	opt6SolMaxRT    = 82
-	opt6InfMaxRT    = 83
+	Opt6ClientID    = 1
+	Opt6ServerID    = 2
+	Opt6IANA        = 3
+	Opt6IATA        = 4
+	Opt6IAAddr      = 5
+	Opt6ORO         = 6
+	Opt6Elapsed     = 8
+	Opt6RelayMsg    = 9
+	Opt6Status      = 13
+	Opt6VendorClass = 16
+	Opt6DNS         = 23
+	Opt6Domains     = 24
+	Opt6IAPD        = 25
+	Opt6IRT         = 32
+	Opt6FQDN        = 39
+	Opt6SolMaxRT    = 82
+	Opt6InfMaxRT    = 83
 )
 
 // DHCPv6 is a decoded DHCPv6 message (RFC 8415 §8, §9). For relay
@@ -100,7 +100,7 @@ type DHCPv6 struct {
 
 // Inner returns the innermost non-relay message of m.
 func (m *DHCPv6) Inner() *DHCPv6 {
-	for i := 0; m != nil && (m.Type == dhcp6RelayForw || m.Type == dhcp6RelayRepl) && i < 8; i++ {
+	for i := 0; m != nil && (m.Type == DHCPv6RelayForw || m.Type == DHCPv6RelayRepl) && i < 8; i++ {
 		if m.Relayed == nil {
 			return m
 		}
@@ -109,8 +109,8 @@ func (m *DHCPv6) Inner() *DHCPv6 {
 	return m
 }
 
-// dhcp6TypeName names DHCPv6 message types (RFC 8415 §7.3).
-func dhcp6TypeName(t uint8) string {
+// DHCPv6TypeName names DHCPv6 message types (RFC 8415 §7.3).
+func DHCPv6TypeName(t uint8) string {
 	names := [...]string{"", "Solicit", "Advertise", "Request", "Confirm", "Renew", "Rebind", "Reply",
 		"Release", "Decline", "Reconfigure", "Information-Request", "Relay-Forward", "Relay-Reply"}
 	if int(t) < len(names) && t != 0 {
@@ -126,7 +126,7 @@ func (p *Packet) decodeDHCPv6(b []byte, depth int) *DHCPv6 {
 	}
 	m := &DHCPv6{Type: b[0]}
 	var opts []byte
-	if m.Type == dhcp6RelayForw || m.Type == dhcp6RelayRepl {
+	if m.Type == DHCPv6RelayForw || m.Type == DHCPv6RelayRepl {
 		if len(b) < 34 {
 			p.problem(CheckDecode, "RFC 8415 §9", "DHCPv6 relay message of %d bytes is too short", len(b))
 			return nil
@@ -146,13 +146,13 @@ func (p *Packet) decodeDHCPv6(b []byte, depth int) *DHCPv6 {
 func (p *Packet) decodeDHCPv6Options(b []byte, m *DHCPv6, depth int, top bool) {
 	for len(b) > 0 {
 		if len(b) < 4 {
-			p.problem(CheckDecode, "RFC 8415 §21.1", "DHCPv6 %s: option header truncated", dhcp6TypeName(m.Type))
+			p.problem(CheckDecode, "RFC 8415 §21.1", "DHCPv6 %s: option header truncated", DHCPv6TypeName(m.Type))
 			return
 		}
 		code := binary.BigEndian.Uint16(b[0:2])
 		l := int(binary.BigEndian.Uint16(b[2:4]))
 		if 4+l > len(b) {
-			p.problem(CheckDecode, "RFC 8415 §21.1", "DHCPv6 %s: option %d claims %d bytes, %d remain", dhcp6TypeName(m.Type), code, l, len(b)-4)
+			p.problem(CheckDecode, "RFC 8415 §21.1", "DHCPv6 %s: option %d claims %d bytes, %d remain", DHCPv6TypeName(m.Type), code, l, len(b)-4)
 			return
 		}
 		d := b[4 : 4+l]
@@ -165,118 +165,150 @@ func (p *Packet) decodeDHCPv6Options(b []byte, m *DHCPv6, depth int, top bool) {
 	}
 }
 
+// decodeDHCPv6Option decodes option code, with data d, of m.
 func (p *Packet) decodeDHCPv6Option(code uint16, d []byte, m *DHCPv6, depth int) {
-	bad := func(what string) {
-		p.problem(CheckDecode, "RFC 8415 §21", "DHCPv6 %s: option %d %s", dhcp6TypeName(m.Type), code, what)
-	}
 	switch code {
-	case opt6ClientID:
+	case Opt6ClientID:
 		m.ClientID = append([]byte{}, d...)
-	case opt6ServerID:
+	case Opt6ServerID:
 		m.ServerID = append([]byte{}, d...)
-	case opt6ORO:
-		if len(d)%2 != 0 {
-			bad("has an odd length")
-		}
-		m.HasORO = true
-		m.ORO = make([]uint16, 0, len(d)/2)
-		for i := 0; i+1 < len(d); i += 2 {
-			m.ORO = append(m.ORO, binary.BigEndian.Uint16(d[i:]))
-		}
-	case opt6Elapsed:
+	case Opt6ORO:
+		p.decodeORO(d, m)
+	case Opt6Elapsed:
 		if len(d) != 2 {
-			bad("is not 2 bytes")
+			p.badOption(m, code, "is not 2 bytes")
 			return
 		}
 		m.ElapsedTime, m.HasElapsedTime = binary.BigEndian.Uint16(d), true
-	case opt6IANA, opt6IATA, opt6IAPD:
-		m.HasIA = true
-		hdr := 12
-		if code == opt6IATA {
-			hdr = 4
-		}
-		if len(d) < hdr {
-			bad("is truncated")
-			return
-		}
-		for s := d[hdr:]; len(s) >= 4; {
-			sc := binary.BigEndian.Uint16(s[0:2])
-			sl := int(binary.BigEndian.Uint16(s[2:4]))
-			if 4+sl > len(s) {
-				bad("has a truncated sub-option")
-				return
-			}
-			if sc == opt6IAAddr && sl >= 24 {
-				m.IAAddresses = append(m.IAAddresses, netip.AddrFrom16([16]byte(s[4:20])))
-			}
-			s = s[4+sl:]
-		}
-	case opt6RelayMsg:
+	case Opt6IANA, Opt6IATA, Opt6IAPD:
+		p.decodeIA(code, d, m)
+	case Opt6RelayMsg:
 		if depth >= 8 {
-			bad("nests relay messages too deep")
+			p.badOption(m, code, "nests relay messages too deep")
 			return
 		}
 		m.Relayed = p.decodeDHCPv6(d, depth+1)
-	case opt6Status:
+	case Opt6Status:
 		if len(d) < 2 {
-			bad("is truncated")
+			p.badOption(m, code, "is truncated")
 			return
 		}
 		m.StatusCode, m.StatusMessage, m.HasStatus = binary.BigEndian.Uint16(d), string(d[2:]), true
-	case opt6VendorClass:
-		if len(d) < 4 {
-			bad("is truncated")
-			return
-		}
-		for s := d[4:]; len(s) >= 2; {
-			sl := int(binary.BigEndian.Uint16(s))
-			if 2+sl > len(s) {
-				bad("has a truncated vendor-class-data")
-				return
-			}
-			m.VendorClass = append(m.VendorClass, string(s[2:2+sl]))
-			s = s[2+sl:]
-		}
-	case opt6DNS:
-		if len(d)%16 != 0 {
-			bad("length is not a multiple of 16")
-		}
-		m.HasDNS = true
-		for s := d; len(s) >= 16; s = s[16:] {
-			m.DNS = append(m.DNS, netip.AddrFrom16([16]byte(s[:16])))
-		}
-	case opt6Domains:
-		names, err := decodeDNSNames(d, false)
-		if err != "" {
-			bad(err)
-		}
-		m.Domains = names
-	case opt6IRT:
+	case Opt6VendorClass:
+		p.decodeVendorClass(d, m)
+	case Opt6DNS, Opt6Domains:
+		p.decodeDNSOption(code, d, m)
+	case Opt6IRT:
 		if len(d) != 4 {
-			bad("is not 4 bytes")
+			p.badOption(m, code, "is not 4 bytes")
 			return
 		}
 		m.RefreshTime, m.HasRefreshTime = binary.BigEndian.Uint32(d), true
-	case opt6InfMaxRT:
+	case Opt6InfMaxRT:
 		if len(d) == 4 {
 			m.InfMaxRT, m.HasInfMaxRT = binary.BigEndian.Uint32(d), true
 		}
-	case opt6FQDN:
-		// RFC 4704 §4.1: flags then a possibly partial domain name.
-		if len(d) < 1 {
+	case Opt6FQDN:
+		m.FQDN = decodeFQDN(d)
+	}
+}
+
+// badOption records a malformed option code of m.
+func (p *Packet) badOption(m *DHCPv6, code uint16, what string) {
+	p.problem(CheckDecode, "RFC 8415 §21", "DHCPv6 %s: option %d %s", DHCPv6TypeName(m.Type), code, what)
+}
+
+// decodeORO decodes an Option Request option (RFC 8415 §21.7).
+func (p *Packet) decodeORO(d []byte, m *DHCPv6) {
+	if len(d)%2 != 0 {
+		p.badOption(m, Opt6ORO, "has an odd length")
+	}
+	m.HasORO = true
+	m.ORO = make([]uint16, 0, len(d)/2)
+	for i := 0; i+1 < len(d); i += 2 {
+		m.ORO = append(m.ORO, binary.BigEndian.Uint16(d[i:]))
+	}
+}
+
+// decodeIA decodes an IA_NA, IA_TA or IA_PD option, keeping the addresses
+// of its IA Address sub-options (RFC 8415 §21.4-§21.6, §21.21).
+func (p *Packet) decodeIA(code uint16, d []byte, m *DHCPv6) {
+	m.HasIA = true
+	hdr := 12
+	if code == Opt6IATA {
+		hdr = 4
+	}
+	if len(d) < hdr {
+		p.badOption(m, code, "is truncated")
+		return
+	}
+	for s := d[hdr:]; len(s) >= 4; {
+		sc := binary.BigEndian.Uint16(s[0:2])
+		sl := int(binary.BigEndian.Uint16(s[2:4]))
+		if 4+sl > len(s) {
+			p.badOption(m, code, "has a truncated sub-option")
 			return
 		}
-		var labels []string
-		for s := d[1:]; len(s) > 0; {
-			n := int(s[0])
-			if n == 0 || n >= 64 || 1+n > len(s) {
-				break
-			}
-			labels = append(labels, string(s[1:1+n]))
-			s = s[1+n:]
+		if sc == Opt6IAAddr && sl >= 24 {
+			m.IAAddresses = append(m.IAAddresses, netip.AddrFrom16([16]byte(s[4:20])))
 		}
-		m.FQDN = strings.Join(labels, ".")
+		s = s[4+sl:]
 	}
+}
+
+// decodeVendorClass decodes a Vendor Class option (RFC 8415 §21.16).
+func (p *Packet) decodeVendorClass(d []byte, m *DHCPv6) {
+	if len(d) < 4 {
+		p.badOption(m, Opt6VendorClass, "is truncated")
+		return
+	}
+	for s := d[4:]; len(s) >= 2; {
+		sl := int(binary.BigEndian.Uint16(s))
+		if 2+sl > len(s) {
+			p.badOption(m, Opt6VendorClass, "has a truncated vendor-class-data")
+			return
+		}
+		m.VendorClass = append(m.VendorClass, string(s[2:2+sl]))
+		s = s[2+sl:]
+	}
+}
+
+// decodeDNSOption decodes the DNS Recursive Name Server and Domain Search
+// List options (RFC 3646).
+func (p *Packet) decodeDNSOption(code uint16, d []byte, m *DHCPv6) {
+	if code == Opt6Domains {
+		names, err := decodeDNSNames(d, false)
+		if err != "" {
+			p.badOption(m, code, err)
+		}
+		m.Domains = names
+		return
+	}
+	if len(d)%16 != 0 {
+		p.badOption(m, code, "length is not a multiple of 16")
+	}
+	m.HasDNS = true
+	for s := d; len(s) >= 16; s = s[16:] {
+		m.DNS = append(m.DNS, netip.AddrFrom16([16]byte(s[:16])))
+	}
+}
+
+// decodeFQDN decodes the domain name of a Client FQDN option: RFC 4704
+// §4.1, flags then a possibly partial domain name.
+func decodeFQDN(d []byte) string {
+	if len(d) < 1 {
+		return ""
+	}
+	var labels []string
+	for s := d[1:]; len(s) > 0; {
+		n := int(s[0])
+		if n == 0 || n >= 64 || 1+n > len(s) {
+			break
+		}
+		labels = append(labels, string(s[1:1+n]))
+		s = s[1+n:]
+	}
+	return strings.Join(labels, ".")
 }
 
 // DNSMessage is a decoded DNS message (RFC 1035 §4.1): the parts the
@@ -298,10 +330,10 @@ type DNSMessage struct {
 
 // DHCPv4 message types (RFC 2132 §9.6).
 const (
-	dhcp4Discover = 1
-	dhcp4Offer    = 2
-	dhcp4Request  = 3
-	dhcp4Ack      = 5
+	DHCPv4Discover = 1
+	DHCPv4Offer    = 2
+	DHCPv4Request  = 3
+	DHCPv4Ack      = 5
 )
 
 // DHCPv4 is the part of a DHCPv4 message (RFC 2131) the observer uses:

@@ -1,4 +1,4 @@
-package conformance
+package render
 
 import (
 	"bytes"
@@ -10,21 +10,24 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ralab/ralab/conformance"
+	ft "github.com/ralab/ralab/conformance/internal/frametest"
+	"github.com/ralab/ralab/conformance/wire"
 	"golang.org/x/net/html"
 )
 
 func TestBuildTimeline(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := t0.Add(50 * time.Second)
-	r := &Report{Start: t0, End: t0.Add(100 * time.Second)}
-	c := Client{
-		Timeline: []Event{
-			{Kind: EventRS, Time: t0, Packet: 1},
-			{Kind: EventRA, Time: t0.Add(50 * time.Second), Packet: 2},
-			{Kind: EventDNSQuery, Time: t0.Add(200 * time.Second), Packet: 3}, // after End: clamped
+	r := &conformance.Report{Start: t0, End: t0.Add(100 * time.Second)}
+	c := conformance.Client{
+		Timeline: []conformance.Event{
+			{Kind: conformance.EventRS, Time: t0, Packet: 1},
+			{Kind: conformance.EventRA, Time: t0.Add(50 * time.Second), Packet: 2},
+			{Kind: conformance.EventDNSQuery, Time: t0.Add(200 * time.Second), Packet: 3}, // after End: clamped
 			{Kind: "Something new", Time: t0.Add(10 * time.Second)},
 		},
-		DNSValidity: []Interval{{Server: "2001:db8::1", Via: ViaRA, From: t0.Add(-10 * time.Second), To: &to}},
+		DNSValidity: []conformance.Interval{{Server: "2001:db8::1", Via: conformance.ViaRA, From: t0.Add(-10 * time.Second), To: &to}},
 	}
 	tl := buildTimeline(r, c)
 	var lanes, marks, bands []string
@@ -51,11 +54,11 @@ func TestBuildTimeline(t *testing.T) {
 		t.Errorf("ticks (-want +got):\n%s", diff)
 	}
 	// Events on the same pixel merge into one mark listing them.
-	var burst []Event
+	var burst []conformance.Event
 	for i := range 20 {
-		burst = append(burst, Event{Kind: EventInfoRequest, Time: t0.Add(time.Duration(i) * time.Millisecond), Packet: i + 1})
+		burst = append(burst, conformance.Event{Kind: conformance.EventInfoRequest, Time: t0.Add(time.Duration(i) * time.Millisecond), Packet: i + 1})
 	}
-	merged := buildTimeline(r, Client{Timeline: burst})
+	merged := buildTimeline(r, conformance.Client{Timeline: burst})
 	if diff := cmp.Diff(1, len(merged.Marks)); diff != "" {
 		t.Fatalf("marks for a burst (-want +got):\n%s", diff)
 	}
@@ -65,18 +68,18 @@ func TestBuildTimeline(t *testing.T) {
 	}
 
 	// A span of centuries still gets a handful of ticks, in days.
-	long := buildTimeline(&Report{Start: t0, End: t0.AddDate(200, 0, 0)}, c)
+	long := buildTimeline(&conformance.Report{Start: t0, End: t0.AddDate(200, 0, 0)}, c)
 	if n := len(long.Ticks); n < 2 || n > tlMaxTicks+1 {
 		t.Errorf("%d ticks over 200 years, want 2 to %d", n, tlMaxTicks+1)
 	}
 	if got := long.Ticks[1].Label; !strings.HasSuffix(got, " d") {
 		t.Errorf("tick label %q, want days", got)
 	}
-	if buildTimeline(&Report{}, c) != nil {
+	if buildTimeline(&conformance.Report{}, c) != nil {
 		t.Error("timeline built for a report without packets")
 	}
 	// A report whose end is not after its start still gets a timeline.
-	if tl := buildTimeline(&Report{Start: t0, End: t0}, c); tl == nil || len(tl.Ticks) == 0 {
+	if tl := buildTimeline(&conformance.Report{Start: t0, End: t0}, c); tl == nil || len(tl.Ticks) == 0 {
 		t.Error("no timeline for a zero-length capture")
 	}
 }
@@ -96,33 +99,33 @@ func tickLabels(tl *svgTimeline) string {
 // busyClient is the busy client: an RA every 3 s and a DNS query
 // (answered) every second for secs seconds, far more events than the
 // default cap.
-func busyClient(t *testing.T, secs int) []tf {
-	frames := []tf{at(0, rs(t, clientMAC, clientLL))}
+func busyClient(t *testing.T, secs int) []ft.TF {
+	frames := []ft.TF{ft.At(0, ft.RS(t, ft.ClientMAC, ft.ClientLL))}
 	for i := range secs {
 		if i%3 == 0 {
-			frames = append(frames, at(float64(i)+0.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(30*time.Second, dnsServer)})))
+			frames = append(frames, ft.At(float64(i)+0.1, ft.RA(t, ft.RASpec{Lifetime: 1800 * time.Second, RDNSS: ft.RDNSS(30*time.Second, ft.DNSServer)})))
 		}
 		id := uint16(i + 1)
-		frames = append(frames, at(float64(i)+0.5, query(t, clientMAC, clientLL, dnsServer, id)),
-			at(float64(i)+0.52, answer(t, clientMAC, clientLL, dnsServer, id)))
+		frames = append(frames, ft.At(float64(i)+0.5, ft.Query(t, ft.ClientMAC, ft.ClientLL, ft.DNSServer, id)),
+			ft.At(float64(i)+0.52, ft.Answer(t, ft.ClientMAC, ft.ClientLL, ft.DNSServer, id)))
 	}
 	return frames
 }
 
 // observe feeds frames to a tracker with options o and reports the
 // client.
-func observe(t *testing.T, frames []tf, o Options) (*Report, Client) {
-	tr := NewTracker(o)
+func observe(t *testing.T, frames []ft.TF, o conformance.Options) (*conformance.Report, conformance.Client) {
+	tr := conformance.NewTracker(o)
 	for _, f := range frames {
-		tr.ObserveFrame(f.b, t0.Add(f.at))
+		tr.ObserveFrame(f.Frame, ft.T0.Add(f.At))
 	}
 	r := tr.Report(time.Time{})
-	return r, clientOf(t, r, clientMAC)
+	return r, clientOf(t, r, ft.ClientMAC)
 }
 
 // laneGaps returns, per timeline lane, the longest time between two
 // consecutive events of the lane, and the longest between any two.
-func laneGaps(events []Event) (map[string]time.Duration, time.Duration) {
+func laneGaps(events []conformance.Event) (map[string]time.Duration, time.Duration) {
 	last := map[string]time.Time{}
 	gaps := map[string]time.Duration{}
 	var overall time.Duration
@@ -143,12 +146,12 @@ func laneGaps(events []Event) (map[string]time.Duration, time.Duration) {
 // events than the cap, whose SVG and Markdown show no unmarked gap.
 func TestTimelineNoUnmarkedGap(t *testing.T) {
 	frames := busyClient(t, 200)
-	_, truth := observe(t, frames, Options{MaxEvents: 1 << 20})
-	r, c := observe(t, frames, Options{})
+	_, truth := observe(t, frames, conformance.Options{MaxEvents: 1 << 20})
+	r, c := observe(t, frames, conformance.Options{})
 	all := truth.Timeline
-	keepHead, keepTail := DefaultMaxEvents/8, DefaultMaxEvents-DefaultMaxEvents/8
-	if len(all) <= DefaultMaxEvents || truth.TimelineElided != nil {
-		t.Fatalf("uncapped run has %d events (elided %v), want more than %d and none elided", len(all), truth.TimelineElided, DefaultMaxEvents)
+	keepHead, keepTail := conformance.DefaultMaxEvents/8, conformance.DefaultMaxEvents-conformance.DefaultMaxEvents/8
+	if len(all) <= conformance.DefaultMaxEvents || truth.TimelineElided != nil {
+		t.Fatalf("uncapped run has %d events (elided %v), want more than %d and none elided", len(all), truth.TimelineElided, conformance.DefaultMaxEvents)
 	}
 	dropped := all[keepHead : len(all)-keepTail]
 	e := c.TimelineElided
@@ -176,10 +179,10 @@ type svgBox struct{ x, y, w, h float64 }
 // stretch between two drawn marks longer than the lane's real longest gap
 // (plus the width the merging of marks may add) is covered by a hatched
 // elided band, and that the bracket under the axis labels the span.
-func checkSVGGaps(t *testing.T, r *Report, c Client, gaps map[string]time.Duration) {
+func checkSVGGaps(t *testing.T, r *conformance.Report, c conformance.Client, gaps map[string]time.Duration) {
 	t.Helper()
 	var b bytes.Buffer
-	if err := RenderHTML(&b, r); err != nil {
+	if err := HTML(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := html.Parse(&b)
@@ -264,10 +267,10 @@ func checkSVGGaps(t *testing.T, r *Report, c Client, gaps map[string]time.Durati
 // table holds the elision row between the kept rows, with the dropped
 // span and counts, and that no two consecutive rows are further apart
 // than the capture's longest real gap.
-func checkMarkdownGaps(t *testing.T, r *Report, dropped []Event, overall time.Duration) {
+func checkMarkdownGaps(t *testing.T, r *conformance.Report, dropped []conformance.Event, overall time.Duration) {
 	t.Helper()
 	var b bytes.Buffer
-	if err := RenderMarkdown(&b, r); err != nil {
+	if err := Markdown(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	_, table, ok := strings.Cut(b.String(), "### Timeline\n\n")
@@ -283,8 +286,8 @@ func checkMarkdownGaps(t *testing.T, r *Report, dropped []Event, overall time.Du
 	from, to := fmtRel(r.Start, dropped[0].Time), fmtRel(r.Start, dropped[len(dropped)-1].Time)
 	want := fmt.Sprintf("| … %s to %s | … | **%d events not kept (memory cap)** | ", md(from), md(to), len(dropped))
 	i := slices.IndexFunc(rows, func(s string) bool { return strings.HasPrefix(s, "| … ") })
-	if i != DefaultMaxEvents/8 || !strings.HasPrefix(rows[i], want) {
-		t.Fatalf("elision row %d, want %d starting %q:\n%s", i, DefaultMaxEvents/8, want, rows[max(i, 0)])
+	if i != conformance.DefaultMaxEvents/8 || !strings.HasPrefix(rows[i], want) {
+		t.Fatalf("elision row %d, want %d starting %q:\n%s", i, conformance.DefaultMaxEvents/8, want, rows[max(i, 0)])
 	}
 	for k, n := range count {
 		if !strings.Contains(rows[i], fmt.Sprintf("%s ×%d every ", md(k), n)) {
@@ -316,22 +319,22 @@ func checkMarkdownGaps(t *testing.T, r *Report, dropped []Event, overall time.Du
 }
 
 func TestBuildTimelineElided(t *testing.T) {
-	sec := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	sec := func(s int) time.Time { return ft.T0.Add(time.Duration(s) * time.Second) }
 	to := sec(100)
-	r := &Report{Start: t0, End: sec(100)}
-	c := Client{
+	r := &conformance.Report{Start: ft.T0, End: sec(100)}
+	c := conformance.Client{
 		MAC: "02:00:00:00:02:01",
-		Timeline: []Event{
-			{Kind: EventRS, Time: sec(0), Packet: 1}, {Kind: EventRA, Time: sec(1), Packet: 2},
-			{Kind: EventRA, Time: sec(90), Packet: 90}, {Kind: EventDNSQuery, Time: sec(91), Packet: 91},
+		Timeline: []conformance.Event{
+			{Kind: conformance.EventRS, Time: sec(0), Packet: 1}, {Kind: conformance.EventRA, Time: sec(1), Packet: 2},
+			{Kind: conformance.EventRA, Time: sec(90), Packet: 90}, {Kind: conformance.EventDNSQuery, Time: sec(91), Packet: 91},
 		},
-		TimelineElided: &Elided{Index: 2, Count: 40, From: sec(4), To: sec(80), MaxGapSeconds: 3, Kinds: []ElidedKind{
-			{Kind: EventRA, Count: 25, First: sec(4), Last: sec(76), EverySeconds: 3, MaxGapSeconds: 3},
-			{Kind: EventDNSQuery, Count: 10, First: sec(10), Last: sec(80), EverySeconds: 7.8, MaxGapSeconds: 30},
-			{Kind: EventNS, Count: 5, First: sec(20), Last: sec(21), EverySeconds: 0.25, MaxGapSeconds: 0.3},
+		TimelineElided: &conformance.Elided{Index: 2, Count: 40, From: sec(4), To: sec(80), MaxGapSeconds: 3, Kinds: []conformance.ElidedKind{
+			{Kind: conformance.EventRA, Count: 25, First: sec(4), Last: sec(76), EverySeconds: 3, MaxGapSeconds: 3},
+			{Kind: conformance.EventDNSQuery, Count: 10, First: sec(10), Last: sec(80), EverySeconds: 7.8, MaxGapSeconds: 30},
+			{Kind: conformance.EventNS, Count: 5, First: sec(20), Last: sec(21), EverySeconds: 0.25, MaxGapSeconds: 0.3},
 		}},
-		DNSValidity:       []Interval{{Server: "2001:db8::53", Via: ViaRA, From: sec(1), To: &to}},
-		DNSValidityElided: &Elided{Index: 0, Count: 2, From: sec(30), To: sec(40)},
+		DNSValidity:       []conformance.Interval{{Server: "2001:db8::53", Via: conformance.ViaRA, From: sec(1), To: &to}},
+		DNSValidityElided: &conformance.Elided{Index: 0, Count: 2, From: sec(30), To: sec(40)},
 	}
 	tl := buildTimeline(r, c)
 	var lanes, bands []string
@@ -377,4 +380,16 @@ func TestBuildTimelineElided(t *testing.T) {
 	if diff := cmp.Diff([]string{"259.6 562.4 6.0 80.0"}, bands); diff != "" {
 		t.Errorf("elided bands without kinds (-want +got):\n%s", diff)
 	}
+}
+
+// clientOf returns the report entry of mac.
+func clientOf(t testing.TB, r *conformance.Report, mac [6]byte) conformance.Client {
+	t.Helper()
+	for _, c := range r.Clients {
+		if c.MAC == wire.MAC(mac).String() {
+			return c
+		}
+	}
+	t.Fatalf("client %s not in report (clients: %d)", wire.MAC(mac), len(r.Clients))
+	return conformance.Client{}
 }

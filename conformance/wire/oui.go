@@ -1,4 +1,4 @@
-package conformance
+package wire
 
 import (
 	"encoding/csv"

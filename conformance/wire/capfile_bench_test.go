@@ -1,4 +1,4 @@
-package conformance
+package wire
 
 import (
 	"bytes"
@@ -9,19 +9,20 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/ralab/ralab/conformance/internal/frametest"
 )
 
 // benchPcapng is benchCapture as a pcapng file, and its packet count.
 func benchPcapng(b *testing.B) ([]byte, int) {
-	frames := benchCapture(b, 2000)
+	frames := frametest.Clients(b, 2000)
 	var buf bytes.Buffer
 	w, err := pcapgo.NewNgWriter(&buf, layers.LinkTypeEthernet)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, f := range frames {
-		ci := gopacket.CaptureInfo{Timestamp: t0.Add(f.at), CaptureLength: len(f.b), Length: len(f.b)}
-		if err := w.WritePacket(ci, f.b); err != nil {
+		ci := gopacket.CaptureInfo{Timestamp: frametest.T0.Add(f.At), CaptureLength: len(f.Frame), Length: len(f.Frame)}
+		if err := w.WritePacket(ci, f.Frame); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -35,16 +36,16 @@ func benchPcapng(b *testing.B) ([]byte, int) {
 // pcapgo.NgReader on the same pcapng, reading every packet.
 func BenchmarkReadCapture(b *testing.B) {
 	file, n := benchPcapng(b)
-	b.Run("capReader", func(b *testing.B) {
+	b.Run("CaptureReader", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(file)))
 		for b.Loop() {
-			cr, err := newCapReader(bytes.NewReader(file))
+			cr, err := NewCaptureReader(bytes.NewReader(file))
 			if err != nil {
 				b.Fatal(err)
 			}
 			for {
-				if _, err := cr.next(); err != nil {
+				if _, err := cr.Next(); err != nil {
 					if !errors.Is(err, io.EOF) {
 						b.Fatal(err)
 					}
@@ -82,20 +83,20 @@ func BenchmarkReadDecode(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(file)))
 	for b.Loop() {
-		cr, err := newCapReader(bytes.NewReader(file))
+		cr, err := NewCaptureReader(bytes.NewReader(file))
 		if err != nil {
 			b.Fatal(err)
 		}
-		var conv *linkConverter
+		var conv *LinkConverter
 		for i := 1; ; i++ {
-			rec, err := cr.next()
+			rec, err := cr.Next()
 			if err != nil {
 				break
 			}
 			if conv == nil {
 				conv = newLinkConverter(cr.ifaces[rec.Iface].LinkType, false)
 			}
-			_, _ = Decode(conv.frame(rec.Data), rec.Time, i)
+			_, _ = Decode(conv.Frame(rec.Data), rec.Time, i)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/packet")

@@ -1,4 +1,4 @@
-package conformance
+package render
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ralab/ralab/conformance"
 )
 
 // lifetimeInfinity is the all-ones lifetime that RFC 4861 §4.6.2 and
@@ -55,7 +57,7 @@ func fmtLifetime(s uint32) string {
 
 // raServers returns the distinct servers offered to c by RDNSS with a
 // non-zero lifetime, in first-offer order.
-func raServers(c Client) []string {
+func raServers(c conformance.Client) []string {
 	var out []string
 	for _, o := range c.DNSOffered.ByRA {
 		if o.LifetimeSeconds != 0 && !slices.Contains(out, o.Server) {
@@ -67,7 +69,7 @@ func raServers(c Client) []string {
 
 // dhcpServers returns the distinct servers offered to c by DHCPv6, in
 // first-offer order.
-func dhcpServers(c Client) []string {
+func dhcpServers(c conformance.Client) []string {
 	var out []string
 	for _, o := range c.DNSOffered.ByDHCPv6 {
 		for _, s := range o.Servers {
@@ -80,7 +82,7 @@ func dhcpServers(c Client) []string {
 }
 
 // viaRA summarises the DNS a client got from Router Advertisements.
-func viaRA(c Client) string {
+func viaRA(c conformance.Client) string {
 	if s := raServers(c); len(s) > 0 {
 		return strings.Join(s, ", ")
 	}
@@ -94,7 +96,7 @@ func viaRA(c Client) string {
 }
 
 // viaDHCPv6 summarises the DNS a client got from DHCPv6.
-func viaDHCPv6(c Client) string {
+func viaDHCPv6(c conformance.Client) string {
 	if s := dhcpServers(c); len(s) > 0 {
 		return strings.Join(s, ", ")
 	}
@@ -106,7 +108,7 @@ func viaDHCPv6(c Client) string {
 }
 
 // fmtLostAt formats a client's LostAt.
-func fmtLostAt(start time.Time, c Client) string {
+func fmtLostAt(start time.Time, c conformance.Client) string {
 	if c.LostAt == nil {
 		return "–"
 	}
@@ -114,7 +116,7 @@ func fmtLostAt(start time.Time, c Client) string {
 }
 
 // fmtPackets lists the packet numbers of evidence, as "#3, #7".
-func fmtPackets(ev []Evidence) string {
+func fmtPackets(ev []conformance.Evidence) string {
 	var b strings.Builder
 	for i, e := range ev {
 		if i > 0 {
@@ -154,7 +156,7 @@ func fmtUint8s(v []uint8) string {
 }
 
 // fmtFlags formats an RA's M and O flags and preference.
-func fmtFlags(ra RA) string {
+func fmtFlags(ra conformance.RA) string {
 	var f []string
 	if ra.Managed {
 		f = append(f, "M")
@@ -169,7 +171,7 @@ func fmtFlags(ra RA) string {
 }
 
 // raOptions lists the options of an RA as short lines.
-func raOptions(ra RA) []string {
+func raOptions(ra conformance.RA) []string {
 	var out []string
 	for _, p := range ra.Prefixes {
 		var flags []string
@@ -221,12 +223,12 @@ func plural(n int, word string) string {
 }
 
 // fmtSent lists what a client sent, as "RS: 3, DAD: 1, …".
-func fmtSent(n ClientCounts) string {
+func fmtSent(n conformance.ClientCounts) string {
 	return fmt.Sprintf("RS: %d, DAD: %d, Information-Request: %d, Solicit: %d, other DHCPv6: %d, DNS query: %d",
 		n.RS, n.DAD, n.InformationRequests, n.Solicits, n.OtherDHCPv6, n.DNSQueries)
 }
 
 // fmtReceived lists what reached a client, as "RA: 2, …".
-func fmtReceived(n ClientCounts) string {
+func fmtReceived(n conformance.ClientCounts) string {
 	return fmt.Sprintf("RA: %d, DHCPv6 Reply: %d, DNS answer: %d", n.RAsReceived, n.Replies, n.DNSAnswers)
 }

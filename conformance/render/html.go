@@ -1,4 +1,4 @@
-package conformance
+package render
 
 import (
 	_ "embed"
@@ -7,12 +7,14 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/ralab/ralab/conformance"
 )
 
 // htmlTemplateText is the report page: one self-contained file with inline
 // CSS and SVG, no scripts and no external assets.
 //
-//go:embed render_html.tmpl
+//go:embed html.tmpl
 var htmlTemplateText string
 
 // htmlTemplate is parsed once; html/template escapes every value by
@@ -32,12 +34,12 @@ func newHTMLTable(caption, head string, rows [][]string) htmlTable {
 	return htmlTable{Caption: caption, Head: strings.Split(head, "|"), Rows: rows}
 }
 
-// RenderHTML writes r as one self-contained HTML page: a summary table, a
+// HTML writes r as one self-contained HTML page: a summary table, a
 // coloured client × check matrix (and router × check matrix), and per
 // client an inline SVG timeline of RS, RA, DHCPv6 and DNS events with bands
 // for when each DNS server was valid, its findings with packet numbers,
 // its DNS offers and queries; then routers and link-level findings.
-func RenderHTML(w io.Writer, r *Report) error {
+func HTML(w io.Writer, r *conformance.Report) error {
 	if r == nil {
 		return errNilReport
 	}
@@ -49,7 +51,7 @@ func RenderHTML(w io.Writer, r *Report) error {
 
 // htmlView is the data the template renders.
 type htmlView struct {
-	R            *Report
+	R            *conformance.Report
 	FieldGuide   string
 	Captured     string
 	Generated    string
@@ -63,7 +65,7 @@ type htmlView struct {
 
 // htmlClient is one client's section.
 type htmlClient struct {
-	C            Client
+	C            conformance.Client
 	Anchor       string
 	VerdictClass string
 	Vendor       string
@@ -112,7 +114,7 @@ type htmlFact struct {
 
 // htmlFinding is one finding, formatted.
 type htmlFinding struct {
-	F        Finding
+	F        conformance.Finding
 	Class    string
 	Rel      string
 	Subject  string
@@ -128,7 +130,7 @@ type htmlEvidence struct {
 
 // htmlRouter is one router's section.
 type htmlRouter struct {
-	R        Router
+	R        conformance.Router
 	Vendor   string
 	Facts    []htmlFact
 	Options  []string
@@ -142,21 +144,21 @@ type htmlSent struct {
 
 // clientVerdictClass is verdictClass, with its own class for a loss the
 // client recovered from (never the class of dns-ok).
-func clientVerdictClass(c Client) string {
-	if c.Verdict == VerdictDNSLost && c.Recovered {
+func clientVerdictClass(c conformance.Client) string {
+	if c.Verdict == conformance.VerdictDNSLost && c.Recovered {
 		return "v-recovered"
 	}
 	return verdictClass(c.Verdict)
 }
 
 // verdictClass maps a verdict to a CSS class.
-func verdictClass(v Verdict) string {
+func verdictClass(v conformance.Verdict) string {
 	switch v {
-	case VerdictDNSOK:
+	case conformance.VerdictDNSOK:
 		return "v-ok"
-	case VerdictDNSLost:
+	case conformance.VerdictDNSLost:
 		return "v-lost"
-	case VerdictNoDNS:
+	case conformance.VerdictNoDNS:
 		return "v-none"
 	}
 	return "v-unknown"
@@ -165,16 +167,16 @@ func verdictClass(v Verdict) string {
 // severityClass maps a severity to a CSS class.
 func severityClass(s string) string {
 	switch s {
-	case SeverityError:
+	case conformance.SeverityError:
 		return "s-error"
-	case SeverityWarning:
+	case conformance.SeverityWarning:
 		return "s-warning"
 	}
 	return "s-info"
 }
 
 // newHTMLView formats r for the page template.
-func newHTMLView(r *Report) htmlView {
+func newHTMLView(r *conformance.Report) htmlView {
 	v := htmlView{
 		R:            r,
 		FieldGuide:   FieldGuideURL,
@@ -202,7 +204,7 @@ func newHTMLView(r *Report) htmlView {
 
 // htmlEvidenceList formats evidence packets with times relative to the
 // capture start.
-func htmlEvidenceList(r *Report, ev []Evidence) []htmlEvidence {
+func htmlEvidenceList(r *conformance.Report, ev []conformance.Evidence) []htmlEvidence {
 	var out []htmlEvidence
 	for _, e := range ev {
 		p := "derived"
@@ -216,7 +218,7 @@ func htmlEvidenceList(r *Report, ev []Evidence) []htmlEvidence {
 
 // htmlFindings formats findings; withSubject names the client or router
 // each concerns (for link-level findings).
-func htmlFindings(r *Report, fs []Finding, withSubject bool) []htmlFinding {
+func htmlFindings(r *conformance.Report, fs []conformance.Finding, withSubject bool) []htmlFinding {
 	var out []htmlFinding
 	for _, f := range fs {
 		hf := htmlFinding{F: f, Class: severityClass(f.Severity), Rel: fmtRel(r.Start, f.Time), Evidence: htmlEvidenceList(r, f.Evidence),
@@ -237,7 +239,7 @@ func htmlFindings(r *Report, fs []Finding, withSubject bool) []htmlFinding {
 }
 
 // newHTMLClient formats client c, the i-th of r, for its section.
-func newHTMLClient(r *Report, i int, c Client) htmlClient {
+func newHTMLClient(r *conformance.Report, i int, c conformance.Client) htmlClient {
 	hc := htmlClient{
 		C:            c,
 		Anchor:       "client-" + strconv.Itoa(i+1),
@@ -260,12 +262,21 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		row := outageRow(r, o)
 		hc.Outages = append(hc.Outages, htmlOutage{Cells: append(row[:4:4], row[5:]...), FIDs: o.FIDs, Filter: evidenceFilter(o.Evidence)})
 	}
+	hc.Facts = clientFacts(hc.Vendor, c)
+	hc.addTables(r, c)
+	return hc
+}
+
+// clientFacts lists the facts of client c's section that it has, with
+// vendor its vendor text.
+func clientFacts(vendor string, c conformance.Client) []htmlFact {
+	var facts []htmlFact
 	add := func(label, value string) {
 		if value != "" {
-			hc.Facts = append(hc.Facts, htmlFact{label, value})
+			facts = append(facts, htmlFact{label, value})
 		}
 	}
-	add("Vendor", hc.Vendor)
+	add("Vendor", vendor)
 	add("Identified as", c.Identified)
 	add("Hostname", c.Hostname)
 	add("DUIDs", strings.Join(c.DUIDs, ", "))
@@ -284,9 +295,14 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 	add("Received", fmtReceived(c.Counts))
 	add("IPv6-only readiness", c.Readiness.Summary)
 	if len(c.IPv4DNS) > 0 {
-		add("IPv4 DNS (no evidence of IPv6 DNS)", ipv4Servers(c.IPv4DNS))
+		add("IPv4 DNS (no evidence of IPv6 DNS)", conformance.IPv4Servers(c.IPv4DNS))
 	}
+	return facts
+}
 
+// addTables adds the tables of client c's section: DNS offers, queries,
+// validity intervals and events.
+func (hc *htmlClient) addTables(r *conformance.Report, c conformance.Client) {
 	for _, o := range c.DNSOffered.ByRA {
 		exp := "never"
 		if o.ExpiresAt != nil {
@@ -332,11 +348,10 @@ func newHTMLClient(r *Report, i int, c Client) htmlClient {
 		hc.Events = append(hc.Events, row)
 	}
 	hc.EventsOmitted = len(c.Timeline) - shown
-	return hc
 }
 
 // newHTMLRouter formats router rt for its section.
-func newHTMLRouter(r *Report, rt Router) htmlRouter {
+func newHTMLRouter(r *conformance.Report, rt conformance.Router) htmlRouter {
 	hr := htmlRouter{R: rt, Vendor: vendorText(rt.Vendor, false), Findings: htmlFindings(r, rt.Findings, false)}
 	add := func(label, value string) { hr.Facts = append(hr.Facts, htmlFact{label, value}) }
 	add("Vendor", hr.Vendor)

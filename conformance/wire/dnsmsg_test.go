@@ -1,4 +1,4 @@
-package conformance
+package wire
 
 import (
 	"encoding/binary"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/miekg/dns"
+	ft "github.com/ralab/ralab/conformance/internal/frametest"
 )
 
 // miekgDNS is what decodeDNS returned when it unpacked with miekg/dns:
@@ -27,7 +28,7 @@ func dnsSeeds(t testing.TB) [][]byte {
 	q := new(dns.Msg).SetQuestion("www.example.org.", dns.TypeAAAA)
 	q.SetEdns0(1232, true)
 	a := new(dns.Msg).SetReply(q)
-	a.Answer = append(a.Answer, &dns.AAAA{Hdr: dns.RR_Header{Name: "www.example.org.", Rrtype: dns.TypeAAAA, Class: dns.ClassINET, Ttl: 60}, AAAA: dnsServer.AsSlice()},
+	a.Answer = append(a.Answer, &dns.AAAA{Hdr: dns.RR_Header{Name: "www.example.org.", Rrtype: dns.TypeAAAA, Class: dns.ClassINET, Ttl: 60}, AAAA: ft.DNSServer.AsSlice()},
 		&dns.CNAME{Hdr: dns.RR_Header{Name: "x.example.org.", Rrtype: dns.TypeCNAME, Class: dns.ClassINET, Ttl: 60}, Target: "www.example.org."})
 	a.Compress = true
 	bad := new(dns.Msg).SetReply(q)

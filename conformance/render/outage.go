@@ -1,9 +1,11 @@
-package conformance
+package render
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/ralab/ralab/conformance"
 )
 
 // FieldGuideURL is where the failure ids (F1-F17), checks (R, C, N) and
@@ -37,7 +39,7 @@ func WiresharkFilter(packets []int) string {
 }
 
 // evidenceFilter is WiresharkFilter of the packets of ev.
-func evidenceFilter(ev []Evidence) string {
+func evidenceFilter(ev []conformance.Evidence) string {
 	ns := make([]int, 0, len(ev))
 	for _, e := range ev {
 		ns = append(ns, e.Packet)
@@ -47,7 +49,7 @@ func evidenceFilter(ev []Evidence) string {
 
 // filterCell is the Markdown suffix of a packets cell: the display filter
 // as code, or nothing.
-func filterCell(ev []Evidence) string {
+func filterCell(ev []conformance.Evidence) string {
 	if f := evidenceFilter(ev); f != "" {
 		return " `" + f + "`"
 	}
@@ -55,15 +57,15 @@ func filterCell(ev []Evidence) string {
 }
 
 // verdictText names a client's verdict, saying when a loss was recovered.
-func verdictText(c Client) string {
-	if c.Verdict == VerdictDNSLost && c.Recovered {
+func verdictText(c conformance.Client) string {
+	if c.Verdict == conformance.VerdictDNSLost && c.Recovered {
 		return string(c.Verdict) + " (recovered)"
 	}
 	return string(c.Verdict)
 }
 
 // fmtOutageStats summarises a client's outages in a few words.
-func fmtOutageStats(c Client) string {
+func fmtOutageStats(c conformance.Client) string {
 	s := c.OutageStats
 	if s.Count == 0 {
 		if c.FirstDNS == nil {
@@ -77,7 +79,7 @@ func fmtOutageStats(c Client) string {
 
 // outageRow formats one outage for a table: start, end, duration,
 // servers, cause, packets.
-func outageRow(r *Report, o Outage) []string {
+func outageRow(r *conformance.Report, o conformance.Outage) []string {
 	end := "ongoing at the end"
 	if o.End != nil {
 		end = fmtRel(r.Start, *o.End)
@@ -96,7 +98,7 @@ func outageRow(r *Report, o Outage) []string {
 }
 
 // outages writes a client's DNS history: first DNS and every outage.
-func (m *mdWriter) outages(r *Report, c Client) {
+func (m *mdWriter) outages(r *conformance.Report, c conformance.Client) {
 	m.printf("### DNS over the observation\n\n")
 	if c.FirstDNS == nil {
 		m.printf("It never held IPv6 DNS by the evidence a verdict accepts.\n\n")
@@ -127,21 +129,21 @@ func (m *mdWriter) outages(r *Report, c Client) {
 }
 
 // filter writes the display filter of ev as a line of its own.
-func (m *mdWriter) filter(ev []Evidence) {
+func (m *mdWriter) filter(ev []conformance.Evidence) {
 	if f := evidenceFilter(ev); f != "" {
 		m.printf("\nWireshark display filter: `%s`\n", f)
 	}
 }
 
 // ipv4Hosts lists the hosts that sent no IPv6.
-func (m *mdWriter) ipv4Hosts(r *Report) {
+func (m *mdWriter) ipv4Hosts(r *conformance.Report) {
 	if len(r.IPv4OnlyHosts) == 0 {
 		return
 	}
 	m.printf("## Hosts without IPv6\n\nThese hosts sent no IPv6 packet: they are not IPv6 clients and get no verdict; on an IPv6-only network they would have no connectivity at all.\n\n")
 	m.tableHead("MAC", "Vendor", "Hostname", "IPv4 DNS", "Option 108 requested", "Seen")
 	for _, h := range r.IPv4OnlyHosts {
-		m.row(md(h.MAC), md(vendorText(h.Vendor, false)), md(orDash(h.Hostname)), md(orDash(ipv4Servers(h.IPv4DNS))),
+		m.row(md(h.MAC), md(vendorText(h.Vendor, false)), md(orDash(h.Hostname)), md(orDash(conformance.IPv4Servers(h.IPv4DNS))),
 			yesNo(h.Option108Requested), md(fmtRel(r.Start, h.FirstSeen)+" to "+fmtRel(r.Start, h.LastSeen)))
 	}
 	m.printf("\n")

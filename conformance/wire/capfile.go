@@ -1,4 +1,4 @@
-package conformance
+package wire
 
 import (
 	"bufio"
@@ -26,6 +26,9 @@ const (
 	capBuffer = 256 << 10
 )
 
+// ErrUnknownFormat is returned for input that is neither pcap nor pcapng.
+var ErrUnknownFormat = errors.New("not a pcap or pcapng capture")
+
 // ErrDamagedCapture is wrapped by the errors of a capture file that is
 // damaged after its header: a record that claims an impossible size, or
 // names an interface the file does not describe.
@@ -41,10 +44,10 @@ const (
 	blockEPB = 6
 )
 
-// capInterface is one interface of a capture: a pcap file has one, a
+// Interface is one interface of a capture: a pcap file has one, a
 // pcapng file one per Interface Description Block, numbered across its
 // sections.
-type capInterface struct {
+type Interface struct {
 	// LinkType is the LINKTYPE_ value.
 	LinkType uint16
 	// SnapLen is the snapshot length (0: none).
@@ -64,7 +67,7 @@ type capInterface struct {
 }
 
 // time converts a timestamp in the interface's units.
-func (i *capInterface) time(ts uint64) time.Time {
+func (i *Interface) time(ts uint64) time.Time {
 	return ticksTime(ts, i.units, i.offset)
 }
 
@@ -86,7 +89,7 @@ func ticksTime(ts, units uint64, offset int64) time.Time {
 }
 
 // seen notes a packet of the interface at t.
-func (i *capInterface) seen(t time.Time) {
+func (i *Interface) seen(t time.Time) {
 	if i.first.IsZero() || t.Before(i.first) {
 		i.first = t
 	}
@@ -100,7 +103,7 @@ func (i *capInterface) seen(t time.Time) {
 // (Wireshark's writecap/pcapio.c); when the time read in the interface's
 // units ends before its last packet but read in microseconds it brackets
 // its packets, it is read in microseconds.
-func (i *capInterface) end() time.Time {
+func (i *Interface) end() time.Time {
 	if i.isbEnd == 0 {
 		return time.Time{}
 	}
@@ -115,22 +118,22 @@ func (i *capInterface) end() time.Time {
 	return us
 }
 
-// capRecord is one packet of a capture file. Data is valid until the
-// next call to next.
-type capRecord struct {
+// Record is one packet of a capture file. Data is valid until the
+// next call to Next.
+type Record struct {
 	Data  []byte
 	Time  time.Time
 	Iface int
 }
 
-// capReader reads pcap and pcapng files without copying packets that fit
+// CaptureReader reads pcap and pcapng files without copying packets that fit
 // its buffer and without allocating per packet.
-type capReader struct {
+type CaptureReader struct {
 	r      *bufio.Reader
 	ng     bool
 	big    bool // pcap/pcapng section byte order is big-endian
 	nanos  bool // pcap timestamps in nanoseconds
-	ifaces []capInterface
+	ifaces []Interface
 	// base is the index of the current section's first interface.
 	base int
 	// last is the previous packet's time (Simple Packet Blocks have none).
@@ -142,9 +145,9 @@ type capReader struct {
 	offset, blockStart int64
 }
 
-// newCapReader reads the file header of a pcap or pcapng capture,
+// NewCaptureReader reads the file header of a pcap or pcapng capture,
 // gzip-compressed or not.
-func newCapReader(r io.Reader) (*capReader, error) {
+func NewCaptureReader(r io.Reader) (*CaptureReader, error) {
 	br := bufio.NewReaderSize(r, capBuffer)
 	if m, _ := br.Peek(2); len(m) == 2 && m[0] == 0x1f && m[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -157,7 +160,7 @@ func newCapReader(r io.Reader) (*capReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conformance: reading capture header: %w", ErrUnknownFormat)
 	}
-	c := &capReader{r: br}
+	c := &CaptureReader{r: br}
 	switch binary.LittleEndian.Uint32(magic) {
 	case blockSHB:
 		c.ng = true
@@ -174,14 +177,14 @@ func newCapReader(r io.Reader) (*capReader, error) {
 	return nil, fmt.Errorf("conformance: magic %x: %w", magic, ErrUnknownFormat)
 }
 
-func (c *capReader) u16(b []byte) uint16 {
+func (c *CaptureReader) u16(b []byte) uint16 {
 	if c.big {
 		return binary.BigEndian.Uint16(b)
 	}
 	return binary.LittleEndian.Uint16(b)
 }
 
-func (c *capReader) u32(b []byte) uint32 {
+func (c *CaptureReader) u32(b []byte) uint32 {
 	if c.big {
 		return binary.BigEndian.Uint32(b)
 	}
@@ -190,7 +193,7 @@ func (c *capReader) u32(b []byte) uint32 {
 
 // take returns the next n bytes, in the buffer when they fit, and
 // consumes them.
-func (c *capReader) take(n int) ([]byte, error) {
+func (c *CaptureReader) take(n int) ([]byte, error) {
 	var b []byte
 	if n <= c.r.Size() {
 		p, err := c.r.Peek(n)
@@ -223,7 +226,7 @@ func shortRead(err error) error {
 }
 
 // readPcapHeader reads a pcap file header (draft-ietf-opsawg-pcap §4).
-func (c *capReader) readPcapHeader() error {
+func (c *CaptureReader) readPcapHeader() error {
 	h, err := c.take(24)
 	if err != nil {
 		return err
@@ -243,13 +246,13 @@ func (c *capReader) readPcapHeader() error {
 	}
 	// LinkType and additional information: the link type is the low 16
 	// bits; the others say whether frames carry an FCS.
-	c.ifaces = append(c.ifaces, capInterface{LinkType: c.u16(h[20:22]), SnapLen: c.u32(h[16:20]), units: units})
+	c.ifaces = append(c.ifaces, Interface{LinkType: c.u16(h[20:22]), SnapLen: c.u32(h[16:20]), units: units})
 	return nil
 }
 
-// next returns the next packet record, io.EOF at the end of the file, or
+// Next returns the next packet record, io.EOF at the end of the file, or
 // an error wrapping ErrDamagedCapture or io.ErrUnexpectedEOF.
-func (c *capReader) next() (capRecord, error) {
+func (c *CaptureReader) Next() (Record, error) {
 	if !c.ng {
 		return c.nextPcap()
 	}
@@ -261,29 +264,42 @@ func (c *capReader) next() (capRecord, error) {
 	}
 }
 
-func (c *capReader) nextPcap() (capRecord, error) {
+func (c *CaptureReader) nextPcap() (Record, error) {
 	h, err := c.r.Peek(16)
 	if err != nil {
 		if errors.Is(err, io.EOF) && len(h) == 0 {
-			return capRecord{}, io.EOF
+			return Record{}, io.EOF
 		}
-		return capRecord{}, shortRead(err)
+		return Record{}, shortRead(err)
 	}
 	sec, frac, incl := c.u32(h[0:4]), c.u32(h[4:8]), c.u32(h[8:12])
 	if incl > maxSnap {
-		return capRecord{}, fmt.Errorf("record at byte %d claims %d captured bytes, more than the %d a capture can hold: %w",
+		return Record{}, fmt.Errorf("record at byte %d claims %d captured bytes, more than the %d a capture can hold: %w",
 			c.offset, incl, maxSnap, ErrDamagedCapture)
 	}
 	_, _ = c.r.Discard(16)
 	c.offset += 16
 	data, err := c.take(int(incl))
 	if err != nil {
-		return capRecord{}, err
+		return Record{}, err
 	}
 	ns := int64(frac) * 1000
 	if c.nanos {
 		ns = int64(frac)
 	}
 	c.last = time.Unix(int64(sec), ns).UTC()
-	return capRecord{Data: data, Time: c.last}, nil
+	return Record{Data: data, Time: c.last}, nil
+}
+
+// PcapNG reports whether the file is pcapng (else pcap).
+func (c *CaptureReader) PcapNG() bool { return c.ng }
+
+// Interface returns interface i of the capture (i < the number of
+// interfaces described so far: a Record's Iface is).
+func (c *CaptureReader) Interface(i int) Interface { return c.ifaces[i] }
+
+// Converter returns a new converter of interface i's records to Ethernet
+// frames, or nil when its link type is not one the observer reads.
+func (c *CaptureReader) Converter(i int) *LinkConverter {
+	return newLinkConverter(c.ifaces[i].LinkType, !c.ng)
 }

@@ -1,10 +1,12 @@
-package conformance
+package render
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/ralab/ralab/conformance"
 )
 
 // ErrUnknownSchema is returned by DecodeJSON for a report whose schema is
@@ -14,9 +16,9 @@ var ErrUnknownSchema = errors.New("unknown report schema")
 // errNilReport is returned by the renderers for a nil *Report.
 var errNilReport = errors.New("conformance: no report to render")
 
-// RenderJSON writes r as indented JSON, the ralab.report/v1 format of
+// JSON writes r as indented JSON, the ralab.report/v1 format of
 // SCHEMA.md, followed by a newline.
-func RenderJSON(w io.Writer, r *Report) error {
+func JSON(w io.Writer, r *conformance.Report) error {
 	if r == nil {
 		return errNilReport
 	}
@@ -30,11 +32,11 @@ func RenderJSON(w io.Writer, r *Report) error {
 	return nil
 }
 
-// DecodeJSON reads one JSON report as RenderJSON writes it. It rejects a
+// DecodeJSON reads one JSON report as JSON writes it. It rejects a
 // report of another schema version with an error wrapping
 // ErrUnknownSchema, before trusting any other field. Unknown fields are
 // ignored, as SCHEMA.md asks of consumers.
-func DecodeJSON(rd io.Reader) (*Report, error) {
+func DecodeJSON(rd io.Reader) (*conformance.Report, error) {
 	b, err := io.ReadAll(rd)
 	if err != nil {
 		return nil, fmt.Errorf("conformance: reading report: %w", err)
@@ -47,11 +49,11 @@ func DecodeJSON(rd io.Reader) (*Report, error) {
 	}
 	switch {
 	case head.Schema == nil:
-		return nil, fmt.Errorf("conformance: %w: no \"schema\" field, want %q", ErrUnknownSchema, SchemaVersion)
-	case *head.Schema != SchemaVersion:
-		return nil, fmt.Errorf("conformance: %w %q, want %q", ErrUnknownSchema, *head.Schema, SchemaVersion)
+		return nil, fmt.Errorf("conformance: %w: no \"schema\" field, want %q", ErrUnknownSchema, conformance.SchemaVersion)
+	case *head.Schema != conformance.SchemaVersion:
+		return nil, fmt.Errorf("conformance: %w %q, want %q", ErrUnknownSchema, *head.Schema, conformance.SchemaVersion)
 	}
-	var r Report
+	var r conformance.Report
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("conformance: decoding report: %w", err)
 	}
