@@ -9,7 +9,8 @@
 // CaptureReader reads pcap and pcapng files, gzip-compressed or not,
 // without copying packets or allocating per packet; a LinkConverter turns
 // the records of Linux cooked (SLL, SLL2) and raw IP interfaces into
-// Ethernet frames. Vendor names a MAC's IEEE registrant.
+// Ethernet frames. Vendor names a MAC's IEEE registrant. DNS names in
+// options are read with internal/dnsname, the codec ralab also sends with.
 //
 // wire knows nothing of clients, verdicts or reports: package conformance
 // builds the model on top of it, and conformance/render prints reports.

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"strings"
+
+	"github.com/ralab/ralab/internal/dnsname"
 )
 
 // RouterSolicitation is an ICMPv6 Router Solicitation (RFC 4861 §4.1).
@@ -342,9 +344,9 @@ func (p *Packet) decodeDNSSL(body []byte, msg string, off int, o *NDOptions) {
 		return
 	}
 	d := NDDNSSL{Lifetime: binary.BigEndian.Uint32(body[4:8])}
-	names, err := decodeDNSNames(body[8:], true)
-	if err != "" {
-		p.problem("R6", "RFC 8106 §5.2", "%s DNSSL option at offset %d: %s", msg, off, err)
+	names, err := dnsname.Decode(body[8:], true)
+	if err != nil {
+		p.problem("R6", "RFC 8106 §5.2", "%s DNSSL option at offset %d: %v", msg, off, err)
 	}
 	d.Domains = names
 	o.DNSSL = append(o.DNSSL, d)
@@ -367,46 +369,4 @@ func (p *Packet) decodePREF64(body []byte, msg string, off int, o *NDOptions) {
 	copy(a[:], body[4:16])
 	pfx, _ := netip.AddrFrom16(a).Prefix(pref64Lengths[plc])
 	o.PREF64 = append(o.PREF64, NDPREF64{Prefix: pfx, Lifetime: uint32(v>>3) * 8, PLC: plc})
-}
-
-// decodeDNSNames decodes a sequence of uncompressed DNS names in wire
-// format (RFC 1035 §3.1), as DNSSL (RFC 8106 §5.2) and DHCPv6 option 24
-// (RFC 8415 §10) carry them. With padded, trailing zero bytes are padding.
-// It returns the names decoded before any error and the error in words.
-func decodeDNSNames(b []byte, padded bool) ([]string, string) {
-	var names []string
-	for len(b) > 0 {
-		if b[0] == 0 {
-			if padded {
-				for _, c := range b {
-					if c != 0 {
-						return names, "non-zero bytes after the padding"
-					}
-				}
-				return names, ""
-			}
-			return names, "empty name"
-		}
-		var labels []string
-		for {
-			if len(b) == 0 {
-				return names, "name not terminated by a zero-length label"
-			}
-			n := int(b[0])
-			if n == 0 {
-				b = b[1:]
-				break
-			}
-			if n >= 64 {
-				return names, "compressed or invalid label (names must be uncompressed)"
-			}
-			if 1+n > len(b) {
-				return names, "label runs past the end"
-			}
-			labels = append(labels, string(b[1:1+n]))
-			b = b[1+n:]
-		}
-		names = append(names, strings.Join(labels, "."))
-	}
-	return names, ""
 }

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/ralab/ralab/internal/dnsname"
 )
 
 // DHCPv6 message types (RFC 8415 §7.3).
@@ -277,9 +279,9 @@ func (p *Packet) decodeVendorClass(d []byte, m *DHCPv6) {
 // List options (RFC 3646).
 func (p *Packet) decodeDNSOption(code uint16, d []byte, m *DHCPv6) {
 	if code == Opt6Domains {
-		names, err := decodeDNSNames(d, false)
-		if err != "" {
-			p.badOption(m, code, err)
+		names, err := dnsname.Decode(d, false)
+		if err != nil {
+			p.badOption(m, code, err.Error())
 		}
 		m.Domains = names
 		return
