@@ -9,10 +9,10 @@ import (
 	"os"
 
 	"github.com/mdlayher/ndp"
-	"github.com/ralab/ralab/dhcpv6"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/dhcpv6"
+	"github.com/ralab/ralab/internal/ra"
 	"github.com/ralab/ralab/internal/supervisor"
-	"github.com/ralab/ralab/ra"
 )
 
 func init() {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ralab/ralab/internal/config"
-	"github.com/ralab/ralab/ra"
+	"github.com/ralab/ralab/internal/ra"
 )
 
 func TestCheck(t *testing.T) {

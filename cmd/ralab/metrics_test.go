@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/ralab/ralab/dhcpv6"
 	"github.com/ralab/ralab/internal/advertiser"
+	"github.com/ralab/ralab/internal/dhcpv6"
 	"github.com/ralab/ralab/internal/dnsresponder"
 	"github.com/ralab/ralab/internal/liveobserve"
 )

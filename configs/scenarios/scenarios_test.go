@@ -13,8 +13,8 @@ import (
 	"github.com/ralab/ralab/configs/scenarios"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
+	"github.com/ralab/ralab/internal/ra"
 	"github.com/ralab/ralab/internal/scenario"
-	"github.com/ralab/ralab/ra"
 )
 
 // TestShipped parses every shipped scenario and checks the conventions of

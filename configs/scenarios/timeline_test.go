@@ -12,8 +12,8 @@ import (
 	"github.com/ralab/ralab/configs/scenarios"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
+	"github.com/ralab/ralab/internal/ra"
 	"github.com/ralab/ralab/internal/scenario"
-	"github.com/ralab/ralab/ra"
 )
 
 // onWire is one RA on the wire in a simulated run.

@@ -17,8 +17,8 @@ import (
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
 	"github.com/ralab/ralab/internal/lograte"
+	"github.com/ralab/ralab/internal/ra"
 	"github.com/ralab/ralab/internal/sysctl"
-	"github.com/ralab/ralab/ra"
 	"golang.org/x/sys/unix"
 )
 

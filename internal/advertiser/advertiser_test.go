@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ralab/ralab/internal/config"
-	"github.com/ralab/ralab/ra"
+	"github.com/ralab/ralab/internal/ra"
 )
 
 // netipEqual compares netip values, whose fields are unexported.

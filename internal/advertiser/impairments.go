@@ -11,7 +11,7 @@ import (
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
-	"github.com/ralab/ralab/ra"
+	"github.com/ralab/ralab/internal/ra"
 )
 
 // ReasonImpairment is the suppression reason of an RS that an impairment

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ralab/ralab/ra"
+	"github.com/ralab/ralab/internal/ra"
 )
 
 // Status is a snapshot of one Advertiser, served as JSON at /ra.

@@ -10,7 +10,7 @@ import (
 	"github.com/mdlayher/ndp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/ralab/ralab/internal/config"
-	"github.com/ralab/ralab/ra"
+	"github.com/ralab/ralab/internal/ra"
 )
 
 func u32(v uint32) *uint32 { return &v }

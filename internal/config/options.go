@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ralab/ralab/internal/dnsname"
-	"github.com/ralab/ralab/ra/limits"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 // intervals validates max_interval and min_interval.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ralab/ralab/ra/limits"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 // Defaults and limits taken from the RFCs; each names its source. The

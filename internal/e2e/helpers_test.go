@@ -22,7 +22,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
-	"github.com/ralab/ralab/ra"
+	"github.com/ralab/ralab/internal/ra"
 )
 
 // Addresses every lab shares: the router's link-local address follows

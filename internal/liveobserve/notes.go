@@ -13,8 +13,8 @@ import (
 	"github.com/ralab/ralab/conformance/wire"
 	"github.com/ralab/ralab/internal/dnsname"
 	"github.com/ralab/ralab/internal/impair"
-	"github.com/ralab/ralab/ra"
-	"github.com/ralab/ralab/ra/limits"
+	"github.com/ralab/ralab/internal/ra"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 // NoteSent records what ralab meant to send; the report lists it with

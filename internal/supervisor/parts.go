@@ -8,8 +8,8 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/ralab/ralab/dhcpv6"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/dhcpv6"
 	"github.com/ralab/ralab/internal/dnsresponder"
 	"github.com/ralab/ralab/internal/impair"
 )

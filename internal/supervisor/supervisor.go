@@ -9,9 +9,9 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/ralab/ralab/dhcpv6"
 	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/config"
+	"github.com/ralab/ralab/internal/dhcpv6"
 	"github.com/ralab/ralab/internal/dnsresponder"
 	"github.com/ralab/ralab/internal/hoststate"
 	"github.com/ralab/ralab/internal/impair"

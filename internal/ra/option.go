@@ -9,7 +9,7 @@ import (
 
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
-	"github.com/ralab/ralab/ra/limits"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 // optionKind is everything this package knows about one RA option type,

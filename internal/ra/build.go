@@ -8,7 +8,7 @@ import (
 
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
-	"github.com/ralab/ralab/ra/limits"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 var (

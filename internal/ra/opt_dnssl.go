@@ -10,7 +10,7 @@ import (
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/dnsname"
-	"github.com/ralab/ralab/ra/limits"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 // dnsslOption is the DNS Search List option (RFC 8106 §5.2): names as

@@ -7,7 +7,7 @@ import (
 
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
-	"github.com/ralab/ralab/ra/limits"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 // mtuOption is the MTU option (RFC 4861 §4.6.4).

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ralab/ralab/ra/limits"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 // Describe writes a human decoding of the Router Advertisement b (from its

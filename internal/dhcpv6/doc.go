@@ -7,6 +7,9 @@
 // unwraps and re-wraps relayed messages (RFC 8415 §19), and discards and
 // counts everything RFC 8415 §16 says a server must not answer.
 //
+// The package is internal: it serves ralab's own config.Interface and
+// impairment profiles (internal/impair), which are not a library's API.
+//
 // The protocol core, Handler, is pure: bytes in, reply bytes or a discard
 // error out, with no sockets, so that it can be table-tested and fuzzed.
 // Handler.AppendReply builds the reply into the caller's buffer: the reply

@@ -8,7 +8,7 @@ import (
 
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/dnsname"
-	"github.com/ralab/ralab/ra/limits"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 // DUID type codes, RFC 8415 §11.1 and RFC 6355 §4.

@@ -15,6 +15,11 @@
 // with it. The limits of fields and options come from package limits
 // (ra/limits), which internal/config enforces too.
 //
+// The package is internal: its input is ralab's own config.Interface, whose
+// shape follows ralab's TOML file, and a library for other programs would
+// need input types of its own. Programs that only need to read RAs use the
+// observer's decoder, conformance/wire, which is public.
+//
 // Final and Withdrawn derive the configuration of the RAs sent at shutdown
 // and after a reload, so that clients drop what is no longer offered.
 // Describe and Hex render an RA for humans, as radvdump and rdisc6 do.

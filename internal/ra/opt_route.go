@@ -9,7 +9,7 @@ import (
 
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
-	"github.com/ralab/ralab/ra/limits"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 // routeOption is the Route Information option (RFC 4191 §2.3).

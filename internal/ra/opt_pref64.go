@@ -9,7 +9,7 @@ import (
 
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
-	"github.com/ralab/ralab/ra/limits"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 // pref64Option is the PREF64 option (RFC 8781 §4): a 13-bit scaled
