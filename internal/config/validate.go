@@ -13,7 +13,7 @@ import (
 )
 
 // Defaults and limits taken from the RFCs; each names its source. The
-// limits of RA fields and options are package limits' (ra/limits), which
+// limits of RA fields and options are package limits' (internal/ra/limits), which
 // package ra enforces on the wire.
 const (
 	// ndpOptionBytes is the first NDP option size mdlayher/ndp cannot
