@@ -13,7 +13,7 @@
 // guard against the ndp bug that makes ralab encode it itself, if any), its
 // decoding, comparison and description, and what Final and Withdrawn do
 // with it. The limits of fields and options come from package limits
-// (ra/limits), which internal/config enforces too.
+// (internal/ra/limits), which internal/config enforces too.
 //
 // The package is internal: its input is ralab's own config.Interface, whose
 // shape follows ralab's TOML file, and a library for other programs would
