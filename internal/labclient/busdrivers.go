@@ -205,7 +205,7 @@ func ConnMan() *Client {
 	return &Client{
 		Name: "connman", Package: "connman",
 		Binary: filepath.Join(ExtractRoot, "connman/usr/sbin/connmand"),
-		RA:     true, DHCPv6: true, start: startConnMan,
+		RA:     true, DHCPv6: true, OwnLink: true, start: startConnMan,
 	}
 }
 

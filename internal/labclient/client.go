@@ -120,6 +120,12 @@ type Client struct {
 	// Exits reports whether the client exits after its first Reply
 	// instead of running on.
 	Exits bool
+	// OwnLink reports that the client must not share a link with other
+	// clients under test: it sends Router Solicitations from the
+	// unspecified address, which a router answers with a multicast RA
+	// (RFC 4861 §6.2.6) that refreshes every host of the link, so the
+	// others would no longer see what a scenario does to them.
+	OwnLink bool
 
 	start starter
 }
@@ -159,8 +165,8 @@ func All() []*Client {
 }
 
 // Extra returns drivers for the supported clients outside the default
-// lab, in a fixed order: NetworkManager and ConnMan, which the lab runs
-// only when asked to.
+// lab, in a fixed order: NetworkManager and ConnMan, which must run on a
+// link of their own (OwnLink).
 func Extra() []*Client {
 	return []*Client{NetworkManager(), ConnMan()}
 }
