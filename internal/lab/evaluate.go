@@ -51,6 +51,7 @@ func (r *labRun) evaluate(path string, ws []*watched) ([]matrix.Cell, error) {
 	}
 	return cells, errors.Join(errs...)
 }
+
 // record adds s to the timeline: the first sample of each run of
 // unchanged state at once, the last one (kept in tail) when the state
 // changes or at flush. Both ends of each run let Judge bound how long an
