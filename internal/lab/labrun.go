@@ -41,10 +41,6 @@ const (
 	serveTail = 30 * time.Second
 	// setupTimeout bounds building a lab and starting its processes.
 	setupTimeout = 2 * time.Minute
-	// labGrace is how long the processes of a finished lab get between
-	// SIGTERM and SIGKILL: their state has been read and their capture
-	// closed, so nothing of theirs is needed any more.
-	labGrace = 2 * time.Second
 )
 
 // classes maps a labclient name to its client class in the field guide
@@ -114,7 +110,7 @@ type watched struct {
 // removed on every path; its logs are kept under OutDir/logs/NAME.
 func (r *labRun) run(ctx context.Context) ([]matrix.Cell, error) {
 	r.timer.next("lab")
-	l, err := netlab.New(ctx, netlab.Options{Logger: r.log, KeepDir: true, Grace: labGrace})
+	l, err := netlab.New(ctx, netlab.Options{Logger: r.log, KeepDir: true})
 	if err != nil {
 		r.timer.next("")
 		return nil, err
