@@ -301,56 +301,67 @@ func (r *labRun) runScenario(ctx context.Context, capture *netlab.Capture, serve
 	if c.err != nil {
 		errs = append(errs, c.err)
 	}
-	if err := stopAll(server, ws); err != nil && waitErr == nil {
-		errs = append(errs, err)
-	}
+	r.stopAll(server, ws)
 	return c.path, errs
 }
 
-// stopAll stops the clients and ralab, all at once, and returns ralab's
-// error. Clients that exit after their Reply (dhclient -S, dhcp6c -i)
-// have stopped already; no client's exit status is a failure.
-func stopAll(server *netlab.Process, ws []*watched) error {
+// stopAll stops the clients and ralab, all at once. Clients that exit
+// after their Reply (dhclient -S, dhcp6c -i) have stopped already; no
+// client's exit status is a failure. Nor is ralab's: its run is over
+// and captured, and what it does after SIGTERM is no part of the
+// scenario; one that had to be killed is logged.
+func (r *labRun) stopAll(server *netlab.Process, ws []*watched) {
 	var wg sync.WaitGroup
 	for _, w := range ws {
 		wg.Go(func() { _ = w.inst.Stop() })
 	}
-	err := server.Stop()
-	wg.Wait()
-	if err != nil {
-		return fmt.Errorf("ralab serve: %w", err)
+	if err := server.Stop(); err != nil {
+		r.log.Warn("ralab serve did not stop in time", "err", err)
 	}
-	return nil
+	wg.Wait()
 }
 
 // watch samples every client's resolver state and has each look up a
 // name through the servers it holds, until finish is closed, ctx is done
-// or the server exits. It returns nil when finish is closed.
+// or the server exits. It returns nil when finish is closed. Each client
+// is sampled by a goroutine of its own, so a slow read of one client's
+// state (nmcli on a loaded machine) never delays another's samples.
 func (r *labRun) watch(ctx context.Context, server *netlab.Process, ws []*watched, finish <-chan struct{}) error {
+	abort := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, w := range ws {
+		wg.Go(func() { w.watch(finish, abort) })
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-server.Done():
+		err = fmt.Errorf("%w: %v; see logs/%s/rtr/ralab-serve.stderr", ErrServerExited, server.Err(), r.plan.name())
+	case <-finish:
+	}
+	close(abort)
+	wg.Wait()
+	return err
+}
+
+// watch samples w every sampleInterval and sends its lookups until
+// finish is closed, when it takes a final sample at the end of the run,
+// or abort is.
+func (w *watched) watch(finish, abort <-chan struct{}) {
 	tick := time.NewTicker(sampleInterval)
 	defer tick.Stop()
-	defer func() {
-		for _, w := range ws {
-			w.flush()
-		}
-	}()
+	defer w.flush()
 	for {
-		for _, w := range ws {
-			s := sample(w.inst)
-			w.record(s)
-			w.look.lookup(s.Servers)
-		}
+		s := sample(w.inst)
+		w.record(s)
+		w.look.lookup(s.Servers)
 		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-server.Done():
-			return fmt.Errorf("%w: %v; see logs/%s/rtr/ralab-serve.stderr", ErrServerExited, server.Err(), r.plan.name())
 		case <-finish:
-			// The final sample, at the end of the run.
-			for _, w := range ws {
-				w.record(sample(w.inst))
-			}
-			return nil
+			w.record(sample(w.inst))
+			return
+		case <-abort:
+			return
 		case <-tick.C:
 		}
 	}
