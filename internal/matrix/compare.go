@@ -20,9 +20,12 @@ type Window struct {
 	After time.Duration
 }
 
-// DefaultWindow is the window "ralab lab" uses: one sample period before
-// the end, two after it.
-var DefaultWindow = Window{Before: time.Second, After: 2 * time.Second}
+// DefaultWindow is the window "ralab lab" uses: two sample periods
+// before the end and two after it. One period before was too short on a
+// loaded machine: a client that held a server for a moment between an
+// RA and a withdrawal that came late (F15) read as held in a sample 1.3
+// s before the end.
+var DefaultWindow = Window{Before: 2 * time.Second, After: 2 * time.Second}
 
 // Comparison is an observer verdict compared with a client's samples.
 type Comparison struct {

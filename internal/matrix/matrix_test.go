@@ -84,7 +84,9 @@ func TestCompare(t *testing.T) {
 		unsettled bool
 	}{
 		{"recovered loss", "dns-lost", true, timeline("HH__HH"), at(5), true, false},
-		{"recovered loss called unrecovered", "dns-lost", false, timeline("HH__HH"), at(5), false, false},
+		// Recovered 2 s before the end (beyond DefaultWindow.Before).
+		{"recovered loss called unrecovered", "dns-lost", false, timeline("HH__HHH"), at(6), false, false},
+		{"recovered 1 s before the end, called unrecovered", "dns-lost", false, timeline("HH__HH"), at(5), false, true},
 		{"a 1-3 s stretch called no loss", "dns-ok", false, timeline("HH__HH"), at(5), false, true},
 		{"a 3-5 s stretch called no loss", "dns-ok", false, timeline("HH____HH"), at(7), false, false},
 		{"flapping client called dns-ok", "dns-ok", false, timeline("HHH___HHH___HHH"), at(14), false, false},
