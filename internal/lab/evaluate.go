@@ -76,10 +76,10 @@ func (w *watched) flush() {
 	}
 }
 
-// sample reads one client's resolver state; the sample is timed when
-// the read returns, however long it took.
+// sample reads one client's resolver state (Instance.Held, which starts
+// no process); the sample is timed when the read returns.
 func sample(inst *labclient.Instance) matrix.Sample {
-	res, err := inst.Resolver()
+	res, err := inst.Held()
 	s := matrix.Sample{At: time.Now().UTC(), Servers: []string{}}
 	if err != nil {
 		s.Error = err.Error()

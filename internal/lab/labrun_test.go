@@ -280,10 +280,9 @@ func TestDefaultMatrix(t *testing.T) {
 	wantVerdict(t, m, "F1-ra-throttle", "rdnssd", "dns-lost")
 	// As measured: NetworkManager 1.42 sends no RS after joining, so RA
 	// throttling costs it DNS; it takes DNS from a stateless DHCPv6
-	// Reply. ConnMan, on a link of its own, re-solicits and keeps DNS.
+	// Reply.
 	wantVerdict(t, m, "F1-ra-throttle", "networkmanager", "dns-lost")
 	wantVerdict(t, m, "F11-dns-only-dhcpv6", "networkmanager", "dns-ok")
-	wantVerdict(t, m, "F1-ra-throttle", "connman", "dns-ok")
 	wantOwnLinks(t, m)
 }
 

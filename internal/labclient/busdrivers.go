@@ -71,6 +71,7 @@ func NetworkManager() *Client {
 		Name: "networkmanager", Package: "network-manager",
 		Binary: filepath.Join(ExtractRoot, "network-manager/usr/sbin/NetworkManager"),
 		RA:     true, DHCPv6: true, start: startNetworkManager,
+		heldFile: func(dir string) string { return filepath.Join(dir, "run", "NetworkManager", "resolv.conf") },
 	}
 }
 
