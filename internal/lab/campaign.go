@@ -242,12 +242,13 @@ func runLabs(ctx context.Context, opts ScenarioOptions, log *slog.Logger, plans 
 	prog := newProgress(opts.Progress, plans, par)
 	stop := prog.every(progressEvery)
 	defer stop()
+	delays := staggered(plans, par)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range min(par, len(plans)) {
 		wg.Go(func() {
 			for i := range jobs {
-				results[i] = runOne(ctx, opts, log, plans[i], prog, i)
+				results[i] = runOne(ctx, opts, log, plans[i], prog, i, delays[i])
 			}
 		})
 	}
@@ -259,11 +260,36 @@ func runLabs(ctx context.Context, opts ScenarioOptions, log *slog.Logger, plans 
 	return results
 }
 
-// runOne runs lab i and reports its start and end to prog.
-func runOne(ctx context.Context, opts ScenarioOptions, log *slog.Logger, p labPlan, prog *progress, i int) labResult {
+// staggered returns how long each lab waits before it starts. When all
+// labs run at once, a lab whose scenario is shorter than the longest by d
+// starts d/2 later: it still ends before the longest, and the longest
+// labs, which set the run's time, are set up while few others are.
+// Measured on the default matrix (2 cores): setup took about 12 s per lab
+// with all 36 labs starting together.
+func staggered(plans []labPlan, par int) []time.Duration {
+	delays := make([]time.Duration, len(plans))
+	if par < len(plans) {
+		return delays
+	}
+	var longest time.Duration
+	for _, p := range plans {
+		longest = max(longest, p.e.sc.Duration)
+	}
+	for i, p := range plans {
+		delays[i] = (longest - p.e.sc.Duration) / 2
+	}
+	return delays
+}
+
+// runOne runs lab i after delay and reports its start and end to prog.
+func runOne(ctx context.Context, opts ScenarioOptions, log *slog.Logger, p labPlan, prog *progress, i int, delay time.Duration) labResult {
 	lab := matrix.Lab{Clients: []string{}}
 	for _, c := range p.clients {
 		lab.Clients = append(lab.Clients, c.Name)
+	}
+	select {
+	case <-time.After(delay):
+	case <-ctx.Done():
 	}
 	if err := ctx.Err(); err != nil {
 		lab.Error = err.Error()

@@ -82,3 +82,15 @@ func TestProgressLeft(t *testing.T) {
 		t.Errorf("progress output:\n%s", b.String())
 	}
 }
+
+func TestStaggered(t *testing.T) {
+	sc := func(d time.Duration) labPlan { return labPlan{e: embeddedScenario{sc: &scenario.Scenario{Duration: d}}} }
+	plans := []labPlan{sc(60 * time.Second), sc(90 * time.Second), sc(80 * time.Second)}
+	if diff := cmp.Diff([]time.Duration{15 * time.Second, 0, 5 * time.Second}, staggered(plans, 3)); diff != "" {
+		t.Errorf("all at once (-want +got):\n%s", diff)
+	}
+	// Fewer slots than labs: a waiting lab would hold a slot.
+	if diff := cmp.Diff([]time.Duration{0, 0, 0}, staggered(plans, 2)); diff != "" {
+		t.Errorf("two slots (-want +got):\n%s", diff)
+	}
+}
