@@ -84,7 +84,9 @@ func TestProgressLeft(t *testing.T) {
 }
 
 func TestStaggered(t *testing.T) {
-	sc := func(d time.Duration) labPlan { return labPlan{e: embeddedScenario{sc: &scenario.Scenario{Duration: d}}} }
+	sc := func(d time.Duration) labPlan {
+		return labPlan{e: embeddedScenario{sc: &scenario.Scenario{Duration: d}}}
+	}
 	plans := []labPlan{sc(60 * time.Second), sc(90 * time.Second), sc(80 * time.Second)}
 	if diff := cmp.Diff([]time.Duration{15 * time.Second, 0, 5 * time.Second}, staggered(plans, 3)); diff != "" {
 		t.Errorf("all at once (-want +got):\n%s", diff)

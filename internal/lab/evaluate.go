@@ -176,13 +176,14 @@ func (r *labRun) cell(w *watched, rep, wire *conformance.Report) matrix.Cell {
 	}
 	c.GraceSeconds = grace.Seconds()
 	c.SetComparison(matrix.Compare(c.Verdict, c.Recovered, w.timeline, rep.End, grace, matrix.DefaultWindow))
+	c.SettleShortOutages(grace, matrix.TimerSlack)
 	return c
 }
 
 // setObserved copies the observer's verdict on a client into c.
 func setObserved(c *matrix.Cell, oc *conformance.Client) {
 	c.Verdict, c.Recovered, c.Reason, c.LostAt = string(oc.Verdict), oc.Recovered, oc.Reason, oc.LostAt
-	c.Outages, c.WithoutDNSSeconds = oc.OutageStats.Count, oc.OutageStats.WithoutDNSSeconds
+	c.Outages, c.WithoutDNSSeconds, c.LongestOutageSeconds = oc.OutageStats.Count, oc.OutageStats.WithoutDNSSeconds, oc.OutageStats.LongestSeconds
 	for _, f := range oc.Findings {
 		if !slices.Contains(c.Findings, f.ID) {
 			c.Findings = append(c.Findings, f.ID)

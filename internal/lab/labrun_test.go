@@ -264,7 +264,9 @@ func TestDefaultMatrix(t *testing.T) {
 		if c.Verdict != "dns-ok" && (len(c.FIDs) == 0 || len(c.Evidence) == 0) {
 			t.Errorf("%s × %s: %s without a failure id (%v) or packets (%v): %s", c.Scenario, c.Client, c.Verdict, c.FIDs, c.Evidence, c.Reason)
 		}
-		if why := c.ExpectationMissed(); why != "" {
+		// An unsettled cell has no settled outcome to hold to its
+		// expectation; maxUnsettled bounds them.
+		if why := c.ExpectationMissed(); why != "" && c.Unsettled == "" {
 			t.Errorf("%s × %s: expectation %s (%s) missed: %s", c.Scenario, c.Client, c.Expected, c.ExpectedNote, why)
 		}
 	}

@@ -100,6 +100,8 @@ type Cell struct {
 	// total time without DNS after the first acquisition.
 	Outages           int     `json:"outages"`
 	WithoutDNSSeconds float64 `json:"without_dns_s"`
+	// LongestOutageSeconds is the observer's longest outage.
+	LongestOutageSeconds float64 `json:"longest_outage_s,omitempty"`
 	// Actual is what the client really held, judged from Timeline up
 	// to EvaluatedAt with the same grace as the observer (Judge).
 	Actual Actual `json:"actual"`

@@ -419,3 +419,23 @@ func TestExpectationMissed(t *testing.T) {
 		}
 	}
 }
+
+func TestSettleShortOutages(t *testing.T) {
+	tests := []struct {
+		name      string
+		cell      Cell
+		unsettled bool
+	}{
+		{"3.1 s outage, client kept DNS", Cell{Verdict: "dns-lost", Actual: ActualDNSOK, LongestOutageSeconds: 3.1}, true},
+		{"4 s outage, client kept DNS", Cell{Verdict: "dns-lost", Actual: ActualDNSOK, LongestOutageSeconds: 4}, false},
+		{"agreeing cell", Cell{Verdict: "dns-lost", Actual: ActualDNSLost, Agree: true, LongestOutageSeconds: 3.1}, false},
+		{"client without DNS", Cell{Verdict: "dns-lost", Actual: ActualNoDNS, LongestOutageSeconds: 3.1}, false},
+	}
+	for _, tt := range tests {
+		c := tt.cell
+		c.SettleShortOutages(DefaultGrace, TimerSlack)
+		if got := c.Unsettled != ""; got != tt.unsettled {
+			t.Errorf("%s: unsettled %q, want %v", tt.name, c.Unsettled, tt.unsettled)
+		}
+	}
+}
