@@ -17,7 +17,7 @@ const progressEvery = 15 * time.Second
 
 // defaultOverhead is the time a lab is assumed to take beyond its
 // scenario (setup, teardown, analysis) until one has finished.
-const defaultOverhead = 15 * time.Second
+const defaultOverhead = 5 * time.Second
 
 // progress writes the progress of a run: a line per lab started and
 // finished and a status line now and then, each with an estimate of the
