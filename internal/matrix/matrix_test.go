@@ -439,3 +439,22 @@ func TestSettleShortOutages(t *testing.T) {
 		}
 	}
 }
+
+func TestExpectationLossJustAfterImpairment(t *testing.T) {
+	from := at(20)
+	c := Cell{Expected: ExpectLosesDNS, Verdict: "dns-lost", ImpairedFrom: &from}
+	for _, tt := range []struct {
+		start  time.Time
+		missed bool
+	}{
+		// Placed 0.15 s before the impairment by the midpoint of two
+		// samples a second apart: it may have begun after it.
+		{ms(19.85), false},
+		{ms(18.5), true},
+	} {
+		c.ActualOutages = []Outage{{Start: tt.start, Seconds: 5}}
+		if got := c.ExpectationMissed() != ""; got != tt.missed {
+			t.Errorf("loss from %v, impairment from %v: missed %v (%q), want %v", tt.start, from, got, c.ExpectationMissed(), tt.missed)
+		}
+	}
+}
