@@ -305,15 +305,21 @@ func (r *labRun) runScenario(ctx context.Context, capture *netlab.Capture, serve
 	return c.path, errs
 }
 
-// stopAll stops the clients and ralab, all at once. Clients that exit
-// after their Reply (dhclient -S, dhcp6c -i) have stopped already; no
-// client's exit status is a failure. Nor is ralab's: its run is over
-// and captured, and what it does after SIGTERM is no part of the
-// scenario; one that had to be killed is logged.
+// stopAll stops the clients and ralab, all at once. The clients are
+// killed: their state has been read for the last time and the capture
+// has ended, so what they would do on SIGTERM (a DHCPv6 Release, final
+// state files) is no part of the run, and some (dibbler) took the whole
+// grace period of 5 s over it. Clients that exit after their Reply
+// (dhclient -S, dhcp6c -i) have stopped already; no client's exit
+// status is a failure. Nor is ralab's: its run is over and captured;
+// one that had to be killed after SIGTERM is logged.
 func (r *labRun) stopAll(server *netlab.Process, ws []*watched) {
 	var wg sync.WaitGroup
 	for _, w := range ws {
-		wg.Go(func() { _ = w.inst.Stop() })
+		wg.Go(func() {
+			_ = w.inst.Process.Signal(os.Kill)
+			<-w.inst.Process.Done()
+		})
 	}
 	if err := server.Stop(); err != nil {
 		r.log.Warn("ralab serve did not stop in time", "err", err)
