@@ -30,7 +30,9 @@ func init() {
 		description: "Runs each scenario (default: all built-in ones) in a fresh lab of network\n" +
 			"namespaces: \"ralab serve --scenario\" in the router namespace (bridge " + netlab.BridgeName + "),\n" +
 			"every installed client (rdnssd, dhcpcd, systemd-networkd, dhclient, WIDE dhcp6c,\n" +
-			"dibbler) in its own namespace resolving names through the DNS it holds. Writes the\n" +
+			"dibbler, NetworkManager, ConnMan) in its own namespace resolving names through the\n" +
+			"DNS it holds; ConnMan, which solicits from ::, gets a lab and a link of its own\n" +
+			"(NAME.connman.pcapng). Every lab runs at once unless --parallel says. Writes the\n" +
 			"client x scenario matrix as matrix.json, matrix.md and matrix.html: per cell the\n" +
 			"observer's verdict over the whole capture (exactly what \"ralab analyze\" of the\n" +
 			"scenario's pcapng says, outages and recovery included), the client's real\n" +
@@ -69,16 +71,16 @@ func runLab(ctx context.Context, args []string) error {
 	var names scenarioFlags
 	fs.Var(&names, "scenario", "run scenario `name` (repeatable; default: every built-in scenario)")
 	var extra scenarioFlags
-	fs.Var(&extra, "client", "also run client `name` outside the default set: "+extraNames()+" (repeatable)")
-	parallel := fs.Int("parallel", lab.DefaultParallel, "run `n` scenario labs at once")
+	fs.Var(&extra, "client", "run client `name` ("+extraNames()+"; part of the default set, on a link of its own where it needs one; repeatable)")
+	parallel := fs.Int("parallel", 0, "run `n` labs at once (default: every lab at once, as the machine's cores and memory allow)")
 	once := fs.Bool("once", false, "no scenarios: serve the configuration once and print which clients got an address and DNS")
 	dur := fs.Duration("duration", lab.DefaultDuration, "with --once, wait at most `d` for the clients")
 	clean := fs.Bool("clean", false, "remove what killed lab runs left behind, then exit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *dur <= 0 || *parallel <= 0 || (*once && (len(names) > 0 || len(extra) > 0)) {
-		fmt.Fprintln(os.Stderr, "ralab lab: no arguments are accepted; --duration and --parallel must be positive; --once runs no scenario and no extra client")
+	if fs.NArg() > 0 || *dur <= 0 || *parallel < 0 || (*once && (len(names) > 0 || len(extra) > 0)) {
+		fmt.Fprintln(os.Stderr, "ralab lab: no arguments are accepted; --duration must be positive, --parallel not negative; --once runs no scenario and no extra client")
 		return errUsage
 	}
 	if err := checkScenarioNames(names); err != nil {
@@ -120,7 +122,7 @@ func runLab(ctx context.Context, args []string) error {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "ralab lab: writing the matrix to %s\n", dir)
-	m, err := lab.RunMatrix(ctx, lab.MatrixOptions{
+	m, err := lab.RunScenarios(ctx, lab.ScenarioOptions{
 		Config: cfg, ConfigName: name, Executable: exe, OutDir: dir,
 		Scenarios: names, Extra: extraClients, Parallel: *parallel, Logger: log, Progress: os.Stderr,
 		Generator: readBuildInfo().String(),

@@ -17,7 +17,7 @@ func TestLabFlags(t *testing.T) {
 	}{
 		{"extra argument", []string{"lab", "extra"}, 2},
 		{"zero duration", []string{"lab", "--once", "--duration", "0s"}, 2},
-		{"zero parallel", []string{"lab", "--parallel", "0"}, 2},
+		{"negative parallel", []string{"lab", "--parallel", "-1"}, 2},
 		{"once with a scenario", []string{"lab", "--once", "--scenario", "baseline"}, 2},
 		{"once with a client", []string{"lab", "--once", "--client", "connman"}, 2},
 		{"unknown client", []string{"lab", "--client", "rdnssd"}, 2},

@@ -71,6 +71,7 @@ func NetworkManager() *Client {
 		Name: "networkmanager", Package: "network-manager",
 		Binary: filepath.Join(ExtractRoot, "network-manager/usr/sbin/NetworkManager"),
 		RA:     true, DHCPv6: true, start: startNetworkManager,
+		heldFile: func(dir string) string { return filepath.Join(dir, "run", "NetworkManager", "resolv.conf") },
 	}
 }
 
@@ -205,7 +206,7 @@ func ConnMan() *Client {
 	return &Client{
 		Name: "connman", Package: "connman",
 		Binary: filepath.Join(ExtractRoot, "connman/usr/sbin/connmand"),
-		RA:     true, DHCPv6: true, start: startConnMan,
+		RA:     true, DHCPv6: true, OwnLink: true, start: startConnMan,
 	}
 }
 

@@ -120,6 +120,16 @@ type Client struct {
 	// Exits reports whether the client exits after its first Reply
 	// instead of running on.
 	Exits bool
+	// heldFile, if set, returns the resolv.conf in the instance
+	// directory dir where the client writes the servers and domains it
+	// holds, which Held reads instead of Resolver's costlier way.
+	heldFile func(dir string) string
+	// OwnLink reports that the client must not share a link with other
+	// clients under test: it sends Router Solicitations from the
+	// unspecified address, which a router answers with a multicast RA
+	// (RFC 4861 §6.2.6) that refreshes every host of the link, so the
+	// others would no longer see what a scenario does to them.
+	OwnLink bool
 
 	start starter
 }
@@ -149,7 +159,11 @@ func (c *Client) Start(ctx context.Context, h *netlab.Host, ifname string) (*Ins
 	if err != nil {
 		return nil, fmt.Errorf("labclient: %s: %w", c.Name, err)
 	}
-	return &Instance{Client: c, Host: h, IfName: ifname, Dir: dir, Process: p, resolver: res}, nil
+	inst := &Instance{Client: c, Host: h, IfName: ifname, Dir: dir, Process: p, resolver: res}
+	if c.heldFile != nil {
+		inst.heldFile = c.heldFile(dir)
+	}
+	return inst, nil
 }
 
 // All returns drivers for every client of the default lab, in a fixed
@@ -159,8 +173,8 @@ func All() []*Client {
 }
 
 // Extra returns drivers for the supported clients outside the default
-// lab, in a fixed order: NetworkManager and ConnMan, which the lab runs
-// only when asked to.
+// lab, in a fixed order: NetworkManager and ConnMan, which must run on a
+// link of their own (OwnLink).
 func Extra() []*Client {
 	return []*Client{NetworkManager(), ConnMan()}
 }
@@ -189,11 +203,28 @@ type Instance struct {
 	Process *netlab.Process
 
 	resolver func() (Resolver, error)
+	heldFile string
 }
 
 // Resolver returns the DNS servers and domains the client holds now; it
 // is empty, without error, before the client has recorded any.
 func (i *Instance) Resolver() (Resolver, error) { return i.resolver() }
+
+// Held returns what Resolver does, read without starting a process, for
+// sampling many clients every second: for NetworkManager, the resolv.conf
+// it writes under its /run (even with dns=none) instead of asking over
+// D-Bus with nmcli, which costs about 10 ms of CPU a call; the sources
+// are then SourceUnknown.
+func (i *Instance) Held() (Resolver, error) {
+	if i.heldFile == "" {
+		return i.resolver()
+	}
+	b, err := readOptional(i.heldFile)
+	if err != nil {
+		return Resolver{}, err
+	}
+	return parseResolvConf(b, SourceUnknown)
+}
 
 // Stop stops the client (SIGTERM, then SIGKILL after the lab's grace
 // period).

@@ -153,6 +153,32 @@ func checkResolver(t *testing.T, inst *labclient.Instance, w want) {
 		cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
 		t.Errorf("%s resolver (-want +got):\n%s", inst.Client.Name, diff)
 	}
+	checkHeld(t, inst, r)
+}
+
+// checkHeld checks that Held, the matrix's cheap read, soon shows the
+// servers and domains of r, the client's Resolver.
+func checkHeld(t *testing.T, inst *labclient.Instance, r labclient.Resolver) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		h, err := inst.Held()
+		if err == nil && slices.Equal(sortedAddrs(h), sortedAddrs(r)) && slices.Equal(h.Names(), r.Names()) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s: Held = %+v, %v; Resolver = %+v", inst.Client.Name, h, err, r)
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sortedAddrs returns r's server addresses, sorted.
+func sortedAddrs(r labclient.Resolver) []netip.Addr {
+	out := r.Addrs()
+	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
+	return out
 }
 
 // waitSLAAC waits until h has a usable global address in lanPref.

@@ -20,9 +20,12 @@ type Window struct {
 	After time.Duration
 }
 
-// DefaultWindow is the window "ralab lab" uses: one sample period before
-// the end, two after it.
-var DefaultWindow = Window{Before: time.Second, After: 2 * time.Second}
+// DefaultWindow is the window "ralab lab" uses: two sample periods
+// before the end and two after it. One period before was too short on a
+// loaded machine: a client that held a server for a moment between an
+// RA and a withdrawal that came late (F15) read as held in a sample 1.3
+// s before the end.
+var DefaultWindow = Window{Before: 2 * time.Second, After: 2 * time.Second}
 
 // Comparison is an observer verdict compared with a client's samples.
 type Comparison struct {
@@ -121,6 +124,29 @@ func windowUnsettled(verdict string, recovered bool, samples []Sample, end time.
 // verdict or an unknown actual state never agrees.
 func Agrees(verdict string, actual Actual) bool {
 	return knownVerdict(verdict) && actual != ActualUnknown && verdict == string(actual)
+}
+
+// TimerSlack is how much longer than the grace the observer's outages
+// may be while a client need not show them: clients run lifetimes on
+// timers of whole seconds (ConnMan through GLib's
+// g_timeout_add_seconds, which may fire up to a second late), and the
+// harness reads their state once a second. Measured: ConnMan kept a
+// server through an observed outage of 3.1 s (F5, grace 2 s).
+const TimerSlack = 1500 * time.Millisecond
+
+// SettleShortOutages marks the cell unsettled when it disagrees only
+// because the observer reports dns-lost from outages all shorter than
+// grace plus slack while the client's samples show no loss: too close to
+// the grace for a client's own timers to tell.
+func (c *Cell) SettleShortOutages(grace, slack time.Duration) {
+	if c.Agree || c.Unsettled != "" || c.Verdict != verdictDNSLost || c.Actual != ActualDNSOK {
+		return
+	}
+	if c.LongestOutageSeconds <= 0 || c.LongestOutageSeconds >= (grace+slack).Seconds() {
+		return
+	}
+	c.Unsettled = fmt.Sprintf("the observer's longest outage lasted %.1f s, within %s of the %.0f s grace; a client that runs lifetimes on whole-second timers may not show it",
+		c.LongestOutageSeconds, slack, grace.Seconds())
 }
 
 // SetComparison records comp on the cell: the client's judgement,

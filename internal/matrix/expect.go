@@ -21,6 +21,10 @@ const (
 	ExpectNoDNS = "no-dns"
 )
 
+// samplePeriod is how often "ralab lab" reads a client's state: the
+// precision of the start of a loss in its samples.
+const samplePeriod = time.Second
+
 // ExpectationMissed says how the cell contradicts its scenario's
 // expectation, or "" when it meets it or has none. Each outcome needs the
 // observer's verdict to report it and, where it is about a loss or about
@@ -30,7 +34,8 @@ const (
 //   - late-dns: verdict dns-ok, and the client's first DNS not before
 //     ImpairedUntil;
 //   - flaps: verdict dns-lost with recovered, and a loss in the client's
-//     samples, and the observer's last loss, not before ImpairedFrom;
+//     samples (within a sample period) and the observer's last loss not
+//     before ImpairedFrom;
 //   - loses-dns: as flaps, recovered or not;
 //   - no-dns: verdict no-dns.
 func (c Cell) ExpectationMissed() string {
@@ -74,7 +79,9 @@ func (c Cell) lossMissed() string {
 		return fmt.Sprintf("expected a loss after the impairment began at %s, the observer's last loss began at %s", clock(c.ImpairedFrom), clock(c.LostAt))
 	}
 	for _, o := range c.ActualOutages {
-		if c.ImpairedFrom == nil || !o.Start.Before(*c.ImpairedFrom) {
+		// The start is estimated between two samples, so a loss that
+		// began just after the impairment may be placed a little before.
+		if c.ImpairedFrom == nil || !o.Start.Add(samplePeriod).Before(*c.ImpairedFrom) {
 			return ""
 		}
 	}

@@ -100,6 +100,8 @@ type Cell struct {
 	// total time without DNS after the first acquisition.
 	Outages           int     `json:"outages"`
 	WithoutDNSSeconds float64 `json:"without_dns_s"`
+	// LongestOutageSeconds is the observer's longest outage.
+	LongestOutageSeconds float64 `json:"longest_outage_s,omitempty"`
 	// Actual is what the client really held, judged from Timeline up
 	// to EvaluatedAt with the same grace as the observer (Judge).
 	Actual Actual `json:"actual"`
@@ -198,6 +200,33 @@ type Scenario struct {
 	ReportHTML string `json:"report_html,omitempty"`
 	// Error is set when the run failed; its cells may be missing.
 	Error string `json:"error,omitempty"`
+	// Labs are the scenario's labs: the shared link of most clients
+	// first (its files are Pcapng, Report and ReportHTML), then one lab
+	// per client that runs on a link of its own.
+	Labs []Lab `json:"labs,omitempty"`
+}
+
+// Lab is one lab of a scenario: a link with the clients on it.
+type Lab struct {
+	// Clients are the clients on its link.
+	Clients []string `json:"clients"`
+	// Pcapng is its capture's file name, relative to the matrix.
+	Pcapng string `json:"pcapng,omitempty"`
+	// Report and ReportHTML are the observer's report of Pcapng as JSON
+	// and HTML.
+	Report     string `json:"report,omitempty"`
+	ReportHTML string `json:"report_html,omitempty"`
+	// Phases are how long each stage of the lab's run took, in order.
+	Phases []Phase `json:"phases,omitempty"`
+	// Error is set when the lab failed.
+	Error string `json:"error,omitempty"`
+}
+
+// Phase is how long one stage of a lab's run took, such as "hosts"
+// (creating the namespaces) or "scenario".
+type Phase struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"s"`
 }
 
 // Missing is a client that is not installed.

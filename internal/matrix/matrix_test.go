@@ -84,7 +84,9 @@ func TestCompare(t *testing.T) {
 		unsettled bool
 	}{
 		{"recovered loss", "dns-lost", true, timeline("HH__HH"), at(5), true, false},
-		{"recovered loss called unrecovered", "dns-lost", false, timeline("HH__HH"), at(5), false, false},
+		// Recovered 2 s before the end (beyond DefaultWindow.Before).
+		{"recovered loss called unrecovered", "dns-lost", false, timeline("HH__HHH"), at(6), false, false},
+		{"recovered 1 s before the end, called unrecovered", "dns-lost", false, timeline("HH__HH"), at(5), false, true},
 		{"a 1-3 s stretch called no loss", "dns-ok", false, timeline("HH__HH"), at(5), false, true},
 		{"a 3-5 s stretch called no loss", "dns-ok", false, timeline("HH____HH"), at(7), false, false},
 		{"flapping client called dns-ok", "dns-ok", false, timeline("HHH___HHH___HHH"), at(14), false, false},
@@ -414,6 +416,45 @@ func TestExpectationMissed(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.c.ExpectationMissed(); (got != "") != tt.want {
 			t.Errorf("%s: ExpectationMissed = %q, want missed %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestSettleShortOutages(t *testing.T) {
+	tests := []struct {
+		name      string
+		cell      Cell
+		unsettled bool
+	}{
+		{"3.1 s outage, client kept DNS", Cell{Verdict: "dns-lost", Actual: ActualDNSOK, LongestOutageSeconds: 3.1}, true},
+		{"4 s outage, client kept DNS", Cell{Verdict: "dns-lost", Actual: ActualDNSOK, LongestOutageSeconds: 4}, false},
+		{"agreeing cell", Cell{Verdict: "dns-lost", Actual: ActualDNSLost, Agree: true, LongestOutageSeconds: 3.1}, false},
+		{"client without DNS", Cell{Verdict: "dns-lost", Actual: ActualNoDNS, LongestOutageSeconds: 3.1}, false},
+	}
+	for _, tt := range tests {
+		c := tt.cell
+		c.SettleShortOutages(DefaultGrace, TimerSlack)
+		if got := c.Unsettled != ""; got != tt.unsettled {
+			t.Errorf("%s: unsettled %q, want %v", tt.name, c.Unsettled, tt.unsettled)
+		}
+	}
+}
+
+func TestExpectationLossJustAfterImpairment(t *testing.T) {
+	from := at(20)
+	c := Cell{Expected: ExpectLosesDNS, Verdict: "dns-lost", ImpairedFrom: &from}
+	for _, tt := range []struct {
+		start  time.Time
+		missed bool
+	}{
+		// Placed 0.15 s before the impairment by the midpoint of two
+		// samples a second apart: it may have begun after it.
+		{ms(19.85), false},
+		{ms(18.5), true},
+	} {
+		c.ActualOutages = []Outage{{Start: tt.start, Seconds: 5}}
+		if got := c.ExpectationMissed() != ""; got != tt.missed {
+			t.Errorf("loss from %v, impairment from %v: missed %v (%q), want %v", tt.start, from, got, c.ExpectationMissed(), tt.missed)
 		}
 	}
 }

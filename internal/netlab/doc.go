@@ -3,7 +3,7 @@
 // namespace per client host, each joined to the bridge by a veth pair with a
 // fixed MAC address. It runs and tracks processes inside the namespaces,
 // runs Go code inside them (InNamespace, Host.Do, Host.DialContext),
-// captures the link with tshark, or with tcpdump into a pcap file that
+// captures the link with dumpcap, or with tcpdump into a pcap file that
 // can be read while it grows (Host.StartPcap, ReadPcap), reads addresses
 // and routes with iproute2, can take the router's bridge away and back
 // (Lab.DeleteBridge, Lab.RestoreBridge), and removes everything it

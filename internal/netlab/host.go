@@ -94,12 +94,20 @@ func (h *Host) Run(ctx context.Context, name string, args ...string) ([]byte, er
 }
 
 // Sysctl sets a sysctl inside the namespace, such as
-// "net.ipv6.conf.all.accept_dad" to "0". It writes /proc/sys from a shell
-// in the namespace, so it does not need procps.
+// "net.ipv6.conf.all.accept_dad" to "0". It writes /proc/sys from a
+// thread inside the namespace (Do): the kernel resolves /proc/sys/net by
+// the writer's network namespace, so no process is started, which counts
+// when a lab matrix builds hundreds of hosts at once.
 func (h *Host) Sysctl(ctx context.Context, key, value string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	path := "/proc/sys/" + strings.ReplaceAll(key, ".", "/")
-	_, err := h.Run(ctx, "sh", "-c", `printf '%s\n' "$1" > "$2"`, "sh", value, path)
-	return err
+	err := h.Do(func() error { return os.WriteFile(path, []byte(value+"\n"), 0o644) })
+	if err != nil {
+		return fmt.Errorf("netlab: %s: sysctl %s=%s: %w", h.Namespace, key, value, err)
+	}
+	return nil
 }
 
 // prepare disables DAD for all and future interfaces (before any veth
@@ -153,6 +161,7 @@ const linkLocalTimeout = 60 * time.Second
 func (h *Host) waitLinkLocal(ctx context.Context) error {
 	ll := h.LinkLocal()
 	deadline := time.Now().Add(linkLocalTimeout)
+	wait := 20 * time.Millisecond
 	for {
 		as, err := h.Addresses(ctx)
 		if err == nil && slices.ContainsFunc(as, func(a Address) bool { return a.Addr() == ll && a.Usable() }) {
@@ -164,7 +173,10 @@ func (h *Host) waitLinkLocal(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(wait):
 		}
+		// Each check starts "ip": back off, so that hundreds of hosts
+		// waiting at once on a loaded machine do not keep it busier.
+		wait = min(2*wait, 250*time.Millisecond)
 	}
 }

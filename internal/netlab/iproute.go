@@ -179,3 +179,27 @@ func parseIfIndex(b []byte) (int, error) {
 	}
 	return links[0].IfIndex, nil
 }
+
+// parseBridgePortState returns the bridge port state ("forwarding",
+// "disabled", ...) of the single link in the output of "ip -d -j link
+// show dev IF"; "" if it is no bridge port.
+func parseBridgePortState(b []byte) (string, error) {
+	var links []struct {
+		LinkInfo struct {
+			SlaveKind string `json:"info_slave_kind"`
+			SlaveData struct {
+				State string `json:"state"`
+			} `json:"info_slave_data"`
+		} `json:"linkinfo"`
+	}
+	if err := json.Unmarshal(b, &links); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrParse, err)
+	}
+	if len(links) != 1 {
+		return "", fmt.Errorf("%w: want one link, got %d", ErrParse, len(links))
+	}
+	if links[0].LinkInfo.SlaveKind != "bridge" {
+		return "", nil
+	}
+	return links[0].LinkInfo.SlaveData.State, nil
+}

@@ -183,3 +183,32 @@ func FuzzParseRoutes(f *testing.F) {
 		}
 	})
 }
+
+func TestParseBridgePortState(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{`[{"ifname":"vh1","linkinfo":{"info_kind":"veth","info_slave_kind":"bridge","info_slave_data":{"state":"forwarding","priority":32}}}]`, "forwarding", false},
+		{`[{"ifname":"vh1","linkinfo":{"info_kind":"veth","info_slave_kind":"bridge","info_slave_data":{"state":"disabled"}}}]`, "disabled", false},
+		{`[{"ifname":"eth0","linkinfo":{"info_kind":"veth"}}]`, "", false},
+		{`[]`, "", true},
+		{`{`, "", true},
+	}
+	for _, tt := range tests {
+		got, err := parseBridgePortState([]byte(tt.in))
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("parseBridgePortState(%s) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func FuzzParseBridgePortState(f *testing.F) {
+	f.Add([]byte(`[{"linkinfo":{"info_slave_kind":"bridge","info_slave_data":{"state":"forwarding"}}}]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if s, err := parseBridgePortState(b); err != nil && s != "" {
+			t.Errorf("state %q with error %v", s, err)
+		}
+	})
+}

@@ -375,7 +375,23 @@ func (l *Lab) AddHost(ctx context.Context, name, mac string) (*Host, error) {
 	if err := h.Sysctl(ctx, "net.ipv6.conf."+HostIfName+".accept_ra", "2"); err != nil {
 		return nil, err
 	}
+	// IPv6 stays off until the bridge forwards from the port: the
+	// kernel sends its one Router Solicitation as soon as the
+	// link-local address is there, and the bridge drops frames from a
+	// port whose carrier change it has not processed yet (linkwatch
+	// runs it asynchronously, late on a loaded machine), so that
+	// solicitation could be lost, and with it the only packet of a
+	// client that sends nothing itself (rdnssd).
+	if err := h.Sysctl(ctx, "net.ipv6.conf."+HostIfName+".disable_ipv6", "1"); err != nil {
+		return nil, err
+	}
 	if _, err := run(ctx, "ip", "-n", ns, "link", "set", HostIfName, "up"); err != nil {
+		return nil, err
+	}
+	if err := l.waitForwarding(ctx, veth); err != nil {
+		return nil, err
+	}
+	if err := h.Sysctl(ctx, "net.ipv6.conf."+HostIfName+".disable_ipv6", "0"); err != nil {
 		return nil, err
 	}
 	// Clients such as dhclient exit at once if the link-local address is
@@ -388,6 +404,32 @@ func (l *Lab) AddHost(ctx context.Context, name, mac string) (*Host, error) {
 	l.mu.Unlock()
 	l.log.Debug("host added", "host", name, "mac", hw.String(), "netns", ns)
 	return h, nil
+}
+
+// waitForwarding waits until the bridge port port of the router
+// namespace is in the forwarding state.
+func (l *Lab) waitForwarding(ctx context.Context, port string) error {
+	deadline := time.Now().Add(linkLocalTimeout)
+	wait := 10 * time.Millisecond
+	for {
+		out, err := run(ctx, "ip", "-n", l.router.Namespace, "-d", "-j", "link", "show", "dev", port)
+		state := ""
+		if err == nil {
+			state, err = parseBridgePortState(out)
+		}
+		if state == "forwarding" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("netlab: bridge port %s not forwarding after %v (state %q, %v)", port, linkLocalTimeout, state, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 250*time.Millisecond)
+	}
 }
 
 // Close stops every process (SIGTERM, then SIGKILL after the grace

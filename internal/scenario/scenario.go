@@ -38,10 +38,11 @@ const (
 // Outcomes lists every Outcome.
 var Outcomes = []Outcome{OutcomeDNS, OutcomeNoDNS, OutcomeLosesDNS, OutcomeFlaps, OutcomeLateDNS}
 
-// ClientClasses are the client classes of the field guide §1 a scenario
-// may state an expectation for.
+// ClientClasses are the client classes a scenario may state an
+// expectation for: those of the field guide §1, and ConnMan, which the
+// virtual lab runs.
 var ClientClasses = []string{"android", "apple", "windows-legacy", "windows", "chromeos",
-	"systemd-networkd", "networkmanager", "dhcpcd", "rdnssd", "odhcp6c", "dhclient", "udhcpc6", "wide-dhcp6c"}
+	"systemd-networkd", "networkmanager", "connman", "dhcpcd", "rdnssd", "odhcp6c", "dhclient", "udhcpc6", "wide-dhcp6c"}
 
 // Expectation is what one client class should end up with.
 type Expectation struct {

@@ -176,7 +176,7 @@ func TestParseBad(t *testing.T) {
 			`bad.toml:13: phase[0].override.router_lifetime = "5s": must be 0 or at least max_interval (10s) (RFC 4861 §6.2.1)`,
 			`bad.toml:14: phase[0].override.dhcpv6 = "yes": must be true or false`}},
 		{"expect", head + "[[phase]]\nstart = \"0s\"\n[expect.toaster]\noutcome = \"dns\"\n[expect.rdnssd]\noutcome = \"fine\"\n", []string{
-			"bad.toml:6: expect.toaster: unknown key; allowed here: android, apple, windows-legacy, windows, chromeos, systemd-networkd, networkmanager, dhcpcd, rdnssd, odhcp6c, dhclient, udhcpc6, wide-dhcp6c",
+			"bad.toml:6: expect.toaster: unknown key; allowed here: android, apple, windows-legacy, windows, chromeos, systemd-networkd, networkmanager, connman, dhcpcd, rdnssd, odhcp6c, dhclient, udhcpc6, wide-dhcp6c",
 			`bad.toml:9: expect.rdnssd.outcome = "fine": must be "dns", "no-dns", "loses-dns", "flaps" or "late-dns"`}},
 		{"wrong types", "name = 1\ndescription = \"d\"\nduration = \"60s\"\nseed = -1\nphase = 3\n", []string{
 			"bad.toml:1: name = 1: must be a string",
