@@ -133,7 +133,7 @@ func writeReport(path string, rep *conformance.Report, render func(io.Writer, *c
 
 // verdictUnseen is a cell's verdict when the capture shows nothing of
 // the client.
-const verdictUnseen = "unseen"
+const verdictUnseen conformance.Verdict = "unseen"
 
 // observed returns the observer's entry for mac in rep and its index, or
 // -1.
@@ -168,7 +168,7 @@ func (r *labRun) cell(w *watched, rep, wire *conformance.Report) matrix.Cell {
 		c.Reason = "the capture shows no packet from or to this client"
 	}
 	if oc, _ := observed(wire, mac); oc != nil {
-		c.WireVerdict, c.WireRecovered = string(oc.Verdict), oc.Recovered
+		c.WireVerdict, c.WireRecovered = oc.Verdict, oc.Recovered
 	}
 	c.DependsOnKnowledge = c.WireVerdict != c.Verdict || c.WireRecovered != c.Recovered
 	grace := time.Duration(rep.OutageGraceSeconds * float64(time.Second))
@@ -183,7 +183,7 @@ func (r *labRun) cell(w *watched, rep, wire *conformance.Report) matrix.Cell {
 
 // setObserved copies the observer's verdict on a client into c.
 func setObserved(c *matrix.Cell, oc *conformance.Client) {
-	c.Verdict, c.Recovered, c.Reason, c.LostAt = string(oc.Verdict), oc.Recovered, oc.Reason, oc.LostAt
+	c.Verdict, c.Recovered, c.Reason, c.LostAt = oc.Verdict, oc.Recovered, oc.Reason, oc.LostAt
 	c.Outages, c.WithoutDNSSeconds, c.LongestOutageSeconds = oc.OutageStats.Count, oc.OutageStats.WithoutDNSSeconds, oc.OutageStats.LongestSeconds
 	for _, f := range oc.Findings {
 		if !slices.Contains(c.Findings, f.ID) {

@@ -310,7 +310,7 @@ func (r *runner) wait(ctx context.Context, server *netlab.Process, insts []insta
 			res := r.result(ctx, in)
 			if res.SLAAC != "" && len(res.Resolver.Servers) > 0 {
 				done[in.c.Name] = true
-				r.log.Info("client configured", "client", in.c.Name, "address", res.SLAAC, "dns", res.Resolver.Addrs())
+				r.log.Info("client configured", "client", in.c.Name, "addr", res.SLAAC, "dns", res.Resolver.Addrs())
 			}
 		}
 		if len(done) == len(insts) {

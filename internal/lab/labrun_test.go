@@ -206,7 +206,7 @@ func wantVerdict(t *testing.T, m *matrix.Matrix, scenario, client, verdict strin
 		t.Errorf("%s × %s: no cell", scenario, client)
 		return
 	}
-	if c.Verdict != verdict || string(c.Actual) != verdict {
+	if string(c.Verdict) != verdict || string(c.Actual) != verdict {
 		t.Errorf("%s × %s: observer %s, client %s; want %s for both (reason %q)", scenario, client, c.Verdict, c.Actual, verdict, c.Reason)
 	}
 }
@@ -368,10 +368,10 @@ func analyzeFile(t *testing.T, path string) *conformance.Report {
 
 // verdictOf returns the verdict and recovered flag of the client with
 // mac in rep, "unseen" when it is not there.
-func verdictOf(rep *conformance.Report, mac string) (string, bool) {
+func verdictOf(rep *conformance.Report, mac string) (conformance.Verdict, bool) {
 	for _, c := range rep.Clients {
 		if strings.EqualFold(c.MAC, mac) {
-			return string(c.Verdict), c.Recovered
+			return c.Verdict, c.Recovered
 		}
 	}
 	return verdictUnseen, false

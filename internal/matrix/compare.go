@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"fmt"
+	"github.com/ralab/ralab/conformance"
 	"time"
 )
 
@@ -48,7 +49,7 @@ type Comparison struct {
 // otherwise the cell is unsettled when the judgement of an ambiguous
 // stretch the other way, or the judgement at another moment within w
 // around end, matches, and a disagreement when neither does.
-func Compare(verdict string, recovered bool, samples []Sample, end time.Time, grace time.Duration, w Window) Comparison {
+func Compare(verdict conformance.Verdict, recovered bool, samples []Sample, end time.Time, grace time.Duration, w Window) Comparison {
 	c := Comparison{Judgement: Judge(samples, end, grace)}
 	if c.Agree = matches(verdict, recovered, c.Judgement); c.Agree || !knownVerdict(verdict) {
 		return c
@@ -62,21 +63,21 @@ func Compare(verdict string, recovered bool, samples []Sample, end time.Time, gr
 }
 
 // matches reports whether verdict and recovered say what j says.
-func matches(verdict string, recovered bool, j Judgement) bool {
+func matches(verdict conformance.Verdict, recovered bool, j Judgement) bool {
 	if !Agrees(verdict, j.Actual) {
 		return false
 	}
-	return verdict != verdictDNSLost || recovered == j.Recovered
+	return verdict != conformance.VerdictDNSLost || recovered == j.Recovered
 }
 
 // knownVerdict reports whether verdict is one Agrees can match.
-func knownVerdict(verdict string) bool {
-	return verdict == verdictDNSOK || verdict == verdictDNSLost || verdict == verdictNoDNS
+func knownVerdict(verdict conformance.Verdict) bool {
+	return verdict == conformance.VerdictDNSOK || verdict == conformance.VerdictDNSLost || verdict == conformance.VerdictNoDNS
 }
 
 // graceUnsettled returns why the verdict matches the samples when their
 // ambiguous stretches are counted the other way, or "".
-func graceUnsettled(verdict string, recovered bool, samples []Sample, end time.Time, grace time.Duration) string {
+func graceUnsettled(verdict conformance.Verdict, recovered bool, samples []Sample, end time.Time, grace time.Duration) string {
 	runs, _, _ := stretches(samples, end)
 	var amb []stretch
 	for _, s := range runs {
@@ -100,7 +101,7 @@ func graceUnsettled(verdict string, recovered bool, samples []Sample, end time.T
 // another moment within w around end, or "". The judgement only changes
 // at a sample, so the moments tried are the window's start and each
 // sample within it.
-func windowUnsettled(verdict string, recovered bool, samples []Sample, end time.Time, grace time.Duration, w Window) string {
+func windowUnsettled(verdict conformance.Verdict, recovered bool, samples []Sample, end time.Time, grace time.Duration, w Window) string {
 	from, to := end.Add(-w.Before), end.Add(w.After)
 	moments := []time.Time{from}
 	for _, s := range samples {
@@ -122,8 +123,8 @@ func windowUnsettled(verdict string, recovered bool, samples []Sample, end time.
 // Agrees reports whether the observer's verdict names the same category
 // as what the client held: dns-ok, dns-lost or no-dns. An inconclusive
 // verdict or an unknown actual state never agrees.
-func Agrees(verdict string, actual Actual) bool {
-	return knownVerdict(verdict) && actual != ActualUnknown && verdict == string(actual)
+func Agrees(verdict conformance.Verdict, actual Actual) bool {
+	return knownVerdict(verdict) && actual != ActualUnknown && string(verdict) == string(actual)
 }
 
 // TimerSlack is how much longer than the grace the observer's outages
@@ -139,7 +140,7 @@ const TimerSlack = 1500 * time.Millisecond
 // grace plus slack while the client's samples show no loss: too close to
 // the grace for a client's own timers to tell.
 func (c *Cell) SettleShortOutages(grace, slack time.Duration) {
-	if c.Agree || c.Unsettled != "" || c.Verdict != verdictDNSLost || c.Actual != ActualDNSOK {
+	if c.Agree || c.Unsettled != "" || c.Verdict != conformance.VerdictDNSLost || c.Actual != ActualDNSOK {
 		return
 	}
 	if c.LongestOutageSeconds <= 0 || c.LongestOutageSeconds >= (grace+slack).Seconds() {

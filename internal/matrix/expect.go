@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"fmt"
+	"github.com/ralab/ralab/conformance"
 	"time"
 )
 
@@ -43,11 +44,11 @@ func (c Cell) ExpectationMissed() string {
 	case "":
 		return ""
 	case ExpectDNS:
-		return c.wantVerdict(verdictDNSOK)
+		return c.wantVerdict(conformance.VerdictDNSOK)
 	case ExpectNoDNS:
-		return c.wantVerdict(verdictNoDNS)
+		return c.wantVerdict(conformance.VerdictNoDNS)
 	case ExpectLateDNS:
-		if why := c.wantVerdict(verdictDNSOK); why != "" {
+		if why := c.wantVerdict(conformance.VerdictDNSOK); why != "" {
 			return why
 		}
 		if c.ImpairedUntil != nil && (c.ActualFirstDNS == nil || c.ActualFirstDNS.Before(*c.ImpairedUntil)) {
@@ -61,7 +62,7 @@ func (c Cell) ExpectationMissed() string {
 }
 
 // wantVerdict says how the verdict differs from want, or "".
-func (c Cell) wantVerdict(want string) string {
+func (c Cell) wantVerdict(want conformance.Verdict) string {
 	if c.Verdict == want {
 		return ""
 	}
@@ -71,7 +72,7 @@ func (c Cell) wantVerdict(want string) string {
 // lossMissed checks ExpectFlaps and ExpectLosesDNS.
 func (c Cell) lossMissed() string {
 	switch {
-	case c.Verdict != verdictDNSLost:
+	case c.Verdict != conformance.VerdictDNSLost:
 		return fmt.Sprintf("expected %s, observer says %s", c.Expected, c.Verdict)
 	case c.Expected == ExpectFlaps && !c.Recovered:
 		return "expected flaps, observer says dns-lost without recovery"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ralab/ralab/conformance"
 	"io"
 	"regexp"
 	"slices"
@@ -37,14 +38,6 @@ const (
 	ActualNoDNS Actual = "no-dns"
 	// ActualUnknown means the client's state could not be read.
 	ActualUnknown Actual = "unknown"
-)
-
-// Observer verdicts (conformance.Verdict values) the agreement rule
-// knows.
-const (
-	verdictDNSOK   = "dns-ok"
-	verdictDNSLost = "dns-lost"
-	verdictNoDNS   = "no-dns"
 )
 
 // Sample is the client's resolver state at one moment.
@@ -92,7 +85,7 @@ type Cell struct {
 	// run, exactly what "ralab analyze" of Pcapng says: dns-ok, dns-lost,
 	// no-dns or inconclusive; "unseen" when the capture shows nothing of
 	// the client.
-	Verdict string `json:"verdict"`
+	Verdict conformance.Verdict `json:"verdict"`
 	// Recovered is the observer's: for dns-lost, the client holds DNS
 	// again at the end.
 	Recovered bool `json:"recovered"`
@@ -154,8 +147,8 @@ type Cell struct {
 	// WireVerdict and WireRecovered are the observer's verdict on the
 	// same capture with client identification turned off
 	// (conformance.Options.NoKnowledge): what the wire alone shows.
-	WireVerdict   string `json:"wire_verdict,omitempty"`
-	WireRecovered bool   `json:"wire_recovered,omitempty"`
+	WireVerdict   conformance.Verdict `json:"wire_verdict,omitempty"`
+	WireRecovered bool                `json:"wire_recovered,omitempty"`
 	// DependsOnKnowledge reports that Verdict or Recovered differ from
 	// the wire-only ones: the verdict rests on what is known of the
 	// client (Knowledge), not on the wire alone.

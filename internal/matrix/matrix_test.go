@@ -3,6 +3,7 @@ package matrix
 import (
 	"bytes"
 	"errors"
+	"github.com/ralab/ralab/conformance"
 	"strings"
 	"testing"
 	"time"
@@ -105,7 +106,7 @@ func TestCompare(t *testing.T) {
 		{"unseen never agrees", "unseen", false, timeline("____"), at(3), false, false},
 	}
 	for _, tt := range tests {
-		got := Compare(tt.verdict, tt.recovered, tt.samples, tt.end, DefaultGrace, DefaultWindow)
+		got := Compare(conformance.Verdict(tt.verdict), tt.recovered, tt.samples, tt.end, DefaultGrace, DefaultWindow)
 		if got.Agree != tt.agree || (got.Unsettled != "") != tt.unsettled {
 			t.Errorf("%s: agree %v, unsettled %q; want agree %v, unsettled %v (judged %+v)", tt.name, got.Agree, got.Unsettled, tt.agree, tt.unsettled, got.Judgement)
 		}
@@ -151,7 +152,7 @@ func TestAgrees(t *testing.T) {
 		{"unknown", ActualUnknown, false},
 	}
 	for _, tt := range tests {
-		if got := Agrees(tt.verdict, tt.actual); got != tt.want {
+		if got := Agrees(conformance.Verdict(tt.verdict), tt.actual); got != tt.want {
 			t.Errorf("Agrees(%q, %q) = %v, want %v", tt.verdict, tt.actual, got, tt.want)
 		}
 	}

@@ -3,6 +3,7 @@ package matrix
 import (
 	_ "embed"
 	"fmt"
+	"github.com/ralab/ralab/conformance"
 	"html/template"
 	"io"
 	"strconv"
@@ -39,9 +40,9 @@ func cellText(c Cell) string {
 	}
 	switch {
 	case c.Unsettled != "":
-		s += " ≈ client " + verdictText(string(c.Actual), c.ActualRecovered) + " (unsettled)"
+		s += " ≈ client " + verdictText(conformance.Verdict(c.Actual), c.ActualRecovered) + " (unsettled)"
 	case !c.Agree:
-		s += " ≠ client " + verdictText(string(c.Actual), c.ActualRecovered)
+		s += " ≠ client " + verdictText(conformance.Verdict(c.Actual), c.ActualRecovered)
 	}
 	if len(c.FIDs) > 0 {
 		s += " (" + strings.Join(c.FIDs, ", ") + ")"
@@ -56,11 +57,11 @@ func cellText(c Cell) string {
 }
 
 // verdictText is a verdict with ", recovered" for a recovered loss.
-func verdictText(v string, recovered bool) string {
-	if v == verdictDNSLost && recovered {
-		return v + ", recovered"
+func verdictText(v conformance.Verdict, recovered bool) string {
+	if v == conformance.VerdictDNSLost && recovered {
+		return string(v) + ", recovered"
 	}
-	return v
+	return string(v)
 }
 
 // plural returns "s" unless n is 1.
@@ -84,22 +85,22 @@ func seconds(s float64) string {
 // that lost DNS is never green. Disagreement and unsettledness are marked
 // apart (mark).
 func colour(c Cell) string {
-	if c.Verdict == verdictDNSOK && !c.Agree && (c.Actual == ActualDNSLost || c.Actual == ActualNoDNS) {
-		return verdictColour(string(c.Actual), c.ActualRecovered)
+	if c.Verdict == conformance.VerdictDNSOK && !c.Agree && (c.Actual == ActualDNSLost || c.Actual == ActualNoDNS) {
+		return verdictColour(conformance.Verdict(c.Actual), c.ActualRecovered)
 	}
 	return verdictColour(c.Verdict, c.Recovered)
 }
 
 // verdictColour is the colour class of a verdict.
-func verdictColour(v string, recovered bool) string {
+func verdictColour(v conformance.Verdict, recovered bool) string {
 	switch {
-	case v == verdictDNSOK:
+	case v == conformance.VerdictDNSOK:
 		return "ok"
-	case v == verdictDNSLost && recovered:
+	case v == conformance.VerdictDNSLost && recovered:
 		return "recovered"
-	case v == verdictDNSLost:
+	case v == conformance.VerdictDNSLost:
 		return "lost"
-	case v == verdictNoDNS:
+	case v == conformance.VerdictNoDNS:
 		return "nodns"
 	}
 	return "unknown"
@@ -226,7 +227,7 @@ func mdCells(b *strings.Builder, title, column string, cells []Cell, text func(C
 	fmt.Fprintf(b, "\n## %s\n\n| scenario | client | observer | client held | %s |\n|---|---|---|---|---|\n", title, column)
 	for _, c := range cells {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mdEscape(c.Scenario), mdEscape(c.Client), verdictText(c.Verdict, c.Recovered),
-			verdictText(string(c.Actual), c.ActualRecovered), mdEscape(text(c)))
+			verdictText(conformance.Verdict(c.Actual), c.ActualRecovered), mdEscape(text(c)))
 	}
 }
 
@@ -235,7 +236,7 @@ func mdCells(b *strings.Builder, title, column string, cells []Cell, text func(C
 func (m *Matrix) mdLost(b *strings.Builder) {
 	b.WriteString("\n## Cells that lost DNS or never had it\n\n| scenario | client | verdict | outages | last lost at | findings | packets | reason |\n|---|---|---|---|---|---|---|---|\n")
 	for _, c := range m.Cells {
-		if c.Verdict == verdictDNSOK {
+		if c.Verdict == conformance.VerdictDNSOK {
 			continue
 		}
 		lost := ""
