@@ -40,9 +40,9 @@ func cellText(c Cell) string {
 	}
 	switch {
 	case c.Unsettled != "":
-		s += " ≈ client " + verdictText(conformance.Verdict(c.Actual), c.ActualRecovered) + " (unsettled)"
+		s += " ≈ client " + actualText(c.Actual, c.ActualRecovered) + " (unsettled)"
 	case !c.Agree:
-		s += " ≠ client " + verdictText(conformance.Verdict(c.Actual), c.ActualRecovered)
+		s += " ≠ client " + actualText(c.Actual, c.ActualRecovered)
 	}
 	if len(c.FIDs) > 0 {
 		s += " (" + strings.Join(c.FIDs, ", ") + ")"
@@ -54,6 +54,12 @@ func cellText(c Cell) string {
 		s += " [expected " + c.Expected + "]"
 	}
 	return s
+}
+
+// actualText is what the client held, worded as verdictText words the
+// observer's verdict.
+func actualText(a Actual, recovered bool) string {
+	return verdictText(conformance.Verdict(a), recovered)
 }
 
 // verdictText is a verdict with ", recovered" for a recovered loss.
@@ -227,7 +233,7 @@ func mdCells(b *strings.Builder, title, column string, cells []Cell, text func(C
 	fmt.Fprintf(b, "\n## %s\n\n| scenario | client | observer | client held | %s |\n|---|---|---|---|---|\n", title, column)
 	for _, c := range cells {
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mdEscape(c.Scenario), mdEscape(c.Client), verdictText(c.Verdict, c.Recovered),
-			verdictText(conformance.Verdict(c.Actual), c.ActualRecovered), mdEscape(text(c)))
+			actualText(c.Actual, c.ActualRecovered), mdEscape(text(c)))
 	}
 }
 
@@ -263,6 +269,7 @@ var htmlTmpl = template.Must(template.New("matrix").Funcs(template.FuncMap{
 	"colour":  colour,
 	"mark":    mark,
 	"verdict": verdictText,
+	"actual":  actualText,
 	"seconds": seconds,
 	"missed":  func(c Cell) string { return c.ExpectationMissed() },
 }).Parse(htmlText))
