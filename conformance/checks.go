@@ -22,7 +22,8 @@ var allDHCPAgents = netip.MustParseAddr("ff02::1:2")
 // take r and p apart, not in one struct: escape analysis is not field
 // sensitive, and p, on the caller's stack, must not leak.)
 func raFinding(r *router, p *wire.Packet, id, sev, rfc, key, msg string) {
-	r.find.add(Finding{ID: id, Severity: sev, Router: r.mac.String(), Time: p.Time, RFC: rfc, Message: msg}, id+":"+key, ev(p, ""))
+	r.find.add(Finding{ID: id, Severity: sev, Router: r.mac.String(), Time: p.Time, RFC: rfc, Message: msg},
+		id+":"+key, ev(p, ""))
 }
 
 // checkRA runs the per-RA router checks and reports whether hosts accept
@@ -133,7 +134,8 @@ func checkRARDNSS(r *router, p *wire.Packet) {
 				raFinding(r, p, "R5", SeverityInfo, "RFC 8106 §5.1", "ll", "RDNSS server "+a.String()+" is link-local: older Android rejects it (F14)")
 			}
 			if a.IsMulticast() || a.IsUnspecified() || a.IsLoopback() {
-				raFinding(r, p, "R5", SeverityError, "RFC 8106 §5.1", "bad", "RDNSS server "+a.String()+" is not a unicast address")
+				raFinding(r, p, "R5", SeverityError, "RFC 8106 §5.1", "bad",
+					"RDNSS server "+a.String()+" is not a unicast address")
 			}
 		}
 		if o.Lifetime != 0 && o.Lifetime != infiniteLifetime && (r.minRDNSS == 0 || o.Lifetime < r.minRDNSS) {
@@ -191,16 +193,19 @@ func checkMulticastGap(r *router, p *wire.Packet) {
 		}
 		r.gapMax = max(r.gapMax, gap)
 		if gap < minDelayBetweenRAs-100*time.Millisecond && p.RA.RouterLifetime != 0 {
-			r.find.add(Finding{ID: "R2", Severity: SeverityWarning, Router: r.mac.String(), Time: p.Time, RFC: "RFC 4861 §6.2.6",
-				Message: "multicast RAs only " + seconds(gap) + " apart: MIN_DELAY_BETWEEN_RAS is 3 s"}, "R2:min", *r.prevMcast, ev(p, ""))
+			r.find.add(Finding{ID: "R2", Severity: SeverityWarning, Router: r.mac.String(), Time: p.Time,
+				RFC:     "RFC 4861 §6.2.6",
+				Message: "multicast RAs only " + seconds(gap) + " apart: MIN_DELAY_BETWEEN_RAS is 3 s"},
+				"R2:min", *r.prevMcast, ev(p, ""))
 		}
 		lt := time.Duration(r.prevRDNSS) * time.Second
 		if r.prevRDNSS != 0 && gap > lt && gap-lt < r.grace {
 			r.lapses.note(gap-lt, r.prevRDNSS, *r.prevMcast, ev(p, ""))
 		} else if r.prevRDNSS != 0 && gap > lt {
-			r.find.add(Finding{ID: "N2", Severity: SeverityError, Router: r.mac.String(), Time: p.Time, RFC: "RFC 8106 §5.1",
-				Message: fmt.Sprintf("%s between multicast RAs %s and %s exceeds the RDNSS lifetime %s: clients that do not re-solicit lose DNS for %s (F1, F2)",
-					seconds(gap), pkt(r.prevMcast.Packet), pkt(p.N), lifetime(r.prevRDNSS), seconds(gap-time.Duration(r.prevRDNSS)*time.Second))},
+			r.find.add(Finding{ID: "N2", Severity: SeverityError, Router: r.mac.String(), Time: p.Time,
+				RFC: "RFC 8106 §5.1", Message: fmt.Sprintf("%s between multicast RAs %s and %s exceeds the RDNSS lifetime %s: clients that do not re-solicit lose DNS for %s (F1, F2)",
+					seconds(gap), pkt(r.prevMcast.Packet), pkt(p.N), lifetime(r.prevRDNSS),
+					seconds(gap-time.Duration(r.prevRDNSS)*time.Second))},
 				"N2:gap", *r.prevMcast, ev(p, ""))
 		}
 	}
@@ -258,12 +263,14 @@ func finishRouter(r *router, start, now time.Time, set *findingSet) {
 		time.Duration(r.lastParsed.RouterLifetime)*time.Second < r.unsolMax {
 		set.add(Finding{ID: "R4", Severity: SeverityWarning, Router: rm, Time: r.lastRA.Time, RFC: "RFC 4861 §6.2.1",
 			Message: fmt.Sprintf("router lifetime %d s is shorter than the longest observed interval between unsolicited RAs (%s): the default route lapses between RAs",
-				r.lastParsed.RouterLifetime, seconds(r.unsolMax))}, "R4:gap", Evidence{Packet: r.lastRA.Packet, Time: r.lastRA.Time})
+				r.lastParsed.RouterLifetime, seconds(r.unsolMax))}, "R4:gap",
+			Evidence{Packet: r.lastRA.Packet, Time: r.lastRA.Time})
 	}
 	if l := r.lapses; l.count > 0 {
 		set.add(Finding{ID: "F5", Severity: SeverityWarning, Router: rm, Time: l.first.Time, RFC: "RFC 8106 §5.1",
 			Message: fmt.Sprintf("RDNSS lifetime %s ran out %d time(s) just before the next multicast RA, for up to %s each time (RAs every %s to %s): a client that follows the lifetime exactly loses DNS that long; shorter than the %s outage grace, so not counted as client outages. RFC 8106 §5.1 asks for at least 3 × MaxRtrAdvInterval (F5)",
-				lifetime(l.lifetime), l.count, millis(l.longest), seconds(r.gapMin), seconds(r.gapMax), seconds(r.grace))},
+				lifetime(l.lifetime), l.count, millis(l.longest), seconds(r.gapMin), seconds(r.gapMax),
+				seconds(r.grace))},
 			"F5:lapse", l.first, l.firstEnd)
 	}
 	if r.prevMcast != nil && r.prevRDNSS != 0 {
@@ -271,7 +278,8 @@ func finishRouter(r *router, start, now time.Time, set *findingSet) {
 		if now.After(end) {
 			set.add(Finding{ID: "N2", Severity: SeverityError, Router: rm, Time: end, RFC: "RFC 8106 §5.1",
 				Message: fmt.Sprintf("no multicast RA for %s after %s: its RDNSS lifetime %s ended at %s (F1, F2)",
-					seconds(now.Sub(r.prevMcast.Time)), pkt(r.prevMcast.Packet), lifetime(r.prevRDNSS), stamp(end))}, "N2:end", *r.prevMcast)
+					seconds(now.Sub(r.prevMcast.Time)), pkt(r.prevMcast.Packet), lifetime(r.prevRDNSS), stamp(end))},
+				"N2:end", *r.prevMcast)
 		}
 	}
 }
@@ -307,8 +315,8 @@ func checkInitialRAs(r *router, start time.Time, set *findingSet) {
 			if !r.sawDAD {
 				how = "nothing from it for " + seconds(silence) + " after the capture began, longer than any later interval (" + seconds(r.laterMax) + ")"
 			}
-			set.add(Finding{ID: "R2", Severity: SeverityWarning, Router: r.mac.String(), Time: r.initial[i].Time, RFC: "RFC 4861 §6.2.4",
-				Message: fmt.Sprintf("initial RAs %s and %s are %s apart: the first %d RAs after a router starts should be at most MAX_INITIAL_RTR_ADVERT_INTERVAL 16 s apart (it started during the capture: %s)",
+			set.add(Finding{ID: "R2", Severity: SeverityWarning, Router: r.mac.String(), Time: r.initial[i].Time,
+				RFC: "RFC 4861 §6.2.4", Message: fmt.Sprintf("initial RAs %s and %s are %s apart: the first %d RAs after a router starts should be at most MAX_INITIAL_RTR_ADVERT_INTERVAL 16 s apart (it started during the capture: %s)",
 					pkt(r.initial[i-1].Packet), pkt(r.initial[i].Packet), seconds(gap), maxInitialRAs, how)},
 				"R2:initial", r.initial[i-1], r.initial[i])
 			return
@@ -341,15 +349,18 @@ func checkConsistency(rs []*router, set *findingSet) {
 		for _, pa := range a.Options.Prefixes {
 			for _, pb := range b.Options.Prefixes {
 				if pa.Prefix == pb.Prefix && (pa.Valid != pb.Valid || pa.Preferred != pb.Preferred) {
-					diffs = append(diffs, fmt.Sprintf("prefix %s lifetimes %d/%d vs %d/%d", pa.Prefix, pa.Valid, pa.Preferred, pb.Valid, pb.Preferred))
+					diffs = append(diffs, fmt.Sprintf("prefix %s lifetimes %d/%d vs %d/%d", pa.Prefix, pa.Valid,
+						pa.Preferred, pb.Valid, pb.Preferred))
 				}
 			}
 		}
 		if len(diffs) > 0 {
 			set.add(Finding{ID: "R9", Severity: SeverityWarning, Time: r.lastRA.Time, RFC: "RFC 4861 §6.2.7",
-				Message: "routers " + base.mac.String() + " and " + r.mac.String() + " disagree: " + strings.Join(diffs, "; ") + " (F15)"},
+				Message: "routers " + base.mac.String() + " and " + r.mac.String() + " disagree: " +
+					strings.Join(diffs, "; ") + " (F15)"},
 				"R9:"+base.mac.String()+r.mac.String(),
-				Evidence{Packet: base.lastRA.Packet, Time: base.lastRA.Time}, Evidence{Packet: r.lastRA.Packet, Time: r.lastRA.Time})
+				Evidence{Packet: base.lastRA.Packet, Time: base.lastRA.Time},
+				Evidence{Packet: r.lastRA.Packet, Time: r.lastRA.Time})
 		}
 	}
 }
@@ -403,7 +414,8 @@ func checkDAD(c *client, p *wire.Packet) {
 	want := netip.AddrFrom16([16]byte{0xff, 0x02, 10: 0, 11: 1, 12: 0xff, 13: t[13], 14: t[14], 15: t[15]})
 	if p.Dst != want {
 		c.find.add(Finding{ID: "C2", Severity: SeverityError, Client: cm, Time: p.Time, RFC: "RFC 4862 §5.4.2",
-			Message: "DAD probe for " + p.NS.Target.String() + " sent to " + addrString(p.Dst) + ", not its solicited-node group " + want.String()},
+			Message: "DAD probe for " + p.NS.Target.String() + " sent to " + addrString(p.Dst) +
+				", not its solicited-node group " + want.String()},
 			"C2:dst", ev(p, ""))
 	}
 	if p.NS.Options.HasSourceLLA {
@@ -421,7 +433,8 @@ func checkDAD(c *client, p *wire.Packet) {
 func checkExchangeChoice(c *client, p *wire.Packet, m *wire.DHCPv6) {
 	cm := c.mac.String()
 	add := func(key, rfc, msg string, e ...Evidence) {
-		c.find.add(Finding{ID: "C3", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, "C3:"+key, e...)
+		c.find.add(Finding{ID: "C3", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: rfc, Message: msg},
+			"C3:"+key, e...)
 	}
 	if c.counts.RAsReceived == 0 {
 		return
@@ -457,13 +470,15 @@ func checkInfoRequest(c *client, p *wire.Packet, m *wire.DHCPv6, tx, prev *trans
 		c.find.check("C5")
 	}
 	if p.Dst != allDHCPAgents {
-		add("C4", SeverityWarning, "RFC 8415 §18.2.6", "dst", "Information-Request sent to "+addrString(p.Dst)+", not ff02::1:2", e)
+		add("C4", SeverityWarning, "RFC 8415 §18.2.6", "dst",
+			"Information-Request sent to "+addrString(p.Dst)+", not ff02::1:2", e)
 	}
 	if p.SrcPort != 546 {
 		add("C4", SeverityWarning, "RFC 8415 §7.2", "port", fmt.Sprintf("Information-Request from UDP port %d, not 546", p.SrcPort), e)
 	}
 	if !p.Src.IsLinkLocalUnicast() {
-		add("C4", SeverityWarning, "RFC 8415 §13.1", "src", "Information-Request from "+addrString(p.Src)+", not a link-local address", e)
+		add("C4", SeverityWarning, "RFC 8415 §13.1", "src",
+			"Information-Request from "+addrString(p.Src)+", not a link-local address", e)
 	}
 	if !m.HasElapsedTime {
 		add("C4", SeverityError, "RFC 8415 §18.2.6", "elapsed", "Information-Request without Elapsed Time option (MUST)", e)
@@ -513,7 +528,8 @@ func checkInfoRequest(c *client, p *wire.Packet, m *wire.DHCPv6, tx, prev *trans
 func checkInfoReply(c *client, p *wire.Packet, m *wire.DHCPv6, tx *transaction) {
 	cm := c.mac.String()
 	add := func(sev, rfc, key, msg string) {
-		c.find.add(Finding{ID: "N1", Severity: sev, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, "N1:"+key, ev(p, ""))
+		c.find.add(Finding{ID: "N1", Severity: sev, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, "N1:"+key,
+			ev(p, ""))
 	}
 	c.find.check("N1")
 	if m.ServerID == nil {
@@ -529,7 +545,8 @@ func checkInfoReply(c *client, p *wire.Packet, m *wire.DHCPv6, tx *transaction) 
 		add(SeverityError, "RFC 8415 §18.3.6", "ia", "Reply to Information-Request carries IA options")
 	}
 	if m.HasStatus && m.StatusCode != 0 {
-		add(SeverityWarning, "RFC 8415 §21.13", "status", fmt.Sprintf("Reply has status code %d %q", m.StatusCode, m.StatusMessage))
+		add(SeverityWarning, "RFC 8415 §21.13", "status",
+			fmt.Sprintf("Reply has status code %d %q", m.StatusCode, m.StatusMessage))
 	}
 	if m.HasRefreshTime && m.RefreshTime < 600 {
 		add(SeverityWarning, "RFC 8415 §21.23", "irt", fmt.Sprintf("Information Refresh Time %d s is below IRT_MINIMUM 600 s; clients use 600 s", m.RefreshTime))
@@ -540,14 +557,15 @@ func checkInfoReply(c *client, p *wire.Packet, m *wire.DHCPv6, tx *transaction) 
 func checkDHCPv4Request(c *client, p *wire.Packet) {
 	m := p.DHCPv4
 	o := c.v6only
-	if o == nil || !slices.Contains(c.prl, 108) || (m.MessageType != wire.DHCPv4Request && m.MessageType != wire.DHCPv4Discover) {
+	if o == nil || !slices.Contains(c.prl, 108) ||
+		(m.MessageType != wire.DHCPv4Request && m.MessageType != wire.DHCPv4Discover) {
 		return
 	}
 	c.find.check("C12")
 	wait := time.Duration(max(o.wait, 300)) * time.Second // MIN_V6ONLY_WAIT 300 s (RFC 8925 §3.4)
 	if d := p.Time.Sub(o.ev.Time); d >= 0 && d < wait {
-		c.find.add(Finding{ID: "C12", Severity: SeverityWarning, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8925 §3.2",
-			Message: fmt.Sprintf("sent DHCP%s %s after an OFFER with IPv6-Only Preferred (option 108, %d s): it should stop DHCPv4 for V6ONLY_WAIT",
+		c.find.add(Finding{ID: "C12", Severity: SeverityWarning, Client: c.mac.String(), Time: p.Time,
+			RFC: "RFC 8925 §3.2", Message: fmt.Sprintf("sent DHCP%s %s after an OFFER with IPv6-Only Preferred (option 108, %d s): it should stop DHCPv4 for V6ONLY_WAIT",
 				dhcp4TypeName(m.MessageType), seconds(d), o.wait)}, "C12", o.ev, ev(p, ""))
 	}
 }
@@ -567,7 +585,8 @@ func finishClient(c *client, now time.Time, linkReplies int, set *findingSet) {
 			if linkReplies == 0 {
 				msg = fmt.Sprintf("Information-Request %06x sent %d times from %s, no Reply; no DHCPv6 Reply was seen on the link at all (F9, or F10 if there is no server)", tx.xid, tx.count, stamp(tx.sends[0].Time))
 			}
-			set.add(Finding{ID: "N1", Severity: SeverityError, Client: cm, Time: tx.sends[0].Time, RFC: "RFC 8415 §18.2.6", Message: msg},
+			set.add(Finding{ID: "N1", Severity: SeverityError, Client: cm, Time: tx.sends[0].Time,
+				RFC: "RFC 8415 §18.2.6", Message: msg},
 				fmt.Sprintf("N1:unanswered:%06x", tx.xid), tx.sends...)
 		}
 		checkRetransmission(c, tx, set)
@@ -606,7 +625,8 @@ func finishClient(c *client, now time.Time, linkReplies int, set *findingSet) {
 		set.add(Finding{ID: "C7", Severity: SeverityWarning, Client: cm, Time: u.First, RFC: "RFC 1035 §4.2",
 			Message: fmt.Sprintf("queries unanswered: %d DNS quer(ies) to %s (%s) got no answer on the wire: the server is down or filtered, or its answers bypass the capture point",
 				u.Queries, a, how)}, "C7:unanswered:"+a.String(),
-			Evidence{Packet: u.FirstPacket, Time: u.First, Note: "first query"}, Evidence{Packet: u.LastPacket, Time: u.Last, Note: "last query"})
+			Evidence{Packet: u.FirstPacket, Time: u.First, Note: "first query"},
+			Evidence{Packet: u.LastPacket, Time: u.Last, Note: "last query"})
 	}
 }
 
@@ -645,8 +665,8 @@ func checkRetransmission(c *client, tx *transaction, set *findingSet) {
 			set.add(Finding{ID: "C5", Severity: SeverityInfo, Client: cm, Time: tx.sends[i].Time, RFC: "RFC 8415 §15",
 				Message: "first Information-Request retransmission after " + seconds(gap) + ", not INF_TIMEOUT 1 s ±10%"}, "C5:first", e...)
 		case i > 1 && gap > 100*time.Second && gap < 140*time.Second && prevGap > 50*time.Second && gap < prevGap*3/2:
-			set.add(Finding{ID: "C5", Severity: SeverityInfo, Client: cm, Time: tx.sends[i].Time, RFC: "RFC 8415 §21.25",
-				Message: "Information-Request retransmissions cap at about 120 s: RFC 3315-era INF_MAX_RT (RFC 8415 uses 3600 s or option 83)"}, "C5:cap", e...)
+			set.add(Finding{ID: "C5", Severity: SeverityInfo, Client: cm, Time: tx.sends[i].Time,
+				RFC: "RFC 8415 §21.25", Message: "Information-Request retransmissions cap at about 120 s: RFC 3315-era INF_MAX_RT (RFC 8415 uses 3600 s or option 83)"}, "C5:cap", e...)
 		case i > 1 && prevGap > 0 && prevGap < 50*time.Second && (gap < prevGap*3/2 || gap > prevGap*3):
 			set.add(Finding{ID: "C5", Severity: SeverityInfo, Client: cm, Time: tx.sends[i].Time, RFC: "RFC 8415 §15",
 				Message: "Information-Request retransmission after " + seconds(gap) + " following " + seconds(prevGap) + ": not the doubling backoff"}, "C5:backoff", e...)

@@ -148,7 +148,8 @@ func (d *decision) byQuery() bool {
 	if d.waiting {
 		v.reason += "; its " + d.waitNote
 	}
-	v.evidence = append(v.evidence, Evidence{Packet: lastQ.LastPacket, Time: lastQ.Last, Note: "DNS query to " + lastQAddr.String()})
+	v.evidence = append(v.evidence,
+		Evidence{Packet: lastQ.LastPacket, Time: lastQ.Last, Note: "DNS query to " + lastQAddr.String()})
 	return true
 }
 
@@ -236,7 +237,8 @@ func (d *decision) byDHCPv6() bool {
 	if d.waiting {
 		v.reason += "; its refresh is pending: " + d.waitNote
 	}
-	v.evidence = append(v.evidence, Evidence{Packet: c.dhcpEv.Packet, Time: c.dhcpEv.Time, Note: "DHCPv6 Reply with DNS"})
+	v.evidence = append(v.evidence,
+		Evidence{Packet: c.dhcpEv.Packet, Time: c.dhcpEv.Time, Note: "DHCPv6 Reply with DNS"})
 	return true
 }
 
@@ -252,8 +254,10 @@ func (d *decision) byRAOffer() bool {
 	}
 	if len(d.validNow) > 0 {
 		s := d.validNow[0]
-		offer := fmt.Sprintf("RDNSS %s valid %s (RA %s, %s)", s.s.addr, until(s.s.expires), pkt(s.s.last.Packet), s.s.reached)
-		v.evidence = append(v.evidence, Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA with RDNSS " + s.s.addr.String()})
+		offer := fmt.Sprintf("RDNSS %s valid %s (RA %s, %s)", s.s.addr, until(s.s.expires), pkt(s.s.last.Packet),
+			s.s.reached)
+		v.evidence = append(v.evidence,
+			Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA with RDNSS " + s.s.addr.String()})
 		switch d.rdnss {
 		case yes:
 			d.useKnowledge()
@@ -276,7 +280,8 @@ func (d *decision) byRAOffer() bool {
 		v.verdict = VerdictInconclusive
 		v.reason = fmt.Sprintf("the only RDNSS offer (%s, RA %s at %s) came before the client's first packet: it holds it only if it was already on the link", s.s.addr, pkt(s.s.last.Packet), stamp(s.s.last.Time))
 		v.settle = "an RA after the client appeared (for example the answer to its RS), or a DNS query from it"
-		v.evidence = append(v.evidence, Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA before the client appeared"})
+		v.evidence = append(v.evidence,
+			Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA before the client appeared"})
 		return true
 	}
 	return false
@@ -291,7 +296,8 @@ func (d *decision) unknownUse(s raServer, offer string) {
 		v.reason = fmt.Sprintf("%s, and it queried it (last %s), but RA %s from the same router came without it after that query: clients that store each router's last RA whole (dhcpcd, Apple) drop it at once (F6), others keep it until its lifetime ends, and its queries do not show yet which this client is",
 			offer, pkt(un.use.LastPacket), pkt(un.omitted.Packet))
 		v.settle = fmt.Sprintf("a DNS query from it to %s after RA %s (it keeps the server), or %d such RAs without one (it drops it)", s.s.addr, pkt(un.omitted.Packet), minSilentOmissions)
-		v.evidence = append(v.evidence, un.omitted, Evidence{Packet: un.use.LastPacket, Time: un.use.Last, Note: "last DNS query to " + s.s.addr.String()})
+		v.evidence = append(v.evidence, un.omitted,
+			Evidence{Packet: un.use.LastPacket, Time: un.use.Last, Note: "last DNS query to " + s.s.addr.String()})
 		return
 	}
 	if d.waiting {
@@ -325,7 +331,8 @@ func (d *decision) byLoss() bool {
 		v.lostAt = &at
 		v.lost, v.lostRS = lost, c.rsBetween(lost.s.last.Time, lost.s.end())
 		v.reason = c.lossReason(lost, v.lostRS, d.link)
-		v.evidence = append(v.evidence, Evidence{Packet: lost.s.last.Packet, Time: lost.s.last.Time, Note: "last RA with RDNSS " + lost.s.addr.String()})
+		v.evidence = append(v.evidence, Evidence{Packet: lost.s.last.Packet, Time: lost.s.last.Time,
+			Note: "last RA with RDNSS " + lost.s.addr.String()})
 		if lost.whyEv.Packet != 0 && lost.whyEv.Packet != lost.s.last.Packet {
 			v.evidence = append(v.evidence, lost.whyEv)
 		}
@@ -371,7 +378,8 @@ func (d *decision) never() {
 		v.evidence = append(v.evidence, c.rs[len(c.rs)-1])
 		return
 	}
-	if seen := d.now.Sub(c.first); d.link.routers == 0 && c.usedIPv4DNS() && (c.counts.RS > 0 || seen >= maxRtrAdvIntervalMax) {
+	if seen := d.now.Sub(c.first); d.link.routers == 0 && c.usedIPv4DNS() &&
+		(c.counts.RS > 0 || seen >= maxRtrAdvIntervalMax) {
 		v.verdict = VerdictNoDNS
 		v.reason = fmt.Sprintf("no IPv6 router was seen on the link in the %s observed (longer than any RA interval, or after its RS) and no DHCPv6 Reply reached it", seconds(seen))
 		return

@@ -138,7 +138,8 @@ func (c *client) noteResumption(p *wire.Packet, s *serverState) {
 	}
 	c.omission.resumed++
 	cause := fmt.Sprintf("RA %s from the same router came without RDNSS %s; this client drops DNS at once (F6): it stopped querying the server at that RA and resumed right after the router offered it again", pkt(w.omitted.Packet), s.addr)
-	c.hist.doubtWasOutage(w.omitted.Time, w.reoffered, cause, []Evidence{w.omitted, ev(p, "query right after the re-offer")}, c.opts.OutageGrace)
+	c.hist.doubtWasOutage(w.omitted.Time, w.reoffered, cause,
+		[]Evidence{w.omitted, ev(p, "query right after the re-offer")}, c.opts.OutageGrace)
 }
 
 // closeOmission ends the omission window of router offer o of server s
@@ -158,7 +159,8 @@ func (c *client) closeOmission(s *serverState, o *routerOffer, t time.Time) {
 		c.omission.first = o.omittedEv
 	}
 	c.omission.silent++
-	c.omission.await = &silentWindow{server: s.addr, omitted: o.omittedEv, reoffered: t, resumeWait: 2*median + omissionSettle}
+	c.omission.await = &silentWindow{server: s.addr, omitted: o.omittedEv, reoffered: t,
+		resumeWait: 2*median + omissionSettle}
 }
 
 // dropsOnOmission reports whether the client's queries show it drops a

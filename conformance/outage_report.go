@@ -131,7 +131,8 @@ func (c *client) lostVerdict(v *verdictResult, ov *outageView, now time.Time) {
 	start := last.Start
 	head := fmt.Sprintf("lost DNS %d time(s), %.0f %% of the time without DNS since %s (%s in all, longest %s): %s",
 		ov.stats.Count, 100*(1-ov.stats.DNSShare), stamp(*ov.firstHeld),
-		seconds(secondsDur(ov.stats.WithoutDNSSeconds)), seconds(secondsDur(ov.stats.LongestSeconds)), causesOf(ov.outages, ov.dropped))
+		seconds(secondsDur(ov.stats.WithoutDNSSeconds)), seconds(secondsDur(ov.stats.LongestSeconds)),
+		causesOf(ov.outages, ov.dropped))
 	switch {
 	case recovered && v.verdict == VerdictDNSOK:
 		head += "; holds DNS again: " + now0

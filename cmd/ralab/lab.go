@@ -216,7 +216,8 @@ func checkScenarioNames(names []string) error {
 	if len(bad) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w %s; the scenarios are:\n  %s", errScenarioName, strings.Join(bad, ", "), strings.Join(valid, "\n  "))
+	return fmt.Errorf("%w %s; the scenarios are:\n  %s", errScenarioName, strings.Join(bad, ", "),
+		strings.Join(valid, "\n  "))
 }
 
 // loadScenario loads the scenario file arg or, when no such file exists

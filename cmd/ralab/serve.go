@@ -200,7 +200,8 @@ func (d *serveDaemon) start(ctx context.Context) error {
 		d.sup.SetImpairments(run.phaseImpairments(run.cur))
 		d.phaseTimer = time.NewTimer(time.Until(run.next(now)))
 		d.phaseC = d.phaseTimer.C
-		d.log.Info("scenario", "scenario", run.sc.Name, "scenario_file", d.scenario, "fids", run.sc.FIDs, "phases", len(run.sc.Phases),
+		d.log.Info("scenario", "scenario", run.sc.Name, "scenario_file", d.scenario, "fids", run.sc.FIDs,
+			"phases", len(run.sc.Phases),
 			"start", run.start.Format(time.RFC3339Nano), "duration", run.sc.Duration, "hold", d.hold)
 		run.logPhase(d.log, now)
 	}
@@ -214,7 +215,8 @@ func (d *serveDaemon) start(ctx context.Context) error {
 // loop serves until ctx ends, the scenario ends (without --scenario-hold)
 // or something fatal happens, applying the scenario's phases and SIGHUP
 // reloads; it returns once everything has stopped.
-func (d *serveDaemon) loop(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Signal, httpDone <-chan error) error {
+func (d *serveDaemon) loop(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Signal,
+	httpDone <-chan error) error {
 	if d.phaseTimer != nil {
 		defer d.phaseTimer.Stop()
 	}

@@ -43,7 +43,8 @@ type scenarioRun struct {
 // the scenario is not over at now.
 func newScenarioRun(sc *scenario.Scenario, start, now time.Time, cfg *config.Config) (*scenarioRun, error) {
 	if !now.Before(start.Add(sc.Duration)) {
-		return nil, fmt.Errorf("scenario %s: %w (started %v, lasts %v)", sc.Name, errScenarioOver, start.Format(time.RFC3339), sc.Duration)
+		return nil, fmt.Errorf("scenario %s: %w (started %v, lasts %v)", sc.Name, errScenarioOver,
+			start.Format(time.RFC3339), sc.Duration)
 	}
 	r := &scenarioRun{sc: sc, start: start, cur: -1}
 	if err := r.check(cfg); err != nil {

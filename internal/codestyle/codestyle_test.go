@@ -134,6 +134,16 @@ func TestLongLinesIn(t *testing.T) {
 			line: "// \"" + long + "\" " + strings.Repeat("a", MaxLineColumns),
 			want: []LongLine{{Pos: "x.go:2", Columns: MaxLineColumns + len(long) + 6}},
 		},
+		{name: "long URL in a comment", line: "// (https://" + long + ".html) " + strings.Repeat("a", MaxLineColumns)},
+		{
+			name: "long URL on the second line of a block comment",
+			line: "/* a\n https://" + long + " " + strings.Repeat("a", MaxLineColumns) + " */",
+		},
+		{
+			name: "short URL in a comment",
+			line: "// https://" + short[:20] + " " + strings.Repeat("a", MaxLineColumns),
+			want: []LongLine{{Pos: "x.go:2", Columns: MaxLineColumns + 32}},
+		},
 		{
 			name: "every line of a long raw string",
 			line: "x := `" + long + "\n" + strings.Repeat("a", MaxLineColumns+1) + "`",

@@ -244,7 +244,8 @@ func (d *decoder) field(p keyPath, value any, fv reflect.Value) {
 				tables = append(tables, m)
 			}
 		default:
-			d.wrongType(p, value, fmt.Sprintf("an array of tables, written [[%s]]", strings.TrimPrefix(genericKey(p), ".")))
+			d.wrongType(p, value,
+				fmt.Sprintf("an array of tables, written [[%s]]", strings.TrimPrefix(genericKey(p), ".")))
 			return
 		}
 		s := reflect.MakeSlice(fv.Type(), len(tables), len(tables))

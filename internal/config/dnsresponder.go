@@ -105,7 +105,8 @@ func (v *validator) dnsResponder(p keyPath, r *rawDNSResp, raw *rawInterface, if
 
 // dnsResponderAddresses validates addresses, which default to every RDNSS
 // server of the interface.
-func (v *validator) dnsResponderAddresses(p keyPath, r *rawDNSResp, raw *rawInterface, ifc *Interface, x *DNSResponder) {
+func (v *validator) dnsResponderAddresses(p keyPath, r *rawDNSResp, raw *rawInterface, ifc *Interface,
+	x *DNSResponder) {
 	switch {
 	case r.Addresses == nil:
 		for _, o := range ifc.RDNSS {
@@ -179,7 +180,8 @@ func (v *validator) dnsResponderPREF64(p keyPath, r *rawDNSResp, ifc *Interface,
 // dnsResponderZone validates zone, which defaults to the interface's
 // first DNSSL domain, and reports whether records can be checked against
 // x.Zone.
-func (v *validator) dnsResponderZone(p keyPath, r *rawDNSResp, raw *rawInterface, ifc *Interface, x *DNSResponder) bool {
+func (v *validator) dnsResponderZone(p keyPath, r *rawDNSResp, raw *rawInterface, ifc *Interface,
+	x *DNSResponder) bool {
 	switch {
 	case r.Zone != nil:
 		z := strings.TrimSuffix(*r.Zone, ".")
@@ -241,7 +243,8 @@ func (v *validator) dnsRecord(p keyPath, r *rawDNSRecord, zone string, zoneOK bo
 		return x, false
 	}
 	rec := dnsresponder.Record{Name: x.Name, Type: x.Type, Value: x.Value}
-	if _, err := dnsresponder.NewHandler(dnsresponder.Config{Zone: zone, Records: []dnsresponder.Record{rec}}); err != nil {
+	if _, err := dnsresponder.NewHandler(dnsresponder.Config{Zone: zone,
+		Records: []dnsresponder.Record{rec}}); err != nil {
 		var re *dnsresponder.RecordError
 		if !errors.As(err, &re) {
 			v.fail(p, "", ErrInvalidValue, "%v", err)

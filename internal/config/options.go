@@ -501,7 +501,8 @@ func (v *validator) dhcpv6Policies(p keyPath, r *rawDHCPv6, x *DHCPv6) {
 	}
 	if r.BurstPerClient != nil {
 		if n := *r.BurstPerClient; n < 1 || n > maxBurstPerClient {
-			v.fail(p.key("burst_per_client"), strconv.FormatInt(n, 10), ErrOutOfRange, "must be 1 to %d messages", maxBurstPerClient)
+			v.fail(p.key("burst_per_client"), strconv.FormatInt(n, 10), ErrOutOfRange,
+				"must be 1 to %d messages", maxBurstPerClient)
 		} else {
 			x.BurstPerClient = int(n)
 		}
@@ -521,7 +522,8 @@ func (v *validator) totalLimit(p keyPath, r *rawDHCPv6, x *DHCPv6) {
 	}
 	if r.BurstTotal != nil {
 		if n := *r.BurstTotal; n < 1 || n > maxBurstTotal {
-			v.fail(p.key("burst_total"), strconv.FormatInt(n, 10), ErrOutOfRange, "must be 1 to %d messages", maxBurstTotal)
+			v.fail(p.key("burst_total"), strconv.FormatInt(n, 10), ErrOutOfRange,
+				"must be 1 to %d messages", maxBurstTotal)
 		} else {
 			x.BurstTotal = int(n)
 		}

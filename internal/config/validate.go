@@ -154,7 +154,8 @@ type durationSpec struct {
 }
 
 // parseDuration parses raw at p. ok is false when a problem was recorded.
-func (v *validator) parseDuration(p keyPath, raw durationText, spec durationSpec) (d time.Duration, kind durationKind, ok bool) {
+func (v *validator) parseDuration(p keyPath, raw durationText,
+	spec durationSpec) (d time.Duration, kind durationKind, ok bool) {
 	val := quote(string(raw))
 	switch raw {
 	case "auto":
@@ -381,7 +382,8 @@ func (v *validator) raOptions(p keyPath, r *rawInterface, ifc *Interface) {
 	}
 	pref64s := newDupCheck[netip.Prefix](v, p.key("pref64"), "prefix")
 	for i := range r.PREF64 {
-		if x, ok := v.pref64(p.key("pref64").index(i), &r.PREF64[i], ifc.MaxInterval); ok && pref64s.unique(i, x.Prefix) {
+		if x, ok := v.pref64(p.key("pref64").index(i), &r.PREF64[i], ifc.MaxInterval); ok &&
+			pref64s.unique(i, x.Prefix) {
 			ifc.PREF64 = append(ifc.PREF64, x)
 		}
 	}

@@ -118,7 +118,8 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		addedRoutes: make(map[netip.Prefix]int),
 	}
 	defer r.removeAdded()
-	scfg := ServerConfig{Handler: v.handler, Interface: cfg.Interface, Logger: logger, Metrics: cfg.Metrics, OnQuery: cfg.OnQuery}
+	scfg := ServerConfig{Handler: v.handler, Interface: cfg.Interface, Logger: logger, Metrics: cfg.Metrics,
+		OnQuery: cfg.OnQuery}
 	for _, a := range v.addrs {
 		scfg.Addrs = append(scfg.Addrs, netip.AddrPortFrom(a, cfg.Port))
 	}

@@ -91,10 +91,12 @@ func expectHeader(ifc config.Interface) (*Message, error) {
 	if err := checkDuration("router lifetime", ifc.RouterLifetime, time.Second, limits.MaxRouterLifetime); err != nil {
 		return nil, err
 	}
-	if err := checkDuration("reachable time", ifc.ReachableTime, time.Millisecond, limits.MaxReachableTime); err != nil {
+	if err := checkDuration("reachable time", ifc.ReachableTime, time.Millisecond,
+		limits.MaxReachableTime); err != nil {
 		return nil, err
 	}
-	if err := checkDuration("retransmit timer", ifc.RetransmitTimer, time.Millisecond, limits.MaxRetransmitTimer); err != nil {
+	if err := checkDuration("retransmit timer", ifc.RetransmitTimer, time.Millisecond,
+		limits.MaxRetransmitTimer); err != nil {
 		return nil, err
 	}
 	prf, err := preferenceToWire(ifc.Preference)

@@ -100,7 +100,9 @@ func (rdnssOption) withdraw(old config.Interface, out *config.Interface) {
 	var servers []netip.Addr
 	for _, r := range old.RDNSS {
 		for _, s := range r.Servers {
-			if r.Lifetime != 0 && !slices.ContainsFunc(next, func(n config.RDNSS) bool { return slices.Contains(n.Servers, s) }) && !slices.Contains(servers, s) {
+			if r.Lifetime != 0 &&
+				!slices.ContainsFunc(next, func(n config.RDNSS) bool { return slices.Contains(n.Servers, s) }) &&
+				!slices.Contains(servers, s) {
 				servers = append(servers, s)
 			}
 		}

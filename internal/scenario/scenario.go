@@ -131,7 +131,8 @@ var (
 )
 
 // topKeys are the keys of a scenario file, in documentation order.
-var topKeys = []string{"name", "fids", "description", "realistic", "duration", "seed", "override", "impairment", "phase", "expect"}
+var topKeys = []string{"name", "fids", "description", "realistic", "duration", "seed", "override", "impairment",
+	"phase", "expect"}
 
 // parser collects problems with their positions.
 type parser struct {
@@ -193,7 +194,8 @@ func (p *parser) known(prefix string, m map[string]any, allowed []string) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !slices.Contains(allowed, k) {
-			p.fail(config.JoinKey(prefix, k), nil, config.ErrUnknownKey, "unknown key; allowed here: %s", strings.Join(allowed, ", "))
+			p.fail(config.JoinKey(prefix, k), nil, config.ErrUnknownKey, "unknown key; allowed here: %s",
+				strings.Join(allowed, ", "))
 		}
 	}
 }
@@ -429,7 +431,8 @@ func (p *parser) override(key string, t map[string]any) Override {
 			return &d
 		}
 		if d < lo || d > hi || d%time.Second != 0 {
-			p.fail(config.JoinKey(key, k), d.String(), config.ErrOutOfRange, "must be whole seconds from %v to %v", lo, hi)
+			p.fail(config.JoinKey(key, k), d.String(), config.ErrOutOfRange,
+				"must be whole seconds from %v to %v", lo, hi)
 			return nil
 		}
 		return &d
@@ -456,7 +459,8 @@ func (p *parser) override(key string, t map[string]any) Override {
 	o.OtherConfig = boolean("other_config")
 	o.DHCPv6 = boolean("dhcpv6")
 	if o.PREF64Lifetime != nil && *o.PREF64Lifetime%(8*time.Second) != 0 {
-		p.fail(key+".pref64_lifetime", o.PREF64Lifetime.String(), config.ErrInvalidValue, "must be a multiple of 8s (RFC 8781 §4)")
+		p.fail(key+".pref64_lifetime", o.PREF64Lifetime.String(), config.ErrInvalidValue,
+			"must be a multiple of 8s (RFC 8781 §4)")
 	}
 	if m := o.MaxInterval; m != nil {
 		if o.MinInterval != nil && *o.MinInterval > *m*3/4 {
@@ -465,7 +469,8 @@ func (p *parser) override(key string, t map[string]any) Override {
 		if rl := o.RouterLifetime; rl != nil && *rl != 0 && *rl < *m {
 			p.fail(key+".router_lifetime", rl.String(), config.ErrOutOfRange, "must be 0 or at least max_interval (%v) (RFC 4861 §6.2.1)", *m)
 		}
-		for k, lt := range map[string]*time.Duration{"rdnss_lifetime": o.RDNSSLifetime, "dnssl_lifetime": o.DNSSLLifetime} {
+		for k, lt := range map[string]*time.Duration{"rdnss_lifetime": o.RDNSSLifetime,
+			"dnssl_lifetime": o.DNSSLLifetime} {
 			if lt != nil && *lt != 0 && *lt < *m {
 				p.fail(config.JoinKey(key, k), lt.String(), config.ErrOutOfRange, "must be 0 or at least max_interval (%v) (RFC 8106 §5.1)", *m)
 			}
