@@ -65,22 +65,26 @@ func raAccepted(r *router, p *wire.Packet) bool {
 	ra := p.RA
 	accepted := true
 	if p.HopLimit != 255 {
-		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "hop", fmt.Sprintf("RA with IPv6 hop limit %d, not 255: hosts discard it", p.HopLimit))
+		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "hop",
+			fmt.Sprintf("RA with IPv6 hop limit %d, not 255: hosts discard it", p.HopLimit))
 		accepted = false
 	}
 	if !p.Src.IsLinkLocalUnicast() {
-		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "src", "RA from "+addrString(p.Src)+", not a link-local address: hosts discard it")
+		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "src",
+			"RA from "+addrString(p.Src)+", not a link-local address: hosts discard it")
 		accepted = false
 	}
 	if p.ICMPCode != 0 {
-		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "code", fmt.Sprintf("RA with ICMP code %d, not 0: hosts discard it", p.ICMPCode))
+		raFinding(r, p, "R1", SeverityError, "RFC 4861 §6.1.2", "code",
+			fmt.Sprintf("RA with ICMP code %d, not 0: hosts discard it", p.ICMPCode))
 		accepted = false
 	}
 	if ra.Options.ZeroLength || p.ICMPChecksumBad {
 		accepted = false // Already a finding from the decoder.
 	}
 	if p.Fragmented {
-		raFinding(r, p, "R8", SeverityError, "RFC 6980 §5", "frag", "RA is fragmented: hosts MUST drop fragmented ND (F13)")
+		raFinding(r, p, "R8", SeverityError, "RFC 6980 §5", "frag",
+			"RA is fragmented: hosts MUST drop fragmented ND (F13)")
 		accepted = false
 	}
 	return accepted
@@ -95,10 +99,12 @@ func checkRASize(r *router, p *wire.Packet) {
 		mtu = int(ra.Options.MTU)
 	}
 	if p.IPLength > mtu {
-		raFinding(r, p, "R8", SeverityError, "RFC 4861 §6.2.3", "size", fmt.Sprintf("RA of %d bytes exceeds the link MTU %d: it must be fragmented or split (F13, F6)", p.IPLength, mtu))
+		raFinding(r, p, "R8", SeverityError, "RFC 4861 §6.2.3", "size",
+			fmt.Sprintf("RA of %d bytes exceeds the link MTU %d: it must be fragmented or split (F13, F6)", p.IPLength, mtu))
 	}
 	if ra.Preference == 2 {
-		raFinding(r, p, "R1", SeverityInfo, "RFC 4191 §2.2", "prf", "RA default router preference is the reserved value 10; hosts treat it as medium")
+		raFinding(r, p, "R1", SeverityInfo, "RFC 4191 §2.2", "prf",
+			"RA default router preference is the reserved value 10; hosts treat it as medium")
 	}
 }
 
@@ -108,11 +114,14 @@ func checkRALifetime(r *router, p *wire.Packet) {
 	switch {
 	case lt == 0:
 	case lt < 4:
-		raFinding(r, p, "R4", SeverityError, "RFC 4861 §6.2.1", "lt-min", fmt.Sprintf("router lifetime %d s is below the smallest MaxRtrAdvInterval (4 s)", lt))
+		raFinding(r, p, "R4", SeverityError, "RFC 4861 §6.2.1", "lt-min",
+			fmt.Sprintf("router lifetime %d s is below the smallest MaxRtrAdvInterval (4 s)", lt))
 	case lt < 180:
-		raFinding(r, p, "F8", SeverityWarning, "RFC 4861 §6.2.1", "lt-180", fmt.Sprintf("router lifetime %d s is under 180 s: Android 14+ ignores the default route (F8)", lt))
+		raFinding(r, p, "F8", SeverityWarning, "RFC 4861 §6.2.1", "lt-180",
+			fmt.Sprintf("router lifetime %d s is under 180 s: Android 14+ ignores the default route (F8)", lt))
 	case lt > 9000:
-		raFinding(r, p, "R4", SeverityInfo, "RFC 8319 §4", "lt-9000", fmt.Sprintf("router lifetime %d s exceeds RFC 4861's 9000 s (RFC 8319 allows up to 65535 s; older hosts may not)", lt))
+		raFinding(r, p, "R4", SeverityInfo, "RFC 8319 §4", "lt-9000",
+			fmt.Sprintf("router lifetime %d s exceeds RFC 4861's 9000 s (RFC 8319 allows up to 65535 s; older hosts may not)", lt))
 	}
 }
 
@@ -124,14 +133,17 @@ func checkRARDNSS(r *router, p *wire.Packet) {
 	for _, o := range p.RA.Options.RDNSS {
 		servers += len(o.Servers)
 		if lt == 0 && o.Lifetime != 0 {
-			raFinding(r, p, "F7", SeverityWarning, "RFC 8106 §5.1", "lt0", "RA with router lifetime 0 carries RDNSS: Apple ignores the whole RA and Android never provisions (F7)")
+			raFinding(r, p, "F7", SeverityWarning, "RFC 8106 §5.1", "lt0",
+				"RA with router lifetime 0 carries RDNSS: Apple ignores the whole RA and Android never provisions (F7)")
 		}
 		if o.Lifetime != 0 && o.Lifetime < 120 {
-			raFinding(r, p, "R5", SeverityWarning, "RFC 8106 §5.1", "lt120", fmt.Sprintf("RDNSS lifetime %d s: Android ignores non-zero lifetimes under 120 s (F5)", o.Lifetime))
+			raFinding(r, p, "R5", SeverityWarning, "RFC 8106 §5.1", "lt120",
+				fmt.Sprintf("RDNSS lifetime %d s: Android ignores non-zero lifetimes under 120 s (F5)", o.Lifetime))
 		}
 		for _, a := range o.Servers {
 			if a.IsLinkLocalUnicast() {
-				raFinding(r, p, "R5", SeverityInfo, "RFC 8106 §5.1", "ll", "RDNSS server "+a.String()+" is link-local: older Android rejects it (F14)")
+				raFinding(r, p, "R5", SeverityInfo, "RFC 8106 §5.1", "ll",
+					"RDNSS server "+a.String()+" is link-local: older Android rejects it (F14)")
 			}
 			if a.IsMulticast() || a.IsUnspecified() || a.IsLoopback() {
 				raFinding(r, p, "R5", SeverityError, "RFC 8106 §5.1", "bad",
@@ -143,7 +155,8 @@ func checkRARDNSS(r *router, p *wire.Packet) {
 		}
 	}
 	if servers > 3 {
-		raFinding(r, p, "R5", SeverityInfo, "RFC 8106 §5.3.1", "n", fmt.Sprintf("RA carries %d DNS servers: glibc, rdnssd and Android use only 3 (F16)", servers))
+		raFinding(r, p, "R5", SeverityInfo, "RFC 8106 §5.3.1", "n",
+			fmt.Sprintf("RA carries %d DNS servers: glibc, rdnssd and Android use only 3 (F16)", servers))
 	}
 }
 
@@ -153,13 +166,15 @@ func checkRAOptions(r *router, p *wire.Packet) {
 	ra, lt := p.RA, p.RA.RouterLifetime
 	for _, o := range ra.Options.PREF64 {
 		if o.Lifetime != 0 && lt != 0 && o.Lifetime < uint32(lt) {
-			raFinding(r, p, "R7", SeverityWarning, "RFC 8781 §4", "lt", fmt.Sprintf("PREF64 %s lifetime %d s is shorter than the router lifetime %d s (F17)", o.Prefix, o.Lifetime, lt))
+			raFinding(r, p, "R7", SeverityWarning, "RFC 8781 §4", "lt",
+				fmt.Sprintf("PREF64 %s lifetime %d s is shorter than the router lifetime %d s (F17)", o.Prefix, o.Lifetime, lt))
 		}
 	}
 	if ra.Options.HasCaptivePortal {
 		u := ra.Options.CaptivePortal
 		if u != "urn:ietf:params:capport:unrestricted" && !strings.HasPrefix(strings.ToLower(u), "https://") {
-			raFinding(r, p, "R10", SeverityWarning, "RFC 8908 §2", "https", fmt.Sprintf("captive portal API URI %q is not https (RFC 8910 §2 carries the RFC 8908 API URI)", u))
+			raFinding(r, p, "R10", SeverityWarning, "RFC 8908 §2", "https",
+				fmt.Sprintf("captive portal API URI %q is not https (RFC 8910 §2 carries the RFC 8908 API URI)", u))
 		}
 	}
 	hasDNS := false
@@ -167,7 +182,8 @@ func checkRAOptions(r *router, p *wire.Packet) {
 		hasDNS = hasDNS || (o.Lifetime != 0 && len(o.Servers) > 0)
 	}
 	if lt != 0 && !hasDNS && !ra.Other && !ra.Managed {
-		raFinding(r, p, "R11", SeverityWarning, "RFC 8106 §1", "nodns", "RA has no RDNSS and O=0, M=0: clients get no DNS from it (F11, F12)")
+		raFinding(r, p, "R11", SeverityWarning, "RFC 8106 §1", "nodns",
+			"RA has no RDNSS and O=0, M=0: clients get no DNS from it (F11, F12)")
 	}
 }
 
@@ -388,10 +404,12 @@ func checkRS(c *client, p *wire.Packet) {
 		c.find.add(Finding{ID: "C1", Severity: sev, Client: cm, Time: p.Time, RFC: rfc, Message: msg}, "C1:"+key, e...)
 	}
 	if p.HopLimit != 255 {
-		add(SeverityError, "RFC 4861 §6.1.1", "hop", fmt.Sprintf("RS with hop limit %d, not 255: routers discard it", p.HopLimit), ev(p, ""))
+		add(SeverityError, "RFC 4861 §6.1.1", "hop",
+			fmt.Sprintf("RS with hop limit %d, not 255: routers discard it", p.HopLimit), ev(p, ""))
 	}
 	if p.Src.IsUnspecified() && p.RS.Options.HasSourceLLA {
-		add(SeverityError, "RFC 4861 §4.1", "slla", "RS from :: carries a Source Link-Layer Address option: routers discard it", ev(p, ""))
+		add(SeverityError, "RFC 4861 §4.1", "slla",
+			"RS from :: carries a Source Link-Layer Address option: routers discard it", ev(p, ""))
 	}
 	if !p.Src.IsUnspecified() && !p.Src.IsLinkLocalUnicast() {
 		add(SeverityWarning, "RFC 4861 §6.3.7", "src", "RS from "+p.Src.String()+", not link-local or ::", ev(p, ""))
@@ -401,7 +419,8 @@ func checkRS(c *client, p *wire.Packet) {
 		// RTR_SOLICITATION_INTERVAL 4 s (RFC 4861 §10); RFC 7559 starts its
 		// backoff at 4 s with ±10% jitter.
 		if gap := p.Time.Sub(prev.Time); gap < 3500*time.Millisecond {
-			add(SeverityWarning, "RFC 4861 §6.3.7", "gap", "Router Solicitations only "+seconds(gap)+" apart: RTR_SOLICITATION_INTERVAL is 4 s", prev, ev(p, ""))
+			add(SeverityWarning, "RFC 4861 §6.3.7", "gap",
+				"Router Solicitations only "+seconds(gap)+" apart: RTR_SOLICITATION_INTERVAL is 4 s", prev, ev(p, ""))
 		}
 	}
 }
@@ -452,7 +471,8 @@ func checkExchangeChoice(c *client, p *wire.Packet, m *wire.DHCPv6) {
 	// random amount up to INF_MAX_DELAY (1 s).
 	if m.Type == wire.DHCPv6InfoRequest && c.infoRequests == 1 && c.firstO != nil {
 		if d := p.Time.Sub(c.firstO.Time); d > 1100*time.Millisecond {
-			add("delay", "RFC 8415 §18.2.6", "first Information-Request "+seconds(d)+" after the first RA with O=1 (INF_MAX_DELAY is 1 s)", *c.firstO, ev(p, ""))
+			add("delay", "RFC 8415 §18.2.6",
+				"first Information-Request "+seconds(d)+" after the first RA with O=1 (INF_MAX_DELAY is 1 s)", *c.firstO, ev(p, ""))
 		}
 	}
 }
@@ -474,22 +494,27 @@ func checkInfoRequest(c *client, p *wire.Packet, m *wire.DHCPv6, tx, prev *trans
 			"Information-Request sent to "+addrString(p.Dst)+", not ff02::1:2", e)
 	}
 	if p.SrcPort != 546 {
-		add("C4", SeverityWarning, "RFC 8415 §7.2", "port", fmt.Sprintf("Information-Request from UDP port %d, not 546", p.SrcPort), e)
+		add("C4", SeverityWarning, "RFC 8415 §7.2", "port",
+			fmt.Sprintf("Information-Request from UDP port %d, not 546", p.SrcPort), e)
 	}
 	if !p.Src.IsLinkLocalUnicast() {
 		add("C4", SeverityWarning, "RFC 8415 §13.1", "src",
 			"Information-Request from "+addrString(p.Src)+", not a link-local address", e)
 	}
 	if !m.HasElapsedTime {
-		add("C4", SeverityError, "RFC 8415 §18.2.6", "elapsed", "Information-Request without Elapsed Time option (MUST)", e)
+		add("C4", SeverityError, "RFC 8415 §18.2.6", "elapsed",
+			"Information-Request without Elapsed Time option (MUST)", e)
 	} else if tx.count == 1 && m.ElapsedTime != 0 {
-		add("C4", SeverityWarning, "RFC 8415 §21.9", "elapsed0", fmt.Sprintf("first Information-Request of a transaction has Elapsed Time %d, not 0", m.ElapsedTime), e)
+		add("C4", SeverityWarning, "RFC 8415 §21.9", "elapsed0",
+			fmt.Sprintf("first Information-Request of a transaction has Elapsed Time %d, not 0", m.ElapsedTime), e)
 	}
 	switch {
 	case !m.HasORO:
-		add("C4", SeverityError, "RFC 8415 §18.2.6", "oro", "Information-Request without Option Request option (MUST): servers such as Kea then send no DNS", e)
+		add("C4", SeverityError, "RFC 8415 §18.2.6", "oro",
+			"Information-Request without Option Request option (MUST): servers such as Kea then send no DNS", e)
 	case !slices.Contains(m.ORO, wire.Opt6DNS):
-		add("C4", SeverityWarning, "RFC 3646 §5", "oro23", "Information-Request does not ask for DNS servers (option 23)", e)
+		add("C4", SeverityWarning, "RFC 3646 §5", "oro23",
+			"Information-Request does not ask for DNS servers (option 23)", e)
 	}
 	if m.HasORO {
 		var missing []string
@@ -500,17 +525,20 @@ func checkInfoRequest(c *client, p *wire.Packet, m *wire.DHCPv6, tx, prev *trans
 			missing = append(missing, "INF_MAX_RT (83)")
 		}
 		if len(missing) > 0 {
-			add("C4", SeverityInfo, "RFC 8415 §18.2.6", "oro32", "Information-Request does not ask for "+strings.Join(missing, " or ")+" as RFC 8415 requires: RFC 3315-era client", e)
+			add("C4", SeverityInfo, "RFC 8415 §18.2.6", "oro32",
+				"Information-Request does not ask for "+strings.Join(missing, " or ")+" as RFC 8415 requires: RFC 3315-era client", e)
 		}
 	}
 	if m.HasIA {
 		add("C4", SeverityError, "RFC 8415 §18.2.6", "ia", "Information-Request carries IA options (MUST NOT)", e)
 	}
 	if m.ClientID == nil {
-		add("C4", SeverityWarning, "RFC 8415 §18.2.6", "cid", "Information-Request without Client Identifier (SHOULD include one)", e)
+		add("C4", SeverityWarning, "RFC 8415 §18.2.6", "cid",
+			"Information-Request without Client Identifier (SHOULD include one)", e)
 	}
 	if n := len(tx.elapsed); n >= 2 && tx.elapsed[n-1] <= tx.elapsed[n-2] && tx.elapsed[n-2] != 0xffff {
-		add("C5", SeverityWarning, "RFC 8415 §21.9", "elapsed", fmt.Sprintf("retransmitted Information-Request has Elapsed Time %d, not above the previous %d", tx.elapsed[n-1], tx.elapsed[n-2]), e)
+		add("C5", SeverityWarning, "RFC 8415 §21.9", "elapsed",
+			fmt.Sprintf("retransmitted Information-Request has Elapsed Time %d, not above the previous %d", tx.elapsed[n-1], tx.elapsed[n-2]), e)
 	}
 	// RFC 8415 §15: retransmissions keep the transaction id. A new id while
 	// the previous Information-Request is unanswered, sooner than the
@@ -518,7 +546,8 @@ func checkInfoRequest(c *client, p *wire.Packet, m *wire.DHCPv6, tx, prev *trans
 	// changed it.
 	if prev != nil && prev.typ == wire.DHCPv6InfoRequest && !prev.answered && len(prev.sends) > 0 {
 		if gap := p.Time.Sub(prev.sends[len(prev.sends)-1].Time); gap < 135*time.Second {
-			add("C5", SeverityWarning, "RFC 8415 §15", "xid", fmt.Sprintf("unanswered Information-Request retransmitted with a new transaction id (%06x, was %06x)", tx.xid, prev.xid),
+			add("C5", SeverityWarning, "RFC 8415 §15", "xid",
+				fmt.Sprintf("unanswered Information-Request retransmitted with a new transaction id (%06x, was %06x)", tx.xid, prev.xid),
 				prev.sends[len(prev.sends)-1], e)
 		}
 	}
@@ -533,13 +562,16 @@ func checkInfoReply(c *client, p *wire.Packet, m *wire.DHCPv6, tx *transaction) 
 	}
 	c.find.check("N1")
 	if m.ServerID == nil {
-		add(SeverityError, "RFC 8415 §18.3.6", "sid", "Reply to Information-Request without Server Identifier: clients discard it")
+		add(SeverityError, "RFC 8415 §18.3.6", "sid",
+			"Reply to Information-Request without Server Identifier: clients discard it")
 	}
 	if tx.clientID != nil && !bytes.Equal(m.ClientID, tx.clientID) {
-		add(SeverityError, "RFC 8415 §16.10", "cid", "Reply does not echo the client's Client Identifier: clients discard it")
+		add(SeverityError, "RFC 8415 §16.10", "cid",
+			"Reply does not echo the client's Client Identifier: clients discard it")
 	}
 	if tx.hasORO && slices.Contains(tx.oro, wire.Opt6DNS) && len(m.DNS) == 0 && !(m.HasStatus && m.StatusCode != 0) {
-		add(SeverityWarning, "RFC 3646 §3", "dns", "Reply carries no DNS servers although the Information-Request asked for option 23")
+		add(SeverityWarning, "RFC 3646 §3", "dns",
+			"Reply carries no DNS servers although the Information-Request asked for option 23")
 	}
 	if m.HasIA {
 		add(SeverityError, "RFC 8415 §18.3.6", "ia", "Reply to Information-Request carries IA options")
@@ -549,7 +581,8 @@ func checkInfoReply(c *client, p *wire.Packet, m *wire.DHCPv6, tx *transaction) 
 			fmt.Sprintf("Reply has status code %d %q", m.StatusCode, m.StatusMessage))
 	}
 	if m.HasRefreshTime && m.RefreshTime < 600 {
-		add(SeverityWarning, "RFC 8415 §21.23", "irt", fmt.Sprintf("Information Refresh Time %d s is below IRT_MINIMUM 600 s; clients use 600 s", m.RefreshTime))
+		add(SeverityWarning, "RFC 8415 §21.23", "irt",
+			fmt.Sprintf("Information Refresh Time %d s is below IRT_MINIMUM 600 s; clients use 600 s", m.RefreshTime))
 	}
 }
 
@@ -581,9 +614,11 @@ func finishClient(c *client, now time.Time, linkReplies int, set *findingSet) {
 		last := tx.sends[len(tx.sends)-1]
 		set.check("N1")
 		if !tx.answered && (tx.count >= 2 || now.Sub(last.Time) > 2*time.Second) {
-			msg := fmt.Sprintf("Information-Request %06x sent %d times from %s, no Reply (F9)", tx.xid, tx.count, stamp(tx.sends[0].Time))
+			msg := fmt.Sprintf("Information-Request %06x sent %d times from %s, no Reply (F9)",
+				tx.xid, tx.count, stamp(tx.sends[0].Time))
 			if linkReplies == 0 {
-				msg = fmt.Sprintf("Information-Request %06x sent %d times from %s, no Reply; no DHCPv6 Reply was seen on the link at all (F9, or F10 if there is no server)", tx.xid, tx.count, stamp(tx.sends[0].Time))
+				msg = fmt.Sprintf("Information-Request %06x sent %d times from %s, no Reply; no DHCPv6 Reply was seen on the link at all (F9, or F10 if there is no server)",
+					tx.xid, tx.count, stamp(tx.sends[0].Time))
 			}
 			set.add(Finding{ID: "N1", Severity: SeverityError, Client: cm, Time: tx.sends[0].Time,
 				RFC: "RFC 8415 §18.2.6", Message: msg},
@@ -605,7 +640,8 @@ func finishClient(c *client, now time.Time, linkReplies int, set *findingSet) {
 			}
 			if now.After(due) && !c.requestedAfter(c.lastReply.Time) {
 				set.add(Finding{ID: "C6", Severity: SeverityWarning, Client: cm, Time: due, RFC: "RFC 8415 §18.2.6",
-					Message: fmt.Sprintf("no new Information-Request %s after the Reply, past its refresh time %d s", seconds(now.Sub(c.lastReply.Time)), irt)},
+					Message: fmt.Sprintf("no new Information-Request %s after the Reply, past its refresh time %d s",
+						seconds(now.Sub(c.lastReply.Time)), irt)},
 					"C6", *c.lastReply)
 			}
 		}
@@ -669,7 +705,8 @@ func checkRetransmission(c *client, tx *transaction, set *findingSet) {
 				RFC: "RFC 8415 §21.25", Message: "Information-Request retransmissions cap at about 120 s: RFC 3315-era INF_MAX_RT (RFC 8415 uses 3600 s or option 83)"}, "C5:cap", e...)
 		case i > 1 && prevGap > 0 && prevGap < 50*time.Second && (gap < prevGap*3/2 || gap > prevGap*3):
 			set.add(Finding{ID: "C5", Severity: SeverityInfo, Client: cm, Time: tx.sends[i].Time, RFC: "RFC 8415 §15",
-				Message: "Information-Request retransmission after " + seconds(gap) + " following " + seconds(prevGap) + ": not the doubling backoff"}, "C5:backoff", e...)
+				Message: "Information-Request retransmission after " + seconds(gap) + " following " + seconds(prevGap) + ": not the doubling backoff"},
+				"C5:backoff", e...)
 		}
 		prevGap = gap
 	}

@@ -745,7 +745,8 @@ func (c *client) checkPrecedence(p *wire.Packet, srv netip.Addr) {
 		c.find.check("C10")
 		if i >= 3 {
 			c.find.add(Finding{ID: "C10", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: "RFC 8106 §5.3.1",
-				Message: fmt.Sprintf("queried %s, server %d of the %d it was offered: it keeps more than three (glibc, rdnssd and Android keep three, F16)", srv, i+1, len(offered))},
+				Message: fmt.Sprintf("queried %s, server %d of the %d it was offered: it keeps more than three (glibc, rdnssd and Android keep three, F16)",
+					srv, i+1, len(offered))},
 				"C10:kept", ev(p, ""))
 		}
 	}

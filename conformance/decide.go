@@ -77,7 +77,8 @@ func (d *decision) noteKnowledge() {
 		for _, s := range d.ra {
 			if s.valid != s.s.rfcValidAt(d.now) {
 				v.knowledge = append(v.knowledge, Knowledge{Client: seenHere, Source: seenHere,
-					Basis:     fmt.Sprintf("DNS query %s to a server after another router withdrew it while the offering router's offer still ran", pkt(c.perRouter.Packet)),
+					Basis: fmt.Sprintf("DNS query %s to a server after another router withdrew it while the offering router's offer still ran",
+						pkt(c.perRouter.Packet)),
 					Behaviour: "keeps RDNSS servers per router: one router's lifetime 0 does not remove another router's offer (F15)"})
 				break
 			}
@@ -112,7 +113,8 @@ func (d *decision) noteWaiting() {
 		d.waitNote += "; no DHCPv6 Reply was seen on the link at all (F9, or F10 if there is no server)"
 	}
 	if tx.discarded {
-		d.waitNote = fmt.Sprintf("%d %s since %s got no Reply the client accepted (N1)", tx.count, what, stamp(tx.sends[0].Time))
+		d.waitNote = fmt.Sprintf("%d %s since %s got no Reply the client accepted (N1)",
+			tx.count, what, stamp(tx.sends[0].Time))
 	}
 }
 
@@ -132,7 +134,8 @@ func (d *decision) byQuery() bool {
 	v.verdict = VerdictDNSOK
 	v.via = c.viaOf(lastQAddr, d.ra)
 	how := c.describeHold(lastQAddr, d.ra)
-	v.reason = fmt.Sprintf("queried %s %d time(s) (%d answered), last at %s; %s", lastQAddr, lastQ.Queries, lastQ.Answers, stamp(lastQ.Last), how)
+	v.reason = fmt.Sprintf("queried %s %d time(s) (%d answered), last at %s; %s",
+		lastQAddr, lastQ.Queries, lastQ.Answers, stamp(lastQ.Last), how)
 	switch {
 	case unanswered(lastQ, d.now):
 		v.reason += "; queries unanswered: it holds the server but no answer from it was seen (C7)"
@@ -233,7 +236,8 @@ func (d *decision) byDHCPv6() bool {
 	}
 	v.verdict = VerdictDNSOK
 	v.via = ViaDHCPv6
-	v.reason = fmt.Sprintf("DHCPv6 Reply %s answered its request with DNS %s", pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS))
+	v.reason = fmt.Sprintf("DHCPv6 Reply %s answered its request with DNS %s",
+		pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS))
 	if d.waiting {
 		v.reason += "; its refresh is pending: " + d.waitNote
 	}
@@ -278,7 +282,8 @@ func (d *decision) byRAOffer() bool {
 	if len(d.assumedNow) > 0 && d.rdnss != no {
 		s := d.assumedNow[0]
 		v.verdict = VerdictInconclusive
-		v.reason = fmt.Sprintf("the only RDNSS offer (%s, RA %s at %s) came before the client's first packet: it holds it only if it was already on the link", s.s.addr, pkt(s.s.last.Packet), stamp(s.s.last.Time))
+		v.reason = fmt.Sprintf("the only RDNSS offer (%s, RA %s at %s) came before the client's first packet: it holds it only if it was already on the link",
+			s.s.addr, pkt(s.s.last.Packet), stamp(s.s.last.Time))
 		v.settle = "an RA after the client appeared (for example the answer to its RS), or a DNS query from it"
 		v.evidence = append(v.evidence,
 			Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA before the client appeared"})
@@ -295,7 +300,8 @@ func (d *decision) unknownUse(s raServer, offer string) {
 	if un, ok := d.unsettled[s.s.addr]; ok {
 		v.reason = fmt.Sprintf("%s, and it queried it (last %s), but RA %s from the same router came without it after that query: clients that store each router's last RA whole (dhcpcd, Apple) drop it at once (F6), others keep it until its lifetime ends, and its queries do not show yet which this client is",
 			offer, pkt(un.use.LastPacket), pkt(un.omitted.Packet))
-		v.settle = fmt.Sprintf("a DNS query from it to %s after RA %s (it keeps the server), or %d such RAs without one (it drops it)", s.s.addr, pkt(un.omitted.Packet), minSilentOmissions)
+		v.settle = fmt.Sprintf("a DNS query from it to %s after RA %s (it keeps the server), or %d such RAs without one (it drops it)",
+			s.s.addr, pkt(un.omitted.Packet), minSilentOmissions)
 		v.evidence = append(v.evidence, un.omitted,
 			Evidence{Packet: un.use.LastPacket, Time: un.use.Last, Note: "last DNS query to " + s.s.addr.String()})
 		return
@@ -385,7 +391,8 @@ func (d *decision) never() {
 		return
 	}
 	v.verdict = VerdictInconclusive
-	v.reason = fmt.Sprintf("no RA or DHCPv6 Reply reached it and it sent no IPv6 DNS query during the %s observed", seconds(d.now.Sub(c.first)))
+	v.reason = fmt.Sprintf("no RA or DHCPv6 Reply reached it and it sent no IPv6 DNS query during the %s observed",
+		seconds(d.now.Sub(c.first)))
 	v.settle = "a longer capture that includes an RA (unsolicited RAs may be up to MaxRtrAdvInterval apart) or its RS and the answer, or a DNS query from it"
 }
 
@@ -414,7 +421,8 @@ func (d *decision) noDNSInReply() {
 	v.verdict = VerdictNoDNS
 	v.reason = fmt.Sprintf("DHCPv6 Reply %s to its request carried no DNS servers", pkt(c.lastReply.Packet))
 	if len(c.dhcpDNS) > 0 && c.dhcpEv != nil && prof != nil && prof.dhcpv6DNSUnseen {
-		v.reason = fmt.Sprintf("DHCPv6 Reply %s gave it DNS %s, but %s is known not to apply DNS from DHCPv6 and it never queried those servers", pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS), prof.name)
+		v.reason = fmt.Sprintf("DHCPv6 Reply %s gave it DNS %s, but %s is known not to apply DNS from DHCPv6 and it never queried those servers",
+			pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS), prof.name)
 	}
 	if !c.raHadRDNSS() {
 		v.reason += "; the RAs carry no RDNSS (F11)"
@@ -439,7 +447,8 @@ func (d *decision) noDNSInRAs() {
 	case !noRDNSS && prof != nil && prof.ignoreRL0 && rdnssOnlyRL0(d.ra):
 		v.reason = "the RAs that carry RDNSS have router lifetime 0, and " + prof.name + " ignores such an RA entirely, its RDNSS too (F7)"
 	case !noRDNSS && prof != nil && prof.minRDNSSLifetime > 0:
-		v.reason = fmt.Sprintf("the RAs carry RDNSS only with lifetimes below %d s, which %s ignores (F5)", prof.minRDNSSLifetime, prof.name)
+		v.reason = fmt.Sprintf("the RAs carry RDNSS only with lifetimes below %d s, which %s ignores (F5)",
+			prof.minRDNSSLifetime, prof.name)
 	case c.sentDHCPv6Client:
 		v.reason = "RAs carry no RDNSS and its DHCPv6 exchange gave no DNS (F11)"
 	case c.sawO:

@@ -134,8 +134,8 @@ func matchProfile(c *client) *profile {
 		// NetworkManager's internal DHCPv6 client is systemd's
 		// sd-dhcp6-client too; NetworkManager 1.42 in the lab asked
 		// 23,24,31,32,56,83 with a DUID-UUID from the machine id.
-		return &profile{name: "NetworkManager", basis: "DHCPv6 ORO 23,24,31,32,56,83 with a DUID-UUID (type 4)", source: labRecipes,
-			rdnss:     yes,
+		return &profile{name: "NetworkManager", basis: "DHCPv6 ORO 23,24,31,32,56,83 with a DUID-UUID (type 4)",
+			source: labRecipes, rdnss: yes,
 			behaviour: "uses RDNSS and applies DHCPv6 DNS beside it (O=1); NetworkManager 1.42 sent no RS after joining, so RA throttling costs it DNS (F1)"}
 	case c.hasORO && uint16Set(c.oro, []uint16{23, 24, 31}) && len(c.oro) == 3 && c.duidType() == duidLLT:
 		return &profile{name: "ConnMan", basis: "DHCPv6 ORO 23,24,31 with a DUID-LLT (type 1)", source: labRecipes,
@@ -144,8 +144,8 @@ func matchProfile(c *client) *profile {
 	case c.hasORO && containsAll(c.oro, []uint16{23, 31, 32, 56, 83}):
 		// systemd's sd-dhcp6-client; networkd 252 in the lab asked
 		// 23,31,32,56,83 (24 only with DHCPv6 UseDomains).
-		return &profile{name: "systemd-networkd", basis: "DHCPv6 ORO with 23,31,32,56,83 (systemd sd-dhcp6-client)", source: fieldGuide + "; " + labRecipes,
-			rdnss: yes, dhcpv6DNSUnseen: true,
+		return &profile{name: "systemd-networkd", basis: "DHCPv6 ORO with 23,31,32,56,83 (systemd sd-dhcp6-client)",
+			source: fieldGuide + "; " + labRecipes, rdnss: yes, dhcpv6DNSUnseen: true,
 			behaviour: "uses RDNSS; networkd 252 completed Information-Requests but did not apply their DNS, so a DHCPv6 Reply alone is not proof"}
 	case c.hasORO && uint16Set(c.oro, []uint16{23, 24, 103}):
 		return &profile{name: "Apple iOS/macOS", basis: "DHCPv6 ORO 23,24,103 (no 32, 83)", source: fieldGuide,
@@ -156,14 +156,17 @@ func matchProfile(c *client) *profile {
 			rdnss: no, behaviour: "information-only DHCPv6 client (dhcp6c -i); takes no DNS from RDNSS (F12)"}
 	case c.hasORO && len(c.oro) == 2 && uint16Set(c.oro, []uint16{23, 24}):
 		return &profile{name: "WIDE dhcp6c or busybox udhcpc6", basis: "DHCPv6 ORO 23,24 only",
-			source: fieldGuide + "; " + labRecipes, rdnss: no, behaviour: "information-only DHCPv6 client; takes no DNS from RDNSS (F12)"}
+			source: fieldGuide + "; " + labRecipes, rdnss: no,
+			behaviour: "information-only DHCPv6 client; takes no DNS from RDNSS (F12)"}
 	case c.earlyRS != nil:
-		return &profile{name: "re-soliciting client", basis: fmt.Sprintf("RS %s before its RA-learned lifetimes ran out, long after it joined (packet %d)", seconds(c.earlyRSLead), c.earlyRS.Packet),
+		return &profile{name: "re-soliciting client",
+			basis: fmt.Sprintf("RS %s before its RA-learned lifetimes ran out, long after it joined (packet %d)",
+				seconds(c.earlyRSLead), c.earlyRS.Packet),
 			source: fieldGuide + "; " + labRecipes, rdnss: yes,
 			behaviour: "uses RDNSS and re-solicits before RA-learned items expire, so an answered RS keeps its DNS under RA throttling (F1); the field guide names NetworkManager, but in the lab NetworkManager 1.42 did not re-solicit and ConnMan 1.41 did"}
 	case strings.Contains(vc, "msft") || strings.HasPrefix(strings.ToLower(c.dhcp4VendorClass), "msft"):
-		return &profile{name: "Windows", basis: "Vendor Class \"MSFT\" (DHCPv6 option 16 or DHCPv4 option 60)", source: fieldGuide,
-			rdnss: unknown, behaviour: "Windows 10 1703 and later use RDNSS, earlier versions do not (F12): the version cannot be seen"}
+		return &profile{name: "Windows", basis: "Vendor Class \"MSFT\" (DHCPv6 option 16 or DHCPv4 option 60)",
+			source: fieldGuide, rdnss: unknown, behaviour: "Windows 10 1703 and later use RDNSS, earlier versions do not (F12): the version cannot be seen"}
 	case strings.HasPrefix(strings.ToLower(c.dhcp4VendorClass), "android-dhcp"):
 		return &profile{name: "Android", basis: "DHCPv4 Vendor Class (60) \"" + c.dhcp4VendorClass + "\"",
 			source: fieldGuide, rdnss: yes, minRDNSSLifetime: 120,

@@ -167,7 +167,8 @@ func (c *client) lostUnproven(v *verdictResult, ov *outageView, now time.Time, g
 	if d < grace && v.lost != nil && v.lost.why == lossExpired {
 		v.verdict = VerdictInconclusive
 		v.settle = "a longer observation, or a DNS query from it"
-		v.reason = fmt.Sprintf("its DNS offer ended %s before the end of the observation, shorter than the %s grace: %s", seconds(d), seconds(grace), v.reason)
+		v.reason = fmt.Sprintf("its DNS offer ended %s before the end of the observation, shorter than the %s grace: %s",
+			seconds(d), seconds(grace), v.reason)
 		return
 	}
 	o := Outage{Start: *v.lostAt, DurationSeconds: d.Seconds(), Servers: []string{}, Cause: v.reason,

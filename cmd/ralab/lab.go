@@ -64,21 +64,24 @@ func (s *scenarioFlags) Set(v string) error {
 // [--parallel N]", "ralab lab --once" and "ralab lab --clean".
 func runLab(ctx context.Context, args []string) error {
 	fs := newFlagSet("lab")
-	out := fs.String("o", "", "write matrix.json, matrix.md, matrix.html and one pcapng per scenario to `dir` (default: a new temporary directory)")
+	out := fs.String("o", "",
+		"write matrix.json, matrix.md, matrix.html and one pcapng per scenario to `dir` (default: a new temporary directory)")
 	file := fs.String("c", "", "configuration `file` to serve (default: the built-in lab.toml)")
 	var names scenarioFlags
 	fs.Var(&names, "scenario", "run scenario `name` (repeatable; default: every built-in scenario)")
 	var extra scenarioFlags
 	fs.Var(&extra, "client", "also run client `name` outside the default set: "+extraNames()+" (repeatable)")
 	parallel := fs.Int("parallel", lab.DefaultParallel, "run `n` scenario labs at once")
-	once := fs.Bool("once", false, "no scenarios: serve the configuration once and print which clients got an address and DNS")
+	once := fs.Bool("once", false,
+		"no scenarios: serve the configuration once and print which clients got an address and DNS")
 	dur := fs.Duration("duration", lab.DefaultDuration, "with --once, wait at most `d` for the clients")
 	clean := fs.Bool("clean", false, "remove what killed lab runs left behind, then exit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || *dur <= 0 || *parallel <= 0 || (*once && (len(names) > 0 || len(extra) > 0)) {
-		fmt.Fprintln(os.Stderr, "ralab lab: no arguments are accepted; --duration and --parallel must be positive; --once runs no scenario and no extra client")
+		fmt.Fprintln(os.Stderr,
+			"ralab lab: no arguments are accepted; --duration and --parallel must be positive; --once runs no scenario and no extra client")
 		return errUsage
 	}
 	if err := checkScenarioNames(names); err != nil {
@@ -129,7 +132,8 @@ func runLab(ctx context.Context, args []string) error {
 		if werr := m.WriteMarkdown(os.Stdout); werr != nil && err == nil {
 			err = werr
 		}
-		fmt.Fprintf(os.Stderr, "ralab lab: %d cells agree, %d unsettled, %d disagree; %d verdicts depend on client knowledge; in %.0f s; matrix.html, matrix.md, matrix.json in %s\n",
+		fmt.Fprintf(os.Stderr,
+			"ralab lab: %d cells agree, %d unsettled, %d disagree; %d verdicts depend on client knowledge; in %.0f s; matrix.html, matrix.md, matrix.json in %s\n",
 			m.Agree, m.Unsettled, m.Disagree, m.KnowledgeDependent, m.ElapsedSeconds, dir)
 	}
 	if errors.Is(err, context.Canceled) {

@@ -63,15 +63,19 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	file := fs.String("c", "", "configuration `file` (required)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	format := fs.String("log-format", "text", "log `format`: text or json")
-	scenFile := fs.String("scenario", "", "apply the timed impairment phases of scenario `file` (or built-in scenario name, as ralab impairments --scenarios lists) to every interface, then exit")
+	scenFile := fs.String("scenario", "",
+		"apply the timed impairment phases of scenario `file` (or built-in scenario name, as ralab impairments --scenarios lists) to every interface, then exit")
 	scenStart := fs.String("scenario-start", "now", "scenario start `time`: now or an RFC 3339 time")
-	scenHold := fs.Bool("scenario-hold", false, "after the scenario, keep serving the configuration without impairments instead of exiting")
-	stateDir := fs.String("state-dir", "", "`directory` for the record of host changes that a restart undoes after a crash (default $STATE_DIRECTORY, else "+hoststate.DefaultDir+")")
+	scenHold := fs.Bool("scenario-hold", false,
+		"after the scenario, keep serving the configuration without impairments instead of exiting")
+	stateDir := fs.String("state-dir", "",
+		"`directory` for the record of host changes that a restart undoes after a crash (default $STATE_DIRECTORY, else "+hoststate.DefaultDir+")")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if *file == "" || fs.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "ralab serve: -c FILE is required and no arguments are accepted (see ralab serve --help)")
+		fmt.Fprintln(os.Stderr,
+			"ralab serve: -c FILE is required and no arguments are accepted (see ralab serve --help)")
 		return nil, errUsage
 	}
 	f := &serveFlags{file: *file, scenario: *scenFile, stateDir: *stateDir, hold: *scenHold}

@@ -107,8 +107,8 @@ func (m *mdWriter) outages(r *conformance.Report, c conformance.Client) {
 	}
 	m.printf("First held IPv6 DNS at %s; %s.", md(fmtRel(r.Start, *c.FirstDNS)), md(fmtOutageStats(c)))
 	if l := c.OutageStats.Lapses; l > 0 {
-		m.printf(" %s under the %s grace (longest %s) not counted.", plural(l, "lapse"), fmtSeconds(r.OutageGraceSeconds),
-			fmtSeconds(round3(c.OutageStats.LongestLapseSeconds)))
+		m.printf(" %s under the %s grace (longest %s) not counted.",
+			plural(l, "lapse"), fmtSeconds(r.OutageGraceSeconds), fmtSeconds(round3(c.OutageStats.LongestLapseSeconds)))
 	}
 	m.printf("\n\n")
 	if len(c.Outages) == 0 {

@@ -184,7 +184,8 @@ func buildTimeline(r *conformance.Report, c conformance.Client) *svgTimeline {
 	if e := c.DNSValidityElided; e != nil && len(tl.Lanes) > eventLanes {
 		y0 := float64(tlTopPad + eventLanes*tlLaneH)
 		tl.addElided(b.x(e.From), b.x(e.To), y0, float64(tlTopPad+len(tl.Lanes)*tlLaneH)-y0,
-			fmt.Sprintf("%d DNS validity intervals not kept (memory cap), from %s to %s", e.Count, fmtRel(start, e.From), fmtRel(start, e.To)))
+			fmt.Sprintf("%d DNS validity intervals not kept (memory cap), from %s to %s",
+				e.Count, fmtRel(start, e.From), fmtRel(start, e.To)))
 	}
 	return tl
 }
@@ -436,7 +437,8 @@ func elisionSummary(e *conformance.Elided, start time.Time) string {
 	for _, k := range e.Kinds {
 		parts = append(parts, kindSummary(k))
 	}
-	s := fmt.Sprintf("%d events not kept (memory cap) from %s to %s", e.Count, fmtRel(start, e.From), fmtRel(start, e.To))
+	s := fmt.Sprintf("%d events not kept (memory cap) from %s to %s",
+		e.Count, fmtRel(start, e.From), fmtRel(start, e.To))
 	if len(parts) > 0 {
 		s += ": " + strings.Join(parts, "; ")
 	}

@@ -312,7 +312,8 @@ func (p *Packet) decodeUpper6(next uint8, payload []byte, complete bool) {
 		p.decodeICMPv6(payload)
 		if p.Fragmented && p.ICMPType >= icmpRS && p.ICMPType <= icmpRedirect && p.ICMPType != icmpRA {
 			// RAs get their own finding (R8); RFC 6980 §5 covers all ND.
-			p.problem(CheckDecode, "RFC 6980 §5", "fragmented Neighbor Discovery message (ICMPv6 type %d): receivers MUST drop it", p.ICMPType)
+			p.problem(CheckDecode, "RFC 6980 §5",
+				"fragmented Neighbor Discovery message (ICMPv6 type %d): receivers MUST drop it", p.ICMPType)
 		}
 	case protoUDP:
 		p.decodeUDP(payload, complete)

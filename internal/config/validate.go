@@ -259,7 +259,8 @@ func (v *validator) httpAddress(p keyPath, s string) string {
 		ok = err == nil && n != 0
 	}
 	if !ok {
-		v.fail(p, quote(s), ErrInvalidValue, `must be host:port with a port 1 to 65535, such as "[::1]:9430", or "" for no listener`)
+		v.fail(p, quote(s), ErrInvalidValue,
+			`must be host:port with a port 1 to 65535, such as "[::1]:9430", or "" for no listener`)
 		return ""
 	}
 	return s

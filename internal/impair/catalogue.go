@@ -29,7 +29,8 @@ var Types = []*Type{
 				atMost:     d.integer("at_most", 1, 0, 256),
 			}
 			if p.atMost != 0 && p.atMost < p.atLeast {
-				d.fail("at_most", int64(p.atMost), config.ErrOutOfRange, "must be 0 (no limit) or at least at_least (%d)", p.atLeast)
+				d.fail("at_most", int64(p.atMost), config.ErrOutOfRange,
+					"must be 0 (no limit) or at least at_least (%d)", p.atLeast)
 			}
 			return p
 		},
@@ -257,10 +258,12 @@ var Types = []*Type{
 				pf, err := netip.ParsePrefix(s)
 				switch {
 				case err != nil || !pf.Addr().Is6() || pf.Masked() != pf:
-					d.fail("prefix", raw, config.ErrInvalidValue, "must be an IPv6 prefix with no host bits, such as \"64:ff9b::/96\"")
+					d.fail("prefix", raw, config.ErrInvalidValue,
+						"must be an IPv6 prefix with no host bits, such as \"64:ff9b::/96\"")
 				case pf.Bits() != 96 && pf.Bits() != 64 && pf.Bits() != 56 && pf.Bits() != 48 && pf.Bits() != 40 &&
 					pf.Bits() != 32:
-					d.fail("prefix", raw, config.ErrInvalidValue, "length must be /96, /64, /56, /48, /40 or /32 (RFC 8781 §4)")
+					d.fail("prefix", raw, config.ErrInvalidValue,
+						"length must be /96, /64, /56, /48, /40 or /32 (RFC 8781 §4)")
 				default:
 					p.prefix = pf
 				}

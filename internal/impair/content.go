@@ -173,7 +173,8 @@ func (noDHCPv6) dhcpv6(_ time.Time, peer netip.Addr, reply bool) Decision {
 	if reply {
 		what = "Reply to"
 	}
-	return Decision{Drop: true, Effects: []Effect{effect(ActionDrop, "DHCPv6 %s %s dropped: no server on the link", what, peer)}}
+	return Decision{Drop: true,
+		Effects: []Effect{effect(ActionDrop, "DHCPv6 %s %s dropped: no server on the link", what, peer)}}
 }
 
 // dnsOnlyDHCPv6Params configure dns-only-dhcpv6 (F11); it has none.

@@ -225,7 +225,8 @@ func (p *parser) header(s *Scenario, tree map[string]any) {
 		if namePattern.MatchString(v) {
 			s.Name = v
 		} else {
-			p.fail("name", v, config.ErrInvalidValue, "must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit")
+			p.fail("name", v, config.ErrInvalidValue,
+				"must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit")
 		}
 	}
 	s.Description, _ = p.str("", tree, "description", true)
@@ -260,7 +261,8 @@ func (p *parser) fids(raw any) []string {
 		f, _ := x.(string)
 		switch {
 		case !fidPattern.MatchString(f):
-			p.fail("fids", raw, config.ErrInvalidValue, "element %d: %s is not a field guide id F1 to F17", i, config.EchoValue(x))
+			p.fail("fids", raw, config.ErrInvalidValue, "element %d: %s is not a field guide id F1 to F17",
+				i, config.EchoValue(x))
 		case slices.Contains(fids, f):
 			p.fail("fids", raw, config.ErrDuplicate, "%s is listed twice", f)
 		default:
@@ -320,7 +322,8 @@ func (p *parser) expectations(s *Scenario, t map[string]any) {
 			if slices.Contains(Outcomes, Outcome(o)) {
 				e.Outcome = Outcome(o)
 			} else {
-				p.fail(key+".outcome", o, config.ErrInvalidValue, `must be "dns", "no-dns", "loses-dns", "flaps" or "late-dns"`)
+				p.fail(key+".outcome", o, config.ErrInvalidValue,
+					`must be "dns", "no-dns", "loses-dns", "flaps" or "late-dns"`)
 			}
 		}
 		e.Note, _ = p.str(key, body, "note", false)
@@ -362,9 +365,11 @@ func (p *parser) phases(s *Scenario, tree map[string]any) {
 			case i == 0 && d != 0:
 				p.fail(key+".start", d.String(), config.ErrInvalidValue, `the first phase must start at "0s"`)
 			case i > 0 && d <= s.Phases[i-1].Start:
-				p.fail(key+".start", d.String(), config.ErrInvalidValue, "must be after the previous phase's start (%v): phases are in time order", s.Phases[i-1].Start)
+				p.fail(key+".start", d.String(), config.ErrInvalidValue,
+					"must be after the previous phase's start (%v): phases are in time order", s.Phases[i-1].Start)
 			case s.Duration > 0 && d >= s.Duration:
-				p.fail(key+".start", d.String(), config.ErrOutOfRange, "must be before the scenario's end (duration %v)", s.Duration)
+				p.fail(key+".start", d.String(), config.ErrOutOfRange,
+					"must be before the scenario's end (duration %v)", s.Duration)
 			default:
 				ph.Start = d
 			}
@@ -380,7 +385,8 @@ func (p *parser) phases(s *Scenario, tree map[string]any) {
 				switch {
 				case p.invalid[n]:
 				case !ok:
-					p.fail(key+".impairments", raw, config.ErrInvalidValue, "%s is not defined: add an [impairment.%s] table; defined: %s",
+					p.fail(key+".impairments", raw, config.ErrInvalidValue,
+						"%s is not defined: add an [impairment.%s] table; defined: %s",
 						config.EchoValue(x), n, strings.Join(definedNames(s), ", "))
 				case slices.ContainsFunc(ph.Impairments, func(o impair.Spec) bool { return o.Name == n }):
 					p.fail(key+".impairments", raw, config.ErrDuplicate, "%q is listed twice", n)
@@ -464,15 +470,18 @@ func (p *parser) override(key string, t map[string]any) Override {
 	}
 	if m := o.MaxInterval; m != nil {
 		if o.MinInterval != nil && *o.MinInterval > *m*3/4 {
-			p.fail(key+".min_interval", o.MinInterval.String(), config.ErrOutOfRange, "must be at most 0.75 × max_interval (%v) (RFC 4861 §6.2.1)", *m*3/4)
+			p.fail(key+".min_interval", o.MinInterval.String(), config.ErrOutOfRange,
+				"must be at most 0.75 × max_interval (%v) (RFC 4861 §6.2.1)", *m*3/4)
 		}
 		if rl := o.RouterLifetime; rl != nil && *rl != 0 && *rl < *m {
-			p.fail(key+".router_lifetime", rl.String(), config.ErrOutOfRange, "must be 0 or at least max_interval (%v) (RFC 4861 §6.2.1)", *m)
+			p.fail(key+".router_lifetime", rl.String(), config.ErrOutOfRange,
+				"must be 0 or at least max_interval (%v) (RFC 4861 §6.2.1)", *m)
 		}
 		for k, lt := range map[string]*time.Duration{"rdnss_lifetime": o.RDNSSLifetime,
 			"dnssl_lifetime": o.DNSSLLifetime} {
 			if lt != nil && *lt != 0 && *lt < *m {
-				p.fail(config.JoinKey(key, k), lt.String(), config.ErrOutOfRange, "must be 0 or at least max_interval (%v) (RFC 8106 §5.1)", *m)
+				p.fail(config.JoinKey(key, k), lt.String(), config.ErrOutOfRange,
+					"must be 0 or at least max_interval (%v) (RFC 8106 §5.1)", *m)
 			}
 		}
 	}
