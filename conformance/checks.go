@@ -167,7 +167,8 @@ func checkRAOptions(r *router, p *wire.Packet) {
 	for _, o := range ra.Options.PREF64 {
 		if o.Lifetime != 0 && lt != 0 && o.Lifetime < uint32(lt) {
 			raFinding(r, p, "R7", SeverityWarning, "RFC 8781 §4", "lt",
-				fmt.Sprintf("PREF64 %s lifetime %d s is shorter than the router lifetime %d s (F17)", o.Prefix, o.Lifetime, lt))
+				fmt.Sprintf("PREF64 %s lifetime %d s is shorter than the router lifetime %d s (F17)",
+					o.Prefix, o.Lifetime, lt))
 		}
 	}
 	if ra.Options.HasCaptivePortal {
@@ -219,7 +220,8 @@ func checkMulticastGap(r *router, p *wire.Packet) {
 			r.lapses.note(gap-lt, r.prevRDNSS, *r.prevMcast, ev(p, ""))
 		} else if r.prevRDNSS != 0 && gap > lt {
 			r.find.add(Finding{ID: "N2", Severity: SeverityError, Router: r.mac.String(), Time: p.Time,
-				RFC: "RFC 8106 §5.1", Message: fmt.Sprintf("%s between multicast RAs %s and %s exceeds the RDNSS lifetime %s: clients that do not re-solicit lose DNS for %s (F1, F2)",
+				RFC: "RFC 8106 §5.1",
+				Message: fmt.Sprintf("%s between multicast RAs %s and %s exceeds the RDNSS lifetime %s: clients that do not re-solicit lose DNS for %s (F1, F2)",
 					seconds(gap), pkt(r.prevMcast.Packet), pkt(p.N), lifetime(r.prevRDNSS),
 					seconds(gap-time.Duration(r.prevRDNSS)*time.Second))},
 				"N2:gap", *r.prevMcast, ev(p, ""))
@@ -329,10 +331,12 @@ func checkInitialRAs(r *router, start time.Time, set *findingSet) {
 		if gap > maxInitialRAInterval+initialRAIntervalSlack {
 			how := "it sent DAD before its first RA"
 			if !r.sawDAD {
-				how = "nothing from it for " + seconds(silence) + " after the capture began, longer than any later interval (" + seconds(r.laterMax) + ")"
+				how = "nothing from it for " + seconds(silence) +
+					" after the capture began, longer than any later interval (" + seconds(r.laterMax) + ")"
 			}
 			set.add(Finding{ID: "R2", Severity: SeverityWarning, Router: r.mac.String(), Time: r.initial[i].Time,
-				RFC: "RFC 4861 §6.2.4", Message: fmt.Sprintf("initial RAs %s and %s are %s apart: the first %d RAs after a router starts should be at most MAX_INITIAL_RTR_ADVERT_INTERVAL 16 s apart (it started during the capture: %s)",
+				RFC: "RFC 4861 §6.2.4",
+				Message: fmt.Sprintf("initial RAs %s and %s are %s apart: the first %d RAs after a router starts should be at most MAX_INITIAL_RTR_ADVERT_INTERVAL 16 s apart (it started during the capture: %s)",
 					pkt(r.initial[i-1].Packet), pkt(r.initial[i].Packet), seconds(gap), maxInitialRAs, how)},
 				"R2:initial", r.initial[i-1], r.initial[i])
 			return
@@ -443,7 +447,8 @@ func checkDAD(c *client, p *wire.Packet) {
 	}
 	if p.HopLimit != 255 {
 		c.find.add(Finding{ID: "C2", Severity: SeverityError, Client: cm, Time: p.Time, RFC: "RFC 4861 §7.1.1",
-			Message: fmt.Sprintf("DAD probe with hop limit %d, not 255: neighbours discard it", p.HopLimit)}, "C2:hop", ev(p, ""))
+			Message: fmt.Sprintf("DAD probe with hop limit %d, not 255: neighbours discard it", p.HopLimit)},
+			"C2:hop", ev(p, ""))
 	}
 }
 
@@ -472,7 +477,8 @@ func checkExchangeChoice(c *client, p *wire.Packet, m *wire.DHCPv6) {
 	if m.Type == wire.DHCPv6InfoRequest && c.infoRequests == 1 && c.firstO != nil {
 		if d := p.Time.Sub(c.firstO.Time); d > 1100*time.Millisecond {
 			add("delay", "RFC 8415 §18.2.6",
-				"first Information-Request "+seconds(d)+" after the first RA with O=1 (INF_MAX_DELAY is 1 s)", *c.firstO, ev(p, ""))
+				"first Information-Request "+seconds(d)+" after the first RA with O=1 (INF_MAX_DELAY is 1 s)",
+				*c.firstO, ev(p, ""))
 		}
 	}
 }
@@ -526,7 +532,8 @@ func checkInfoRequest(c *client, p *wire.Packet, m *wire.DHCPv6, tx, prev *trans
 		}
 		if len(missing) > 0 {
 			add("C4", SeverityInfo, "RFC 8415 §18.2.6", "oro32",
-				"Information-Request does not ask for "+strings.Join(missing, " or ")+" as RFC 8415 requires: RFC 3315-era client", e)
+				"Information-Request does not ask for "+strings.Join(missing, " or ")+
+					" as RFC 8415 requires: RFC 3315-era client", e)
 		}
 	}
 	if m.HasIA {
@@ -538,7 +545,8 @@ func checkInfoRequest(c *client, p *wire.Packet, m *wire.DHCPv6, tx, prev *trans
 	}
 	if n := len(tx.elapsed); n >= 2 && tx.elapsed[n-1] <= tx.elapsed[n-2] && tx.elapsed[n-2] != 0xffff {
 		add("C5", SeverityWarning, "RFC 8415 §21.9", "elapsed",
-			fmt.Sprintf("retransmitted Information-Request has Elapsed Time %d, not above the previous %d", tx.elapsed[n-1], tx.elapsed[n-2]), e)
+			fmt.Sprintf("retransmitted Information-Request has Elapsed Time %d, not above the previous %d",
+				tx.elapsed[n-1], tx.elapsed[n-2]), e)
 	}
 	// RFC 8415 §15: retransmissions keep the transaction id. A new id while
 	// the previous Information-Request is unanswered, sooner than the
@@ -598,7 +606,8 @@ func checkDHCPv4Request(c *client, p *wire.Packet) {
 	wait := time.Duration(max(o.wait, 300)) * time.Second // MIN_V6ONLY_WAIT 300 s (RFC 8925 §3.4)
 	if d := p.Time.Sub(o.ev.Time); d >= 0 && d < wait {
 		c.find.add(Finding{ID: "C12", Severity: SeverityWarning, Client: c.mac.String(), Time: p.Time,
-			RFC: "RFC 8925 §3.2", Message: fmt.Sprintf("sent DHCP%s %s after an OFFER with IPv6-Only Preferred (option 108, %d s): it should stop DHCPv4 for V6ONLY_WAIT",
+			RFC: "RFC 8925 §3.2",
+			Message: fmt.Sprintf("sent DHCP%s %s after an OFFER with IPv6-Only Preferred (option 108, %d s): it should stop DHCPv4 for V6ONLY_WAIT",
 				dhcp4TypeName(m.MessageType), seconds(d), o.wait)}, "C12", o.ev, ev(p, ""))
 	}
 }
@@ -699,13 +708,16 @@ func checkRetransmission(c *client, tx *transaction, set *findingSet) {
 		switch {
 		case i == 1 && (gap < 800*time.Millisecond || gap > 1500*time.Millisecond):
 			set.add(Finding{ID: "C5", Severity: SeverityInfo, Client: cm, Time: tx.sends[i].Time, RFC: "RFC 8415 §15",
-				Message: "first Information-Request retransmission after " + seconds(gap) + ", not INF_TIMEOUT 1 s ±10%"}, "C5:first", e...)
+				Message: "first Information-Request retransmission after " + seconds(gap) +
+					", not INF_TIMEOUT 1 s ±10%"}, "C5:first", e...)
 		case i > 1 && gap > 100*time.Second && gap < 140*time.Second && prevGap > 50*time.Second && gap < prevGap*3/2:
 			set.add(Finding{ID: "C5", Severity: SeverityInfo, Client: cm, Time: tx.sends[i].Time,
-				RFC: "RFC 8415 §21.25", Message: "Information-Request retransmissions cap at about 120 s: RFC 3315-era INF_MAX_RT (RFC 8415 uses 3600 s or option 83)"}, "C5:cap", e...)
+				RFC:     "RFC 8415 §21.25",
+				Message: "Information-Request retransmissions cap at about 120 s: RFC 3315-era INF_MAX_RT (RFC 8415 uses 3600 s or option 83)"}, "C5:cap", e...)
 		case i > 1 && prevGap > 0 && prevGap < 50*time.Second && (gap < prevGap*3/2 || gap > prevGap*3):
 			set.add(Finding{ID: "C5", Severity: SeverityInfo, Client: cm, Time: tx.sends[i].Time, RFC: "RFC 8415 §15",
-				Message: "Information-Request retransmission after " + seconds(gap) + " following " + seconds(prevGap) + ": not the doubling backoff"},
+				Message: "Information-Request retransmission after " + seconds(gap) + " following " + seconds(prevGap) +
+					": not the doubling backoff"},
 				"C5:backoff", e...)
 		}
 		prevGap = gap

@@ -663,7 +663,10 @@ func (c *client) query(p *wire.Packet) {
 		}
 		if fe, ok := s.fragmentedOnly(); ok && s.endReason == lossExpired {
 			c.find.add(Finding{ID: "C8", Severity: SeverityError, Client: c.mac.String(), Time: p.Time,
-				RFC: "RFC 6980 §5", Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime expired at " + stamp(s.ended) + ", when only fragmented RAs had offered it since (last " + pkt(fe.Packet) + "): it evidently accepts fragmented Neighbor Discovery, which hosts must drop (F13)"},
+				RFC: "RFC 6980 §5",
+				Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime expired at " + stamp(s.ended) +
+					", when only fragmented RAs had offered it since (last " + pkt(fe.Packet) +
+					"): it evidently accepts fragmented Neighbor Discovery, which hosts must drop (F13)"},
 				"C8frag:"+srv.String(), fe, ev(p, "query after only fragmented offers"))
 			return
 		}
@@ -676,7 +679,8 @@ func (c *client) query(p *wire.Packet) {
 	}
 	if !c.offered(srv) {
 		c.find.add(Finding{ID: "C7", Severity: SeverityInfo, Client: c.mac.String(), Time: p.Time,
-			RFC: "RFC 8106 §5.3.1", Message: "queries DNS server " + srv.String() + " that no RA or DHCPv6 Reply in this capture offered it (learned earlier, or configured)"},
+			RFC:     "RFC 8106 §5.3.1",
+			Message: "queries DNS server " + srv.String() + " that no RA or DHCPv6 Reply in this capture offered it (learned earlier, or configured)"},
 			"C7:"+srv.String(), ev(p, "query to a server not offered"))
 	}
 }
@@ -737,8 +741,9 @@ func (c *client) checkPrecedence(p *wire.Packet, srv netip.Addr) {
 		c.find.check("C10")
 		if i >= len(c.dhcpDNS) && !c.queriedWithin(c.dhcpDNS, p.Time.Add(-dnsAnswerWait), p.Time) {
 			c.find.add(Finding{ID: "C10", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: "RFC 8106 §5.3.1",
-				Message: "queried RA-learned " + srv.String() + " first although it holds DHCPv6-learned " + joinAddrs(c.dhcpDNS) +
-					", which RFC 8106 §5.3.1 puts first"}, "C10:precedence", ev(p, ""))
+				Message: "queried RA-learned " + srv.String() + " first although it holds DHCPv6-learned " +
+					joinAddrs(c.dhcpDNS) + ", which RFC 8106 §5.3.1 puts first"},
+				"C10:precedence", ev(p, ""))
 		}
 	}
 	if len(offered) > 3 {

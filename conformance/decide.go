@@ -307,11 +307,13 @@ func (d *decision) unknownUse(s raServer, offer string) {
 		return
 	}
 	if d.waiting {
-		v.reason = offer + ", but it is visibly still waiting for DHCPv6: " + d.waitNote + "; whether it uses RDNSS cannot be seen"
+		v.reason = offer + ", but it is visibly still waiting for DHCPv6: " + d.waitNote +
+			"; whether it uses RDNSS cannot be seen"
 		v.settle = "a DNS query from it to " + s.s.addr.String() + ", or a DHCPv6 Reply to its Information-Request"
 	} else {
 		v.reason = offer + ", but no DNS query was seen and whether this client uses RDNSS cannot be told from the wire (Windows before 10 1703 and DHCPv6-only stacks ignore it, F12)"
-		v.settle = "a DNS query from it to " + s.s.addr.String() + ", or identifying the client (DHCPv6 ORO or Vendor Class)"
+		v.settle = "a DNS query from it to " + s.s.addr.String() +
+			", or identifying the client (DHCPv6 ORO or Vendor Class)"
 	}
 }
 
@@ -427,7 +429,8 @@ func (d *decision) noDNSInReply() {
 	if !c.raHadRDNSS() {
 		v.reason += "; the RAs carry no RDNSS (F11)"
 	} else if prof != nil && prof.ignoreRL0 && rdnssOnlyRL0(d.ra) {
-		v.reason += "; the RAs that carry RDNSS have router lifetime 0, and " + prof.name + " ignores such an RA entirely, its RDNSS too (F7)"
+		v.reason += "; the RAs that carry RDNSS have router lifetime 0, and " + prof.name +
+			" ignores such an RA entirely, its RDNSS too (F7)"
 	} else if d.rdnss == no {
 		v.reason += "; " + prof.name + " ignores the RDNSS the RAs carry (F12)"
 	}
@@ -445,7 +448,8 @@ func (d *decision) noDNSInRAs() {
 	case !noRDNSS && d.rdnss == no:
 		v.reason = "the RAs carry RDNSS but " + prof.name + " ignores RDNSS, and it got no DNS by DHCPv6 (F12)"
 	case !noRDNSS && prof != nil && prof.ignoreRL0 && rdnssOnlyRL0(d.ra):
-		v.reason = "the RAs that carry RDNSS have router lifetime 0, and " + prof.name + " ignores such an RA entirely, its RDNSS too (F7)"
+		v.reason = "the RAs that carry RDNSS have router lifetime 0, and " + prof.name +
+			" ignores such an RA entirely, its RDNSS too (F7)"
 	case !noRDNSS && prof != nil && prof.minRDNSSLifetime > 0:
 		v.reason = fmt.Sprintf("the RAs carry RDNSS only with lifetimes below %d s, which %s ignores (F5)",
 			prof.minRDNSSLifetime, prof.name)

@@ -128,7 +128,9 @@ func (c *client) clientMessage(p *wire.Packet, m *wire.DHCPv6) {
 	if tx.answered && p.Time.After(tx.reply.Time) {
 		// Retransmitted after the Reply: the client discarded it.
 		c.find.add(Finding{ID: "N1", Severity: SeverityError, Client: c.mac.String(), Time: p.Time,
-			RFC: "RFC 8415 §16.10", Message: fmt.Sprintf("client retransmitted %s %06x after the Reply %s: it discarded that Reply", wire.DHCPv6TypeName(m.Type), m.TransactionID, pkt(tx.reply.Packet))},
+			RFC: "RFC 8415 §16.10",
+			Message: fmt.Sprintf("client retransmitted %s %06x after the Reply %s: it discarded that Reply",
+				wire.DHCPv6TypeName(m.Type), m.TransactionID, pkt(tx.reply.Packet))},
 			fmt.Sprintf("N1:discarded:%06x", tx.xid), tx.reply, ev(p, ""))
 		tx.answered, tx.discarded = false, true
 		if c.dhcpTx == tx {

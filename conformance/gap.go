@@ -61,11 +61,13 @@ func gapCause(r *router, cm wire.MAC, from, to time.Time, lifetimeSec uint32) st
 	var causes []string
 	if frag > 0 {
 		causes = append(causes,
-			fmt.Sprintf("%s sent %d RA(s) as IPv6 fragments in the %s before it ran out (first %s), which hosts must drop (RFC 6980 §5, F13)", r.mac, frag, gap, pkt(fragEv)))
+			fmt.Sprintf("%s sent %d RA(s) as IPv6 fragments in the %s before it ran out (first %s), which hosts must drop (RFC 6980 §5, F13)",
+				r.mac, frag, gap, pkt(fragEv)))
 	}
 	if reached > 0 {
 		causes = append(causes,
-			fmt.Sprintf("%d RA(s) from %s reached it in that time (first %s) without this server (F6)", reached, r.mac, pkt(reachedEv)))
+			fmt.Sprintf("%d RA(s) from %s reached it in that time (first %s) without this server (F6)",
+				reached, r.mac, pkt(reachedEv)))
 	}
 	if len(causes) > 0 {
 		return strings.Join(causes, "; ")

@@ -166,7 +166,8 @@ func matchProfile(c *client) *profile {
 			behaviour: "uses RDNSS and re-solicits before RA-learned items expire, so an answered RS keeps its DNS under RA throttling (F1); the field guide names NetworkManager, but in the lab NetworkManager 1.42 did not re-solicit and ConnMan 1.41 did"}
 	case strings.Contains(vc, "msft") || strings.HasPrefix(strings.ToLower(c.dhcp4VendorClass), "msft"):
 		return &profile{name: "Windows", basis: "Vendor Class \"MSFT\" (DHCPv6 option 16 or DHCPv4 option 60)",
-			source: fieldGuide, rdnss: unknown, behaviour: "Windows 10 1703 and later use RDNSS, earlier versions do not (F12): the version cannot be seen"}
+			source: fieldGuide, rdnss: unknown,
+			behaviour: "Windows 10 1703 and later use RDNSS, earlier versions do not (F12): the version cannot be seen"}
 	case strings.HasPrefix(strings.ToLower(c.dhcp4VendorClass), "android-dhcp"):
 		return &profile{name: "Android", basis: "DHCPv4 Vendor Class (60) \"" + c.dhcp4VendorClass + "\"",
 			source: fieldGuide, rdnss: yes, minRDNSSLifetime: 120,

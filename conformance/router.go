@@ -160,7 +160,8 @@ func (t *Tracker) answersRS(r *router, p *wire.Packet, multicast bool) bool {
 		}
 		if d > maxRADelay {
 			r.find.add(Finding{ID: "R3", Severity: SeverityInfo, Router: r.mac.String(), Time: p.Time,
-				RFC: "RFC 4861 §6.2.6", Message: "answered a Router Solicitation after " + seconds(d) + ", later than MAX_RA_DELAY_TIME 0.5 s (allowed only to keep multicast RAs 3 s apart)"},
+				RFC:     "RFC 4861 §6.2.6",
+				Message: "answered a Router Solicitation after " + seconds(d) + ", later than MAX_RA_DELAY_TIME 0.5 s (allowed only to keep multicast RAs 3 s apart)"},
 				"R3", rs.ev, ev(p, "RA"))
 		}
 	}

@@ -282,7 +282,8 @@ func (c *client) lossReason(l *raServer, rs bool, link linkState) string {
 		}
 		msg += " and no other server offered"
 		if s.withdrawnFrom != (wire.MAC{}) {
-			msg += "; it was withdrawn by another router than the one that offered it (" + s.withdrawnFrom.String() + "): on a client that keeps servers by address, one router's lifetime 0 removes a server learned from another (F15)"
+			msg += "; it was withdrawn by another router than the one that offered it (" + s.withdrawnFrom.String() +
+				"): on a client that keeps servers by address, one router's lifetime 0 removes a server learned from another (F15)"
 		}
 		return msg
 	case lossOmitted:
@@ -355,7 +356,8 @@ func (c *client) describeHold(a netip.Addr, ra []raServer) string {
 	}
 	if s, ok := c.servers[a]; ok && s.endReason == lossExpired {
 		if fe, ok := s.fragmentedOnly(); ok {
-			return "its offer expired and only fragmented RAs offered it since (last " + pkt(fe.Packet) + "), yet it still uses it: it evidently accepts fragmented Neighbor Discovery, which RFC 6980 §5 forbids (F13, C8)"
+			return "its offer expired and only fragmented RAs offered it since (last " + pkt(fe.Packet) +
+				"), yet it still uses it: it evidently accepts fragmented Neighbor Discovery, which RFC 6980 §5 forbids (F13, C8)"
 		}
 	}
 	return "its offer ended but it still uses it (stale, C8)"

@@ -69,7 +69,8 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	scenHold := fs.Bool("scenario-hold", false,
 		"after the scenario, keep serving the configuration without impairments instead of exiting")
 	stateDir := fs.String("state-dir", "",
-		"`directory` for the record of host changes that a restart undoes after a crash (default $STATE_DIRECTORY, else "+hoststate.DefaultDir+")")
+		"`directory` for the record of host changes that a restart undoes after a crash (default $STATE_DIRECTORY, else "+
+			hoststate.DefaultDir+")")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -263,7 +264,8 @@ func (d *serveDaemon) nextPhase(ctx context.Context) bool {
 			return true
 		}
 		if run.ended(now) {
-			d.log.Info("scenario ended; holding: serving the configuration without impairments", "scenario", run.sc.Name)
+			d.log.Info("scenario ended; holding: serving the configuration without impairments",
+				"scenario", run.sc.Name)
 		}
 		d.sup.SetImpairments(run.phaseImpairments(i))
 		// Reloads only advertisers whose configuration changed, but

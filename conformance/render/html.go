@@ -363,7 +363,8 @@ func newHTMLRouter(r *conformance.Report, rt conformance.Router) htmlRouter {
 	add := func(label, value string) { hr.Facts = append(hr.Facts, htmlFact{label, value}) }
 	add("Vendor", hr.Vendor)
 	add("Link-local", rt.LinkLocal)
-	add("RAs", fmt.Sprintf("%d (%d unsolicited multicast, %d solicited, %d unicast)", rt.RAs, rt.Unsolicited, rt.Solicited, rt.Unicast))
+	add("RAs", fmt.Sprintf("%d (%d unsolicited multicast, %d solicited, %d unicast)",
+		rt.RAs, rt.Unsolicited, rt.Solicited, rt.Unicast))
 	add("Seen", fmtTime(rt.FirstSeen)+" to "+fmtTime(rt.LastSeen))
 	if iv := rt.Intervals; iv.Count > 0 {
 		add("Multicast RA gaps", fmt.Sprintf("%d: min %s, mean %s, max %s", iv.Count,

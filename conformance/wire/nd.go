@@ -225,7 +225,8 @@ func (p *Packet) decodeNDOptions(b []byte, msg string, o *NDOptions) {
 			return
 		}
 		if l > len(b) {
-			p.problem("R1", "RFC 4861 §4.6", "%s option type %d at offset %d claims %d bytes, %d remain", msg, typ, off, l, len(b))
+			p.problem("R1", "RFC 4861 §4.6", "%s option type %d at offset %d claims %d bytes, %d remain",
+				msg, typ, off, l, len(b))
 			return
 		}
 		body := b[:l]
@@ -254,7 +255,8 @@ func (p *Packet) decodeNDOption(typ uint8, body []byte, msg string, off int, o *
 		p.decodePrefixInfo(body, msg, off, o)
 	case 5: // MTU (RFC 4861 §4.6.4): Length 1.
 		if len(body) != 8 {
-			p.problem("R1", "RFC 4861 §4.6.4", "%s MTU option at offset %d has length %d, not 8 bytes", msg, off, len(body))
+			p.problem("R1", "RFC 4861 §4.6.4", "%s MTU option at offset %d has length %d, not 8 bytes",
+				msg, off, len(body))
 			return
 		}
 		o.MTU, o.HasMTU = binary.BigEndian.Uint32(body[4:8]), true

@@ -34,7 +34,8 @@ func (v *validator) intervals(p keyPath, r *rawInterface, ifc *Interface) {
 	if r.MinInterval != nil {
 		hi := maxInt * 3 / 4
 		spec := durationSpec{auto: true,
-			allowed: fmt.Sprintf(`must be "auto" or %s to 0.75 × max_interval (%s) (RFC 4861 §6.2.1)`, secs(MinMinInterval), secs(hi))}
+			allowed: fmt.Sprintf(`must be "auto" or %s to 0.75 × max_interval (%s) (RFC 4861 §6.2.1)`,
+				secs(MinMinInterval), secs(hi))}
 		d, kind, ok := v.parseDuration(p.key("min_interval"), *r.MinInterval, spec)
 		if ok && kind == durationValue {
 			if d < MinMinInterval || d > hi {
@@ -488,7 +489,8 @@ func (v *validator) dhcpv6Policies(p keyPath, r *rawDHCPv6, x *DHCPv6) {
 			x.OptionPolicy = pol
 		default:
 			v.fail(p.key("option_policy"), quote(*r.OptionPolicy), ErrInvalidValue,
-				`must be %q (DNS options even without an ORO) or %q (only what the ORO asks for)`, PolicyIncludeDNS, PolicyStrict)
+				`must be %q (DNS options even without an ORO) or %q (only what the ORO asks for)`,
+				PolicyIncludeDNS, PolicyStrict)
 		}
 	}
 	if r.Solicit != nil {
@@ -497,7 +499,8 @@ func (v *validator) dhcpv6Policies(p keyPath, r *rawDHCPv6, x *DHCPv6) {
 			x.Solicit = pol
 		default:
 			v.fail(p.key("solicit"), quote(*r.Solicit), ErrInvalidValue,
-				`must be %q (RFC 8415 §18.3.1: answer with status NoAddrsAvail) or %q`, SolicitNoAddrsAvail, SolicitIgnore)
+				`must be %q (RFC 8415 §18.3.1: answer with status NoAddrsAvail) or %q`,
+				SolicitNoAddrsAvail, SolicitIgnore)
 		}
 	}
 	if r.RatePerClient != nil {

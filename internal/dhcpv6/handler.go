@@ -213,7 +213,8 @@ func unwrapRelays(msg []byte) ([]relayMsg, []byte, error) {
 	b := msg
 	for MessageType(b[0]) == RelayForward {
 		if len(relays) > hopCountLimit {
-			return nil, nil, fmt.Errorf("%w: more than %d nested relay-forward messages", ErrDiscardRelayDepth, hopCountLimit+1)
+			return nil, nil, fmt.Errorf("%w: more than %d nested relay-forward messages",
+				ErrDiscardRelayDepth, hopCountLimit+1)
 		}
 		r, err := parseRelayMsg(b)
 		if err != nil {

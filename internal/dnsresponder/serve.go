@@ -377,7 +377,8 @@ func (r *runner) serve(ctx context.Context, s *Server, index int) (again bool, e
 		case err != nil:
 			r.log.Warn("cannot check interface", "err", err)
 		case now != index:
-			r.log.Warn("interface deleted or replaced; restarting the DNS responder", "old_index", index, "new_index", now)
+			r.log.Warn("interface deleted or replaced; restarting the DNS responder",
+				"old_index", index, "new_index", now)
 			s.Close()
 			<-done
 			// The kernel removed the addresses and routes with the

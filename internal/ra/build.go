@@ -62,7 +62,8 @@ func Build(ifc config.Interface, mac net.HardwareAddr) (*ndp.RouterAdvertisement
 	// offline is the IPv6 minimum.
 	limit := max(int(ifc.MTU), limits.MinMTU)
 	if n := ipv6HeaderLen + len(b); n > limit {
-		return nil, fmt.Errorf("%w: the RA is %d bytes with its IPv6 header, more than the %d-byte MTU", ErrInvalid, n, limit)
+		return nil, fmt.Errorf("%w: the RA is %d bytes with its IPv6 header, more than the %d-byte MTU",
+			ErrInvalid, n, limit)
 	}
 	return m, nil
 }

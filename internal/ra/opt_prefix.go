@@ -30,7 +30,8 @@ func (prefixOption) expect(ifc config.Interface, _ net.HardwareAddr) ([]Option, 
 		}
 		if p.PreferredLifetime > p.ValidLifetime {
 			// RFC 4862 §5.5.3 c): hosts ignore such a prefix.
-			return nil, invalid("%s preferred lifetime %v exceeds valid lifetime %v", what, p.PreferredLifetime, p.ValidLifetime)
+			return nil, invalid("%s preferred lifetime %v exceeds valid lifetime %v",
+				what, p.PreferredLifetime, p.ValidLifetime)
 		}
 		opts = append(opts, Option{Type: TypePrefixInformation, Length: 4, Prefix: &p})
 	}

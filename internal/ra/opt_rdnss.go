@@ -28,7 +28,8 @@ func (rdnssOption) expect(ifc config.Interface, _ net.HardwareAddr) ([]Option, e
 			return nil, invalid("%s has no servers", what)
 		}
 		if len(r.Servers) > limits.MaxRDNSSServers {
-			return nil, invalid("%s has %d servers; github.com/mdlayher/ndp v1.1.0 cannot encode more than %d in one option", what, len(r.Servers), limits.MaxRDNSSServers)
+			return nil, invalid("%s has %d servers; github.com/mdlayher/ndp v1.1.0 cannot encode more than %d in one option",
+				what, len(r.Servers), limits.MaxRDNSSServers)
 		}
 		for _, s := range r.Servers {
 			if err := checkAddr(what+" server", s); err != nil {
