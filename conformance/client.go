@@ -664,8 +664,8 @@ func (c *client) query(p *wire.Packet) {
 		if fe, ok := s.fragmentedOnly(); ok && s.endReason == lossExpired {
 			c.find.add(Finding{ID: "C8", Severity: SeverityError, Client: c.mac.String(), Time: p.Time,
 				RFC: "RFC 6980 §5",
-				Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime expired at " + stamp(s.ended) +
-					", when only fragmented RAs had offered it since (last " + pkt(fe.Packet) +
+				Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime expired at " +
+					stamp(s.ended) + ", when only fragmented RAs had offered it since (last " + pkt(fe.Packet) +
 					"): it evidently accepts fragmented Neighbor Discovery, which hosts must drop (F13)"},
 				"C8frag:"+srv.String(), fe, ev(p, "query after only fragmented offers"))
 			return

@@ -122,8 +122,10 @@ var laneOfEvent = map[string]struct{ lane, shape, class string }{
 var alwaysLanes = []string{"RS", "RA", "DHCPv6", "DNS"}
 
 // niceSteps are the candidate tick spacings, in seconds.
-var niceSteps = []float64{0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
-	43200, 86400, 172800, 604800}
+var niceSteps = []float64{
+	0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+	172800, 604800,
+}
 
 // f1 formats an SVG coordinate.
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }

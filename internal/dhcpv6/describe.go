@@ -16,8 +16,9 @@ import (
 
 // typicalORO is what DescribeReply's sample client asks for: every option
 // the server can send.
-var typicalORO = []uint16{optDNSServers, optDomainList, optInfoRefresh, optNTPServer, optSolMaxRT, optInfMaxRT,
-	optCaptivePortal}
+var typicalORO = []uint16{
+	optDNSServers, optDomainList, optInfoRefresh, optNTPServer, optSolMaxRT, optInfMaxRT, optCaptivePortal,
+}
 
 // describeClientDUID is the sample client's DUID-LL (RFC 8415 §11.4).
 var describeClientDUID = []byte{0, 3, 0, 1, 0x02, 0, 0, 0, 0, 0x01}

@@ -131,8 +131,9 @@ var (
 )
 
 // topKeys are the keys of a scenario file, in documentation order.
-var topKeys = []string{"name", "fids", "description", "realistic", "duration", "seed", "override", "impairment",
-	"phase", "expect"}
+var topKeys = []string{
+	"name", "fids", "description", "realistic", "duration", "seed", "override", "impairment", "phase", "expect",
+}
 
 // parser collects problems with their positions.
 type parser struct {
