@@ -366,11 +366,9 @@ func (p *parser) phases(s *Scenario, tree map[string]any) {
 			case i == 0 && d != 0:
 				p.fail(key+".start", d.String(), config.ErrInvalidValue, `the first phase must start at "0s"`)
 			case i > 0 && d <= s.Phases[i-1].Start:
-				p.fail(key+".start", d.String(), config.ErrInvalidValue,
-					"must be after the previous phase's start (%v): phases are in time order", s.Phases[i-1].Start)
+				p.fail(key+".start", d.String(), config.ErrInvalidValue, "must be after the previous phase's start (%v): phases are in time order", s.Phases[i-1].Start)
 			case s.Duration > 0 && d >= s.Duration:
-				p.fail(key+".start", d.String(), config.ErrOutOfRange,
-					"must be before the scenario's end (duration %v)", s.Duration)
+				p.fail(key+".start", d.String(), config.ErrOutOfRange, "must be before the scenario's end (duration %v)", s.Duration)
 			default:
 				ph.Start = d
 			}
