@@ -78,7 +78,8 @@ func (t *Tracker) readCapture(r io.Reader, until time.Time) (time.Time, error) {
 		return time.Time{}, err
 	}
 	if !cr.PcapNG() && cr.Converter(0) == nil {
-		return time.Time{}, fmt.Errorf("conformance: %s: %w", wire.LinkTypeName(cr.Interface(0).LinkType), ErrUnsupportedLinkType)
+		return time.Time{},
+			fmt.Errorf("conformance: %s: %w", wire.LinkTypeName(cr.Interface(0).LinkType), ErrUnsupportedLinkType)
 	}
 	p := newPipeline(t)
 	links, last, err := t.decodeCapture(cr, until, p)
@@ -147,7 +148,8 @@ type pipeline struct {
 }
 
 func newPipeline(t *Tracker) *pipeline {
-	p := &pipeline{t: t, full: make(chan []wire.Packet, 4), free: make(chan []wire.Packet, 6), done: make(chan struct{})}
+	p := &pipeline{t: t, full: make(chan []wire.Packet, 4), free: make(chan []wire.Packet, 6),
+		done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
 		for b := range p.full {

@@ -230,8 +230,8 @@ func reportRouter(rt *router, start, now time.Time) Router {
 		Checked:  find.checkedIDs(),
 	}
 	if rt.gapCount > 0 {
-		out.Intervals = IntervalStats{Count: rt.gapCount, MinSeconds: rt.gapMin.Seconds(), MaxSeconds: rt.gapMax.Seconds(),
-			MeanSeconds: (rt.gapSum / time.Duration(rt.gapCount)).Seconds()}
+		out.Intervals = IntervalStats{Count: rt.gapCount, MinSeconds: rt.gapMin.Seconds(),
+			MaxSeconds: rt.gapMax.Seconds(), MeanSeconds: (rt.gapSum / time.Duration(rt.gapCount)).Seconds()}
 	}
 	return out
 }

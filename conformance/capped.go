@@ -141,7 +141,8 @@ func (c *capped[T]) elided() *Elided {
 		MaxGapSeconds: roundSeconds(e.maxGap),
 	}
 	for _, k := range e.kinds {
-		ek := ElidedKind{Kind: k.kind, Count: k.count, First: k.first, Last: k.last, MaxGapSeconds: roundSeconds(k.maxGap)}
+		ek := ElidedKind{Kind: k.kind, Count: k.count, First: k.first, Last: k.last,
+			MaxGapSeconds: roundSeconds(k.maxGap)}
 		if k.count > 1 {
 			ek.EverySeconds = roundSeconds(k.last.Sub(k.first) / time.Duration(k.count-1))
 		}

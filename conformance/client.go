@@ -327,7 +327,8 @@ func (c *client) expire(now time.Time) {
 	for _, s := range c.servers {
 		if s.valid && !s.expires.IsZero() && !s.expires.After(now) {
 			c.checkExpiry(s)
-			c.endServer(s, s.expires, lossExpired, Evidence{Time: s.expires, Note: "lifetime from packet " + strconv.Itoa(s.last.Packet) + " ended"})
+			c.endServer(s, s.expires, lossExpired,
+				Evidence{Time: s.expires, Note: "lifetime from packet " + strconv.Itoa(s.last.Packet) + " ended"})
 		}
 	}
 }
@@ -337,7 +338,8 @@ func (c *client) endServer(s *serverState, at time.Time, reason lossCause, e Evi
 	s.valid = false
 	s.ended, s.endedEv, s.endReason = at, e, reason
 	to := at
-	c.intervals.addStamped(Interval{Server: s.addr.String(), Via: ViaRA, From: s.from, To: &to}, c.opts.MaxOffers, intervalStamp)
+	c.intervals.addStamped(Interval{Server: s.addr.String(), Via: ViaRA, From: s.from, To: &to}, c.opts.MaxOffers,
+		intervalStamp)
 	kind := EventRDNSSExpired
 	if reason == lossWithdrawn {
 		kind = EventRDNSSWithdrawn
@@ -559,7 +561,8 @@ func (c *client) noteRS(p *wire.Packet) {
 	}
 	end := c.rlUntil
 	for _, s := range c.servers {
-		if s.valid && !s.assumed && !s.expires.IsZero() && s.expires.After(p.Time) && (end.IsZero() || s.expires.Before(end)) {
+		if s.valid && !s.assumed && !s.expires.IsZero() && s.expires.After(p.Time) &&
+			(end.IsZero() || s.expires.Before(end)) {
 			end = s.expires
 		}
 	}
@@ -653,23 +656,30 @@ func (c *client) query(p *wire.Packet) {
 	u.Stale++
 	if s, ok := c.servers[srv]; ok && !s.ended.IsZero() && !s.valid {
 		s.noteStale(p.Time)
-		if c.perRouter == nil && s.keptAt(p.Time) && s.endReason == lossWithdrawn && s.withdrawnFrom != (wire.MAC{}) && perRouterView(s, p.Time, false).valid {
+		if c.perRouter == nil && s.keptAt(p.Time) && s.endReason == lossWithdrawn && s.withdrawnFrom != (wire.MAC{}) &&
+			perRouterView(s, p.Time, false).valid {
 			e := ev(p, "query to "+srv.String()+" after another router withdrew it")
 			c.perRouter = &e
 		}
 		if fe, ok := s.fragmentedOnly(); ok && s.endReason == lossExpired {
-			c.find.add(Finding{ID: "C8", Severity: SeverityError, Client: c.mac.String(), Time: p.Time, RFC: "RFC 6980 §5",
-				Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime expired at " + stamp(s.ended) + ", when only fragmented RAs had offered it since (last " + pkt(fe.Packet) + "): it evidently accepts fragmented Neighbor Discovery, which hosts must drop (F13)"},
+			c.find.add(Finding{ID: "C8", Severity: SeverityError, Client: c.mac.String(), Time: p.Time,
+				RFC: "RFC 6980 §5",
+				Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime expired at " +
+					stamp(s.ended) + ", when only fragmented RAs had offered it since (last " + pkt(fe.Packet) +
+					"): it evidently accepts fragmented Neighbor Discovery, which hosts must drop (F13)"},
 				"C8frag:"+srv.String(), fe, ev(p, "query after only fragmented offers"))
 			return
 		}
-		c.find.add(Finding{ID: "C8", Severity: SeverityWarning, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8106 §5.3.1",
-			Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime " + string(s.endReason) + " at " + stamp(s.ended)},
+		c.find.add(Finding{ID: "C8", Severity: SeverityWarning, Client: c.mac.String(), Time: p.Time,
+			RFC: "RFC 8106 §5.3.1",
+			Message: "queries DNS server " + srv.String() + " after its RDNSS lifetime " + string(s.endReason) +
+				" at " + stamp(s.ended)},
 			"C8:"+srv.String(), ev(p, "stale query"))
 		return
 	}
 	if !c.offered(srv) {
-		c.find.add(Finding{ID: "C7", Severity: SeverityInfo, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8106 §5.3.1",
+		c.find.add(Finding{ID: "C7", Severity: SeverityInfo, Client: c.mac.String(), Time: p.Time,
+			RFC:     "RFC 8106 §5.3.1",
 			Message: "queries DNS server " + srv.String() + " that no RA or DHCPv6 Reply in this capture offered it (learned earlier, or configured)"},
 			"C7:"+srv.String(), ev(p, "query to a server not offered"))
 	}
@@ -731,15 +741,17 @@ func (c *client) checkPrecedence(p *wire.Packet, srv netip.Addr) {
 		c.find.check("C10")
 		if i >= len(c.dhcpDNS) && !c.queriedWithin(c.dhcpDNS, p.Time.Add(-dnsAnswerWait), p.Time) {
 			c.find.add(Finding{ID: "C10", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: "RFC 8106 §5.3.1",
-				Message: "queried RA-learned " + srv.String() + " first although it holds DHCPv6-learned " + joinAddrs(c.dhcpDNS) +
-					", which RFC 8106 §5.3.1 puts first"}, "C10:precedence", ev(p, ""))
+				Message: "queried RA-learned " + srv.String() + " first although it holds DHCPv6-learned " +
+					joinAddrs(c.dhcpDNS) + ", which RFC 8106 §5.3.1 puts first"},
+				"C10:precedence", ev(p, ""))
 		}
 	}
 	if len(offered) > 3 {
 		c.find.check("C10")
 		if i >= 3 {
 			c.find.add(Finding{ID: "C10", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: "RFC 8106 §5.3.1",
-				Message: fmt.Sprintf("queried %s, server %d of the %d it was offered: it keeps more than three (glibc, rdnssd and Android keep three, F16)", srv, i+1, len(offered))},
+				Message: fmt.Sprintf("queried %s, server %d of the %d it was offered: it keeps more than three (glibc, rdnssd and Android keep three, F16)",
+					srv, i+1, len(offered))},
 				"C10:kept", ev(p, ""))
 		}
 	}
@@ -775,7 +787,8 @@ func (c *client) setDHCPDNS(servers []netip.Addr, p *wire.Packet) {
 			}
 			c.dhcpGone[old] = now
 			to := now
-			c.intervals.addStamped(Interval{Server: old.String(), Via: ViaDHCPv6, From: c.dhcpSince[old], To: &to}, c.opts.MaxOffers, intervalStamp)
+			c.intervals.addStamped(Interval{Server: old.String(), Via: ViaDHCPv6, From: c.dhcpSince[old], To: &to},
+				c.opts.MaxOffers, intervalStamp)
 			delete(c.dhcpSince, old)
 		}
 	}

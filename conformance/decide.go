@@ -77,7 +77,8 @@ func (d *decision) noteKnowledge() {
 		for _, s := range d.ra {
 			if s.valid != s.s.rfcValidAt(d.now) {
 				v.knowledge = append(v.knowledge, Knowledge{Client: seenHere, Source: seenHere,
-					Basis:     fmt.Sprintf("DNS query %s to a server after another router withdrew it while the offering router's offer still ran", pkt(c.perRouter.Packet)),
+					Basis: fmt.Sprintf("DNS query %s to a server after another router withdrew it while the offering router's offer still ran",
+						pkt(c.perRouter.Packet)),
 					Behaviour: "keeps RDNSS servers per router: one router's lifetime 0 does not remove another router's offer (F15)"})
 				break
 			}
@@ -112,7 +113,8 @@ func (d *decision) noteWaiting() {
 		d.waitNote += "; no DHCPv6 Reply was seen on the link at all (F9, or F10 if there is no server)"
 	}
 	if tx.discarded {
-		d.waitNote = fmt.Sprintf("%d %s since %s got no Reply the client accepted (N1)", tx.count, what, stamp(tx.sends[0].Time))
+		d.waitNote = fmt.Sprintf("%d %s since %s got no Reply the client accepted (N1)",
+			tx.count, what, stamp(tx.sends[0].Time))
 	}
 }
 
@@ -132,7 +134,8 @@ func (d *decision) byQuery() bool {
 	v.verdict = VerdictDNSOK
 	v.via = c.viaOf(lastQAddr, d.ra)
 	how := c.describeHold(lastQAddr, d.ra)
-	v.reason = fmt.Sprintf("queried %s %d time(s) (%d answered), last at %s; %s", lastQAddr, lastQ.Queries, lastQ.Answers, stamp(lastQ.Last), how)
+	v.reason = fmt.Sprintf("queried %s %d time(s) (%d answered), last at %s; %s",
+		lastQAddr, lastQ.Queries, lastQ.Answers, stamp(lastQ.Last), how)
 	switch {
 	case unanswered(lastQ, d.now):
 		v.reason += "; queries unanswered: it holds the server but no answer from it was seen (C7)"
@@ -148,7 +151,8 @@ func (d *decision) byQuery() bool {
 	if d.waiting {
 		v.reason += "; its " + d.waitNote
 	}
-	v.evidence = append(v.evidence, Evidence{Packet: lastQ.LastPacket, Time: lastQ.Last, Note: "DNS query to " + lastQAddr.String()})
+	v.evidence = append(v.evidence,
+		Evidence{Packet: lastQ.LastPacket, Time: lastQ.Last, Note: "DNS query to " + lastQAddr.String()})
 	return true
 }
 
@@ -232,11 +236,13 @@ func (d *decision) byDHCPv6() bool {
 	}
 	v.verdict = VerdictDNSOK
 	v.via = ViaDHCPv6
-	v.reason = fmt.Sprintf("DHCPv6 Reply %s answered its request with DNS %s", pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS))
+	v.reason = fmt.Sprintf("DHCPv6 Reply %s answered its request with DNS %s",
+		pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS))
 	if d.waiting {
 		v.reason += "; its refresh is pending: " + d.waitNote
 	}
-	v.evidence = append(v.evidence, Evidence{Packet: c.dhcpEv.Packet, Time: c.dhcpEv.Time, Note: "DHCPv6 Reply with DNS"})
+	v.evidence = append(v.evidence,
+		Evidence{Packet: c.dhcpEv.Packet, Time: c.dhcpEv.Time, Note: "DHCPv6 Reply with DNS"})
 	return true
 }
 
@@ -252,8 +258,10 @@ func (d *decision) byRAOffer() bool {
 	}
 	if len(d.validNow) > 0 {
 		s := d.validNow[0]
-		offer := fmt.Sprintf("RDNSS %s valid %s (RA %s, %s)", s.s.addr, until(s.s.expires), pkt(s.s.last.Packet), s.s.reached)
-		v.evidence = append(v.evidence, Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA with RDNSS " + s.s.addr.String()})
+		offer := fmt.Sprintf("RDNSS %s valid %s (RA %s, %s)", s.s.addr, until(s.s.expires), pkt(s.s.last.Packet),
+			s.s.reached)
+		v.evidence = append(v.evidence,
+			Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA with RDNSS " + s.s.addr.String()})
 		switch d.rdnss {
 		case yes:
 			d.useKnowledge()
@@ -274,9 +282,11 @@ func (d *decision) byRAOffer() bool {
 	if len(d.assumedNow) > 0 && d.rdnss != no {
 		s := d.assumedNow[0]
 		v.verdict = VerdictInconclusive
-		v.reason = fmt.Sprintf("the only RDNSS offer (%s, RA %s at %s) came before the client's first packet: it holds it only if it was already on the link", s.s.addr, pkt(s.s.last.Packet), stamp(s.s.last.Time))
+		v.reason = fmt.Sprintf("the only RDNSS offer (%s, RA %s at %s) came before the client's first packet: it holds it only if it was already on the link",
+			s.s.addr, pkt(s.s.last.Packet), stamp(s.s.last.Time))
 		v.settle = "an RA after the client appeared (for example the answer to its RS), or a DNS query from it"
-		v.evidence = append(v.evidence, Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA before the client appeared"})
+		v.evidence = append(v.evidence,
+			Evidence{Packet: s.s.last.Packet, Time: s.s.last.Time, Note: "RA before the client appeared"})
 		return true
 	}
 	return false
@@ -290,16 +300,20 @@ func (d *decision) unknownUse(s raServer, offer string) {
 	if un, ok := d.unsettled[s.s.addr]; ok {
 		v.reason = fmt.Sprintf("%s, and it queried it (last %s), but RA %s from the same router came without it after that query: clients that store each router's last RA whole (dhcpcd, Apple) drop it at once (F6), others keep it until its lifetime ends, and its queries do not show yet which this client is",
 			offer, pkt(un.use.LastPacket), pkt(un.omitted.Packet))
-		v.settle = fmt.Sprintf("a DNS query from it to %s after RA %s (it keeps the server), or %d such RAs without one (it drops it)", s.s.addr, pkt(un.omitted.Packet), minSilentOmissions)
-		v.evidence = append(v.evidence, un.omitted, Evidence{Packet: un.use.LastPacket, Time: un.use.Last, Note: "last DNS query to " + s.s.addr.String()})
+		v.settle = fmt.Sprintf("a DNS query from it to %s after RA %s (it keeps the server), or %d such RAs without one (it drops it)",
+			s.s.addr, pkt(un.omitted.Packet), minSilentOmissions)
+		v.evidence = append(v.evidence, un.omitted,
+			Evidence{Packet: un.use.LastPacket, Time: un.use.Last, Note: "last DNS query to " + s.s.addr.String()})
 		return
 	}
 	if d.waiting {
-		v.reason = offer + ", but it is visibly still waiting for DHCPv6: " + d.waitNote + "; whether it uses RDNSS cannot be seen"
+		v.reason = offer + ", but it is visibly still waiting for DHCPv6: " + d.waitNote +
+			"; whether it uses RDNSS cannot be seen"
 		v.settle = "a DNS query from it to " + s.s.addr.String() + ", or a DHCPv6 Reply to its Information-Request"
 	} else {
 		v.reason = offer + ", but no DNS query was seen and whether this client uses RDNSS cannot be told from the wire (Windows before 10 1703 and DHCPv6-only stacks ignore it, F12)"
-		v.settle = "a DNS query from it to " + s.s.addr.String() + ", or identifying the client (DHCPv6 ORO or Vendor Class)"
+		v.settle = "a DNS query from it to " + s.s.addr.String() +
+			", or identifying the client (DHCPv6 ORO or Vendor Class)"
 	}
 }
 
@@ -325,7 +339,8 @@ func (d *decision) byLoss() bool {
 		v.lostAt = &at
 		v.lost, v.lostRS = lost, c.rsBetween(lost.s.last.Time, lost.s.end())
 		v.reason = c.lossReason(lost, v.lostRS, d.link)
-		v.evidence = append(v.evidence, Evidence{Packet: lost.s.last.Packet, Time: lost.s.last.Time, Note: "last RA with RDNSS " + lost.s.addr.String()})
+		v.evidence = append(v.evidence, Evidence{Packet: lost.s.last.Packet, Time: lost.s.last.Time,
+			Note: "last RA with RDNSS " + lost.s.addr.String()})
 		if lost.whyEv.Packet != 0 && lost.whyEv.Packet != lost.s.last.Packet {
 			v.evidence = append(v.evidence, lost.whyEv)
 		}
@@ -371,13 +386,15 @@ func (d *decision) never() {
 		v.evidence = append(v.evidence, c.rs[len(c.rs)-1])
 		return
 	}
-	if seen := d.now.Sub(c.first); d.link.routers == 0 && c.usedIPv4DNS() && (c.counts.RS > 0 || seen >= maxRtrAdvIntervalMax) {
+	if seen := d.now.Sub(c.first); d.link.routers == 0 && c.usedIPv4DNS() &&
+		(c.counts.RS > 0 || seen >= maxRtrAdvIntervalMax) {
 		v.verdict = VerdictNoDNS
 		v.reason = fmt.Sprintf("no IPv6 router was seen on the link in the %s observed (longer than any RA interval, or after its RS) and no DHCPv6 Reply reached it", seconds(seen))
 		return
 	}
 	v.verdict = VerdictInconclusive
-	v.reason = fmt.Sprintf("no RA or DHCPv6 Reply reached it and it sent no IPv6 DNS query during the %s observed", seconds(d.now.Sub(c.first)))
+	v.reason = fmt.Sprintf("no RA or DHCPv6 Reply reached it and it sent no IPv6 DNS query during the %s observed",
+		seconds(d.now.Sub(c.first)))
 	v.settle = "a longer capture that includes an RA (unsolicited RAs may be up to MaxRtrAdvInterval apart) or its RS and the answer, or a DNS query from it"
 }
 
@@ -406,12 +423,14 @@ func (d *decision) noDNSInReply() {
 	v.verdict = VerdictNoDNS
 	v.reason = fmt.Sprintf("DHCPv6 Reply %s to its request carried no DNS servers", pkt(c.lastReply.Packet))
 	if len(c.dhcpDNS) > 0 && c.dhcpEv != nil && prof != nil && prof.dhcpv6DNSUnseen {
-		v.reason = fmt.Sprintf("DHCPv6 Reply %s gave it DNS %s, but %s is known not to apply DNS from DHCPv6 and it never queried those servers", pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS), prof.name)
+		v.reason = fmt.Sprintf("DHCPv6 Reply %s gave it DNS %s, but %s is known not to apply DNS from DHCPv6 and it never queried those servers",
+			pkt(c.dhcpEv.Packet), joinAddrs(c.dhcpDNS), prof.name)
 	}
 	if !c.raHadRDNSS() {
 		v.reason += "; the RAs carry no RDNSS (F11)"
 	} else if prof != nil && prof.ignoreRL0 && rdnssOnlyRL0(d.ra) {
-		v.reason += "; the RAs that carry RDNSS have router lifetime 0, and " + prof.name + " ignores such an RA entirely, its RDNSS too (F7)"
+		v.reason += "; the RAs that carry RDNSS have router lifetime 0, and " + prof.name +
+			" ignores such an RA entirely, its RDNSS too (F7)"
 	} else if d.rdnss == no {
 		v.reason += "; " + prof.name + " ignores the RDNSS the RAs carry (F12)"
 	}
@@ -429,9 +448,11 @@ func (d *decision) noDNSInRAs() {
 	case !noRDNSS && d.rdnss == no:
 		v.reason = "the RAs carry RDNSS but " + prof.name + " ignores RDNSS, and it got no DNS by DHCPv6 (F12)"
 	case !noRDNSS && prof != nil && prof.ignoreRL0 && rdnssOnlyRL0(d.ra):
-		v.reason = "the RAs that carry RDNSS have router lifetime 0, and " + prof.name + " ignores such an RA entirely, its RDNSS too (F7)"
+		v.reason = "the RAs that carry RDNSS have router lifetime 0, and " + prof.name +
+			" ignores such an RA entirely, its RDNSS too (F7)"
 	case !noRDNSS && prof != nil && prof.minRDNSSLifetime > 0:
-		v.reason = fmt.Sprintf("the RAs carry RDNSS only with lifetimes below %d s, which %s ignores (F5)", prof.minRDNSSLifetime, prof.name)
+		v.reason = fmt.Sprintf("the RAs carry RDNSS only with lifetimes below %d s, which %s ignores (F5)",
+			prof.minRDNSSLifetime, prof.name)
 	case c.sentDHCPv6Client:
 		v.reason = "RAs carry no RDNSS and its DHCPv6 exchange gave no DNS (F11)"
 	case c.sawO:

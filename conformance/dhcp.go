@@ -127,8 +127,10 @@ func (c *client) clientMessage(p *wire.Packet, m *wire.DHCPv6) {
 	}
 	if tx.answered && p.Time.After(tx.reply.Time) {
 		// Retransmitted after the Reply: the client discarded it.
-		c.find.add(Finding{ID: "N1", Severity: SeverityError, Client: c.mac.String(), Time: p.Time, RFC: "RFC 8415 §16.10",
-			Message: fmt.Sprintf("client retransmitted %s %06x after the Reply %s: it discarded that Reply", wire.DHCPv6TypeName(m.Type), m.TransactionID, pkt(tx.reply.Packet))},
+		c.find.add(Finding{ID: "N1", Severity: SeverityError, Client: c.mac.String(), Time: p.Time,
+			RFC: "RFC 8415 §16.10",
+			Message: fmt.Sprintf("client retransmitted %s %06x after the Reply %s: it discarded that Reply",
+				wire.DHCPv6TypeName(m.Type), m.TransactionID, pkt(tx.reply.Packet))},
 			fmt.Sprintf("N1:discarded:%06x", tx.xid), tx.reply, ev(p, ""))
 		tx.answered, tx.discarded = false, true
 		if c.dhcpTx == tx {
@@ -190,7 +192,8 @@ func (c *client) serverMessage(p *wire.Packet, m *wire.DHCPv6) {
 	}
 	if len(m.DNS) > 0 {
 		o := DHCPv6Offer{Servers: dns, Domains: m.Domains, ServerDUID: duidString(m.ServerID),
-			ServerAddress: addrString(p.Src), At: p.Time, Packet: p.N, TransactionID: fmt.Sprintf("%06x", m.TransactionID)}
+			ServerAddress: addrString(p.Src), At: p.Time, Packet: p.N,
+			TransactionID: fmt.Sprintf("%06x", m.TransactionID)}
 		if m.HasRefreshTime {
 			rt := m.RefreshTime
 			o.RefreshTimeSeconds = &rt

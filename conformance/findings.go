@@ -76,7 +76,8 @@ func (s *findingSet) add(f Finding, key string, e ...Evidence) {
 // clone returns a deep copy of s, so end-of-observation checks can add to
 // it without changing the running state.
 func (s *findingSet) clone() findingSet {
-	out := findingSet{list: s.findings(), idx: make(map[string]int, len(s.idx)), dropped: s.dropped, checked: maps.Clone(s.checked)}
+	out := findingSet{list: s.findings(), idx: make(map[string]int, len(s.idx)), dropped: s.dropped,
+		checked: maps.Clone(s.checked)}
 	for k, v := range s.idx {
 		out.idx[k] = v
 	}

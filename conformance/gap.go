@@ -60,25 +60,33 @@ func gapCause(r *router, cm wire.MAC, from, to time.Time, lifetimeSec uint32) st
 	gap := seconds(to.Sub(from))
 	var causes []string
 	if frag > 0 {
-		causes = append(causes, fmt.Sprintf("%s sent %d RA(s) as IPv6 fragments in the %s before it ran out (first %s), which hosts must drop (RFC 6980 §5, F13)", r.mac, frag, gap, pkt(fragEv)))
+		causes = append(causes,
+			fmt.Sprintf("%s sent %d RA(s) as IPv6 fragments in the %s before it ran out (first %s), which hosts must drop (RFC 6980 §5, F13)",
+				r.mac, frag, gap, pkt(fragEv)))
 	}
 	if reached > 0 {
-		causes = append(causes, fmt.Sprintf("%d RA(s) from %s reached it in that time (first %s) without this server (F6)", reached, r.mac, pkt(reachedEv)))
+		causes = append(causes,
+			fmt.Sprintf("%d RA(s) from %s reached it in that time (first %s) without this server (F6)",
+				reached, r.mac, pkt(reachedEv)))
 	}
 	if len(causes) > 0 {
 		return strings.Join(causes, "; ")
 	}
 	switch {
 	case uniOther > 0:
-		return fmt.Sprintf("%s sent its RAs in the %s before it ran out only as unicast to other hosts (%d, first %s), none to this one: multicast RAs converted to unicast for the clients a controller knows (F3)", r.mac, gap, uniOther, pkt(uniEv))
+		return fmt.Sprintf("%s sent its RAs in the %s before it ran out only as unicast to other hosts (%d, first %s), none to this one: multicast RAs converted to unicast for the clients a controller knows (F3)",
+			r.mac, gap, uniOther, pkt(uniEv))
 	case soliOther > 0:
-		return fmt.Sprintf("%s sent no multicast RA in the %s before it ran out, but answered %d Router Solicitation(s) of other hosts by unicast (first %s): multicast RAs are lost on the path (F4)", r.mac, gap, soliOther, pkt(soliEv))
+		return fmt.Sprintf("%s sent no multicast RA in the %s before it ran out, but answered %d Router Solicitation(s) of other hosts by unicast (first %s): multicast RAs are lost on the path (F4)",
+			r.mac, gap, soliOther, pkt(soliEv))
 	}
 	if r.gapCount > 0 && time.Duration(lifetimeSec)*time.Second < 3*r.gapMin {
-		return fmt.Sprintf("the lifetime %s is under 3 × the shortest interval between %s's multicast RAs (%s), so under 3 × its MaxRtrAdvInterval (RFC 8106 §5.1): it runs out between RAs (F5)", lifetime(lifetimeSec), r.mac, seconds(r.gapMin))
+		return fmt.Sprintf("the lifetime %s is under 3 × the shortest interval between %s's multicast RAs (%s), so under 3 × its MaxRtrAdvInterval (RFC 8106 §5.1): it runs out between RAs (F5)",
+			lifetime(lifetimeSec), r.mac, seconds(r.gapMin))
 	}
 	if next != nil {
-		return fmt.Sprintf("%s sent no RA for %s, until %s at %s, longer than the lifetime: RAs throttled on the path, or replayed on a controller's own schedule (F1, F2)", r.mac, seconds(next.at.Sub(from)), pkt(next.packet), stamp(next.at))
+		return fmt.Sprintf("%s sent no RA for %s, until %s at %s, longer than the lifetime: RAs throttled on the path, or replayed on a controller's own schedule (F1, F2)",
+			r.mac, seconds(next.at.Sub(from)), pkt(next.packet), stamp(next.at))
 	}
 	// With no RA at all, throttling, conversion to unicast for other
 	// hosts and lost multicast look the same on the wire: each still

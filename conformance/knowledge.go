@@ -93,7 +93,8 @@ func identify(c *client) *profile {
 // again only when one of them changed.
 func (c *client) identityKey() identityKey {
 	k := identityKey{vendorClass: len(c.vendorClass), hasORO: c.hasORO, duids: len(c.duids),
-		dhcpv6: c.sentDHCPv6Client, infoRequests: c.infoRequests > 0, dhcp4: c.dhcp4VendorClass, earlyRS: c.earlyRS != nil}
+		dhcpv6: c.sentDHCPv6Client, infoRequests: c.infoRequests > 0, dhcp4: c.dhcp4VendorClass,
+		earlyRS: c.earlyRS != nil}
 	if len(c.oro) > 0 {
 		k.oro = &c.oro[0]
 	}
@@ -115,10 +116,11 @@ func matchProfile(c *client) *profile {
 	vc := strings.ToLower(strings.Join(c.vendorClass, " "))
 	switch {
 	case strings.Contains(vc, "dhcpcd"):
-		return &profile{name: "dhcpcd", basis: "DHCPv6 Vendor Class (16) \"" + c.vendorClass[0] + "\"", source: fieldGuide + "; " + labRecipes,
-			rdnss: yes, replaceOnRA: true,
+		return &profile{name: "dhcpcd", basis: "DHCPv6 Vendor Class (16) \"" + c.vendorClass[0] + "\"",
+			source: fieldGuide + "; " + labRecipes, rdnss: yes, replaceOnRA: true,
 			behaviour: "uses RDNSS and DHCPv6 (O=1); stores the whole last RA per router, so an RA without RDNSS drops DNS (F6), while one router's lifetime 0 leaves another router's offer standing (F15)"}
-	case c.hasORO && containsAll(c.oro, []uint16{23, 24, 32, 82, 83}) && len(c.vendorClass) > 0 && uint16Set(c.oro, []uint16{23, 24, 32, 82, 83}):
+	case c.hasORO && containsAll(c.oro, []uint16{23, 24, 32, 82, 83}) && len(c.vendorClass) > 0 &&
+		uint16Set(c.oro, []uint16{23, 24, 32, 82, 83}):
 		return &profile{name: "dhcpcd", basis: "DHCPv6 ORO 23,24,32,82,83 with Vendor Class (16)", source: labRecipes,
 			rdnss: yes, replaceOnRA: true,
 			behaviour: "uses RDNSS and DHCPv6 (O=1); stores the whole last RA per router, so an RA without RDNSS drops DNS (F6), while one router's lifetime 0 leaves another router's offer standing (F15)"}
@@ -132,8 +134,8 @@ func matchProfile(c *client) *profile {
 		// NetworkManager's internal DHCPv6 client is systemd's
 		// sd-dhcp6-client too; NetworkManager 1.42 in the lab asked
 		// 23,24,31,32,56,83 with a DUID-UUID from the machine id.
-		return &profile{name: "NetworkManager", basis: "DHCPv6 ORO 23,24,31,32,56,83 with a DUID-UUID (type 4)", source: labRecipes,
-			rdnss:     yes,
+		return &profile{name: "NetworkManager", basis: "DHCPv6 ORO 23,24,31,32,56,83 with a DUID-UUID (type 4)",
+			source: labRecipes, rdnss: yes,
 			behaviour: "uses RDNSS and applies DHCPv6 DNS beside it (O=1); NetworkManager 1.42 sent no RS after joining, so RA throttling costs it DNS (F1)"}
 	case c.hasORO && uint16Set(c.oro, []uint16{23, 24, 31}) && len(c.oro) == 3 && c.duidType() == duidLLT:
 		return &profile{name: "ConnMan", basis: "DHCPv6 ORO 23,24,31 with a DUID-LLT (type 1)", source: labRecipes,
@@ -142,8 +144,8 @@ func matchProfile(c *client) *profile {
 	case c.hasORO && containsAll(c.oro, []uint16{23, 31, 32, 56, 83}):
 		// systemd's sd-dhcp6-client; networkd 252 in the lab asked
 		// 23,31,32,56,83 (24 only with DHCPv6 UseDomains).
-		return &profile{name: "systemd-networkd", basis: "DHCPv6 ORO with 23,31,32,56,83 (systemd sd-dhcp6-client)", source: fieldGuide + "; " + labRecipes,
-			rdnss: yes, dhcpv6DNSUnseen: true,
+		return &profile{name: "systemd-networkd", basis: "DHCPv6 ORO with 23,31,32,56,83 (systemd sd-dhcp6-client)",
+			source: fieldGuide + "; " + labRecipes, rdnss: yes, dhcpv6DNSUnseen: true,
 			behaviour: "uses RDNSS; networkd 252 completed Information-Requests but did not apply their DNS, so a DHCPv6 Reply alone is not proof"}
 	case c.hasORO && uint16Set(c.oro, []uint16{23, 24, 103}):
 		return &profile{name: "Apple iOS/macOS", basis: "DHCPv6 ORO 23,24,103 (no 32, 83)", source: fieldGuide,
@@ -153,18 +155,22 @@ func matchProfile(c *client) *profile {
 		return &profile{name: "WIDE dhcp6c", basis: "Information-Request without ORO", source: labRecipes,
 			rdnss: no, behaviour: "information-only DHCPv6 client (dhcp6c -i); takes no DNS from RDNSS (F12)"}
 	case c.hasORO && len(c.oro) == 2 && uint16Set(c.oro, []uint16{23, 24}):
-		return &profile{name: "WIDE dhcp6c or busybox udhcpc6", basis: "DHCPv6 ORO 23,24 only", source: fieldGuide + "; " + labRecipes,
-			rdnss: no, behaviour: "information-only DHCPv6 client; takes no DNS from RDNSS (F12)"}
+		return &profile{name: "WIDE dhcp6c or busybox udhcpc6", basis: "DHCPv6 ORO 23,24 only",
+			source: fieldGuide + "; " + labRecipes, rdnss: no,
+			behaviour: "information-only DHCPv6 client; takes no DNS from RDNSS (F12)"}
 	case c.earlyRS != nil:
-		return &profile{name: "re-soliciting client", basis: fmt.Sprintf("RS %s before its RA-learned lifetimes ran out, long after it joined (packet %d)", seconds(c.earlyRSLead), c.earlyRS.Packet),
+		return &profile{name: "re-soliciting client",
+			basis: fmt.Sprintf("RS %s before its RA-learned lifetimes ran out, long after it joined (packet %d)",
+				seconds(c.earlyRSLead), c.earlyRS.Packet),
 			source: fieldGuide + "; " + labRecipes, rdnss: yes,
 			behaviour: "uses RDNSS and re-solicits before RA-learned items expire, so an answered RS keeps its DNS under RA throttling (F1); the field guide names NetworkManager, but in the lab NetworkManager 1.42 did not re-solicit and ConnMan 1.41 did"}
 	case strings.Contains(vc, "msft") || strings.HasPrefix(strings.ToLower(c.dhcp4VendorClass), "msft"):
-		return &profile{name: "Windows", basis: "Vendor Class \"MSFT\" (DHCPv6 option 16 or DHCPv4 option 60)", source: fieldGuide,
-			rdnss: unknown, behaviour: "Windows 10 1703 and later use RDNSS, earlier versions do not (F12): the version cannot be seen"}
+		return &profile{name: "Windows", basis: "Vendor Class \"MSFT\" (DHCPv6 option 16 or DHCPv4 option 60)",
+			source: fieldGuide, rdnss: unknown,
+			behaviour: "Windows 10 1703 and later use RDNSS, earlier versions do not (F12): the version cannot be seen"}
 	case strings.HasPrefix(strings.ToLower(c.dhcp4VendorClass), "android-dhcp"):
-		return &profile{name: "Android", basis: "DHCPv4 Vendor Class (60) \"" + c.dhcp4VendorClass + "\"", source: fieldGuide,
-			rdnss: yes, minRDNSSLifetime: 120,
+		return &profile{name: "Android", basis: "DHCPv4 Vendor Class (60) \"" + c.dhcp4VendorClass + "\"",
+			source: fieldGuide, rdnss: yes, minRDNSSLifetime: 120,
 			behaviour: "takes DNS only from RDNSS (never DHCPv6) and ignores non-zero RDNSS lifetimes below 120 s (F5, F11)"}
 	}
 	return nil

@@ -137,8 +137,10 @@ func (c *client) noteResumption(p *wire.Packet, s *serverState) {
 		return
 	}
 	c.omission.resumed++
-	cause := fmt.Sprintf("RA %s from the same router came without RDNSS %s; this client drops DNS at once (F6): it stopped querying the server at that RA and resumed right after the router offered it again", pkt(w.omitted.Packet), s.addr)
-	c.hist.doubtWasOutage(w.omitted.Time, w.reoffered, cause, []Evidence{w.omitted, ev(p, "query right after the re-offer")}, c.opts.OutageGrace)
+	cause := fmt.Sprintf("RA %s from the same router came without RDNSS %s; this client drops DNS at once (F6): it stopped querying the server at that RA and resumed right after the router offered it again",
+		pkt(w.omitted.Packet), s.addr)
+	c.hist.doubtWasOutage(w.omitted.Time, w.reoffered, cause,
+		[]Evidence{w.omitted, ev(p, "query right after the re-offer")}, c.opts.OutageGrace)
 }
 
 // closeOmission ends the omission window of router offer o of server s
@@ -158,7 +160,8 @@ func (c *client) closeOmission(s *serverState, o *routerOffer, t time.Time) {
 		c.omission.first = o.omittedEv
 	}
 	c.omission.silent++
-	c.omission.await = &silentWindow{server: s.addr, omitted: o.omittedEv, reoffered: t, resumeWait: 2*median + omissionSettle}
+	c.omission.await = &silentWindow{server: s.addr, omitted: o.omittedEv, reoffered: t,
+		resumeWait: 2*median + omissionSettle}
 }
 
 // dropsOnOmission reports whether the client's queries show it drops a
@@ -173,7 +176,8 @@ func (c *client) omissionKnowledge() *Knowledge {
 	switch {
 	case c.omission.kept != nil:
 		return &Knowledge{Client: seenHere, Source: seenHere,
-			Basis:     fmt.Sprintf("DNS query %s to a server after an RA from its router without it", pkt(c.omission.kept.Packet)),
+			Basis: fmt.Sprintf("DNS query %s to a server after an RA from its router without it",
+				pkt(c.omission.kept.Packet)),
 			Behaviour: "keeps a server that an RA from the same router omits, until its lifetime ends (RFC 8106; not F6)"}
 	case c.dropsOnOmission():
 		return &Knowledge{Client: seenHere, Source: seenHere,

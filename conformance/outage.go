@@ -155,7 +155,8 @@ func (h *dnsHistory) trackDoubt(st holdState, at time.Time) {
 // covers that time).
 func (h *dnsHistory) doubtWasOutage(start, end time.Time, cause string, evidence []Evidence, grace time.Duration) {
 	d := h.lastDoubt
-	if d == nil || start.Before(d.start.Add(-time.Second)) || end.After(d.end.Add(time.Second)) || end.Sub(start) < grace {
+	if d == nil || start.Before(d.start.Add(-time.Second)) || end.After(d.end.Add(time.Second)) ||
+		end.Sub(start) < grace {
 		return
 	}
 	h.lastDoubt = nil
@@ -351,10 +352,12 @@ func (c *client) raSignature(t time.Time) uint64 {
 	var sig uint64
 	for a, s := range c.servers {
 		b := a.As16()
-		h := mix(binary.BigEndian.Uint64(b[:8])^bits(s.rfcValidAt(t), s.assumed, s.androidValid, s.androidEver), binary.BigEndian.Uint64(b[8:]))
+		h := mix(binary.BigEndian.Uint64(b[:8])^bits(s.rfcValidAt(t), s.assumed, s.androidValid, s.androidEver),
+			binary.BigEndian.Uint64(b[8:]))
 		h = mix(h, bits(s.nzValid, s.nzEver, s.nzOmitted.IsZero(), s.valid))
 		for m, o := range s.byRouter {
-			h += mix(uint64(m[0])<<40|uint64(m[1])<<32|uint64(m[2])<<24|uint64(m[3])<<16|uint64(m[4])<<8|uint64(m[5]), bits(o.runningAt(t), o.omitted.IsZero(), o.valid, false))
+			h += mix(uint64(m[0])<<40|uint64(m[1])<<32|uint64(m[2])<<24|uint64(m[3])<<16|uint64(m[4])<<8|uint64(m[5]),
+				bits(o.runningAt(t), o.omitted.IsZero(), o.valid, false))
 		}
 		sig += h
 	}

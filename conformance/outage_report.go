@@ -131,7 +131,8 @@ func (c *client) lostVerdict(v *verdictResult, ov *outageView, now time.Time) {
 	start := last.Start
 	head := fmt.Sprintf("lost DNS %d time(s), %.0f %% of the time without DNS since %s (%s in all, longest %s): %s",
 		ov.stats.Count, 100*(1-ov.stats.DNSShare), stamp(*ov.firstHeld),
-		seconds(secondsDur(ov.stats.WithoutDNSSeconds)), seconds(secondsDur(ov.stats.LongestSeconds)), causesOf(ov.outages, ov.dropped))
+		seconds(secondsDur(ov.stats.WithoutDNSSeconds)), seconds(secondsDur(ov.stats.LongestSeconds)),
+		causesOf(ov.outages, ov.dropped))
 	switch {
 	case recovered && v.verdict == VerdictDNSOK:
 		head += "; holds DNS again: " + now0
@@ -166,7 +167,8 @@ func (c *client) lostUnproven(v *verdictResult, ov *outageView, now time.Time, g
 	if d < grace && v.lost != nil && v.lost.why == lossExpired {
 		v.verdict = VerdictInconclusive
 		v.settle = "a longer observation, or a DNS query from it"
-		v.reason = fmt.Sprintf("its DNS offer ended %s before the end of the observation, shorter than the %s grace: %s", seconds(d), seconds(grace), v.reason)
+		v.reason = fmt.Sprintf("its DNS offer ended %s before the end of the observation, shorter than the %s grace: %s",
+			seconds(d), seconds(grace), v.reason)
 		return
 	}
 	o := Outage{Start: *v.lostAt, DurationSeconds: d.Seconds(), Servers: []string{}, Cause: v.reason,

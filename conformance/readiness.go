@@ -104,7 +104,8 @@ func (c *client) unreachable(now time.Time, naSeen map[netip.Addr]time.Time) []U
 			continue
 		}
 		out = append(out, UnreachableServer{Server: a.String(), Queries: u.Queries, Evidence: []Evidence{
-			{Packet: u.FirstPacket, Time: u.First, Note: "first query"}, {Packet: u.LastPacket, Time: u.Last, Note: "last query"}}})
+			{Packet: u.FirstPacket, Time: u.First, Note: "first query"},
+			{Packet: u.LastPacket, Time: u.Last, Note: "last query"}}})
 	}
 	for _, a := range sortedAddrs(c.lookups) {
 		l := c.lookups[a]
@@ -185,8 +186,9 @@ func readinessSummary(cr *Client, r *Readiness) string {
 
 // reportIPv4Host reports a host that sent no IPv6.
 func reportIPv4Host(c *client) IPv4Host {
-	return IPv4Host{MAC: c.mac.String(), Vendor: wire.Vendor(c.mac), Hostname: c.hostname, FirstSeen: c.first, LastSeen: c.last,
-		IPv4DNS: c.ipv4DNS(), Option108Requested: slices.Contains(c.prl, 108), Findings: sortFindings(c.find.findings())}
+	return IPv4Host{MAC: c.mac.String(), Vendor: wire.Vendor(c.mac), Hostname: c.hostname, FirstSeen: c.first,
+		LastSeen: c.last, IPv4DNS: c.ipv4DNS(), Option108Requested: slices.Contains(c.prl, 108),
+		Findings: sortFindings(c.find.findings())}
 }
 
 // IPv4Servers lists IPv4 DNS servers with their query counts.

@@ -159,7 +159,8 @@ func (t *Tracker) answersRS(r *router, p *wire.Packet, multicast bool) bool {
 			c.find.check("N3")
 		}
 		if d > maxRADelay {
-			r.find.add(Finding{ID: "R3", Severity: SeverityInfo, Router: r.mac.String(), Time: p.Time, RFC: "RFC 4861 §6.2.6",
+			r.find.add(Finding{ID: "R3", Severity: SeverityInfo, Router: r.mac.String(), Time: p.Time,
+				RFC:     "RFC 4861 §6.2.6",
 				Message: "answered a Router Solicitation after " + seconds(d) + ", later than MAX_RA_DELAY_TIME 0.5 s (allowed only to keep multicast RAs 3 s apart)"},
 				"R3", rs.ev, ev(p, "RA"))
 		}
@@ -245,11 +246,13 @@ func reportRA(p *wire.Packet) *RA {
 		o.SourceLLA = ra.Options.SourceLLA.String()
 	}
 	for _, x := range ra.Options.Prefixes {
-		o.Prefixes = append(o.Prefixes, PrefixInfo{Prefix: x.Prefix.String(), OnLink: x.OnLink, Autonomous: x.Autonomous,
-			ValidSeconds: x.Valid, PreferredSeconds: x.Preferred})
+		o.Prefixes = append(o.Prefixes,
+			PrefixInfo{Prefix: x.Prefix.String(), OnLink: x.OnLink, Autonomous: x.Autonomous,
+				ValidSeconds: x.Valid, PreferredSeconds: x.Preferred})
 	}
 	for _, x := range ra.Options.Routes {
-		o.Routes = append(o.Routes, RouteInfo{Prefix: x.Prefix.String(), Preference: prfName(x.Preference), LifetimeSeconds: x.Lifetime})
+		o.Routes = append(o.Routes,
+			RouteInfo{Prefix: x.Prefix.String(), Preference: prfName(x.Preference), LifetimeSeconds: x.Lifetime})
 	}
 	for _, x := range ra.Options.RDNSS {
 		s := RDNSSInfo{Servers: []string{}, LifetimeSeconds: x.Lifetime}

@@ -258,7 +258,8 @@ func (t *Tracker) NoteSent(s Sent) {
 		t.sent = t.sent[1:]
 		t.sentFrom = t.sentFrom[1:]
 	}
-	t.sent = append(t.sent, SentRecord{Time: s.Time, Kind: s.Kind, Destination: addrString(s.Destination), Summary: s.Summary})
+	t.sent = append(t.sent,
+		SentRecord{Time: s.Time, Kind: s.Kind, Destination: addrString(s.Destination), Summary: s.Summary})
 	t.sentFrom = append(t.sentFrom, s.From)
 }
 

@@ -244,7 +244,8 @@ func (c *client) evaluate(now time.Time, link linkState) verdictResult {
 		v.sources = c.dnsSources(c.raView(now, prof), prof)
 	}
 	if len(v.unproven) > 0 && v.verdict != VerdictDNSOK {
-		v.reason += fmt.Sprintf("; its queries to %s went unanswered and it holds no valid offer of them now, so they do not show valid DNS", joinAddrs(v.unproven))
+		v.reason += fmt.Sprintf("; its queries to %s went unanswered and it holds no valid offer of them now, so they do not show valid DNS",
+			joinAddrs(v.unproven))
 	}
 	if v.verdict != VerdictDNSOK {
 		if v4 := c.ipv4DNS(); len(v4) > 0 {
@@ -281,14 +282,17 @@ func (c *client) lossReason(l *raServer, rs bool, link linkState) string {
 		}
 		msg += " and no other server offered"
 		if s.withdrawnFrom != (wire.MAC{}) {
-			msg += "; it was withdrawn by another router than the one that offered it (" + s.withdrawnFrom.String() + "): on a client that keeps servers by address, one router's lifetime 0 removes a server learned from another (F15)"
+			msg += "; it was withdrawn by another router than the one that offered it (" + s.withdrawnFrom.String() +
+				"): on a client that keeps servers by address, one router's lifetime 0 removes a server learned from another (F15)"
 		}
 		return msg
 	case lossOmitted:
-		return fmt.Sprintf("RA %s from the same router came without RDNSS %s, and this client drops DNS at once (F6)", pkt(l.whyEv.Packet), s.addr)
+		return fmt.Sprintf("RA %s from the same router came without RDNSS %s, and this client drops DNS at once (F6)",
+			pkt(l.whyEv.Packet), s.addr)
 	}
 	after := l.end.Sub(s.last.Time)
-	msg := fmt.Sprintf("RDNSS %s expired %s after the last RA that reached it (%s, lifetime %s)", s.addr, seconds(after), pkt(s.last.Packet), lifetime(s.lastLifetime))
+	msg := fmt.Sprintf("RDNSS %s expired %s after the last RA that reached it (%s, lifetime %s)",
+		s.addr, seconds(after), pkt(s.last.Packet), lifetime(s.lastLifetime))
 	if cause := gapCause(link.byMAC[s.router], c.mac, s.last.Time, l.end, s.lastLifetime); cause != "" {
 		msg += "; " + cause
 	}
@@ -352,7 +356,8 @@ func (c *client) describeHold(a netip.Addr, ra []raServer) string {
 	}
 	if s, ok := c.servers[a]; ok && s.endReason == lossExpired {
 		if fe, ok := s.fragmentedOnly(); ok {
-			return "its offer expired and only fragmented RAs offered it since (last " + pkt(fe.Packet) + "), yet it still uses it: it evidently accepts fragmented Neighbor Discovery, which RFC 6980 §5 forbids (F13, C8)"
+			return "its offer expired and only fragmented RAs offered it since (last " + pkt(fe.Packet) +
+				"), yet it still uses it: it evidently accepts fragmented Neighbor Discovery, which RFC 6980 §5 forbids (F13, C8)"
 		}
 	}
 	return "its offer ended but it still uses it (stale, C8)"

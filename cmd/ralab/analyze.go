@@ -41,9 +41,12 @@ func init() {
 func runAnalyze(_ context.Context, args []string) error {
 	fs := newFlagSet("analyze")
 	rf := addReportFlags(fs)
-	grace := fs.Duration("outage-grace", conformance.DefaultOutageGrace, "a lapse of a client's DNS shorter than this `duration` is no outage (0s: every lapse counts)")
-	atFlag := fs.String("at", "", "report as of `time`: RFC 3339, a UTC time of day on the capture's date (10:02:00) or an offset from the first packet (+75s); later packets are ignored (default: the end of the capture, as its interface statistics record it, else its last packet)")
-	failOn := fs.String("fail-on", "", "exit with status 1 when a client's verdict is one of `verdicts` (comma-separated: dns-lost, no-dns, inconclusive)")
+	grace := fs.Duration("outage-grace", conformance.DefaultOutageGrace,
+		"a lapse of a client's DNS shorter than this `duration` is no outage (0s: every lapse counts)")
+	atFlag := fs.String("at", "",
+		"report as of `time`: RFC 3339, a UTC time of day on the capture's date (10:02:00) or an offset from the first packet (+75s); later packets are ignored (default: the end of the capture, as its interface statistics record it, else its last packet)")
+	failOn := fs.String("fail-on", "",
+		"exit with status 1 when a client's verdict is one of `verdicts` (comma-separated: dns-lost, no-dns, inconclusive)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err

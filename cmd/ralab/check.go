@@ -49,7 +49,8 @@ func checkMain(stdout io.Writer, args []string) error {
 		return err
 	}
 	if *file == "" || fs.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "ralab check: -c FILE is required and no arguments are accepted (see ralab check --help)")
+		fmt.Fprintln(os.Stderr,
+			"ralab check: -c FILE is required and no arguments are accepted (see ralab check --help)")
 		return errUsage
 	}
 	cfg, err := loadConfig(*file)

@@ -171,7 +171,8 @@ func flagList(fs *flag.FlagSet) []helpFlag {
 			hf.dashed = "-" + f.Name
 		}
 		hf.spelling = strings.TrimSpace(hf.dashed + " " + value)
-		if !slices.Contains([]string{"", "0", "0s", "false", "[]"}, f.DefValue) && !strings.Contains(usage, "(default") {
+		if !slices.Contains([]string{"", "0", "0s", "false", "[]"}, f.DefValue) &&
+			!strings.Contains(usage, "(default") {
 			hf.usage += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
 		out = append(out, hf)
@@ -188,7 +189,8 @@ func writeCommandTable(w io.Writer) error {
 		for _, s := range synopsisLines(n) {
 			forms = append(forms, "`"+strings.ReplaceAll(s, "|", `\|`)+"`")
 		}
-		if _, err := fmt.Fprintf(w, "| %s | %s |\n", strings.Join(forms, "<br>"), strings.ReplaceAll(commands[n].summary, "|", `\|`)); err != nil {
+		if _, err := fmt.Fprintf(w, "| %s | %s |\n", strings.Join(forms, "<br>"),
+			strings.ReplaceAll(commands[n].summary, "|", `\|`)); err != nil {
 			return err
 		}
 	}

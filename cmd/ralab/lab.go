@@ -66,21 +66,26 @@ func (s *scenarioFlags) Set(v string) error {
 // [--parallel N]", "ralab lab --once" and "ralab lab --clean".
 func runLab(ctx context.Context, args []string) error {
 	fs := newFlagSet("lab")
-	out := fs.String("o", "", "write matrix.json, matrix.md, matrix.html and one pcapng per scenario to `dir` (default: a new temporary directory)")
+	out := fs.String("o", "",
+		"write matrix.json, matrix.md, matrix.html and one pcapng per scenario to `dir` (default: a new temporary directory)")
 	file := fs.String("c", "", "configuration `file` to serve (default: the built-in lab.toml)")
 	var names scenarioFlags
 	fs.Var(&names, "scenario", "run scenario `name` (repeatable; default: every built-in scenario)")
 	var extra scenarioFlags
-	fs.Var(&extra, "client", "run client `name` ("+extraNames()+"; part of the default set, on a link of its own where it needs one; repeatable)")
-	parallel := fs.Int("parallel", 0, "run `n` labs at once (default: every lab at once, as the machine's cores and memory allow)")
-	once := fs.Bool("once", false, "no scenarios: serve the configuration once and print which clients got an address and DNS")
+	fs.Var(&extra, "client",
+		"run client `name` ("+extraNames()+"; part of the default set, on a link of its own where it needs one; repeatable)")
+	parallel := fs.Int("parallel", 0,
+		"run `n` labs at once (default: every lab at once, as the machine's cores and memory allow)")
+	once := fs.Bool("once", false,
+		"no scenarios: serve the configuration once and print which clients got an address and DNS")
 	dur := fs.Duration("duration", lab.DefaultDuration, "with --once, wait at most `d` for the clients")
 	clean := fs.Bool("clean", false, "remove what killed lab runs left behind, then exit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || *dur <= 0 || *parallel < 0 || (*once && (len(names) > 0 || len(extra) > 0)) {
-		fmt.Fprintln(os.Stderr, "ralab lab: no arguments are accepted; --duration must be positive, --parallel not negative; --once runs no scenario and no extra client")
+		fmt.Fprintln(os.Stderr,
+			"ralab lab: no arguments are accepted; --duration must be positive, --parallel not negative; --once runs no scenario and no extra client")
 		return errUsage
 	}
 	if err := checkScenarioNames(names); err != nil {
@@ -131,7 +136,8 @@ func runLab(ctx context.Context, args []string) error {
 		if werr := m.WriteMarkdown(os.Stdout); werr != nil && err == nil {
 			err = werr
 		}
-		fmt.Fprintf(os.Stderr, "ralab lab: %d cells agree, %d unsettled, %d disagree; %d verdicts depend on client knowledge; in %.0f s; matrix.html, matrix.md, matrix.json in %s\n",
+		fmt.Fprintf(os.Stderr,
+			"ralab lab: %d cells agree, %d unsettled, %d disagree; %d verdicts depend on client knowledge; in %.0f s; matrix.html, matrix.md, matrix.json in %s\n",
 			m.Agree, m.Unsettled, m.Disagree, m.KnowledgeDependent, m.ElapsedSeconds, dir)
 	}
 	if errors.Is(err, context.Canceled) {
@@ -218,7 +224,8 @@ func checkScenarioNames(names []string) error {
 	if len(bad) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w %s; the scenarios are:\n  %s", errScenarioName, strings.Join(bad, ", "), strings.Join(valid, "\n  "))
+	return fmt.Errorf("%w %s; the scenarios are:\n  %s", errScenarioName, strings.Join(bad, ", "),
+		strings.Join(valid, "\n  "))
 }
 
 // loadScenario loads the scenario file arg or, when no such file exists

@@ -50,20 +50,25 @@ func runObserve(ctx context.Context, args []string) error {
 	pcapng := fs.String("w", "", "also write the captured frames to this pcapng `file`")
 	duration := fs.Duration("duration", 0, "stop after this `duration` (default: until SIGINT or SIGTERM)")
 	progress := fs.Duration("progress", 10*time.Second, "log progress every `interval` (0 turns it off)")
-	every := fs.Duration("report-every", 0, "also rewrite the -o report every `interval` while capturing (0: only at the end)")
-	grace := fs.Duration("outage-grace", conformance.DefaultOutageGrace, "a lapse of a client's DNS shorter than this `duration` is no outage (0s: every lapse counts)")
-	clients := fs.Int("max-clients", conformance.DefaultMaxClients, "track at most `n` clients (the least recently seen is dropped)")
+	every := fs.Duration("report-every", 0,
+		"also rewrite the -o report every `interval` while capturing (0: only at the end)")
+	grace := fs.Duration("outage-grace", conformance.DefaultOutageGrace,
+		"a lapse of a client's DNS shorter than this `duration` is no outage (0s: every lapse counts)")
+	clients := fs.Int("max-clients", conformance.DefaultMaxClients,
+		"track at most `n` clients (the least recently seen is dropped)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	rf := addReportFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *iface == "" || fs.NArg() > 0 {
-		fmt.Fprintln(fs.Output(), "ralab observe: -i IF is required and no arguments are accepted (see ralab observe --help)")
+		fmt.Fprintln(fs.Output(),
+			"ralab observe: -i IF is required and no arguments are accepted (see ralab observe --help)")
 		return errUsage
 	}
 	if *duration < 0 || *progress < 0 || *every < 0 || *clients < 1 {
-		fmt.Fprintln(fs.Output(), "ralab observe: --duration, --progress and --report-every must not be negative, --max-clients must be positive")
+		fmt.Fprintln(fs.Output(),
+			"ralab observe: --duration, --progress and --report-every must not be negative, --max-clients must be positive")
 		return errUsage
 	}
 	if *every > 0 && *rf.out == "" {

@@ -140,7 +140,8 @@ func runReport(_ context.Context, args []string) error {
 	fs := newFlagSet("report")
 	in := fs.String("i", "", "JSON report `file` written by analyze or observe (required; - for standard input)")
 	rf := addReportFlags(fs)
-	failOn := fs.String("fail-on", "", "exit with status 1 when a client's verdict is one of `verdicts` (comma-separated: dns-lost, no-dns, inconclusive)")
+	failOn := fs.String("fail-on", "",
+		"exit with status 1 when a client's verdict is one of `verdicts` (comma-separated: dns-lost, no-dns, inconclusive)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -150,7 +151,8 @@ func runReport(_ context.Context, args []string) error {
 		return errUsage
 	}
 	if *in == "" || fs.NArg() > 0 {
-		fmt.Fprintln(fs.Output(), "ralab report: -i REPORT.json is required and no arguments are accepted (see ralab report --help)")
+		fmt.Fprintln(fs.Output(),
+			"ralab report: -i REPORT.json is required and no arguments are accepted (see ralab report --help)")
 		return errUsage
 	}
 	format, err := chooseFormat(*rf.format, *rf.out)

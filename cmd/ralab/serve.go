@@ -63,15 +63,20 @@ func parseServeFlags(args []string) (*serveFlags, error) {
 	file := fs.String("c", "", "configuration `file` (required)")
 	level := fs.String("log-level", "info", "log `level`: debug, info, warn or error")
 	format := fs.String("log-format", "text", "log `format`: text or json")
-	scenFile := fs.String("scenario", "", "apply the timed impairment phases of scenario `file` (or built-in scenario name, as ralab impairments --scenarios lists) to every interface, then exit")
+	scenFile := fs.String("scenario", "",
+		"apply the timed impairment phases of scenario `file` (or built-in scenario name, as ralab impairments --scenarios lists) to every interface, then exit")
 	scenStart := fs.String("scenario-start", "now", "scenario start `time`: now or an RFC 3339 time")
-	scenHold := fs.Bool("scenario-hold", false, "after the scenario, keep serving the configuration without impairments instead of exiting")
-	stateDir := fs.String("state-dir", "", "`directory` for the record of host changes that a restart undoes after a crash (default $STATE_DIRECTORY, else "+hoststate.DefaultDir+")")
+	scenHold := fs.Bool("scenario-hold", false,
+		"after the scenario, keep serving the configuration without impairments instead of exiting")
+	stateDir := fs.String("state-dir", "",
+		"`directory` for the record of host changes that a restart undoes after a crash (default $STATE_DIRECTORY, else "+
+			hoststate.DefaultDir+")")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if *file == "" || fs.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "ralab serve: -c FILE is required and no arguments are accepted (see ralab serve --help)")
+		fmt.Fprintln(os.Stderr,
+			"ralab serve: -c FILE is required and no arguments are accepted (see ralab serve --help)")
 		return nil, errUsage
 	}
 	f := &serveFlags{file: *file, scenario: *scenFile, stateDir: *stateDir, hold: *scenHold}
@@ -200,7 +205,8 @@ func (d *serveDaemon) start(ctx context.Context) error {
 		d.sup.SetImpairments(run.phaseImpairments(run.cur))
 		d.phaseTimer = time.NewTimer(time.Until(run.next(now)))
 		d.phaseC = d.phaseTimer.C
-		d.log.Info("scenario", "scenario", run.sc.Name, "scenario_file", d.scenario, "fids", run.sc.FIDs, "phases", len(run.sc.Phases),
+		d.log.Info("scenario", "scenario", run.sc.Name, "scenario_file", d.scenario, "fids", run.sc.FIDs,
+			"phases", len(run.sc.Phases),
 			"start", run.start.Format(time.RFC3339Nano), "duration", run.sc.Duration, "hold", d.hold)
 		run.logPhase(d.log, now)
 	}
@@ -214,7 +220,8 @@ func (d *serveDaemon) start(ctx context.Context) error {
 // loop serves until ctx ends, the scenario ends (without --scenario-hold)
 // or something fatal happens, applying the scenario's phases and SIGHUP
 // reloads; it returns once everything has stopped.
-func (d *serveDaemon) loop(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Signal, httpDone <-chan error) error {
+func (d *serveDaemon) loop(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Signal,
+	httpDone <-chan error) error {
 	if d.phaseTimer != nil {
 		defer d.phaseTimer.Stop()
 	}
@@ -257,7 +264,8 @@ func (d *serveDaemon) nextPhase(ctx context.Context) bool {
 			return true
 		}
 		if run.ended(now) {
-			d.log.Info("scenario ended; holding: serving the configuration without impairments", "scenario", run.sc.Name)
+			d.log.Info("scenario ended; holding: serving the configuration without impairments",
+				"scenario", run.sc.Name)
 		}
 		d.sup.SetImpairments(run.phaseImpairments(i))
 		// Reloads only advertisers whose configuration changed, but

@@ -24,7 +24,8 @@ func parseScenarioStart(v string, now time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("--scenario-start %q: want \"now\" or an RFC 3339 time such as 2026-01-02T15:04:05Z", v)
+		return time.Time{},
+			fmt.Errorf("--scenario-start %q: want \"now\" or an RFC 3339 time such as 2026-01-02T15:04:05Z", v)
 	}
 	return t, nil
 }
@@ -43,7 +44,8 @@ type scenarioRun struct {
 // the scenario is not over at now.
 func newScenarioRun(sc *scenario.Scenario, start, now time.Time, cfg *config.Config) (*scenarioRun, error) {
 	if !now.Before(start.Add(sc.Duration)) {
-		return nil, fmt.Errorf("scenario %s: %w (started %v, lasts %v)", sc.Name, errScenarioOver, start.Format(time.RFC3339), sc.Duration)
+		return nil, fmt.Errorf("scenario %s: %w (started %v, lasts %v)", sc.Name, errScenarioOver,
+			start.Format(time.RFC3339), sc.Duration)
 	}
 	r := &scenarioRun{sc: sc, start: start, cur: -1}
 	if err := r.check(cfg); err != nil {
@@ -92,7 +94,8 @@ func (r *scenarioRun) effective(cfg *config.Config, i int) (*config.Config, erro
 	for j, ifc := range cfg.Interfaces {
 		got, err := ph.Override.Apply(ifc)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("scenario %s, phase %d %q, interface %s: %w", r.sc.Name, i+1, ph.Name, ifc.Name, err))
+			errs = append(errs,
+				fmt.Errorf("scenario %s, phase %d %q, interface %s: %w", r.sc.Name, i+1, ph.Name, ifc.Name, err))
 		}
 		out.Interfaces[j] = got
 	}

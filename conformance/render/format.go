@@ -185,13 +185,16 @@ func raOptions(ra conformance.RA) []string {
 			p.Prefix, strings.Join(flags, ""), fmtLifetime(p.ValidSeconds), fmtLifetime(p.PreferredSeconds)))
 	}
 	for _, r := range ra.Routes {
-		out = append(out, fmt.Sprintf("Route %s preference %s, lifetime %s", r.Prefix, r.Preference, fmtLifetime(r.LifetimeSeconds)))
+		out = append(out,
+			fmt.Sprintf("Route %s preference %s, lifetime %s", r.Prefix, r.Preference, fmtLifetime(r.LifetimeSeconds)))
 	}
 	for _, r := range ra.RDNSS {
-		out = append(out, fmt.Sprintf("RDNSS %s, lifetime %s", strings.Join(r.Servers, ", "), fmtLifetime(r.LifetimeSeconds)))
+		out = append(out,
+			fmt.Sprintf("RDNSS %s, lifetime %s", strings.Join(r.Servers, ", "), fmtLifetime(r.LifetimeSeconds)))
 	}
 	for _, d := range ra.DNSSL {
-		out = append(out, fmt.Sprintf("DNSSL %s, lifetime %s", strings.Join(d.Domains, ", "), fmtLifetime(d.LifetimeSeconds)))
+		out = append(out,
+			fmt.Sprintf("DNSSL %s, lifetime %s", strings.Join(d.Domains, ", "), fmtLifetime(d.LifetimeSeconds)))
 	}
 	for _, p := range ra.PREF64 {
 		out = append(out, fmt.Sprintf("PREF64 %s, lifetime %s", p.Prefix, fmtLifetime(p.LifetimeSeconds)))

@@ -20,7 +20,9 @@ var htmlTemplateText string
 // htmlTemplate is parsed once; html/template escapes every value by
 // context, so strings from the wire (hostnames, domains, vendor classes)
 // cannot inject markup.
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{"tbl": newHTMLTable, "doc": DocURL}).Parse(htmlTemplateText))
+var htmlTemplate = template.Must(template.New("report").
+	Funcs(template.FuncMap{"tbl": newHTMLTable, "doc": DocURL}).
+	Parse(htmlTemplateText))
 
 // htmlTable is a plain table of strings.
 type htmlTable struct {
@@ -178,9 +180,10 @@ func severityClass(s string) string {
 // newHTMLView formats r for the page template.
 func newHTMLView(r *conformance.Report) htmlView {
 	v := htmlView{
-		R:            r,
-		FieldGuide:   FieldGuideURL,
-		Captured:     fmt.Sprintf("%s to %s (%s)", fmtTime(r.Start), fmtTime(r.End), fmtSeconds(round3(r.DurationSeconds))),
+		R:          r,
+		FieldGuide: FieldGuideURL,
+		Captured: fmt.Sprintf("%s to %s (%s)", fmtTime(r.Start), fmtTime(r.End),
+			fmtSeconds(round3(r.DurationSeconds))),
 		Generated:    fmtTime(r.GeneratedAt),
 		ClientMatrix: clientMatrix(r),
 		RouterMatrix: routerMatrix(r),
@@ -197,7 +200,8 @@ func newHTMLView(r *conformance.Report) htmlView {
 		if s.SeenPacket != 0 {
 			seen = "#" + strconv.Itoa(s.SeenPacket)
 		}
-		v.Sent = append(v.Sent, htmlSent{Rel: fmtRel(r.Start, s.Time), Kind: s.Kind, Destination: s.Destination, Summary: s.Summary, Seen: seen})
+		v.Sent = append(v.Sent, htmlSent{Rel: fmtRel(r.Start, s.Time), Kind: s.Kind, Destination: s.Destination,
+			Summary: s.Summary, Seen: seen})
 	}
 	return v
 }
@@ -221,8 +225,8 @@ func htmlEvidenceList(r *conformance.Report, ev []conformance.Evidence) []htmlEv
 func htmlFindings(r *conformance.Report, fs []conformance.Finding, withSubject bool) []htmlFinding {
 	var out []htmlFinding
 	for _, f := range fs {
-		hf := htmlFinding{F: f, Class: severityClass(f.Severity), Rel: fmtRel(r.Start, f.Time), Evidence: htmlEvidenceList(r, f.Evidence),
-			Filter: evidenceFilter(f.Evidence)}
+		hf := htmlFinding{F: f, Class: severityClass(f.Severity), Rel: fmtRel(r.Start, f.Time),
+			Evidence: htmlEvidenceList(r, f.Evidence), Filter: evidenceFilter(f.Evidence)}
 		if withSubject {
 			var s []string
 			if f.Client != "" {
@@ -260,7 +264,8 @@ func newHTMLClient(r *conformance.Report, i int, c conformance.Client) htmlClien
 	}
 	for _, o := range c.Outages {
 		row := outageRow(r, o)
-		hc.Outages = append(hc.Outages, htmlOutage{Cells: append(row[:4:4], row[5:]...), FIDs: o.FIDs, Filter: evidenceFilter(o.Evidence)})
+		hc.Outages = append(hc.Outages,
+			htmlOutage{Cells: append(row[:4:4], row[5:]...), FIDs: o.FIDs, Filter: evidenceFilter(o.Evidence)})
 	}
 	hc.Facts = clientFacts(hc.Vendor, c)
 	hc.addTables(r, c)
@@ -320,14 +325,16 @@ func (hc *htmlClient) addTables(r *conformance.Report, c conformance.Client) {
 		if o.ServerDUID != "" {
 			server += " (DUID " + o.ServerDUID + ")"
 		}
-		hc.DHCPOffers = append(hc.DHCPOffers, []string{strings.Join(o.Servers, ", "), orDash(strings.Join(o.Domains, ", ")),
-			server, refresh, fmtRel(r.Start, o.At), "#" + strconv.Itoa(o.Packet), o.TransactionID})
+		hc.DHCPOffers = append(hc.DHCPOffers,
+			[]string{strings.Join(o.Servers, ", "), orDash(strings.Join(o.Domains, ", ")),
+				server, refresh, fmtRel(r.Start, o.At), "#" + strconv.Itoa(o.Packet), o.TransactionID})
 	}
 	hc.RAOffers = insertElided(hc.RAOffers, r, c.DNSOffered.ByRAElided, "RA offers", 3)
 	hc.DHCPOffers = insertElided(hc.DHCPOffers, r, c.DNSOffered.ByDHCPv6Elided, "DHCPv6 offers", 4)
 	for _, q := range c.DNSQueried {
 		hc.Queries = append(hc.Queries, []string{q.Server, strconv.Itoa(q.Queries), strconv.Itoa(q.Answers),
-			fmtRel(r.Start, q.First), fmtRel(r.Start, q.Last), "#" + strconv.Itoa(q.FirstPacket), yesNo(q.Offered), strconv.Itoa(q.Stale)})
+			fmtRel(r.Start, q.First), fmtRel(r.Start, q.Last), "#" + strconv.Itoa(q.FirstPacket), yesNo(q.Offered),
+			strconv.Itoa(q.Stale)})
 	}
 	for _, iv := range c.DNSValidity {
 		to := "end of capture"
@@ -356,17 +363,20 @@ func newHTMLRouter(r *conformance.Report, rt conformance.Router) htmlRouter {
 	add := func(label, value string) { hr.Facts = append(hr.Facts, htmlFact{label, value}) }
 	add("Vendor", hr.Vendor)
 	add("Link-local", rt.LinkLocal)
-	add("RAs", fmt.Sprintf("%d (%d unsolicited multicast, %d solicited, %d unicast)", rt.RAs, rt.Unsolicited, rt.Solicited, rt.Unicast))
+	add("RAs", fmt.Sprintf("%d (%d unsolicited multicast, %d solicited, %d unicast)",
+		rt.RAs, rt.Unsolicited, rt.Solicited, rt.Unicast))
 	add("Seen", fmtTime(rt.FirstSeen)+" to "+fmtTime(rt.LastSeen))
 	if iv := rt.Intervals; iv.Count > 0 {
 		add("Multicast RA gaps", fmt.Sprintf("%d: min %s, mean %s, max %s", iv.Count,
 			fmtSeconds(round3(iv.MinSeconds)), fmtSeconds(round3(iv.MeanSeconds)), fmtSeconds(round3(iv.MaxSeconds))))
 	}
 	if ra := rt.LastRA; ra != nil {
-		add("Last RA", fmt.Sprintf("#%d at %s from %s to %s, hop limit %d", ra.Packet, fmtRel(r.Start, ra.Time), ra.Source, ra.Destination, ra.HopLimit))
+		add("Last RA", fmt.Sprintf("#%d at %s from %s to %s, hop limit %d", ra.Packet, fmtRel(r.Start, ra.Time),
+			ra.Source, ra.Destination, ra.HopLimit))
 		add("Flags", fmtFlags(*ra))
 		add("Router lifetime", strconv.Itoa(int(ra.RouterLifetimeSeconds))+" s")
-		add("Cur hop limit, reachable, retrans", fmt.Sprintf("%d, %d ms, %d ms", ra.CurHopLimit, ra.ReachableTimeMillis, ra.RetransTimerMillis))
+		add("Cur hop limit, reachable, retrans",
+			fmt.Sprintf("%d, %d ms, %d ms", ra.CurHopLimit, ra.ReachableTimeMillis, ra.RetransTimerMillis))
 		hr.Options = raOptions(*ra)
 	}
 	return hr

@@ -49,7 +49,8 @@ func DecodeJSON(rd io.Reader) (*conformance.Report, error) {
 	}
 	switch {
 	case head.Schema == nil:
-		return nil, fmt.Errorf("conformance: %w: no \"schema\" field, want %q", ErrUnknownSchema, conformance.SchemaVersion)
+		return nil, fmt.Errorf("conformance: %w: no \"schema\" field, want %q",
+			ErrUnknownSchema, conformance.SchemaVersion)
 	case *head.Schema != conformance.SchemaVersion:
 		return nil, fmt.Errorf("conformance: %w %q, want %q", ErrUnknownSchema, *head.Schema, conformance.SchemaVersion)
 	}

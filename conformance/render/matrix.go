@@ -41,7 +41,9 @@ type checkMatrix struct {
 
 // Check ids of the field guide §3, in order.
 var (
-	clientCheckIDs = []string{"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12", "N1", "N2", "N3"}
+	clientCheckIDs = []string{
+		"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12", "N1", "N2", "N3",
+	}
 	routerCheckIDs = []string{"R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11"}
 )
 

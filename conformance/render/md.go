@@ -119,8 +119,8 @@ func (m *mdWriter) header(r *conformance.Report) {
 	m.printf("\n- Failure ids, checks and verdicts: %s\n\n", FieldGuideURL)
 	s := r.Summary
 	m.printf("**%s:** %d dns-ok, %d dns-lost (%d recovered), %d no-dns, %d inconclusive; %s. **%s.**",
-		plural(len(r.Clients), "client"), s.DNSOK, s.DNSLost, s.Recovered, s.NoDNS, s.Inconclusive, plural(s.Outages, "DNS outage"),
-		plural(len(r.Routers), "router"))
+		plural(len(r.Clients), "client"), s.DNSOK, s.DNSLost, s.Recovered, s.NoDNS, s.Inconclusive,
+		plural(s.Outages, "DNS outage"), plural(len(r.Routers), "router"))
 	if s.IPv4Only > 0 {
 		m.printf(" %s sent no IPv6 at all (listed apart).", plural(s.IPv4Only, "host"))
 	}
@@ -134,7 +134,8 @@ func (m *mdWriter) summary(r *conformance.Report) {
 		m.printf("No clients observed.\n\n")
 		return
 	}
-	m.tableHead("Client MAC", "Vendor", "Verdict", "Outages", "Holds DNS via", "Offered by RA", "Offered by DHCPv6", "Lost at", "IPv6-only", "Reason")
+	m.tableHead("Client MAC", "Vendor", "Verdict", "Outages", "Holds DNS via", "Offered by RA", "Offered by DHCPv6",
+		"Lost at", "IPv6-only", "Reason")
 	for _, c := range r.Clients {
 		m.row(md(c.MAC), md(vendorText(c.Vendor, c.Randomized)), "**"+md(verdictText(c))+"**", md(fmtOutageStats(c)),
 			md(orDash(strings.Join(c.DNSSources, ", "))), md(viaRA(c)), md(viaDHCPv6(c)), md(fmtLostAt(r.Start, c)),
@@ -232,7 +233,8 @@ func (m *mdWriter) addresses(r *conformance.Report, c conformance.Client) {
 		m.printf("### Addresses\n\n")
 		m.tableHead("Address", "Kind", "Learned from", "First seen", "Last seen")
 		for _, a := range c.Addresses {
-			m.row(md(a.Address), md(a.Kind), md(a.Source), md(fmtRel(r.Start, a.FirstSeen)), md(fmtRel(r.Start, a.LastSeen)))
+			m.row(md(a.Address), md(a.Kind), md(a.Source), md(fmtRel(r.Start, a.FirstSeen)),
+				md(fmtRel(r.Start, a.LastSeen)))
 		}
 		if c.AddressesDropped > 0 {
 			m.printf("\n%d more addresses not kept.\n", c.AddressesDropped)
@@ -286,8 +288,8 @@ func (m *mdWriter) findings(r *conformance.Report, fs []conformance.Finding, wit
 	}
 	m.tableHead(cols...)
 	for _, f := range fs {
-		cells := []string{"[**" + md(f.ID) + "**](" + DocURL(f.ID) + ")", md(f.Severity), md(fmtRel(r.Start, f.Time)), md(f.Message), md(orDash(f.RFC)),
-			md(orDash(fmtPackets(f.Evidence))) + filterCell(f.Evidence)}
+		cells := []string{"[**" + md(f.ID) + "**](" + DocURL(f.ID) + ")", md(f.Severity), md(fmtRel(r.Start, f.Time)),
+			md(f.Message), md(orDash(f.RFC)), md(orDash(fmtPackets(f.Evidence))) + filterCell(f.Evidence)}
 		if withSubject {
 			cells = append([]string{md(orDash(f.Client)), md(orDash(f.Router))}, cells...)
 		}
@@ -405,11 +407,13 @@ func (m *mdWriter) routers(r *conformance.Report) {
 			rt.RAs, rt.Unsolicited, rt.Solicited, rt.Unicast, fmtTime(rt.FirstSeen), fmtTime(rt.LastSeen))
 		if iv := rt.Intervals; iv.Count > 0 {
 			m.printf("- Multicast RA gaps: %d, min %s, mean %s, max %s\n", iv.Count,
-				fmtSeconds(round3(iv.MinSeconds)), fmtSeconds(round3(iv.MeanSeconds)), fmtSeconds(round3(iv.MaxSeconds)))
+				fmtSeconds(round3(iv.MinSeconds)), fmtSeconds(round3(iv.MeanSeconds)),
+				fmtSeconds(round3(iv.MaxSeconds)))
 		}
 		if ra := rt.LastRA; ra != nil {
 			m.printf("- Last RA: #%d at %s from %s to %s, hop limit %d; flags %s; router lifetime %d s; cur hop limit %d; reachable %d ms; retrans %d ms\n",
-				ra.Packet, md(fmtRel(r.Start, ra.Time)), md(ra.Source), md(ra.Destination), ra.HopLimit, md(fmtFlags(*ra)),
+				ra.Packet, md(fmtRel(r.Start, ra.Time)), md(ra.Source), md(ra.Destination), ra.HopLimit,
+				md(fmtFlags(*ra)),
 				ra.RouterLifetimeSeconds, ra.CurHopLimit, ra.ReachableTimeMillis, ra.RetransTimerMillis)
 			for _, o := range raOptions(*ra) {
 				m.printf("  - %s\n", md(o))

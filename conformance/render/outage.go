@@ -93,7 +93,8 @@ func outageRow(r *conformance.Report, o conformance.Outage) []string {
 	case o.SolicitedDuring:
 		rs = "RS during"
 	}
-	return []string{fmtRel(r.Start, o.Start), end, fmtSeconds(round3(o.DurationSeconds)), orDash(strings.Join(o.Servers, ", ")),
+	return []string{fmtRel(r.Start, o.Start), end, fmtSeconds(round3(o.DurationSeconds)),
+		orDash(strings.Join(o.Servers, ", ")),
 		orDash(strings.Join(o.FIDs, " ")), rs, o.Cause, orDash(fmtPackets(o.Evidence))}
 }
 
@@ -106,8 +107,8 @@ func (m *mdWriter) outages(r *conformance.Report, c conformance.Client) {
 	}
 	m.printf("First held IPv6 DNS at %s; %s.", md(fmtRel(r.Start, *c.FirstDNS)), md(fmtOutageStats(c)))
 	if l := c.OutageStats.Lapses; l > 0 {
-		m.printf(" %s under the %s grace (longest %s) not counted.", plural(l, "lapse"), fmtSeconds(r.OutageGraceSeconds),
-			fmtSeconds(round3(c.OutageStats.LongestLapseSeconds)))
+		m.printf(" %s under the %s grace (longest %s) not counted.",
+			plural(l, "lapse"), fmtSeconds(r.OutageGraceSeconds), fmtSeconds(round3(c.OutageStats.LongestLapseSeconds)))
 	}
 	m.printf("\n\n")
 	if len(c.Outages) == 0 {
@@ -143,7 +144,8 @@ func (m *mdWriter) ipv4Hosts(r *conformance.Report) {
 	m.printf("## Hosts without IPv6\n\nThese hosts sent no IPv6 packet: they are not IPv6 clients and get no verdict; on an IPv6-only network they would have no connectivity at all.\n\n")
 	m.tableHead("MAC", "Vendor", "Hostname", "IPv4 DNS", "Option 108 requested", "Seen")
 	for _, h := range r.IPv4OnlyHosts {
-		m.row(md(h.MAC), md(vendorText(h.Vendor, false)), md(orDash(h.Hostname)), md(orDash(conformance.IPv4Servers(h.IPv4DNS))),
+		m.row(md(h.MAC), md(vendorText(h.Vendor, false)), md(orDash(h.Hostname)),
+			md(orDash(conformance.IPv4Servers(h.IPv4DNS))),
 			yesNo(h.Option108Requested), md(fmtRel(r.Start, h.FirstSeen)+" to "+fmtRel(r.Start, h.LastSeen)))
 	}
 	m.printf("\n")

@@ -122,7 +122,10 @@ var laneOfEvent = map[string]struct{ lane, shape, class string }{
 var alwaysLanes = []string{"RS", "RA", "DHCPv6", "DNS"}
 
 // niceSteps are the candidate tick spacings, in seconds.
-var niceSteps = []float64{0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800}
+var niceSteps = []float64{
+	0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+	172800, 604800,
+}
 
 // f1 formats an SVG coordinate.
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
@@ -183,7 +186,8 @@ func buildTimeline(r *conformance.Report, c conformance.Client) *svgTimeline {
 	if e := c.DNSValidityElided; e != nil && len(tl.Lanes) > eventLanes {
 		y0 := float64(tlTopPad + eventLanes*tlLaneH)
 		tl.addElided(b.x(e.From), b.x(e.To), y0, float64(tlTopPad+len(tl.Lanes)*tlLaneH)-y0,
-			fmt.Sprintf("%d DNS validity intervals not kept (memory cap), from %s to %s", e.Count, fmtRel(start, e.From), fmtRel(start, e.To)))
+			fmt.Sprintf("%d DNS validity intervals not kept (memory cap), from %s to %s",
+				e.Count, fmtRel(start, e.From), fmtRel(start, e.To)))
 	}
 	return tl
 }
@@ -316,7 +320,8 @@ func (b *timelineBuilder) outages(r *conformance.Report, c conformance.Client) {
 		}
 		x0 := b.x(o.Start)
 		b.tl.Outages = append(b.tl.Outages, svgOutage{X: f1(x0), W: f1(max(b.x(end)-x0, 1)),
-			Title: fmt.Sprintf("no DNS from %s to %s (%s): %s", fmtRel(b.start, o.Start), until, fmtSeconds(round3(o.DurationSeconds)), o.Cause)})
+			Title: fmt.Sprintf("no DNS from %s to %s (%s): %s", fmtRel(b.start, o.Start), until,
+				fmtSeconds(round3(o.DurationSeconds)), o.Cause)})
 	}
 }
 
@@ -337,7 +342,8 @@ const tlCharW = 6.2
 // how often; and under the axis a bracket over the whole span. A lane
 // with no dropped event keeps its true emptiness; without a breakdown by
 // kind, every event lane is hatched.
-func (tl *svgTimeline) elideEvents(e *conformance.Elided, laneY map[string]float64, eventLanes int, x func(time.Time) float64, start time.Time) {
+func (tl *svgTimeline) elideEvents(e *conformance.Elided, laneY map[string]float64, eventLanes int,
+	x func(time.Time) float64, start time.Time) {
 	if e == nil || e.Count == 0 {
 		return
 	}
@@ -365,12 +371,14 @@ func (tl *svgTimeline) elideEvents(e *conformance.Elided, laneY map[string]float
 		ls := lanes[name]
 		full := strings.Join(ls.parts, "; ")
 		tl.addElided(x(ls.first), x(ls.last), laneY[name]+2, tlLaneH-4,
-			fmt.Sprintf("not kept (memory cap) from %s to %s: %s", fmtRel(start, ls.first), fmtRel(start, ls.last), full),
+			fmt.Sprintf("not kept (memory cap) from %s to %s: %s", fmtRel(start, ls.first), fmtRel(start, ls.last),
+				full),
 			full, strings.Join(ls.short, "; "), "×"+strconv.Itoa(ls.count))
 	}
 	x0, x1 := x(e.From), x(e.To)
 	if len(order) == 0 {
-		tl.addElided(x0, x1, tlTopPad, float64(eventLanes*tlLaneH), fmt.Sprintf("%d events not kept (memory cap)", e.Count))
+		tl.addElided(x0, x1, tlTopPad, float64(eventLanes*tlLaneH),
+			fmt.Sprintf("%d events not kept (memory cap)", e.Count))
 	}
 	y := float64(tlTopPad+len(tl.Lanes)*tlLaneH) + tlAxisH
 	tl.Height += tlElisionH
@@ -431,7 +439,8 @@ func elisionSummary(e *conformance.Elided, start time.Time) string {
 	for _, k := range e.Kinds {
 		parts = append(parts, kindSummary(k))
 	}
-	s := fmt.Sprintf("%d events not kept (memory cap) from %s to %s", e.Count, fmtRel(start, e.From), fmtRel(start, e.To))
+	s := fmt.Sprintf("%d events not kept (memory cap) from %s to %s",
+		e.Count, fmtRel(start, e.From), fmtRel(start, e.To))
 	if len(parts) > 0 {
 		s += ": " + strings.Join(parts, "; ")
 	}

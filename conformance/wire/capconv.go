@@ -118,7 +118,8 @@ func (l *LinkConverter) cooked(b []byte) []byte {
 		if len(b) < 16 {
 			return b
 		}
-		halen, addr, proto, payload = int(binary.BigEndian.Uint16(b[4:6])), b[6:14], binary.BigEndian.Uint16(b[14:16]), b[16:]
+		halen, addr, proto, payload = int(binary.BigEndian.Uint16(b[4:6])), b[6:14], binary.BigEndian.Uint16(b[14:16]),
+			b[16:]
 	}
 	if halen != 6 {
 		// No Ethernet sender (a tunnel, loopback): as raw IP.

@@ -284,7 +284,8 @@ func (p *Packet) walkExtHeaders(next uint8, payload []byte, complete bool) (uint
 			}
 			p.ExtHeaders = append(p.ExtHeaders, next)
 			p.Fragmented = true
-			p.FragmentOffset = int(binary.BigEndian.Uint16(payload[2:4]) &^ 7) // 13 bits in 8-octet units, already shifted by 3
+			// 13 bits in 8-octet units, already shifted by 3
+			p.FragmentOffset = int(binary.BigEndian.Uint16(payload[2:4]) &^ 7)
 			next = payload[0]
 			payload = payload[8:]
 			complete = false
@@ -311,7 +312,8 @@ func (p *Packet) decodeUpper6(next uint8, payload []byte, complete bool) {
 		p.decodeICMPv6(payload)
 		if p.Fragmented && p.ICMPType >= icmpRS && p.ICMPType <= icmpRedirect && p.ICMPType != icmpRA {
 			// RAs get their own finding (R8); RFC 6980 §5 covers all ND.
-			p.problem(CheckDecode, "RFC 6980 §5", "fragmented Neighbor Discovery message (ICMPv6 type %d): receivers MUST drop it", p.ICMPType)
+			p.problem(CheckDecode, "RFC 6980 §5",
+				"fragmented Neighbor Discovery message (ICMPv6 type %d): receivers MUST drop it", p.ICMPType)
 		}
 	case protoUDP:
 		p.decodeUDP(payload, complete)
@@ -378,7 +380,8 @@ func (p *Packet) verifyChecksum6(b []byte, proto uint8, what string) {
 		}
 		warning = true
 	}
-	p.Problems = append(p.Problems, Problem{ID: CheckDecode, RFC: "RFC 8200 §8.1", Message: what + " checksum is wrong", Warning: warning})
+	p.Problems = append(p.Problems,
+		Problem{ID: CheckDecode, RFC: "RFC 8200 §8.1", Message: what + " checksum is wrong", Warning: warning})
 }
 
 // sum16 adds b to a ones' complement sum as 16-bit big-endian words.

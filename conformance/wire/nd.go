@@ -220,11 +220,13 @@ func (p *Packet) decodeNDOptions(b []byte, msg string, o *NDOptions) {
 		typ, l := b[0], int(b[1])*8
 		if l == 0 {
 			o.ZeroLength = true
-			p.problem("R1", "RFC 4861 §4.6", "%s option type %d at offset %d has length 0; hosts discard the whole message", msg, typ, off)
+			p.problem("R1", "RFC 4861 §4.6",
+				"%s option type %d at offset %d has length 0; hosts discard the whole message", msg, typ, off)
 			return
 		}
 		if l > len(b) {
-			p.problem("R1", "RFC 4861 §4.6", "%s option type %d at offset %d claims %d bytes, %d remain", msg, typ, off, l, len(b))
+			p.problem("R1", "RFC 4861 §4.6", "%s option type %d at offset %d claims %d bytes, %d remain",
+				msg, typ, off, l, len(b))
 			return
 		}
 		body := b[:l]
@@ -253,7 +255,8 @@ func (p *Packet) decodeNDOption(typ uint8, body []byte, msg string, off int, o *
 		p.decodePrefixInfo(body, msg, off, o)
 	case 5: // MTU (RFC 4861 §4.6.4): Length 1.
 		if len(body) != 8 {
-			p.problem("R1", "RFC 4861 §4.6.4", "%s MTU option at offset %d has length %d, not 8 bytes", msg, off, len(body))
+			p.problem("R1", "RFC 4861 §4.6.4", "%s MTU option at offset %d has length %d, not 8 bytes",
+				msg, off, len(body))
 			return
 		}
 		o.MTU, o.HasMTU = binary.BigEndian.Uint32(body[4:8]), true
@@ -327,7 +330,8 @@ func (p *Packet) decodeRDNSS(body []byte, msg string, off int, o *NDOptions) {
 	units := len(body) / 8
 	if units < 3 || units%2 == 0 {
 		// RFC 8106 §5.3.1: a host MUST ignore the option then.
-		p.problem("R5", "RFC 8106 §5.1", "%s RDNSS option at offset %d has Length %d; it must be odd and at least 3, so hosts ignore it", msg, off, units)
+		p.problem("R5", "RFC 8106 §5.1",
+			"%s RDNSS option at offset %d has Length %d; it must be odd and at least 3, so hosts ignore it", msg, off, units)
 		return
 	}
 	r := NDRDNSS{Lifetime: binary.BigEndian.Uint32(body[4:8])}

@@ -154,7 +154,8 @@ func (p *Packet) decodeDHCPv6Options(b []byte, m *DHCPv6, depth int, top bool) {
 		code := binary.BigEndian.Uint16(b[0:2])
 		l := int(binary.BigEndian.Uint16(b[2:4]))
 		if 4+l > len(b) {
-			p.problem(CheckDecode, "RFC 8415 §21.1", "DHCPv6 %s: option %d claims %d bytes, %d remain", DHCPv6TypeName(m.Type), code, l, len(b)-4)
+			p.problem(CheckDecode, "RFC 8415 §21.1", "DHCPv6 %s: option %d claims %d bytes, %d remain",
+				DHCPv6TypeName(m.Type), code, l, len(b)-4)
 			return
 		}
 		d := b[4 : 4+l]

@@ -137,11 +137,12 @@ func New(ifc config.Interface, o Options) *Advertiser {
 		o.Dial = DialNDP
 	}
 	a := &Advertiser{
-		name:    ifc.Name,
-		log:     o.Logger.With("interface", ifc.Name),
-		m:       o.Metrics,
-		sysctl:  o.Sysctl,
-		sched:   NewScheduler(ifc.MinInterval, ifc.MaxInterval, DefaultLimits, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))),
+		name:   ifc.Name,
+		log:    o.Logger.With("interface", ifc.Name),
+		m:      o.Metrics,
+		sysctl: o.Sysctl,
+		sched: NewScheduler(ifc.MinInterval, ifc.MaxInterval, DefaultLimits,
+			rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))),
 		recheck: o.Recheck,
 		invLog:  newLogLimiter(5, 10*time.Second),
 		errLog:  newLogLimiter(5, 10*time.Second),
@@ -321,7 +322,8 @@ func (a *Advertiser) serve(ctx context.Context, w LinkWatcher, st LinkState) err
 	for _, c := range saved.Changed() {
 		changed = append(changed, c.Key+"="+c.Value)
 	}
-	a.limited(a.linkLog, slog.LevelInfo, "advertising", "link_local", st.LinkLocal, "mac", st.MAC.String(), "sysctls_to_restore", strings.Join(changed, ","))
+	a.limited(a.linkLog, slog.LevelInfo, "advertising", "link_local", st.LinkLocal, "mac", st.MAC.String(),
+		"sysctls_to_restore", strings.Join(changed, ","))
 	a.setState("advertising", st)
 	a.sched.Start(time.Now())
 	defer a.sched.Stop()
@@ -426,7 +428,8 @@ func (a *Advertiser) solicited(ev rsEvent) {
 		a.count(func(c *Counters) { c.Suppressed[r]++ })
 	}
 	if d.Scheduled {
-		a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", ev.src, "answer", d.Send.Kind, "in", d.Send.At.Sub(ev.at), "suppressed", d.Suppressed)
+		a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", ev.src, "answer", d.Send.Kind,
+			"in", d.Send.At.Sub(ev.at), "suppressed", d.Suppressed)
 	} else {
 		a.limited(a.rsLog, slog.LevelDebug, "router solicitation", "src", ev.src, "suppressed", d.Suppressed)
 	}

@@ -161,7 +161,8 @@ func (a *Advertiser) watchDrops(ctx context.Context, ll netip.Addr) {
 			c.Add(float64(n - last))
 			a.count(func(c *Counters) { c.SocketDrops += n - last })
 			if dropped, ok := a.dropLog.Allow(time.Now()); ok {
-				a.log.Warn("the kernel dropped packets at the NDP socket (receive queue full)", "dropped", n-last, "suppressed_since_last", dropped)
+				a.log.Warn("the kernel dropped packets at the NDP socket (receive queue full)",
+					"dropped", n-last, "suppressed_since_last", dropped)
 			}
 			last = n
 		}

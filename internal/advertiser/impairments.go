@@ -94,7 +94,8 @@ func (a *Advertiser) effects(now time.Time, es []impair.Effect) {
 	for _, e := range es {
 		a.m.impaired.WithLabelValues(a.name, e.Impairment, e.FID, string(e.Action)).Inc()
 		if dropped, ok := a.effLog.Allow(now); ok {
-			a.log.Info("impairment", "name", e.Impairment, "fid", e.FID, "action", e.Action, "detail", e.Detail, "suppressed_since_last", dropped)
+			a.log.Info("impairment", "name", e.Impairment, "fid", e.FID, "action", e.Action, "detail", e.Detail,
+				"suppressed_since_last", dropped)
 		}
 		if a.onEffect != nil {
 			a.onEffect(e)
@@ -122,7 +123,8 @@ func (a *Advertiser) sendErr(now time.Time, kind string, dst netip.Addr, err err
 	a.m.raSendErrors.WithLabelValues(a.name).Inc()
 	a.count(func(c *Counters) { c.SendErrors++ })
 	if dropped, ok := a.errLog.Allow(now); ok {
-		a.log.Error("sending router advertisement", "kind", kind, "dst", dst, "err", err, "suppressed_since_last", dropped)
+		a.log.Error("sending router advertisement", "kind", kind, "dst", dst, "err", err,
+			"suppressed_since_last", dropped)
 	}
 }
 
@@ -174,7 +176,8 @@ func (a *Advertiser) put(now time.Time, w wire, st LinkState, s impair.Send) {
 func (a *Advertiser) dispatch(now time.Time, w wire, st LinkState, sends []impair.Send) {
 	for _, s := range sends {
 		if s.At.After(now) {
-			i, _ := slices.BinarySearchFunc(a.pending, s.At, func(e impair.Send, t time.Time) int { return e.At.Compare(t) })
+			i, _ := slices.BinarySearchFunc(a.pending, s.At,
+				func(e impair.Send, t time.Time) int { return e.At.Compare(t) })
 			for i < len(a.pending) && a.pending[i].At.Equal(s.At) {
 				i++
 			}

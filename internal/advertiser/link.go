@@ -48,7 +48,8 @@ func (a LinkState) same(b LinkState) bool {
 // named with the decimal index of another would take precedence; Linux
 // allows such names but nothing creates them.)
 func indexedInterface(st LinkState) *net.Interface {
-	return &net.Interface{Index: st.Index, MTU: st.MTU, Name: strconv.Itoa(st.Index), HardwareAddr: st.MAC, Flags: net.FlagUp | net.FlagMulticast}
+	return &net.Interface{Index: st.Index, MTU: st.MTU, Name: strconv.Itoa(st.Index), HardwareAddr: st.MAC,
+		Flags: net.FlagUp | net.FlagMulticast}
 }
 
 // probeLink reads the state of the interface name from the kernel.

@@ -71,7 +71,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"interface", "socket"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed, m.lastMulticast, m.lifetime, m.up, m.impaired, m.wire, m.drops)
+		reg.MustRegister(m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed, m.lastMulticast, m.lifetime,
+			m.up, m.impaired, m.wire, m.drops)
 	}
 	return m
 }
@@ -97,7 +98,8 @@ func (m *Metrics) init(iface string) {
 // forget removes every series of iface, when it is no longer served.
 func (m *Metrics) forget(iface string) {
 	l := prometheus.Labels{"interface": iface}
-	for _, v := range []*prometheus.CounterVec{m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed, m.impaired, m.wire, m.drops} {
+	for _, v := range []*prometheus.CounterVec{m.raSent, m.raSendErrors, m.rsReceived, m.invalid, m.suppressed,
+		m.impaired, m.wire, m.drops} {
 		v.DeletePartialMatch(l)
 	}
 	for _, v := range []*prometheus.GaugeVec{m.lastMulticast, m.lifetime, m.up} {

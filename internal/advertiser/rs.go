@@ -91,4 +91,6 @@ func InvalidReason(err error) string {
 }
 
 // InvalidReasons lists every InvalidReason label.
-var InvalidReasons = []string{"hop-limit", "not-rs", "code", "short", "option-length", "unspecified-with-sllao", "other"}
+var InvalidReasons = []string{
+	"hop-limit", "not-rs", "code", "short", "option-length", "unspecified-with-sllao", "other",
+}

@@ -93,7 +93,9 @@ const (
 )
 
 // Reasons lists every suppression reason, for pre-creating metric labels.
-var Reasons = []string{ReasonCoalesced, ReasonPerSource, ReasonGlobalRate, ReasonNoisySource, ReasonNotAdvertising, ReasonImpairment}
+var Reasons = []string{
+	ReasonCoalesced, ReasonPerSource, ReasonGlobalRate, ReasonNoisySource, ReasonNotAdvertising, ReasonImpairment,
+}
 
 // Limits bounds unicast solicited RAs. RFC 4861 and RFC 7772 set no rate
 // for unicast RAs; these bounds keep an RS flood from making ralab send

@@ -160,7 +160,8 @@ func decodeOption(o ra.Option) OptionStatus {
 		return OptionStatus{Type: "prefix", Prefix: p.Prefix.String(), OnLink: &p.OnLink, Autonomous: &p.Autonomous,
 			Lifetime: seconds(p.ValidLifetime), PreferredLifetime: seconds(p.PreferredLifetime)}
 	case o.Route != nil:
-		return OptionStatus{Type: "route", Prefix: o.Route.Prefix.String(), Preference: o.Route.Preference.String(), Lifetime: seconds(o.Route.Lifetime)}
+		return OptionStatus{Type: "route", Prefix: o.Route.Prefix.String(), Preference: o.Route.Preference.String(),
+			Lifetime: seconds(o.Route.Lifetime)}
 	case o.RDNSS != nil:
 		s := OptionStatus{Type: "rdnss", Lifetime: seconds(o.RDNSS.Lifetime), Servers: []string{}}
 		for _, a := range o.RDNSS.Servers {
@@ -168,13 +169,15 @@ func decodeOption(o ra.Option) OptionStatus {
 		}
 		return s
 	case o.DNSSL != nil:
-		return OptionStatus{Type: "dnssl", Lifetime: seconds(o.DNSSL.Lifetime), Domains: append([]string{}, o.DNSSL.Domains...)}
+		return OptionStatus{Type: "dnssl", Lifetime: seconds(o.DNSSL.Lifetime),
+			Domains: append([]string{}, o.DNSSL.Domains...)}
 	case o.PREF64 != nil:
 		return OptionStatus{Type: "pref64", Prefix: o.PREF64.Prefix.String(), Lifetime: seconds(o.PREF64.Lifetime)}
 	case o.Type == ra.TypeCaptivePortal && o.Err == nil:
 		return OptionStatus{Type: "captive-portal", Value: o.CaptivePortal}
 	default:
-		return OptionStatus{Type: fmt.Sprintf("raw-%d", o.Type), Value: fmt.Sprintf("%x", o.Bytes[min(2, len(o.Bytes)):])}
+		return OptionStatus{Type: fmt.Sprintf("raw-%d", o.Type),
+			Value: fmt.Sprintf("%x", o.Bytes[min(2, len(o.Bytes)):])}
 	}
 }
 

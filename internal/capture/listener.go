@@ -181,7 +181,8 @@ func parseControl(oob []byte) control {
 				vlanTPID: uint32(binary.NativeEndian.Uint16(m.Data[18:20])),
 			}
 			c.hasAux = true
-		case m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS && len(m.Data) >= sizeofTimespec:
+		case m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS &&
+			len(m.Data) >= sizeofTimespec:
 			sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
 			nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
 			if sec > 0 && nsec >= 0 && nsec < 1e9 {

@@ -11,8 +11,8 @@ import (
 )
 
 // TestModule fails on every function of the module that is over
-// MaxFuncLines without a documented reason, and on every log key of
-// LogKeys.
+// MaxFuncLines without a documented reason, on every log key of LogKeys and
+// on every line over MaxLineColumns without a long string literal.
 func TestModule(t *testing.T) {
 	found, err := Check("../..")
 	if err != nil {
@@ -23,6 +23,9 @@ func TestModule(t *testing.T) {
 	}
 	for _, k := range found.BadLogKeys {
 		t.Error(k)
+	}
+	for _, l := range found.LongLines {
+		t.Errorf("%v; wrap it", l)
 	}
 }
 
@@ -94,6 +97,63 @@ func TestBadLogKeysIn(t *testing.T) {
 			got := badLogKeysIn(fset, f, "x.go")
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("bad log keys (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLongLinesIn(t *testing.T) {
+	long := strings.Repeat("x", MinGreppableString)
+	short := strings.Repeat("x", MinGreppableString-1)
+	tests := []struct {
+		name, line string
+		want       []LongLine
+	}{
+		{name: "at the limit", line: strings.Repeat("a", MaxLineColumns)},
+		{
+			name: "over the limit",
+			line: strings.Repeat("a", MaxLineColumns+1),
+			want: []LongLine{{Pos: "x.go:2", Columns: MaxLineColumns + 1}},
+		},
+		{
+			name: "tabs count to the next stop of four",
+			line: "\t\t" + strings.Repeat("a", MaxLineColumns-7),
+			want: []LongLine{{Pos: "x.go:2", Columns: MaxLineColumns + 1}},
+		},
+		{name: "a tab after two columns counts two", line: "ab\t" + strings.Repeat("a", MaxLineColumns-4)},
+		{name: "runes, not bytes", line: strings.Repeat("µ", MaxLineColumns)},
+		{name: "long interpreted string", line: "f(" + strings.Repeat("a", MaxLineColumns) + `, "` + long + `")`},
+		{name: "long raw string", line: "f(" + strings.Repeat("a", MaxLineColumns) + ", `" + long + "`)"},
+		{
+			name: "string one short of greppable",
+			line: `f("` + short + `", ` + strings.Repeat("a", MaxLineColumns) + ")",
+			want: []LongLine{{Pos: "x.go:2", Columns: MaxLineColumns + len(short) + 7}},
+		},
+		{
+			name: "long string in a comment is no string",
+			line: "// \"" + long + "\" " + strings.Repeat("a", MaxLineColumns),
+			want: []LongLine{{Pos: "x.go:2", Columns: MaxLineColumns + len(long) + 6}},
+		},
+		{name: "long URL in a comment", line: "// (https://" + long + ".html) " + strings.Repeat("a", MaxLineColumns)},
+		{
+			name: "long URL on the second line of a block comment",
+			line: "/* a\n https://" + long + " " + strings.Repeat("a", MaxLineColumns) + " */",
+		},
+		{
+			name: "short URL in a comment",
+			line: "// https://" + short[:20] + " " + strings.Repeat("a", MaxLineColumns),
+			want: []LongLine{{Pos: "x.go:2", Columns: MaxLineColumns + 32}},
+		},
+		{
+			name: "every line of a long raw string",
+			line: "x := `" + long + "\n" + strings.Repeat("a", MaxLineColumns+1) + "`",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "package p\n" + tt.line + "\n"
+			if diff := cmp.Diff(tt.want, longLinesIn([]byte(src), "x.go")); diff != "" {
+				t.Errorf("long lines (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -31,10 +32,11 @@ func (f LongFunc) String() string { return fmt.Sprintf("%s: %s is %d lines", f.P
 type Findings struct {
 	LongFuncs  []LongFunc
 	BadLogKeys []BadLogKey
+	LongLines  []LongLine
 }
 
-// Check walks root and returns the long functions and the log keys of
-// LogKeys in its non-test Go files. Tests are left out: a table test is
+// Check walks root and returns the long functions, the log keys of LogKeys
+// and the long lines in its non-test Go files. Tests are left out: a table test is
 // long by nature and reads as a table. Hidden directories and testdata are
 // skipped.
 func Check(root string) (Findings, error) {
@@ -56,13 +58,18 @@ func Check(root string) (Findings, error) {
 		if err != nil {
 			return err
 		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", rel, err)
+		}
 		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+		f, err := parser.ParseFile(fset, path, src, parser.ParseComments)
 		if err != nil {
 			return fmt.Errorf("parsing %s: %w", rel, err)
 		}
 		found.LongFuncs = append(found.LongFuncs, longFuncsIn(fset, f, rel)...)
 		found.BadLogKeys = append(found.BadLogKeys, badLogKeysIn(fset, f, rel)...)
+		found.LongLines = append(found.LongLines, longLinesIn(src, rel)...)
 		return nil
 	})
 	return found, err

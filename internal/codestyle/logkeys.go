@@ -55,7 +55,8 @@ func badLogKeysIn(fset *token.FileSet, f *ast.File, rel string) []BadLogKey {
 			if err != nil || !bad || !isKeyPosition(sel.Sel.Name, i) {
 				continue
 			}
-			found = append(found, BadLogKey{Pos: fmt.Sprintf("%s:%d", rel, fset.Position(lit.Pos()).Line), Key: key, Use: use})
+			found = append(found,
+				BadLogKey{Pos: fmt.Sprintf("%s:%d", rel, fset.Position(lit.Pos()).Line), Key: key, Use: use})
 		}
 		return true
 	})

@@ -244,7 +244,8 @@ func (d *decoder) field(p keyPath, value any, fv reflect.Value) {
 				tables = append(tables, m)
 			}
 		default:
-			d.wrongType(p, value, fmt.Sprintf("an array of tables, written [[%s]]", strings.TrimPrefix(genericKey(p), ".")))
+			d.wrongType(p, value,
+				fmt.Sprintf("an array of tables, written [[%s]]", strings.TrimPrefix(genericKey(p), ".")))
 			return
 		}
 		s := reflect.MakeSlice(fv.Type(), len(tables), len(tables))
@@ -292,7 +293,8 @@ func (d *decoder) leaf(p keyPath, value any, ev reflect.Value) bool {
 			return true
 		case int64:
 			d.v.fail(p, EchoValue(value), ErrWrongType,
-				"must be a duration string with a unit, such as %q (a bare number has no unit)", strconv.FormatInt(x, 10)+"s")
+				"must be a duration string with a unit, such as %q (a bare number has no unit)",
+				strconv.FormatInt(x, 10)+"s")
 			return false
 		}
 		d.wrongType(p, value, `a duration string such as "30s", "10m" or "24h"`)

@@ -62,13 +62,15 @@ func (v *validator) dnsResponder(p keyPath, r *rawDNSResp, raw *rawInterface, if
 	v.dnsResponderAddresses(p.key("addresses"), r, raw, ifc, &x)
 	if r.Port != nil {
 		if n := *r.Port; n < 1 || n > math.MaxUint16 {
-			v.fail(p.key("port"), strconv.FormatInt(n, 10), ErrOutOfRange, "must be 1 to 65535; clients query port 53 (RFC 1035 §4.2.1)")
+			v.fail(p.key("port"), strconv.FormatInt(n, 10), ErrOutOfRange,
+				"must be 1 to 65535; clients query port 53 (RFC 1035 §4.2.1)")
 		} else {
 			x.Port = uint16(n)
 		}
 	}
 	if r.TTL != nil {
-		spec := durationSpec{unit: time.Second, allowed: fmt.Sprintf("must be 1s to %s in whole seconds (RFC 2181 §8)", secs(dnsresponder.MaxTTL))}
+		spec := durationSpec{unit: time.Second,
+			allowed: fmt.Sprintf("must be 1s to %s in whole seconds (RFC 2181 §8)", secs(dnsresponder.MaxTTL))}
 		if d, _, ok := v.parseDuration(p.key("ttl"), *r.TTL, spec); ok {
 			if d == 0 || d > dnsresponder.MaxTTL {
 				v.fail(p.key("ttl"), quote(string(*r.TTL)), ErrOutOfRange, "%s", spec.allowed)
@@ -105,7 +107,8 @@ func (v *validator) dnsResponder(p keyPath, r *rawDNSResp, raw *rawInterface, if
 
 // dnsResponderAddresses validates addresses, which default to every RDNSS
 // server of the interface.
-func (v *validator) dnsResponderAddresses(p keyPath, r *rawDNSResp, raw *rawInterface, ifc *Interface, x *DNSResponder) {
+func (v *validator) dnsResponderAddresses(p keyPath, r *rawDNSResp, raw *rawInterface, ifc *Interface,
+	x *DNSResponder) {
 	switch {
 	case r.Addresses == nil:
 		for _, o := range ifc.RDNSS {
@@ -120,7 +123,8 @@ func (v *validator) dnsResponderAddresses(p keyPath, r *rawDNSResp, raw *rawInte
 				`required when enabled = true and the interface has no [[interface.rdnss]] to default to; for example addresses = ["2001:db8:1::53"]`)
 		}
 	case len(*r.Addresses) == 0:
-		v.fail(p, "[]", ErrInvalidValue, "must list at least one address; leave the key out to answer on every [[interface.rdnss]] server")
+		v.fail(p, "[]", ErrInvalidValue,
+			"must list at least one address; leave the key out to answer on every [[interface.rdnss]] server")
 	default:
 		x.Addresses = v.addresses(p, *r.Addresses, false)
 		if !x.Enabled {
@@ -128,7 +132,8 @@ func (v *validator) dnsResponderAddresses(p keyPath, r *rawDNSResp, raw *rawInte
 		}
 		for i, a := range x.Addresses {
 			if !advertised(ifc, a) {
-				v.warn(p.index(i), quote(a.String()), "is not an [[interface.rdnss]] server or a dhcpv6 dns_servers address: clients are not told to query it")
+				v.warn(p.index(i), quote(a.String()),
+					"is not an [[interface.rdnss]] server or a dhcpv6 dns_servers address: clients are not told to query it")
 			}
 		}
 	}
@@ -157,7 +162,8 @@ func (v *validator) dnsResponderPREF64(p keyPath, r *rawDNSResp, ifc *Interface,
 		if err := dnsresponder.ValidPREF64(pfx); err != nil {
 			if x.Enabled {
 				v.fail(p, "", ErrInvalidValue,
-					"defaults to the first [[interface.pref64]] prefix %q, which DNS64 cannot use; set pref64 to %s", pfx.String(), pref64Rule)
+					"defaults to the first [[interface.pref64]] prefix %q, which DNS64 cannot use; set pref64 to %s",
+					pfx.String(), pref64Rule)
 			}
 			return
 		}
@@ -179,7 +185,8 @@ func (v *validator) dnsResponderPREF64(p keyPath, r *rawDNSResp, ifc *Interface,
 // dnsResponderZone validates zone, which defaults to the interface's
 // first DNSSL domain, and reports whether records can be checked against
 // x.Zone.
-func (v *validator) dnsResponderZone(p keyPath, r *rawDNSResp, raw *rawInterface, ifc *Interface, x *DNSResponder) bool {
+func (v *validator) dnsResponderZone(p keyPath, r *rawDNSResp, raw *rawInterface, ifc *Interface,
+	x *DNSResponder) bool {
 	switch {
 	case r.Zone != nil:
 		z := strings.TrimSuffix(*r.Zone, ".")
@@ -241,7 +248,8 @@ func (v *validator) dnsRecord(p keyPath, r *rawDNSRecord, zone string, zoneOK bo
 		return x, false
 	}
 	rec := dnsresponder.Record{Name: x.Name, Type: x.Type, Value: x.Value}
-	if _, err := dnsresponder.NewHandler(dnsresponder.Config{Zone: zone, Records: []dnsresponder.Record{rec}}); err != nil {
+	if _, err := dnsresponder.NewHandler(dnsresponder.Config{Zone: zone,
+		Records: []dnsresponder.Record{rec}}); err != nil {
 		var re *dnsresponder.RecordError
 		if !errors.As(err, &re) {
 			v.fail(p, "", ErrInvalidValue, "%v", err)

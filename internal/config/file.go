@@ -49,7 +49,8 @@ func ReadFile(path string) ([]byte, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, &Error{File: path, Err: ErrNotRegular,
-			Reason: fmt.Sprintf("is %s, not a regular file; ralab reads its files whole, so give it a regular file", fileKind(fi.Mode()))}
+			Reason: fmt.Sprintf("is %s, not a regular file; ralab reads its files whole, so give it a regular file",
+				fileKind(fi.Mode()))}
 	}
 	if fi.Size() > MaxFileBytes {
 		return nil, tooLarge(path, fmt.Sprintf("is %d bytes", fi.Size()))

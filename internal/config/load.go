@@ -55,11 +55,14 @@ func Parse(name string, data []byte) (*Config, error) {
 func DecodeDocument(name string, data []byte) (tree map[string]any, lines map[string]int, err error) {
 	s := scan(string(data))
 	if s.deepLine > 0 {
-		return nil, nil, &Error{File: name, Line: s.deepLine, Key: shorten(s.deepKey, maxEchoKey), Err: ErrSyntax, Reason: fmt.Sprintf(
-			"keys, tables and arrays nest more than %d levels deep here; ralab reads at most %d (its own keys nest at most 6)", maxNesting, maxNesting)}
+		return nil, nil, &Error{File: name, Line: s.deepLine, Key: shorten(s.deepKey, maxEchoKey), Err: ErrSyntax,
+			Reason: fmt.Sprintf(
+				"keys, tables and arrays nest more than %d levels deep here; ralab reads at most %d (its own keys nest at most 6)",
+				maxNesting, maxNesting)}
 	}
 	if _, err := toml.Decode(string(data), &tree); err != nil {
-		e := &Error{File: name, Reason: "TOML syntax error: " + shortenMiddle(err.Error(), maxEchoSyntax), Err: ErrSyntax}
+		e := &Error{File: name, Reason: "TOML syntax error: " + shortenMiddle(err.Error(), maxEchoSyntax),
+			Err: ErrSyntax}
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			e.Line = pe.Position.Line

@@ -11,7 +11,8 @@ func (v *validator) observe(p keyPath, r *rawObserve) Observe {
 	if r == nil {
 		return Observe{}
 	}
-	x := Observe{ReportEvery: DefaultObserveReportEvery, MaxClients: DefaultObserveMaxClients, OutageGrace: DefaultObserveOutageGrace}
+	x := Observe{ReportEvery: DefaultObserveReportEvery, MaxClients: DefaultObserveMaxClients,
+		OutageGrace: DefaultObserveOutageGrace}
 	setBool(&x.Enabled, r.Enabled)
 	switch {
 	case r.Dir == nil:
@@ -25,7 +26,8 @@ func (v *validator) observe(p keyPath, r *rawObserve) Observe {
 		x.Dir = *r.Dir
 	}
 	if r.ReportEvery != nil {
-		spec := durationSpec{allowed: fmt.Sprintf("must be at least %s, such as %q", secs(MinObserveReportEvery), secs(DefaultObserveReportEvery))}
+		spec := durationSpec{allowed: fmt.Sprintf("must be at least %s, such as %q", secs(MinObserveReportEvery),
+			secs(DefaultObserveReportEvery))}
 		if d, _, ok := v.parseDuration(p.key("report_every"), *r.ReportEvery, spec); ok {
 			if d < MinObserveReportEvery {
 				v.fail(p.key("report_every"), quote(string(*r.ReportEvery)), ErrOutOfRange, "%s", spec.allowed)
@@ -35,7 +37,8 @@ func (v *validator) observe(p keyPath, r *rawObserve) Observe {
 		}
 	}
 	if r.OutageGrace != nil {
-		spec := durationSpec{allowed: fmt.Sprintf("must be 0s to %s, such as %q", secs(MaxObserveOutageGrace), secs(DefaultObserveOutageGrace))}
+		spec := durationSpec{allowed: fmt.Sprintf("must be 0s to %s, such as %q", secs(MaxObserveOutageGrace),
+			secs(DefaultObserveOutageGrace))}
 		if d, _, ok := v.parseDuration(p.key("outage_grace"), *r.OutageGrace, spec); ok {
 			if d > MaxObserveOutageGrace {
 				v.fail(p.key("outage_grace"), quote(string(*r.OutageGrace)), ErrOutOfRange, "%s", spec.allowed)

@@ -19,7 +19,8 @@ import (
 func (v *validator) intervals(p keyPath, r *rawInterface, ifc *Interface) {
 	ifc.MaxInterval = DefaultMaxInterval
 	if r.MaxInterval != nil {
-		spec := durationSpec{allowed: fmt.Sprintf("must be %s to %s (RFC 4861 §6.2.1, RFC 8319 §4)", secs(MinMaxInterval), secs(MaxMaxInterval))}
+		spec := durationSpec{allowed: fmt.Sprintf("must be %s to %s (RFC 4861 §6.2.1, RFC 8319 §4)",
+			secs(MinMaxInterval), secs(MaxMaxInterval))}
 		if d, _, ok := v.parseDuration(p.key("max_interval"), *r.MaxInterval, spec); ok {
 			if d < MinMaxInterval || d > MaxMaxInterval {
 				v.fail(p.key("max_interval"), quote(string(*r.MaxInterval)), ErrOutOfRange, "%s", spec.allowed)
@@ -32,7 +33,9 @@ func (v *validator) intervals(p keyPath, r *rawInterface, ifc *Interface) {
 	ifc.MinInterval = autoMinInterval(maxInt)
 	if r.MinInterval != nil {
 		hi := maxInt * 3 / 4
-		spec := durationSpec{auto: true, allowed: fmt.Sprintf(`must be "auto" or %s to 0.75 × max_interval (%s) (RFC 4861 §6.2.1)`, secs(MinMinInterval), secs(hi))}
+		spec := durationSpec{auto: true,
+			allowed: fmt.Sprintf(`must be "auto" or %s to 0.75 × max_interval (%s) (RFC 4861 §6.2.1)`,
+				secs(MinMinInterval), secs(hi))}
 		d, kind, ok := v.parseDuration(p.key("min_interval"), *r.MinInterval, spec)
 		if ok && kind == durationValue {
 			if d < MinMinInterval || d > hi {
@@ -162,7 +165,8 @@ func (v *validator) prefix(p keyPath, r *rawPrefix) (Prefix, bool) {
 				"must not exceed valid_lifetime (%s) (RFC 4861 §4.6.2)", valid)
 		} else {
 			v.fail(p.key("valid_lifetime"), quote(string(*r.ValidLifetime)), ErrOutOfRange,
-				"must not be below preferred_lifetime (default %s); set preferred_lifetime too (RFC 4861 §4.6.2)", secs(x.PreferredLifetime))
+				"must not be below preferred_lifetime (default %s); set preferred_lifetime too (RFC 4861 §4.6.2)",
+				secs(x.PreferredLifetime))
 		}
 	}
 	return x, ok
@@ -207,7 +211,8 @@ func (v *validator) dnsLifetime(p keyPath, raw *durationText, maxInt time.Durati
 		v.fail(p, quote(string(*raw)), ErrOutOfRange, "%s", spec.allowed)
 		return rec
 	case d != 0 && d < rec:
-		v.warn(p, quote(string(*raw)), "shorter than RFC 8106 §5.1 recommends (3 × max_interval = %s): one lost RA can let it expire", secs(rec))
+		v.warn(p, quote(string(*raw)),
+			"shorter than RFC 8106 §5.1 recommends (3 × max_interval = %s): one lost RA can let it expire", secs(rec))
 	}
 	return d
 }
@@ -227,12 +232,14 @@ func (v *validator) addresses(p keyPath, list []string, ra bool) []netip.Addr {
 		case a.Zone() != "":
 			v.fail(ep, quote(s), ErrInvalidValue, "must not have a zone: the address is used on this interface")
 		case a.IsUnspecified() || a.IsLoopback() || a.IsMulticast():
-			v.fail(ep, quote(s), ErrInvalidValue, "must be a unicast address, not unspecified (::), loopback (::1) or multicast")
+			v.fail(ep, quote(s), ErrInvalidValue,
+				"must be a unicast address, not unspecified (::), loopback (::1) or multicast")
 		case contains(out, a):
 			v.fail(ep, quote(s), ErrDuplicate, "is listed twice")
 		default:
 			if ra && a.IsLinkLocalUnicast() {
-				v.warn(ep, quote(s), "link-local server: clients can reach it only on this link, and some resolvers ignore link-local RDNSS")
+				v.warn(ep, quote(s),
+					"link-local server: clients can reach it only on this link, and some resolvers ignore link-local RDNSS")
 			}
 			out = append(out, a)
 		}
@@ -309,9 +316,11 @@ func domainProblem(d string) string {
 	case dnsname.HostEmpty:
 		return "must be a domain name such as \"lab.example\", not empty or the root"
 	case dnsname.HostTooLong:
-		return fmt.Sprintf("is %d characters long; a domain name has at most %d (RFC 1035 §2.3.4)", len(d), dnsname.MaxTextLen)
+		return fmt.Sprintf("is %d characters long; a domain name has at most %d (RFC 1035 §2.3.4)",
+			len(d), dnsname.MaxTextLen)
 	case dnsname.HostLabelLen:
-		return fmt.Sprintf("each label (between dots) must be 1 to %d characters long (RFC 1035 §2.3.4)", dnsname.MaxLabelLen)
+		return fmt.Sprintf("each label (between dots) must be 1 to %d characters long (RFC 1035 §2.3.4)",
+			dnsname.MaxLabelLen)
 	case dnsname.HostHyphen:
 		return fmt.Sprintf("label %s must not start or end with a hyphen (RFC 1123 §2.1)", quote(he.Label))
 	default:
@@ -387,7 +396,8 @@ func (v *validator) captivePortal(p keyPath, s string, maxLen int, why string) s
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		v.fail(p, quote(s), ErrInvalidValue,
-			`must be an https URI such as "https://portal.example/api" (RFC 8908 §4), %q, or "" for none (RFC 8910 §2)`, capportUnrestricted)
+			`must be an https URI such as "https://portal.example/api" (RFC 8908 §4), %q, or "" for none (RFC 8910 §2)`,
+			capportUnrestricted)
 		return ""
 	}
 	if len(s) > maxLen {
@@ -479,7 +489,8 @@ func (v *validator) dhcpv6Policies(p keyPath, r *rawDHCPv6, x *DHCPv6) {
 			x.OptionPolicy = pol
 		default:
 			v.fail(p.key("option_policy"), quote(*r.OptionPolicy), ErrInvalidValue,
-				`must be %q (DNS options even without an ORO) or %q (only what the ORO asks for)`, PolicyIncludeDNS, PolicyStrict)
+				`must be %q (DNS options even without an ORO) or %q (only what the ORO asks for)`,
+				PolicyIncludeDNS, PolicyStrict)
 		}
 	}
 	if r.Solicit != nil {
@@ -488,7 +499,8 @@ func (v *validator) dhcpv6Policies(p keyPath, r *rawDHCPv6, x *DHCPv6) {
 			x.Solicit = pol
 		default:
 			v.fail(p.key("solicit"), quote(*r.Solicit), ErrInvalidValue,
-				`must be %q (RFC 8415 §18.3.1: answer with status NoAddrsAvail) or %q`, SolicitNoAddrsAvail, SolicitIgnore)
+				`must be %q (RFC 8415 §18.3.1: answer with status NoAddrsAvail) or %q`,
+				SolicitNoAddrsAvail, SolicitIgnore)
 		}
 	}
 	if r.RatePerClient != nil {
@@ -501,7 +513,8 @@ func (v *validator) dhcpv6Policies(p keyPath, r *rawDHCPv6, x *DHCPv6) {
 	}
 	if r.BurstPerClient != nil {
 		if n := *r.BurstPerClient; n < 1 || n > maxBurstPerClient {
-			v.fail(p.key("burst_per_client"), strconv.FormatInt(n, 10), ErrOutOfRange, "must be 1 to %d messages", maxBurstPerClient)
+			v.fail(p.key("burst_per_client"), strconv.FormatInt(n, 10), ErrOutOfRange,
+				"must be 1 to %d messages", maxBurstPerClient)
 		} else {
 			x.BurstPerClient = int(n)
 		}
@@ -521,7 +534,8 @@ func (v *validator) totalLimit(p keyPath, r *rawDHCPv6, x *DHCPv6) {
 	}
 	if r.BurstTotal != nil {
 		if n := *r.BurstTotal; n < 1 || n > maxBurstTotal {
-			v.fail(p.key("burst_total"), strconv.FormatInt(n, 10), ErrOutOfRange, "must be 1 to %d messages", maxBurstTotal)
+			v.fail(p.key("burst_total"), strconv.FormatInt(n, 10), ErrOutOfRange,
+				"must be 1 to %d messages", maxBurstTotal)
 		} else {
 			x.BurstTotal = int(n)
 		}
@@ -549,7 +563,8 @@ func (v *validator) refreshTime(p keyPath, raw durationText, override bool) time
 // maxRT validates sol_max_rt or inf_max_rt (options 82 and 83).
 func (v *validator) maxRT(p keyPath, raw durationText, override bool, rfc string) time.Duration {
 	spec := durationSpec{unit: time.Second, allowed: fmt.Sprintf(
-		"must be 0 (omit the option) or %s to %s (%s); set lab_override = true to send other values", secs(minMaxRT), secs(maxMaxRT), rfc)}
+		"must be 0 (omit the option) or %s to %s (%s); set lab_override = true to send other values",
+		secs(minMaxRT), secs(maxMaxRT), rfc)}
 	if override {
 		spec.allowed = "must be 0 (omit the option) to 4294967295s"
 	}
@@ -576,7 +591,8 @@ func (v *validator) duid(p keyPath, r *rawDUID) DUID {
 	case DUIDLL, DUIDLLT, DUIDEN, DUIDUUID:
 		x.Type = t
 	default:
-		v.fail(p.key("type"), quote(*r.Type), ErrInvalidValue, `must be "ll", "llt", "en" or "uuid" (RFC 8415 §11, RFC 6355)`)
+		v.fail(p.key("type"), quote(*r.Type), ErrInvalidValue,
+			`must be "ll", "llt", "en" or "uuid" (RFC 8415 §11, RFC 6355)`)
 		return x
 	}
 	// only rejects a key that the DUID type does not use.
@@ -589,14 +605,16 @@ func (v *validator) duid(p keyPath, r *rawDUID) DUID {
 	}
 	if only("time", r.Time != nil, DUIDLLT) {
 		if n := *r.Time; n < 0 || n > math.MaxUint32 {
-			v.fail(p.key("time"), strconv.FormatInt(n, 10), ErrOutOfRange, "must be 0 to 4294967295 seconds since 2000-01-01 UTC (RFC 8415 §11.2)")
+			v.fail(p.key("time"), strconv.FormatInt(n, 10), ErrOutOfRange,
+				"must be 0 to 4294967295 seconds since 2000-01-01 UTC (RFC 8415 §11.2)")
 		} else {
 			x.Time = uint32(n)
 		}
 	}
 	if only("enterprise_number", r.EnterpriseNumber != nil, DUIDEN) {
 		if n := *r.EnterpriseNumber; n < 0 || n > math.MaxUint32 {
-			v.fail(p.key("enterprise_number"), strconv.FormatInt(n, 10), ErrOutOfRange, "must be 0 to 4294967295 (RFC 8415 §11.3)")
+			v.fail(p.key("enterprise_number"), strconv.FormatInt(n, 10), ErrOutOfRange,
+				"must be 0 to 4294967295 (RFC 8415 §11.3)")
 		} else {
 			x.EnterpriseNumber = uint32(n)
 		}
@@ -605,7 +623,8 @@ func (v *validator) duid(p keyPath, r *rawDUID) DUID {
 		b, err := hex.DecodeString(strings.ReplaceAll(*r.Identifier, ":", ""))
 		if err != nil || len(b) == 0 || len(b) > maxDUIDBytes-4 {
 			v.fail(p.key("identifier"), quote(*r.Identifier), ErrInvalidValue,
-				`must be 1 to %d hex bytes, such as "0a1b2c" or "0a:1b:2c" (RFC 8415 §11.1 caps a DUID at %d bytes)`, maxDUIDBytes-4, maxDUIDBytes)
+				`must be 1 to %d hex bytes, such as "0a1b2c" or "0a:1b:2c" (RFC 8415 §11.1 caps a DUID at %d bytes)`,
+				maxDUIDBytes-4, maxDUIDBytes)
 		} else {
 			x.Identifier = b
 		}

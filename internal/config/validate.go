@@ -154,7 +154,8 @@ type durationSpec struct {
 }
 
 // parseDuration parses raw at p. ok is false when a problem was recorded.
-func (v *validator) parseDuration(p keyPath, raw durationText, spec durationSpec) (d time.Duration, kind durationKind, ok bool) {
+func (v *validator) parseDuration(p keyPath, raw durationText,
+	spec durationSpec) (d time.Duration, kind durationKind, ok bool) {
 	val := quote(string(raw))
 	switch raw {
 	case "auto":
@@ -258,7 +259,8 @@ func (v *validator) httpAddress(p keyPath, s string) string {
 		ok = err == nil && n != 0
 	}
 	if !ok {
-		v.fail(p, quote(s), ErrInvalidValue, `must be host:port with a port 1 to 65535, such as "[::1]:9430", or "" for no listener`)
+		v.fail(p, quote(s), ErrInvalidValue,
+			`must be host:port with a port 1 to 65535, such as "[::1]:9430", or "" for no listener`)
 		return ""
 	}
 	return s
@@ -381,7 +383,8 @@ func (v *validator) raOptions(p keyPath, r *rawInterface, ifc *Interface) {
 	}
 	pref64s := newDupCheck[netip.Prefix](v, p.key("pref64"), "prefix")
 	for i := range r.PREF64 {
-		if x, ok := v.pref64(p.key("pref64").index(i), &r.PREF64[i], ifc.MaxInterval); ok && pref64s.unique(i, x.Prefix) {
+		if x, ok := v.pref64(p.key("pref64").index(i), &r.PREF64[i], ifc.MaxInterval); ok &&
+			pref64s.unique(i, x.Prefix) {
 			ifc.PREF64 = append(ifc.PREF64, x)
 		}
 	}

@@ -16,7 +16,9 @@ import (
 
 // typicalORO is what DescribeReply's sample client asks for: every option
 // the server can send.
-var typicalORO = []uint16{optDNSServers, optDomainList, optInfoRefresh, optNTPServer, optSolMaxRT, optInfMaxRT, optCaptivePortal}
+var typicalORO = []uint16{
+	optDNSServers, optDomainList, optInfoRefresh, optNTPServer, optSolMaxRT, optInfMaxRT, optCaptivePortal,
+}
 
 // describeClientDUID is the sample client's DUID-LL (RFC 8415 §11.4).
 var describeClientDUID = []byte{0, 3, 0, 1, 0x02, 0, 0, 0, 0, 0x01}
@@ -168,7 +170,8 @@ func describeDUID(b []byte) string {
 	case t == duidTypeLL && len(b) >= 4:
 		return fmt.Sprintf("DUID-LL hardware type %d, %s", binary.BigEndian.Uint16(b[2:]), net.HardwareAddr(b[4:]))
 	case t == duidTypeLLT && len(b) >= 8:
-		return fmt.Sprintf("DUID-LLT hardware type %d, time %d, %s", binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[4:]), net.HardwareAddr(b[8:]))
+		return fmt.Sprintf("DUID-LLT hardware type %d, time %d, %s", binary.BigEndian.Uint16(b[2:]),
+			binary.BigEndian.Uint32(b[4:]), net.HardwareAddr(b[8:]))
 	case t == duidTypeEN && len(b) >= 6:
 		return fmt.Sprintf("DUID-EN enterprise %d, identifier %x", binary.BigEndian.Uint32(b[2:]), b[6:])
 	case t == duidTypeUUID && len(b) == 18:

@@ -66,7 +66,8 @@ func WithMaxClients(n int) HandlerOption {
 // link-layer address, used for a DUID-LL or DUID-LLT server DUID; it may be
 // nil for the other DUID types. A nil logger discards logs; a nil m counts
 // nothing.
-func NewHandler(ifc config.Interface, hw net.HardwareAddr, logger *slog.Logger, m *Metrics, opts ...HandlerOption) (*Handler, error) {
+func NewHandler(ifc config.Interface, hw net.HardwareAddr, logger *slog.Logger, m *Metrics,
+	opts ...HandlerOption) (*Handler, error) {
 	o := handlerOptions{maxClients: DefaultMaxClients}
 	for _, fn := range opts {
 		fn(&o)
@@ -109,19 +110,22 @@ func (h *Handler) DUID() []byte {
 // is then not applied). It returns the datagram to send and where to send
 // it, or an error wrapping one of the ErrDiscard values. Every call is
 // counted in Metrics and discards are logged at info level, rate-limited.
-func (h *Handler) Handle(msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time) ([]byte, netip.AddrPort, error) {
+func (h *Handler) Handle(msg []byte, src netip.AddrPort, dst netip.Addr,
+	now time.Time) ([]byte, netip.AddrPort, error) {
 	return h.handleWith(h.pol.Load(), msg, src, dst, now, nil)
 }
 
 // AppendReply is Handle appending the reply to buf, so that a caller that
 // reuses buf answers without allocating.
-func (h *Handler) AppendReply(buf, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time) ([]byte, netip.AddrPort, error) {
+func (h *Handler) AppendReply(buf, msg []byte, src netip.AddrPort, dst netip.Addr,
+	now time.Time) ([]byte, netip.AddrPort, error) {
 	return h.handleWith(h.pol.Load(), msg, src, dst, now, buf)
 }
 
 // handleWith is Handle with the configuration p, appending to buf (nil:
 // a new buffer).
-func (h *Handler) handleWith(p *policy, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time, buf []byte) ([]byte, netip.AddrPort, error) {
+func (h *Handler) handleWith(p *policy, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time,
+	buf []byte) ([]byte, netip.AddrPort, error) {
 	h.m.received(h.ifname, outerType(msg))
 	reply, to, inner, err := h.handle(p, msg, src, dst, now, buf)
 	if err != nil {
@@ -130,7 +134,8 @@ func (h *Handler) handleWith(p *policy, msg []byte, src netip.AddrPort, dst neti
 	}
 	if h.log.Enabled(context.Background(), slog.LevelDebug) {
 		h.log.Debug("dhcpv6 reply", "request", inner.typ.String(), "to", to.String(),
-			"xid", hex.EncodeToString(inner.xid[:]), "client_id", hex.EncodeToString(inner.clientID), "bytes", len(reply))
+			"xid", hex.EncodeToString(inner.xid[:]), "client_id", hex.EncodeToString(inner.clientID),
+			"bytes", len(reply))
 	}
 	return reply, to, nil
 }
@@ -157,7 +162,8 @@ func (h *Handler) discard(msg []byte, src netip.AddrPort, now time.Time, err err
 
 // handle is Handle with the configuration p and without counting and
 // logging, appending to buf; inner is the answered client message.
-func (h *Handler) handle(p *policy, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time, buf []byte) ([]byte, netip.AddrPort, clientMsg, error) {
+func (h *Handler) handle(p *policy, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time,
+	buf []byte) ([]byte, netip.AddrPort, clientMsg, error) {
 	var cm clientMsg
 	if !h.lim.allowGlobal(h.globalRate(p), h.globalBurst(p), now) {
 		return nil, netip.AddrPort{}, cm, ErrDiscardOverloaded
@@ -207,7 +213,8 @@ func unwrapRelays(msg []byte) ([]relayMsg, []byte, error) {
 	b := msg
 	for MessageType(b[0]) == RelayForward {
 		if len(relays) > hopCountLimit {
-			return nil, nil, fmt.Errorf("%w: more than %d nested relay-forward messages", ErrDiscardRelayDepth, hopCountLimit+1)
+			return nil, nil, fmt.Errorf("%w: more than %d nested relay-forward messages",
+				ErrDiscardRelayDepth, hopCountLimit+1)
 		}
 		r, err := parseRelayMsg(b)
 		if err != nil {

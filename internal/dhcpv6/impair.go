@@ -38,7 +38,8 @@ type outcome struct {
 // answer held back by the request's delay plus the reply's: the client
 // sees the same as if the server had received the request late. The
 // answer is appended to buf.
-func (s *Server) process(h *Handler, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time, buf []byte) (outcome, error) {
+func (s *Server) process(h *Handler, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time,
+	buf []byte) (outcome, error) {
 	var set *impair.Set
 	if s.opts.impairments != nil {
 		set = s.opts.impairments()
@@ -120,7 +121,8 @@ func (s *Server) effects(now time.Time, es []impair.Effect) {
 			s.opts.onEffect(e)
 		}
 		if n, ok := s.effLogs.Allow(now); ok {
-			s.log.Info("impairment", "name", e.Impairment, "fid", e.FID, "action", e.Action, "detail", e.Detail, "suppressed_since_last", n)
+			s.log.Info("impairment", "name", e.Impairment, "fid", e.FID, "action", e.Action, "detail", e.Detail,
+				"suppressed_since_last", n)
 		}
 	}
 }

@@ -282,7 +282,8 @@ func (s *Server) flush(sk *sock, h *Handler, w *udpio.Writer, types []MessageTyp
 
 // sendLater sends reply to to after delay (an impairment, field guide
 // F9) unless ctx has ended by then.
-func (s *Server) sendLater(ctx context.Context, sk *sock, h *Handler, reply []byte, to netip.AddrPort, scope uint32, delay time.Duration) {
+func (s *Server) sendLater(ctx context.Context, sk *sock, h *Handler, reply []byte, to netip.AddrPort, scope uint32,
+	delay time.Duration) {
 	time.AfterFunc(delay, func() {
 		if ctx.Err() != nil {
 			return

@@ -149,7 +149,8 @@ func walkOptions(b []byte, fn func(code uint16, body []byte) error) error {
 		code := binary.BigEndian.Uint16(b)
 		n := int(binary.BigEndian.Uint16(b[2:]))
 		if len(b) < 4+n {
-			return fmt.Errorf("%w: option %d length %d exceeds the %d bytes left", ErrDiscardMalformed, code, n, len(b)-4)
+			return fmt.Errorf("%w: option %d length %d exceeds the %d bytes left",
+				ErrDiscardMalformed, code, n, len(b)-4)
 		}
 		if err := fn(code, b[4:4+n]); err != nil {
 			return err

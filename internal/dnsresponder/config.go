@@ -61,7 +61,8 @@ type RecordError struct {
 
 // Error formats e as `record 1 (www AAAA "x"): invalid record: reason`.
 func (e *RecordError) Error() string {
-	return fmt.Sprintf("record %d (%s %s %q): %v: %s", e.Index+1, e.Record.Name, e.Record.Type, e.Record.Value, ErrRecord, e.Reason)
+	return fmt.Sprintf("record %d (%s %s %q): %v: %s", e.Index+1, e.Record.Name, e.Record.Type, e.Record.Value,
+		ErrRecord, e.Reason)
 }
 
 // Unwrap returns ErrRecord.

@@ -38,7 +38,9 @@ const (
 )
 
 // dropReasons lists every drop reason, to pre-create the series.
-var dropReasons = []string{DropMalformed, DropResponse, DropTCPLimit, DropWrite, DropNeighbour, DropSendBuffer, DropReceiveQueue}
+var dropReasons = []string{
+	DropMalformed, DropResponse, DropTCPLimit, DropWrite, DropNeighbour, DropSendBuffer, DropReceiveQueue,
+}
 
 // queryTypes are the query types counted by name; others count as "other"
 // so that a client cannot grow the label set.

@@ -118,7 +118,8 @@ func Serve(ctx context.Context, cfg ServeConfig) error {
 		addedRoutes: make(map[netip.Prefix]int),
 	}
 	defer r.removeAdded()
-	scfg := ServerConfig{Handler: v.handler, Interface: cfg.Interface, Logger: logger, Metrics: cfg.Metrics, OnQuery: cfg.OnQuery}
+	scfg := ServerConfig{Handler: v.handler, Interface: cfg.Interface, Logger: logger, Metrics: cfg.Metrics,
+		OnQuery: cfg.OnQuery}
 	for _, a := range v.addrs {
 		scfg.Addrs = append(scfg.Addrs, netip.AddrPortFrom(a, cfg.Port))
 	}
@@ -376,7 +377,8 @@ func (r *runner) serve(ctx context.Context, s *Server, index int) (again bool, e
 		case err != nil:
 			r.log.Warn("cannot check interface", "err", err)
 		case now != index:
-			r.log.Warn("interface deleted or replaced; restarting the DNS responder", "old_index", index, "new_index", now)
+			r.log.Warn("interface deleted or replaced; restarting the DNS responder",
+				"old_index", index, "new_index", now)
 			s.Close()
 			<-done
 			// The kernel removed the addresses and routes with the

@@ -356,7 +356,8 @@ func Recover(dir string, h Host, log *slog.Logger) error {
 // undo reverts what r records, routes before addresses, and logs it.
 func undo(r *Record, h Host, log *slog.Logger) []error {
 	log = log.With("interface", r.Interface, "pid", r.PID)
-	log.Warn("a previous ralab run ended without restoring the host; restoring", "sysctls", len(r.Sysctls), "addresses", len(r.Addresses), "routes", len(r.Routes))
+	log.Warn("a previous ralab run ended without restoring the host; restoring",
+		"sysctls", len(r.Sysctls), "addresses", len(r.Addresses), "routes", len(r.Routes))
 	var errs []error
 	note := func(what string, v any, err error) {
 		switch {

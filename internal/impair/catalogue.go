@@ -29,7 +29,8 @@ var Types = []*Type{
 				atMost:     d.integer("at_most", 1, 0, 256),
 			}
 			if p.atMost != 0 && p.atMost < p.atLeast {
-				d.fail("at_most", int64(p.atMost), config.ErrOutOfRange, "must be 0 (no limit) or at least at_least (%d)", p.atLeast)
+				d.fail("at_most", int64(p.atMost), config.ErrOutOfRange,
+					"must be 0 (no limit) or at least at_least (%d)", p.atLeast)
 			}
 			return p
 		},
@@ -114,7 +115,9 @@ var Types = []*Type{
 			{"lifetime", `"120s"`, "router lifetime sent, 1s to 179s"},
 		},
 		decode: func(d *decoder) params {
-			return routerLifetimeParams{lifetime: wholeSeconds(d.duration("lifetime", 120*time.Second, time.Second, 179*time.Second, false))}
+			return routerLifetimeParams{
+				lifetime: wholeSeconds(d.duration("lifetime", 120*time.Second, time.Second, 179*time.Second, false)),
+			}
 		},
 	},
 	{
@@ -204,11 +207,12 @@ var Types = []*Type{
 		},
 		decode: func(d *decoder) params {
 			return secondParams{
-				mac:            d.mac("mac", net.HardwareAddr{0x02, 0, 0, 0, 0x53, 0x02}),
-				mode:           d.choice("mode", "conflicting", "conflicting", "withdraw"),
-				servers:        d.addrs("servers", []netip.Addr{netip.MustParseAddr("2001:db8:ffff::53")}),
-				rdnssLifetime:  wholeSeconds(d.duration("rdnss_lifetime", sameAsDaemon, 0, config.Infinite, true)),
-				routerLifetime: wholeSeconds(d.duration("router_lifetime", sameAsDaemon, 0, config.MaxRouterLifetime, false)),
+				mac:           d.mac("mac", net.HardwareAddr{0x02, 0, 0, 0, 0x53, 0x02}),
+				mode:          d.choice("mode", "conflicting", "conflicting", "withdraw"),
+				servers:       d.addrs("servers", []netip.Addr{netip.MustParseAddr("2001:db8:ffff::53")}),
+				rdnssLifetime: wholeSeconds(d.duration("rdnss_lifetime", sameAsDaemon, 0, config.Infinite, true)),
+				routerLifetime: wholeSeconds(
+					d.duration("router_lifetime", sameAsDaemon, 0, config.MaxRouterLifetime, false)),
 			}
 		},
 	},
@@ -246,16 +250,20 @@ var Types = []*Type{
 			}
 			// RFC 8781 §4: the scaled lifetime counts 8 s units.
 			if p.lifetime%(8*time.Second) != 0 {
-				d.fail("lifetime", p.lifetime.String(), config.ErrInvalidValue, "must be a multiple of 8s (RFC 8781 §4)")
+				d.fail("lifetime", p.lifetime.String(), config.ErrInvalidValue,
+					"must be a multiple of 8s (RFC 8781 §4)")
 			}
 			if raw, ok := d.get("prefix"); ok {
 				s, _ := raw.(string)
 				pf, err := netip.ParsePrefix(s)
 				switch {
 				case err != nil || !pf.Addr().Is6() || pf.Masked() != pf:
-					d.fail("prefix", raw, config.ErrInvalidValue, "must be an IPv6 prefix with no host bits, such as \"64:ff9b::/96\"")
-				case pf.Bits() != 96 && pf.Bits() != 64 && pf.Bits() != 56 && pf.Bits() != 48 && pf.Bits() != 40 && pf.Bits() != 32:
-					d.fail("prefix", raw, config.ErrInvalidValue, "length must be /96, /64, /56, /48, /40 or /32 (RFC 8781 §4)")
+					d.fail("prefix", raw, config.ErrInvalidValue,
+						"must be an IPv6 prefix with no host bits, such as \"64:ff9b::/96\"")
+				case pf.Bits() != 96 && pf.Bits() != 64 && pf.Bits() != 56 && pf.Bits() != 48 && pf.Bits() != 40 &&
+					pf.Bits() != 32:
+					d.fail("prefix", raw, config.ErrInvalidValue,
+						"length must be /96, /64, /56, /48, /40 or /32 (RFC 8781 §4)")
 				default:
 					p.prefix = pf
 				}

@@ -54,14 +54,16 @@ func (r *rdnssLifetime) config(_ time.Time, ifc config.Interface, forRA bool) (c
 	for i := range ifc.RDNSS {
 		if old := ifc.RDNSS[i].Lifetime; old != r.p.lifetime {
 			ifc.RDNSS[i].Lifetime = r.p.lifetime
-			e = append(e, effect(ActionModify, "RDNSS %v lifetime %v sent as %v", ifc.RDNSS[i].Servers, old, r.p.lifetime))
+			e = append(e,
+				effect(ActionModify, "RDNSS %v lifetime %v sent as %v", ifc.RDNSS[i].Servers, old, r.p.lifetime))
 		}
 	}
 	if r.p.dnssl {
 		for i := range ifc.DNSSL {
 			if old := ifc.DNSSL[i].Lifetime; old != r.p.lifetime {
 				ifc.DNSSL[i].Lifetime = r.p.lifetime
-				e = append(e, effect(ActionModify, "DNSSL %v lifetime %v sent as %v", ifc.DNSSL[i].Domains, old, r.p.lifetime))
+				e = append(e,
+					effect(ActionModify, "DNSSL %v lifetime %v sent as %v", ifc.DNSSL[i].Domains, old, r.p.lifetime))
 			}
 		}
 	}
@@ -171,7 +173,8 @@ func (noDHCPv6) dhcpv6(_ time.Time, peer netip.Addr, reply bool) Decision {
 	if reply {
 		what = "Reply to"
 	}
-	return Decision{Drop: true, Effects: []Effect{effect(ActionDrop, "DHCPv6 %s %s dropped: no server on the link", what, peer)}}
+	return Decision{Drop: true,
+		Effects: []Effect{effect(ActionDrop, "DHCPv6 %s %s dropped: no server on the link", what, peer)}}
 }
 
 // dnsOnlyDHCPv6Params configure dns-only-dhcpv6 (F11); it has none.

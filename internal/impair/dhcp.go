@@ -40,7 +40,8 @@ func (d *dhcpDrop) dhcpv6(_ time.Time, peer netip.Addr, reply bool) Decision {
 		what = "Reply to"
 	}
 	if d.p.action == "delay" {
-		return Decision{Delay: d.p.delay, Effects: []Effect{effect(ActionDelay, "DHCPv6 %s %s delayed by %v", what, peer, d.p.delay)}}
+		return Decision{Delay: d.p.delay,
+			Effects: []Effect{effect(ActionDelay, "DHCPv6 %s %s delayed by %v", what, peer, d.p.delay)}}
 	}
 	return Decision{Drop: true, Effects: []Effect{effect(ActionDrop, "DHCPv6 %s %s dropped", what, peer)}}
 }

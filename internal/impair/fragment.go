@@ -68,7 +68,8 @@ func Fragment(pkt []byte, mtu int, id uint32) ([][]byte, error) {
 		return nil, fmt.Errorf("%w: not an IPv6 packet", ErrPacket)
 	}
 	if n := int(binary.BigEndian.Uint16(pkt[4:6])); n != len(pkt)-ipv6HeaderLen {
-		return nil, fmt.Errorf("%w: payload length field %d, but %d bytes follow the header", ErrPacket, n, len(pkt)-ipv6HeaderLen)
+		return nil, fmt.Errorf("%w: payload length field %d, but %d bytes follow the header",
+			ErrPacket, n, len(pkt)-ipv6HeaderLen)
 	}
 	switch nh := pkt[6]; nh {
 	case nextHeaderHop, nextHeaderRouting, nextHeaderFrag:

@@ -211,7 +211,8 @@ func (o *oversize) ra(_ time.Time, s Send) ([]Send, []Effect) {
 		out[i] = s
 		out[i].RA = p
 	}
-	return out, []Effect{effect(ActionSplit, "%s RA with %d options sent as %d RAs", s.Kind, len(s.RA.Options), len(parts))}
+	return out,
+		[]Effect{effect(ActionSplit, "%s RA with %d options sent as %d RAs", s.Kind, len(s.RA.Options), len(parts))}
 }
 
 // Split spreads the options of ra over at most n RAs with the same header,

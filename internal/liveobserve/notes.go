@@ -47,7 +47,8 @@ func (o *Observer) NoteRA(at time.Time, why string, dst netip.Addr, from net.Har
 // NoteDHCPv6Reply records a DHCPv6 message ralab meant to send at at to
 // dst, msg being the DHCPv6 message (UDP payload). msg is not kept.
 func (o *Observer) NoteDHCPv6Reply(at time.Time, dst netip.Addr, msg []byte) {
-	o.NoteSent(conformance.Sent{Time: at, Kind: conformance.SentDHCPv6Reply, Destination: dst, Summary: SummarizeDHCPv6(msg)})
+	o.NoteSent(conformance.Sent{Time: at, Kind: conformance.SentDHCPv6Reply, Destination: dst,
+		Summary: SummarizeDHCPv6(msg)})
 }
 
 // NoteEffect records what one of ralab's own impairments did. The report
@@ -260,9 +261,10 @@ func (l *effectLog) findings() []conformance.Finding {
 	slices.SortStableFunc(out, func(a, b conformance.Finding) int { return a.Time.Compare(b.Time) })
 	if l.dropped > 0 {
 		out = append(out, conformance.Finding{
-			ID: "IMPAIRMENT", Severity: conformance.SeverityInfo, Time: l.lastDropped, Evidence: []conformance.Evidence{},
-			Message: fmt.Sprintf("%d further impairment effects of other kinds not listed", l.dropped),
-			Count:   l.dropped,
+			ID: "IMPAIRMENT", Severity: conformance.SeverityInfo, Time: l.lastDropped,
+			Evidence: []conformance.Evidence{},
+			Message:  fmt.Sprintf("%d further impairment effects of other kinds not listed", l.dropped),
+			Count:    l.dropped,
 		})
 	}
 	return out

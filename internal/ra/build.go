@@ -62,7 +62,8 @@ func Build(ifc config.Interface, mac net.HardwareAddr) (*ndp.RouterAdvertisement
 	// offline is the IPv6 minimum.
 	limit := max(int(ifc.MTU), limits.MinMTU)
 	if n := ipv6HeaderLen + len(b); n > limit {
-		return nil, fmt.Errorf("%w: the RA is %d bytes with its IPv6 header, more than the %d-byte MTU", ErrInvalid, n, limit)
+		return nil, fmt.Errorf("%w: the RA is %d bytes with its IPv6 header, more than the %d-byte MTU",
+			ErrInvalid, n, limit)
 	}
 	return m, nil
 }
@@ -91,10 +92,12 @@ func expectHeader(ifc config.Interface) (*Message, error) {
 	if err := checkDuration("router lifetime", ifc.RouterLifetime, time.Second, limits.MaxRouterLifetime); err != nil {
 		return nil, err
 	}
-	if err := checkDuration("reachable time", ifc.ReachableTime, time.Millisecond, limits.MaxReachableTime); err != nil {
+	if err := checkDuration("reachable time", ifc.ReachableTime, time.Millisecond,
+		limits.MaxReachableTime); err != nil {
 		return nil, err
 	}
-	if err := checkDuration("retransmit timer", ifc.RetransmitTimer, time.Millisecond, limits.MaxRetransmitTimer); err != nil {
+	if err := checkDuration("retransmit timer", ifc.RetransmitTimer, time.Millisecond,
+		limits.MaxRetransmitTimer); err != nil {
 		return nil, err
 	}
 	prf, err := preferenceToWire(ifc.Preference)

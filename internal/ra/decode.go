@@ -159,7 +159,8 @@ func walkOptions(b []byte, off int) ([]Option, error) {
 			return opts, fmt.Errorf("%w: option type %d at offset %d has length 0", ErrMalformed, b[0], off)
 		}
 		if n > len(b) {
-			return opts, fmt.Errorf("%w: option type %d at offset %d claims %d bytes, %d remain", ErrMalformed, b[0], off, n, len(b))
+			return opts, fmt.Errorf("%w: option type %d at offset %d claims %d bytes, %d remain",
+				ErrMalformed, b[0], off, n, len(b))
 		}
 		opts = append(opts, decodeOption(b[:n:n]))
 		b = b[n:]

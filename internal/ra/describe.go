@@ -43,8 +43,10 @@ func Describe(w io.Writer, b []byte) error {
 		rl = "0 (not a default router)"
 	}
 	line("router lifetime", "%s", rl)
-	line("reachable time", "%s", unspecified(uint64(m.ReachableTime), fmt.Sprintf("%d ms", m.ReachableTime.Milliseconds())))
-	line("retransmit timer", "%s", unspecified(uint64(m.RetransmitTimer), fmt.Sprintf("%d ms", m.RetransmitTimer.Milliseconds())))
+	line("reachable time", "%s",
+		unspecified(uint64(m.ReachableTime), fmt.Sprintf("%d ms", m.ReachableTime.Milliseconds())))
+	line("retransmit timer", "%s",
+		unspecified(uint64(m.RetransmitTimer), fmt.Sprintf("%d ms", m.RetransmitTimer.Milliseconds())))
 	for _, o := range m.Options {
 		line(optionName(o.Type), "%s", describeOption(&o))
 	}

@@ -108,7 +108,9 @@ func (dnsslOption) withdraw(old config.Interface, out *config.Interface) {
 	var domains []string
 	for _, d := range old.DNSSL {
 		for _, name := range d.Domains {
-			if d.Lifetime != 0 && !slices.ContainsFunc(next, func(n config.DNSSL) bool { return containsDomain(n.Domains, name) }) && !containsDomain(domains, name) {
+			if d.Lifetime != 0 &&
+				!slices.ContainsFunc(next, func(n config.DNSSL) bool { return containsDomain(n.Domains, name) }) &&
+				!containsDomain(domains, name) {
 				domains = append(domains, name)
 			}
 		}

@@ -28,7 +28,8 @@ func (pref64Option) expect(ifc config.Interface, _ net.HardwareAddr) ([]Option, 
 			return nil, err
 		}
 		if _, ok := limits.PREF64Code(p.Prefix.Bits()); !ok {
-			return nil, invalid("%s: length /%d is not one of /96, /64, /56, /48, /40, /32 (RFC 8781 §4)", what, p.Prefix.Bits())
+			return nil, invalid("%s: length /%d is not one of /96, /64, /56, /48, /40, /32 (RFC 8781 §4)",
+				what, p.Prefix.Bits())
 		}
 		// The range check is what keeps ndp's bug away: see encode.
 		if err := checkDuration(what+" lifetime", p.Lifetime, limits.PREF64Unit, limits.MaxPREF64Lifetime); err != nil {

@@ -30,7 +30,8 @@ func (prefixOption) expect(ifc config.Interface, _ net.HardwareAddr) ([]Option, 
 		}
 		if p.PreferredLifetime > p.ValidLifetime {
 			// RFC 4862 §5.5.3 c): hosts ignore such a prefix.
-			return nil, invalid("%s preferred lifetime %v exceeds valid lifetime %v", what, p.PreferredLifetime, p.ValidLifetime)
+			return nil, invalid("%s preferred lifetime %v exceeds valid lifetime %v",
+				what, p.PreferredLifetime, p.ValidLifetime)
 		}
 		opts = append(opts, Option{Type: TypePrefixInformation, Length: 4, Prefix: &p})
 	}
@@ -80,7 +81,8 @@ func (prefixOption) describe(o *Option) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprintf("%s on-link %s autonomous %s valid %s preferred %s",
-		showPrefix(p.Prefix), yesNo(p.OnLink), yesNo(p.Autonomous), lifetime(p.ValidLifetime), lifetime(p.PreferredLifetime)), true
+		showPrefix(p.Prefix), yesNo(p.OnLink), yesNo(p.Autonomous), lifetime(p.ValidLifetime),
+		lifetime(p.PreferredLifetime)), true
 }
 
 // withdraw sends prefixes no longer offered with valid and preferred
@@ -92,7 +94,8 @@ func (prefixOption) describe(o *Option) (string, bool) {
 func (prefixOption) withdraw(old config.Interface, out *config.Interface) {
 	next := out.Prefixes
 	for _, p := range old.Prefixes {
-		if p.ValidLifetime != 0 && !slices.ContainsFunc(next, func(n config.Prefix) bool { return n.Prefix == p.Prefix }) {
+		if p.ValidLifetime != 0 &&
+			!slices.ContainsFunc(next, func(n config.Prefix) bool { return n.Prefix == p.Prefix }) {
 			p.ValidLifetime, p.PreferredLifetime = 0, 0
 			out.Prefixes = append(out.Prefixes, p)
 		}

@@ -28,7 +28,8 @@ func (rdnssOption) expect(ifc config.Interface, _ net.HardwareAddr) ([]Option, e
 			return nil, invalid("%s has no servers", what)
 		}
 		if len(r.Servers) > limits.MaxRDNSSServers {
-			return nil, invalid("%s has %d servers; github.com/mdlayher/ndp v1.1.0 cannot encode more than %d in one option", what, len(r.Servers), limits.MaxRDNSSServers)
+			return nil, invalid("%s has %d servers; github.com/mdlayher/ndp v1.1.0 cannot encode more than %d in one option",
+				what, len(r.Servers), limits.MaxRDNSSServers)
 		}
 		for _, s := range r.Servers {
 			if err := checkAddr(what+" server", s); err != nil {
@@ -100,7 +101,9 @@ func (rdnssOption) withdraw(old config.Interface, out *config.Interface) {
 	var servers []netip.Addr
 	for _, r := range old.RDNSS {
 		for _, s := range r.Servers {
-			if r.Lifetime != 0 && !slices.ContainsFunc(next, func(n config.RDNSS) bool { return slices.Contains(n.Servers, s) }) && !slices.Contains(servers, s) {
+			if r.Lifetime != 0 &&
+				!slices.ContainsFunc(next, func(n config.RDNSS) bool { return slices.Contains(n.Servers, s) }) &&
+				!slices.Contains(servers, s) {
 				servers = append(servers, s)
 			}
 		}

@@ -99,7 +99,8 @@ func (routeOption) describe(o *Option) (string, bool) {
 	if o.Route == nil {
 		return "", false
 	}
-	return fmt.Sprintf("%s preference %v lifetime %s", showPrefix(o.Route.Prefix), o.Route.Preference, lifetime(o.Route.Lifetime)), true
+	return fmt.Sprintf("%s preference %v lifetime %s", showPrefix(o.Route.Prefix), o.Route.Preference,
+		lifetime(o.Route.Lifetime)), true
 }
 
 // final withdraws every route: the router that forwards them is leaving,

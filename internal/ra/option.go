@@ -137,7 +137,8 @@ func checkPrefix(what string, p netip.Prefix) error {
 // marshal.
 func checkOptionLen(what string, n int) error {
 	if n > limits.MaxOptionLen {
-		return invalid("%s option would be %d bytes; github.com/mdlayher/ndp v1.1.0 cannot encode options over %d bytes", what, n, limits.MaxOptionLen)
+		return invalid("%s option would be %d bytes; github.com/mdlayher/ndp v1.1.0 cannot encode options over %d bytes",
+			what, n, limits.MaxOptionLen)
 	}
 	return nil
 }

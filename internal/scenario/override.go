@@ -145,19 +145,22 @@ func (o Override) Apply(ifc config.Interface) (config.Interface, error) {
 		bad("max_interval %v is outside 4s to 65535s (RFC 4861 §6.2.1, RFC 8319 §4)", maxInt)
 	}
 	if ifc.MinInterval < minMinInterval || ifc.MinInterval > maxInt*3/4 {
-		bad("min_interval %v is outside 3s to 0.75 × max_interval (%v) (RFC 4861 §6.2.1); override min_interval", ifc.MinInterval, maxInt*3/4)
+		bad("min_interval %v is outside 3s to 0.75 × max_interval (%v) (RFC 4861 §6.2.1); override min_interval",
+			ifc.MinInterval, maxInt*3/4)
 	}
 	if rl := ifc.RouterLifetime; rl != 0 && (rl < maxInt || rl > config.MaxRouterLifetime) {
 		bad("router lifetime %v is neither 0 nor max_interval (%v) to 65535s (RFC 4861 §6.2.1); override router_lifetime", rl, maxInt)
 	}
 	for _, r := range ifc.RDNSS {
 		if r.Lifetime != 0 && r.Lifetime < maxInt {
-			bad("RDNSS %v lifetime %v is below max_interval %v (RFC 8106 §5.1); override rdnss_lifetime", r.Servers, r.Lifetime, maxInt)
+			bad("RDNSS %v lifetime %v is below max_interval %v (RFC 8106 §5.1); override rdnss_lifetime",
+				r.Servers, r.Lifetime, maxInt)
 		}
 	}
 	for _, d := range ifc.DNSSL {
 		if d.Lifetime != 0 && d.Lifetime < maxInt {
-			bad("DNSSL %v lifetime %v is below max_interval %v (RFC 8106 §5.2); override dnssl_lifetime", d.Domains, d.Lifetime, maxInt)
+			bad("DNSSL %v lifetime %v is below max_interval %v (RFC 8106 §5.2); override dnssl_lifetime",
+				d.Domains, d.Lifetime, maxInt)
 		}
 	}
 	return ifc, errors.Join(errs...)

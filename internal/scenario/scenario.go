@@ -132,7 +132,9 @@ var (
 )
 
 // topKeys are the keys of a scenario file, in documentation order.
-var topKeys = []string{"name", "fids", "description", "realistic", "duration", "seed", "override", "impairment", "phase", "expect"}
+var topKeys = []string{
+	"name", "fids", "description", "realistic", "duration", "seed", "override", "impairment", "phase", "expect",
+}
 
 // parser collects problems with their positions.
 type parser struct {
@@ -194,7 +196,8 @@ func (p *parser) known(prefix string, m map[string]any, allowed []string) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !slices.Contains(allowed, k) {
-			p.fail(config.JoinKey(prefix, k), nil, config.ErrUnknownKey, "unknown key; allowed here: %s", strings.Join(allowed, ", "))
+			p.fail(config.JoinKey(prefix, k), nil, config.ErrUnknownKey, "unknown key; allowed here: %s",
+				strings.Join(allowed, ", "))
 		}
 	}
 }
@@ -224,7 +227,8 @@ func (p *parser) header(s *Scenario, tree map[string]any) {
 		if namePattern.MatchString(v) {
 			s.Name = v
 		} else {
-			p.fail("name", v, config.ErrInvalidValue, "must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit")
+			p.fail("name", v, config.ErrInvalidValue,
+				"must be 1 to 64 letters, digits, '-' or '_', starting with a letter or digit")
 		}
 	}
 	s.Description, _ = p.str("", tree, "description", true)
@@ -259,7 +263,8 @@ func (p *parser) fids(raw any) []string {
 		f, _ := x.(string)
 		switch {
 		case !fidPattern.MatchString(f):
-			p.fail("fids", raw, config.ErrInvalidValue, "element %d: %s is not a field guide id F1 to F17", i, config.EchoValue(x))
+			p.fail("fids", raw, config.ErrInvalidValue, "element %d: %s is not a field guide id F1 to F17",
+				i, config.EchoValue(x))
 		case slices.Contains(fids, f):
 			p.fail("fids", raw, config.ErrDuplicate, "%s is listed twice", f)
 		default:
@@ -319,7 +324,8 @@ func (p *parser) expectations(s *Scenario, t map[string]any) {
 			if slices.Contains(Outcomes, Outcome(o)) {
 				e.Outcome = Outcome(o)
 			} else {
-				p.fail(key+".outcome", o, config.ErrInvalidValue, `must be "dns", "no-dns", "loses-dns", "flaps" or "late-dns"`)
+				p.fail(key+".outcome", o, config.ErrInvalidValue,
+					`must be "dns", "no-dns", "loses-dns", "flaps" or "late-dns"`)
 			}
 		}
 		e.Note, _ = p.str(key, body, "note", false)
@@ -379,7 +385,8 @@ func (p *parser) phases(s *Scenario, tree map[string]any) {
 				switch {
 				case p.invalid[n]:
 				case !ok:
-					p.fail(key+".impairments", raw, config.ErrInvalidValue, "%s is not defined: add an [impairment.%s] table; defined: %s",
+					p.fail(key+".impairments", raw, config.ErrInvalidValue,
+						"%s is not defined: add an [impairment.%s] table; defined: %s",
 						config.EchoValue(x), n, strings.Join(definedNames(s), ", "))
 				case slices.ContainsFunc(ph.Impairments, func(o impair.Spec) bool { return o.Name == n }):
 					p.fail(key+".impairments", raw, config.ErrDuplicate, "%q is listed twice", n)
@@ -430,7 +437,8 @@ func (p *parser) override(key string, t map[string]any) Override {
 			return &d
 		}
 		if d < lo || d > hi || d%time.Second != 0 {
-			p.fail(config.JoinKey(key, k), d.String(), config.ErrOutOfRange, "must be whole seconds from %v to %v", lo, hi)
+			p.fail(config.JoinKey(key, k), d.String(), config.ErrOutOfRange,
+				"must be whole seconds from %v to %v", lo, hi)
 			return nil
 		}
 		return &d
@@ -457,18 +465,23 @@ func (p *parser) override(key string, t map[string]any) Override {
 	o.OtherConfig = boolean("other_config")
 	o.DHCPv6 = boolean("dhcpv6")
 	if o.PREF64Lifetime != nil && *o.PREF64Lifetime%(8*time.Second) != 0 {
-		p.fail(key+".pref64_lifetime", o.PREF64Lifetime.String(), config.ErrInvalidValue, "must be a multiple of 8s (RFC 8781 §4)")
+		p.fail(key+".pref64_lifetime", o.PREF64Lifetime.String(), config.ErrInvalidValue,
+			"must be a multiple of 8s (RFC 8781 §4)")
 	}
 	if m := o.MaxInterval; m != nil {
 		if o.MinInterval != nil && *o.MinInterval > *m*3/4 {
-			p.fail(key+".min_interval", o.MinInterval.String(), config.ErrOutOfRange, "must be at most 0.75 × max_interval (%v) (RFC 4861 §6.2.1)", *m*3/4)
+			p.fail(key+".min_interval", o.MinInterval.String(), config.ErrOutOfRange,
+				"must be at most 0.75 × max_interval (%v) (RFC 4861 §6.2.1)", *m*3/4)
 		}
 		if rl := o.RouterLifetime; rl != nil && *rl != 0 && *rl < *m {
-			p.fail(key+".router_lifetime", rl.String(), config.ErrOutOfRange, "must be 0 or at least max_interval (%v) (RFC 4861 §6.2.1)", *m)
+			p.fail(key+".router_lifetime", rl.String(), config.ErrOutOfRange,
+				"must be 0 or at least max_interval (%v) (RFC 4861 §6.2.1)", *m)
 		}
-		for k, lt := range map[string]*time.Duration{"rdnss_lifetime": o.RDNSSLifetime, "dnssl_lifetime": o.DNSSLLifetime} {
+		for k, lt := range map[string]*time.Duration{"rdnss_lifetime": o.RDNSSLifetime,
+			"dnssl_lifetime": o.DNSSLLifetime} {
 			if lt != nil && *lt != 0 && *lt < *m {
-				p.fail(config.JoinKey(key, k), lt.String(), config.ErrOutOfRange, "must be 0 or at least max_interval (%v) (RFC 8106 §5.1)", *m)
+				p.fail(config.JoinKey(key, k), lt.String(), config.ErrOutOfRange,
+					"must be 0 or at least max_interval (%v) (RFC 8106 §5.1)", *m)
 			}
 		}
 	}

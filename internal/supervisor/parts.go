@@ -100,7 +100,8 @@ func (s *Supervisor) impairedDHCPv6(si *served, ifc config.Interface) config.Int
 	var es []impair.Effect
 	ifc.DHCPv6, es = set.DHCPv6ConfigFor(time.Now(), ifc)
 	for _, e := range es {
-		s.log.Info("impairment", "interface", ifc.Name, "name", e.Impairment, "fid", e.FID, "action", e.Action, "detail", e.Detail)
+		s.log.Info("impairment", "interface", ifc.Name, "name", e.Impairment, "fid", e.FID, "action", e.Action,
+			"detail", e.Detail)
 	}
 	return ifc
 }

@@ -159,7 +159,8 @@ func (s *Supervisor) Reload(ctx context.Context, next *config.Config, loadErr er
 	s.cfg = next
 	s.mu.Unlock()
 	if next.HTTP.Address != prev.HTTP.Address {
-		s.log.Warn("http.address changed; restart ralab to apply it", "running", prev.HTTP.Address, "configured", next.HTTP.Address)
+		s.log.Warn("http.address changed; restart ralab to apply it",
+			"running", prev.HTTP.Address, "configured", next.HTTP.Address)
 	}
 	for _, err := range s.apply(ctx, s.effective(next), true) {
 		s.log.Error("reload partly applied; interface advertises without DHCPv6", "err", err)

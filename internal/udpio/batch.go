@@ -90,7 +90,8 @@ func (r *Reader) Read() (int, error) {
 		errno syscall.Errno
 	)
 	err := r.rc.Read(func(fd uintptr) bool {
-		r0, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)), unix.MSG_DONTWAIT, 0, 0)
+		r0, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)),
+			unix.MSG_DONTWAIT, 0, 0)
 		n, errno = int(r0), e
 		return errno != unix.EAGAIN
 	})
@@ -266,7 +267,8 @@ func (w *Writer) Flush() (int, error) {
 	var ferr error
 	err := w.rc.Write(func(fd uintptr) bool {
 		for i < total {
-			r0, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&w.hdrs[i])), uintptr(total-i), unix.MSG_DONTWAIT, 0, 0)
+			r0, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&w.hdrs[i])), uintptr(total-i),
+				unix.MSG_DONTWAIT, 0, 0)
 			switch {
 			case e == 0:
 				sent += int(r0)

@@ -202,7 +202,8 @@ func RA(t testing.TB, s RASpec) []byte {
 	if !s.Dst.IsValid() {
 		s.Dst = AllNodes
 	}
-	m := &ndp.RouterAdvertisement{CurrentHopLimit: 64, ManagedConfiguration: s.M, OtherConfiguration: s.O, RouterLifetime: s.Lifetime}
+	m := &ndp.RouterAdvertisement{CurrentHopLimit: 64, ManagedConfiguration: s.M, OtherConfiguration: s.O,
+		RouterLifetime: s.Lifetime}
 	for i := range s.RDNSS {
 		m.Options = append(m.Options, &s.RDNSS[i])
 	}
@@ -219,7 +220,8 @@ func RDNSS(lt time.Duration, servers ...netip.Addr) []ndp.RecursiveDNSServer {
 // RS builds a Router Solicitation from mac at src.
 func RS(t testing.TB, mac MAC, src netip.Addr, opts ...ndp.Option) []byte {
 	t.Helper()
-	return IP6(mac, GroupMAC(AllRouters), src, AllRouters, ProtoICMPv6, NDPMsg(t, &ndp.RouterSolicitation{Options: opts}), IP6Opts{})
+	return IP6(mac, GroupMAC(AllRouters), src, AllRouters, ProtoICMPv6,
+		NDPMsg(t, &ndp.RouterSolicitation{Options: opts}), IP6Opts{})
 }
 
 // SolicitedNode returns the solicited-node group of a (RFC 4291 §2.7.1).
@@ -232,7 +234,8 @@ func SolicitedNode(a netip.Addr) netip.Addr {
 func DAD(t testing.TB, mac MAC, target netip.Addr) []byte {
 	t.Helper()
 	g := SolicitedNode(target)
-	return IP6(mac, GroupMAC(g), Unspec, g, ProtoICMPv6, NDPMsg(t, &ndp.NeighborSolicitation{TargetAddress: target}), IP6Opts{})
+	return IP6(mac, GroupMAC(g), Unspec, g, ProtoICMPv6, NDPMsg(t, &ndp.NeighborSolicitation{TargetAddress: target}),
+		IP6Opts{})
 }
 
 // UDP6 builds a UDP frame.
@@ -463,7 +466,8 @@ func PcapOf(t testing.TB, lt uint16, frames []TF) []byte {
 	}
 	for _, f := range frames {
 		rec := LinkRecord(lt, f.Frame)
-		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: T0.Add(f.At), CaptureLength: len(rec), Length: len(rec)}, rec); err != nil {
+		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: T0.Add(f.At), CaptureLength: len(rec),
+			Length: len(rec)}, rec); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -488,17 +492,21 @@ func Clients(t testing.TB, n int) []TF {
 	ts := 0.0
 	for i := 0; i < n; i++ {
 		mac := MAC{0x02, 0, 0, byte(i >> 16), byte(i >> 8), byte(i)}
-		ll := netip.AddrFrom16([16]byte{0xfe, 0x80, 11: 0xff, 12: 0xfe, 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)})
+		ll := netip.AddrFrom16([16]byte{0xfe, 0x80, 11: 0xff, 12: 0xfe, 13: byte(i >> 16), 14: byte(i >> 8),
+			15: byte(i)})
 		cid := Opt6(Opt6ClientID, DUIDLL(mac)...)
 		frames = append(frames,
 			At(ts, DAD(t, mac, ll)), At(ts+0.1, RS(t, mac, ll)),
 			At(ts+0.2, IR(mac, ll, uint32(i), cid, Elapsed6(0), ORO6(23, 24, 32, 83))),
-			At(ts+0.21, UDP6(RouterMAC, mac, RouterLL, ll, 547, 546, Msg6(DHCPv6Reply, uint32(i), sid, cid, DNS6(DNSServer)))))
+			At(ts+0.21,
+				UDP6(RouterMAC, mac, RouterLL, ll, 547, 546, Msg6(DHCPv6Reply, uint32(i), sid, cid, DNS6(DNSServer)))))
 		for q := 0; q < 8; q++ {
-			frames = append(frames, At(ts+0.3+float64(q), Query(t, mac, ll, DNSServer, uint16(q))), At(ts+0.31+float64(q), Answer(t, mac, ll, DNSServer, uint16(q))))
+			frames = append(frames, At(ts+0.3+float64(q), Query(t, mac, ll, DNSServer, uint16(q))),
+				At(ts+0.31+float64(q), Answer(t, mac, ll, DNSServer, uint16(q))))
 		}
 		if i%10 == 0 {
-			frames = append(frames, At(ts+0.5, RA(t, RASpec{Lifetime: 1800 * time.Second, O: true, RDNSS: RDNSS(1800*time.Second, DNSServer)})))
+			frames = append(frames, At(ts+0.5,
+				RA(t, RASpec{Lifetime: 1800 * time.Second, O: true, RDNSS: RDNSS(1800*time.Second, DNSServer)})))
 		}
 		ts += 4
 	}

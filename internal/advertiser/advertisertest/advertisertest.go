@@ -311,7 +311,8 @@ func (ls *Links) Link(name string) *Link {
 }
 
 // Watch implements advertiser.WatchFunc.
-func (ls *Links) Watch(ctx context.Context, name string, recheck time.Duration, log *slog.Logger) advertiser.LinkWatcher {
+func (ls *Links) Watch(ctx context.Context, name string, recheck time.Duration,
+	log *slog.Logger) advertiser.LinkWatcher {
 	return ls.Link(name).Watch(ctx, name, recheck, log)
 }
 
