@@ -105,13 +105,9 @@ func runLab(ctx context.Context, args []string) error {
 		return err
 	}
 
-	cfg, name := configs.Lab, configs.LabName
-	if *file != "" {
-		b, err := config.ReadFile(*file)
-		if err != nil {
-			return err
-		}
-		cfg, name = b, *file
+	cfg, name, err := labConfig(*file)
+	if err != nil {
+		return err
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -144,6 +140,19 @@ func runLab(ctx context.Context, args []string) error {
 		return fmt.Errorf("interrupted, labs removed: %w", err)
 	}
 	return err
+}
+
+// labConfig returns the configuration file the lab serves and its name:
+// file, or the built-in lab.toml when file is empty.
+func labConfig(file string) ([]byte, string, error) {
+	if file == "" {
+		return configs.Lab, configs.LabName, nil
+	}
+	b, err := config.ReadFile(file)
+	if err != nil {
+		return nil, "", err
+	}
+	return b, file, nil
 }
 
 // extraNames lists the clients --client accepts.

@@ -161,7 +161,8 @@ func (opts ScenarioOptions) check() ([]embeddedScenario, error) {
 func installedClients(m *matrix.Matrix, cs []*labclient.Client, log *slog.Logger) []*labclient.Client {
 	var out []*labclient.Client
 	for _, c := range cs {
-		if slices.Contains(m.Clients, c.Name) || slices.ContainsFunc(m.Missing, func(x matrix.Missing) bool { return x.Name == c.Name }) {
+		if slices.Contains(m.Clients, c.Name) || slices.ContainsFunc(m.Missing,
+			func(x matrix.Missing) bool { return x.Name == c.Name }) {
 			continue
 		}
 		if c.Available() != nil {
@@ -208,7 +209,8 @@ func planLabs(selected []embeddedScenario, clients []*labclient.Client) []labPla
 		for j, c := range clients {
 			mac := fmt.Sprintf("02:00:00:00:02:%02x", j+1)
 			if c.OwnLink {
-				own = append(own, labPlan{scenario: i, e: e, clients: []*labclient.Client{c}, macs: []string{mac}, own: c.Name})
+				own = append(own, labPlan{scenario: i, e: e, clients: []*labclient.Client{c}, macs: []string{mac},
+					own: c.Name})
 				continue
 			}
 			shared.clients = append(shared.clients, c)
@@ -282,7 +284,8 @@ func staggered(plans []labPlan, par int) []time.Duration {
 }
 
 // runOne runs lab i after delay and reports its start and end to prog.
-func runOne(ctx context.Context, opts ScenarioOptions, log *slog.Logger, p labPlan, prog *progress, i int, delay time.Duration) labResult {
+func runOne(ctx context.Context, opts ScenarioOptions, log *slog.Logger, p labPlan, prog *progress, i int,
+	delay time.Duration) labResult {
 	lab := matrix.Lab{Clients: []string{}}
 	for _, c := range p.clients {
 		lab.Clients = append(lab.Clients, c.Name)

@@ -184,7 +184,8 @@ func (r *labRun) cell(w *watched, rep, wire *conformance.Report) matrix.Cell {
 // setObserved copies the observer's verdict on a client into c.
 func setObserved(c *matrix.Cell, oc *conformance.Client) {
 	c.Verdict, c.Recovered, c.Reason, c.LostAt = oc.Verdict, oc.Recovered, oc.Reason, oc.LostAt
-	c.Outages, c.WithoutDNSSeconds, c.LongestOutageSeconds = oc.OutageStats.Count, oc.OutageStats.WithoutDNSSeconds, oc.OutageStats.LongestSeconds
+	st := oc.OutageStats
+	c.Outages, c.WithoutDNSSeconds, c.LongestOutageSeconds = st.Count, st.WithoutDNSSeconds, st.LongestSeconds
 	for _, f := range oc.Findings {
 		if !slices.Contains(c.Findings, f.ID) {
 			c.Findings = append(c.Findings, f.ID)

@@ -87,7 +87,8 @@ type phaseTimer struct {
 func (t *phaseTimer) next(name string) {
 	now := time.Now()
 	if t.name != "" {
-		t.phases = append(t.phases, matrix.Phase{Name: t.name, Seconds: now.Sub(t.since).Round(time.Millisecond).Seconds()})
+		t.phases = append(t.phases, matrix.Phase{Name: t.name,
+			Seconds: now.Sub(t.since).Round(time.Millisecond).Seconds()})
 	}
 	t.name, t.since = name, now
 }
@@ -265,7 +266,8 @@ func (r *labRun) startClients(sctx, pctx context.Context, hosts []*netlab.Host) 
 // runScenario samples the clients until the scenario's end while the
 // capture is stopped captureLead before it, then stops the clients and
 // ralab. It returns the capture's path ("" if it failed) and the errors.
-func (r *labRun) runScenario(ctx context.Context, capture *netlab.Capture, server *netlab.Process, ws []*watched) (string, []error) {
+func (r *labRun) runScenario(ctx context.Context, capture *netlab.Capture, server *netlab.Process,
+	ws []*watched) (string, []error) {
 	end := r.begin.Add(r.plan.e.sc.Duration)
 	type stopped struct {
 		path string

@@ -99,7 +99,8 @@ func selectScenarios(all []embeddedScenario, names []string) ([]embeddedScenario
 
 // scenarioInfo returns the matrix row header of sc.
 func scenarioInfo(sc *scenario.Scenario) matrix.Scenario {
-	return matrix.Scenario{Name: sc.Name, FIDs: append([]string{}, sc.FIDs...), Description: sc.Description, DurationSeconds: sc.Duration.Seconds()}
+	return matrix.Scenario{Name: sc.Name, FIDs: append([]string{}, sc.FIDs...), Description: sc.Description,
+		DurationSeconds: sc.Duration.Seconds()}
 }
 
 // durationLine matches a scenario file's top-level duration key.

@@ -119,7 +119,8 @@ method=disabled
 method=auto
 `
 
-func startNetworkManager(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error) {
+func startNetworkManager(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver,
+	error), error) {
 	bus, addr, err := busFiles(dir)
 	if err != nil {
 		return nil, nil, err
@@ -140,7 +141,8 @@ func startNetworkManager(ctx context.Context, h *netlab.Host, ifname, dir string
 		return nil, nil, err
 	}
 	// NetworkManager ignores a profile readable by others.
-	if err := os.WriteFile(filepath.Join(conns, "ralab-lab.nmconnection"), []byte(fmt.Sprintf(nmProfile, uuid, ifname)), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(conns, "ralab-lab.nmconnection"), []byte(fmt.Sprintf(nmProfile, uuid,
+		ifname)), 0o600); err != nil {
 		return nil, nil, err
 	}
 	// Per-instance /run and /var/lib in the process's own mount
@@ -168,7 +170,8 @@ const nmcliTimeout = 5 * time.Second
 func readNMCLI(nmcli, addr, ifname string) (Resolver, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), nmcliTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, nmcli, "--terse", "--fields", "IP6.DNS,IP6.DOMAIN,IP6.SEARCHES,DHCP6", "device", "show", ifname)
+	cmd := exec.CommandContext(ctx, nmcli, "--terse", "--fields", "IP6.DNS,IP6.DOMAIN,IP6.SEARCHES,DHCP6", "device",
+		"show", ifname)
 	cmd.Env = append(os.Environ(), "DBUS_SYSTEM_BUS_ADDRESS="+addr, "LC_ALL=C")
 	out, err := cmd.Output()
 	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) && (ee.ExitCode() == 8 || ee.ExitCode() == 10) {
@@ -233,7 +236,8 @@ IPv4 = off
 IPv6 = auto
 `
 
-func startConnMan(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error) {
+func startConnMan(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error),
+	error) {
 	bus, addr, err := busFiles(dir)
 	if err != nil {
 		return nil, nil, err
@@ -251,7 +255,8 @@ func startConnMan(ctx context.Context, h *netlab.Host, ifname, dir string) (*net
 	p, err := h.Start(ctx, "connman", "sh", "-c", busScript+
 		` && mount --bind "$2" /run && mount --bind "$3" /var/lib`+
 		` && DBUS_SYSTEM_BUS_ADDRESS="$4" exec "$5" --nodaemon --nodnsproxy --nobacktrace --plugin=ethernet --config="$6" --device="$7" --debug`,
-		"sh", filepath.Join(dir, "bus.conf"), run, varlib, addr, ConnMan().Binary, filepath.Join(dir, "main.conf"), ifname)
+		"sh", filepath.Join(dir, "bus.conf"), run, varlib, addr, ConnMan().Binary, filepath.Join(dir,
+			"main.conf"), ifname)
 	if err != nil {
 		return nil, nil, err
 	}

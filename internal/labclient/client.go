@@ -103,7 +103,8 @@ func (r Resolver) From(s Source) Resolver {
 
 // starter starts one client instance in dir and returns its process and
 // a function reading its resolver state.
-type starter func(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error)
+type starter func(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error),
+	error)
 
 // Client is a driver for one real client program.
 type Client struct {

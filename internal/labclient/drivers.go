@@ -21,7 +21,8 @@ func RDNSSD() *Client {
 	return &Client{Name: "rdnssd", Package: "rdnssd", Binary: "rdnssd", RA: true, start: startRDNSSD}
 }
 
-func startRDNSSD(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error) {
+func startRDNSSD(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error),
+	error) {
 	resolv := filepath.Join(dir, "resolv.conf")
 	// -f: foreground; -u root: do not switch to a user that could not
 	// write dir; -r, -p: per-instance files (lab-recipes.md).
@@ -52,7 +53,8 @@ slaac hwaddr
 noipv4ll
 `
 
-func startDHCPCD(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error) {
+func startDHCPCD(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error),
+	error) {
 	conf := filepath.Join(dir, "dhcpcd.conf")
 	run, lib := filepath.Join(dir, "run"), filepath.Join(dir, "lib")
 	if err := writeFiles(map[string]string{conf: dhcpcdConf}, run, lib); err != nil {
@@ -97,10 +99,12 @@ func readDHCPCDState(dir, ifname string) (Resolver, error) {
 // ("dhclient -6 -S"): DHCPv6 only, it ignores RAs and exits after the
 // Reply.
 func DHClient() *Client {
-	return &Client{Name: "dhclient", Package: "isc-dhcp-client", Binary: "dhclient", DHCPv6: true, Exits: true, start: startDHClient}
+	return &Client{Name: "dhclient", Package: "isc-dhcp-client", Binary: "dhclient", DHCPv6: true, Exits: true,
+		start: startDHClient}
 }
 
-func startDHClient(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error) {
+func startDHClient(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver,
+	error), error) {
 	hook, err := writeHook(dir)
 	if err != nil {
 		return nil, nil, err
@@ -134,7 +138,8 @@ func DHCP6C() *Client {
 	return &Client{Name: "dhcp6c", Package: "wide-dhcpv6-client", Binary: "dhcp6c", DHCPv6: true, start: startDHCP6C}
 }
 
-func startDHCP6C(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error) {
+func startDHCP6C(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error),
+	error) {
 	hook, err := writeHook(dir)
 	if err != nil {
 		return nil, nil, err
@@ -166,10 +171,12 @@ func startDHCP6C(ctx context.Context, h *netlab.Host, ifname, dir string) (*netl
 // then exit. It tells servers that answer only what the ORO asks for
 // (Kea) from those that send DNS anyway (dnsmasq).
 func DHCP6CInfo() *Client {
-	return &Client{Name: "dhcp6c-i", Package: "wide-dhcpv6-client", Binary: "dhcp6c", DHCPv6: true, Exits: true, start: startDHCP6CInfo}
+	return &Client{Name: "dhcp6c-i", Package: "wide-dhcpv6-client", Binary: "dhcp6c", DHCPv6: true, Exits: true,
+		start: startDHCP6CInfo}
 }
 
-func startDHCP6CInfo(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error) {
+func startDHCP6CInfo(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver,
+	error), error) {
 	lib := filepath.Join(dir, "lib")
 	if err := writeFiles(nil, lib); err != nil {
 		return nil, nil, err
@@ -191,7 +198,8 @@ func startDHCP6CInfo(ctx context.Context, h *netlab.Host, ifname, dir string) (*
 
 // Dibbler returns the driver for dibbler-client in stateless mode.
 func Dibbler() *Client {
-	return &Client{Name: "dibbler", Package: "dibbler-client", Binary: "dibbler-client", DHCPv6: true, start: startDibbler}
+	return &Client{Name: "dibbler", Package: "dibbler-client", Binary: "dibbler-client", DHCPv6: true,
+		start: startDibbler}
 }
 
 // dibblerConf is the dibbler client configuration; %s is the interface.
@@ -205,12 +213,14 @@ iface %s {
 }
 `
 
-func startDibbler(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error) {
+func startDibbler(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error),
+	error) {
 	if strings.ContainsAny(dir, ",:") {
 		return nil, nil, fmt.Errorf("state dir %q unusable in overlay options", dir)
 	}
 	upper, work := filepath.Join(dir, "etc-upper"), filepath.Join(dir, "etc-work")
-	if err := writeFiles(map[string]string{filepath.Join(dir, "client.conf"): fmt.Sprintf(dibblerConf, ifname)}, upper, work); err != nil {
+	if err := writeFiles(map[string]string{filepath.Join(dir, "client.conf"): fmt.Sprintf(dibblerConf, ifname)},
+		upper, work); err != nil {
 		return nil, nil, err
 	}
 	// dibbler rewrites /etc/resolv.conf with temporary files in /etc and a
@@ -240,7 +250,8 @@ func startDibbler(ctx context.Context, h *netlab.Host, ifname, dir string) (*net
 // Networkd returns the driver for systemd-networkd (systemd 252), run
 // standalone: its own RA client, and DHCPv6 when the RA asks for it.
 func Networkd() *Client {
-	return &Client{Name: "networkd", Package: "systemd", Binary: "/lib/systemd/systemd-networkd", RA: true, DHCPv6: true, start: startNetworkd}
+	return &Client{Name: "networkd", Package: "systemd", Binary: "/lib/systemd/systemd-networkd", RA: true,
+		DHCPv6: true, start: startNetworkd}
 }
 
 // networkdConf is the .network file (lab-recipes.md); %s is the interface.
@@ -258,7 +269,8 @@ UseDomains=yes
 DHCPv6Client=yes
 `
 
-func startNetworkd(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error), error) {
+func startNetworkd(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver,
+	error), error) {
 	ifindex, err := h.IfIndex(ctx)
 	if err != nil {
 		return nil, nil, err

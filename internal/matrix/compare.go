@@ -49,7 +49,8 @@ type Comparison struct {
 // otherwise the cell is unsettled when the judgement of an ambiguous
 // stretch the other way, or the judgement at another moment within w
 // around end, matches, and a disagreement when neither does.
-func Compare(verdict conformance.Verdict, recovered bool, samples []Sample, end time.Time, grace time.Duration, w Window) Comparison {
+func Compare(verdict conformance.Verdict, recovered bool, samples []Sample, end time.Time, grace time.Duration,
+	w Window) Comparison {
 	c := Comparison{Judgement: Judge(samples, end, grace)}
 	if c.Agree = matches(verdict, recovered, c.Judgement); c.Agree || !knownVerdict(verdict) {
 		return c
@@ -72,12 +73,14 @@ func matches(verdict conformance.Verdict, recovered bool, j Judgement) bool {
 
 // knownVerdict reports whether verdict is one Agrees can match.
 func knownVerdict(verdict conformance.Verdict) bool {
-	return verdict == conformance.VerdictDNSOK || verdict == conformance.VerdictDNSLost || verdict == conformance.VerdictNoDNS
+	return verdict == conformance.VerdictDNSOK || verdict == conformance.VerdictDNSLost ||
+		verdict == conformance.VerdictNoDNS
 }
 
 // graceUnsettled returns why the verdict matches the samples when their
 // ambiguous stretches are counted the other way, or "".
-func graceUnsettled(verdict conformance.Verdict, recovered bool, samples []Sample, end time.Time, grace time.Duration) string {
+func graceUnsettled(verdict conformance.Verdict, recovered bool, samples []Sample, end time.Time,
+	grace time.Duration) string {
 	runs, _, _ := stretches(samples, end)
 	var amb []stretch
 	for _, s := range runs {
@@ -101,7 +104,8 @@ func graceUnsettled(verdict conformance.Verdict, recovered bool, samples []Sampl
 // another moment within w around end, or "". The judgement only changes
 // at a sample, so the moments tried are the window's start and each
 // sample within it.
-func windowUnsettled(verdict conformance.Verdict, recovered bool, samples []Sample, end time.Time, grace time.Duration, w Window) string {
+func windowUnsettled(verdict conformance.Verdict, recovered bool, samples []Sample, end time.Time,
+	grace time.Duration, w Window) string {
 	from, to := end.Add(-w.Before), end.Add(w.After)
 	moments := []time.Time{from}
 	for _, s := range samples {

@@ -179,7 +179,8 @@ func judge(samples []Sample, end time.Time, grace time.Duration, mode graceMode)
 			j.Lapses++
 			continue
 		}
-		o := Outage{Start: midpoint(s.h0, s.e1), Seconds: roundSeconds(est), MinSeconds: roundSeconds(lo), MaxSeconds: roundSeconds(hi)}
+		o := Outage{Start: midpoint(s.h0, s.e1), Seconds: roundSeconds(est), MinSeconds: roundSeconds(lo),
+			MaxSeconds: roundSeconds(hi)}
 		if s.h1 != nil {
 			e := midpoint(s.e2, *s.h1)
 			o.End = &e

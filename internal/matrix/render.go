@@ -152,7 +152,8 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# ralab compatibility matrix\n\n")
 	fmt.Fprintf(&b, "Configuration %s, %d scenarios × %d clients, %s. Observer and client agree in %d of %d cells; **%d disagreements**, %d unsettled; %d verdicts depend on client knowledge.\n\n",
-		m.Config, len(m.Scenarios), len(m.Clients), m.GeneratedAt.UTC().Format(time.RFC3339), m.Agree, len(m.Cells), m.Disagree, m.Unsettled, m.KnowledgeDependent)
+		m.Config, len(m.Scenarios), len(m.Clients), m.GeneratedAt.UTC().Format(time.RFC3339),
+		m.Agree, len(m.Cells), m.Disagree, m.Unsettled, m.KnowledgeDependent)
 	b.WriteString("Each cell is the observer's verdict over the whole capture (as `ralab analyze` of the scenario's pcapng gives it), with its outages and the failure ids it names. " +
 		"✅ DNS throughout, 🟠 lost and recovered, ❌ lost, ⛔ never had DNS, ❔ inconclusive or unseen; " +
 		"⚠️ `≠ client X` marks a disagreement with the client's real resolver state, 〰️ `≈ client X` an unsettled cell (a change at the very end, or a lapse too close to the grace to call), " +
@@ -179,13 +180,16 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 	}
 	mdCells(&b, "Disagreements", "reason", m.Disagreements(), func(c Cell) string { return c.Reason })
 	mdCells(&b, "Unsettled cells", "why unsettled", m.UnsettledCells(), func(c Cell) string { return c.Unsettled })
-	mdCells(&b, "Missed expectations", "expected", m.MissedExpectations(), func(c Cell) string { return c.Expected + ": " + c.ExpectationMissed() })
+	mdCells(&b, "Missed expectations", "expected", m.MissedExpectations(),
+		func(c Cell) string { return c.Expected + ": " + c.ExpectationMissed() })
 	mdCells(&b, "Verdicts that depend on client knowledge", "wire alone; knowledge used", m.KnowledgeCells(), func(c Cell) string {
 		return verdictText(c.WireVerdict, c.WireRecovered) + "; " + strings.Join(c.Knowledge, "; ")
 	})
-	mdCells(&b, "Outage counts that differ", "observer outages; client outages", m.cellsWhere(outageCountsDiffer), func(c Cell) string {
-		return fmt.Sprintf("%d, %s without DNS; %d, %s without DNS", c.Outages, seconds(c.WithoutDNSSeconds), len(c.ActualOutages), seconds(c.ActualWithoutDNSSeconds))
-	})
+	mdCells(&b, "Outage counts that differ", "observer outages; client outages", m.cellsWhere(outageCountsDiffer),
+		func(c Cell) string {
+			return fmt.Sprintf("%d, %s without DNS; %d, %s without DNS", c.Outages, seconds(c.WithoutDNSSeconds),
+				len(c.ActualOutages), seconds(c.ActualWithoutDNSSeconds))
+		})
 	m.mdLost(&b)
 	_, err := io.WriteString(w, b.String())
 	if err != nil {
@@ -232,7 +236,8 @@ func mdCells(b *strings.Builder, title, column string, cells []Cell, text func(C
 	}
 	fmt.Fprintf(b, "\n## %s\n\n| scenario | client | observer | client held | %s |\n|---|---|---|---|---|\n", title, column)
 	for _, c := range cells {
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mdEscape(c.Scenario), mdEscape(c.Client), verdictText(c.Verdict, c.Recovered),
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mdEscape(c.Scenario), mdEscape(c.Client),
+			verdictText(c.Verdict, c.Recovered),
 			actualText(c.Actual, c.ActualRecovered), mdEscape(text(c)))
 	}
 }

@@ -106,7 +106,8 @@ func (h *Host) StartPcap(ctx context.Context, label, filter string) (*Capture, e
 	}
 	// -Z root: Debian's tcpdump otherwise drops to user tcpdump, which
 	// may not write the state directory.
-	p, err := h.Start(ctx, label, "tcpdump", "-i", h.IfName, "-n", "-Z", "root", "--immediate-mode", "-U", "-w", path, filter)
+	p, err := h.Start(ctx, label, "tcpdump", "-i", h.IfName, "-n", "-Z", "root", "--immediate-mode", "-U", "-w", path,
+		filter)
 	if err != nil {
 		return nil, err
 	}

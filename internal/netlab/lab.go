@@ -235,7 +235,8 @@ func (l *Lab) createRouter(ctx context.Context) error {
 	// and a server started before the first host could not bind to it. A
 	// veth pair inside the router namespace, one end a bridge port and the
 	// other up with IPv6 disabled, keeps the carrier on and sends nothing.
-	if _, err := run(ctx, "ip", "-n", ns, "link", "add", anchorPort, "type", "veth", "peer", "name", anchorPeer); err != nil {
+	if _, err := run(ctx, "ip", "-n", ns, "link", "add", anchorPort, "type", "veth", "peer", "name",
+		anchorPeer); err != nil {
 		return err
 	}
 	for _, k := range []string{anchorPort, anchorPeer} {
@@ -261,7 +262,8 @@ func (l *Lab) createRouter(ctx context.Context) error {
 // its link-local address.
 func addBridge(ctx context.Context, r *Host, ports []string) error {
 	ns := r.Namespace
-	if _, err := run(ctx, "ip", "-n", ns, "link", "add", BridgeName, "address", RouterMAC, "type", "bridge"); err != nil {
+	if _, err := run(ctx, "ip", "-n", ns, "link", "add", BridgeName, "address", RouterMAC, "type",
+		"bridge"); err != nil {
 		return err
 	}
 	for _, p := range append([]string{anchorPort}, ports...) {
@@ -551,7 +553,8 @@ func run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return out, fmt.Errorf("netlab: %s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return out, fmt.Errorf("netlab: %s %s: %w: %s", name, strings.Join(args, " "), err,
+			strings.TrimSpace(stderr.String()))
 	}
 	return out, nil
 }

@@ -102,7 +102,8 @@ func parseMarker(b []byte) (marker, error) {
 			return marker{}, fmt.Errorf("%w: namespace %q is not the lab's", ErrMarker, ns)
 		}
 	}
-	if m.Dir != "" && (!filepath.IsAbs(m.Dir) || !strings.HasPrefix(filepath.Base(m.Dir), stateDirPrefix+m.Prefix+"-")) {
+	if m.Dir != "" && (!filepath.IsAbs(m.Dir) || !strings.HasPrefix(filepath.Base(m.Dir),
+		stateDirPrefix+m.Prefix+"-")) {
 		return marker{}, fmt.Errorf("%w: state dir %q is not the lab's", ErrMarker, m.Dir)
 	}
 	return m, nil

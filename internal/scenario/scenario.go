@@ -41,8 +41,11 @@ var Outcomes = []Outcome{OutcomeDNS, OutcomeNoDNS, OutcomeLosesDNS, OutcomeFlaps
 // ClientClasses are the client classes a scenario may state an
 // expectation for: those of the field guide §1, and ConnMan, which the
 // virtual lab runs.
-var ClientClasses = []string{"android", "apple", "windows-legacy", "windows", "chromeos",
-	"systemd-networkd", "networkmanager", "connman", "dhcpcd", "rdnssd", "odhcp6c", "dhclient", "udhcpc6", "wide-dhcp6c"}
+var ClientClasses = []string{
+	"android", "apple", "windows-legacy", "windows", "chromeos",
+	"systemd-networkd", "networkmanager", "connman", "dhcpcd", "rdnssd",
+	"odhcp6c", "dhclient", "udhcpc6", "wide-dhcp6c",
+}
 
 // Expectation is what one client class should end up with.
 type Expectation struct {
