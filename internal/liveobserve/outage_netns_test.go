@@ -90,6 +90,13 @@ report_every = "1s"
 	// after the last sample.
 	time.Sleep(2500 * time.Millisecond)
 	rep := readLiveReport(t, filepath.Join(dir, lab.Router().IfName+".report.json"))
+	// One more sample after the report was read, so that the samples
+	// cover every packet the report saw: an RA that ended an outage just
+	// before the report was written must be seen applied too (a loaded
+	// machine may take a moment to run a client's resolver hook).
+	for _, s := range clients {
+		s.sample(time.Now())
+	}
 	if err := srv.Stop(); err != nil {
 		t.Errorf("stopping ralab serve: %v", err)
 	}
@@ -136,18 +143,25 @@ func sampleUntil(ctx context.Context, t *testing.T, clients []*sampled, end time
 			lastDig = now
 		}
 		for _, s := range clients {
-			res, err := s.inst.Resolver()
-			addrs := res.Addrs()
-			s.mu.Lock()
-			s.times = append(s.times, now)
-			s.held = append(s.held, err == nil && len(addrs) > 0)
-			s.mu.Unlock()
+			addrs := s.sample(now)
 			if dig && len(addrs) > 0 {
 				h := s.inst.Host
 				digs.Go(func() { queryServers(ctx, h, addrs) })
 			}
 		}
 	}
+}
+
+// sample records whether the client's resolver holds DNS servers now, and
+// returns them.
+func (s *sampled) sample(now time.Time) []netip.Addr {
+	res, err := s.inst.Resolver()
+	addrs := res.Addrs()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.times = append(s.times, now)
+	s.held = append(s.held, err == nil && len(addrs) > 0)
+	return addrs
 }
 
 // queryServers has host h query each server once.
