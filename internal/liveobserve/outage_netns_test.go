@@ -13,7 +13,6 @@ import (
 
 	"github.com/ralab/ralab/configs/scenarios"
 	"github.com/ralab/ralab/conformance"
-	"github.com/ralab/ralab/conformance/render"
 	"github.com/ralab/ralab/internal/labclient"
 	"github.com/ralab/ralab/internal/netlab"
 	"github.com/ralab/ralab/internal/netlab/netlabtest"
@@ -175,12 +174,7 @@ func queryServers(ctx context.Context, h *netlab.Host, servers []netip.Addr) {
 
 func readLiveReport(t *testing.T, path string) *conformance.Report {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := render.DecodeJSON(f)
+	r, err := readReport(path)
 	if err != nil {
 		t.Fatal(err)
 	}
