@@ -1,11 +1,12 @@
 package advertiser
 
 import (
-	"github.com/ralab/ralab/internal/impair"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/ralab/ralab/internal/impair"
 )
 
 // Protocol constants from RFC 4861 §10 (router constants).

@@ -2,8 +2,9 @@ package matrix
 
 import (
 	"fmt"
-	"github.com/ralab/ralab/conformance"
 	"time"
+
+	"github.com/ralab/ralab/conformance"
 )
 
 // Window is how far around the end of the evaluation a client's state

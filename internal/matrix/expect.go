@@ -2,8 +2,9 @@ package matrix
 
 import (
 	"fmt"
-	"github.com/ralab/ralab/conformance"
 	"time"
+
+	"github.com/ralab/ralab/conformance"
 )
 
 // Scenario outcomes a cell may be expected to show (scenario.Outcome

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ralab/ralab/conformance"
 	"io"
 	"regexp"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/ralab/ralab/conformance"
 )
 
 // Schema names the JSON layout of a Matrix. A change that removes or

@@ -3,12 +3,12 @@ package matrix
 import (
 	"bytes"
 	"errors"
-	"github.com/ralab/ralab/conformance"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ralab/ralab/conformance"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -3,13 +3,13 @@ package matrix
 import (
 	_ "embed"
 	"fmt"
-	"github.com/ralab/ralab/conformance"
 	"html/template"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ralab/ralab/conformance"
 	"github.com/ralab/ralab/conformance/render"
 )
 
