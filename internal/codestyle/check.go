@@ -56,4 +56,3 @@ func Check(root string) (Findings, error) {
 	})
 	return found, err
 }
-
