@@ -35,19 +35,10 @@ func (s *Supervisor) applyDHCPv6(ctx context.Context, si *served, ifc config.Int
 		if err != nil {
 			return fmt.Errorf("interface %s: DHCPv6: %w", ifc.Name, err)
 		}
-		dctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		si.dhcp, si.dhcpStop, si.dhcpDone = srv, cancel, done
-		// A server of this interface that is still stopping must release
-		// port 547 first.
-		prev := s.takeStopping(ifc.Name + "/dhcpv6")
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer close(done)
-			waitStopping(prev)
-			s.runDHCPv6(dctx, ifc.Name, srv)
-		}()
+		si.dhcp = srv
+		si.dhcpPart = s.startPart(ctx, ifc.Name+"/dhcpv6", func(ctx context.Context) {
+			s.runDHCPv6(ctx, ifc.Name, srv)
+		})
 	}
 	return nil
 }
@@ -76,13 +67,9 @@ func (s *Supervisor) runDHCPv6(ctx context.Context, name string, srv *dhcpv6.Ser
 // stopDHCPv6 stops the DHCPv6 server of si, if running. The caller holds
 // s.mu.
 func (s *Supervisor) stopDHCPv6(name string, si *served) {
-	if si.dhcp == nil {
-		return
+	if s.stopPart(name+"/dhcpv6", si.dhcpPart) {
+		si.dhcp, si.dhcpPart = nil, part{}
 	}
-	si.dhcpStop()
-	key := name + "/dhcpv6"
-	s.stopping[key] = append(s.stopping[key], si.dhcpDone)
-	si.dhcp, si.dhcpStop, si.dhcpDone = nil, nil, nil
 }
 
 // impairedDHCPv6 returns ifc with the DHCPv6 configuration that si's
@@ -117,26 +104,17 @@ func (s *Supervisor) applyDNSResponder(ctx context.Context, si *served, ifc conf
 	if s.journal != nil {
 		dcfg.Journal = s.journal
 	}
-	if si.dnsStop != nil && reflect.DeepEqual(si.dns, dcfg) {
+	if si.dnsPart.stop != nil && reflect.DeepEqual(si.dns, dcfg) {
 		return
 	}
 	s.stopDNSResponder(ifc.Name, si)
 	if !ifc.DNSResponder.Enabled {
 		return
 	}
-	dctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	si.dns, si.dnsStop, si.dnsDone = dcfg, cancel, done
-	// A responder of this interface that is still stopping must remove
-	// its addresses and free its port first.
-	prev := s.takeStopping(ifc.Name + "/dns")
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		defer close(done)
-		waitStopping(prev)
-		s.runDNSResponder(dctx, ifc.Name, dcfg)
-	}()
+	si.dns = dcfg
+	si.dnsPart = s.startPart(ctx, ifc.Name+"/dns", func(ctx context.Context) {
+		s.runDNSResponder(ctx, ifc.Name, dcfg)
+	})
 }
 
 // runDNSResponder runs the DNS responder until ctx ends; a permission
@@ -156,11 +134,7 @@ func (s *Supervisor) runDNSResponder(ctx context.Context, name string, dcfg dnsr
 // stopDNSResponder stops the DNS responder of si, if running. The caller
 // holds s.mu.
 func (s *Supervisor) stopDNSResponder(name string, si *served) {
-	if si.dnsStop == nil {
-		return
+	if s.stopPart(name+"/dns", si.dnsPart) {
+		si.dns, si.dnsPart = dnsresponder.ServeConfig{}, part{}
 	}
-	si.dnsStop()
-	key := name + "/dns"
-	s.stopping[key] = append(s.stopping[key], si.dnsDone)
-	si.dns, si.dnsStop, si.dnsDone = dnsresponder.ServeConfig{}, nil, nil
 }

@@ -86,18 +86,16 @@ type Supervisor struct {
 type served struct {
 	adv *advertiser.Advertiser
 	// cfg is the configuration adv was last given.
-	cfg      config.Interface
-	cancel   context.CancelFunc
-	done     chan struct{}
+	cfg    config.Interface
+	cancel context.CancelFunc
+	done   chan struct{}
+	// dhcp is the running DHCPv6 server, dhcpPart its goroutine.
 	dhcp     *dhcpv6.Server
-	dhcpStop context.CancelFunc
-	dhcpDone chan struct{}
-	// dns is the configuration the running DNS responder serves;
-	// dnsStop stops it and dnsDone is closed when it has removed its
-	// addresses and routes. dnsStop is nil when no responder runs.
+	dhcpPart part
+	// dns is the configuration the running DNS responder serves; its
+	// part is done when it has removed its addresses and routes.
 	dns     dnsresponder.ServeConfig
-	dnsStop context.CancelFunc
-	dnsDone chan struct{}
+	dnsPart part
 	// obs is the conformance observer ([interface.observe]).
 	obs *observer
 }
@@ -283,6 +281,43 @@ func waitStopping(chans []chan struct{}) {
 	for _, c := range chans {
 		<-c
 	}
+}
+
+// part is the goroutine of a server of one interface (DHCPv6, DNS
+// responder): stop ends it, done is closed when it has released what it
+// held. The zero part is not running.
+type part struct {
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// startPart runs run in a goroutine of its own once every part of key
+// that is still stopping has stopped (a new server of an interface must
+// not bind a port or add an address the old one still holds). The caller
+// holds s.mu.
+func (s *Supervisor) startPart(ctx context.Context, key string, run func(context.Context)) part {
+	pctx, cancel := context.WithCancel(ctx)
+	p := part{stop: cancel, done: make(chan struct{})}
+	prev := s.takeStopping(key)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(p.done)
+		waitStopping(prev)
+		run(pctx)
+	}()
+	return p
+}
+
+// stopPart stops p, if running, and keeps it under key until it has
+// stopped. It reports whether p was running. The caller holds s.mu.
+func (s *Supervisor) stopPart(key string, p part) bool {
+	if p.stop == nil {
+		return false
+	}
+	p.stop()
+	s.stopping[key] = append(s.stopping[key], p.done)
+	return true
 }
 
 // takeStopping returns and forgets the done channels of key. The caller
