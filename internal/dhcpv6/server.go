@@ -180,7 +180,6 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		sk, err := newSock(pc, nil)
 		if err != nil {
-			pc.Close()
 			return err
 		}
 		err = s.serve(ctx, sk, h)

@@ -35,8 +35,7 @@ const (
 
 // sock is the server's UDP socket with what its workers share.
 type sock struct {
-	pc  net.PacketConn
-	rc  syscall.RawConn
+	s   *udpio.Socket
 	ifi *net.Interface // nil for a socket from WithListener
 	// guard keeps replies to unresolved neighbours from filling the send
 	// buffer (package udpio); nil for a socket from WithListener.
@@ -49,24 +48,22 @@ type sock struct {
 	slow   *udpio.Writer
 }
 
-// newSock wraps pc, a *net.UDPConn, bound to ifi (nil: not bound to an
-// interface, no neighbour guard).
+// newSock takes over pc, a *net.UDPConn, bound to ifi (nil: not bound to
+// an interface, no neighbour guard); it closes pc.
 func newSock(pc net.PacketConn, ifi *net.Interface) (*sock, error) {
-	sc, ok := pc.(syscall.Conn)
-	if !ok {
-		return nil, fmt.Errorf("dhcpv6: listener %T has no file descriptor", pc)
-	}
-	rc, err := sc.SyscallConn()
+	us, err := udpio.Adopt(pc, pollInterval)
 	if err != nil {
 		return nil, fmt.Errorf("dhcpv6: %w", err)
 	}
-	if err := udpio.Tune(rc); err != nil {
+	if err := udpio.Tune(us); err != nil {
+		us.Close()
 		return nil, fmt.Errorf("dhcpv6: %w", err)
 	}
-	sk := &sock{pc: pc, rc: rc, ifi: ifi, slow: udpio.NewWriter(rc, 1)}
+	sk := &sock{s: us, ifi: ifi, slow: udpio.NewWriter(us, 1)}
 	if ifi != nil {
 		nt, err := udpio.OpenNeighbourTable(ifi.Index)
 		if err != nil {
+			us.Close()
 			return nil, fmt.Errorf("dhcpv6: %w", err)
 		}
 		sk.nt, sk.guard = nt, udpio.NewGuard(nt.Lookup)
@@ -76,7 +73,7 @@ func newSock(pc net.PacketConn, ifi *net.Interface) (*sock, error) {
 
 // close closes the socket and the neighbour table.
 func (sk *sock) close() {
-	sk.pc.Close()
+	sk.s.Close()
 	if sk.nt != nil {
 		sk.nt.Close()
 	}
@@ -120,12 +117,7 @@ func listen(ctx context.Context, ifi *net.Interface) (*sock, error) {
 		pc.Close()
 		return nil, fmt.Errorf("enable control messages: %w", err)
 	}
-	sk, err := newSock(pc, ifi)
-	if err != nil {
-		pc.Close()
-		return nil, err
-	}
-	return sk, nil
+	return newSock(pc, ifi)
 }
 
 // workers returns how many workers serve one interface: one per two
@@ -142,7 +134,7 @@ func workers() int {
 // serve answers messages on sk with workers() workers until ctx ends,
 // the interface (when sk has one) goes away, or the socket fails.
 func (s *Server) serve(ctx context.Context, sk *sock, h *Handler) error {
-	stop := context.AfterFunc(ctx, func() { sk.pc.Close() })
+	stop := context.AfterFunc(ctx, sk.s.Shutdown)
 	defer stop()
 	n := workers()
 	errc := make(chan error, n)
@@ -150,7 +142,7 @@ func (s *Server) serve(ctx context.Context, sk *sock, h *Handler) error {
 		go func() { errc <- s.work(ctx, sk, h) }()
 	}
 	err := <-errc
-	sk.pc.Close() // stops the other workers
+	sk.s.Shutdown() // stops the other workers
 	for range n - 1 {
 		<-errc
 	}
@@ -173,14 +165,11 @@ type worker struct {
 // work is one worker: it reads a batch, answers it and sends the answers
 // in one batch, until the socket fails or is closed.
 func (s *Server) work(ctx context.Context, sk *sock, h *Handler) error {
-	wk := &worker{r: udpio.NewReader(sk.rc, batchSize, readSize, sk.zone()), w: udpio.NewWriter(sk.rc, batchSize)}
+	wk := &worker{r: udpio.NewReader(sk.s, batchSize, readSize, sk.zone()), w: udpio.NewWriter(sk.s, batchSize)}
 	for i := range wk.replies {
 		wk.replies[i] = make([]byte, 0, 1024)
 	}
 	for {
-		if err := sk.pc.SetReadDeadline(time.Now().Add(pollInterval)); err != nil {
-			return err
-		}
 		n, err := wk.r.Read()
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {

@@ -91,7 +91,7 @@ type Server struct {
 	onQuery QueryFunc
 	c       *counters
 
-	udp []*net.UDPConn
+	udp []*udpio.Socket
 	tcp []*net.TCPListener
 
 	// ifname is the zone of link-local clients; guard and nt keep replies
@@ -188,16 +188,6 @@ func (s *Server) openGuard() error {
 	return nil
 }
 
-// tune prepares a UDP socket for udpio (receive-queue drop counts, a
-// larger send buffer).
-func tune(u *net.UDPConn) error {
-	rc, err := u.SyscallConn()
-	if err != nil {
-		return err
-	}
-	return udpio.Tune(rc)
-}
-
 // listen opens the UDP and TCP sockets of ap.
 func (s *Server) listen(ctx context.Context, lc *net.ListenConfig, ap netip.AddrPort) error {
 	var err error
@@ -207,12 +197,15 @@ func (s *Server) listen(ctx context.Context, lc *net.ListenConfig, ap netip.Addr
 		if err != nil {
 			return fmt.Errorf("%w: udp %v: %w", ErrAddr, ap, err)
 		}
-		udp := pc.(*net.UDPConn)
-		if err := tune(udp); err != nil {
+		udp, err := udpio.Adopt(pc, 0)
+		if err != nil {
+			return fmt.Errorf("%w: udp %v: %w", ErrAddr, ap, err)
+		}
+		if err := udpio.Tune(udp); err != nil {
 			udp.Close()
 			return err
 		}
-		port := udp.LocalAddr().(*net.UDPAddr).AddrPort().Port()
+		port := udp.LocalAddr().Port()
 		var ln net.Listener
 		ln, err = lc.Listen(ctx, "tcp", netip.AddrPortFrom(ap.Addr(), port).String())
 		if err == nil {
@@ -262,7 +255,7 @@ func control(ifname string) func(network, address string, c syscall.RawConn) err
 func (s *Server) Addrs() []netip.AddrPort {
 	out := make([]netip.AddrPort, 0, len(s.udp))
 	for _, u := range s.udp {
-		out = append(out, u.LocalAddr().(*net.UDPAddr).AddrPort())
+		out = append(out, u.LocalAddr())
 	}
 	return out
 }
@@ -336,13 +329,9 @@ const (
 // that does not fit the send buffer, or whose destination does not
 // answer Neighbor Discovery, is dropped and counted, so that spoofed
 // on-link sources cannot hold back the answers to real clients.
-func (s *Server) serveUDP(u *net.UDPConn) error {
-	rc, err := u.SyscallConn()
-	if err != nil {
-		return fmt.Errorf("DNS over UDP on %v: %w", u.LocalAddr(), err)
-	}
-	r := udpio.NewReader(rc, udpBatch, udpReadSize, s.ifname)
-	w := udpio.NewWriter(rc, udpBatch)
+func (s *Server) serveUDP(u *udpio.Socket) error {
+	r := udpio.NewReader(u, udpBatch, udpReadSize, s.ifname)
+	w := udpio.NewWriter(u, udpBatch)
 	for {
 		n, err := r.Read()
 		if err != nil {

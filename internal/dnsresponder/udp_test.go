@@ -1,6 +1,7 @@
 package dnsresponder
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"golang.org/x/sys/unix"
 )
 
 // TestServerUDPReceiveQueueDrops overflows the UDP socket's receive queue
@@ -22,7 +24,9 @@ func TestServerUDPReceiveQueueDrops(t *testing.T) {
 		Interface: "",
 		Metrics:   metrics,
 	})
-	if err := s.udp[0].SetReadBuffer(4096); err != nil {
+	var serr error
+	cerr := s.udp[0].Control(func(fd int) { serr = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4096) })
+	if err := errors.Join(cerr, serr); err != nil {
 		t.Fatal(err)
 	}
 	c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})

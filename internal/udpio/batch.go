@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"os"
 	"syscall"
 	"unsafe"
 
@@ -41,7 +43,7 @@ type Msg struct {
 // Reader receives datagrams in batches from one socket. It is not safe
 // for concurrent use; give each worker its own.
 type Reader struct {
-	rc    syscall.RawConn
+	s     *Socket
 	zone  string
 	hdrs  []unix.Mmsghdr
 	names []unix.RawSockaddrInet6
@@ -54,10 +56,10 @@ type Reader struct {
 }
 
 // NewReader returns a Reader of up to batch datagrams of up to size
-// bytes each from rc. zone names the interface of link-local sources.
-func NewReader(rc syscall.RawConn, batch, size int, zone string) *Reader {
+// bytes each from s. zone names the interface of link-local sources.
+func NewReader(s *Socket, batch, size int, zone string) *Reader {
 	r := &Reader{
-		rc: rc, zone: zone,
+		s: s, zone: zone,
 		hdrs:  make([]unix.Mmsghdr, batch),
 		names: make([]unix.RawSockaddrInet6, batch),
 		iovs:  make([]unix.Iovec, batch),
@@ -77,34 +79,44 @@ func NewReader(rc syscall.RawConn, batch, size int, zone string) *Reader {
 	return r
 }
 
-// Read waits for datagrams, honouring the socket's read deadline, and
-// returns how many it put in Msgs.
+// Read waits for datagrams and returns how many it put in Msgs. It waits
+// in recvmmsg(2) for the first datagram and takes the others already
+// queued (MSG_WAITFORONE). It returns os.ErrDeadlineExceeded when the
+// socket's wake interval (Adopt) passed without a datagram, and
+// net.ErrClosed once the socket is shut down.
 func (r *Reader) Read() (int, error) {
 	for i := range r.hdrs {
 		r.hdrs[i].Hdr.Namelen = unix.SizeofSockaddrInet6
 		r.hdrs[i].Hdr.SetControllen(oobSize)
 		r.hdrs[i].Len = 0
 	}
-	var (
-		n     int
-		errno syscall.Errno
-	)
-	err := r.rc.Read(func(fd uintptr) bool {
-		r0, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(len(r.hdrs)),
-			unix.MSG_DONTWAIT, 0, 0)
-		n, errno = int(r0), e
-		return errno != unix.EAGAIN
-	})
-	if err != nil {
-		return 0, err
+	for {
+		var (
+			n     int
+			errno syscall.Errno
+		)
+		err := r.s.Control(func(fd int) {
+			r0, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&r.hdrs[0])),
+				uintptr(len(r.hdrs)), unix.MSG_WAITFORONE, 0, 0)
+			n, errno = int(r0), e
+		})
+		switch {
+		case err != nil:
+			return 0, err
+		case r.s.shutdown.Load():
+			return 0, net.ErrClosed
+		case errno == unix.EINTR:
+			continue // a signal; SO_RCVTIMEO calls are not restarted
+		case errno == unix.EAGAIN:
+			return 0, os.ErrDeadlineExceeded
+		case errno != 0:
+			return 0, fmt.Errorf("recvmmsg: %w", errno)
+		}
+		for i := range n {
+			r.fill(i)
+		}
+		return n, nil
 	}
-	if errno != 0 {
-		return 0, fmt.Errorf("recvmmsg: %w", errno)
-	}
-	for i := range n {
-		r.fill(i)
-	}
-	return n, nil
 }
 
 // fill decodes the address and control messages of datagram i.
@@ -189,7 +201,7 @@ func cmsgAlign(n int) int {
 // Writer sends datagrams in batches on one socket without ever waiting.
 // It is not safe for concurrent use; give each worker its own.
 type Writer struct {
-	rc    syscall.RawConn
+	s     *Socket
 	hdrs  []unix.Mmsghdr
 	names []unix.RawSockaddrInet6
 	iovs  []unix.Iovec
@@ -200,10 +212,10 @@ type Writer struct {
 	Errs []error
 }
 
-// NewWriter returns a Writer of up to batch datagrams on rc.
-func NewWriter(rc syscall.RawConn, batch int) *Writer {
+// NewWriter returns a Writer of up to batch datagrams on s.
+func NewWriter(s *Socket, batch int) *Writer {
 	w := &Writer{
-		rc:    rc,
+		s:     s,
 		hdrs:  make([]unix.Mmsghdr, batch),
 		names: make([]unix.RawSockaddrInet6, batch),
 		iovs:  make([]unix.Iovec, batch),
@@ -264,11 +276,10 @@ func (w *Writer) Add(b []byte, to netip.AddrPort, scope uint32) {
 func (w *Writer) Flush() (int, error) {
 	total := w.n
 	sent, i := 0, 0
-	var ferr error
-	err := w.rc.Write(func(fd uintptr) bool {
+	err := w.s.Control(func(fd int) {
 		for i < total {
-			r0, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&w.hdrs[i])), uintptr(total-i),
-				unix.MSG_DONTWAIT, 0, 0)
+			r0, _, e := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&w.hdrs[i])),
+				uintptr(total-i), unix.MSG_DONTWAIT, 0, 0)
 			switch {
 			case e == 0:
 				sent += int(r0)
@@ -283,11 +294,7 @@ func (w *Writer) Flush() (int, error) {
 				i++
 			}
 		}
-		return true // never wait for the socket to become writable
 	})
-	if err != nil {
-		ferr = err
-	}
 	w.n = 0
-	return sent, ferr
+	return sent, err
 }

@@ -2,7 +2,6 @@ package udpio
 
 import (
 	"fmt"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,17 +17,17 @@ const SendBuffer = 4 << 20
 // that Reader reports the kernel's receive-queue drops, and raises the
 // send buffer to SendBuffer with SO_SNDBUFFORCE (CAP_NET_ADMIN), falling
 // back to SO_SNDBUF, which the kernel caps at net.core.wmem_max.
-func Tune(rc syscall.RawConn) error {
+func Tune(s *Socket) error {
 	var serr error
-	err := rc.Control(func(fd uintptr) {
-		if err := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1); err != nil {
+	err := s.Control(func(fd int) {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RXQ_OVFL, 1); err != nil {
 			serr = fmt.Errorf("setsockopt SO_RXQ_OVFL: %w", err)
 			return
 		}
-		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, SendBuffer) == nil {
+		if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, SendBuffer) == nil {
 			return
 		}
-		if err := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, SendBuffer); err != nil {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, SendBuffer); err != nil {
 			serr = fmt.Errorf("setsockopt SO_SNDBUF: %w", err)
 		}
 	})

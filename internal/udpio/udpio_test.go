@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"syscall"
+	"os"
 	"testing"
 	"time"
 
@@ -15,36 +15,69 @@ import (
 )
 
 // loopback opens a UDP socket on [::1] with a free port.
-func loopback(t *testing.T) (*net.UDPConn, syscall.RawConn) {
+func loopback(t *testing.T) *net.UDPConn {
 	t.Helper()
 	c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
 	if err != nil {
 		netlabtest.SkipOrFail(t, "no IPv6 loopback: "+err.Error())
 	}
 	t.Cleanup(func() { c.Close() })
-	rc, err := c.SyscallConn()
+	return c
+}
+
+// adopt makes c a Socket whose reads wake every wake, closed at the end
+// of the test.
+func adopt(t *testing.T, c *net.UDPConn, wake time.Duration) *Socket {
+	t.Helper()
+	s, err := Adopt(c, wake)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, rc
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// readUntil reads from r until it has want datagrams or 5 s passed.
+func readUntil(t *testing.T, r *Reader, want int) []Msg {
+	t.Helper()
+	var got []Msg
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got) < want && time.Now().Before(deadline) {
+		n, err := r.Read()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("Read after %d datagrams: %v", len(got), err)
+		}
+		for _, m := range r.Msgs[:n] {
+			m.Buf = append([]byte{}, m.Buf[:m.N]...)
+			got = append(got, m)
+		}
+	}
+	return got
 }
 
 // TestBatchRoundTrip sends a batch with Writer and reads it with Reader:
 // payloads, sources, destinations and the receiving interface.
 func TestBatchRoundTrip(t *testing.T) {
-	srv, srvRC := loopback(t)
-	cli, cliRC := loopback(t)
-	if err := ipv6.NewPacketConn(srv).SetControlMessage(ipv6.FlagDst|ipv6.FlagInterface, true); err != nil {
+	srvConn := loopback(t)
+	if err := ipv6.NewPacketConn(srvConn).SetControlMessage(ipv6.FlagDst|ipv6.FlagInterface, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := Tune(srvRC); err != nil {
+	srv := adopt(t, srvConn, 100*time.Millisecond)
+	cli := adopt(t, loopback(t), 0)
+	if err := Tune(srv); err != nil {
 		t.Fatal(err)
 	}
-	to := srv.LocalAddr().(*net.UDPAddr).AddrPort()
-	w := NewWriter(cliRC, 4)
+	w := NewWriter(cli, 4)
 	payloads := [][]byte{[]byte("one"), []byte("two"), {}, []byte("four")}
 	for _, p := range payloads {
-		w.Add(p, to, 0)
+		w.Add(p, srv.LocalAddr(), 0)
 	}
 	if !w.Full() {
 		t.Error("Writer of 4 with 4 datagrams is not Full")
@@ -52,25 +85,15 @@ func TestBatchRoundTrip(t *testing.T) {
 	if n, err := w.Flush(); n != 4 || err != nil {
 		t.Fatalf("Flush = %d, %v; want 4, nil (errors %v)", n, err, w.Errs)
 	}
-	r := NewReader(srvRC, 8, 16, "")
+	r := NewReader(srv, 8, 16, "")
 	var got [][]byte
-	deadline := time.Now().Add(5 * time.Second)
-	for len(got) < 4 {
-		if err := srv.SetReadDeadline(deadline); err != nil {
-			t.Fatal(err)
+	for _, m := range readUntil(t, r, 4) {
+		got = append(got, m.Buf[:m.N])
+		if m.Src != cli.LocalAddr() {
+			t.Errorf("source %v, want %v", m.Src, cli.LocalAddr())
 		}
-		n, err := r.Read()
-		if err != nil {
-			t.Fatalf("Read after %d datagrams: %v", len(got), err)
-		}
-		for _, m := range r.Msgs[:n] {
-			got = append(got, append([]byte{}, m.Buf[:m.N]...))
-			if m.Src != cli.LocalAddr().(*net.UDPAddr).AddrPort() {
-				t.Errorf("source %v, want %v", m.Src, cli.LocalAddr())
-			}
-			if m.Dst != netip.IPv6Loopback() || m.IfIndex == 0 || m.Truncated {
-				t.Errorf("destination %v on interface %d (truncated %v), want ::1 on lo", m.Dst, m.IfIndex, m.Truncated)
-			}
+		if m.Dst != netip.IPv6Loopback() || m.IfIndex == 0 || m.Truncated {
+			t.Errorf("destination %v on interface %d (truncated %v), want ::1 on lo", m.Dst, m.IfIndex, m.Truncated)
 		}
 	}
 	if diff := cmp.Diff(payloads, got); diff != "" {
@@ -85,38 +108,33 @@ func TestBatchRoundTrip(t *testing.T) {
 // reports the kernel's drops, and a datagram longer than its buffers as
 // truncated.
 func TestReaderTruncatedAndDrops(t *testing.T) {
-	srv, srvRC := loopback(t)
-	cli, _ := loopback(t)
-	if err := Tune(srvRC); err != nil {
+	srvConn := loopback(t)
+	cli := loopback(t)
+	if err := srvConn.SetReadBuffer(4096); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.SetReadBuffer(4096); err != nil {
+	to := srvConn.LocalAddr().(*net.UDPAddr)
+	srv := adopt(t, srvConn, 100*time.Millisecond)
+	if err := Tune(srv); err != nil {
 		t.Fatal(err)
 	}
-	to := srv.LocalAddr().(*net.UDPAddr)
 	big := make([]byte, 100)
 	for range 200 {
 		if _, err := cli.WriteToUDP(big, to); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r := NewReader(srvRC, 4, 10, "")
-	if err := srv.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
-		t.Fatal(err)
+	r := NewReader(srv, 4, 10, "")
+	got := readUntil(t, r, 1)
+	if len(got) == 0 {
+		t.Fatal("nothing read")
 	}
-	n, err := r.Read()
-	if err != nil || n == 0 {
-		t.Fatalf("Read = %d, %v", n, err)
-	}
-	if m := r.Msgs[0]; !m.Truncated || m.N != 10 {
+	if m := got[0]; !m.Truncated || m.N != 10 {
 		t.Errorf("100 bytes read into 10: N %d, Truncated %v; want 10, true", m.N, m.Truncated)
 	}
 	// The kernel stamps the drop count on datagrams queued after a drop:
 	// empty the queue, then send one more.
 	for {
-		if err := srv.SetReadDeadline(time.Now().Add(100 * time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
 		if _, err := r.Read(); err != nil {
 			break
 		}
@@ -124,14 +142,47 @@ func TestReaderTruncatedAndDrops(t *testing.T) {
 	if _, err := cli.WriteToUDP(big, to); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Read(); err != nil {
-		t.Fatal(err)
+	if len(readUntil(t, r, 1)) == 0 {
+		t.Fatal("the datagram after the drops was not read")
 	}
 	if drops, ok := r.Drops(); !ok || drops == 0 {
 		t.Errorf("Drops = %d, %v after 200 datagrams into a 4 KiB queue; want some, true", drops, ok)
+	}
+}
+
+// TestShutdownWakesReader shuts down a socket whose reader waits without
+// a wake interval: the reader returns net.ErrClosed at once, Close waits
+// for it, and calls after Close fail with net.ErrClosed.
+func TestShutdownWakesReader(t *testing.T) {
+	s, err := Adopt(loopback(t), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader(s, 4, 16, "")
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Read()
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let the reader wait in the kernel
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Read = %v, want net.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read still waiting 5 s after Close")
+	}
+	if _, err := r.Read(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Read after Close = %v, want net.ErrClosed", err)
+	}
+	w := NewWriter(s, 1)
+	w.Add([]byte("x"), netip.MustParseAddrPort("[::1]:9"), 0)
+	if _, err := w.Flush(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Flush after Close = %v, want net.ErrClosed", err)
 	}
 }
 
@@ -148,28 +199,23 @@ func TestWriterNeverWaits(t *testing.T) {
 	if out, err := r.Run(t.Context(), "ip", "addr", "add", "2001:db8:77::1/64", "dev", r.IfName, "nodad"); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	var (
-		c  *net.UDPConn
-		rc syscall.RawConn
-	)
+	var c *net.UDPConn
 	err := r.Do(func() error {
 		var err error
-		if c, err = net.ListenUDP("udp6", nil); err != nil {
-			return err
-		}
-		if rc, err = c.SyscallConn(); err != nil {
-			return err
-		}
-		var serr error
-		err = rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, 1) })
-		return errors.Join(err, serr)
+		c, err = net.ListenUDP("udp6", nil)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	s := adopt(t, c, 0)
+	var serr error
+	cerr := s.Control(func(fd int) { serr = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 1) })
+	if err := errors.Join(cerr, serr); err != nil {
+		t.Fatal(err)
+	}
 	to := netip.MustParseAddrPort("[2001:db8:77::99]:546")
-	w := NewWriter(rc, 64)
+	w := NewWriter(s, 64)
 	for range 64 {
 		w.Add(make([]byte, 500), to, 0)
 	}
