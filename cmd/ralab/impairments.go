@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/ralab/ralab/configs/scenarios"
+	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/impair"
 	"github.com/ralab/ralab/internal/scenario"
 )
@@ -134,7 +135,7 @@ func checkScenarios(w io.Writer, paths []string) error {
 		s, err := scenario.Load(path)
 		if err != nil {
 			failed = true
-			for _, e := range unjoinErrors(err) {
+			for _, e := range config.Split(err) {
 				fmt.Fprintln(w, e)
 			}
 			continue
@@ -155,12 +156,4 @@ func checkScenarios(w io.Writer, paths []string) error {
 		return errInvalid
 	}
 	return nil
-}
-
-// unjoinErrors returns the errors joined in err, one per problem.
-func unjoinErrors(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }

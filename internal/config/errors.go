@@ -26,6 +26,16 @@ var (
 	ErrDuplicate = errors.New("duplicate value")
 )
 
+// Split returns the problems joined in err (as Parse, Load and
+// impair.NewSpec join them), one error each; an error that joins nothing
+// is its own only problem.
+func Split(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
 // Error is one problem found in a configuration file. Parse returns all
 // problems of a file joined with errors.Join.
 type Error struct {

@@ -494,13 +494,7 @@ func (p *parser) override(key string, t map[string]any) Override {
 // adopt re-homes the *config.Error values of an impair.NewSpec error
 // under key, with file and line.
 func (p *parser) adopt(key string, err error) {
-	var list []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		list = j.Unwrap()
-	} else {
-		list = []error{err}
-	}
-	for _, x := range list {
+	for _, x := range config.Split(err) {
 		var ce *config.Error
 		if !errors.As(x, &ce) {
 			p.fail(key, nil, config.ErrInvalidValue, "%v", x)

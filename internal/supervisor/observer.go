@@ -137,12 +137,11 @@ func (s *Supervisor) startObserver(ctx context.Context, so *observer, ifc config
 
 // stopObserver completes the pcapng file and writes the final reports.
 func (s *Supervisor) stopObserver(name string, so *observer) {
+	defer s.sm.observer.DeleteLabelValues(name)
 	obs := so.p.Load()
 	if obs == nil {
-		s.sm.observer.DeleteLabelValues(name)
 		return
 	}
-	defer s.sm.observer.DeleteLabelValues(name)
 	r, err := obs.Close()
 	if err != nil {
 		s.log.Error("observer: writing the final capture and reports", "interface", name, "err", err)

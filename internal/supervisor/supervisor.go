@@ -105,9 +105,6 @@ func New(o Options) *Supervisor {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.Registerer == nil {
-		o.Registerer = prometheus.NewRegistry()
-	}
 	return &Supervisor{
 		log:      o.Logger,
 		am:       advertiser.NewMetrics(o.Registerer),
@@ -170,7 +167,7 @@ func (s *Supervisor) Reload(ctx context.Context, next *config.Config, loadErr er
 
 // reject logs each error of a rejected reload and counts it.
 func (s *Supervisor) reject(msg string, err error) {
-	for _, e := range splitErrors(err) {
+	for _, e := range config.Split(err) {
 		s.log.Error(msg, "err", e)
 	}
 	s.sm.reloads.WithLabelValues("rejected").Inc()
@@ -209,14 +206,6 @@ func LogWarnings(log *slog.Logger, cfg *config.Config) {
 	for _, w := range cfg.Warnings {
 		log.Warn("configuration", "warning", w)
 	}
-}
-
-// splitErrors returns the individual errors of a joined error.
-func splitErrors(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 // apply makes the running set match cfg: new interfaces start, removed
