@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -41,8 +40,6 @@ type sock struct {
 	// buffer (package udpio); nil for a socket from WithListener.
 	guard *udpio.Guard
 	nt    *udpio.NeighbourTable
-	// rxDrops is the last SO_RXQ_OVFL count seen.
-	rxDrops atomic.Uint32
 	// slow sends delayed replies, off the workers.
 	slowMu sync.Mutex
 	slow   *udpio.Writer
@@ -53,10 +50,6 @@ type sock struct {
 func newSock(pc net.PacketConn, ifi *net.Interface) (*sock, error) {
 	us, err := udpio.Adopt(pc, pollInterval)
 	if err != nil {
-		return nil, fmt.Errorf("dhcpv6: %w", err)
-	}
-	if err := udpio.Tune(us); err != nil {
-		us.Close()
 		return nil, fmt.Errorf("dhcpv6: %w", err)
 	}
 	sk := &sock{s: us, ifi: ifi, slow: udpio.NewWriter(us, 1)}
@@ -187,27 +180,10 @@ func (s *Server) work(ctx context.Context, sk *sock, h *Handler) error {
 			}
 			return err
 		}
-		s.countRxDrops(sk, h, wk.r)
+		if d := wk.r.NewDrops(); d > 0 {
+			s.m.kernelDropped(h.ifname, d)
+		}
 		s.answerBatch(ctx, sk, h, wk, n)
-	}
-}
-
-// countRxDrops adds the growth of the socket's SO_RXQ_OVFL counter to the
-// metrics.
-func (s *Server) countRxDrops(sk *sock, h *Handler, r *udpio.Reader) {
-	v, ok := r.Drops()
-	if !ok {
-		return
-	}
-	for {
-		last := sk.rxDrops.Load()
-		if v <= last {
-			return
-		}
-		if sk.rxDrops.CompareAndSwap(last, v) {
-			s.m.kernelDropped(h.ifname, v-last)
-			return
-		}
 	}
 }
 

@@ -102,7 +102,7 @@ func TestServerKernelDrops(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := msg(InformationRequest, opt(optClientID, clientDUID...))
-	// Tune (SO_RXQ_OVFL) runs when Run starts; the kernel stamps the drop
+	// SO_RXQ_OVFL is enabled when Run starts; the kernel stamps the drop
 	// count on datagrams queued after a drop, so overflow the queue both
 	// before and while the server runs.
 	ctx, cancel := context.WithCancel(context.Background())

@@ -107,8 +107,6 @@ type Server struct {
 	closing   chan struct{}
 	mu        sync.Mutex
 	conns     map[*net.TCPConn]struct{}
-	// rxDrops is the last SO_RXQ_OVFL count of each UDP reader.
-	rxDrops map[*udpio.Reader]uint32
 }
 
 // Listen opens the UDP and TCP sockets of cfg and returns a Server ready
@@ -131,7 +129,6 @@ func Listen(ctx context.Context, cfg ServerConfig) (*Server, error) {
 		c:        newCounters(cfg.Interface, cfg.Metrics),
 		closing:  make(chan struct{}),
 		conns:    make(map[*net.TCPConn]struct{}),
-		rxDrops:  make(map[*udpio.Reader]uint32),
 		ifname:   cfg.Interface,
 		sendLogs: lograte.Limiter{PerSecond: sendLogsPerSecond},
 	}
@@ -200,10 +197,6 @@ func (s *Server) listen(ctx context.Context, lc *net.ListenConfig, ap netip.Addr
 		udp, err := udpio.Adopt(pc, 0)
 		if err != nil {
 			return fmt.Errorf("%w: udp %v: %w", ErrAddr, ap, err)
-		}
-		if err := udpio.Tune(udp); err != nil {
-			udp.Close()
-			return err
 		}
 		port := udp.LocalAddr().Port()
 		var ln net.Listener
@@ -340,7 +333,9 @@ func (s *Server) serveUDP(u *udpio.Socket) error {
 			}
 			return fmt.Errorf("reading DNS over UDP on %v: %w", u.LocalAddr(), err)
 		}
-		s.countRxDrops(r)
+		if d := r.NewDrops(); d > 0 {
+			s.c.dropN(DropReceiveQueue, uint64(d))
+		}
 		now := time.Now()
 		for i := range n {
 			m := &r.Msgs[i]
@@ -380,22 +375,6 @@ func (s *Server) flush(w *udpio.Writer, now time.Time) {
 		default:
 			s.notSent(DropWrite, netip.AddrPort{}, now, err)
 		}
-	}
-}
-
-// countRxDrops counts the growth of the socket's SO_RXQ_OVFL counter as
-// DropReceiveQueue.
-func (s *Server) countRxDrops(r *udpio.Reader) {
-	v, ok := r.Drops()
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	last := s.rxDrops[r]
-	s.rxDrops[r] = v
-	s.mu.Unlock()
-	if v > last {
-		s.c.dropN(DropReceiveQueue, uint64(v-last))
 	}
 }
 

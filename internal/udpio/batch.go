@@ -50,9 +50,10 @@ type Reader struct {
 	iovs  []unix.Iovec
 	oob   []byte
 	// Msgs holds the datagrams of the last Read.
-	Msgs  []Msg
+	Msgs []Msg
+	// drops is the socket's SO_RXQ_OVFL count stamped on the last
+	// datagram that carried it.
 	drops uint32
-	seen  bool
 }
 
 // NewReader returns a Reader of up to batch datagrams of up to size
@@ -129,14 +130,25 @@ func (r *Reader) fill(i int) {
 	c := parseControl(r.oob[i*oobSize : i*oobSize+int(h.Hdr.Controllen)])
 	m.Dst, m.IfIndex = c.dst, c.ifIndex
 	if c.hasDrops {
-		r.drops, r.seen = c.drops, true
+		r.drops = c.drops
 	}
 }
 
-// Drops returns the socket's count of datagrams the kernel dropped because
-// its receive queue was full, as of the last Read that reported it
-// (SO_RXQ_OVFL; see Tune), and whether any Read did.
-func (r *Reader) Drops() (uint32, bool) { return r.drops, r.seen }
+// NewDrops returns how many datagrams the kernel dropped because the
+// socket's receive queue was full (SO_RXQ_OVFL) since any Reader of the
+// socket last returned them, as far as the datagrams this Reader read
+// tell.
+func (r *Reader) NewDrops() uint32 {
+	for {
+		last := r.s.drops.Load()
+		if r.drops <= last {
+			return 0
+		}
+		if r.s.drops.CompareAndSwap(last, r.drops) {
+			return r.drops - last
+		}
+	}
+}
 
 // sockaddrAddrPort decodes a sockaddr_in6 or sockaddr_in.
 func sockaddrAddrPort(sa *unix.RawSockaddrInet6, zone string) (netip.AddrPort, uint32) {
@@ -232,9 +244,6 @@ func NewWriter(s *Socket, batch int) *Writer {
 
 // Len returns the number of datagrams added since the last Flush.
 func (w *Writer) Len() int { return w.n }
-
-// Full reports whether the batch has no room left.
-func (w *Writer) Full() bool { return w.n == len(w.hdrs) }
 
 // Add queues b for to; scope is the IPv6 scope ID of a link-local
 // destination. b must stay unchanged until Flush. Add on a full Writer

@@ -49,7 +49,7 @@
 //   - writes never block (MSG_DONTWAIT), so one slow destination cannot
 //     hold back the replies to others; a full buffer costs the replies
 //     that do not fit, counted, not the server;
-//   - Tune raises the send buffer (SO_SNDBUFFORCE, else SO_SNDBUF) to
+//   - Adopt raises the send buffer (SO_SNDBUFFORCE, else SO_SNDBUF) to
 //     SendBuffer, room for Budget replies to every one of the 1,024
 //     unresolved neighbours the kernel's table holds by default
 //     (net.ipv6.neigh.default.gc_thresh3);

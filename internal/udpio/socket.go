@@ -25,11 +25,15 @@ type Socket struct {
 	mu       sync.RWMutex
 	closed   bool
 	shutdown atomic.Bool
+	// drops is the kernel's receive-queue drop count (SO_RXQ_OVFL) as
+	// last reported by Reader.NewDrops.
+	drops atomic.Uint32
 }
 
 // Adopt takes over the socket of pc, a *net.UDPConn set up as the caller
 // wants (bound, options set), and closes pc: from then on only the
-// returned Socket uses the socket, in blocking mode. A Read that waits
+// returned Socket uses the socket, in blocking mode, tuned for a server
+// (see tune). A Read that waits
 // longer than wake without a datagram returns os.ErrDeadlineExceeded, so
 // that its caller can look around; wake 0 waits until a datagram comes
 // or the socket is shut down.
@@ -56,6 +60,10 @@ func Adopt(pc net.PacketConn, wake time.Duration) (*Socket, error) {
 		s.local = a.AddrPort()
 	}
 	if err := s.setBlocking(wake); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	if err := tune(fd); err != nil {
 		unix.Close(fd)
 		return nil, err
 	}
