@@ -73,23 +73,6 @@ func FuzzHandle(f *testing.F) {
 	})
 }
 
-// BenchmarkHandle measures building a Reply to a typical
-// Information-Request (what dhcpcd asks for).
-func BenchmarkHandle(b *testing.B) {
-	h, err := NewHandler(testIfc(), serverMAC, nil, NewMetrics(nil), WithGlobalRate(0, 0))
-	if err != nil {
-		b.Fatal(err)
-	}
-	req := msg(InformationRequest, opt(optClientID, clientDUID...), opt(optElapsedTime, 0, 0), oro(23, 24, 32, 82, 83))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := h.Handle(req, clientAddr, multicast, t0); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "replies/s")
-}
-
 // BenchmarkHandleRelayed measures a Reply wrapped in two Relay-replies.
 func BenchmarkHandleRelayed(b *testing.B) {
 	h, err := NewHandler(testIfc(), serverMAC, nil, NewMetrics(nil), WithGlobalRate(0, 0))

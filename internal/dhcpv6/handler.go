@@ -160,6 +160,14 @@ func (h *Handler) discard(msg []byte, src netip.AddrPort, now time.Time, err err
 	}
 }
 
+// discardUnread counts msg as received and discarded before the handler
+// read it (too long, or dropped by an impairment) and logs the discard,
+// rate-limited.
+func (h *Handler) discardUnread(msg []byte, src netip.AddrPort, now time.Time, err error) {
+	h.m.received(h.ifname, outerType(msg))
+	h.discard(msg, src, now, err)
+}
+
 // handle is Handle with the configuration p and without counting and
 // logging, appending to buf; inner is the answered client message.
 func (h *Handler) handle(p *policy, msg []byte, src netip.AddrPort, dst netip.Addr, now time.Time,

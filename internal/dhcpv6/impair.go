@@ -45,7 +45,7 @@ func (s *Server) process(h *Handler, msg []byte, src netip.AddrPort, dst netip.A
 		set = s.opts.impairments()
 	}
 	if set == nil {
-		reply, to, err := h.handleWith(h.pol.Load(), msg, src, dst, now, buf)
+		reply, to, err := h.AppendReply(buf, msg, src, dst, now)
 		if err == nil {
 			s.noteReply(now, to, reply)
 		}
@@ -101,8 +101,7 @@ func (s *Server) impairedPolicy(h *Handler, set *impair.Set, now time.Time) (*po
 // impairment, and returns the discard error.
 func (s *Server) impairedDrop(h *Handler, msg []byte, src netip.AddrPort, now time.Time, why string) error {
 	err := fmt.Errorf("%w: %s", ErrDiscardImpaired, why)
-	h.m.received(h.ifname, outerType(msg))
-	h.discard(msg, src, now, err)
+	h.discardUnread(msg, src, now, err)
 	return err
 }
 

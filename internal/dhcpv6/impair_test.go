@@ -230,7 +230,7 @@ func TestServerImpairmentDelay(t *testing.T) {
 
 // BenchmarkProcessImpaired measures answering an Information-Request
 // under dns-only-rdnss (F12), which rebuilds the configuration for every
-// message, against BenchmarkHandle's unimpaired path.
+// message, against BenchmarkReply's unimpaired path.
 func BenchmarkProcessImpaired(b *testing.B) {
 	sp, err := impair.NewSpec("f12", map[string]any{"type": "dns-only-rdnss"})
 	if err != nil {
@@ -244,7 +244,7 @@ func BenchmarkProcessImpaired(b *testing.B) {
 	if _, err := s.handler(nil); err != nil {
 		b.Fatal(err)
 	}
-	// A handler without the global cap, as BenchmarkHandle uses.
+	// A handler without the global cap.
 	h, err := NewHandler(testIfc(), serverMAC, nil, NewMetrics(nil), WithGlobalRate(0, 0))
 	if err != nil {
 		b.Fatal(err)

@@ -199,8 +199,8 @@ func (s *Server) answerBatch(ctx context.Context, sk *sock, h *Handler, wk *work
 		}
 		msg := m.Buf[:m.N]
 		if m.Truncated {
-			h.m.received(h.ifname, outerType(msg))
-			h.discard(msg, m.Src, now, fmt.Errorf("%w: datagram longer than %d bytes", ErrDiscardMalformed, readSize))
+			h.discardUnread(msg, m.Src, now, fmt.Errorf("%w: datagram longer than %d bytes", ErrDiscardMalformed,
+				readSize))
 			continue
 		}
 		out, err := s.process(h, msg, m.Src, m.Dst, now, wk.replies[i][:0])

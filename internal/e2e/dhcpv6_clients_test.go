@@ -184,8 +184,9 @@ func TestDHCPv6Clients(t *testing.T) {
 	}
 	checkReplies(t, path, byLL)
 
-	// networkd, ConnMan: the Reply is on the wire (checkReplies), so give each a few
-	// seconds to apply it, then assert its documented behaviour.
+	// networkd, ConnMan: the Reply is on the wire (checkReplies), so give them a few
+	// seconds to apply it, then assert their documented behaviour.
+	time.Sleep(3 * time.Second)
 	for i, c := range cs {
 		if c.use != applies {
 			checkNotApplied(t, insts[i], c.use)
@@ -194,12 +195,11 @@ func TestDHCPv6Clients(t *testing.T) {
 }
 
 // checkNotApplied checks a client that ignores DHCPv6 DNS, or applies it
-// only sometimes, a few seconds after its Reply: it still holds the RA's
+// only sometimes, some seconds after its Reply: it still holds the RA's
 // server, and the Reply's servers only if its use is racy.
 func checkNotApplied(t *testing.T, inst *labclient.Instance, use dhcpv6Use) {
 	t.Helper()
 	name := inst.Client.Name
-	time.Sleep(3 * time.Second)
 	r, err := inst.Resolver()
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
