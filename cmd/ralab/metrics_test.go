@@ -5,10 +5,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/ralab/ralab/internal/advertiser"
-	"github.com/ralab/ralab/internal/dhcpv6"
-	"github.com/ralab/ralab/internal/dnsresponder"
-	"github.com/ralab/ralab/internal/liveobserve"
+	"github.com/ralab/ralab/internal/supervisor"
 )
 
 // recordingRegisterer keeps the collectors registered through it.
@@ -33,10 +30,7 @@ func (r *recordingRegisterer) MustRegister(cs ...prometheus.Collector) {
 func TestMetricHelpNamesExist(t *testing.T) {
 	reg := &recordingRegisterer{Registerer: prometheus.NewRegistry()}
 	registerBuildInfo(reg)
-	advertiser.NewMetrics(reg)
-	dhcpv6.NewMetrics(reg)
-	dnsresponder.NewMetrics(reg)
-	liveobserve.NewMetrics(reg)
+	supervisor.New(supervisor.Options{Registerer: reg})
 
 	descRe := regexp.MustCompile(`fqName: "([^"]+)", help: "((?:[^"\\]|\\.)*)"`)
 	descs := make(chan *prometheus.Desc, 1024)

@@ -120,9 +120,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := d.start(ctx); err != nil {
-		cancel()
-		d.sup.Wait()
-		return err
+		return d.stop(cancel, err)
 	}
 	return d.loop(ctx, cancel, hup, httpDone)
 }
@@ -222,33 +220,35 @@ func (d *serveDaemon) start(ctx context.Context) error {
 // reloads; it returns once everything has stopped.
 func (d *serveDaemon) loop(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Signal,
 	httpDone <-chan error) error {
-	if d.phaseTimer != nil {
-		defer d.phaseTimer.Stop()
-	}
-	stop := func(err error) error {
-		cancel()
-		d.sup.Wait()
-		return err
-	}
 	for {
 		select {
 		case <-d.phaseC:
 			if d.nextPhase(ctx) {
-				return stop(nil)
+				return d.stop(cancel, nil)
 			}
 		case <-ctx.Done():
 			d.log.Info("shutting down")
-			d.sup.Wait()
-			return nil
+			return d.stop(cancel, nil)
 		case <-hup:
 			next, err := config.Load(d.file)
 			d.sup.Reload(ctx, next, err)
 		case err := <-httpDone:
-			return stop(err)
+			return d.stop(cancel, err)
 		case err := <-d.sup.Fatal():
-			return stop(err)
+			return d.stop(cancel, err)
 		}
 	}
+}
+
+// stop ends the run: it cancels the daemon's context, waits for every
+// part to stop and stops the scenario's phase timer; it returns err.
+func (d *serveDaemon) stop(cancel context.CancelFunc, err error) error {
+	cancel()
+	d.sup.Wait()
+	if d.phaseTimer != nil {
+		d.phaseTimer.Stop()
+	}
+	return err
 }
 
 // nextPhase applies the scenario phase that starts now and sets the timer
