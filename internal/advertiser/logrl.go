@@ -8,12 +8,6 @@ import (
 	"github.com/ralab/ralab/internal/lograte"
 )
 
-// newLogLimiter returns a limiter that lets through burst log lines and
-// then one per interval.
-func newLogLimiter(burst int, interval time.Duration) *lograte.Limiter {
-	return &lograte.Limiter{Burst: burst, Every: interval}
-}
-
 // limited logs msg at level through l: a line held back is counted, and
 // the next line let through says how many were ("suppressed_since_last").
 func (a *Advertiser) limited(l *lograte.Limiter, level slog.Level, msg string, args ...any) {
