@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/advertiser/advertisertest"
 	"github.com/ralab/ralab/internal/config"
@@ -79,55 +78,6 @@ func (l *loop) stop(t *testing.T) error {
 	}
 }
 
-// sentRA is one RA the advertiser wrote.
-type sentRA struct {
-	advertisertest.Packet
-	RA *ndp.RouterAdvertisement
-}
-
-// rdnss returns the RDNSS servers of the RA with their lifetimes.
-func (r sentRA) rdnss() map[string]time.Duration {
-	out := map[string]time.Duration{}
-	for _, o := range r.RA.Options {
-		if rd, ok := o.(*ndp.RecursiveDNSServer); ok {
-			for _, s := range rd.Servers {
-				out[s.String()] = rd.Lifetime
-			}
-		}
-	}
-	return out
-}
-
-// nextRA returns the next RA written to c, failing t after timeout.
-func nextRA(t *testing.T, c *advertisertest.Conn, timeout time.Duration) sentRA {
-	t.Helper()
-	select {
-	case p := <-c.Sent:
-		m, err := ndp.ParseMessage(p.Bytes)
-		if err != nil {
-			t.Fatalf("the advertiser wrote a message that does not parse: %v", err)
-		}
-		ra, ok := m.(*ndp.RouterAdvertisement)
-		if !ok {
-			t.Fatalf("the advertiser wrote a %T, want an RA", m)
-		}
-		return sentRA{Packet: p, RA: ra}
-	case <-time.After(timeout):
-		t.Fatalf("no RA within %v", timeout)
-		return sentRA{}
-	}
-}
-
-// noRA fails t when c gets an RA within d.
-func noRA(t *testing.T, c *advertisertest.Conn, d time.Duration) {
-	t.Helper()
-	select {
-	case p := <-c.Sent:
-		t.Fatalf("unexpected RA to %v", p.Addr)
-	case <-time.After(d):
-	}
-}
-
 // sysctls returns the router sysctls of name.
 func sysctls(t *testing.T, fs *sysctl.FS, name string) string {
 	t.Helper()
@@ -173,22 +123,22 @@ func TestLoopUnsolicitedAndShutdown(t *testing.T) {
 	if c.Link.Index != 7 {
 		t.Errorf("dialled link index %d, want 7", c.Link.Index)
 	}
-	first := nextRA(t, c, slack)
+	first := advertisertest.NextRA(t, c, slack)
 	waitState(t, l.a, "advertising", "")
 	if got := sysctls(t, l.fs, ifc.Name); got != "accept_ra=0 autoconf=0 " {
 		t.Errorf("sysctls while advertising: %s", got)
 	}
-	second := nextRA(t, c, ifc.MaxInterval+slack)
+	second := advertisertest.NextRA(t, c, ifc.MaxInterval+slack)
 	gap := second.At.Sub(first.At)
 	if gap < ifc.MinInterval-slack {
 		t.Errorf("second initial RA %v after the first, want at least %v", gap, ifc.MinInterval)
 	}
-	for _, r := range []sentRA{first, second} {
+	for _, r := range []advertisertest.SentRA{first, second} {
 		if r.Addr != allNodes || r.RA.RouterLifetime != ifc.RouterLifetime {
 			t.Errorf("RA to %v with router lifetime %v, want to %v with %v", r.Addr, r.RA.RouterLifetime, allNodes, ifc.RouterLifetime)
 		}
 	}
-	if diff := cmp.Diff(map[string]time.Duration{"2001:db8::53": 1800 * time.Second}, first.rdnss()); diff != "" {
+	if diff := cmp.Diff(map[string]time.Duration{"2001:db8::53": 1800 * time.Second}, first.RDNSS()); diff != "" {
 		t.Errorf("RDNSS (-want +got):\n%s", diff)
 	}
 
@@ -197,7 +147,7 @@ func TestLoopUnsolicitedAndShutdown(t *testing.T) {
 	}
 	var finals []time.Time
 	for len(c.Sent) > 0 {
-		r := nextRA(t, c, time.Second)
+		r := advertisertest.NextRA(t, c, time.Second)
 		if r.RA.RouterLifetime != 0 || r.Addr != allNodes {
 			t.Errorf("final RA to %v with router lifetime %v, want to %v with 0", r.Addr, r.RA.RouterLifetime, allNodes)
 		}
@@ -235,24 +185,24 @@ func TestLoopSolicited(t *testing.T) {
 	ifc.UnicastSolicited = true
 	l := startLoop(t, ifc)
 	c := l.dialer.WaitConn(t, 1, 5*time.Second)
-	first := nextRA(t, c, slack)
+	first := advertisertest.NextRA(t, c, slack)
 	host := netip.MustParseAddr("fe80::99")
 	mac := net.HardwareAddr{2, 0, 0, 0, 0, 0x99}
 
 	c.Receive(advertisertest.RS(mac), 255, host)
-	if r := nextRA(t, c, advertiser.MaxRADelayTime+slack); r.Addr != host {
+	if r := advertisertest.NextRA(t, c, advertiser.MaxRADelayTime+slack); r.Addr != host {
 		t.Errorf("answer to %v, want unicast to %v", r.Addr, host)
 	}
 	c.Receive(advertisertest.RS(mac), 255, host)
 	c.Receive(advertisertest.RS(mac), 64, host)
-	r := nextRA(t, c, advertiser.MinDelayBetweenRAs+advertiser.MaxRADelayTime+slack)
+	r := advertisertest.NextRA(t, c, advertiser.MinDelayBetweenRAs+advertiser.MaxRADelayTime+slack)
 	if r.Addr != allNodes {
 		t.Errorf("answer to the second RS to %v, want %v", r.Addr, allNodes)
 	}
 	if gap := r.At.Sub(first.At); gap < advertiser.MinDelayBetweenRAs {
 		t.Errorf("multicast answer %v after the last multicast RA, want at least %v", gap, advertiser.MinDelayBetweenRAs)
 	}
-	noRA(t, c, advertiser.MaxRADelayTime+slack)
+	advertisertest.NoRA(t, c, advertiser.MaxRADelayTime+slack)
 
 	got := l.a.Status().Counters
 	want := advertiser.Counters{
@@ -275,14 +225,14 @@ func TestLoopReload(t *testing.T) {
 	ifc.MinInterval, ifc.MaxInterval = 200*time.Second, 600*time.Second
 	l := startLoop(t, ifc)
 	c := l.dialer.WaitConn(t, 1, 5*time.Second)
-	first := nextRA(t, c, slack)
+	first := advertisertest.NextRA(t, c, slack)
 	l.a.Reload(loopInterface("2001:db8::54"))
-	r := nextRA(t, c, advertiser.MinDelayBetweenRAs+slack)
+	r := advertisertest.NextRA(t, c, advertiser.MinDelayBetweenRAs+slack)
 	if gap := r.At.Sub(first.At); gap < advertiser.MinDelayBetweenRAs {
 		t.Errorf("reload RA %v after the last one, want at least %v", gap, advertiser.MinDelayBetweenRAs)
 	}
 	want := map[string]time.Duration{"2001:db8::53": 0, "2001:db8::54": 1800 * time.Second}
-	if diff := cmp.Diff(want, r.rdnss()); diff != "" {
+	if diff := cmp.Diff(want, r.RDNSS()); diff != "" {
 		t.Errorf("RDNSS of the reload RA (-want +got):\n%s", diff)
 	}
 	if r.Addr != allNodes {
@@ -301,7 +251,7 @@ func TestLoopLinkGoneAndBack(t *testing.T) {
 	ifc.MinInterval, ifc.MaxInterval = 200*time.Second, 600*time.Second
 	l := startLoop(t, ifc)
 	c1 := l.dialer.WaitConn(t, 1, 5*time.Second)
-	nextRA(t, c1, slack)
+	advertisertest.NextRA(t, c1, slack)
 
 	l.link.Set(advertisertest.Gone)
 	waitState(t, l.a, "waiting", advertisertest.Gone.Reason)
@@ -319,13 +269,13 @@ func TestLoopLinkGoneAndBack(t *testing.T) {
 	if c2.Link.Index != 8 {
 		t.Errorf("dialled link index %d after the link came back, want 8", c2.Link.Index)
 	}
-	if r := nextRA(t, c2, advertiser.MinDelayBetweenRAs+slack); r.Addr != allNodes {
+	if r := advertisertest.NextRA(t, c2, advertiser.MinDelayBetweenRAs+slack); r.Addr != allNodes {
 		t.Errorf("first RA on the new link to %v, want %v", r.Addr, allNodes)
 	}
 
 	c2.Fail(fmt.Errorf("read: %w", syscall.ENODEV))
 	c3 := l.dialer.WaitConn(t, 3, 5*time.Second)
-	if r := nextRA(t, c3, advertiser.MinDelayBetweenRAs+slack); r.Addr != allNodes {
+	if r := advertisertest.NextRA(t, c3, advertiser.MinDelayBetweenRAs+slack); r.Addr != allNodes {
 		t.Errorf("first RA on the new socket to %v, want %v", r.Addr, allNodes)
 	}
 	// The counter follows the write.
@@ -359,7 +309,7 @@ func TestLoopDial(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- a.Run(ctx) }()
 		c := l.WaitConn(t, 1, 5*time.Second)
-		nextRA(t, c, slack)
+		advertisertest.NextRA(t, c, slack)
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Run = %v, want nil", err)

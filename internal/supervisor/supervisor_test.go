@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/mdlayher/ndp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/ralab/ralab/internal/advertiser"
 	"github.com/ralab/ralab/internal/advertiser/advertisertest"
@@ -129,42 +128,6 @@ func iface(name, dns string) string {
 	return fmt.Sprintf("[[interface]]\nname = %q\nmax_interval = \"200s\"\n  [[interface.rdnss]]\n  servers = [%q]\n", name, dns)
 }
 
-// nextRA returns the next RA written to c and its RDNSS servers with
-// their lifetimes, failing t after timeout.
-func nextRA(t *testing.T, c *advertisertest.Conn, timeout time.Duration) (*ndp.RouterAdvertisement, map[string]time.Duration) {
-	t.Helper()
-	select {
-	case p := <-c.Sent:
-		m, err := ndp.ParseMessage(p.Bytes)
-		if err != nil {
-			t.Fatalf("the advertiser wrote a message that does not parse: %v", err)
-		}
-		ra := m.(*ndp.RouterAdvertisement)
-		rdnss := map[string]time.Duration{}
-		for _, o := range ra.Options {
-			if rd, ok := o.(*ndp.RecursiveDNSServer); ok {
-				for _, s := range rd.Servers {
-					rdnss[s.String()] = rd.Lifetime
-				}
-			}
-		}
-		return ra, rdnss
-	case <-time.After(timeout):
-		t.Fatalf("no RA on link %d within %v", c.Link.Index, timeout)
-		return nil, nil
-	}
-}
-
-// noRA fails t when c gets an RA within d.
-func noRA(t *testing.T, c *advertisertest.Conn, d time.Duration) {
-	t.Helper()
-	select {
-	case <-c.Sent:
-		t.Fatalf("unexpected RA on link %d", c.Link.Index)
-	case <-time.After(d):
-	}
-}
-
 // TestReloadKeepsConfigOnBadInput checks SIGHUP: an invalid file is
 // rejected and counted, and the advertiser goes on with the running
 // configuration (no reload RA); a valid one is applied at once (a reload
@@ -174,7 +137,7 @@ func TestReloadKeepsConfigOnBadInput(t *testing.T) {
 	l := newLab(t, "lab0")
 	l.start(iface("lab0", "2001:db8::53"))
 	c := l.dialer.WaitLink(t, 1, 1, 5*time.Second)
-	nextRA(t, c, slack)
+	advertisertest.NextRA(t, c, slack)
 
 	for _, bad := range []string{
 		"[[interface]]\nname = \"lab0\"\nmax_interval = \"1s\"\n", // below RFC 4861's 4 s
@@ -187,12 +150,12 @@ func TestReloadKeepsConfigOnBadInput(t *testing.T) {
 	if got := l.reloads("rejected"); got != 2 {
 		t.Errorf("%v rejected reloads counted, want 2", got)
 	}
-	noRA(t, c, advertiser.MinDelayBetweenRAs+slack)
+	advertisertest.NoRA(t, c, advertiser.MinDelayBetweenRAs+slack)
 
 	if !l.reload(iface("lab0", "2001:db8::54")) {
 		t.Fatal("Reload of a valid file = false")
 	}
-	_, rdnss := nextRA(t, c, advertiser.MinDelayBetweenRAs+slack)
+	rdnss := advertisertest.NextRA(t, c, advertiser.MinDelayBetweenRAs+slack).RDNSS()
 	if diff := cmp.Diff(map[string]time.Duration{"2001:db8::53": 0, "2001:db8::54": 200 * 3 * time.Second}, rdnss); diff != "" {
 		t.Errorf("RDNSS of the reload RA (-want +got):\n%s", diff)
 	}
@@ -210,17 +173,17 @@ func TestFaultStaysOnItsInterface(t *testing.T) {
 	l.start(iface("lab0", "2001:db8::53") + iface("lab1", "2001:db8::54"))
 	c0 := l.dialer.WaitLink(t, 1, 1, 5*time.Second)
 	c1 := l.dialer.WaitLink(t, 2, 1, 5*time.Second)
-	nextRA(t, c0, slack)
-	nextRA(t, c1, slack)
+	advertisertest.NextRA(t, c0, slack)
+	advertisertest.NextRA(t, c1, slack)
 
 	c1.Fail(errors.New("read: no such device"))
 	// An RS on lab0 still gets its answer.
 	c0.Receive(advertisertest.RS(nil), 255, advertisertest.Usable(9).LinkLocal)
-	if ra, _ := nextRA(t, c0, advertiser.MaxRADelayTime+slack); ra.RouterLifetime == 0 {
+	if ra := advertisertest.NextRA(t, c0, advertiser.MaxRADelayTime+slack).RA; ra.RouterLifetime == 0 {
 		t.Error("lab0 answered with router lifetime 0")
 	}
 	c1b := l.dialer.WaitLink(t, 2, 2, 5*time.Second)
-	nextRA(t, c1b, advertiser.MinDelayBetweenRAs+slack)
+	advertisertest.NextRA(t, c1b, advertiser.MinDelayBetweenRAs+slack)
 
 	l.links.Link("lab1").Set(advertisertest.Gone)
 	select {
@@ -230,9 +193,9 @@ func TestFaultStaysOnItsInterface(t *testing.T) {
 	}
 	l.links.Link("lab1").Set(advertisertest.Usable(2))
 	c1c := l.dialer.WaitLink(t, 2, 3, 5*time.Second)
-	nextRA(t, c1c, advertiser.MinDelayBetweenRAs+slack)
+	advertisertest.NextRA(t, c1c, advertiser.MinDelayBetweenRAs+slack)
 	c0.Receive(advertisertest.RS(nil), 255, advertisertest.Usable(10).LinkLocal)
-	nextRA(t, c0, advertiser.MaxRADelayTime+slack)
+	advertisertest.NextRA(t, c0, advertiser.MaxRADelayTime+slack)
 	select {
 	case err := <-l.sup.Fatal():
 		t.Errorf("Fatal: %v", err)
@@ -269,7 +232,7 @@ func TestObserverFailureKeepsRAs(t *testing.T) {
 	l := newLab(t, "lab0")
 	l.start(iface("lab0", "2001:db8::53") + fmt.Sprintf("  [interface.observe]\n  enabled = true\n  dir = %q\n", filepath.Join(file, "observe")))
 	c := l.dialer.WaitLink(t, 1, 1, 5*time.Second)
-	nextRA(t, c, slack)
+	advertisertest.NextRA(t, c, slack)
 	if got := gauge(t, l.reg, "ralab_observer_running", "interface", "lab0"); got != 0 {
 		t.Errorf("ralab_observer_running = %v, want 0", got)
 	}
@@ -293,8 +256,8 @@ func TestShutdown(t *testing.T) {
 	l.start(iface("lab0", "2001:db8::53") + iface("lab1", "2001:db8::54"))
 	c0 := l.dialer.WaitLink(t, 1, 1, 5*time.Second)
 	c1 := l.dialer.WaitLink(t, 2, 1, 5*time.Second)
-	nextRA(t, c0, slack)
-	nextRA(t, c1, slack)
+	advertisertest.NextRA(t, c0, slack)
+	advertisertest.NextRA(t, c1, slack)
 
 	if !l.reload(iface("lab0", "2001:db8::53")) {
 		t.Fatal("Reload = false")
@@ -308,7 +271,7 @@ func TestShutdown(t *testing.T) {
 		}
 		n := 0
 		for len(c.Sent) > 0 {
-			if ra, _ := nextRA(t, c, time.Second); ra.RouterLifetime == 0 {
+			if ra := advertisertest.NextRA(t, c, time.Second).RA; ra.RouterLifetime == 0 {
 				n++
 			}
 		}
@@ -355,7 +318,7 @@ func TestOverlay(t *testing.T) {
 	l := newLabOverlay(t, o, "lab0")
 	l.start(iface("lab0", "2001:db8::53"))
 	c := l.dialer.WaitLink(t, 1, 1, 5*time.Second)
-	if ra, _ := nextRA(t, c, slack); ra.RouterLifetime != o.lifetime {
+	if ra := advertisertest.NextRA(t, c, slack).RA; ra.RouterLifetime != o.lifetime {
 		t.Errorf("router lifetime %v, want the overlay's %v", ra.RouterLifetime, o.lifetime)
 	}
 	if l.reload(iface("lab0", "2001:db8::53") + iface("lab1", "2001:db8::54")) {
@@ -366,7 +329,7 @@ func TestOverlay(t *testing.T) {
 	}
 	o.lifetime = 600 * time.Second
 	l.sup.Refresh(l.ctx)
-	if ra, _ := nextRA(t, c, advertiser.MinDelayBetweenRAs+slack); ra.RouterLifetime != o.lifetime {
+	if ra := advertisertest.NextRA(t, c, advertiser.MinDelayBetweenRAs+slack).RA; ra.RouterLifetime != o.lifetime {
 		t.Errorf("router lifetime after Refresh %v, want %v", ra.RouterLifetime, o.lifetime)
 	}
 }
