@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 
-	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
 	"github.com/ralab/ralab/internal/dhcpv6"
 	"github.com/ralab/ralab/internal/ra"
@@ -98,11 +97,7 @@ func checkInterface(w io.Writer, ifc config.Interface, hex bool, macOf func(stri
 	} else {
 		fmt.Fprintf(w, "  MAC %s (from this host)\n", mac)
 	}
-	m, err := ra.Build(ifc, mac)
-	if err != nil {
-		return err
-	}
-	b, err := ndp.MarshalMessage(m)
+	_, b, err := ra.Build(ifc, mac)
 	if err != nil {
 		return err
 	}
@@ -113,7 +108,7 @@ func checkInterface(w io.Writer, ifc config.Interface, hex bool, macOf func(stri
 		fmt.Fprint(w, ra.Hex(b))
 	}
 	// The final RA at shutdown must be sendable too.
-	if _, err := ra.Build(ra.Final(ifc), mac); err != nil {
+	if _, _, err := ra.Build(ra.Final(ifc), mac); err != nil {
 		return fmt.Errorf("final RA: %w", err)
 	}
 

@@ -68,12 +68,12 @@ func TestShipped(t *testing.T) {
 				now := time.Unix(0, 0)
 				for i := range 4 {
 					got, _ := set.ConfigFor(now.Add(time.Duration(i)*ifc.MaxInterval), ifc)
-					if _, err := ra.Build(got, net.HardwareAddr{0x02, 0, 0, 0, 0, 1}); err != nil {
+					if _, _, err := ra.Build(got, net.HardwareAddr{0x02, 0, 0, 0, 0, 1}); err != nil {
 						t.Fatalf("phase %q: RA %d does not build: %v", p.Name, i, err)
 					}
 				}
 				if r, ok := set.SecondRouter(ifc); ok {
-					if _, err := ra.Build(r.Config, r.MAC); err != nil {
+					if _, _, err := ra.Build(r.Config, r.MAC); err != nil {
 						t.Fatalf("phase %q: second router RA does not build: %v", p.Name, err)
 					}
 					if !r.LinkLocal.IsLinkLocalUnicast() {

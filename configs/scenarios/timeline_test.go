@@ -81,7 +81,7 @@ func simulate(t *testing.T, name string) []onWire {
 		if at == nextSend {
 			nextSend += ifc.MaxInterval
 			c, _ := set.ConfigFor(now, ifc)
-			m, err := ra.Build(c, mac)
+			m, _, err := ra.Build(c, mac)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -615,13 +615,9 @@ func (a *Advertiser) send(now time.Time, w wire, st LinkState, k Kind, dst netip
 
 // build builds the RA for ifc and checks that it fits the link MTU.
 func build(ifc config.Interface, st LinkState) (*ndp.RouterAdvertisement, []byte, error) {
-	msg, err := ra.Build(ifc, st.MAC)
+	msg, b, err := ra.Build(ifc, st.MAC)
 	if err != nil {
 		return nil, nil, fmt.Errorf("building: %w", err)
-	}
-	b, err := ndp.MarshalMessage(msg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("marshalling: %w", err)
 	}
 	if err := checkSize(len(b), st.MTU); err != nil {
 		return nil, nil, err

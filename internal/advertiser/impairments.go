@@ -235,7 +235,7 @@ func (a *Advertiser) secondRouter(now time.Time, w wire, set *impair.Set, ifc co
 		return
 	}
 	dst := netip.IPv6LinkLocalAllNodes()
-	msg, err := ra.Build(r.Config, r.MAC)
+	msg, _, err := ra.Build(r.Config, r.MAC)
 	if err != nil {
 		a.sendErr(now, KindSecondRouter, dst, fmt.Errorf("building second router RA: %w", err))
 		return

@@ -155,11 +155,7 @@ func TestMetricsSeries(t *testing.T) {
 func TestDecodeRARoute60(t *testing.T) {
 	ifc := testInterface("eth0", "2001:db8::53")
 	ifc.Routes = []config.Route{{Prefix: netip.MustParsePrefix("2001:db8:abcd:ef0::/60"), Preference: config.High, Lifetime: 600 * time.Second}}
-	msg, err := ra.Build(ifc, net.HardwareAddr{2, 0, 0, 0, 1, 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := ndp.MarshalMessage(msg)
+	_, b, err := ra.Build(ifc, net.HardwareAddr{2, 0, 0, 0, 1, 1})
 	if err != nil {
 		t.Fatal(err)
 	}

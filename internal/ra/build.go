@@ -26,7 +26,8 @@ var (
 // (RFC 8200 §3).
 const ipv6HeaderLen = 40
 
-// Build returns the Router Advertisement that ifc describes, with a Source
+// Build returns the Router Advertisement that ifc describes and its
+// marshalled ICMPv6 body (checksum zero), with a Source
 // Link-Layer Address option for mac when ifc.SourceLLA is set. Options come
 // in a fixed order: source link-layer address, MTU, prefixes, routes, RDNSS,
 // DNSSL, PREF64, captive portal.
@@ -34,38 +35,38 @@ const ipv6HeaderLen = 40
 // Build does not trust ifc to be validated: a value out of its field's range
 // is an error wrapping ErrInvalid. The result is marshalled and decoded
 // again with Decode; any difference from ifc is an error wrapping
-// ErrWireMismatch, so a returned RA marshals to exactly the values in ifc
+// ErrWireMismatch, so the returned bytes carry exactly the values in ifc
 // (DNSSL names written with a trailing dot are sent without it). Build
 // does no I/O.
-func Build(ifc config.Interface, mac net.HardwareAddr) (*ndp.RouterAdvertisement, error) {
+func Build(ifc config.Interface, mac net.HardwareAddr) (*ndp.RouterAdvertisement, []byte, error) {
 	want, err := expect(ifc, mac)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m, err := toNDP(want, mac)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b, err := ndp.MarshalMessage(m)
 	if err != nil {
-		return nil, fmt.Errorf("%w: ndp cannot marshal the RA: %w", ErrWireMismatch, err)
+		return nil, nil, fmt.Errorf("%w: ndp cannot marshal the RA: %w", ErrWireMismatch, err)
 	}
 	got, err := Decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrWireMismatch, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrWireMismatch, err)
 	}
 	if err := compare(want, got); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// RFC 6980 §5 forbids fragmented ND and R8 of the field guide wants the
 	// RA within the link MTU; without an MTU option the only MTU known
 	// offline is the IPv6 minimum.
 	limit := max(int(ifc.MTU), limits.MinMTU)
 	if n := ipv6HeaderLen + len(b); n > limit {
-		return nil, fmt.Errorf("%w: the RA is %d bytes with its IPv6 header, more than the %d-byte MTU",
+		return nil, nil, fmt.Errorf("%w: the RA is %d bytes with its IPv6 header, more than the %d-byte MTU",
 			ErrInvalid, n, limit)
 	}
-	return m, nil
+	return m, b, nil
 }
 
 // expect validates ifc and returns the RA it must produce on the wire, in

@@ -82,10 +82,26 @@ func TestBuildParsesWithNDP(t *testing.T) {
 	}
 }
 
+// TestBuildBytesAreMessage checks that the bytes Build returns are the
+// message it returns, marshalled.
+func TestBuildBytesAreMessage(t *testing.T) {
+	m, b, err := Build(fullInterface(), testMAC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ndp.MarshalMessage(m)
+	if err != nil {
+		t.Fatalf("MarshalMessage: %v", err)
+	}
+	if diff := cmp.Diff(want, b); diff != "" {
+		t.Fatalf("unexpected RA bytes (-want +got):\n%s", diff)
+	}
+}
+
 func TestBuildDoesNotModifyInput(t *testing.T) {
 	ifc := fullInterface()
 	ifc.DNSSL[0].Domains[0] = "lab.example."
-	if _, err := Build(ifc, testMAC); err != nil {
+	if _, _, err := Build(ifc, testMAC); err != nil {
 		t.Fatal(err)
 	}
 	want := fullInterface()
@@ -152,7 +168,7 @@ func BenchmarkBuild(b *testing.B) {
 	ifc := fullInterface()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Build(ifc, testMAC); err != nil {
+		if _, _, err := Build(ifc, testMAC); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -183,7 +199,7 @@ func FuzzBuild(f *testing.F) {
 			PREF64:         []config.PREF64{{Prefix: netip.PrefixFrom(netip.AddrFrom16(a), int(nbits)), Lifetime: time.Duration(nlt)}},
 			CaptivePortal:  uri,
 		}
-		_, err := Build(ifc, testMAC)
+		_, _, err := Build(ifc, testMAC)
 		if err != nil && !errors.Is(err, ErrInvalid) {
 			t.Fatalf("Build: %v", err)
 		}

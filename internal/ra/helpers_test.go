@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
 )
 
@@ -62,16 +61,12 @@ func fullInterface() config.Interface {
 	}
 }
 
-// mustMarshal builds ifc and marshals it.
+// mustMarshal builds ifc and returns its bytes.
 func mustMarshal(t testing.TB, ifc config.Interface) []byte {
 	t.Helper()
-	m, err := Build(ifc, testMAC)
+	_, b, err := Build(ifc, testMAC)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
-	}
-	b, err := ndp.MarshalMessage(m)
-	if err != nil {
-		t.Fatalf("MarshalMessage: %v", err)
 	}
 	return b
 }

@@ -63,7 +63,7 @@ func TestFinal(t *testing.T) {
 				t.Fatalf("Final changed its input (-want +got):\n%s", diff)
 			}
 			// The final RA must itself be sendable.
-			if _, err := Build(got, testMAC); err != nil {
+			if _, _, err := Build(got, testMAC); err != nil {
 				t.Fatalf("Build(Final): %v", err)
 			}
 		})
@@ -165,7 +165,7 @@ func TestWithdrawn(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got, cmpOpts); diff != "" {
 				t.Fatalf("unexpected interface (-want +got):\n%s", diff)
 			}
-			if _, err := Build(got, testMAC); err != nil {
+			if _, _, err := Build(got, testMAC); err != nil {
 				t.Fatalf("Build(Withdrawn): %v", err)
 			}
 			// Withdrawing again from the result repeats nothing.
@@ -202,7 +202,7 @@ func TestDNSSLChunks(t *testing.T) {
 	if diff := cmp.Diff(long, all); diff != "" {
 		t.Fatalf("names lost or reordered (-want +got):\n%s", diff)
 	}
-	if _, err := Build(config.Interface{DNSSL: got}, nil); err != nil {
+	if _, _, err := Build(config.Interface{DNSSL: got}, nil); err != nil {
 		t.Fatalf("Build: %v", err)
 	}
 }

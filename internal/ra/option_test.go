@@ -163,7 +163,7 @@ func testBuildErrors(t *testing.T, tests []buildErrorTest) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := Build(tt.ifc, tt.mac)
+			m, _, err := Build(tt.ifc, tt.mac)
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("Build: got %v (message %v), want ErrInvalid", err, m)
 			}

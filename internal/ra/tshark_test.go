@@ -68,7 +68,7 @@ func TestTshark(t *testing.T) {
 		config.Route{Prefix: pfx("2001:db8::1/128"), Lifetime: 0},
 	)
 	ifc.PREF64 = append(ifc.PREF64, config.PREF64{Prefix: pfx("2001:db8:64::/48"), Lifetime: sec(600)})
-	m, err := Build(ifc, testMAC)
+	m, _, err := Build(ifc, testMAC)
 	if err != nil {
 		t.Fatal(err)
 	}
