@@ -10,7 +10,8 @@
 // without copying packets or allocating per packet; a LinkConverter turns
 // the records of Linux cooked (SLL, SLL2) and raw IP interfaces into
 // Ethernet frames. Vendor names a MAC's IEEE registrant. DNS names in
-// options are read with internal/dnsname, the codec ralab also sends with.
+// options are read with internal/dnsname, the codec ralab also sends with,
+// and PREF64 prefix lengths with internal/ra/limits.
 //
 // wire knows nothing of clients, verdicts or reports: package conformance
 // builds the model on top of it, and conformance/render prints reports.

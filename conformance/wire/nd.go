@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ralab/ralab/internal/dnsname"
+	"github.com/ralab/ralab/internal/ra/limits"
 )
 
 // RouterSolicitation is an ICMPv6 Router Solicitation (RFC 4861 §4.1).
@@ -145,9 +146,6 @@ type NDPREF64 struct {
 	// PLC is the Prefix Length Code.
 	PLC uint8
 }
-
-// pref64Lengths maps a PLC to a prefix length (RFC 8781 §4).
-var pref64Lengths = [6]int{96, 64, 56, 48, 40, 32}
 
 func (p *Packet) decodeICMPv6(b []byte) {
 	if len(b) < 4 {
@@ -364,13 +362,14 @@ func (p *Packet) decodePREF64(body []byte, msg string, off int, o *NDOptions) {
 	}
 	v := binary.BigEndian.Uint16(body[2:4])
 	plc := uint8(v & 0x7)
-	if int(plc) >= len(pref64Lengths) {
+	bits, ok := limits.PREF64Length(int(plc))
+	if !ok {
 		// RFC 8781 §4: receivers MUST ignore the option.
 		p.problem("R7", "RFC 8781 §4", "%s PREF64 option at offset %d has PLC %d (valid 0-5), so hosts ignore it", msg, off, plc)
 		return
 	}
 	var a [16]byte
 	copy(a[:], body[4:16])
-	pfx, _ := netip.AddrFrom16(a).Prefix(pref64Lengths[plc])
+	pfx, _ := netip.AddrFrom16(a).Prefix(bits)
 	o.PREF64 = append(o.PREF64, NDPREF64{Prefix: pfx, Lifetime: uint32(v>>3) * 8, PLC: plc})
 }
