@@ -572,7 +572,7 @@ func (v *validator) maxRT(p keyPath, raw durationText, override bool, rfc string
 	if !ok {
 		return 0
 	}
-	if d > maxSeconds32 || !override && d != 0 && (d < minMaxRT || d > maxMaxRT) {
+	if d > Infinite || !override && d != 0 && (d < minMaxRT || d > maxMaxRT) {
 		v.fail(p, quote(string(raw)), ErrOutOfRange, "%s", spec.allowed)
 		return 0
 	}

@@ -44,8 +44,6 @@ const (
 	// (RFC 8415 §21.24, §21.25).
 	minMaxRT = 60 * time.Second
 	maxMaxRT = 86400 * time.Second
-	// maxSeconds32 is the largest value of a 32-bit seconds field.
-	maxSeconds32 = math.MaxUint32 * time.Second
 	// defaultRatePerClient and defaultBurstPerClient bound the messages
 	// answered per client address.
 	defaultRatePerClient  = 10
