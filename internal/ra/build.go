@@ -43,7 +43,7 @@ func Build(ifc config.Interface, mac net.HardwareAddr) (*ndp.RouterAdvertisement
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := toNDP(want, mac)
+	m, err := toNDP(want)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -138,7 +138,7 @@ func ndpPreference(p config.Preference) ndp.Preference {
 // toNDP returns the ndp message for want. Each option kind encodes its
 // own options: with ndp's types where ndp v1.1.0 encodes them correctly
 // within expect's checks, as RawOption where it does not.
-func toNDP(want *Message, mac net.HardwareAddr) (*ndp.RouterAdvertisement, error) {
+func toNDP(want *Message) (*ndp.RouterAdvertisement, error) {
 	m := &ndp.RouterAdvertisement{
 		CurrentHopLimit:           want.HopLimit,
 		ManagedConfiguration:      want.Managed,
@@ -154,7 +154,7 @@ func toNDP(want *Message, mac net.HardwareAddr) (*ndp.RouterAdvertisement, error
 		if k == nil {
 			return nil, fmt.Errorf("%w: no encoder for option type %d", ErrWireMismatch, o.Type)
 		}
-		m.Options = append(m.Options, k.encode(o, mac))
+		m.Options = append(m.Options, k.encode(o))
 	}
 	return m, nil
 }

@@ -36,7 +36,7 @@ func (captivePortalOption) expect(ifc config.Interface, _ net.HardwareAddr) ([]O
 
 // encode does not use ndp.NewCaptivePortal: it rewrites the URI through
 // net/url, and the URI must go out exactly as configured.
-func (captivePortalOption) encode(o *Option, _ net.HardwareAddr) ndp.Option {
+func (captivePortalOption) encode(o *Option) ndp.Option {
 	return &ndp.CaptivePortal{URI: o.CaptivePortal}
 }
 

@@ -56,7 +56,7 @@ func (dnsslOption) expect(ifc config.Interface, _ net.HardwareAddr) ([]Option, e
 // through IDNA, which rejects some A-labels as a marshal error and turns a
 // trailing dot into an empty label that swallows the next name; expect has
 // already dropped trailing dots and checked the labels.
-func (dnsslOption) encode(o *Option, _ net.HardwareAddr) ndp.Option {
+func (dnsslOption) encode(o *Option) ndp.Option {
 	v := make([]byte, 6, int(o.Length)*8-2)
 	binary.BigEndian.PutUint32(v[2:6], limits.Seconds32(o.DNSSL.Lifetime))
 	for _, name := range o.DNSSL.Domains {

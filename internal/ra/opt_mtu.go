@@ -27,7 +27,7 @@ func (mtuOption) expect(ifc config.Interface, _ net.HardwareAddr) ([]Option, err
 	return []Option{{Type: TypeMTU, Length: 1, MTU: ifc.MTU}}, nil
 }
 
-func (mtuOption) encode(o *Option, _ net.HardwareAddr) ndp.Option { return ndp.NewMTU(o.MTU) }
+func (mtuOption) encode(o *Option) ndp.Option { return ndp.NewMTU(o.MTU) }
 
 func (mtuOption) decode(o *Option) error {
 	if err := wantLength(o.Length, 1); err != nil {

@@ -44,7 +44,7 @@ func (pref64Option) expect(ifc config.Interface, _ net.HardwareAddr) ([]Option, 
 // lifetime into a uint16 that wraps silently (524288 s and ndp.Infinity
 // become 0, a withdrawal), so the encoding is done here on a value expect
 // has range-checked.
-func (pref64Option) encode(o *Option, _ net.HardwareAddr) ndp.Option {
+func (pref64Option) encode(o *Option) ndp.Option {
 	p := o.PREF64
 	v := make([]byte, 14)
 	scaled := uint16(p.Lifetime / limits.PREF64Unit)

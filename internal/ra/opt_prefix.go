@@ -40,7 +40,7 @@ func (prefixOption) expect(ifc config.Interface, _ net.HardwareAddr) ([]Option, 
 
 // encode uses ndp's type, which encodes the option correctly within
 // expect's checks.
-func (prefixOption) encode(o *Option, _ net.HardwareAddr) ndp.Option {
+func (prefixOption) encode(o *Option) ndp.Option {
 	return &ndp.PrefixInformation{
 		PrefixLength:                   uint8(o.Prefix.Prefix.Bits()),
 		OnLink:                         o.Prefix.OnLink,

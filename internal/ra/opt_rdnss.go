@@ -47,7 +47,7 @@ func (rdnssOption) expect(ifc config.Interface, _ net.HardwareAddr) ([]Option, e
 
 // encode uses ndp's type, which encodes the option correctly within
 // expect's checks.
-func (rdnssOption) encode(o *Option, _ net.HardwareAddr) ndp.Option {
+func (rdnssOption) encode(o *Option) ndp.Option {
 	return &ndp.RecursiveDNSServer{Lifetime: o.RDNSS.Lifetime, Servers: o.RDNSS.Servers}
 }
 

@@ -54,7 +54,7 @@ func routeLength(bits int) uint8 {
 // losing the bits of a /60; encoding it here keeps the bytes under this
 // package's control: Length 1, 2 or 3, the prefix bits beyond the prefix
 // length zero (the prefix is masked).
-func (routeOption) encode(o *Option, _ net.HardwareAddr) ndp.Option {
+func (routeOption) encode(o *Option) ndp.Option {
 	r := o.Route
 	l := routeLength(r.Prefix.Bits())
 	v := make([]byte, int(l)*8-2)

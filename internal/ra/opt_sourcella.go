@@ -2,6 +2,7 @@ package ra
 
 import (
 	"net"
+	"slices"
 
 	"github.com/mdlayher/ndp"
 	"github.com/ralab/ralab/internal/config"
@@ -27,8 +28,8 @@ func (sourceLLAOption) expect(ifc config.Interface, mac net.HardwareAddr) ([]Opt
 	return []Option{{Type: TypeSourceLLA, Length: 1, LinkLayerAddress: mac}}, nil
 }
 
-func (sourceLLAOption) encode(_ *Option, mac net.HardwareAddr) ndp.Option {
-	return &ndp.LinkLayerAddress{Direction: ndp.Source, Addr: append(net.HardwareAddr(nil), mac...)}
+func (sourceLLAOption) encode(o *Option) ndp.Option {
+	return &ndp.LinkLayerAddress{Direction: ndp.Source, Addr: slices.Clone(o.LinkLayerAddress)}
 }
 
 // decode takes the bytes after type and length: with Length 1 these are

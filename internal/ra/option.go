@@ -27,7 +27,7 @@ type optionKind interface {
 	// Decode must find them on the wire, Bytes unset.
 	expect(ifc config.Interface, mac net.HardwareAddr) ([]Option, error)
 	// encode returns the ndp option for an option expect returned.
-	encode(o *Option, mac net.HardwareAddr) ndp.Option
+	encode(o *Option) ndp.Option
 	// decode sets o's field for this type from o.Bytes (the whole option,
 	// len(o.Bytes) == 8*o.Length > 0). On error the field is set as far as
 	// decoding got.

@@ -40,7 +40,7 @@ func testRoundTrip(t *testing.T, kind optionKind, tests []optionTest) {
 				t.Fatalf("expect (-want +got):\n%s", diff)
 			}
 			want := &Message{Options: got}
-			m, err := toNDP(want, testMAC)
+			m, err := toNDP(want)
 			if err != nil {
 				t.Fatalf("toNDP: %v", err)
 			}
@@ -96,7 +96,7 @@ func testNDPBugs(t *testing.T, tests []ndpBugTest) {
 			if tt.edit != nil {
 				tt.edit(want)
 			}
-			m, err := toNDP(want, nil)
+			m, err := toNDP(want)
 			if err != nil {
 				t.Fatal(err)
 			}
