@@ -12,14 +12,6 @@ import (
 // is applied to.
 var ErrOverride = errors.New("scenario: override does not fit the configuration")
 
-// Limits of RFC 4861 §6.2.1 and RFC 8319 §4 that overrides keep: a
-// scenario compresses time, but only to intervals a router may use.
-const (
-	minMinInterval = 3 * time.Second
-	minMaxInterval = 4 * time.Second
-	maxMaxInterval = 65535 * time.Second
-)
-
 // Override changes some settings of the served interface for the whole
 // scenario ([override]) or one phase ([phase.override]). A nil field
 // leaves the setting alone. Lifetime overrides apply to every option of
@@ -90,7 +82,7 @@ func autoMin(maxInt time.Duration) time.Duration {
 	if maxInt >= 9*time.Second {
 		return maxInt * 33 / 100
 	}
-	return max(minMinInterval, maxInt*3/4)
+	return max(config.MinMinInterval, maxInt*3/4)
 }
 
 // Apply returns ifc with o applied. The result keeps RFC 4861 and RFC
@@ -140,11 +132,12 @@ func (o Override) Apply(ifc config.Interface) (config.Interface, error) {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrOverride}, args...)...))
 	}
+	// A scenario compresses time, but only to intervals a router may use.
 	maxInt := ifc.MaxInterval
-	if maxInt < minMaxInterval || maxInt > maxMaxInterval {
+	if maxInt < config.MinMaxInterval || maxInt > config.MaxMaxInterval {
 		bad("max_interval %v is outside 4s to 65535s (RFC 4861 §6.2.1, RFC 8319 §4)", maxInt)
 	}
-	if ifc.MinInterval < minMinInterval || ifc.MinInterval > maxInt*3/4 {
+	if ifc.MinInterval < config.MinMinInterval || ifc.MinInterval > maxInt*3/4 {
 		bad("min_interval %v is outside 3s to 0.75 × max_interval (%v) (RFC 4861 §6.2.1); override min_interval",
 			ifc.MinInterval, maxInt*3/4)
 	}

@@ -458,8 +458,8 @@ func (p *parser) override(key string, t map[string]any) Override {
 		}
 		return &b
 	}
-	o.MaxInterval = dur("max_interval", minMaxInterval, maxMaxInterval, false)
-	o.MinInterval = dur("min_interval", minMinInterval, maxMaxInterval*3/4, false)
+	o.MaxInterval = dur("max_interval", config.MinMaxInterval, config.MaxMaxInterval, false)
+	o.MinInterval = dur("min_interval", config.MinMinInterval, config.MaxMaxInterval*3/4, false)
 	o.RouterLifetime = dur("router_lifetime", 0, config.MaxRouterLifetime, false)
 	o.RDNSSLifetime = dur("rdnss_lifetime", 0, config.Infinite, true)
 	o.DNSSLLifetime = dur("dnssl_lifetime", 0, config.Infinite, true)
