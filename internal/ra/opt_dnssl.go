@@ -107,9 +107,11 @@ func (dnsslOption) withdraw(old config.Interface, out *config.Interface) {
 	next := out.DNSSL
 	var domains []string
 	for _, d := range old.DNSSL {
+		if d.Lifetime == 0 {
+			continue
+		}
 		for _, name := range d.Domains {
-			if d.Lifetime != 0 &&
-				!slices.ContainsFunc(next, func(n config.DNSSL) bool { return containsDomain(n.Domains, name) }) &&
+			if !slices.ContainsFunc(next, func(n config.DNSSL) bool { return containsDomain(n.Domains, name) }) &&
 				!containsDomain(domains, name) {
 				domains = append(domains, name)
 			}

@@ -100,9 +100,11 @@ func (rdnssOption) withdraw(old config.Interface, out *config.Interface) {
 	next := out.RDNSS
 	var servers []netip.Addr
 	for _, r := range old.RDNSS {
+		if r.Lifetime == 0 {
+			continue
+		}
 		for _, s := range r.Servers {
-			if r.Lifetime != 0 &&
-				!slices.ContainsFunc(next, func(n config.RDNSS) bool { return slices.Contains(n.Servers, s) }) &&
+			if !slices.ContainsFunc(next, func(n config.RDNSS) bool { return slices.Contains(n.Servers, s) }) &&
 				!slices.Contains(servers, s) {
 				servers = append(servers, s)
 			}
