@@ -100,10 +100,10 @@ type client struct {
 
 	// hist follows its DNS over the whole observation.
 	hist dnsHistory
-	// profile is what identify last matched, for identifiedBy.
-	profile      *profile
-	identified   bool
-	identifiedBy identityKey
+	// profile is what matchProfile returns for the client's fingerprints
+	// (its DHCPv6 options, DHCPv4 Vendor Class and earlyRS), set again
+	// whenever one of them changes.
+	profile *profile
 
 	find findingSet
 }
@@ -569,6 +569,7 @@ func (c *client) noteRS(p *wire.Packet) {
 	if lead := end.Sub(p.Time); !end.IsZero() && lead >= earlyRSMinLead && lead <= earlyRSMaxLead {
 		e := ev(p, "RS before RA-learned lifetimes end")
 		c.earlyRS, c.earlyRSLead = &e, lead
+		c.profile = matchProfile(c)
 	}
 }
 
