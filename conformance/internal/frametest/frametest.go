@@ -42,13 +42,11 @@ const (
 	LinkTypeDLTRaw14  = 14
 	LinkTypeRaw       = 101
 	LinkTypeLinuxSLL  = 113
-	LinkTypeIPv4      = 228
 	LinkTypeIPv6      = 229
 	LinkTypeLinuxSLL2 = 276
 
 	BlockSHB = 0x0a0d0d0a
 	BlockIDB = 1
-	BlockSPB = 3
 	BlockISB = 5
 	BlockEPB = 6
 
