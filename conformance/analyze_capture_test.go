@@ -14,32 +14,13 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/ralab/ralab/conformance/internal/frametest"
 	"github.com/ralab/ralab/conformance/wire"
-	"github.com/ralab/ralab/internal/capture"
 )
 
 // capWriter writes tf frames through internal/capture's pcapng writer,
 // with an interface statistics block ending at end when end is set.
-func capWriter(t testing.TB, frames []tf, end time.Duration) []byte {
+func capWriter(t testing.TB, fs []tf, end time.Duration) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	w, err := capture.NewWriter(&buf, "lab0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range frames {
-		if err := w.WritePacket(capture.Packet{Time: t0.Add(f.at), Data: f.b, Length: len(f.b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if end != 0 {
-		if err := w.WriteStats(capture.Stats{}, t0, t0.Add(end)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return frametest.CapWriter(t, frames(fs), end)
 }
 
 // endFrames has an RDNSS of 60 s that a client uses, then 10 s of

@@ -100,10 +100,10 @@ type client struct {
 
 	// hist follows its DNS over the whole observation.
 	hist dnsHistory
-	// profile is what identify last matched, for identifiedBy.
-	profile      *profile
-	identified   bool
-	identifiedBy identityKey
+	// profile is what matchProfile returns for the client's fingerprints
+	// (its DHCPv6 options, DHCPv4 Vendor Class and earlyRS), set again
+	// whenever one of them changes.
+	profile *profile
 
 	find findingSet
 }
@@ -569,6 +569,7 @@ func (c *client) noteRS(p *wire.Packet) {
 	if lead := end.Sub(p.Time); !end.IsZero() && lead >= earlyRSMinLead && lead <= earlyRSMaxLead {
 		e := ev(p, "RS before RA-learned lifetimes end")
 		c.earlyRS, c.earlyRSLead = &e, lead
+		c.profile = matchProfile(c)
 	}
 }
 
@@ -703,15 +704,18 @@ func (c *client) checkPrecedence(p *wire.Packet, srv netip.Addr) {
 			n++
 		}
 	}
-	if (n == 0 || len(c.dhcpDNS) == 0) && n+len(c.dhcpDNS) <= 3 {
-		return // One source, at most three servers: nothing to judge.
+	// A client known not to apply its DHCPv6 DNS holds only the RA ones:
+	// precedence applies to a client holding servers from both sources.
+	prof := identify(c)
+	precedence := len(c.dhcpDNS) > 0 && n > 0 && (prof == nil || !prof.dhcpv6DNSUnseen)
+	kept := n+len(c.dhcpDNS) > 3
+	if !precedence && !kept {
+		return // One source in use, at most three servers: nothing to judge.
 	}
 	if j := slices.Index(c.dhcpDNS, srv); j >= 0 && j < 3 {
 		// One of the first three DHCPv6-learned servers, which come
 		// first: the check applies, and it passes.
-		if prof := identify(c); (n > 0 && (prof == nil || !prof.dhcpv6DNSUnseen)) || n+len(c.dhcpDNS) > 3 {
-			c.find.check("C10")
-		}
+		c.find.check("C10")
 		return
 	}
 	// Valid servers, DHCPv6 first, then RA by age.
@@ -736,8 +740,7 @@ func (c *client) checkPrecedence(p *wire.Packet, srv netip.Addr) {
 		return
 	}
 	cm := c.mac.String()
-	// A client known not to apply its DHCPv6 DNS holds only the RA ones.
-	if prof := identify(c); len(c.dhcpDNS) > 0 && len(ras) > 0 && (prof == nil || !prof.dhcpv6DNSUnseen) {
+	if precedence {
 		c.find.check("C10")
 		if i >= len(c.dhcpDNS) && !c.queriedWithin(c.dhcpDNS, p.Time.Add(-dnsAnswerWait), p.Time) {
 			c.find.add(Finding{ID: "C10", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: "RFC 8106 §5.3.1",
@@ -746,7 +749,7 @@ func (c *client) checkPrecedence(p *wire.Packet, srv netip.Addr) {
 				"C10:precedence", ev(p, ""))
 		}
 	}
-	if len(offered) > 3 {
+	if kept {
 		c.find.check("C10")
 		if i >= 3 {
 			c.find.add(Finding{ID: "C10", Severity: SeverityInfo, Client: cm, Time: p.Time, RFC: "RFC 8106 §5.3.1",

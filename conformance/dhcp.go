@@ -101,6 +101,7 @@ func (c *client) clientMessage(p *wire.Packet, m *wire.DHCPv6) {
 	default:
 		c.counts.OtherDHCPv6++
 	}
+	c.profile = matchProfile(c)
 	detail := fmt.Sprintf("xid %06x", m.TransactionID)
 	if kind == EventDHCPv6Client {
 		detail = wire.DHCPv6TypeName(m.Type) + " " + detail

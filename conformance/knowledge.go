@@ -74,44 +74,18 @@ func containsAll(a, want []uint16) bool {
 	return true
 }
 
-// identify matches a client's fingerprints against the field guide and lab
-// recipes. It returns nil when nothing matches: verdicts then use no
-// client-specific knowledge.
+// identify returns what a client's fingerprints matched in the field guide
+// and lab recipes. It returns nil when nothing matches or knowledge is off:
+// verdicts then use no client-specific knowledge.
 func identify(c *client) *profile {
 	if c.opts.NoKnowledge {
 		return nil
 	}
-	key := c.identityKey()
-	if c.identified && key == c.identifiedBy {
-		return c.profile
-	}
-	c.identified, c.identifiedBy, c.profile = true, key, matchProfile(c)
 	return c.profile
 }
 
-// identityKey sums up everything identify reads, so a client is matched
-// again only when one of them changed.
-func (c *client) identityKey() identityKey {
-	k := identityKey{vendorClass: len(c.vendorClass), hasORO: c.hasORO, duids: len(c.duids),
-		dhcpv6: c.sentDHCPv6Client, infoRequests: c.infoRequests > 0, dhcp4: c.dhcp4VendorClass,
-		earlyRS: c.earlyRS != nil}
-	if len(c.oro) > 0 {
-		k.oro = &c.oro[0]
-	}
-	k.oroLen = len(c.oro)
-	return k
-}
-
-// identityKey is what identify's result depends on.
-type identityKey struct {
-	vendorClass, duids, oroLen   int
-	oro                          *uint16
-	hasORO, dhcpv6, infoRequests bool
-	earlyRS                      bool
-	dhcp4                        string
-}
-
-// matchProfile is identify without the cache.
+// matchProfile matches c's fingerprints as they stand now. Every change to
+// one of the fields it reads stores its result in c.profile.
 func matchProfile(c *client) *profile {
 	vc := strings.ToLower(strings.Join(c.vendorClass, " "))
 	switch {

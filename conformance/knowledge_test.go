@@ -31,6 +31,7 @@ func TestIdentify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := ""
+			tt.c.profile = matchProfile(&tt.c)
 			if p := identify(&tt.c); p != nil {
 				got = p.name
 			}

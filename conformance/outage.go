@@ -439,8 +439,9 @@ func (t *Tracker) link() linkState {
 // fidRE matches failure-catalogue ids in reasons.
 var fidRE = regexp.MustCompile(`\bF(1[0-7]|[1-9])\b`)
 
-// failureIDs returns the F-ids named in s, in order of first mention.
-func failureIDs(s string) []string {
+// FailureIDs returns the field guide failure ids (F1-F17) named in s, in
+// order of first mention, without duplicates.
+func FailureIDs(s string) []string {
 	out := []string{}
 	for _, m := range fidRE.FindAllString(s, -1) {
 		if !slices.Contains(out, m) {

@@ -90,7 +90,7 @@ func (c *client) reportOutage(o *outageRec, now time.Time, link linkState) Outag
 	if o.loss != nil {
 		out.Cause = c.lossReason(&o.loss.view, o.loss.rs, link)
 	}
-	out.FIDs = failureIDs(out.Cause)
+	out.FIDs = FailureIDs(out.Cause)
 	out.SolicitedDuring = c.rsBetween(o.start, end)
 	if o.recovered != nil {
 		out.Evidence = append(out.Evidence, *o.recovered)
@@ -172,7 +172,7 @@ func (c *client) lostUnproven(v *verdictResult, ov *outageView, now time.Time, g
 		return
 	}
 	o := Outage{Start: *v.lostAt, DurationSeconds: d.Seconds(), Servers: []string{}, Cause: v.reason,
-		FIDs: failureIDs(v.reason), Evidence: append([]Evidence{}, v.evidence...), SolicitedBefore: v.lostRS,
+		FIDs: FailureIDs(v.reason), Evidence: append([]Evidence{}, v.evidence...), SolicitedBefore: v.lostRS,
 		SolicitedDuring: c.rsBetween(*v.lostAt, now)}
 	if v.lost != nil {
 		o.Servers = append(o.Servers, v.lost.s.addr.String())

@@ -491,6 +491,7 @@ func (t *Tracker) observeDHCPv4(p *wire.Packet) {
 		}
 		if m.VendorClass != "" {
 			c.dhcp4VendorClass = m.VendorClass
+			c.profile = matchProfile(c)
 		}
 		if m.PRL != nil {
 			c.prl = m.PRL

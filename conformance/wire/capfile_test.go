@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ralab/ralab/conformance/internal/frametest"
-	"github.com/ralab/ralab/internal/capture"
 )
 
 // captureFrames is a short exchange: a DAD probe, an RS, an RA with
@@ -23,29 +22,6 @@ func captureFrames(t testing.TB) []frametest.TF {
 		frametest.At(3, frametest.Query(t, c, ll, frametest.DNSServer, 1)),
 		frametest.At(3.01, frametest.Answer(t, c, ll, frametest.DNSServer, 1)),
 	}
-}
-
-// capWriter writes frames through internal/capture's pcapng writer, with
-// an interface statistics block ending at end.
-func capWriter(t testing.TB, frames []frametest.TF, end time.Duration) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	w, err := capture.NewWriter(&buf, "lab0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range frames {
-		if err := w.WritePacket(capture.Packet{Time: frametest.T0.Add(f.At), Data: f.Frame, Length: len(f.Frame)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.WriteStats(capture.Stats{}, frametest.T0, frametest.T0.Add(end)); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // readAll reads every record of a capture with the production reader.
@@ -70,7 +46,7 @@ func readAll(b []byte) (n int, end time.Time, err error) {
 // fail without one of its errors.
 func FuzzCapReader(f *testing.F) {
 	frames := captureFrames(f)
-	f.Add(capWriter(f, frames, 120*time.Second))
+	f.Add(frametest.CapWriter(f, frames, 120*time.Second))
 	f.Add(frametest.PcapOf(f, linkTypeLinuxSLL2, frames))
 	f.Add(frametest.PcapOf(f, linkTypeRaw, frames[:3]))
 	big := (&frametest.NgFile{Big: true}).Shb().Idb(linkTypeIPv6, "tun0", 6, 100).Epb(0, 5, frametest.LinkRecord(linkTypeIPv6, frames[0].Frame)).Isb(0, 6, 9)

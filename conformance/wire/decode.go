@@ -85,7 +85,6 @@ const (
 	protoRouting  = 43
 	protoFragment = 44
 	protoICMPv6   = 58
-	protoNoNext   = 59
 	protoDestOpts = 60
 )
 

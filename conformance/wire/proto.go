@@ -37,7 +37,6 @@ const (
 	Opt6IAPD        = 25
 	Opt6IRT         = 32
 	Opt6FQDN        = 39
-	Opt6SolMaxRT    = 82
 	Opt6InfMaxRT    = 83
 )
 
@@ -336,7 +335,6 @@ const (
 	DHCPv4Discover = 1
 	DHCPv4Offer    = 2
 	DHCPv4Request  = 3
-	DHCPv4Ack      = 5
 )
 
 // DHCPv4 is the part of a DHCPv4 message (RFC 2131) the observer uses:

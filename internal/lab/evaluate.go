@@ -177,7 +177,7 @@ func (r *labRun) cell(w *watched, rep, wire *conformance.Report) matrix.Cell {
 	}
 	c.GraceSeconds = grace.Seconds()
 	c.SetComparison(matrix.Compare(c.Verdict, c.Recovered, w.timeline, rep.End, grace, matrix.DefaultWindow))
-	c.SettleShortOutages(grace, matrix.TimerSlack)
+	c.SettleShortOutages(grace)
 	return c
 }
 

@@ -142,17 +142,17 @@ const TimerSlack = 1500 * time.Millisecond
 
 // SettleShortOutages marks the cell unsettled when it disagrees only
 // because the observer reports dns-lost from outages all shorter than
-// grace plus slack while the client's samples show no loss: too close to
-// the grace for a client's own timers to tell.
-func (c *Cell) SettleShortOutages(grace, slack time.Duration) {
+// grace plus TimerSlack while the client's samples show no loss: too close
+// to the grace for a client's own timers to tell.
+func (c *Cell) SettleShortOutages(grace time.Duration) {
 	if c.Agree || c.Unsettled != "" || c.Verdict != conformance.VerdictDNSLost || c.Actual != ActualDNSOK {
 		return
 	}
-	if c.LongestOutageSeconds <= 0 || c.LongestOutageSeconds >= (grace+slack).Seconds() {
+	if c.LongestOutageSeconds <= 0 || c.LongestOutageSeconds >= (grace+TimerSlack).Seconds() {
 		return
 	}
 	c.Unsettled = fmt.Sprintf("the observer's longest outage lasted %.1f s, within %s of the %.0f s grace; a client that runs lifetimes on whole-second timers may not show it",
-		c.LongestOutageSeconds, slack, grace.Seconds())
+		c.LongestOutageSeconds, TimerSlack, grace.Seconds())
 }
 
 // SetComparison records comp on the cell: the client's judgement,

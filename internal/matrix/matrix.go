@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -51,15 +50,12 @@ type Sample struct {
 	Error string `json:"error,omitempty"`
 }
 
-// fidPattern matches a field guide failure id in text.
-var fidPattern = regexp.MustCompile(`\bF(1[0-7]|[1-9])\b`)
-
 // FailureIDs returns the field guide failure ids among the finding ids
 // and in reason, sorted by number, without duplicates.
 func FailureIDs(findings []string, reason string) []string {
 	ids := []string{}
-	for _, id := range append(slices.Clone(findings), fidPattern.FindAllString(reason, -1)...) {
-		if fidPattern.MatchString(id) && len(id) <= 3 && !slices.Contains(ids, id) {
+	for _, id := range append(slices.Clone(findings), conformance.FailureIDs(reason)...) {
+		if slices.Equal(conformance.FailureIDs(id), []string{id}) && !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
 	}

@@ -434,7 +434,7 @@ func TestSettleShortOutages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := tt.cell
-		c.SettleShortOutages(DefaultGrace, TimerSlack)
+		c.SettleShortOutages(DefaultGrace)
 		if got := c.Unsettled != ""; got != tt.unsettled {
 			t.Errorf("%s: unsettled %q, want %v", tt.name, c.Unsettled, tt.unsettled)
 		}

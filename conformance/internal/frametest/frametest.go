@@ -12,6 +12,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/mdlayher/ndp"
 	"github.com/miekg/dns"
+	"github.com/ralab/ralab/internal/capture"
 )
 
 // MAC is an Ethernet address; conformance/wire.MAC values assign to it.
@@ -42,13 +43,11 @@ const (
 	LinkTypeDLTRaw14  = 14
 	LinkTypeRaw       = 101
 	LinkTypeLinuxSLL  = 113
-	LinkTypeIPv4      = 228
 	LinkTypeIPv6      = 229
 	LinkTypeLinuxSLL2 = 276
 
 	BlockSHB = 0x0a0d0d0a
 	BlockIDB = 1
-	BlockSPB = 3
 	BlockISB = 5
 	BlockEPB = 6
 
@@ -481,6 +480,32 @@ func NgOf(lt uint16, frames []TF) []byte {
 		w.Epb(0, uint64(T0.Add(f.At).UnixNano()), LinkRecord(lt, f.Frame))
 	}
 	return w.B
+}
+
+// CapWriter writes frames through internal/capture's pcapng writer, the
+// one ralab's own captures come from, with an interface statistics block
+// ending at end when end is set.
+func CapWriter(t testing.TB, frames []TF, end time.Duration) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := capture.NewWriter(&buf, "lab0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range frames {
+		if err := w.WritePacket(capture.Packet{Time: T0.Add(f.At), Data: f.Frame, Length: len(f.Frame)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if end != 0 {
+		if err := w.WriteStats(capture.Stats{}, T0, T0.Add(end)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // Clients builds a synthetic capture: n clients joining, soliciting,
