@@ -78,9 +78,6 @@ type ScenarioOptions struct {
 	OutDir string
 	// Scenarios are the names of the scenarios to run; empty runs all.
 	Scenarios []string
-	// Extra are clients run beside the default ones (DefaultClients);
-	// those already there are not run twice.
-	Extra []*labclient.Client
 	// Parallel is how many labs run at once; zero means AutoParallel.
 	Parallel int
 	// Logger receives log messages; nil discards them.
@@ -122,7 +119,7 @@ func RunScenarios(ctx context.Context, opts ScenarioOptions) (*matrix.Matrix, er
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	m := &matrix.Matrix{Schema: matrix.Schema, Config: opts.ConfigName, Clients: []string{}, Cells: []matrix.Cell{}}
-	clients := installedClients(m, append(DefaultClients(), opts.Extra...), log)
+	clients := installedClients(m, DefaultClients(), log)
 	plans := planLabs(selected, clients)
 	par := opts.Parallel
 	if par <= 0 {
