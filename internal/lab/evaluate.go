@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,7 +62,7 @@ func (w *watched) record(s matrix.Sample) {
 	if n := len(w.timeline); n > 0 {
 		last := w.timeline[n-1]
 		if last.Error == s.Error && slices.Equal(last.Servers, s.Servers) {
-			w.tail = &s
+			w.tail, w.hasTail = s, true
 			return
 		}
 	}
@@ -71,30 +72,34 @@ func (w *watched) record(s matrix.Sample) {
 
 // flush adds the pending last sample of the current run, if any.
 func (w *watched) flush() {
-	if w.tail != nil {
-		w.timeline = append(w.timeline, *w.tail)
-		w.tail = nil
+	if w.hasTail {
+		w.timeline = append(w.timeline, w.tail)
+		w.tail, w.hasTail = matrix.Sample{}, false
 	}
 }
 
 // sample reads one client's resolver state (Instance.Held, which starts
-// no process); the sample is timed when the read returns.
-func sample(inst *labclient.Instance) matrix.Sample {
+// no process); the sample is timed when the read returns. It returns the
+// servers also as addresses, for looker.lookup; a link-local one without
+// a zone gets the client's interface.
+func sample(inst *labclient.Instance) (matrix.Sample, []netip.Addr) {
 	res, err := inst.Held()
 	s := matrix.Sample{At: time.Now().UTC(), Servers: []string{}}
 	if err != nil {
 		s.Error = err.Error()
-		return s
+		return s, nil
 	}
+	var addrs []netip.Addr
 	for _, a := range res.Addrs() {
 		if a.Is6() && a.IsLinkLocalUnicast() && a.Zone() == "" {
 			a = a.WithZone(inst.IfName)
 		}
-		if v := a.String(); !slices.Contains(s.Servers, v) {
-			s.Servers = append(s.Servers, v)
+		if !slices.Contains(addrs, a) {
+			addrs = append(addrs, a)
+			s.Servers = append(s.Servers, a.String())
 		}
 	}
-	return s
+	return s, addrs
 }
 
 // analyze runs the observer on the capture at path with the tracker
