@@ -262,10 +262,6 @@ func startConnMan(ctx context.Context, h *netlab.Host, ifname, dir string) (*net
 	}
 	resolv := filepath.Join(run, "connman", "resolv.conf")
 	return p, func() (Resolver, error) {
-		b, err := readOptional(resolv)
-		if err != nil {
-			return Resolver{}, err
-		}
-		return parseResolvConf(b, SourceUnknown)
+		return readResolvConf(resolv, SourceUnknown)
 	}, nil
 }

@@ -220,11 +220,7 @@ func (i *Instance) Held() (Resolver, error) {
 	if i.heldFile == "" {
 		return i.resolver()
 	}
-	b, err := readOptional(i.heldFile)
-	if err != nil {
-		return Resolver{}, err
-	}
-	return parseResolvConf(b, SourceUnknown)
+	return readResolvConf(i.heldFile, SourceUnknown)
 }
 
 // Stop stops the client (SIGTERM, then SIGKILL after the lab's grace

@@ -31,11 +31,7 @@ func startRDNSSD(ctx context.Context, h *netlab.Host, ifname, dir string) (*netl
 		return nil, nil, err
 	}
 	return p, func() (Resolver, error) {
-		b, err := readOptional(resolv)
-		if err != nil {
-			return Resolver{}, err
-		}
-		return parseResolvConf(b, SourceRA)
+		return readResolvConf(resolv, SourceRA)
 	}, nil
 }
 
@@ -81,11 +77,7 @@ func readDHCPCDState(dir, ifname string) (Resolver, error) {
 		suffix string
 		src    Source
 	}{{".ra", SourceRA}, {".dhcp6", SourceDHCPv6}} {
-		b, err := readOptional(filepath.Join(dir, ifname+s.suffix))
-		if err != nil {
-			return Resolver{}, err
-		}
-		part, err := parseResolvConf(b, s.src)
+		part, err := readResolvConf(filepath.Join(dir, ifname+s.suffix), s.src)
 		if err != nil {
 			return Resolver{}, err
 		}
