@@ -155,7 +155,7 @@ func observed(rep *conformance.Report, mac string) (*conformance.Client, int) {
 func (r *labRun) cell(w *watched, rep, wire *conformance.Report) matrix.Cell {
 	mac := w.inst.Host.MAC.String()
 	c := matrix.Cell{
-		Client: w.c.Name, Class: classes[w.c.Name], MAC: mac, Scenario: r.plan.e.sc.Name,
+		Client: w.c.Name, Class: w.c.Class, MAC: mac, Scenario: r.plan.e.sc.Name,
 		Verdict: verdictUnseen, Pcapng: r.pcapng, HeldAtEnd: []string{},
 		Findings: []string{}, FIDs: []string{}, Evidence: []int{}, Timeline: w.timeline,
 		EvaluatedAt: rep.End, Report: r.htmlReport, WireVerdict: verdictUnseen,

@@ -43,19 +43,6 @@ const (
 	setupTimeout = 2 * time.Minute
 )
 
-// classes maps a labclient name to its client class in the field guide
-// §1 and the scenario files' [expect] tables; dibbler has none.
-var classes = map[string]string{
-	"networkmanager": "networkmanager",
-	"connman":        "connman",
-	"rdnssd":         "rdnssd",
-	"dhcpcd":         "dhcpcd",
-	"networkd":       "systemd-networkd",
-	"dhclient":       "dhclient",
-	"dhcp6c":         "wide-dhcp6c",
-	"dhcp6c-i":       "wide-dhcp6c",
-}
-
 // hostName is the lab host name of client name: netlab host names
 // allow no "-".
 func hostName(name string) string { return strings.ReplaceAll(name, "-", "_") }
