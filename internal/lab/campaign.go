@@ -283,10 +283,7 @@ func staggered(plans []labPlan, par int) []time.Duration {
 // runOne runs lab i after delay and reports its start and end to prog.
 func runOne(ctx context.Context, opts ScenarioOptions, log *slog.Logger, p labPlan, prog *progress, i int,
 	delay time.Duration) labResult {
-	lab := matrix.Lab{Clients: []string{}}
-	for _, c := range p.clients {
-		lab.Clients = append(lab.Clients, c.Name)
-	}
+	lab := matrix.Lab{Clients: clientNames(p)}
 	select {
 	case <-time.After(delay):
 	case <-ctx.Done():
