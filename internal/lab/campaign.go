@@ -352,17 +352,7 @@ func writeMatrix(dir string, m *matrix.Matrix) error {
 		"matrix.md":   m.WriteMarkdown,
 		"matrix.html": m.WriteHTML,
 	} {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("lab: %w", err))
-			continue
-		}
-		if err := write(f); err != nil {
-			errs = append(errs, err)
-		}
-		if err := f.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("lab: %w", err))
-		}
+		errs = append(errs, writeFile(filepath.Join(dir, name), write))
 	}
 	return errors.Join(errs...)
 }

@@ -39,13 +39,10 @@ func (r *labRun) evaluate(path string, ws []*watched) ([]matrix.Cell, error) {
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
 	r.report, r.htmlReport = name+".report.json", name+".report.html"
-	if err := writeReport(filepath.Join(r.opts.OutDir, r.report), rep, render.JSON); err != nil {
-		errs = append(errs, err)
-	}
-	if err := writeReport(filepath.Join(r.opts.OutDir, r.htmlReport), rep, render.HTML); err != nil {
-		errs = append(errs, err)
+	errs := []error{
+		writeFile(filepath.Join(r.opts.OutDir, r.report), func(w io.Writer) error { return render.JSON(w, rep) }),
+		writeFile(filepath.Join(r.opts.OutDir, r.htmlReport), func(w io.Writer) error { return render.HTML(w, rep) }),
 	}
 	var cells []matrix.Cell
 	for _, w := range ws {
@@ -118,22 +115,6 @@ func analyze(path, name string, o conformance.Options) (*conformance.Report, err
 		return nil, fmt.Errorf("lab: analyzing %s: %w", path, err)
 	}
 	return rep, nil
-}
-
-// writeReport writes the observer's report to path with render.
-func writeReport(path string, rep *conformance.Report, render func(io.Writer, *conformance.Report) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("lab: %w", err)
-	}
-	if err := render(f, rep); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("lab: %w", err)
-	}
-	return nil
 }
 
 // verdictUnseen is a cell's verdict when the capture shows nothing of
