@@ -23,7 +23,7 @@ func init() {
 	commands["lab"] = command{
 		summary: "run the scenarios against real clients in throwaway namespaces; write the compatibility matrix",
 		synopsis: []string{
-			"[-o DIR] [-c FILE] [--scenario NAME]... [--client NAME]... [--parallel N]",
+			"[-o DIR] [-c FILE] [--scenario NAME]... [--parallel N]",
 			"--once [-o DIR] [-c FILE] [--duration D]",
 			"--clean",
 		},
@@ -71,9 +71,9 @@ func runLab(ctx context.Context, args []string) error {
 	file := fs.String("c", "", "configuration `file` to serve (default: the built-in lab.toml)")
 	var names scenarioFlags
 	fs.Var(&names, "scenario", "run scenario `name` (repeatable; default: every built-in scenario)")
-	var extra scenarioFlags
-	fs.Var(&extra, "client",
-		"run client `name` ("+extraNames()+"; part of the default set, on a link of its own where it needs one; repeatable)")
+	var clients scenarioFlags
+	fs.Var(&clients, "client",
+		"accepted for older command lines and only checked: every installed client, `name` included, already runs (repeatable)")
 	parallel := fs.Int("parallel", 0,
 		"run `n` labs at once (default: every lab at once, as the machine's cores and memory allow)")
 	once := fs.Bool("once", false,
@@ -83,18 +83,18 @@ func runLab(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *dur <= 0 || *parallel < 0 || (*once && (len(names) > 0 || len(extra) > 0)) {
+	if fs.NArg() > 0 || *dur <= 0 || *parallel < 0 || (*once && (len(names) > 0 || len(clients) > 0)) {
 		fmt.Fprintln(os.Stderr,
-			"ralab lab: no arguments are accepted; --duration must be positive, --parallel not negative; --once runs no scenario and no extra client")
+			"ralab lab: no arguments are accepted; --duration must be positive, --parallel not negative; --once runs no scenario and takes no --client")
 		return errUsage
 	}
 	if err := checkScenarioNames(names); err != nil {
 		fmt.Fprintf(os.Stderr, "ralab lab: %v\n", err)
 		return errUsage
 	}
-	extraClients, err := lookupExtra(extra)
-	if err != nil {
-		return err
+	if err := checkClientNames(clients); err != nil {
+		fmt.Fprintf(os.Stderr, "ralab lab: %v\n", err)
+		return errUsage
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if *clean {
@@ -125,7 +125,7 @@ func runLab(ctx context.Context, args []string) error {
 	fmt.Fprintf(os.Stderr, "ralab lab: writing the matrix to %s\n", dir)
 	m, err := lab.RunScenarios(ctx, lab.ScenarioOptions{
 		Config: cfg, ConfigName: name, Executable: exe, OutDir: dir,
-		Scenarios: names, Extra: extraClients, Parallel: *parallel, Logger: log, Progress: os.Stderr,
+		Scenarios: names, Parallel: *parallel, Logger: log, Progress: os.Stderr,
 		Generator: readBuildInfo().String(),
 	})
 	if m != nil {
@@ -155,29 +155,15 @@ func labConfig(file string) ([]byte, string, error) {
 	return b, file, nil
 }
 
-// extraNames lists the clients --client accepts.
-func extraNames() string {
-	var names []string
-	for _, c := range labclient.Extra() {
-		names = append(names, c.Name)
-	}
-	return strings.Join(names, ", ")
-}
-
-// lookupExtra returns the drivers of the --client names, which must be
-// among labclient.Extra.
-func lookupExtra(names []string) ([]*labclient.Client, error) {
-	var out []*labclient.Client
+// checkClientNames returns an error when one of names, given with the
+// no-op --client flag, is not a client driver's name (labclient.Lookup).
+func checkClientNames(names []string) error {
 	for _, n := range names {
-		i := slices.IndexFunc(labclient.Extra(), func(c *labclient.Client) bool { return c.Name == n })
-		if i < 0 {
-			return nil, fmt.Errorf("%w: --client %q: want one of %s", errUsage, n, extraNames())
-		}
-		if !slices.ContainsFunc(out, func(c *labclient.Client) bool { return c.Name == n }) {
-			out = append(out, labclient.Extra()[i])
+		if _, err := labclient.Lookup(n); err != nil {
+			return fmt.Errorf("--client: %w", err)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // runLabOnce runs lab.Run: one lab serving cfg, no scenario.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/ralab/ralab/internal/labclient"
 )
 
 func TestLabFlags(t *testing.T) {
@@ -20,7 +20,7 @@ func TestLabFlags(t *testing.T) {
 		{"negative parallel", []string{"lab", "--parallel", "-1"}, 2},
 		{"once with a scenario", []string{"lab", "--once", "--scenario", "baseline"}, 2},
 		{"once with a client", []string{"lab", "--once", "--client", "connman"}, 2},
-		{"unknown client", []string{"lab", "--client", "rdnssd"}, 2},
+		{"unknown client", []string{"lab", "--client", "nm"}, 2},
 		{"bad flag", []string{"lab", "--nope"}, 2},
 		{"missing config", []string{"lab", "-c", filepath.Join(t.TempDir(), "none.toml")}, 1},
 		{"unknown scenario", []string{"lab", "-o", t.TempDir(), "--scenario", "F99-nothing"}, 2},
@@ -61,19 +61,11 @@ func TestLoadScenario(t *testing.T) {
 	}
 }
 
-func TestLookupExtra(t *testing.T) {
-	got, err := lookupExtra([]string{"connman", "networkmanager", "connman"})
-	if err != nil {
-		t.Fatal(err)
+func TestCheckClientNames(t *testing.T) {
+	if err := checkClientNames([]string{"connman", "networkmanager", "connman", "rdnssd"}); err != nil {
+		t.Errorf("checkClientNames(known names) = %v, want nil", err)
 	}
-	var names []string
-	for _, c := range got {
-		names = append(names, c.Name)
-	}
-	if diff := cmp.Diff([]string{"connman", "networkmanager"}, names); diff != "" {
-		t.Errorf("lookupExtra (-want +got):\n%s", diff)
-	}
-	if _, err := lookupExtra([]string{"nm"}); !errors.Is(err, errUsage) {
-		t.Errorf("lookupExtra(nm) = %v, want errUsage", err)
+	if err := checkClientNames([]string{"nm"}); !errors.Is(err, labclient.ErrUnknown) {
+		t.Errorf("checkClientNames(nm) = %v, want labclient.ErrUnknown", err)
 	}
 }

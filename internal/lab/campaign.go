@@ -78,9 +78,6 @@ type ScenarioOptions struct {
 	OutDir string
 	// Scenarios are the names of the scenarios to run; empty runs all.
 	Scenarios []string
-	// Extra are clients run beside the default ones (DefaultClients);
-	// those already there are not run twice.
-	Extra []*labclient.Client
 	// Parallel is how many labs run at once; zero means AutoParallel.
 	Parallel int
 	// Logger receives log messages; nil discards them.
@@ -122,7 +119,7 @@ func RunScenarios(ctx context.Context, opts ScenarioOptions) (*matrix.Matrix, er
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	m := &matrix.Matrix{Schema: matrix.Schema, Config: opts.ConfigName, Clients: []string{}, Cells: []matrix.Cell{}}
-	clients := installedClients(m, append(DefaultClients(), opts.Extra...), log)
+	clients := installedClients(m, DefaultClients(), log)
 	plans := planLabs(selected, clients)
 	par := opts.Parallel
 	if par <= 0 {
@@ -286,10 +283,7 @@ func staggered(plans []labPlan, par int) []time.Duration {
 // runOne runs lab i after delay and reports its start and end to prog.
 func runOne(ctx context.Context, opts ScenarioOptions, log *slog.Logger, p labPlan, prog *progress, i int,
 	delay time.Duration) labResult {
-	lab := matrix.Lab{Clients: []string{}}
-	for _, c := range p.clients {
-		lab.Clients = append(lab.Clients, c.Name)
-	}
+	lab := matrix.Lab{Clients: clientNames(p)}
 	select {
 	case <-time.After(delay):
 	case <-ctx.Done():
@@ -358,17 +352,7 @@ func writeMatrix(dir string, m *matrix.Matrix) error {
 		"matrix.md":   m.WriteMarkdown,
 		"matrix.html": m.WriteHTML,
 	} {
-		f, err := os.Create(filepath.Join(dir, name))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("lab: %w", err))
-			continue
-		}
-		if err := write(f); err != nil {
-			errs = append(errs, err)
-		}
-		if err := f.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("lab: %w", err))
-		}
+		errs = append(errs, writeFile(filepath.Join(dir, name), write))
 	}
 	return errors.Join(errs...)
 }

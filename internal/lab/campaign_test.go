@@ -22,7 +22,7 @@ func TestPlanLabs(t *testing.T) {
 	}
 	var got []lab
 	for _, p := range planLabs(scs, clients) {
-		got = append(got, lab{p.name(), p.scenario, clientNames(p), p.macs})
+		got = append(got, lab{p.name(), p.scenario, strings.Join(clientNames(p), " "), p.macs})
 	}
 	// ConnMan gets a lab of its own; every client keeps its column's MAC.
 	want := []lab{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,13 +39,10 @@ func (r *labRun) evaluate(path string, ws []*watched) ([]matrix.Cell, error) {
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
 	r.report, r.htmlReport = name+".report.json", name+".report.html"
-	if err := writeReport(filepath.Join(r.opts.OutDir, r.report), rep, render.JSON); err != nil {
-		errs = append(errs, err)
-	}
-	if err := writeReport(filepath.Join(r.opts.OutDir, r.htmlReport), rep, render.HTML); err != nil {
-		errs = append(errs, err)
+	errs := []error{
+		writeFile(filepath.Join(r.opts.OutDir, r.report), func(w io.Writer) error { return render.JSON(w, rep) }),
+		writeFile(filepath.Join(r.opts.OutDir, r.htmlReport), func(w io.Writer) error { return render.HTML(w, rep) }),
 	}
 	var cells []matrix.Cell
 	for _, w := range ws {
@@ -61,7 +59,7 @@ func (w *watched) record(s matrix.Sample) {
 	if n := len(w.timeline); n > 0 {
 		last := w.timeline[n-1]
 		if last.Error == s.Error && slices.Equal(last.Servers, s.Servers) {
-			w.tail = &s
+			w.tail, w.hasTail = s, true
 			return
 		}
 	}
@@ -71,30 +69,34 @@ func (w *watched) record(s matrix.Sample) {
 
 // flush adds the pending last sample of the current run, if any.
 func (w *watched) flush() {
-	if w.tail != nil {
-		w.timeline = append(w.timeline, *w.tail)
-		w.tail = nil
+	if w.hasTail {
+		w.timeline = append(w.timeline, w.tail)
+		w.tail, w.hasTail = matrix.Sample{}, false
 	}
 }
 
 // sample reads one client's resolver state (Instance.Held, which starts
-// no process); the sample is timed when the read returns.
-func sample(inst *labclient.Instance) matrix.Sample {
+// no process); the sample is timed when the read returns. It returns the
+// servers also as addresses, for looker.lookup; a link-local one without
+// a zone gets the client's interface.
+func sample(inst *labclient.Instance) (matrix.Sample, []netip.Addr) {
 	res, err := inst.Held()
 	s := matrix.Sample{At: time.Now().UTC(), Servers: []string{}}
 	if err != nil {
 		s.Error = err.Error()
-		return s
+		return s, nil
 	}
+	var addrs []netip.Addr
 	for _, a := range res.Addrs() {
 		if a.Is6() && a.IsLinkLocalUnicast() && a.Zone() == "" {
 			a = a.WithZone(inst.IfName)
 		}
-		if v := a.String(); !slices.Contains(s.Servers, v) {
-			s.Servers = append(s.Servers, v)
+		if !slices.Contains(addrs, a) {
+			addrs = append(addrs, a)
+			s.Servers = append(s.Servers, a.String())
 		}
 	}
-	return s
+	return s, addrs
 }
 
 // analyze runs the observer on the capture at path with the tracker
@@ -113,22 +115,6 @@ func analyze(path, name string, o conformance.Options) (*conformance.Report, err
 		return nil, fmt.Errorf("lab: analyzing %s: %w", path, err)
 	}
 	return rep, nil
-}
-
-// writeReport writes the observer's report to path with render.
-func writeReport(path string, rep *conformance.Report, render func(io.Writer, *conformance.Report) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("lab: %w", err)
-	}
-	if err := render(f, rep); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("lab: %w", err)
-	}
-	return nil
 }
 
 // verdictUnseen is a cell's verdict when the capture shows nothing of
@@ -150,7 +136,7 @@ func observed(rep *conformance.Report, mac string) (*conformance.Client, int) {
 func (r *labRun) cell(w *watched, rep, wire *conformance.Report) matrix.Cell {
 	mac := w.inst.Host.MAC.String()
 	c := matrix.Cell{
-		Client: w.c.Name, Class: classes[w.c.Name], MAC: mac, Scenario: r.plan.e.sc.Name,
+		Client: w.c.Name, Class: w.c.Class, MAC: mac, Scenario: r.plan.e.sc.Name,
 		Verdict: verdictUnseen, Pcapng: r.pcapng, HeldAtEnd: []string{},
 		Findings: []string{}, FIDs: []string{}, Evidence: []int{}, Timeline: w.timeline,
 		EvaluatedAt: rep.End, Report: r.htmlReport, WireVerdict: verdictUnseen,

@@ -440,15 +440,26 @@ func copyFile(src, dst string) error {
 		return fmt.Errorf("lab: %w", err)
 	}
 	defer in.Close()
-	out, err := os.Create(dst)
+	return writeFile(dst, func(w io.Writer) error {
+		if _, err := io.Copy(w, in); err != nil {
+			return fmt.Errorf("lab: %w", err)
+		}
+		return nil
+	})
+}
+
+// writeFile creates (or truncates) the file at path and writes its
+// content with write, whose error it returns as is.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("lab: %w", err)
+	if err := write(f); err != nil {
+		f.Close()
+		return err
 	}
-	if err := out.Close(); err != nil {
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("lab: %w", err)
 	}
 	return nil

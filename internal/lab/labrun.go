@@ -43,19 +43,6 @@ const (
 	setupTimeout = 2 * time.Minute
 )
 
-// classes maps a labclient name to its client class in the field guide
-// §1 and the scenario files' [expect] tables; dibbler has none.
-var classes = map[string]string{
-	"networkmanager": "networkmanager",
-	"connman":        "connman",
-	"rdnssd":         "rdnssd",
-	"dhcpcd":         "dhcpcd",
-	"networkd":       "systemd-networkd",
-	"dhclient":       "dhclient",
-	"dhcp6c":         "wide-dhcp6c",
-	"dhcp6c-i":       "wide-dhcp6c",
-}
-
 // hostName is the lab host name of client name: netlab host names
 // allow no "-".
 func hostName(name string) string { return strings.ReplaceAll(name, "-", "_") }
@@ -100,9 +87,11 @@ type watched struct {
 	// timeline are the first and the last sample of each run of
 	// unchanged resolver state (see record).
 	timeline []matrix.Sample
-	// tail is the latest sample of the current run when it is not the
-	// run's first, to be added at the next change or at the end.
-	tail *matrix.Sample
+	// tail, when hasTail is set, is the latest sample of the current
+	// run when it is not the run's first, to be added at the next change
+	// or at the end.
+	tail    matrix.Sample
+	hasTail bool
 	// look sends its lookups.
 	look *looker
 }
@@ -361,12 +350,13 @@ func (w *watched) watch(finish, abort <-chan struct{}) {
 	defer tick.Stop()
 	defer w.flush()
 	for {
-		s := sample(w.inst)
+		s, servers := sample(w.inst)
 		w.record(s)
-		w.look.lookup(s.Servers)
+		w.look.lookup(servers)
 		select {
 		case <-finish:
-			w.record(sample(w.inst))
+			s, _ := sample(w.inst)
+			w.record(s)
 			return
 		case <-abort:
 			return

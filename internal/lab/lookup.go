@@ -8,9 +8,9 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"strings"
 	"sync"
 
+	"github.com/ralab/ralab/internal/dnsname"
 	"github.com/ralab/ralab/internal/netlab"
 )
 
@@ -33,6 +33,8 @@ type looker struct {
 	conn net.PacketConn
 	// zone is the interface index, for link-local servers.
 	zone string
+	// q is the query, built once; lookup sets its ID before each send.
+	q    []byte
 	id   uint16
 	done sync.WaitGroup
 }
@@ -40,6 +42,10 @@ type looker struct {
 // newLooker opens the socket inside h's namespace.
 func newLooker(ctx context.Context, h *netlab.Host) (*looker, error) {
 	idx, err := h.IfIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := query(0, lookupName)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +58,7 @@ func newLooker(ctx context.Context, h *netlab.Host) (*looker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab: lookup socket in %s: %w", h.Name, err)
 	}
-	l := &looker{conn: conn, zone: strconv.Itoa(idx)}
+	l := &looker{conn: conn, zone: strconv.Itoa(idx), q: q}
 	l.done.Go(l.drain)
 	return l, nil
 }
@@ -67,21 +73,19 @@ func (l *looker) drain() {
 	}
 }
 
-// lookup sends one AAAA query for lookupName to each server (addresses
-// as Sample.Servers holds them). Send errors (a server without a route)
-// are expected and ignored, as a client's failed lookups are.
-func (l *looker) lookup(servers []string) {
-	for _, s := range servers {
-		a, err := netip.ParseAddr(s)
-		if err != nil {
-			continue
-		}
+// lookup sends one AAAA query for lookupName to each server, a
+// link-local one through the client's interface whatever its zone. Send
+// errors (a server without a route) are expected and ignored, as a
+// client's failed lookups are. It is not safe for concurrent use.
+func (l *looker) lookup(servers []netip.Addr) {
+	for _, a := range servers {
 		to := &net.UDPAddr{IP: a.WithZone("").AsSlice(), Port: 53}
 		if a.Is6() && a.IsLinkLocalUnicast() {
 			to.Zone = l.zone
 		}
 		l.id++
-		_, _ = l.conn.WriteTo(query(l.id, lookupName), to)
+		binary.BigEndian.PutUint16(l.q, l.id) // WriteTo copies q before it returns
+		_, _ = l.conn.WriteTo(l.q, to)
 	}
 }
 
@@ -93,13 +97,13 @@ func (l *looker) close() {
 
 // query returns a DNS query (RFC 1035 §4.1) with id for the AAAA record
 // (type 28, RFC 3596) of name, recursion desired.
-func query(id uint16, name string) []byte {
+func query(id uint16, name string) ([]byte, error) {
 	b := binary.BigEndian.AppendUint16(nil, id)
 	b = append(b, 0x01, 0x00)             // RD
 	b = append(b, 0, 1, 0, 0, 0, 0, 0, 0) // one question
-	for _, label := range strings.Split(strings.TrimSuffix(name, "."), ".") {
-		b = append(b, byte(len(label)))
-		b = append(b, label...)
+	b, err := dnsname.Append(b, name)
+	if err != nil {
+		return nil, fmt.Errorf("lab: lookup name: %w", err)
 	}
-	return append(b, 0, 0, 28, 0, 1) // root, AAAA, IN
+	return append(b, 0, 28, 0, 1), nil // AAAA, IN
 }

@@ -12,7 +12,11 @@ func TestQuery(t *testing.T) {
 		3, 'w', 'w', 'w', 3, 'l', 'a', 'b', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
 		0, 28, 0, 1,
 	}
-	if diff := cmp.Diff(want, query(0x1234, "www.lab.example.")); diff != "" {
+	got, err := query(0x1234, "www.lab.example.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("query (-want +got):\n%s", diff)
 	}
 }

@@ -68,7 +68,8 @@ func (p *progress) started(i int) {
 	defer p.mu.Unlock()
 	p.began[i] = time.Now()
 	pl := p.plans[i]
-	fmt.Fprintf(p.w, "lab %s started (%s, %s); %s\n", pl.name(), pl.e.sc.Duration, clientNames(pl), p.times())
+	fmt.Fprintf(p.w, "lab %s started (%s, %s); %s\n", pl.name(), pl.e.sc.Duration, strings.Join(clientNames(pl), " "),
+		p.times())
 }
 
 // finished records that lab i finished with cells and the time of each
@@ -153,13 +154,13 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// clientNames lists the clients of a lab.
-func clientNames(pl labPlan) string {
-	var names []string
+// clientNames returns the names of the clients of a lab, never nil.
+func clientNames(pl labPlan) []string {
+	names := []string{}
 	for _, c := range pl.clients {
 		names = append(names, c.Name)
 	}
-	return strings.Join(names, " ")
+	return names
 }
 
 // phaseList formats phases as "hosts 1.2s, capture 0.1s, ...".

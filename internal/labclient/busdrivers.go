@@ -68,7 +68,7 @@ const busScript = `dbus-daemon --config-file="$1" --fork --nopidfile >/dev/null`
 // profile leaves.
 func NetworkManager() *Client {
 	return &Client{
-		Name: "networkmanager", Package: "network-manager",
+		Name: "networkmanager", Class: "networkmanager", Package: "network-manager",
 		Binary: filepath.Join(ExtractRoot, "network-manager/usr/sbin/NetworkManager"),
 		RA:     true, DHCPv6: true, start: startNetworkManager,
 		heldFile: func(dir string) string { return filepath.Join(dir, "run", "NetworkManager", "resolv.conf") },
@@ -207,7 +207,7 @@ func randomIDs() (uuid, machineID string, err error) {
 // for the exchange and stay there).
 func ConnMan() *Client {
 	return &Client{
-		Name: "connman", Package: "connman",
+		Name: "connman", Class: "connman", Package: "connman",
 		Binary: filepath.Join(ExtractRoot, "connman/usr/sbin/connmand"),
 		RA:     true, DHCPv6: true, OwnLink: true, start: startConnMan,
 	}
@@ -262,10 +262,6 @@ func startConnMan(ctx context.Context, h *netlab.Host, ifname, dir string) (*net
 	}
 	resolv := filepath.Join(run, "connman", "resolv.conf")
 	return p, func() (Resolver, error) {
-		b, err := readOptional(resolv)
-		if err != nil {
-			return Resolver{}, err
-		}
-		return parseResolvConf(b, SourceUnknown)
+		return readResolvConf(resolv, SourceUnknown)
 	}, nil
 }

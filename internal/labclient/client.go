@@ -110,6 +110,11 @@ type starter func(ctx context.Context, h *netlab.Host, ifname, dir string) (*net
 type Client struct {
 	// Name is the client's name, such as "dhcpcd" or "dhcp6c-i".
 	Name string
+	// Class is the client's class in the field guide §1 and the
+	// scenario files' [expect] tables (scenario.ClientClasses), such as
+	// "systemd-networkd" or "wide-dhcp6c"; empty for a client of no
+	// class (dibbler).
+	Class string
 	// Package is the Debian package that provides Binary.
 	Package string
 	// Binary is the program run: a name looked up in PATH, or a path.
@@ -220,11 +225,7 @@ func (i *Instance) Held() (Resolver, error) {
 	if i.heldFile == "" {
 		return i.resolver()
 	}
-	b, err := readOptional(i.heldFile)
-	if err != nil {
-		return Resolver{}, err
-	}
-	return parseResolvConf(b, SourceUnknown)
+	return readResolvConf(i.heldFile, SourceUnknown)
 }
 
 // Stop stops the client (SIGTERM, then SIGKILL after the lab's grace

@@ -18,7 +18,7 @@ import (
 // never sends a Router Solicitation itself; it relies on the kernel's
 // (accept_ra is 2 on lab hosts).
 func RDNSSD() *Client {
-	return &Client{Name: "rdnssd", Package: "rdnssd", Binary: "rdnssd", RA: true, start: startRDNSSD}
+	return &Client{Name: "rdnssd", Class: "rdnssd", Package: "rdnssd", Binary: "rdnssd", RA: true, start: startRDNSSD}
 }
 
 func startRDNSSD(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error),
@@ -31,18 +31,15 @@ func startRDNSSD(ctx context.Context, h *netlab.Host, ifname, dir string) (*netl
 		return nil, nil, err
 	}
 	return p, func() (Resolver, error) {
-		b, err := readOptional(resolv)
-		if err != nil {
-			return Resolver{}, err
-		}
-		return parseResolvConf(b, SourceRA)
+		return readResolvConf(resolv, SourceRA)
 	}, nil
 }
 
 // DHCPCD returns the driver for dhcpcd: RDNSS/DNSSL from RAs and, when
 // the O flag is set, a DHCPv6 Information-Request.
 func DHCPCD() *Client {
-	return &Client{Name: "dhcpcd", Package: "dhcpcd-base", Binary: "dhcpcd", RA: true, DHCPv6: true, start: startDHCPCD}
+	return &Client{Name: "dhcpcd", Class: "dhcpcd", Package: "dhcpcd-base", Binary: "dhcpcd", RA: true, DHCPv6: true,
+		start: startDHCPCD}
 }
 
 // dhcpcdConf is the dhcpcd configuration (lab-recipes.md).
@@ -81,11 +78,7 @@ func readDHCPCDState(dir, ifname string) (Resolver, error) {
 		suffix string
 		src    Source
 	}{{".ra", SourceRA}, {".dhcp6", SourceDHCPv6}} {
-		b, err := readOptional(filepath.Join(dir, ifname+s.suffix))
-		if err != nil {
-			return Resolver{}, err
-		}
-		part, err := parseResolvConf(b, s.src)
+		part, err := readResolvConf(filepath.Join(dir, ifname+s.suffix), s.src)
 		if err != nil {
 			return Resolver{}, err
 		}
@@ -99,8 +92,8 @@ func readDHCPCDState(dir, ifname string) (Resolver, error) {
 // ("dhclient -6 -S"): DHCPv6 only, it ignores RAs and exits after the
 // Reply.
 func DHClient() *Client {
-	return &Client{Name: "dhclient", Package: "isc-dhcp-client", Binary: "dhclient", DHCPv6: true, Exits: true,
-		start: startDHClient}
+	return &Client{Name: "dhclient", Class: "dhclient", Package: "isc-dhcp-client", Binary: "dhclient", DHCPv6: true,
+		Exits: true, start: startDHClient}
 }
 
 func startDHClient(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver,
@@ -135,7 +128,8 @@ func startDHClient(ctx context.Context, h *netlab.Host, ifname, dir string) (*ne
 // DHCP6C returns the driver for WIDE dhcp6c in information-only mode
 // from a configuration file that requests DNS servers and domains.
 func DHCP6C() *Client {
-	return &Client{Name: "dhcp6c", Package: "wide-dhcpv6-client", Binary: "dhcp6c", DHCPv6: true, start: startDHCP6C}
+	return &Client{Name: "dhcp6c", Class: "wide-dhcp6c", Package: "wide-dhcpv6-client", Binary: "dhcp6c", DHCPv6: true,
+		start: startDHCP6C}
 }
 
 func startDHCP6C(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver, error),
@@ -171,8 +165,8 @@ func startDHCP6C(ctx context.Context, h *netlab.Host, ifname, dir string) (*netl
 // then exit. It tells servers that answer only what the ORO asks for
 // (Kea) from those that send DNS anyway (dnsmasq).
 func DHCP6CInfo() *Client {
-	return &Client{Name: "dhcp6c-i", Package: "wide-dhcpv6-client", Binary: "dhcp6c", DHCPv6: true, Exits: true,
-		start: startDHCP6CInfo}
+	return &Client{Name: "dhcp6c-i", Class: "wide-dhcp6c", Package: "wide-dhcpv6-client", Binary: "dhcp6c",
+		DHCPv6: true, Exits: true, start: startDHCP6CInfo}
 }
 
 func startDHCP6CInfo(ctx context.Context, h *netlab.Host, ifname, dir string) (*netlab.Process, func() (Resolver,
@@ -250,8 +244,8 @@ func startDibbler(ctx context.Context, h *netlab.Host, ifname, dir string) (*net
 // Networkd returns the driver for systemd-networkd (systemd 252), run
 // standalone: its own RA client, and DHCPv6 when the RA asks for it.
 func Networkd() *Client {
-	return &Client{Name: "networkd", Package: "systemd", Binary: "/lib/systemd/systemd-networkd", RA: true,
-		DHCPv6: true, start: startNetworkd}
+	return &Client{Name: "networkd", Class: "systemd-networkd", Package: "systemd",
+		Binary: "/lib/systemd/systemd-networkd", RA: true, DHCPv6: true, start: startNetworkd}
 }
 
 // networkdConf is the .network file (lab-recipes.md); %s is the interface.

@@ -111,6 +111,16 @@ func readOptional(path string) ([]byte, error) {
 	return b, nil
 }
 
+// readResolvConf reads and parses the resolv.conf at path, whose
+// entries come from src; a missing file is an empty Resolver.
+func readResolvConf(path string, src Source) (Resolver, error) {
+	b, err := readOptional(path)
+	if err != nil {
+		return Resolver{}, err
+	}
+	return parseResolvConf(b, src)
+}
+
 // hookEnvPattern matches the files the hook script writes.
 const hookEnvPattern = "hook-*.env"
 

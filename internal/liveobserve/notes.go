@@ -139,7 +139,8 @@ func SummarizeDHCPv6(msg []byte) string {
 			}
 			parts = append(parts, "DNS "+joinAddrs(as))
 		case dhcp6OptDomainList:
-			parts = append(parts, "domains "+strings.Join(decodedNames(body), " "))
+			names, _ := dnsname.Decode(body, false) // the names before a malformed one
+			parts = append(parts, "domains "+strings.Join(names, " "))
 		case dhcp6OptRefresh:
 			if n == 4 {
 				parts = append(parts, "refresh "+seconds(time.Duration(binary.BigEndian.Uint32(body))*time.Second))
@@ -154,13 +155,6 @@ func SummarizeDHCPv6(msg []byte) string {
 		return parts[0] + ": no DNS"
 	}
 	return parts[0] + ": " + strings.Join(parts[1:], "; ")
-}
-
-// decodedNames decodes a DNS wire-format name list (RFC 1035 §3.1),
-// stopping at the first malformed name.
-func decodedNames(b []byte) []string {
-	names, _ := dnsname.Decode(b, false)
-	return names
 }
 
 // joinAddrs formats addresses separated by commas.

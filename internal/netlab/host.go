@@ -156,27 +156,44 @@ func (h *Host) DefaultRoutes(ctx context.Context) ([]Route, error) {
 // loaded machine.
 const linkLocalTimeout = 60 * time.Second
 
-// waitLinkLocal waits until the host's link-local address is on IfName
-// and usable (not tentative).
-func (h *Host) waitLinkLocal(ctx context.Context) error {
-	ll := h.LinkLocal()
-	deadline := time.Now().Add(linkLocalTimeout)
-	wait := 20 * time.Millisecond
+// maxPollWait caps the wait between two checks of pollBackoff.
+const maxPollWait = 250 * time.Millisecond
+
+// pollBackoff calls check until it reports done: at once, then after a
+// wait of first that doubles up to maxPollWait. Each check starts "ip":
+// backing off keeps hundreds of hosts waiting at once on a loaded machine
+// from making it busier. It returns ctx.Err() when ctx is done first, and
+// the error of the last check, which says what it saw, when timeout
+// passes first.
+func pollBackoff(ctx context.Context, first, timeout time.Duration, check func() (bool, error)) error {
+	deadline := time.Now().Add(timeout)
+	wait := first
 	for {
-		as, err := h.Addresses(ctx)
-		if err == nil && slices.ContainsFunc(as, func(a Address) bool { return a.Addr() == ll && a.Usable() }) {
+		done, err := check()
+		if done {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("netlab: %s: no usable link-local %v after %v (addresses %+v, %v)", h.Namespace, ll, linkLocalTimeout, as, err)
+			return err
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(wait):
 		}
-		// Each check starts "ip": back off, so that hundreds of hosts
-		// waiting at once on a loaded machine do not keep it busier.
-		wait = min(2*wait, 250*time.Millisecond)
+		wait = min(2*wait, maxPollWait)
 	}
+}
+
+// waitLinkLocal waits until the host's link-local address is on IfName
+// and usable (not tentative).
+func (h *Host) waitLinkLocal(ctx context.Context) error {
+	ll := h.LinkLocal()
+	return pollBackoff(ctx, 20*time.Millisecond, linkLocalTimeout, func() (bool, error) {
+		as, err := h.Addresses(ctx)
+		if err == nil && slices.ContainsFunc(as, func(a Address) bool { return a.Addr() == ll && a.Usable() }) {
+			return true, nil
+		}
+		return false, fmt.Errorf("netlab: %s: no usable link-local %v after %v (addresses %+v, %v)", h.Namespace, ll, linkLocalTimeout, as, err)
+	})
 }

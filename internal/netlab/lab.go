@@ -411,27 +411,17 @@ func (l *Lab) AddHost(ctx context.Context, name, mac string) (*Host, error) {
 // waitForwarding waits until the bridge port port of the router
 // namespace is in the forwarding state.
 func (l *Lab) waitForwarding(ctx context.Context, port string) error {
-	deadline := time.Now().Add(linkLocalTimeout)
-	wait := 10 * time.Millisecond
-	for {
+	return pollBackoff(ctx, 10*time.Millisecond, linkLocalTimeout, func() (bool, error) {
 		out, err := run(ctx, "ip", "-n", l.router.Namespace, "-d", "-j", "link", "show", "dev", port)
 		state := ""
 		if err == nil {
 			state, err = parseBridgePortState(out)
 		}
 		if state == "forwarding" {
-			return nil
+			return true, nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("netlab: bridge port %s not forwarding after %v (state %q, %v)", port, linkLocalTimeout, state, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 250*time.Millisecond)
-	}
+		return false, fmt.Errorf("netlab: bridge port %s not forwarding after %v (state %q, %v)", port, linkLocalTimeout, state, err)
+	})
 }
 
 // Close stops every process (SIGTERM, then SIGKILL after the grace
