@@ -322,14 +322,26 @@ func (c *client) addAddress(a netip.Addr, source string, ts time.Time) {
 }
 
 // expire closes the validity of RA-learned servers whose lifetime ended
-// by now.
+// by now, in the order they ended (then by address), so that servers
+// ending together are reported in the same order on every run.
 func (c *client) expire(now time.Time) {
+	var buf [4]*serverState
+	due := buf[:0]
 	for _, s := range c.servers {
 		if s.valid && !s.expires.IsZero() && !s.expires.After(now) {
-			c.checkExpiry(s)
-			c.endServer(s, s.expires, lossExpired,
-				Evidence{Time: s.expires, Note: "lifetime from packet " + strconv.Itoa(s.last.Packet) + " ended"})
+			due = append(due, s)
 		}
+	}
+	slices.SortFunc(due, func(a, b *serverState) int {
+		if d := a.expires.Compare(b.expires); d != 0 {
+			return d
+		}
+		return a.addr.Compare(b.addr)
+	})
+	for _, s := range due {
+		c.checkExpiry(s)
+		c.endServer(s, s.expires, lossExpired,
+			Evidence{Time: s.expires, Note: "lifetime from packet " + strconv.Itoa(s.last.Packet) + " ended"})
 	}
 }
 

@@ -324,3 +324,37 @@ func TestUnreachableServer(t *testing.T) {
 		t.Errorf("reason %q does not say the server is unreachable", c.Reason)
 	}
 }
+
+// TestSimultaneousExpiryOrder has two RDNSS servers of one RA expire at
+// the same instant: every run reports them in the same order (by
+// address), not in map order, so that reports of one capture are equal.
+func TestSimultaneousExpiryOrder(t *testing.T) {
+	f := []tf{
+		at(0, dad(t, clientMAC, clientLL)),
+		at(0.1, ra(t, raSpec{lifetime: 1800 * time.Second, rdnss: rdnss(3*time.Second, dnsServer2, dnsServer)})),
+		at(0.5, query(t, clientMAC, clientLL, dnsServer, 1)),
+		at(0.51, answer(t, clientMAC, clientLL, dnsServer, 1)),
+		at(10, dad(t, clientMAC, clientLL)),
+	}
+	want := run(f, 0)
+	var expired []string
+	for _, e := range clientOf(t, want, clientMAC).Timeline {
+		if e.Kind == EventRDNSSExpired {
+			expired = append(expired, e.Detail)
+		}
+	}
+	order := []string{dnsServer.String(), dnsServer2.String()}
+	if dnsServer2.Less(dnsServer) {
+		order[0], order[1] = order[1], order[0]
+	}
+	if diff := cmp.Diff(order, expired); diff != "" {
+		t.Errorf("expiry events (-want +got):\n%s", diff)
+	}
+	for range 20 {
+		got := run(f, 0)
+		got.GeneratedAt = want.GeneratedAt
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("a second analysis of the same frames differs (-first +again):\n%s", diff)
+		}
+	}
+}
